@@ -1,0 +1,20 @@
+//! Statements.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::types::{StatementDetail, StatementSummary};
+#[cfg(feature = "ssr")]
+use crate::server::{access::require_subscriber, statements};
+
+#[server(prefix = "/api", endpoint = "statements")]
+pub async fn list_statements() -> Result<Vec<StatementSummary>, AppError> {
+    let (portal, access) = require_subscriber().await?;
+    statements::list(&portal.pool, &access).await
+}
+
+#[server(prefix = "/api", endpoint = "statement")]
+pub async fn statement(id: i64) -> Result<StatementDetail, AppError> {
+    let (portal, access) = require_subscriber().await?;
+    statements::detail(&portal.pool, &access, id).await
+}

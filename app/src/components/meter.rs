@@ -1,0 +1,56 @@
+//! The cycle-to-date usage meter with its projection.
+
+use leptos::prelude::*;
+
+use crate::i18n::use_i18n;
+use crate::types::CycleUsage;
+
+/// Share of the allowance, in percent, for widths (capped so the bar stays in its box).
+fn percent(part: u64, whole: u64) -> u64 {
+    if whole == 0 {
+        0
+    } else {
+        (u128::from(part) * 100 / u128::from(whole)).min(100) as u64
+    }
+}
+
+#[component]
+pub fn UsageMeter(usage: CycleUsage) -> impl IntoView {
+    let i18n = use_i18n();
+    let (t, f) = (i18n.t, i18n.f);
+    let used = f.bytes(usage.used_bytes);
+    let projected = f.bytes(usage.projected_bytes);
+    let dates = (t.cycle_dates)(&f.date(usage.period_start), &f.date(usage.period_end.pred_opt().unwrap_or(usage.period_end)));
+    match usage.allowance_bytes {
+        Some(allowance) => {
+            let used_pct = percent(usage.used_bytes, allowance);
+            let projected_pct = percent(usage.projected_bytes, allowance);
+            let over = usage.projected_bytes > allowance;
+            let label = (t.usage_of_allowance)(&used, &f.bytes(allowance));
+            view! {
+                <div class="meter-block">
+                    <p class="meter-figure" data-testid="usage-used">{label.clone()}</p>
+                    <div class="meter" role="meter" aria-valuemin="0" aria-valuemax=allowance.to_string()
+                        aria-valuenow=usage.used_bytes.to_string() aria-valuetext=label>
+                        <div class="meter-projected" class:over=over style=format!("width: {projected_pct}%")></div>
+                        <div class="meter-used" class:over=(usage.used_bytes > allowance) style=format!("width: {used_pct}%")></div>
+                    </div>
+                    <p class="meter-note" data-testid="usage-projection">
+                        {if over { (t.usage_projection_over)(&projected) } else { (t.usage_projection)(&projected) }}
+                    </p>
+                    <p class="muted">{dates}</p>
+                </div>
+            }
+            .into_any()
+        }
+        None => view! {
+            <div class="meter-block">
+                <p class="meter-figure" data-testid="usage-used">{(t.usage_used)(&used)}</p>
+                <p class="meter-note">{t.unlimited_data}</p>
+                <p class="meter-note" data-testid="usage-projection">{(t.usage_projection)(&projected)}</p>
+                <p class="muted">{dates}</p>
+            </div>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,103 @@
+//! The one error type that crosses from the server to the browser.
+//!
+//! It carries a stable code (for programs and tests) and nothing internal: database errors
+//! and other unexpected failures are logged once, where they happen, and reach the browser
+//! only as [`AppError::Internal`]. The words a person reads come from [`crate::i18n`].
+
+use leptos::server_fn::{codec::JsonEncoding, error::ServerFnErrorErr};
+use leptos::prelude::FromServerFnError;
+use serde::{Deserialize, Serialize};
+
+/// A failure a caller can be told about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    /// Nobody is signed in, or the session has ended.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The thing does not exist, or the caller may not know that it does.
+    #[error("not_found")]
+    NotFound,
+    /// The sign-in details do not match an account.
+    #[error("invalid_credentials")]
+    InvalidCredentials,
+    /// Too many failed sign-ins; try again after the given number of seconds.
+    #[error("throttled")]
+    Throttled { retry_after_secs: u32 },
+    /// One field of a form is wrong; `message` is already in the caller's language.
+    #[error("invalid_input")]
+    InvalidInput { field: String, message: String },
+    /// A password-reset link that is unknown, used or expired.
+    #[error("reset_link_invalid")]
+    ResetLinkInvalid,
+    /// The request was refused before it was read (cross-site, malformed).
+    #[error("bad_request")]
+    BadRequest,
+    /// Something failed on our side; the cause is in the server's log.
+    #[error("internal")]
+    Internal,
+}
+
+impl AppError {
+    /// The stable code, as sent on the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::NotFound => "not_found",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Throttled { .. } => "throttled",
+            AppError::InvalidInput { .. } => "invalid_input",
+            AppError::ResetLinkInvalid => "reset_link_invalid",
+            AppError::BadRequest => "bad_request",
+            AppError::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::NotFound => 404,
+            AppError::InvalidCredentials => 401,
+            AppError::Throttled { .. } => 429,
+            AppError::InvalidInput { .. } | AppError::ResetLinkInvalid => 422,
+            AppError::BadRequest => 400,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// The field a form should show this error beside, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Logs an unexpected failure once and turns it into [`AppError::Internal`].
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> AppError {
+        tracing::error!(error = %cause, "{context}");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal("database error", e)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
+            _ => AppError::Internal,
+        }
+    }
+}

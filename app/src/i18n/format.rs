@@ -1,0 +1,246 @@
+//! Money, dates and data sizes written the way the account's locale writes them.
+//! No floating point: amounts are decimals, sizes are integer bytes.
+
+use billing::Money;
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DateStyle {
+    /// Nov 21, 2026
+    MonthDayYear,
+    /// 21 Nov 2026
+    DayMonthYear,
+    /// 21.11.2026
+    Dotted,
+    /// 21/11/2026
+    Slashed,
+}
+
+/// Formatting conventions of one locale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Formats {
+    region: [u8; 2],
+    group: char,
+    decimal: char,
+    symbol_after: bool,
+    dates: DateStyle,
+    twelve_hour: bool,
+}
+
+impl Formats {
+    /// Conventions for a tag like `en-US`, `en-GB` or `de-DE`; unknown tags get `en-US`'s.
+    pub fn new(locale: &str) -> Formats {
+        let (lang, region) = locale.split_once('-').unwrap_or((locale, ""));
+        let region = match region.as_bytes() {
+            [a, b] => [*a, *b],
+            _ => *b"US",
+        };
+        let base = Formats {
+            region,
+            group: ',',
+            decimal: '.',
+            symbol_after: false,
+            dates: DateStyle::DayMonthYear,
+            twelve_hour: false,
+        };
+        match lang {
+            "en" if &region == b"US" => Formats { dates: DateStyle::MonthDayYear, twelve_hour: true, ..base },
+            "en" if &region == b"CA" => Formats { dates: DateStyle::MonthDayYear, twelve_hour: true, ..base },
+            "en" => base,
+            "de" | "nl" | "it" | "es" | "pt" | "da" => Formats {
+                group: '.',
+                decimal: ',',
+                symbol_after: true,
+                dates: DateStyle::Dotted,
+                ..base
+            },
+            "fr" => Formats {
+                group: '\u{202f}',
+                decimal: ',',
+                symbol_after: true,
+                dates: DateStyle::Slashed,
+                ..base
+            },
+            _ => Formats::new("en-US"),
+        }
+    }
+
+    fn symbol(&self, currency: &str) -> &'static str {
+        let home = |region: &[u8; 2]| &self.region == region;
+        match currency {
+            "USD" if home(b"US") => "$",
+            "USD" => "US$",
+            "CAD" if home(b"CA") => "$",
+            "CAD" => "CA$",
+            "AUD" if home(b"AU") => "$",
+            "AUD" => "A$",
+            "GBP" => "£",
+            "EUR" => "€",
+            _ => "",
+        }
+    }
+
+    /// `$1,234.56`, `-£3.10`, `1.234,56 €`.
+    pub fn money(&self, money: &Money) -> String {
+        let currency = money.currency();
+        let places = currency.minor_units();
+        let amount = money.amount().round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        let number = self.decimal_number(amount.abs(), places);
+        let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
+        let symbol = self.symbol(currency.as_str());
+        match (symbol, self.symbol_after) {
+            ("", _) => format!("{sign}{number} {}", currency.as_str()),
+            (s, false) => format!("{sign}{s}{number}"),
+            (s, true) => format!("{sign}{number}\u{a0}{s}"),
+        }
+    }
+
+    /// A non-negative decimal with grouping and exactly `places` decimals.
+    fn decimal_number(&self, value: Decimal, places: u32) -> String {
+        let text = format!("{:.*}", places as usize, value);
+        let (int_part, frac_part) = text.split_once('.').unwrap_or((&text, ""));
+        let mut out = self.group_digits(int_part);
+        if !frac_part.is_empty() {
+            out.push(self.decimal);
+            out.push_str(frac_part);
+        }
+        out
+    }
+
+    fn group_digits(&self, digits: &str) -> String {
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(self.group);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Data sizes in decimal units, as ISPs bill them: `850 MB`, `12.3 GB`, `1.24 TB`.
+    pub fn bytes(&self, bytes: u64) -> String {
+        const MB: u64 = 1_000_000;
+        const GB: u64 = 1_000_000_000;
+        const TB: u64 = 1_000_000_000_000;
+        let (scaled, places, unit) = if bytes < GB {
+            (Decimal::from(bytes) / Decimal::from(MB), 0, "MB")
+        } else if bytes < 100 * GB {
+            (Decimal::from(bytes) / Decimal::from(GB), 1, "GB")
+        } else if bytes < TB {
+            (Decimal::from(bytes) / Decimal::from(GB), 0, "GB")
+        } else {
+            (Decimal::from(bytes) / Decimal::from(TB), 2, "TB")
+        };
+        let rounded = scaled.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        format!("{}\u{a0}{unit}", self.decimal_number(rounded, places))
+    }
+
+    /// Whole gigabytes, for allowances: `500 GB`.
+    pub fn gigabytes(&self, gb: i64) -> String {
+        format!("{}\u{a0}GB", self.group_digits(&gb.to_string()))
+    }
+
+    /// `Nov 21, 2026`, `21 Nov 2026`, `21.11.2026`.
+    pub fn date(&self, date: NaiveDate) -> String {
+        let (d, m, y) = (date.day(), date.month(), date.year());
+        let name = MONTHS[date.month0() as usize];
+        match self.dates {
+            DateStyle::MonthDayYear => format!("{name} {d}, {y}"),
+            DateStyle::DayMonthYear => format!("{d} {name} {y}"),
+            DateStyle::Dotted => format!("{d:02}.{m:02}.{y}"),
+            DateStyle::Slashed => format!("{d:02}/{m:02}/{y}"),
+        }
+    }
+
+    /// A day without its year, for chart labels: `Nov 21`, `21 Nov`, `21.11.`.
+    pub fn short_date(&self, date: NaiveDate) -> String {
+        let (d, m) = (date.day(), date.month());
+        let name = MONTHS[date.month0() as usize];
+        match self.dates {
+            DateStyle::MonthDayYear => format!("{name} {d}"),
+            DateStyle::DayMonthYear => format!("{d} {name}"),
+            DateStyle::Dotted => format!("{d:02}.{m:02}."),
+            DateStyle::Slashed => format!("{d:02}/{m:02}"),
+        }
+    }
+
+    /// A clock hour: `3 PM` or `15:00`.
+    pub fn hour(&self, hour: u8) -> String {
+        if self.twelve_hour {
+            let h12 = match hour % 12 {
+                0 => 12,
+                h => h,
+            };
+            format!("{h12}\u{a0}{}", if hour < 12 { "AM" } else { "PM" })
+        } else {
+            format!("{hour:02}:00")
+        }
+    }
+
+    /// A local date and time: `Nov 21, 2026, 3:05 PM` or `21 Nov 2026, 15:05`.
+    pub fn datetime(&self, at: NaiveDateTime) -> String {
+        let time = if self.twelve_hour {
+            let h = at.hour();
+            let h12 = match h % 12 {
+                0 => 12,
+                h => h,
+            };
+            format!("{h12}:{:02}\u{a0}{}", at.minute(), if h < 12 { "AM" } else { "PM" })
+        } else {
+            format!("{:02}:{:02}", at.hour(), at.minute())
+        };
+        format!("{}, {time}", self.date(at.date()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use billing::Currency;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn us_dollars_are_grouped_with_commas_and_a_leading_symbol() {
+        let f = Formats::new("en-US");
+        assert_eq!(f.money(&Money::new(dec!(1234567.5), Currency::USD)), "$1,234,567.50");
+        assert_eq!(f.money(&Money::new(dec!(-3.1), Currency::USD)), "-$3.10");
+        assert_eq!(f.money(&Money::new(dec!(0.005), Currency::USD)), "$0.01");
+    }
+
+    #[test]
+    fn euros_in_german_use_dots_commas_and_a_trailing_symbol() {
+        let f = Formats::new("de-DE");
+        assert_eq!(f.money(&Money::new(dec!(1234.56), Currency::EUR)), "1.234,56\u{a0}€");
+    }
+
+    #[test]
+    fn dollars_outside_their_country_are_marked() {
+        assert_eq!(Formats::new("en-GB").money(&Money::new(dec!(5), Currency::USD)), "US$5.00");
+        assert_eq!(Formats::new("en-CA").money(&Money::new(dec!(5), Currency::CAD)), "$5.00");
+    }
+
+    #[test]
+    fn sizes_use_decimal_units_with_sensible_precision() {
+        let f = Formats::new("en-US");
+        assert_eq!(f.bytes(850_000_000), "850\u{a0}MB");
+        assert_eq!(f.bytes(12_345_000_000), "12.3\u{a0}GB");
+        assert_eq!(f.bytes(412_600_000_000), "413\u{a0}GB");
+        assert_eq!(f.bytes(1_235_000_000_000), "1.24\u{a0}TB");
+        assert_eq!(Formats::new("de-DE").bytes(12_345_000_000), "12,3\u{a0}GB");
+    }
+
+    #[test]
+    fn dates_follow_the_locale() {
+        let d = NaiveDate::from_ymd_opt(2026, 2, 3).unwrap();
+        assert_eq!(Formats::new("en-US").date(d), "Feb 3, 2026");
+        assert_eq!(Formats::new("en-GB").date(d), "3 Feb 2026");
+        assert_eq!(Formats::new("de-DE").date(d), "03.02.2026");
+        let at = d.and_hms_opt(0, 7, 0).unwrap();
+        assert_eq!(Formats::new("en-US").datetime(at), "Feb 3, 2026, 12:07\u{a0}AM");
+        assert_eq!(Formats::new("en-GB").datetime(at), "3 Feb 2026, 00:07");
+    }
+}

@@ -1,0 +1,71 @@
+//! Signing in.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::auth::SignIn;
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+
+/// The message for one field of a form, if the last error was about it.
+pub(crate) fn field_error(error: Option<AppError>, field: &'static str) -> Option<String> {
+    let t = use_i18n().t;
+    error.filter(|e| e.field() == Some(field)).map(|e| (t.error)(&e))
+}
+
+/// An error that is not about one field, for the top of a form.
+pub(crate) fn form_error(error: Option<AppError>) -> Option<String> {
+    let t = use_i18n().t;
+    error.filter(|e| e.field().is_none()).map(|e| (t.error)(&e))
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let t = use_i18n().t;
+    let query = use_query_map();
+    let action = ServerAction::<SignIn>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    let notice = move || {
+        let q = query.read();
+        if q.get("signed_out").is_some() {
+            Some(t.signed_out)
+        } else if q.get("reset").is_some() {
+            Some(t.reset_done)
+        } else if q.get("expired").is_some() {
+            Some(t.sign_in_session_ended)
+        } else {
+            None
+        }
+    };
+    let next = move || query.read().get("next").unwrap_or_default();
+    view! {
+        <Title text=t.sign_in_title />
+        <main id="content" class="narrow auth-page">
+            <p class="brand brand-large">{t.app_name}</p>
+            <h1>{t.sign_in_title}</h1>
+            {move || notice().map(|n| view! { <p class="notice notice-info" role="status">{n}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <input type="hidden" name="next" prop:value=next />
+                <div class="field">
+                    <label for="identifier">{t.sign_in_identifier}</label>
+                    <input id="identifier" name="identifier" type="text" autocomplete="username" autocapitalize="none"
+                        spellcheck="false" required aria-describedby="identifier-hint identifier-error"
+                        aria-invalid=move || field_error(error(), "identifier").is_some().to_string() />
+                    <p id="identifier-hint" class="hint">{t.sign_in_identifier_hint}</p>
+                    <p id="identifier-error" class="field-error">{move || field_error(error(), "identifier")}</p>
+                </div>
+                <div class="field">
+                    <label for="password">{t.sign_in_password}</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                        aria-describedby="password-error"
+                        aria-invalid=move || field_error(error(), "password").is_some().to_string() />
+                    <p id="password-error" class="field-error">{move || field_error(error(), "password")}</p>
+                </div>
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.sign_in_submit}</button>
+            </ActionForm>
+            <p><a href="/forgot-password">{t.sign_in_forgot}</a></p>
+        </main>
+    }
+}

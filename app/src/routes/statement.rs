@@ -1,0 +1,124 @@
+//! One statement: header, totals, lines by group, and a print layout.
+
+use billing::statement::LineGroup;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::state_label;
+use crate::api::statements::statement;
+use crate::components::notices::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::i18n::{use_i18n, Texts};
+use crate::types::StatementDetail;
+
+fn group_title(t: &'static Texts, group: LineGroup) -> &'static str {
+    match group {
+        LineGroup::Recurring => t.group_recurring,
+        LineGroup::Usage => t.group_usage,
+        LineGroup::OneTime => t.group_one_time,
+        LineGroup::Taxes => t.group_taxes,
+        LineGroup::PaymentsAndCredits => t.group_payments_credits,
+    }
+}
+
+#[component]
+pub fn StatementPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()),
+        |id| async move {
+            match id {
+                Some(id) => statement(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(s) => view! { <StatementView statement=s /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StatementView(statement: StatementDetail) -> impl IntoView {
+    let i18n = use_i18n();
+    let (t, f) = (i18n.t, i18n.f);
+    let s = statement;
+    let (label, class) = state_label(t, s.summary.state);
+    let title = (t.statement_title)(&s.summary.number);
+    let last_day = s.summary.period_end.pred_opt().unwrap_or(s.summary.period_end);
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().print();
+        }
+    };
+    view! {
+        <Title text=title.clone() />
+        <article class="statement" data-testid="statement">
+            <p class="no-print"><a href="/statements">"← " {t.back_to_statements}</a></p>
+            <header class="statement-header">
+                <div>
+                    <p class="print-only brand">{t.app_name}</p>
+                    <h1>{title}</h1>
+                    <p><span class=class data-testid="statement-state">{label}</span></p>
+                </div>
+                <dl class="facts">
+                    <dt>{t.statement_account}</dt><dd>{s.account_number.clone()}</dd>
+                    <dt>{t.statement_period}</dt><dd>{(t.cycle_dates)(&f.date(s.summary.period_start), &f.date(last_day))}</dd>
+                    <dt>{t.statement_issued}</dt><dd>{f.date(s.summary.issued_on)}</dd>
+                    <dt>{t.statement_due}</dt><dd>{f.date(s.summary.due_on)}</dd>
+                </dl>
+                <address class="bill-to">
+                    {s.bill_to.clone()}
+                    {s.address.iter().map(|l| view! { <br />{l.clone()} }).collect_view()}
+                </address>
+            </header>
+
+            <section class="totals" aria-label=t.total_due>
+                <dl class="totals-list">
+                    <dt>{t.previous_balance}</dt><dd class="num">{f.money(&s.previous_balance)}</dd>
+                    <dt>{t.new_charges}</dt><dd class="num">{f.money(&s.total_charges)}</dd>
+                    <dt>{t.taxes}</dt><dd class="num">{f.money(&s.total_tax)}</dd>
+                    <dt>{t.payments}</dt><dd class="num">{f.money(&s.total_payments)}</dd>
+                    <dt>{t.credits}</dt><dd class="num">{f.money(&s.total_credits)}</dd>
+                    <dt class="grand">{t.total_due}</dt><dd class="num grand" data-testid="total-due">{f.money(&s.summary.total_due)}</dd>
+                </dl>
+            </section>
+
+            {s.groups.into_iter().map(|g| {
+                let heading = group_title(t, g.group);
+                view! {
+                    <section class="line-group" data-group=format!("{:?}", g.group)>
+                        <h2>{heading}</h2>
+                        <table class="data-table lines">
+                            <caption class="visually-hidden">{heading}</caption>
+                            <tbody>
+                                {g.lines.into_iter().map(|l| view! {
+                                    <tr>
+                                        <td>{l.description}
+                                            {l.period_start.zip(l.period_end).map(|(a, b)| view! {
+                                                <span class="muted line-period">{(t.cycle_dates)(&f.short_date(a), &f.short_date(b.pred_opt().unwrap_or(b)))}</span>
+                                            })}
+                                        </td>
+                                        <td class="num">{f.money(&l.amount)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                            <tfoot><tr><th scope="row">{t.subtotal}</th><td class="num">{f.money(&g.subtotal)}</td></tr></tfoot>
+                        </table>
+                    </section>
+                }
+            }).collect_view()}
+
+            <p class="no-print"><button type="button" class="button" on:click=print>{t.print}</button></p>
+        </article>
+    }
+}

@@ -1,0 +1,232 @@
+//! Signing in: argon2id passwords, throttling of failed attempts, password reset tokens.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+/// OWASP's argon2id parameters: 19 MiB of memory, 2 passes, 1 lane.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password (slow on purpose: call it off the async runtime, see [`hash_password`]).
+pub fn hash_password_blocking(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal("hashing password", e))
+}
+
+/// Hashes a password on a blocking thread.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
+        .await
+        .map_err(|e| AppError::internal("hashing task", e))?
+}
+
+/// A hash no password matches, verified when the account is unknown so that an unknown
+/// account costs as much time as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        let mut random = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut random);
+        hash_password_blocking(&hex_lower(&random)).expect("hashing a random password")
+    })
+}
+
+/// Checks a password against a stored hash (or the decoy when `hash` is `None`), on a
+/// blocking thread. Returns true only for a real hash that matches.
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let real = hash.is_some();
+        let stored = hash.unwrap_or_else(|| decoy_hash().to_string());
+        let parsed = PasswordHash::new(&stored).map_err(|e| AppError::internal("stored hash unreadable", e))?;
+        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok() && real)
+    })
+    .await
+    .map_err(|e| AppError::internal("verifying task", e))?
+}
+
+/// Warms the decoy hash so the first unknown-account sign-in is not faster than the rest.
+pub fn prepare() {
+    let _ = decoy_hash();
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256, hex: how sign-in identifiers are kept in the throttle table (never in clear).
+pub fn fingerprint(text: &str) -> String {
+    hex_lower(&Sha256::digest(text.as_bytes()))
+}
+
+/// Limits on failed sign-ins, per account identifier and per network address. A lock lasts
+/// at most one window after the failures that caused it, so a stranger cannot keep a
+/// subscriber out for long, and a success clears the identifier's count.
+#[derive(Clone, Copy, Debug)]
+pub struct ThrottlePolicy {
+    pub window: Duration,
+    pub max_failures_per_login: i64,
+    pub max_failures_per_address: i64,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        ThrottlePolicy { window: Duration::from_secs(15 * 60), max_failures_per_login: 5, max_failures_per_address: 30 }
+    }
+}
+
+/// Seconds until the given key may try again, or `None` when it may try now.
+async fn locked_for(pool: &PgPool, scope: &str, key: &str, max: i64, window: Duration) -> Result<Option<u32>, AppError> {
+    let secs: Option<i64> = sqlx::query_scalar(
+        "select greatest(1, ceil(extract(epoch from (attempted_at + make_interval(secs => $4::float8) - now()))))::bigint
+           from login_attempts
+          where scope = $1 and key = $2 and not succeeded
+            and attempted_at > now() - make_interval(secs => $4::float8)
+            and attempted_at > coalesce((select max(attempted_at) from login_attempts
+                                          where scope = $1 and key = $2 and succeeded), '-infinity')
+          order by attempted_at desc
+          offset $3 - 1 limit 1",
+    )
+    .bind(scope)
+    .bind(key)
+    .bind(max)
+    .bind(window.as_secs() as i64)
+    .fetch_optional(pool)
+    .await?;
+    Ok(secs.map(|s| u32::try_from(s).unwrap_or(u32::MAX)))
+}
+
+/// Refuses the attempt when either the identifier or the address has failed too often.
+pub async fn check_throttle(pool: &PgPool, policy: &ThrottlePolicy, login_key: &str, address: &str) -> Result<(), AppError> {
+    let by_login = locked_for(pool, "login", login_key, policy.max_failures_per_login, policy.window).await?;
+    let by_address = locked_for(pool, "address", address, policy.max_failures_per_address, policy.window).await?;
+    match by_login.max(by_address) {
+        Some(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
+        None => Ok(()),
+    }
+}
+
+/// Records the outcome of one attempt for both keys.
+pub async fn record_attempt(pool: &PgPool, login_key: &str, address: &str, succeeded: bool) -> Result<(), AppError> {
+    sqlx::query("insert into login_attempts (scope, key, succeeded) values ('login', $1, $3), ('address', $2, $3)")
+        .bind(login_key)
+        .bind(address)
+        .bind(succeeded)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A portal login found by email or account number.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LoginRecord {
+    pub id: i64,
+    pub account_id: i64,
+    pub password_hash: String,
+    pub email: String,
+    pub first_name: String,
+}
+
+/// Finds the login for what a subscriber typed: an email, or an account number (the
+/// account's primary login). Disabled logins and closed accounts are not found.
+pub async fn find_login(pool: &PgPool, identifier: &str) -> Result<Option<LoginRecord>, AppError> {
+    let identifier = identifier.trim();
+    let by_number = identifier.chars().all(|c| c.is_ascii_digit()) && !identifier.is_empty();
+    if !by_number && !identifier.contains('@') {
+        return Ok(None);
+    }
+    let row = sqlx::query_as::<_, LoginRecord>(
+        "select l.id, l.account_id, l.password_hash, l.email::text as email, p.first_name
+           from portal_logins l
+           join accounts a on a.id = l.account_id
+           join people p on p.id = l.person_id
+          where l.disabled_at is null and a.status <> 'closed'
+            and case when $2 then a.account_number = $1 and l.is_primary
+                     else l.email = $1::citext end",
+    )
+    .bind(identifier)
+    .bind(by_number)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+/// A new reset token: what goes in the link, and the hash that is stored.
+pub fn new_reset_token() -> (String, Vec<u8>) {
+    let mut raw = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    (token, hash)
+}
+
+/// The stored form of a token from a link.
+pub fn reset_token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
+/// The rules a new password must meet; the message is shown beside the field.
+pub fn check_new_password(password: &str, confirm: &str) -> Result<(), AppError> {
+    let invalid = |field: &str, message: &str| AppError::InvalidInput { field: field.into(), message: message.into() };
+    let length = password.chars().count();
+    if length < 10 {
+        return Err(invalid("password", "Use at least 10 characters."));
+    }
+    if length > 128 {
+        return Err(invalid("password", "Use at most 128 characters."));
+    }
+    if password.trim().is_empty() {
+        return Err(invalid("password", "A password can't be only spaces."));
+    }
+    if password != confirm {
+        return Err(invalid("confirm", "The two passwords don't match."));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_with_owasp_parameters() {
+        let hash = hash_password_blocking("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+    }
+
+    #[tokio::test]
+    async fn a_password_verifies_only_against_its_own_hash() {
+        let hash = hash_password_blocking("correct horse battery").unwrap();
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
+        assert!(!verify_password("Correct horse battery".into(), Some(hash)).await.unwrap());
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[test]
+    fn new_passwords_must_be_long_enough_and_confirmed() {
+        assert_eq!(check_new_password("short", "short").unwrap_err().field(), Some("password"));
+        assert_eq!(check_new_password("long enough pw", "long enough px").unwrap_err().field(), Some("confirm"));
+        assert!(check_new_password("long enough pw", "long enough pw").is_ok());
+    }
+
+    #[test]
+    fn reset_tokens_are_stored_only_as_their_hash() {
+        let (token, hash) = new_reset_token();
+        assert_eq!(token.len(), 43);
+        assert_eq!(reset_token_hash(&token), hash);
+        assert_ne!(hash, token.as_bytes());
+    }
+}

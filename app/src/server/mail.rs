@@ -1,0 +1,71 @@
+//! Emails. Each is rendered from askama templates (plain text and HTML) and written to the
+//! `outbound_emails` outbox inside the caller's transaction, so an email exists exactly when
+//! what it announces does. The server's mail worker delivers the outbox.
+
+use askama::Template;
+use sqlx::PgConnection;
+
+use crate::error::AppError;
+
+/// One email ready to queue.
+pub struct Email {
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub account_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.txt")]
+struct PasswordResetText<'a> {
+    first_name: &'a str,
+    link: &'a str,
+    minutes: u64,
+    provider: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/password_reset.html")]
+struct PasswordResetHtml<'a> {
+    first_name: &'a str,
+    link: &'a str,
+    minutes: u64,
+    provider: &'a str,
+}
+
+/// The password-reset email.
+pub fn password_reset(to: &str, first_name: &str, link: &str, minutes: u64, provider: &str, account_id: i64) -> Result<Email, AppError> {
+    let text = PasswordResetText { first_name, link, minutes, provider }
+        .render()
+        .map_err(|e| AppError::internal("rendering email", e))?;
+    let html = PasswordResetHtml { first_name, link, minutes, provider }
+        .render()
+        .map_err(|e| AppError::internal("rendering email", e))?;
+    Ok(Email {
+        kind: "password_reset",
+        to: to.to_string(),
+        subject: format!("Reset your {provider} password"),
+        text,
+        html,
+        account_id: Some(account_id),
+    })
+}
+
+/// Queues an email in the caller's transaction.
+pub async fn enqueue(conn: &mut PgConnection, email: &Email) -> Result<i64, AppError> {
+    let id = sqlx::query_scalar(
+        "insert into outbound_emails (kind, to_address, subject, text_body, html_body, account_id)
+         values ($1, $2, $3, $4, $5, $6) returning id",
+    )
+    .bind(email.kind)
+    .bind(&email.to)
+    .bind(&email.subject)
+    .bind(&email.text)
+    .bind(&email.html)
+    .bind(email.account_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}

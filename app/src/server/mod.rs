@@ -1,0 +1,75 @@
+//! Server-only code behind the server functions. Nothing here is compiled into the browser.
+//!
+//! - [`access`]: who is calling and which account they may see (the capability every query needs);
+//! - [`session`]: the typed session; [`auth`]: passwords, throttling, password reset;
+//! - [`mail`]: emails, written to an outbox in the same transaction as what caused them;
+//! - [`accounts`], [`usage`], [`statements`], [`history`]: the queries, one module per aggregate.
+
+pub mod access;
+pub mod accounts;
+pub mod auth;
+pub mod history;
+pub mod mail;
+pub mod session;
+pub mod statements;
+pub mod usage;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use sqlx::PgPool;
+
+use crate::error::AppError;
+
+/// What the portal's server code needs, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Portal {
+    pub pool: PgPool,
+    pub config: Arc<PortalConfig>,
+}
+
+/// Settings that shape the portal's behaviour (loaded by the server from its environment).
+#[derive(Clone, Debug)]
+pub struct PortalConfig {
+    /// Where subscribers reach the portal, for links in emails (`https://portal.example.net`).
+    pub public_url: String,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_absolute: Duration,
+    /// How long an emailed password-reset link works.
+    pub reset_link_ttl: Duration,
+    pub throttle: auth::ThrottlePolicy,
+    /// The provider's name, for emails and printed statements.
+    pub provider_name: String,
+}
+
+impl PortalConfig {
+    /// Defaults for tests and the demo.
+    pub fn for_tests(public_url: &str) -> Self {
+        PortalConfig {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            reset_link_ttl: Duration::from_secs(3600),
+            throttle: auth::ThrottlePolicy::default(),
+            provider_name: "Lastmile Broadband".into(),
+        }
+    }
+}
+
+/// The portal's shared state, from the Leptos context of a request.
+pub fn portal() -> Result<Portal, AppError> {
+    use_context::<Portal>().ok_or_else(|| AppError::internal("portal state", "missing from context"))
+}
+
+/// Today's date in a time zone named by the account (UTC when the name is unknown).
+pub fn today_in(time_zone: &str) -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&tz(time_zone)).date_naive()
+}
+
+/// The account's time zone.
+pub fn tz(time_zone: &str) -> chrono_tz::Tz {
+    time_zone.parse().unwrap_or(chrono_tz::UTC)
+}

@@ -1,0 +1,157 @@
+//! Statement queries: the list and one statement with its lines grouped for reading.
+
+use billing::statement::{group_lines, Line, LineKind};
+use billing::Currency;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use super::access::AccountAccess;
+use super::accounts::{basics, money};
+use crate::error::AppError;
+use crate::types::{StatementDetail, StatementGroup, StatementLine, StatementSummary};
+
+#[derive(sqlx::FromRow)]
+pub struct SummaryRow {
+    id: i64,
+    statement_number: String,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
+    issued_on: NaiveDate,
+    due_on: NaiveDate,
+    total_due: Decimal,
+    status: String,
+}
+
+pub fn summary_from_row(r: SummaryRow, currency: Currency, today: NaiveDate) -> Result<StatementSummary, AppError> {
+    let state = billing::statement::status(&r.status, r.due_on, today).map_err(|e| AppError::internal("statement status", e))?;
+    Ok(StatementSummary {
+        id: r.id,
+        number: r.statement_number,
+        period_start: r.period_start,
+        period_end: r.period_end,
+        issued_on: r.issued_on,
+        due_on: r.due_on,
+        total_due: money(r.total_due, currency),
+        state: state.into(),
+    })
+}
+
+pub async fn list(pool: &PgPool, access: &AccountAccess) -> Result<Vec<StatementSummary>, AppError> {
+    let account = basics(pool, access).await?;
+    let (currency, today) = (account.currency()?, account.today());
+    let rows = sqlx::query_as::<_, SummaryRow>(
+        "select id, statement_number, period_start, period_end, issued_on, due_on, total_due, status
+           from statements where account_id = $1 order by period_start desc limit 120",
+    )
+    .bind(access.account_id())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| summary_from_row(r, currency, today)).collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct HeaderRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    previous_balance: Decimal,
+    total_charges: Decimal,
+    total_tax: Decimal,
+    total_payments: Decimal,
+    total_credits: Decimal,
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    kind: String,
+    description: String,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    amount: Decimal,
+}
+
+/// One statement of the caller's account; another account's id is simply not found.
+pub async fn detail(pool: &PgPool, access: &AccountAccess, statement_id: i64) -> Result<StatementDetail, AppError> {
+    let account = basics(pool, access).await?;
+    let (currency, today) = (account.currency()?, account.today());
+    let header = sqlx::query_as::<_, HeaderRow>(
+        "select id, statement_number, period_start, period_end, issued_on, due_on, total_due, status,
+                previous_balance, total_charges, total_tax, total_payments, total_credits
+           from statements where id = $1 and account_id = $2",
+    )
+    .bind(statement_id)
+    .bind(access.account_id())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+
+    let rows = sqlx::query_as::<_, LineRow>(
+        "select kind, description, period_start, period_end, amount
+           from statement_lines where statement_id = $1 order by line_no",
+    )
+    .bind(statement_id)
+    .fetch_all(pool)
+    .await?;
+
+    let (bill_to, address): (String, Vec<String>) = {
+        let row: Option<(String, String, Option<String>, String, String, String)> = sqlx::query_as(
+            "select a.display_name, ad.line1, ad.line2, ad.city, ad.region, ad.postal_code
+               from accounts a
+               left join lateral (select * from addresses where account_id = a.id order by id limit 1) ad on true
+              where a.id = $1",
+        )
+        .bind(access.account_id())
+        .fetch_optional(pool)
+        .await?;
+        match row {
+            Some((name, line1, line2, city, region, postal)) => {
+                let mut lines = vec![line1];
+                lines.extend(line2.filter(|l| !l.is_empty()));
+                lines.push(format!("{city} {region} {postal}").split_whitespace().collect::<Vec<_>>().join(" "));
+                (name, lines)
+            }
+            None => (account.display_name.clone(), vec![]),
+        }
+    };
+
+    let mut lines = Vec::with_capacity(rows.len());
+    let mut periods = Vec::with_capacity(rows.len());
+    for r in rows {
+        let kind = LineKind::parse(&r.kind).map_err(|e| AppError::internal("statement line kind", e))?;
+        lines.push(Line { kind, description: r.description, amount: money(r.amount, currency) });
+        periods.push((r.period_start, r.period_end));
+    }
+    let groups = group_lines(&lines)
+        .into_iter()
+        .map(|(group, members, subtotal)| StatementGroup {
+            group,
+            lines: members
+                .into_iter()
+                .map(|line| {
+                    // group_lines hands back references into `lines`: find each one's period.
+                    let index = lines.iter().position(|l| std::ptr::eq(l, line)).unwrap_or(0);
+                    StatementLine {
+                        description: line.description.clone(),
+                        period_start: periods[index].0,
+                        period_end: periods[index].1,
+                        amount: line.amount,
+                    }
+                })
+                .collect(),
+            subtotal,
+        })
+        .collect();
+
+    Ok(StatementDetail {
+        summary: summary_from_row(header.summary, currency, today)?,
+        account_number: account.account_number,
+        bill_to,
+        address,
+        previous_balance: money(header.previous_balance, currency),
+        total_charges: money(header.total_charges, currency),
+        total_tax: money(header.total_tax, currency),
+        total_payments: money(header.total_payments, currency),
+        total_credits: money(header.total_credits, currency),
+        groups,
+    })
+}

@@ -1,0 +1,209 @@
+//! What the server sends to the browser: plain data, already limited to what the caller may
+//! see. Money is [`billing::Money`]; dates and times are already in the account's time zone.
+
+use billing::Money;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in subscriber, for the page frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub account_number: String,
+    pub display_name: String,
+    pub first_name: String,
+    pub locale: String,
+}
+
+/// A statement's state as the subscriber sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementState {
+    Open,
+    Paid,
+    Overdue,
+    Void,
+}
+
+impl From<billing::statement::StatementStatus> for StatementState {
+    fn from(s: billing::statement::StatementStatus) -> Self {
+        use billing::statement::StatementStatus as S;
+        match s {
+            S::Open => StatementState::Open,
+            S::Paid => StatementState::Paid,
+            S::Overdue => StatementState::Overdue,
+            S::Void => StatementState::Void,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub name: String,
+    pub technology: String,
+    pub download_mbps: i32,
+    pub upload_mbps: i32,
+    /// `None`: unlimited.
+    pub allowance_gb: Option<i32>,
+    pub monthly_price: Money,
+}
+
+/// Usage so far in the current billing period, with a linear projection to its end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CycleUsage {
+    pub period_start: NaiveDate,
+    /// Exclusive: the first day of the next period.
+    pub period_end: NaiveDate,
+    pub used_bytes: u64,
+    pub projected_bytes: u64,
+    pub allowance_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementSummary {
+    pub id: i64,
+    pub number: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub total_due: Money,
+    pub state: StatementState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentSummary {
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketSummary {
+    pub number: String,
+    pub subject: String,
+    pub status: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Everything on the overview page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub balance: Money,
+    /// The oldest statement still to be paid.
+    pub due: Option<StatementSummary>,
+    pub plan: Option<PlanSummary>,
+    pub usage: Option<CycleUsage>,
+    pub latest_statement: Option<StatementSummary>,
+    pub last_payment: Option<PaymentSummary>,
+    pub open_tickets: Vec<TicketSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayUsage {
+    pub day: NaiveDate,
+    pub download_bytes: u64,
+    pub upload_bytes: u64,
+}
+
+/// One billing period of usage, day by day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsagePeriod {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub allowance_bytes: Option<u64>,
+    pub days: Vec<DayUsage>,
+}
+
+impl UsagePeriod {
+    pub fn total_bytes(&self) -> u64 {
+        self.days.iter().map(|d| d.download_bytes + d.upload_bytes).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HourUsage {
+    /// Local clock hour, 0–23 (a day when clocks change has 23 or 25 entries).
+    pub hour: u8,
+    pub download_bytes: u64,
+    pub upload_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageDayDetail {
+    pub day: NaiveDate,
+    pub hours: Vec<HourUsage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodTotal {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub total_bytes: u64,
+    pub allowance_bytes: Option<u64>,
+}
+
+/// The usage page: the chosen period by day, one day by hour, and the last 12 periods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageReport {
+    pub period: UsagePeriod,
+    pub day: Option<UsageDayDetail>,
+    pub history: Vec<PeriodTotal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementLine {
+    pub description: String,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementGroup {
+    pub group: billing::statement::LineGroup,
+    pub lines: Vec<StatementLine>,
+    pub subtotal: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatementDetail {
+    pub summary: StatementSummary,
+    pub account_number: String,
+    pub bill_to: String,
+    pub address: Vec<String>,
+    pub previous_balance: Money,
+    pub total_charges: Money,
+    pub total_tax: Money,
+    pub total_payments: Money,
+    pub total_credits: Money,
+    pub groups: Vec<StatementGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub id: i64,
+    pub kind: String,
+    pub summary: String,
+    pub occurred_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub events: Vec<HistoryEvent>,
+    /// Pass as `before` to get the next (older) page.
+    pub next_before: Option<i64>,
+}
+
+/// The kinds of event the history page can filter on.
+pub const EVENT_KINDS: [&str; 10] = [
+    "activation",
+    "plan_change",
+    "suspension",
+    "restoration",
+    "cancellation",
+    "outage",
+    "payment",
+    "statement",
+    "ticket",
+    "support_access",
+];

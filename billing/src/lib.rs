@@ -1,0 +1,35 @@
+//! Lastmile's billing rules as plain Rust.
+//!
+//! This crate knows nothing about web frameworks, databases or clocks: every function takes
+//! the facts it needs (amounts, dates, byte counts) and returns a result, so the same rules
+//! run on the server, in the browser (wasm32) and in unit tests. "Today" is always a
+//! parameter, never read from the system.
+//!
+//! * [`money`]: amounts in a currency, rounding, Stripe's integer minor units.
+//! * [`cycle`]: billing periods anchored on an account's cycle day.
+//! * [`usage`]: rating data usage against a plan's allowance.
+//! * [`proration`]: charging part of a period by whole days.
+//! * [`tax`]: splitting amounts into net, tax and gross.
+//! * [`statement`]: statement lines, their grouping, totals and status.
+//! * [`ledger`]: ledger entry kinds, balances and payment allocation.
+#![warn(missing_docs)]
+
+pub mod cycle;
+pub mod ledger;
+pub mod money;
+pub mod proration;
+pub mod statement;
+pub mod tax;
+pub mod usage;
+
+pub use cycle::{last_n_periods, period_containing, CycleDay, CycleError, Period};
+pub use ledger::{allocate_payment, balance, sign_is_valid, EntryKind, LedgerError};
+pub use money::{Currency, Money, MoneyError};
+pub use proration::{prorate, ProrationError};
+pub use statement::{
+    group_lines, status, Line, LineGroup, LineKind, StatementError, StatementStatus, Totals,
+};
+pub use tax::{apply_tax, TaxError, TaxRate, TaxSplit};
+pub use usage::{
+    percent_of_allowance, project_usage, rate_usage, Allowance, UsageRating, BYTES_PER_GB,
+};

@@ -1,0 +1,37 @@
+//! The database pool and migrations.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+/// Connects, failing within seconds with a message that says which part is wrong.
+pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url
+        .expose_secret()
+        .parse()
+        .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+    let options = options.application_name("lastmile");
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options.clone())
+        .await
+        .with_context(|| {
+            format!(
+                "cannot reach the database at {}:{} (database {:?}); is PostgreSQL running and DATABASE_URL right?",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or("(default)")
+            )
+        })
+}
+
+/// Applies the migrations in `migrations/` that have not run yet.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("../migrations").run(pool).await.context("applying migrations")?;
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! `lastmile`: the portal's server and its operator commands.
+//!
+//! - `settings`: configuration from the environment; `db`: pool and migrations;
+//! - `http`: router, middleware (sessions, security headers, cross-site refusal), health;
+//! - `mail`: delivers the email outbox; `staff`: staff accounts; `seed`: demo data.
+
+mod db;
+mod http;
+mod mail;
+mod seed;
+mod settings;
+mod staff;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::server::{Portal, PortalConfig};
+use clap::{Parser, Subcommand};
+use leptos::prelude::LeptosOptions;
+
+#[derive(Parser)]
+#[command(name = "lastmile", version, about = "Lastmile: subscriber portal and billing core for broadband providers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (configuration from the environment; see the README).
+    Serve,
+    /// Apply database migrations that have not run yet.
+    Migrate,
+    /// Fill an empty database with generated data.
+    Seed {
+        /// Generate the demo ISP (required: seeding is only for demos and benchmarks).
+        #[arg(long)]
+        demo: bool,
+        /// How many subscriber accounts.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+        accounts: u32,
+        /// The same seed always gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The day the data ends (default: today, UTC), YYYY-MM-DD.
+        #[arg(long)]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Manage staff users.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create a staff user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// support_rep, billing or admin.
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("LASTMILE_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.compact().init();
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => serve().await,
+        Command::Migrate => {
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            db::migrate(&pool).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { demo, accounts, seed, today } => {
+            if !demo {
+                anyhow::bail!("only demo data can be seeded: pass --demo");
+            }
+            let pool = db::connect(&settings::database_url()?, 4).await?;
+            let opts = seed::SeedOptions {
+                accounts,
+                seed,
+                today: today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                show_progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
+            let started = std::time::Instant::now();
+            let summary = seed::seed_demo(&pool, &opts).await?;
+            println!(
+                "seeded {} accounts ({} statements, {} days of usage) in {:.1?}",
+                summary.accounts,
+                summary.statements,
+                summary.usage_days,
+                started.elapsed()
+            );
+            println!("demo sign-in: {} (or account number {}) / {}", summary.demo_email, summary.demo_account_number, summary.demo_password);
+            Ok(())
+        }
+        Command::Staff { command: StaffCommand::Add { email, name, role } } => {
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            let id = staff::add(&pool, &email, &name, &role, password.trim_end_matches(['\r', '\n'])).await?;
+            println!("staff user {id} created: {email} ({role})");
+            Ok(())
+        }
+    }
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let settings = settings::Settings::from_env()?;
+    tracing::info!(?settings, "starting");
+    let pool = db::connect(&settings.database_url, settings.pool_size).await?;
+    db::migrate(&pool).await?;
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name("lastmile")
+        .site_root(settings.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.listen)
+        .build();
+    if !settings.site_root.join("pkg").exists() {
+        anyhow::bail!(
+            "the built site is missing at {} (build it with `cargo leptos build --release`, or set LASTMILE_SITE_ROOT)",
+            settings.site_root.display()
+        );
+    }
+
+    let config = PortalConfig {
+        public_url: settings.public_url.clone(),
+        session_idle: settings.session_idle,
+        session_absolute: settings.session_absolute,
+        reset_link_ttl: settings.reset_link_ttl,
+        throttle: Default::default(),
+        provider_name: settings.provider_name.clone(),
+    };
+    let portal = Portal { pool: pool.clone(), config: Arc::new(config) };
+    let web = Arc::new(http::WebPolicy {
+        https: settings.is_https(),
+        session_idle: settings.session_idle,
+        stripe_origin: http::origin_of(&settings.stripe_js_url),
+    });
+    app::server::auth::prepare();
+
+    let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+    let state = http::AppState { leptos_options, portal, web };
+    let app = http::router(state, store);
+
+    let shutdown = tokio_util_shutdown();
+    let worker = tokio::spawn(mail::run_background(pool.clone(), mail::Delivery::from_settings(&settings)?, shutdown.clone()));
+    let served = http::serve(app, settings.listen).await;
+    shutdown.notify_waiters();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    served
+}
+
+/// A signal for background work to stop.
+fn tokio_util_shutdown() -> Arc<tokio::sync::Notify> {
+    Arc::new(tokio::sync::Notify::new())
+}

@@ -1,0 +1,38 @@
+//! Staff users, created from the command line (the first administrator comes from here).
+
+use anyhow::bail;
+use sqlx::PgPool;
+
+pub const ROLES: [&str; 3] = ["support_rep", "billing", "admin"];
+
+/// Creates a staff user with an argon2id password hash.
+pub async fn add(pool: &PgPool, email: &str, name: &str, role: &str, password: &str) -> anyhow::Result<i64> {
+    let email = email.trim();
+    if !email.contains('@') || email.len() > 200 {
+        bail!("--email must be an email address");
+    }
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    if !ROLES.contains(&role) {
+        bail!("--role must be one of {}", ROLES.join(", "));
+    }
+    if password.chars().count() < 12 {
+        bail!("the password (read from standard input) must have at least 12 characters");
+    }
+    let hash = app::server::auth::hash_password(password.to_string()).await.map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let id = sqlx::query_scalar::<_, i64>(
+        "insert into staff_users (email, display_name, role, password_hash) values ($1, $2, $3, $4)
+         on conflict (email) do nothing returning id",
+    )
+    .bind(email)
+    .bind(name.trim())
+    .bind(role)
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    match id {
+        Some(id) => Ok(id),
+        None => bail!("a staff user with the email {email} already exists"),
+    }
+}
