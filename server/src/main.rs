@@ -1,20 +1,11 @@
-//! `lastmile`: the portal's server and its operator commands.
-//!
-//! - `settings`: configuration from the environment; `db`: pool and migrations;
-//! - `http`: router, middleware (sessions, security headers, cross-site refusal), health;
-//! - `mail`: delivers the email outbox; `staff`: staff accounts; `seed`: demo data.
-
-mod db;
-mod http;
-mod mail;
-mod seed;
-mod settings;
-mod staff;
+#![recursion_limit = "256"]
+//! `lastmile`: the portal's server and its operator commands (the modules are in `lib.rs`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use lastmile::{db, http, mail, seed, settings, staff};
 use app::server::{Portal, PortalConfig};
 use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;

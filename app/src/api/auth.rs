@@ -21,40 +21,43 @@ async fn client_address() -> String {
 /// overview (or to `next`, when it is a page of the portal).
 #[server(prefix = "/api", endpoint = "sign-in")]
 pub async fn sign_in(identifier: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    let portal = portal()?;
-    let identifier = identifier.trim().to_lowercase();
-    if identifier.is_empty() {
-        return Err(AppError::InvalidInput { field: "identifier".into(), message: "Enter your email or account number.".into() });
-    }
-    if password.is_empty() {
-        return Err(AppError::InvalidInput { field: "password".into(), message: "Enter your password.".into() });
-    }
-    let login_key = auth::fingerprint(&identifier);
-    let address = client_address().await;
-    auth::check_throttle(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
+    super::respond(async move {
+        let portal = portal()?;
+        let identifier = identifier.trim().to_lowercase();
+        if identifier.is_empty() {
+            return Err(AppError::InvalidInput { field: "identifier".into(), message: "Enter your email or account number.".into() });
+        }
+        if password.is_empty() {
+            return Err(AppError::InvalidInput { field: "password".into(), message: "Enter your password.".into() });
+        }
+        let login_key = auth::fingerprint(&identifier);
+        let address = client_address().await;
+        auth::check_throttle(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
 
-    let login = auth::find_login(&portal.pool, &identifier).await?;
-    let hash = login.as_ref().map(|l| l.password_hash.clone());
-    let matches = auth::verify_password(password, hash).await?;
-    auth::record_attempt(&portal.pool, &login_key, &address, matches).await?;
-    let Some(login) = login.filter(|_| matches) else {
-        tracing::info!(outcome = "refused", "sign-in");
-        return Err(AppError::InvalidCredentials);
-    };
+        let login = auth::find_login(&portal.pool, &identifier).await?;
+        let hash = login.as_ref().map(|l| l.password_hash.clone());
+        let matches = auth::verify_password(password, hash).await?;
+        auth::record_attempt(&portal.pool, &login_key, &address, matches).await?;
+        let Some(login) = login.filter(|_| matches) else {
+            tracing::info!(outcome = "refused", "sign-in");
+            return Err(AppError::InvalidCredentials);
+        };
 
-    let session = PortalSession::current().await?;
-    session
-        .sign_in(SignedIn { login_id: login.id, account_id: login.account_id, signed_in_at: chrono::Utc::now().timestamp() })
-        .await?;
-    sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action, ip) values ('subscriber', $1, $2, 'sign_in', $3::inet)")
-        .bind(login.id)
-        .bind(login.account_id)
-        .bind(address.parse::<std::net::IpAddr>().ok().map(|a| a.to_string()))
-        .execute(&portal.pool)
-        .await?;
-    tracing::info!(account_id = login.account_id, outcome = "signed_in", "sign-in");
-    leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+        let session = PortalSession::current().await?;
+        session
+            .sign_in(SignedIn { login_id: login.id, account_id: login.account_id, signed_in_at: chrono::Utc::now().timestamp() })
+            .await?;
+        sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action, ip) values ('subscriber', $1, $2, 'sign_in', $3::inet)")
+            .bind(login.id)
+            .bind(login.account_id)
+            .bind(address.parse::<std::net::IpAddr>().ok().map(|a| a.to_string()))
+            .execute(&portal.pool)
+            .await?;
+        tracing::info!(account_id = login.account_id, outcome = "signed_in", "sign-in");
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(())
+    }
+    .await)
 }
 
 /// Only paths within the portal are followed after sign-in (no open redirect).
@@ -69,93 +72,102 @@ fn safe_next(next: Option<&str>) -> String {
 /// Ends the session (in the store and in the browser).
 #[server(prefix = "/api", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    let session = PortalSession::current().await?;
-    session.sign_out().await?;
-    leptos_axum::redirect("/sign-in?signed_out=1");
-    Ok(())
+    super::respond(async move {
+        let session = PortalSession::current().await?;
+        session.sign_out().await?;
+        leptos_axum::redirect("/sign-in?signed_out=1");
+        Ok(())
+    }
+    .await)
 }
 
 /// Emails a single-use reset link when the identifier matches a login. The answer is the same
 /// whether or not it does, so nobody can learn who has an account.
 #[server(prefix = "/api", endpoint = "request-password-reset")]
 pub async fn request_password_reset(identifier: String) -> Result<(), AppError> {
-    let portal = portal()?;
-    let identifier = identifier.trim().to_lowercase();
-    if identifier.is_empty() {
-        return Err(AppError::InvalidInput { field: "identifier".into(), message: "Enter your email or account number.".into() });
-    }
-    // The same throttle as sign-in keeps this from being used to flood a mailbox.
-    let login_key = auth::fingerprint(&format!("reset:{identifier}"));
-    let address = client_address().await;
-    auth::check_throttle(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
-    auth::record_attempt(&portal.pool, &login_key, &address, false).await?;
+    super::respond(async move {
+        let portal = portal()?;
+        let identifier = identifier.trim().to_lowercase();
+        if identifier.is_empty() {
+            return Err(AppError::InvalidInput { field: "identifier".into(), message: "Enter your email or account number.".into() });
+        }
+        // The same throttle as sign-in keeps this from being used to flood a mailbox.
+        let login_key = auth::fingerprint(&format!("reset:{identifier}"));
+        let address = client_address().await;
+        auth::check_throttle(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
+        auth::record_attempt(&portal.pool, &login_key, &address, false).await?;
 
-    if let Some(login) = auth::find_login(&portal.pool, &identifier).await? {
-        let (token, hash) = auth::new_reset_token();
-        let ttl = portal.config.reset_link_ttl;
-        let link = format!("{}/reset-password?token={token}", portal.config.public_url);
-        let email = mail::password_reset(&login.email, &login.first_name, &link, ttl.as_secs() / 60, &portal.config.provider_name, login.account_id)?;
-        let mut tx = portal.pool.begin().await?;
-        sqlx::query("insert into password_reset_tokens (token_hash, login_id, expires_at) values ($1, $2, now() + make_interval(secs => $3::float8))")
-            .bind(hash)
-            .bind(login.id)
-            .bind(ttl.as_secs() as i64)
-            .execute(&mut *tx)
-            .await?;
-        mail::enqueue(&mut tx, &email).await?;
-        sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action) values ('subscriber', $1, $2, 'password_reset_requested')")
-            .bind(login.id)
-            .bind(login.account_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::info!(account_id = login.account_id, "password reset link queued");
+        if let Some(login) = auth::find_login(&portal.pool, &identifier).await? {
+            let (token, hash) = auth::new_reset_token();
+            let ttl = portal.config.reset_link_ttl;
+            let link = format!("{}/reset-password?token={token}", portal.config.public_url);
+            let email = mail::password_reset(&login.email, &login.first_name, &link, ttl.as_secs() / 60, &portal.config.provider_name, login.account_id)?;
+            let mut tx = portal.pool.begin().await?;
+            sqlx::query("insert into password_reset_tokens (token_hash, login_id, expires_at) values ($1, $2, now() + make_interval(secs => $3::float8))")
+                .bind(hash)
+                .bind(login.id)
+                .bind(ttl.as_secs() as i64)
+                .execute(&mut *tx)
+                .await?;
+            mail::enqueue(&mut tx, &email).await?;
+            sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action) values ('subscriber', $1, $2, 'password_reset_requested')")
+                .bind(login.id)
+                .bind(login.account_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(account_id = login.account_id, "password reset link queued");
+        }
+        Ok(())
     }
-    Ok(())
+    .await)
 }
 
 /// Sets a new password from an emailed link. The link works once; every session of the
 /// login ends.
 #[server(prefix = "/api", endpoint = "reset-password")]
 pub async fn reset_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
-    let portal = portal()?;
-    auth::check_new_password(&password, &confirm)?;
-    let hash = auth::reset_token_hash(&token);
-    let new_hash = auth::hash_password(password).await?;
+    super::respond(async move {
+        let portal = portal()?;
+        auth::check_new_password(&password, &confirm)?;
+        let hash = auth::reset_token_hash(&token);
+        let new_hash = auth::hash_password(password).await?;
 
-    let mut tx = portal.pool.begin().await?;
-    let found: Option<(i64, i64)> = sqlx::query_as(
-        "select t.login_id, l.account_id from password_reset_tokens t join portal_logins l on l.id = t.login_id
-          where t.token_hash = $1 and t.used_at is null and t.expires_at > now() and l.disabled_at is null
-          for update of t",
-    )
-    .bind(&hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((login_id, account_id)) = found else {
-        return Err(AppError::ResetLinkInvalid);
-    };
-    // password_changed_at is one second ahead of every session signed in until now, which
-    // ends them (sessions record whole seconds).
-    sqlx::query("update portal_logins set password_hash = $2, password_changed_at = now() + interval '1 second' where id = $1")
-        .bind(login_id)
-        .bind(&new_hash)
-        .execute(&mut *tx)
+        let mut tx = portal.pool.begin().await?;
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "select t.login_id, l.account_id from password_reset_tokens t join portal_logins l on l.id = t.login_id
+              where t.token_hash = $1 and t.used_at is null and t.expires_at > now() and l.disabled_at is null
+              for update of t",
+        )
+        .bind(&hash)
+        .fetch_optional(&mut *tx)
         .await?;
-    sqlx::query("update password_reset_tokens set used_at = now() where login_id = $1 and used_at is null")
-        .bind(login_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action) values ('subscriber', $1, $2, 'password_reset')")
-        .bind(login_id)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if let Ok(session) = PortalSession::current().await {
-        session.sign_out().await?;
+        let Some((login_id, account_id)) = found else {
+            return Err(AppError::ResetLinkInvalid);
+        };
+        // password_changed_at is one second ahead of every session signed in until now, which
+        // ends them (sessions record whole seconds).
+        sqlx::query("update portal_logins set password_hash = $2, password_changed_at = now() + interval '1 second' where id = $1")
+            .bind(login_id)
+            .bind(&new_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("update password_reset_tokens set used_at = now() where login_id = $1 and used_at is null")
+            .bind(login_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action) values ('subscriber', $1, $2, 'password_reset')")
+            .bind(login_id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if let Ok(session) = PortalSession::current().await {
+            session.sign_out().await?;
+        }
+        tracing::info!(account_id, "password reset");
+        leptos_axum::redirect("/sign-in?reset=1");
+        Ok(())
     }
-    tracing::info!(account_id, "password reset");
-    leptos_axum::redirect("/sign-in?reset=1");
-    Ok(())
+    .await)
 }

@@ -9,12 +9,18 @@ use crate::server::{access::require_subscriber, statements};
 
 #[server(prefix = "/api", endpoint = "statements")]
 pub async fn list_statements() -> Result<Vec<StatementSummary>, AppError> {
-    let (portal, access) = require_subscriber().await?;
-    statements::list(&portal.pool, &access).await
+    super::respond(async move {
+        let (portal, access) = require_subscriber().await?;
+        statements::list(&portal.pool, &access).await
+    }
+    .await)
 }
 
 #[server(prefix = "/api", endpoint = "statement")]
 pub async fn statement(id: i64) -> Result<StatementDetail, AppError> {
-    let (portal, access) = require_subscriber().await?;
-    statements::detail(&portal.pool, &access, id).await
+    super::respond(async move {
+        let (portal, access) = require_subscriber().await?;
+        statements::detail(&portal.pool, &access, id).await
+    }
+    .await)
 }

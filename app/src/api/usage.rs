@@ -12,6 +12,9 @@ use crate::server::{access::require_subscriber, usage};
 /// and the totals of the last 12 periods.
 #[server(prefix = "/api", endpoint = "usage")]
 pub async fn load_usage(offset: u32, day: Option<NaiveDate>) -> Result<UsageReport, AppError> {
-    let (portal, access) = require_subscriber().await?;
-    usage::report(&portal.pool, &access, offset, day).await
+    super::respond(async move {
+        let (portal, access) = require_subscriber().await?;
+        usage::report(&portal.pool, &access, offset, day).await
+    }
+    .await)
 }

@@ -30,11 +30,13 @@ pub fn UsageMeter(usage: CycleUsage) -> impl IntoView {
             view! {
                 <div class="meter-block">
                     <p class="meter-figure" data-testid="usage-used">{label.clone()}</p>
-                    <div class="meter" role="meter" aria-valuemin="0" aria-valuemax=allowance.to_string()
-                        aria-valuenow=usage.used_bytes.to_string() aria-valuetext=label>
-                        <div class="meter-projected" class:over=over style=format!("width: {projected_pct}%")></div>
-                        <div class="meter-used" class:over=(usage.used_bytes > allowance) style=format!("width: {used_pct}%")></div>
-                    </div>
+                    // Drawn as SVG so that no inline style is needed (the CSP forbids them).
+                    <svg class="meter" viewBox="0 0 100 8" preserveAspectRatio="none" role="meter" aria-valuemin="0"
+                        aria-valuemax=allowance.to_string() aria-valuenow=usage.used_bytes.to_string() aria-valuetext=label>
+                        <rect class="meter-track" x="0" y="0" width="100" height="8" rx="2" />
+                        <rect class="meter-projected" class:over=over x="0" y="0" width=projected_pct.to_string() height="8" rx="2" />
+                        <rect class="meter-used" class:over=(usage.used_bytes > allowance) x="0" y="0" width=used_pct.to_string() height="8" rx="2" />
+                    </svg>
                     <p class="meter-note" data-testid="usage-projection">
                         {if over { (t.usage_projection_over)(&projected) } else { (t.usage_projection)(&projected) }}
                     </p>

@@ -136,6 +136,8 @@ impl Formats {
             (Decimal::from(bytes) / Decimal::from(TB), 2, "TB")
         };
         let rounded = scaled.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        // Terabytes drop trailing zeros: "1 TB", "1.5 TB", "1.24 TB".
+        let places = if unit == "TB" { rounded.normalize().scale() } else { places };
         format!("{}\u{a0}{unit}", self.decimal_number(rounded, places))
     }
 
@@ -230,6 +232,7 @@ mod tests {
         assert_eq!(f.bytes(12_345_000_000), "12.3\u{a0}GB");
         assert_eq!(f.bytes(412_600_000_000), "413\u{a0}GB");
         assert_eq!(f.bytes(1_235_000_000_000), "1.24\u{a0}TB");
+        assert_eq!(f.bytes(1_000_000_000_000), "1\u{a0}TB");
         assert_eq!(Formats::new("de-DE").bytes(12_345_000_000), "12,3\u{a0}GB");
     }
 

@@ -1,0 +1,105 @@
+//! How amounts, dates and volumes read in the seed's descriptions and summaries.
+//!
+//! Stored descriptions are written once, in the account's locale (every seeded account is
+//! `en-US`), as a bill run would write them: "$1,043.50", "Nov 5, 2026", "812 GB".
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use rust_decimal::Decimal;
+
+use billing::usage::BYTES_PER_GB;
+use billing::Period;
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// "$1,043.50"; negative amounts as "-$12.00".
+pub fn dollars(amount: Decimal) -> String {
+    let mut cents = amount.round_dp(2);
+    cents.rescale(2);
+    let digits = cents.abs().to_string();
+    let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, "00"));
+    let sign = if amount.is_sign_negative() && !cents.is_zero() { "-" } else { "" };
+    format!("{sign}${}.{fraction}", group_thousands(whole))
+}
+
+/// "1,043"
+pub fn count(value: u64) -> String {
+    group_thousands(&value.to_string())
+}
+
+fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes as whole gigabytes, rounded to the nearest: "812 GB".
+pub fn gigabytes(bytes: u64) -> String {
+    format!("{} GB", count((bytes + BYTES_PER_GB / 2) / BYTES_PER_GB))
+}
+
+/// "Nov 5, 2026"
+pub fn day(date: NaiveDate) -> String {
+    format!("{} {}, {}", MONTHS[date.month0() as usize], date.day(), date.year())
+}
+
+/// A period by its first and last days: "Nov 5 – Dec 4, 2026", or with both years when
+/// it spans New Year: "Dec 5, 2025 – Jan 4, 2026".
+pub fn period(p: &Period) -> String {
+    let (first, last) = (p.start, p.last_day());
+    if first.year() == last.year() {
+        format!("{} {} – {}", MONTHS[first.month0() as usize], first.day(), day(last))
+    } else {
+        format!("{} – {}", day(first), day(last))
+    }
+}
+
+/// "6 PM", "12 AM"
+pub fn hour(h: u32) -> String {
+    let time = NaiveTime::from_hms_opt(h % 24, 0, 0).unwrap_or_default();
+    let (pm, h12) = time.hour12();
+    format!("{h12} {}", if pm { "PM" } else { "AM" })
+}
+
+/// A rate as a percentage: 0.0825 → "8.25%".
+pub fn percent(rate: Decimal) -> String {
+    format!("{}%", (rate * Decimal::ONE_HUNDRED).normalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+    }
+
+    #[test]
+    fn amounts_read_as_us_dollars() {
+        assert_eq!(dollars(Decimal::new(104350, 2)), "$1,043.50");
+        assert_eq!(dollars(Decimal::new(5, 0)), "$5.00");
+        assert_eq!(dollars(Decimal::new(-1200, 2)), "-$12.00");
+        assert_eq!(dollars(Decimal::new(123456789, 2)), "$1,234,567.89");
+    }
+
+    #[test]
+    fn periods_show_first_and_last_day() {
+        let p = Period { start: d(2026, 11, 5), end: d(2026, 12, 5) };
+        assert_eq!(period(&p), "Nov 5 – Dec 4, 2026");
+        let p = Period { start: d(2025, 12, 5), end: d(2026, 1, 5) };
+        assert_eq!(period(&p), "Dec 5, 2025 – Jan 4, 2026");
+    }
+
+    #[test]
+    fn volumes_rates_and_hours_read_naturally() {
+        assert_eq!(gigabytes(1_043_400_000_000), "1,043 GB");
+        assert_eq!(percent(Decimal::new(825, 4)), "8.25%");
+        assert_eq!(percent(Decimal::new(8875, 5)), "8.875%");
+        assert_eq!(hour(18), "6 PM");
+        assert_eq!(hour(0), "12 AM");
+    }
+}

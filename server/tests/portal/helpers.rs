@@ -1,0 +1,132 @@
+//! Starting a portal for one test, and speaking to it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::server::{Portal, PortalConfig};
+use lastmile::http::{router, AppState, WebPolicy};
+use lastmile::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+use leptos::prelude::LeptosOptions;
+use reqwest::{Client, Response};
+use sqlx::PgPool;
+
+pub const ALEX_EMAIL: &str = "alex.morgan@example.net";
+pub const ALEX_NUMBER: &str = "10000001";
+pub const SAM_EMAIL: &str = "sam.taylor@example.net";
+pub const SAM_NUMBER: &str = "10000002";
+pub const PASSWORD: &str = DEMO_PASSWORD;
+
+pub struct TestPortal {
+    pub base: String,
+    pub pool: PgPool,
+}
+
+/// Settings a test may change before the server starts.
+pub struct Tweaks {
+    pub config: PortalConfig,
+    pub session_idle: Duration,
+}
+
+impl TestPortal {
+    /// Seeds five accounts and starts the portal.
+    pub async fn start(pool: PgPool) -> TestPortal {
+        Self::start_with(pool, |_| {}).await
+    }
+
+    pub async fn start_with(pool: PgPool, tweak: impl FnOnce(&mut Tweaks)) -> TestPortal {
+        let today = chrono::Utc::now().date_naive();
+        seed_demo(&pool, &SeedOptions { accounts: 5, seed: 42, today, show_progress: false })
+            .await
+            .expect("seeding the test database");
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let mut tweaks = Tweaks { config: PortalConfig::for_tests(&base), session_idle: Duration::from_secs(1800) };
+        tweak(&mut tweaks);
+
+        let leptos_options = LeptosOptions::builder().output_name("lastmile").site_root("target/site").site_pkg_dir("pkg").site_addr(addr).build();
+        let portal = Portal { pool: pool.clone(), config: Arc::new(tweaks.config) };
+        let web = Arc::new(WebPolicy { https: false, session_idle: tweaks.session_idle, stripe_origin: "https://js.stripe.com".into() });
+        let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+        let app = router(AppState { leptos_options, portal, web }, store);
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        TestPortal { base, pool }
+    }
+
+    /// A browser of its own: keeps cookies, does not follow redirects (tests look at them).
+    pub fn browser(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Calls a server function the way the hydrated page does (a same-origin form post).
+    pub async fn call(&self, browser: &Client, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        browser
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, browser: &Client, identifier: &str, password: &str) -> Response {
+        self.call(browser, "sign-in", &[("identifier", identifier), ("password", password)]).await
+    }
+
+    /// A browser already signed in.
+    pub async fn signed_in(&self, identifier: &str) -> Client {
+        let browser = self.browser();
+        let response = self.sign_in(&browser, identifier, PASSWORD).await;
+        assert!(response.status().is_success() || response.status().is_redirection(), "sign-in failed: {}", response.status());
+        browser
+    }
+
+    /// GET a page and return its status and HTML.
+    pub async fn page(&self, browser: &Client, path: &str) -> (u16, String) {
+        let response = browser.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
+    pub async fn account_id(&self, number: &str) -> i64 {
+        sqlx::query_scalar("select id from accounts where account_number = $1").bind(number).fetch_one(&self.pool).await.unwrap()
+    }
+}
+
+/// The JSON body of an error answer.
+pub async fn error_code(response: Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or_default().to_string())
+}
+
+/// Money as the portal writes it for en-US dollars (written out here, not by the code under test).
+pub fn dollars(amount: rust_decimal::Decimal) -> String {
+    let negative = amount.is_sign_negative() && !amount.is_zero();
+    let text = format!("{:.2}", amount.abs());
+    let (int, frac) = text.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}${grouped}.{frac}", if negative { "-" } else { "" })
+}
+
+/// The text inside the element marked `data-testid="<id>"` (attributes may come in any order).
+pub fn testid_text(html: &str, id: &str) -> Option<String> {
+    let after = html.split(&format!("data-testid=\"{id}\"")).nth(1)?;
+    let text = after.split_once('>')?.1;
+    Some(text.split('<').next()?.to_string())
+}

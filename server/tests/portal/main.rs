@@ -1,0 +1,10 @@
+//! HTTP tests: the real server, on a port of its own, against a fresh PostgreSQL database per
+//! test (seeded with the demo generator), driven like a browser would (form posts, cookies).
+
+#![recursion_limit = "256"]
+
+mod access;
+mod auth;
+mod helpers;
+mod pages;
+mod security;
