@@ -23,7 +23,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -34,7 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -53,27 +53,35 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" href="data:," />
         <Meta name="description" content="Your broadband account: usage, statements and service history." />
         <Title formatter=|text: String| if text.is_empty() { "Lastmile".to_string() } else { format!("{text} · Lastmile") } />
+        // Pages are rendered whole on the server (data included) before they are sent, so they
+        // read without JavaScript and redirects can still be answered.
         <Router>
             <Routes fallback=routes::not_found::NotFound>
-                <Route path=path!("/sign-in") view=routes::sign_in::SignInPage />
-                <Route path=path!("/forgot-password") view=routes::password_reset::ForgotPasswordPage />
-                <Route path=path!("/reset-password") view=routes::password_reset::ResetPasswordPage />
-                <ParentRoute path=path!("") view=components::layout::PortalLayout>
-                    <Route path=path!("") view=routes::overview::OverviewPage />
-                    <Route path=path!("usage") view=routes::usage::UsagePage />
-                    <Route path=path!("statements") view=routes::statements::StatementsPage />
-                    <Route path=path!("statements/:id") view=routes::statement::StatementPage />
-                    <Route path=path!("history") view=routes::history::HistoryPage />
+                <Route path=path!("/sign-in") view=routes::sign_in::SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=routes::password_reset::ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password") view=routes::password_reset::ResetPasswordPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=components::layout::PortalLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=routes::overview::OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("usage") view=routes::usage::UsagePage ssr=SsrMode::Async />
+                    <Route path=path!("statements") view=routes::statements::StatementsPage ssr=SsrMode::Async />
+                    <Route path=path!("statements/:id") view=routes::statement::StatementPage ssr=SsrMode::Async />
+                    <Route path=path!("history") view=routes::history::HistoryPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
 
-/// Entry point of the WebAssembly bundle: hydrates the server-rendered page.
+/// Entry point of the WebAssembly bundle. Pages are server-rendered HTML; only the islands
+/// (the forms and buttons that need code in the browser) are hydrated, which keeps the
+/// bundle a phone downloads small.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
+    // Lets tests (and curious people) see that the page is interactive.
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

@@ -5,7 +5,6 @@ use leptos_router::components::{Outlet, A};
 
 use super::notices::{ErrorNotice, Loading};
 use crate::api::account::current_subscriber;
-use crate::api::auth::SignOut;
 use crate::i18n::{provide_i18n, use_i18n};
 
 #[component]
@@ -18,7 +17,6 @@ pub fn PortalLayout() -> impl IntoView {
                     Ok(me) => {
                         let i18n = provide_i18n(&me.locale);
                         let t = i18n.t;
-                        let sign_out = ServerAction::<SignOut>::new();
                         view! {
                             <a class="skip-link" href="#content">{t.skip_to_content}</a>
                             <header class="site-header">
@@ -28,9 +26,10 @@ pub fn PortalLayout() -> impl IntoView {
                                         <span class="who-name" data-testid="display-name">{me.display_name.clone()}</span>
                                         <span class="who-number">{t.account_label} " " <span data-testid="account-number">{me.account_number.clone()}</span></span>
                                     </span>
-                                    <ActionForm action=sign_out attr:class="sign-out">
+                                    // A plain form: signing out needs no code in the browser.
+                                    <form method="post" action="/api/sign-out" class="sign-out">
                                         <button type="submit" class="link-button">{t.nav_sign_out}</button>
-                                    </ActionForm>
+                                    </form>
                                 </div>
                                 <nav class="site-nav" aria-label="Main">
                                     <A href="/" exact=true>{t.nav_overview}</A>

@@ -11,66 +11,83 @@ use crate::i18n::use_i18n;
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let t = use_i18n().t;
-    let action = ServerAction::<RequestPasswordReset>::new();
-    let error = move || action.value().get().and_then(|r| r.err());
-    let sent = move || matches!(action.value().get(), Some(Ok(())));
     view! {
         <Title text=t.forgot_title />
         <main id="content" class="narrow auth-page">
             <p class="brand brand-large">{t.app_name}</p>
             <h1>{t.forgot_title}</h1>
-            <Show
-                when=sent
-                fallback=move || view! {
-                    <p>{t.forgot_intro}</p>
-                    {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
-                    <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                        <div class="field">
-                            <label for="identifier">{t.sign_in_identifier}</label>
-                            <input id="identifier" name="identifier" type="text" autocomplete="username" autocapitalize="none"
-                                spellcheck="false" required aria-describedby="identifier-error" />
-                            <p id="identifier-error" class="field-error">{move || field_error(error(), "identifier")}</p>
-                        </div>
-                        <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.forgot_submit}</button>
-                    </ActionForm>
-                }
-            >
-                <p class="notice notice-info" role="status" data-testid="reset-sent">{t.forgot_sent}</p>
-            </Show>
+            <ForgotPasswordForm />
             <p><a href="/sign-in">{t.back_to_sign_in}</a></p>
         </main>
+    }
+}
+
+/// An island: sends the request and says what happens next.
+#[island]
+fn ForgotPasswordForm() -> impl IntoView {
+    let t = use_i18n().t;
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    let sent = move || matches!(action.value().get(), Some(Ok(())));
+    view! {
+        <Show
+            when=sent
+            fallback=move || view! {
+                <p>{t.forgot_intro}</p>
+                {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+                <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                    <div class="field">
+                        <label for="identifier">{t.sign_in_identifier}</label>
+                        <input id="identifier" name="identifier" type="text" autocomplete="username" autocapitalize="none"
+                            spellcheck="false" required aria-describedby="identifier-error" />
+                        <p id="identifier-error" class="field-error">{move || field_error(error(), "identifier")}</p>
+                    </div>
+                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.forgot_submit}</button>
+                </ActionForm>
+            }
+        >
+            <p class="notice notice-info" role="status" data-testid="reset-sent">{t.forgot_sent}</p>
+        </Show>
     }
 }
 
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let t = use_i18n().t;
-    let query = use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
-    let action = ServerAction::<ResetPassword>::new();
-    let error = move || action.value().get().and_then(|r| r.err());
+    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
     view! {
         <Title text=t.reset_title />
         <main id="content" class="narrow auth-page">
             <p class="brand brand-large">{t.app_name}</p>
             <h1>{t.reset_title}</h1>
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
-            <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <input type="hidden" name="token" prop:value=token />
-                <div class="field">
-                    <label for="password">{t.reset_new_password}</label>
-                    <input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required
-                        aria-describedby="password-error" />
-                    <p id="password-error" class="field-error">{move || field_error(error(), "password")}</p>
-                </div>
-                <div class="field">
-                    <label for="confirm">{t.reset_confirm_password}</label>
-                    <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error" />
-                    <p id="confirm-error" class="field-error">{move || field_error(error(), "confirm")}</p>
-                </div>
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.reset_submit}</button>
-            </ActionForm>
+            <ResetPasswordForm token />
             <p><a href="/forgot-password">{t.forgot_title}</a></p>
         </main>
+    }
+}
+
+/// An island: the new password, with errors beside the fields.
+#[island]
+fn ResetPasswordForm(token: String) -> impl IntoView {
+    let t = use_i18n().t;
+    let action = ServerAction::<ResetPassword>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    view! {
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        <ActionForm action=action attr:class="stack" attr:novalidate=true>
+            <input type="hidden" name="token" value=token />
+            <div class="field">
+                <label for="password">{t.reset_new_password}</label>
+                <input id="password" name="password" type="password" autocomplete="new-password" minlength="10" required
+                    aria-describedby="password-error" />
+                <p id="password-error" class="field-error">{move || field_error(error(), "password")}</p>
+            </div>
+            <div class="field">
+                <label for="confirm">{t.reset_confirm_password}</label>
+                <input id="confirm" name="confirm" type="password" autocomplete="new-password" required aria-describedby="confirm-error" />
+                <p id="confirm-error" class="field-error">{move || field_error(error(), "confirm")}</p>
+            </div>
+            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.reset_submit}</button>
+        </ActionForm>
     }
 }

@@ -24,11 +24,9 @@ pub(crate) fn form_error(error: Option<AppError>) -> Option<String> {
 pub fn SignInPage() -> impl IntoView {
     let t = use_i18n().t;
     let query = use_query_map();
-    let action = ServerAction::<SignIn>::new();
-    let error = move || action.value().get().and_then(|r| r.err());
-    let notice = move || {
-        let q = query.read();
-        if q.get("signed_out").is_some() {
+    let (notice, next) = {
+        let q = query.read_untracked();
+        let notice = if q.get("signed_out").is_some() {
             Some(t.signed_out)
         } else if q.get("reset").is_some() {
             Some(t.reset_done)
@@ -36,36 +34,47 @@ pub fn SignInPage() -> impl IntoView {
             Some(t.sign_in_session_ended)
         } else {
             None
-        }
+        };
+        (notice, q.get("next").unwrap_or_default())
     };
-    let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text=t.sign_in_title />
         <main id="content" class="narrow auth-page">
             <p class="brand brand-large">{t.app_name}</p>
             <h1>{t.sign_in_title}</h1>
-            {move || notice().map(|n| view! { <p class="notice notice-info" role="status">{n}</p> })}
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
-            <ActionForm action=action attr:class="stack" attr:novalidate=true>
-                <input type="hidden" name="next" prop:value=next />
-                <div class="field">
-                    <label for="identifier">{t.sign_in_identifier}</label>
-                    <input id="identifier" name="identifier" type="text" autocomplete="username" autocapitalize="none"
-                        spellcheck="false" required aria-describedby="identifier-hint identifier-error"
-                        aria-invalid=move || field_error(error(), "identifier").is_some().to_string() />
-                    <p id="identifier-hint" class="hint">{t.sign_in_identifier_hint}</p>
-                    <p id="identifier-error" class="field-error">{move || field_error(error(), "identifier")}</p>
-                </div>
-                <div class="field">
-                    <label for="password">{t.sign_in_password}</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required
-                        aria-describedby="password-error"
-                        aria-invalid=move || field_error(error(), "password").is_some().to_string() />
-                    <p id="password-error" class="field-error">{move || field_error(error(), "password")}</p>
-                </div>
-                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.sign_in_submit}</button>
-            </ActionForm>
+            {notice.map(|n| view! { <p class="notice notice-info" role="status">{n}</p> })}
+            <SignInForm next />
             <p><a href="/forgot-password">{t.sign_in_forgot}</a></p>
         </main>
+    }
+}
+
+/// The sign-in form: an island, hydrated in the browser to show errors beside the fields.
+#[island]
+fn SignInForm(next: String) -> impl IntoView {
+    let t = use_i18n().t;
+    let action = ServerAction::<SignIn>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    view! {
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        <ActionForm action=action attr:class="stack" attr:novalidate=true>
+            <input type="hidden" name="next" value=next />
+            <div class="field">
+                <label for="identifier">{t.sign_in_identifier}</label>
+                <input id="identifier" name="identifier" type="text" autocomplete="username" autocapitalize="none"
+                    spellcheck="false" required aria-describedby="identifier-hint identifier-error"
+                    aria-invalid=move || field_error(error(), "identifier").is_some().to_string() />
+                <p id="identifier-hint" class="hint">{t.sign_in_identifier_hint}</p>
+                <p id="identifier-error" class="field-error">{move || field_error(error(), "identifier")}</p>
+            </div>
+            <div class="field">
+                <label for="password">{t.sign_in_password}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    aria-describedby="password-error"
+                    aria-invalid=move || field_error(error(), "password").is_some().to_string() />
+                <p id="password-error" class="field-error">{move || field_error(error(), "password")}</p>
+            </div>
+            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{t.sign_in_submit}</button>
+        </ActionForm>
     }
 }

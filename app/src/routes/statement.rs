@@ -54,12 +54,6 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
     let (label, class) = state_label(t, s.summary.state);
     let title = (t.statement_title)(&s.summary.number);
     let last_day = s.summary.period_end.pred_opt().unwrap_or(s.summary.period_end);
-    let print = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let _ = window().print();
-        }
-    };
     view! {
         <Title text=title.clone() />
         <article class="statement" data-testid="statement">
@@ -118,7 +112,19 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
                 }
             }).collect_view()}
 
-            <p class="no-print"><button type="button" class="button" on:click=print>{t.print}</button></p>
+            <p class="no-print"><PrintButton label=t.print.to_string() /></p>
         </article>
     }
+}
+
+/// The one piece of the statement page that runs in the browser.
+#[island]
+fn PrintButton(label: String) -> impl IntoView {
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let _ = window().print();
+        }
+    };
+    view! { <button type="button" class="button" on:click=print>{label}</button> }
 }

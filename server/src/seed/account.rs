@@ -60,7 +60,9 @@ pub fn write(world: &World, index: u32, ids: &mut Ids, rows: &mut Rows) -> anyho
         login_id: 0,
         card_id: None,
     };
-    writer.write().with_context(|| format!("generating account {}", profile.number))
+    writer
+        .write()
+        .with_context(|| format!("generating account {}", profile.number))
 }
 
 struct AccountWriter<'a> {
@@ -113,32 +115,52 @@ impl AccountWriter<'_> {
         periods.reverse(); // oldest first, the order they were issued in
         let suspended_on = self.suspension_day(&periods);
 
-        let created = self.write_account(suspended_on)?;
+        let created = self.write_account(suspended_on);
         self.write_people(created);
         let address_id = self.write_address(created);
         self.write_card();
         self.write_login();
         self.write_service(address_id, created, &periods);
 
-        let gaps: Vec<usage::Gap> = self.p.outages.iter().map(|&i| self.world.outages[i].gap).collect();
-        let usage = usage::generate(&mut self.rng, self.p.intensity, self.world.window, &gaps, suspended_on);
+        let gaps: Vec<usage::Gap> = self
+            .p
+            .outages
+            .iter()
+            .map(|&i| self.world.outages[i].gap)
+            .collect();
+        let usage = usage::generate(
+            &mut self.rng,
+            self.p.intensity,
+            self.world.window,
+            &gaps,
+            suspended_on,
+        );
         let usage_days = self.write_usage(&usage);
 
         self.write_statements(&periods, cycle, &usage, suspended_on)?;
         self.write_plan_change(&periods);
         self.write_outage_events();
         self.write_ticket();
-        Ok(Written { statements: periods.len() as u64, usage_days })
+        Ok(Written {
+            statements: periods.len() as u64,
+            usage_days,
+        })
     }
 
     /// A local wall-clock time on `day` in the account's zone, as UTC. A time that the
     /// clocks skip (spring forward) is taken an hour later.
     fn at(&self, day: NaiveDate, hour: u32, minute: u32) -> NaiveDateTime {
-        let local = day.and_hms_opt(hour.min(23), minute.min(59), 0).unwrap_or_default();
+        let local = day
+            .and_hms_opt(hour.min(23), minute.min(59), 0)
+            .unwrap_or_default();
         self.tz
             .from_local_datetime(&local)
             .earliest()
-            .or_else(|| self.tz.from_local_datetime(&(local + Duration::hours(1))).earliest())
+            .or_else(|| {
+                self.tz
+                    .from_local_datetime(&(local + Duration::hours(1)))
+                    .earliest()
+            })
             .map_or(local, |t| t.naive_utc())
     }
 
@@ -154,12 +176,12 @@ impl AccountWriter<'_> {
     /// statement's issue date (periods are at least 28 days).
     fn suspension_day(&self, periods: &[Period]) -> Option<NaiveDate> {
         let first_unpaid = periods.get(periods.len().checked_sub(2)?)?;
-        self.p.suspended.then(|| {
-            first_unpaid.start + Days::new(PAYMENT_TERMS_DAYS + SUSPEND_AFTER_DAYS)
-        })
+        self.p
+            .suspended
+            .then(|| first_unpaid.start + Days::new(PAYMENT_TERMS_DAYS + SUSPEND_AFTER_DAYS))
     }
 
-    fn write_account(&mut self, suspended_on: Option<NaiveDate>) -> anyhow::Result<NaiveDateTime> {
+    fn write_account(&mut self, suspended_on: Option<NaiveDate>) -> NaiveDateTime {
         let p = self.p;
         let signed_up = p.activated_on - Days::new(self.rng.gen_range(3..=20));
         let created = self.some_time(signed_up, 9..=18);
@@ -175,7 +197,11 @@ impl AccountWriter<'_> {
                 profile::Kind::Business => "business",
             })
             .text(&p.display_name)
-            .text(if p.plan.prepaid { "prepaid" } else { "postpaid" })
+            .text(if p.plan.prepaid {
+                "prepaid"
+            } else {
+                "postpaid"
+            })
             .int(p.cycle_day.into())
             .text(USD.as_str())
             .text(self.tz.name())
@@ -186,15 +212,22 @@ impl AccountWriter<'_> {
             .utc(created)
             .utc(updated)
             .end();
-        Ok(created)
+        created
     }
 
     fn write_people(&mut self, created: NaiveDateTime) {
         self.owner_id = next(&mut self.ids.person);
-        let people = [(self.owner_id, "owner", Some(&self.p.owner)), (0, "billing", self.p.second.as_ref())];
+        let people = [
+            (self.owner_id, "owner", Some(&self.p.owner)),
+            (0, "billing", self.p.second.as_ref()),
+        ];
         for (id, role, person) in people {
             let Some(person) = person else { continue };
-            let id = if id == 0 { next(&mut self.ids.person) } else { id };
+            let id = if id == 0 {
+                next(&mut self.ids.person)
+            } else {
+                id
+            };
             self.rows
                 .people
                 .row()
@@ -278,7 +311,9 @@ impl AccountWriter<'_> {
         self.service_id = next(&mut self.ids.service);
         // A contract runs from activation, or from the change to the current plan.
         let contract_start = match &p.plan_change {
-            Some(change) => periods.get(change.from_statement).map_or(p.activated_on, |x| x.start),
+            Some(change) => periods
+                .get(change.from_statement)
+                .map_or(p.activated_on, |x| x.start),
             None => p.activated_on,
         };
         let contract_ends_on = (p.plan.contract_months > 0)
@@ -370,7 +405,10 @@ impl AccountWriter<'_> {
             drafts.extend(self.usage_line(k, period.previous(cycle), usage));
             if let Some(prev) = &previous {
                 if !prev.paid && prev.due_on < issued_on {
-                    drafts.push(one_time_line(charge_type("late-fee"), prev.due_on + Days::new(1)));
+                    drafts.push(one_time_line(
+                        charge_type("late-fee"),
+                        prev.due_on + Days::new(1),
+                    ));
                 }
             }
             // Now and then a router dies and is replaced.
@@ -380,14 +418,21 @@ impl AccountWriter<'_> {
             }
             drafts.extend(tax_line(&drafts, jurisdiction.tax_name, &tax_rate));
             if let Some(prev) = &previous {
-                for payment in received.iter().filter(|r| prev.issued_on <= r.day && r.day < issued_on) {
+                for payment in received
+                    .iter()
+                    .filter(|r| prev.issued_on <= r.day && r.day < issued_on)
+                {
                     drafts.push(payment_line(payment, self.p.card.as_ref()));
                 }
             }
 
             let lines: Vec<Line> = drafts
                 .iter()
-                .map(|d| Line { kind: d.kind, description: d.description.clone(), amount: Money::new(d.amount, USD) })
+                .map(|d| Line {
+                    kind: d.kind,
+                    description: d.description.clone(),
+                    amount: Money::new(d.amount, USD),
+                })
                 .collect();
             let totals = Totals::compute(previous_due, &lines)
                 .with_context(|| format!("statement {number} does not add up"))?;
@@ -423,12 +468,21 @@ impl AccountWriter<'_> {
             self.write_lines(statement_id, issued_on, issued_at, &drafts);
 
             let due_text = if totals.total_due.is_positive() {
-                format!("{} due by {}", text::dollars(totals.total_due.amount()), text::day(due_on))
+                format!(
+                    "{} due by {}",
+                    text::dollars(totals.total_due.amount()),
+                    text::day(due_on)
+                )
             } else {
                 "nothing to pay".to_string()
             };
             let summary = format!("Statement {number} issued: {due_text}");
-            self.event("statement", issued_at, &summary, &format!(r#"{{"statement_id": {statement_id}}}"#));
+            self.event(
+                "statement",
+                issued_at,
+                &summary,
+                &format!(r#"{{"statement_id": {statement_id}}}"#),
+            );
 
             match payment {
                 Some((day, at, habit)) => {
@@ -436,12 +490,20 @@ impl AccountWriter<'_> {
                     self.write_payment(statement_id, day, at, habit, amount);
                     received.push(Received { day, amount, habit });
                 }
-                None if paid_at.is_none() => {
-                    self.write_dunning(&number, due_on, totals.total_due.amount(), suspended_on, k + 2 == periods.len())
-                }
+                None if paid_at.is_none() => self.write_dunning(
+                    &number,
+                    due_on,
+                    totals.total_due.amount(),
+                    suspended_on,
+                    k + 2 == periods.len(),
+                ),
                 None => {}
             }
-            previous = Some(Issued { issued_on, due_on, paid: paid_at.is_some() });
+            previous = Some(Issued {
+                issued_on,
+                due_on,
+                paid: paid_at.is_some(),
+            });
             previous_due = totals.total_due;
         }
         Ok(())
@@ -473,14 +535,18 @@ impl AccountWriter<'_> {
         let included = format!("{} GB included", text::count(gb.into()));
         let description = if rating.overage_gb > 0 {
             format!(
-                "Data usage {}: {} of {included}, {} GB over at {}/GB",
+                "Data usage {}: {} of {included}; {} started GB over at {}/GB",
                 text::period(&used_in),
                 text::gigabytes(used),
                 text::count(rating.overage_gb.into()),
                 text::dollars(price)
             )
         } else {
-            format!("Data usage {}: {} of {included}", text::period(&used_in), text::gigabytes(used))
+            format!(
+                "Data usage {}: {} of {included}",
+                text::period(&used_in),
+                text::gigabytes(used)
+            )
         };
         Some(Draft {
             kind: LineKind::Usage,
@@ -524,7 +590,13 @@ impl AccountWriter<'_> {
         paid.then_some((day, at, habit))
     }
 
-    fn write_lines(&mut self, statement_id: i64, issued_on: NaiveDate, issued_at: NaiveDateTime, drafts: &[Draft]) {
+    fn write_lines(
+        &mut self,
+        statement_id: i64,
+        issued_on: NaiveDate,
+        issued_at: NaiveDateTime,
+        drafts: &[Draft],
+    ) {
         for (i, d) in drafts.iter().enumerate() {
             let id = next(&mut self.ids.line);
             self.rows
@@ -535,7 +607,13 @@ impl AccountWriter<'_> {
                 .int(i as i64 + 1)
                 .text(d.kind.as_str())
                 .text(&d.description)
-                .opt_int(matches!(d.kind, LineKind::Recurring | LineKind::Usage | LineKind::OneTime).then_some(self.service_id))
+                .opt_int(
+                    matches!(
+                        d.kind,
+                        LineKind::Recurring | LineKind::Usage | LineKind::OneTime
+                    )
+                    .then_some(self.service_id),
+                )
                 .opt_date(d.period.map(|p| p.start))
                 .opt_date(d.period.map(|p| p.end))
                 .opt_dec(d.quantity)
@@ -563,7 +641,15 @@ impl AccountWriter<'_> {
             // The ledger accepts only positive charges; a zero line (usage within the
             // allowance) changes no balance and has no entry.
             if let Some(kind) = d.ledger.filter(|_| d.amount > Decimal::ZERO) {
-                self.ledger(kind, d.amount, &d.description, issued_on, issued_at, Some(statement_id), None);
+                self.ledger(
+                    kind,
+                    d.amount,
+                    &d.description,
+                    issued_on,
+                    issued_at,
+                    Some(statement_id),
+                    None,
+                );
             }
         }
     }
@@ -596,13 +682,30 @@ impl AccountWriter<'_> {
             .end();
     }
 
-    fn write_payment(&mut self, statement_id: i64, day: NaiveDate, at: NaiveDateTime, habit: Habit, amount: Decimal) {
+    fn write_payment(
+        &mut self,
+        statement_id: i64,
+        day: NaiveDate,
+        at: NaiveDateTime,
+        habit: Habit,
+        amount: Decimal,
+    ) {
         let id = next(&mut self.ids.payment);
         let (method, card_id) = match habit {
             Habit::Autopay => ("autopay", self.card_id),
-            Habit::Prepaid | Habit::Manual { method: ManualMethod::Card, .. } => ("card", self.card_id),
-            Habit::Manual { method: ManualMethod::BankTransfer, .. } => ("bank_transfer", None),
-            Habit::Manual { method: ManualMethod::Cheque, .. } => ("cheque", None),
+            Habit::Prepaid
+            | Habit::Manual {
+                method: ManualMethod::Card,
+                ..
+            } => ("card", self.card_id),
+            Habit::Manual {
+                method: ManualMethod::BankTransfer,
+                ..
+            } => ("bank_transfer", None),
+            Habit::Manual {
+                method: ManualMethod::Cheque,
+                ..
+            } => ("cheque", None),
         };
         self.rows
             .payments
@@ -626,10 +729,27 @@ impl AccountWriter<'_> {
             ("bank_transfer", _) => "by bank transfer".to_string(),
             _ => "by cheque".to_string(),
         };
-        let entry = if method == "autopay" { "Autopay payment, thank you" } else { "Payment received, thank you" };
-        self.ledger(EntryKind::Payment, -amount, entry, day, at, Some(statement_id), Some(id));
+        let entry = if method == "autopay" {
+            "Autopay payment, thank you"
+        } else {
+            "Payment received, thank you"
+        };
+        self.ledger(
+            EntryKind::Payment,
+            -amount,
+            entry,
+            day,
+            at,
+            Some(statement_id),
+            Some(id),
+        );
         let summary = format!("Payment of {} received {how}", text::dollars(amount));
-        self.event("payment", at, &summary, &format!(r#"{{"payment_id": {id}, "statement_id": {statement_id}}}"#));
+        self.event(
+            "payment",
+            at,
+            &summary,
+            &format!(r#"{{"payment_id": {id}, "statement_id": {statement_id}}}"#),
+        );
     }
 
     /// A reminder for an unpaid statement once it is overdue, and the suspension that
@@ -664,8 +784,12 @@ impl AccountWriter<'_> {
     }
 
     fn write_plan_change(&mut self, periods: &[Period]) {
-        let Some(change) = &self.p.plan_change else { return };
-        let Some(effective) = periods.get(change.from_statement) else { return };
+        let Some(change) = &self.p.plan_change else {
+            return;
+        };
+        let Some(effective) = periods.get(change.from_statement) else {
+            return;
+        };
         let id = next(&mut self.ids.plan_change);
         let asked_on = effective.start - Days::new(self.rng.gen_range(3..=20));
         let requested = self.some_time(asked_on, 8..=22);
@@ -683,8 +807,16 @@ impl AccountWriter<'_> {
             .int(self.login_id)
             .utc(decided)
             .end();
-        let summary = format!("Plan changed from {} to {}", change.from.name, self.p.plan.name);
-        self.event("plan_change", decided, &summary, &format!(r#"{{"plan_change_id": {id}}}"#));
+        let summary = format!(
+            "Plan changed from {} to {}",
+            change.from.name, self.p.plan.name
+        );
+        self.event(
+            "plan_change",
+            decided,
+            &summary,
+            &format!(r#"{{"plan_change_id": {id}}}"#),
+        );
     }
 
     fn write_outage_events(&mut self) {
@@ -701,7 +833,12 @@ impl AccountWriter<'_> {
                 outage.cause
             );
             let at = self.at(gap.day, start, 0);
-            self.event("outage", at, &summary, &format!(r#"{{"hours": {}}}"#, gap.hours));
+            self.event(
+                "outage",
+                at,
+                &summary,
+                &format!(r#"{{"hours": {}}}"#, gap.hours),
+            );
         }
     }
 
@@ -713,7 +850,10 @@ impl AccountWriter<'_> {
         let opened_on = today - Days::new(t.opened_days_ago);
         let opened = self.some_time(opened_on, 8..=21);
         // Anything due to close today or later is still being worked on.
-        let closed_on = t.resolved_after_days.map(|d| opened_on + Days::new(d)).filter(|d| *d < today);
+        let closed_on = t
+            .resolved_after_days
+            .map(|d| opened_on + Days::new(d))
+            .filter(|d| *d < today);
         let closed = closed_on.map(|day| self.some_time(day, 9..=17));
         let status = match (closed, t.closed, t.pending) {
             (Some(_), true, _) => "closed",
@@ -747,9 +887,19 @@ impl AccountWriter<'_> {
             .utc(opened)
             .end();
         let detail = format!(r#"{{"ticket_id": {id}}}"#);
-        self.event("ticket", opened, &format!("Ticket {number} opened: {}", t.subject), &detail);
+        self.event(
+            "ticket",
+            opened,
+            &format!("Ticket {number} opened: {}", t.subject),
+            &detail,
+        );
         if let Some(at) = closed {
-            self.event("ticket", at, &format!("Ticket {number} resolved: {}", t.subject), &detail);
+            self.event(
+                "ticket",
+                at,
+                &format!("Ticket {number} resolved: {}", t.subject),
+                &detail,
+            );
         }
     }
 }
@@ -763,7 +913,11 @@ fn one_time_line(charge: &'static ChargeType, on: NaiveDate) -> Draft {
         unit_price: Some(charge.amount()),
         amount: charge.amount(),
         taxable: charge.taxable,
-        ledger: Some(if charge.code == "late-fee" { EntryKind::LateFee } else { EntryKind::Charge }),
+        ledger: Some(if charge.code == "late-fee" {
+            EntryKind::LateFee
+        } else {
+            EntryKind::Charge
+        }),
         one_time: Some((charge, on)),
     }
 }
@@ -774,7 +928,11 @@ fn tax_line(drafts: &[Draft], tax_name: &str, rate: &TaxRate) -> Option<Draft> {
     let split = apply_tax(Money::new(base, USD), rate);
     split.tax.is_positive().then(|| Draft {
         kind: LineKind::Tax,
-        description: format!("{tax_name} {} on {}", text::percent(rate.rate), text::dollars(base)),
+        description: format!(
+            "{tax_name} {} on {}",
+            text::percent(rate.rate),
+            text::dollars(base)
+        ),
         period: None,
         quantity: None,
         unit_price: None,
@@ -790,8 +948,20 @@ fn tax_line(drafts: &[Draft], tax_name: &str, rate: &TaxRate) -> Option<Draft> {
 fn payment_line(payment: &Received, card: Option<&profile::Card>) -> Draft {
     let how = match (payment.habit, card) {
         (Habit::Autopay, Some(card)) => format!("Autopay, {}", card.label()),
-        (Habit::Manual { method: ManualMethod::BankTransfer, .. }, _) => "Bank transfer".to_string(),
-        (Habit::Manual { method: ManualMethod::Cheque, .. }, _) => "Cheque".to_string(),
+        (
+            Habit::Manual {
+                method: ManualMethod::BankTransfer,
+                ..
+            },
+            _,
+        ) => "Bank transfer".to_string(),
+        (
+            Habit::Manual {
+                method: ManualMethod::Cheque,
+                ..
+            },
+            _,
+        ) => "Cheque".to_string(),
         _ => "Card payment".to_string(),
     };
     Draft {

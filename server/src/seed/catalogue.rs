@@ -77,11 +77,26 @@ pub static JURISDICTIONS: &[Jurisdiction] = &[
         tax_rate: Decimal::from_parts(825, 0, 0, false, 4),
         tax_name: "Texas sales tax",
         cities: &[
-            City { name: "Austin", zip_prefix: "787" },
-            City { name: "Dallas", zip_prefix: "752" },
-            City { name: "Houston", zip_prefix: "770" },
-            City { name: "San Antonio", zip_prefix: "782" },
-            City { name: "Fort Worth", zip_prefix: "761" },
+            City {
+                name: "Austin",
+                zip_prefix: "787",
+            },
+            City {
+                name: "Dallas",
+                zip_prefix: "752",
+            },
+            City {
+                name: "Houston",
+                zip_prefix: "770",
+            },
+            City {
+                name: "San Antonio",
+                zip_prefix: "782",
+            },
+            City {
+                name: "Fort Worth",
+                zip_prefix: "761",
+            },
         ],
         share_permille: 350,
         reach_permille: [550, 750, 700, 250],
@@ -94,11 +109,26 @@ pub static JURISDICTIONS: &[Jurisdiction] = &[
         tax_rate: Decimal::from_parts(8875, 0, 0, false, 5),
         tax_name: "New York sales tax",
         cities: &[
-            City { name: "New York", zip_prefix: "100" },
-            City { name: "Brooklyn", zip_prefix: "112" },
-            City { name: "Buffalo", zip_prefix: "142" },
-            City { name: "Rochester", zip_prefix: "146" },
-            City { name: "Albany", zip_prefix: "122" },
+            City {
+                name: "New York",
+                zip_prefix: "100",
+            },
+            City {
+                name: "Brooklyn",
+                zip_prefix: "112",
+            },
+            City {
+                name: "Buffalo",
+                zip_prefix: "142",
+            },
+            City {
+                name: "Rochester",
+                zip_prefix: "146",
+            },
+            City {
+                name: "Albany",
+                zip_prefix: "122",
+            },
         ],
         share_permille: 300,
         reach_permille: [650, 800, 500, 100],
@@ -111,10 +141,22 @@ pub static JURISDICTIONS: &[Jurisdiction] = &[
         tax_rate: Decimal::from_parts(29, 0, 0, false, 3),
         tax_name: "Colorado sales tax",
         cities: &[
-            City { name: "Denver", zip_prefix: "802" },
-            City { name: "Boulder", zip_prefix: "803" },
-            City { name: "Colorado Springs", zip_prefix: "809" },
-            City { name: "Fort Collins", zip_prefix: "805" },
+            City {
+                name: "Denver",
+                zip_prefix: "802",
+            },
+            City {
+                name: "Boulder",
+                zip_prefix: "803",
+            },
+            City {
+                name: "Colorado Springs",
+                zip_prefix: "809",
+            },
+            City {
+                name: "Fort Collins",
+                zip_prefix: "805",
+            },
         ],
         share_permille: 200,
         reach_permille: [500, 700, 650, 450],
@@ -129,10 +171,22 @@ pub static JURISDICTIONS: &[Jurisdiction] = &[
         tax_rate: Decimal::ZERO,
         tax_name: "No sales tax",
         cities: &[
-            City { name: "Portland", zip_prefix: "972" },
-            City { name: "Eugene", zip_prefix: "974" },
-            City { name: "Salem", zip_prefix: "973" },
-            City { name: "Bend", zip_prefix: "977" },
+            City {
+                name: "Portland",
+                zip_prefix: "972",
+            },
+            City {
+                name: "Eugene",
+                zip_prefix: "974",
+            },
+            City {
+                name: "Salem",
+                zip_prefix: "973",
+            },
+            City {
+                name: "Bend",
+                zip_prefix: "977",
+            },
         ],
         share_permille: 150,
         reach_permille: [450, 650, 800, 400],
@@ -355,11 +409,31 @@ impl ChargeType {
 }
 
 pub static CHARGE_TYPES: &[ChargeType] = &[
-    ChargeType { code: "installation", name: "Installation", cents: 9900, taxable: true },
-    ChargeType { code: "router", name: "Replacement router", cents: 12000, taxable: true },
-    ChargeType { code: "technician-visit", name: "Technician visit", cents: 7500, taxable: true },
+    ChargeType {
+        code: "installation",
+        name: "Installation",
+        cents: 9900,
+        taxable: true,
+    },
+    ChargeType {
+        code: "router",
+        name: "Replacement router",
+        cents: 12000,
+        taxable: true,
+    },
+    ChargeType {
+        code: "technician-visit",
+        name: "Technician visit",
+        cents: 7500,
+        taxable: true,
+    },
     // A penalty, not a sale: not subject to sales tax.
-    ChargeType { code: "late-fee", name: "Late payment fee", cents: 1000, taxable: false },
+    ChargeType {
+        code: "late-fee",
+        name: "Late payment fee",
+        cents: 1000,
+        taxable: false,
+    },
 ];
 
 pub fn charge_type(code: &str) -> &'static ChargeType {
@@ -378,14 +452,18 @@ fn position<T>(list: &'static [T], item: &T) -> i64 {
     i64::try_from(index).map_or(i64::MAX, |i| i + 1)
 }
 
-pub static JURISDICTIONS_TABLE: Table = Table { name: "jurisdictions", columns: "id, code, name" };
+pub static JURISDICTIONS_TABLE: Table = Table {
+    name: "jurisdictions",
+    columns: "id, code, name",
+};
 pub static TAX_RATES_TABLE: Table = Table {
     name: "tax_rates",
     columns: "id, jurisdiction_id, name, rate, inclusive, valid_from",
 };
 pub static PLANS_TABLE: Table = Table {
     name: "plans",
-    columns: "id, code, name, technology, download_mbps, upload_mbps, allowance_gb, monthly_price, \
+    columns:
+        "id, code, name, technology, download_mbps, upload_mbps, allowance_gb, monthly_price, \
               currency, price_includes_tax, overage_per_gb, billing_mode, contract_months, \
               early_termination_fee, available, created_at",
 };
@@ -401,7 +479,12 @@ pub fn rows(since: NaiveDateTime) -> Vec<TextRows> {
     let mut jurisdictions = TextRows::new(&JURISDICTIONS_TABLE);
     let mut tax_rates = TextRows::new(&TAX_RATES_TABLE);
     for j in JURISDICTIONS {
-        jurisdictions.row().int(j.id()).text(j.code).text(j.name).end();
+        jurisdictions
+            .row()
+            .int(j.id())
+            .text(j.code)
+            .text(j.name)
+            .end();
         tax_rates
             .row()
             .int(j.id())

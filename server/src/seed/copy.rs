@@ -35,17 +35,27 @@ pub struct TextRows {
 
 impl TextRows {
     pub fn new(table: &'static Table) -> TextRows {
-        TextRows { table, buf: Vec::new() }
+        TextRows {
+            table,
+            buf: Vec::new(),
+        }
     }
 
     /// Starts a row; add its fields in column order and finish with [`TextRow::end`].
     pub fn row(&mut self) -> TextRow<'_> {
-        TextRow { columns: self.table.column_count(), buf: &mut self.buf, fields: 0 }
+        TextRow {
+            columns: self.table.column_count(),
+            buf: &mut self.buf,
+            fields: 0,
+        }
     }
 
     pub fn into_copy(self) -> CopyData {
         CopyData {
-            statement: format!("COPY {} ({}) FROM STDIN", self.table.name, self.table.columns),
+            statement: format!(
+                "COPY {} ({}) FROM STDIN",
+                self.table.name, self.table.columns
+            ),
             bytes: self.buf,
         }
     }
@@ -150,7 +160,10 @@ impl TextRow<'_> {
     }
 
     pub fn end(self) {
-        debug_assert_eq!(self.fields, self.columns, "a seed row has the wrong number of fields");
+        debug_assert_eq!(
+            self.fields, self.columns,
+            "a seed row has the wrong number of fields"
+        );
         self.buf.push(b'\n');
     }
 }
@@ -175,7 +188,11 @@ impl BinaryRows {
         buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
         buf.extend_from_slice(&0_i32.to_be_bytes());
         buf.extend_from_slice(&0_i32.to_be_bytes());
-        BinaryRows { table, buf, rows: 0 }
+        BinaryRows {
+            table,
+            buf,
+            rows: 0,
+        }
     }
 
     pub fn row(&mut self) -> BinaryRow<'_> {
@@ -184,7 +201,11 @@ impl BinaryRows {
         // Tables here have a handful of columns, well within a 16-bit count.
         let count = i16::try_from(columns).unwrap_or(i16::MAX);
         self.buf.extend_from_slice(&count.to_be_bytes());
-        BinaryRow { columns, buf: &mut self.buf, fields: 0 }
+        BinaryRow {
+            columns,
+            buf: &mut self.buf,
+            fields: 0,
+        }
     }
 
     pub fn into_copy(mut self) -> CopyData {
@@ -242,7 +263,10 @@ impl BinaryRow<'_> {
     }
 
     pub fn end(self) {
-        debug_assert_eq!(self.fields, self.columns, "a seed row has the wrong number of fields");
+        debug_assert_eq!(
+            self.fields, self.columns,
+            "a seed row has the wrong number of fields"
+        );
     }
 }
 

@@ -30,7 +30,13 @@ impl World {
     pub fn new(seed: u64, today: NaiveDate, password_hash: String) -> World {
         let window = Window::ending_before(today);
         let outages = draw_outages(seed, window);
-        World { seed, today, window, password_hash, outages }
+        World {
+            seed,
+            today,
+            window,
+            password_hash,
+            outages,
+        }
     }
 
     /// The random stream of account `index`: ChaCha's 2⁶⁴ independent streams of one key,
@@ -69,20 +75,34 @@ fn draw_outages(seed: u64, window: Window) -> Vec<Outage> {
     rng.set_stream(u64::MAX); // a stream no account index reaches in practice
     let mut outages = vec![Outage {
         city: &JURISDICTIONS[0].cities[0],
-        gap: Gap { day: window.end - Days::new(6), start_hour: 18, hours: 3 },
+        gap: Gap {
+            day: window.end - Days::new(6),
+            start_hour: 18,
+            hours: 3,
+        },
         cause: OUTAGE_CAUSES[0],
         reach_permille: 300,
     }];
     while outages.len() < OUTAGES {
         let jurisdiction = pick_jurisdiction(&mut rng);
-        let city = jurisdiction.cities.choose(&mut rng).unwrap_or(&jurisdiction.cities[0]);
+        let city = jurisdiction
+            .cities
+            .choose(&mut rng)
+            .unwrap_or(&jurisdiction.cities[0]);
         let day = window.first_day + Days::new(rng.gen_range(0..365));
         let start_hour: u8 = rng.gen_range(0..=20);
         let hours = rng.gen_range(1..=6_u8).min(24 - start_hour);
         outages.push(Outage {
             city,
-            gap: Gap { day, start_hour, hours },
-            cause: OUTAGE_CAUSES.choose(&mut rng).copied().unwrap_or(OUTAGE_CAUSES[0]),
+            gap: Gap {
+                day,
+                start_hour,
+                hours,
+            },
+            cause: OUTAGE_CAUSES
+                .choose(&mut rng)
+                .copied()
+                .unwrap_or(OUTAGE_CAUSES[0]),
             reach_permille: rng.gen_range(100..=350),
         });
     }
@@ -103,7 +123,10 @@ pub enum Habit {
     /// Prepaid plan: pays each period on the day it starts.
     Prepaid,
     /// Pays by hand some days after the statement arrives.
-    Manual { method: ManualMethod, delay_days: u64 },
+    Manual {
+        method: ManualMethod,
+        delay_days: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,7 +239,11 @@ impl Profile {
 /// Draws account `index`'s profile; indices 0 and 1 are the demo subscribers.
 pub fn draw(world: &World, index: u32, rng: &mut ChaCha8Rng) -> Profile {
     let number = (FIRST_ACCOUNT_NUMBER + index).to_string();
-    let kind = if rng.gen_ratio(1, 10) { Kind::Business } else { Kind::Residential };
+    let kind = if rng.gen_ratio(1, 10) {
+        Kind::Business
+    } else {
+        Kind::Residential
+    };
     let jurisdiction = pick_jurisdiction(rng);
     let first = pick(rng, FIRST_NAMES);
     let last = pick(rng, LAST_NAMES);
@@ -229,14 +256,24 @@ pub fn draw(world: &World, index: u32, rng: &mut ChaCha8Rng) -> Profile {
         // A partner or bookkeeper; never the owner's first name, so the emails differ.
         let mut second_first = pick(rng, FIRST_NAMES);
         if second_first == first {
-            second_first = FIRST_NAMES[(FIRST_NAMES.iter().position(|n| *n == first).unwrap_or(0) + 1) % FIRST_NAMES.len()];
+            second_first = FIRST_NAMES[(FIRST_NAMES.iter().position(|n| *n == first).unwrap_or(0)
+                + 1)
+                % FIRST_NAMES.len()];
         }
-        let second_last = if rng.gen_ratio(2, 3) { last } else { pick(rng, LAST_NAMES) };
+        let second_last = if rng.gen_ratio(2, 3) {
+            last
+        } else {
+            pick(rng, LAST_NAMES)
+        };
         person(rng, second_first, second_last, &number)
     });
     let address = draw_address(rng, jurisdiction, kind);
     let plan = choose_plan(rng, kind, &address.technologies);
-    let cycle_day = if rng.gen_ratio(1, 20) { rng.gen_range(29..=31) } else { rng.gen_range(1..=28) };
+    let cycle_day = if rng.gen_ratio(1, 20) {
+        rng.gen_range(29..=31)
+    } else {
+        rng.gen_range(1..=28)
+    };
 
     let habit = if plan.prepaid {
         Habit::Prepaid
@@ -248,12 +285,18 @@ pub fn draw(world: &World, index: u32, rng: &mut ChaCha8Rng) -> Profile {
             7 | 8 => ManualMethod::BankTransfer,
             _ => ManualMethod::Cheque,
         };
-        Habit::Manual { method, delay_days: rng.gen_range(2..=15) }
+        Habit::Manual {
+            method,
+            delay_days: rng.gen_range(2..=15),
+        }
     };
     // 30% autopay plus 3/7 of the other 70% keep a card on file: 60% of accounts.
     let keeps_card = match habit {
         Habit::Autopay | Habit::Prepaid => true,
-        Habit::Manual { method: ManualMethod::Card, .. } => rng.gen_ratio(3, 5),
+        Habit::Manual {
+            method: ManualMethod::Card,
+            ..
+        } => rng.gen_ratio(3, 5),
         Habit::Manual { .. } => false,
     };
     let card = keeps_card.then(|| draw_card(rng, world.today));
@@ -343,10 +386,21 @@ fn make_alex_morgan(p: &mut Profile, world: &World) {
     p.plan = Plan::by_code("cable-300");
     p.plan_change = None;
     p.cycle_day = 5;
-    p.habit = Habit::Manual { method: ManualMethod::Card, delay_days: 6 };
-    p.card = Some(Card { brand: "visa", last4: "4242".into(), exp_month: 8, exp_year: world.today.year() + 3 });
+    p.habit = Habit::Manual {
+        method: ManualMethod::Card,
+        delay_days: 6,
+    };
+    p.card = Some(Card {
+        brand: "visa",
+        last4: "4242".into(),
+        exp_month: 8,
+        exp_year: world.today.year() + 3,
+    });
     p.activated_on = world.today - Months::new(26) - Days::new(9);
-    p.intensity = Intensity { monthly_gb: 940, upload_permille: 90 };
+    p.intensity = Intensity {
+        monthly_gb: 960,
+        upload_permille: 90,
+    };
     p.unpaid_statements = 0;
     p.suspended = false;
     p.latest_unpaid = true;
@@ -389,9 +443,17 @@ fn make_sam_taylor(p: &mut Profile, world: &World) {
     p.plan_change = None;
     p.cycle_day = 18;
     p.habit = Habit::Autopay;
-    p.card = Some(Card { brand: "mastercard", last4: "5454".into(), exp_month: 3, exp_year: world.today.year() + 2 });
+    p.card = Some(Card {
+        brand: "mastercard",
+        last4: "5454".into(),
+        exp_month: 3,
+        exp_year: world.today.year() + 2,
+    });
     p.activated_on = world.today - Months::new(40) - Days::new(2);
-    p.intensity = Intensity { monthly_gb: 420, upload_permille: 180 };
+    p.intensity = Intensity {
+        monthly_gb: 420,
+        upload_permille: 180,
+    };
     p.unpaid_statements = 0;
     p.suspended = false;
     p.latest_unpaid = false;
@@ -416,10 +478,23 @@ fn pick_jurisdiction(rng: &mut ChaCha8Rng) -> &'static Jurisdiction {
 
 /// A person on account `number`; the account number in the email keeps it unique.
 fn person(rng: &mut ChaCha8Rng, first: &'static str, last: &'static str, number: &str) -> Person {
-    let email = format!("{}.{}.{number}@example.net", first.to_ascii_lowercase(), last.to_ascii_lowercase());
+    let email = format!(
+        "{}.{}.{number}@example.net",
+        first.to_ascii_lowercase(),
+        last.to_ascii_lowercase()
+    );
     // 555-01xx numbers are reserved for fiction.
-    let phone = format!("+1 555 01{:02} {:04}", rng.gen_range(0..100), rng.gen_range(0..10_000));
-    Person { first, last, email, phone }
+    let phone = format!(
+        "+1 555 01{:02} {:04}",
+        rng.gen_range(0..100),
+        rng.gen_range(0..10_000)
+    );
+    Person {
+        first,
+        last,
+        email,
+        phone,
+    }
 }
 
 fn draw_address(rng: &mut ChaCha8Rng, jurisdiction: &'static Jurisdiction, kind: Kind) -> Address {
@@ -431,10 +506,14 @@ fn draw_address(rng: &mut ChaCha8Rng, jurisdiction: &'static Jurisdiction, kind:
         pick(rng, STREET_SUFFIXES)
     );
     let line2 = match kind {
-        Kind::Business if rng.gen_ratio(1, 2) => Some(format!("Suite {}", rng.gen_range(100..=900))),
-        Kind::Residential if rng.gen_ratio(3, 20) => {
-            Some(format!("Apt {}{}", rng.gen_range(1..=20), pick(rng, &['A', 'B', 'C', 'D'])))
+        Kind::Business if rng.gen_ratio(1, 2) => {
+            Some(format!("Suite {}", rng.gen_range(100..=900)))
         }
+        Kind::Residential if rng.gen_ratio(3, 20) => Some(format!(
+            "Apt {}{}",
+            rng.gen_range(1..=20),
+            pick(rng, &['A', 'B', 'C', 'D'])
+        )),
         _ => None,
     };
     let postal_code = format!("{}{:02}", city.zip_prefix, rng.gen_range(0..100));
@@ -447,7 +526,14 @@ fn draw_address(rng: &mut ChaCha8Rng, jurisdiction: &'static Jurisdiction, kind:
         // Copper reaches nearly everywhere.
         technologies.push(Tech::Dsl);
     }
-    Address { jurisdiction, city, line1, line2, postal_code, technologies }
+    Address {
+        jurisdiction,
+        city,
+        line1,
+        line2,
+        postal_code,
+        technologies,
+    }
 }
 
 /// A plan the address can get: business accounts take business fibre where there is
@@ -488,7 +574,8 @@ fn draw_card(rng: &mut ChaCha8Rng, today: NaiveDate) -> Card {
 }
 
 /// Monthly volume: light (50 GB) to heavy (900 GB) on unlimited plans; on plans with an
-/// allowance most stay within it and about one in eight goes over.
+/// allowance most stay within it, about one in eight goes over on average, and some more
+/// in the busier winter months.
 fn draw_intensity(rng: &mut ChaCha8Rng, plan: &Plan) -> Intensity {
     let monthly_gb = match plan.allowance_gb {
         None => match rng.gen_range(0..10) {
@@ -499,15 +586,22 @@ fn draw_intensity(rng: &mut ChaCha8Rng, plan: &Plan) -> Intensity {
         Some(allowance) => {
             let permille: u64 = match rng.gen_range(0..100) {
                 0..=69 => rng.gen_range(250..=800),
-                70..=87 => rng.gen_range(800..=980),
-                _ => rng.gen_range(1000..=1300),
+                70..=87 => rng.gen_range(800..=950),
+                _ => rng.gen_range(1000..=1150),
             };
             (u64::from(allowance) * permille / 1000).max(50)
         }
     };
     // Symmetric fibre invites uploads (backups, video calls); the rest upload little.
-    let upload_permille = if plan.tech == Tech::Fibre { rng.gen_range(80..=250) } else { rng.gen_range(50..=140) };
-    Intensity { monthly_gb, upload_permille }
+    let upload_permille = if plan.tech == Tech::Fibre {
+        rng.gen_range(80..=250)
+    } else {
+        rng.gen_range(50..=140)
+    };
+    Intensity {
+        monthly_gb,
+        upload_permille,
+    }
 }
 
 /// A move from another plan of the same technology, some months ago.
@@ -517,7 +611,10 @@ fn draw_plan_change(rng: &mut ChaCha8Rng, plan: &'static Plan) -> Option<PlanCha
         .filter(|p| p.tech == plan.tech && !p.prepaid && !p.business && !std::ptr::eq(*p, plan))
         .collect();
     let from = others.choose(rng).copied()?;
-    Some(PlanChange { from, from_statement: rng.gen_range(2..=10) })
+    Some(PlanChange {
+        from,
+        from_statement: rng.gen_range(2..=10),
+    })
 }
 
 const TICKETS: &[(&str, &str, &str)] = &[

@@ -70,6 +70,27 @@ pub const TABLES_WITH_IDS: &[&str] = &[
     "ticket_messages",
 ];
 
+/// The tables filled per account (as opposed to the catalogue).
+pub const PER_ACCOUNT_TABLES: &[&str] = &[
+    "accounts",
+    "people",
+    "addresses",
+    "payment_methods",
+    "portal_logins",
+    "services",
+    "plan_changes",
+    "statements",
+    "statement_lines",
+    "one_time_charges",
+    "payments",
+    "ledger_entries",
+    "usage_daily",
+    "usage_hourly",
+    "service_events",
+    "tickets",
+    "ticket_messages",
+];
+
 /// The rows of one chunk of accounts, one buffer per table.
 pub struct Rows {
     pub accounts: TextRows,

@@ -11,7 +11,12 @@ fn today() -> NaiveDate {
 }
 
 fn options(accounts: u32) -> SeedOptions {
-    SeedOptions { accounts, seed: 42, today: today(), show_progress: false }
+    SeedOptions {
+        accounts,
+        seed: 42,
+        today: today(),
+        show_progress: false,
+    }
 }
 
 /// Every seeded table with the order that makes its rows comparable.
@@ -56,7 +61,10 @@ async fn digests(pool: &PgPool) -> Vec<(&'static str, String)> {
 }
 
 async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    sqlx::query_scalar(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -68,24 +76,49 @@ async fn the_same_seed_gives_identical_rows_in_another_database(pool: PgPool) {
     // A second, fresh database beside the one sqlx::test made. Its name is that one's with
     // another prefix: unique per test, and within PostgreSQL's 63 characters (as is
     // sqlx's own name, exactly).
-    let here: String = sqlx::query_scalar("select current_database()").fetch_one(&pool).await.expect("name");
+    let here: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&pool)
+        .await
+        .expect("name");
     let twin = here.replacen("_sqlx_test_", "_seed_twin_", 1);
     assert_ne!(twin, here);
-    sqlx::query(&format!(r#"drop database if exists "{twin}""#)).execute(&pool).await.expect("drop old twin");
-    sqlx::query(&format!(r#"create database "{twin}""#)).execute(&pool).await.expect("create twin");
+    sqlx::query(&format!(r#"drop database if exists "{twin}""#))
+        .execute(&pool)
+        .await
+        .expect("drop old twin");
+    sqlx::query(&format!(r#"create database "{twin}""#))
+        .execute(&pool)
+        .await
+        .expect("create twin");
     let twin_options = pool.connect_options().as_ref().clone().database(&twin);
-    let twin_pool = PgPoolOptions::new().max_connections(2).connect_with(twin_options).await.expect("connect twin");
-    sqlx::migrate!("../migrations").run(&twin_pool).await.expect("migrate twin");
+    let twin_pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(twin_options)
+        .await
+        .expect("connect twin");
+    sqlx::migrate!("../migrations")
+        .run(&twin_pool)
+        .await
+        .expect("migrate twin");
     let again = seed_demo(&twin_pool, &options(50)).await;
     let second = digests(&twin_pool).await;
     twin_pool.close().await;
-    sqlx::query(&format!(r#"drop database "{twin}" with (force)"#)).execute(&pool).await.expect("drop twin");
+    sqlx::query(&format!(r#"drop database "{twin}" with (force)"#))
+        .execute(&pool)
+        .await
+        .expect("drop twin");
 
     let again = again.expect("second seed");
-    assert_eq!((again.statements, again.usage_days), (summary.statements, summary.usage_days));
+    assert_eq!(
+        (again.statements, again.usage_days),
+        (summary.statements, summary.usage_days)
+    );
     for ((table, a), (_, b)) in first.iter().zip(&second) {
         assert_ne!(a, "(empty)", "{table} was not seeded");
-        assert_eq!(a, b, "{table} differs between two seeds with the same options");
+        assert_eq!(
+            a, b,
+            "{table} differs between two seeds with the same options"
+        );
     }
 }
 
@@ -101,10 +134,22 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
 
     // The volumes are what was promised.
     assert_eq!(count(&pool, "select count(*) from accounts").await, 120);
-    assert_eq!(count(&pool, "select count(*) from statements").await, 120 * 12);
-    assert_eq!(count(&pool, "select count(*) from usage_daily").await, 120 * 365);
-    assert_eq!(count(&pool, "select count(*) from usage_hourly").await, 120 * 14);
-    assert_eq!(count(&pool, "select count(*) from portal_logins where is_primary").await, 120);
+    assert_eq!(
+        count(&pool, "select count(*) from statements").await,
+        120 * 12
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from usage_daily").await,
+        120 * 365
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from usage_hourly").await,
+        120 * 14
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from portal_logins where is_primary").await,
+        120
+    );
     assert_eq!(
         count(&pool, "select count(*) from usage_daily where day >= date '2026-11-21' or day < date '2025-11-21'").await,
         0,
@@ -133,7 +178,14 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
         .await,
         0
     );
-    assert_eq!(count(&pool, "select count(*) from statements where due_on <> issued_on + 21").await, 0);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from statements where due_on <> issued_on + 21"
+        )
+        .await,
+        0
+    );
 
     // Every account's balance (the sum of its ledger) is its latest statement's total due
     // less what was paid after that statement was issued.
@@ -170,7 +222,14 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
         0
     );
     // Some subscribers are behind: overdue statements exist.
-    assert!(count(&pool, "select count(*) from statements where status = 'open' and due_on < date '2026-11-21'").await > 0);
+    assert!(
+        count(
+            &pool,
+            "select count(*) from statements where status = 'open' and due_on < date '2026-11-21'"
+        )
+        .await
+            > 0
+    );
 
     // Hourly figures sum to the day's total.
     assert_eq!(
@@ -191,18 +250,33 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
     .fetch_one(&pool)
     .await
     .expect("demo account");
-    assert_eq!((cycle_day, status.as_str(), name.as_str()), (5, "active", "Alex Morgan"));
-    let (email, first, last, is_primary, hash): (String, String, String, bool, String) = sqlx::query_as(
-        "select l.email::text, p.first_name, p.last_name, l.is_primary, l.password_hash
+    assert_eq!(
+        (cycle_day, status.as_str(), name.as_str()),
+        (5, "active", "Alex Morgan")
+    );
+    let (email, first, last, is_primary, hash): (String, String, String, bool, String) =
+        sqlx::query_as(
+            "select l.email::text, p.first_name, p.last_name, l.is_primary, l.password_hash
            from portal_logins l join people p on p.id = l.person_id where l.account_id = $1",
-    )
-    .bind(account_id)
-    .fetch_one(&pool)
-    .await
-    .expect("demo login");
-    assert_eq!((email.as_str(), first.as_str(), last.as_str(), is_primary), ("alex.morgan@example.net", "Alex", "Morgan", true));
-    assert!(app::server::auth::verify_password(DEMO_PASSWORD.into(), Some(hash.clone())).await.expect("verify"));
-    assert!(!app::server::auth::verify_password("wrong password".into(), Some(hash)).await.expect("verify"));
+        )
+        .bind(account_id)
+        .fetch_one(&pool)
+        .await
+        .expect("demo login");
+    assert_eq!(
+        (email.as_str(), first.as_str(), last.as_str(), is_primary),
+        ("alex.morgan@example.net", "Alex", "Morgan", true)
+    );
+    assert!(
+        app::server::auth::verify_password(DEMO_PASSWORD.into(), Some(hash.clone()))
+            .await
+            .expect("verify")
+    );
+    assert!(
+        !app::server::auth::verify_password("wrong password".into(), Some(hash))
+            .await
+            .expect("verify")
+    );
 
     let (plan, allowance): (String, Option<i32>) = sqlx::query_as(
         "select p.code, p.allowance_gb from services s join plans p on p.id = s.plan_id where s.account_id = $1",
@@ -228,27 +302,37 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
     assert_eq!(status, "open");
     assert!(*due > today(), "the latest statement is not yet due");
     assert!(*total > Decimal::ZERO);
-    assert!(latest[1..].iter().all(|s| s.3 == "paid"), "earlier statements are paid");
-    let balance: Decimal = sqlx::query_scalar("select sum(amount) from ledger_entries where account_id = $1")
-        .bind(account_id)
-        .fetch_one(&pool)
-        .await
-        .expect("balance");
+    assert!(
+        latest[1..].iter().all(|s| s.3 == "paid"),
+        "earlier statements are paid"
+    );
+    let balance: Decimal =
+        sqlx::query_scalar("select sum(amount) from ledger_entries where account_id = $1")
+            .bind(account_id)
+            .fetch_one(&pool)
+            .await
+            .expect("balance");
     assert_eq!(balance, *total, "the demo owes exactly its open statement");
 
-    let open_tickets = sqlx::query_scalar::<_, i64>("select count(*) from tickets where account_id = $1 and status = 'open'")
-        .bind(account_id)
-        .fetch_one(&pool)
-        .await
-        .expect("tickets");
+    let open_tickets = sqlx::query_scalar::<_, i64>(
+        "select count(*) from tickets where account_id = $1 and status = 'open'",
+    )
+    .bind(account_id)
+    .fetch_one(&pool)
+    .await
+    .expect("tickets");
     assert_eq!(open_tickets, 1);
-    let event_kinds: Vec<String> =
-        sqlx::query_scalar("select distinct kind from service_events where account_id = $1 order by kind")
-            .bind(account_id)
-            .fetch_all(&pool)
-            .await
-            .expect("events");
-    assert_eq!(event_kinds, ["activation", "outage", "payment", "statement", "ticket"]);
+    let event_kinds: Vec<String> = sqlx::query_scalar(
+        "select distinct kind from service_events where account_id = $1 order by kind",
+    )
+    .bind(account_id)
+    .fetch_all(&pool)
+    .await
+    .expect("events");
+    assert_eq!(
+        event_kinds,
+        ["activation", "outage", "payment", "statement", "ticket"]
+    );
 
     // The second subscriber differs in plan, cycle and usage.
     let (sam_id, sam_cycle, sam_plan): (i64, i16, String) = sqlx::query_as(
@@ -282,19 +366,30 @@ async fn seeding_a_database_that_has_accounts_fails_and_writes_nothing(pool: PgP
     seed_demo(&pool, &options(3)).await.expect("first seed");
     let before = digests(&pool).await;
 
-    let error = seed_demo(&pool, &options(3)).await.expect_err("a second seed must be refused");
+    let error = seed_demo(&pool, &options(3))
+        .await
+        .expect_err("a second seed must be refused");
     assert!(
-        error.to_string().contains("the database already has accounts; seed only an empty database"),
+        error
+            .to_string()
+            .contains("the database already has accounts; seed only an empty database"),
         "unexpected error: {error:#}"
     );
-    assert_eq!(digests(&pool).await, before, "nothing was written by the refused seed");
+    assert_eq!(
+        digests(&pool).await,
+        before,
+        "nothing was written by the refused seed"
+    );
 }
 
 /// Times a 2,000-account seed: `cargo test -p lastmile seed_timing -- --ignored --nocapture`.
 #[sqlx::test(migrations = "../migrations")]
 #[ignore = "a timing run, not a check"]
 async fn seed_timing(pool: PgPool) {
-    let accounts = std::env::var("SEED_TIMING_ACCOUNTS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
+    let accounts = std::env::var("SEED_TIMING_ACCOUNTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
     let started = std::time::Instant::now();
     let summary = seed_demo(&pool, &options(accounts)).await.expect("seed");
     println!(

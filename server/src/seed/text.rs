@@ -9,7 +9,9 @@ use rust_decimal::Decimal;
 use billing::usage::BYTES_PER_GB;
 use billing::Period;
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 /// "$1,043.50"; negative amounts as "-$12.00".
 pub fn dollars(amount: Decimal) -> String {
@@ -17,7 +19,11 @@ pub fn dollars(amount: Decimal) -> String {
     cents.rescale(2);
     let digits = cents.abs().to_string();
     let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, "00"));
-    let sign = if amount.is_sign_negative() && !cents.is_zero() { "-" } else { "" };
+    let sign = if amount.is_sign_negative() && !cents.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}${}.{fraction}", group_thousands(whole))
 }
 
@@ -29,7 +35,7 @@ pub fn count(value: u64) -> String {
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -37,14 +43,23 @@ fn group_thousands(digits: &str) -> String {
     out
 }
 
-/// Bytes as whole gigabytes, rounded to the nearest: "812 GB".
+/// Bytes in gigabytes to a tenth, rounded up: "1,004.4 GB". Rounding up keeps a usage
+/// line consistent with its charge, which counts every started gigabyte: usage shown as
+/// exactly the allowance is never billed as over it.
 pub fn gigabytes(bytes: u64) -> String {
-    format!("{} GB", count((bytes + BYTES_PER_GB / 2) / BYTES_PER_GB))
+    let tenth = BYTES_PER_GB / 10;
+    let tenths = bytes.div_ceil(tenth);
+    format!("{}.{} GB", count(tenths / 10), tenths % 10)
 }
 
 /// "Nov 5, 2026"
 pub fn day(date: NaiveDate) -> String {
-    format!("{} {}, {}", MONTHS[date.month0() as usize], date.day(), date.year())
+    format!(
+        "{} {}, {}",
+        MONTHS[date.month0() as usize],
+        date.day(),
+        date.year()
+    )
 }
 
 /// A period by its first and last days: "Nov 5 – Dec 4, 2026", or with both years when
@@ -52,7 +67,12 @@ pub fn day(date: NaiveDate) -> String {
 pub fn period(p: &Period) -> String {
     let (first, last) = (p.start, p.last_day());
     if first.year() == last.year() {
-        format!("{} {} – {}", MONTHS[first.month0() as usize], first.day(), day(last))
+        format!(
+            "{} {} – {}",
+            MONTHS[first.month0() as usize],
+            first.day(),
+            day(last)
+        )
     } else {
         format!("{} – {}", day(first), day(last))
     }
@@ -88,15 +108,23 @@ mod tests {
 
     #[test]
     fn periods_show_first_and_last_day() {
-        let p = Period { start: d(2026, 11, 5), end: d(2026, 12, 5) };
+        let p = Period {
+            start: d(2026, 11, 5),
+            end: d(2026, 12, 5),
+        };
         assert_eq!(period(&p), "Nov 5 – Dec 4, 2026");
-        let p = Period { start: d(2025, 12, 5), end: d(2026, 1, 5) };
+        let p = Period {
+            start: d(2025, 12, 5),
+            end: d(2026, 1, 5),
+        };
         assert_eq!(period(&p), "Dec 5, 2025 – Jan 4, 2026");
     }
 
     #[test]
     fn volumes_rates_and_hours_read_naturally() {
-        assert_eq!(gigabytes(1_043_400_000_000), "1,043 GB");
+        assert_eq!(gigabytes(1_043_400_000_000), "1,043.4 GB");
+        assert_eq!(gigabytes(1_000_000_000_001), "1,000.1 GB");
+        assert_eq!(gigabytes(999_960_000_000), "1,000.0 GB");
         assert_eq!(percent(Decimal::new(825, 4)), "8.25%");
         assert_eq!(percent(Decimal::new(8875, 5)), "8.875%");
         assert_eq!(hour(18), "6 PM");

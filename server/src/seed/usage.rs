@@ -31,7 +31,9 @@ const WEEKEND_SHAPE: [u64; HOURS] = [
 ];
 
 /// Per-mille factor by month, January first: more at home in winter, less in summer.
-const SEASON_PERMILLE: [u64; 12] = [1080, 1060, 1020, 980, 950, 920, 920, 940, 980, 1010, 1050, 1090];
+const SEASON_PERMILLE: [u64; 12] = [
+    1080, 1060, 1020, 980, 950, 920, 920, 940, 980, 1010, 1050, 1090,
+];
 
 /// Weekend days carry 1,167‰ of an average day and weekdays 933‰: a 25% difference that
 /// leaves the weekly total unchanged (5 × 933 + 2 × 1,167 = 7,000).
@@ -68,7 +70,8 @@ impl Window {
     }
 }
 
-/// How much a subscriber uses: the volume of an average month and the upload share.
+/// How much a subscriber uses: the volume of an average month (download plus upload, as
+/// allowances count it) and the upload share.
 #[derive(Debug, Clone, Copy)]
 pub struct Intensity {
     pub monthly_gb: u64,
@@ -117,7 +120,12 @@ impl ServiceUsage {
     pub fn total_between(&self, start: NaiveDate, end: NaiveDate) -> Option<u64> {
         let first = self.window.index(start)?;
         let last = self.window.index(end.pred_opt()?)?;
-        Some(self.days[first..=last].iter().map(|d| d.download + d.upload).sum())
+        Some(
+            self.days[first..=last]
+                .iter()
+                .map(|d| d.download + d.upload)
+                .sum(),
+        )
     }
 }
 
@@ -130,8 +138,9 @@ pub fn generate(
     gaps: &[Gap],
     silent_from: Option<NaiveDate>,
 ) -> ServiceUsage {
-    // An average day: a month is 365/12 days.
-    let average_day = u128::from(intensity.monthly_gb) * u128::from(BYTES_PER_GB) * 12 / 365;
+    // An average day's download: a month is 365/12 days, and the upload share comes on top.
+    let average_day = u128::from(intensity.monthly_gb) * u128::from(BYTES_PER_GB) * 12 * 1000
+        / (365 * (1000 + u128::from(intensity.upload_permille)));
     let mut days = Vec::with_capacity(DAYS);
     for (index, day) in window.first_day.iter_days().take(DAYS).enumerate() {
         let target = day_target(rng, average_day, day, index);
@@ -179,13 +188,23 @@ fn daily_day(
 ) -> Day {
     let upload_noise: u64 = rng.gen_range(800..=1200);
     if silent {
-        return Day { day, download: 0, upload: 0, hourly: None };
+        return Day {
+            day,
+            download: 0,
+            upload: 0,
+            hourly: None,
+        };
     }
     // An outage takes its share of the day away (hours counted as equal, near enough).
     let lost_hours = gap.map_or(0, |g| u128::from(g.hours));
     let download = target * (24 - lost_hours.min(24)) / 24;
     let upload = download * u128::from(upload_permille) * u128::from(upload_noise) / 1_000_000;
-    Day { day, download: saturate(download), upload: saturate(upload), hourly: None }
+    Day {
+        day,
+        download: saturate(download),
+        upload: saturate(upload),
+        hourly: None,
+    }
 }
 
 /// A day with hourly detail; its totals are the sums of its hours.
@@ -206,13 +225,16 @@ fn hourly_day(
         *weight = base * rng.gen_range(700..=1300);
     }
     let total_weight = u128::from(weights.iter().sum::<u64>().max(1));
-    let mut hourly = Hourly { download: [0; HOURS], upload: [0; HOURS] };
-    for hour in 0..HOURS {
+    let mut hourly = Hourly {
+        download: [0; HOURS],
+        upload: [0; HOURS],
+    };
+    for (hour, weight) in weights.iter().enumerate() {
         let upload_noise: u64 = rng.gen_range(800..=1200);
         if silent || gap.is_some_and(|g| g.covers(hour)) {
             continue;
         }
-        let down = target * u128::from(weights[hour]) / total_weight;
+        let down = target * u128::from(*weight) / total_weight;
         let up = down * u128::from(upload_permille) * u128::from(upload_noise) / 1_000_000;
         hourly.download[hour] = saturate(down);
         hourly.upload[hour] = saturate(up);
@@ -241,8 +263,17 @@ mod tests {
 
     fn sample(gaps: &[Gap], silent_from: Option<NaiveDate>) -> ServiceUsage {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let intensity = Intensity { monthly_gb: 600, upload_permille: 100 };
-        generate(&mut rng, intensity, Window::ending_before(d(2026, 11, 21)), gaps, silent_from)
+        let intensity = Intensity {
+            monthly_gb: 600,
+            upload_permille: 100,
+        };
+        generate(
+            &mut rng,
+            intensity,
+            Window::ending_before(d(2026, 11, 21)),
+            gaps,
+            silent_from,
+        )
     }
 
     #[test]
@@ -251,13 +282,20 @@ mod tests {
         assert_eq!(usage.days.len(), 365);
         assert_eq!(usage.days[0].day, d(2025, 11, 21));
         assert_eq!(usage.days[364].day, d(2026, 11, 20));
-        assert_eq!(usage.days.iter().filter(|day| day.hourly.is_some()).count(), 14);
+        assert_eq!(
+            usage.days.iter().filter(|day| day.hourly.is_some()).count(),
+            14
+        );
         assert!(usage.days[350].hourly.is_none() && usage.days[351].hourly.is_some());
     }
 
     #[test]
     fn daily_totals_are_the_sums_of_their_hours() {
-        for day in sample(&[], None).days.iter().filter(|day| day.hourly.is_some()) {
+        for day in sample(&[], None)
+            .days
+            .iter()
+            .filter(|day| day.hourly.is_some())
+        {
             let hourly = day.hourly.as_ref().expect("hourly day");
             assert_eq!(day.download, hourly.download.iter().sum::<u64>());
             assert_eq!(day.upload, hourly.upload.iter().sum::<u64>());
@@ -273,24 +311,37 @@ mod tests {
             evening += day.download[19..23].iter().sum::<u64>();
             morning += day.download[3..7].iter().sum::<u64>();
         }
-        assert!(evening > 5 * morning, "evening {evening} vs morning {morning}");
+        assert!(
+            evening > 5 * morning,
+            "evening {evening} vs morning {morning}"
+        );
     }
 
     #[test]
     fn a_month_comes_close_to_the_subscribers_intensity() {
         let usage = sample(&[], None);
-        let total = usage.total_between(d(2026, 3, 1), d(2026, 4, 1)).expect("inside window");
+        let total = usage
+            .total_between(d(2026, 3, 1), d(2026, 4, 1))
+            .expect("inside window");
         let gb = total / BYTES_PER_GB;
-        // 600 GB download plus ~10% upload, give or take the season and the noise.
-        assert!((500..=800).contains(&gb), "March used {gb} GB");
+        // 600 GB, give or take the season and the noise.
+        assert!((500..=700).contains(&gb), "March used {gb} GB");
         assert_eq!(usage.total_between(d(2025, 11, 1), d(2025, 12, 1)), None);
     }
 
     #[test]
     fn outage_hours_and_suspended_days_carry_no_traffic() {
-        let outage = Gap { day: d(2026, 11, 15), start_hour: 18, hours: 3 };
+        let outage = Gap {
+            day: d(2026, 11, 15),
+            start_hour: 18,
+            hours: 3,
+        };
         let usage = sample(&[outage], Some(d(2026, 11, 19)));
-        let day = usage.days.iter().find(|x| x.day == outage.day).expect("day in window");
+        let day = usage
+            .days
+            .iter()
+            .find(|x| x.day == outage.day)
+            .expect("day in window");
         let hourly = day.hourly.as_ref().expect("recent day has hours");
         assert_eq!(&hourly.download[18..21], &[0, 0, 0]);
         assert!(hourly.download[17] > 0 && hourly.download[21] > 0);

@@ -1,0 +1,150 @@
+import { test, expect, Page } from '@playwright/test';
+import { ALEX, SAM, PASSWORD, dollars, one, sql } from './db';
+
+async function ready(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+async function signIn(page: Page, identifier: string, password = PASSWORD) {
+  await page.goto('/sign-in');
+  await ready(page);
+  await page.getByLabel('Email or account number').fill(identifier);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+async function noSidewaysScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'the page must not scroll sideways').toBeLessThanOrEqual(0);
+}
+
+test('a wrong password is refused with a message and no session', async ({ page }) => {
+  await signIn(page, ALEX.email, 'not-my-password');
+  await expect(page.getByRole('alert')).toContainText("don't match our records");
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/sign-in/);
+});
+
+test('the overview shows the account figures from the database', async ({ page }) => {
+  const id = one(`select id from accounts where account_number = '${ALEX.number}'`);
+  const balance = one(`select sum(amount) from ledger_entries where account_id = ${id}`);
+  const plan = one(`select p.name from services s join plans p on p.id = s.plan_id where s.account_id = ${id}`);
+  const latest = one(`select total_due from statements where account_id = ${id} order by period_start desc limit 1`);
+
+  await signIn(page, ALEX.number);
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('balance')).toHaveText(dollars(balance));
+  await expect(page.getByTestId('plan-name')).toHaveText(plan);
+  await expect(page.getByTestId('latest-statement-total')).toHaveText(dollars(latest));
+  await expect(page.getByTestId('account-number')).toHaveText(ALEX.number);
+  await expect(page.getByRole('meter')).toBeVisible();
+  await noSidewaysScroll(page);
+});
+
+test('usage: the period by day, one day by hour, and the CSV download', async ({ page }) => {
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click();
+  await expect(page).toHaveURL(/\/usage$/);
+  await expect(page.locator('svg.chart').first()).toBeVisible();
+  await noSidewaysScroll(page);
+
+  const firstDay = await page.locator('[data-testid="usage-days"] tbody tr').first().getAttribute('data-day');
+  expect(firstDay).toBeTruthy();
+  await page.locator(`svg.chart a[href$="day=${firstDay}"]`).click();
+  await expect(page).toHaveURL(new RegExp(`day=${firstDay}`));
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('csv-link').click();
+  const file = await download;
+  const path = await file.path();
+  const text = require('node:fs').readFileSync(path, 'utf8') as string;
+  const lines = text.trim().split('\n');
+  expect(lines[0]).toBe('date,download_bytes,upload_bytes,total_bytes');
+  const id = one(`select id from accounts where account_number = '${ALEX.number}'`);
+  const [down, up] = sql(`select u.download_bytes, u.upload_bytes from usage_daily u join services s on s.id = u.service_id
+                           where s.account_id = ${id} and u.day = '${firstDay}'`)[0];
+  expect(lines).toContain(`${firstDay},${down},${up},${Number(down) + Number(up)}`);
+});
+
+test('statements: the list, one statement adding up, and its print button', async ({ page }) => {
+  const id = one(`select id from accounts where account_number = '${ALEX.number}'`);
+  const rows = sql(`select id, statement_number, total_due from statements where account_id = ${id} order by period_start desc`);
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Statements' }).click();
+  await expect(page.locator('[data-statement]')).toHaveCount(rows.length);
+  await noSidewaysScroll(page);
+  await page.getByRole('link', { name: rows[0][1] }).click();
+  await expect(page.getByTestId('total-due')).toHaveText(dollars(rows[0][2]));
+  await expect(page.getByRole('button', { name: 'Print' })).toBeVisible();
+  await noSidewaysScroll(page);
+});
+
+test('history filters by kind', async ({ page }) => {
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.goto('/history');
+  await ready(page);
+  await page.getByLabel('Show').selectOption('statement');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/kind=statement/);
+  const kinds = await page.locator('[data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+  expect(kinds.length).toBeGreaterThan(0);
+  expect(new Set(kinds)).toEqual(new Set(['statement']));
+  await noSidewaysScroll(page);
+});
+
+test("another account's statement is not shown", async ({ page }) => {
+  const samStatement = one(`select s.id from statements s join accounts a on a.id = s.account_id
+                            where a.account_number = '${SAM.number}' limit 1`);
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.goto(`/statements/${samStatement}`);
+  await expect(page.getByRole('alert')).toContainText("couldn't find");
+  await expect(page.locator('body')).not.toContainText(SAM.number);
+});
+
+test('signing out ends the session', async ({ page }) => {
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+  await page.goto('/statements');
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+});
+
+test('a forgotten password is reset through the emailed link', async ({ page }, info) => {
+  // Each screen size resets a different subscriber's password.
+  const number = info.project.name === 'phone' ? '10000004' : '10000003';
+  const email = one(`select l.email from portal_logins l join accounts a on a.id = l.account_id where a.account_number = '${number}'`);
+  await page.goto('/forgot-password');
+  await ready(page);
+  await page.getByLabel('Email or account number').fill(number);
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await expect(page.getByTestId('reset-sent')).toBeVisible();
+
+  const text = one(`select text_body from outbound_emails where to_address = '${email}' order by id desc limit 1`);
+  const link = text.split(/\s+/).find((w) => w.includes('/reset-password?token='))!;
+  await page.goto(new URL(link).pathname + new URL(link).search);
+  await ready(page);
+  await page.getByLabel('New password', { exact: true }).fill('my new password 1');
+  await page.getByLabel('Confirm new password').fill('my new password 2');
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await expect(page.locator('#confirm-error')).toHaveText("The two passwords don't match.");
+  await page.getByLabel('Confirm new password').fill('my new password 1');
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await expect(page).toHaveURL(/\/sign-in\?reset=1/);
+
+  await signIn(page, email, 'my new password 1');
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId('account-number')).toHaveText(number);
+});
+
+test('the keyboard reaches the content first', async ({ page }) => {
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+});
