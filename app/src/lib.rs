@@ -79,6 +79,11 @@ pub fn App() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // With no client-side router, a server function's redirect (after signing in, say) is a
+    // plain page load.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = window().location().set_href(location);
+    });
     leptos::mount::hydrate_islands();
     // Lets tests (and curious people) see that the page is interactive.
     if let Some(body) = document().body() {
