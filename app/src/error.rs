@@ -4,8 +4,8 @@
 //! and other unexpected failures are logged once, where they happen, and reach the browser
 //! only as [`AppError::Internal`]. The words a person reads come from [`crate::i18n`].
 
-use leptos::server_fn::{codec::JsonEncoding, error::ServerFnErrorErr};
 use leptos::prelude::FromServerFnError;
+use leptos::server_fn::{codec::JsonEncoding, error::ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 /// A failure a caller can be told about.
@@ -102,7 +102,10 @@ impl FromServerFnError for AppError {
         // A request the server could not read is answered 400, not 500.
         #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::from_u16(error.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            response.set_status(
+                http::StatusCode::from_u16(error.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
         }
         error
     }

@@ -116,7 +116,10 @@ pub struct UsagePeriod {
 
 impl UsagePeriod {
     pub fn total_bytes(&self) -> u64 {
-        self.days.iter().map(|d| d.download_bytes + d.upload_bytes).sum()
+        self.days
+            .iter()
+            .map(|d| d.download_bytes + d.upload_bytes)
+            .sum()
     }
 }
 

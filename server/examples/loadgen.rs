@@ -37,7 +37,10 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, Semaphore};
 
 #[derive(Parser, Debug)]
-#[command(name = "loadgen", about = "Open-loop, constant-rate HTTP load generator (loopback targets only)")]
+#[command(
+    name = "loadgen",
+    about = "Open-loop, constant-rate HTTP load generator (loopback targets only)"
+)]
 struct Args {
     /// The server, e.g. http://127.0.0.1:3200 (must be a loopback address).
     #[arg(long)]
@@ -126,7 +129,8 @@ struct Session {
 }
 
 fn read_lines(path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(text
         .lines()
         .enumerate()
@@ -139,12 +143,23 @@ fn read_sessions(path: &Path, cookie_name: &str) -> Result<Vec<Session>> {
     let mut sessions = Vec::new();
     for (n, cols) in read_lines(path)? {
         let value = &cols[0];
-        let pair = if value.contains('=') { value.clone() } else { format!("{cookie_name}={value}") };
-        let cookie = HeaderValue::from_str(&pair).with_context(|| format!("{}:{n}: not a cookie value", path.display()))?;
+        let pair = if value.contains('=') {
+            value.clone()
+        } else {
+            format!("{cookie_name}={value}")
+        };
+        let cookie = HeaderValue::from_str(&pair)
+            .with_context(|| format!("{}:{n}: not a cookie value", path.display()))?;
         let statement = cols.get(1).filter(|s| !s.is_empty()).cloned();
         if let Some(s) = &statement {
-            if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                bail!("{}:{n}: the statement id {s:?} is not a plain id", path.display());
+            if !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                bail!(
+                    "{}:{n}: the statement id {s:?} is not a plain id",
+                    path.display()
+                );
             }
         }
         sessions.push(Session { cookie, statement });
@@ -162,7 +177,10 @@ fn read_paths(path: &Path) -> Result<Vec<(String, String)>> {
             bail!("{}:{n}: expected `label<TAB>/path`", path.display());
         };
         if !page.starts_with('/') || page.starts_with("//") || page.contains(['\\', ' ']) {
-            bail!("{}:{n}: {page:?} is not a path on the server (it must start with one `/`)", path.display());
+            bail!(
+                "{}:{n}: {page:?} is not a path on the server (it must start with one `/`)",
+                path.display()
+            );
         }
         paths.push((label.clone(), page.clone()));
     }
@@ -178,7 +196,11 @@ async fn check_loopback(base: &reqwest::Url) -> Result<()> {
     if !matches!(base.scheme(), "http" | "https") {
         bail!("--base-url must be http:// or https://");
     }
-    if !base.username().is_empty() || base.password().is_some() || base.query().is_some() || base.fragment().is_some() {
+    if !base.username().is_empty()
+        || base.password().is_some()
+        || base.query().is_some()
+        || base.fragment().is_some()
+    {
         bail!("--base-url must be a plain scheme://host:port");
     }
     let host = base.host_str().context("--base-url has no host")?;
@@ -193,7 +215,10 @@ async fn check_loopback(base: &reqwest::Url) -> Result<()> {
         bail!("refusing {host:?}: loadgen only targets loopback addresses (127.0.0.1, ::1, localhost)");
     }
     let port = base.port_or_known_default().unwrap_or(80);
-    let addrs: Vec<_> = tokio::net::lookup_host((bare, port)).await.context("resolving localhost")?.collect();
+    let addrs: Vec<_> = tokio::net::lookup_host((bare, port))
+        .await
+        .context("resolving localhost")?
+        .collect();
     if addrs.is_empty() || addrs.iter().any(|a| !a.ip().is_loopback()) {
         bail!("refusing localhost: it resolves to {addrs:?}, not only loopback addresses");
     }
@@ -267,7 +292,11 @@ impl Bucket {
         // came after it (a server that falls behind does not get credit for the backlog).
         let window = (self.last_done_us as f64 / 1e6).max(duration.as_secs_f64());
         let errors = self.count - self.ok;
-        let mean = if self.latency.is_empty() { 0.0 } else { self.latency.iter().sum::<u64>() as f64 / self.latency.len() as f64 / 1000.0 };
+        let mean = if self.latency.is_empty() {
+            0.0
+        } else {
+            self.latency.iter().sum::<u64>() as f64 / self.latency.len() as f64 / 1000.0
+        };
         json!({
             "count": self.count,
             "ok": self.ok,
@@ -293,7 +322,9 @@ impl Bucket {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(args))
 }
 
@@ -319,7 +350,11 @@ async fn run(args: Args) -> Result<()> {
     }
     let urls = Arc::new(urls);
     let cookies: Arc<Vec<HeaderValue>> = Arc::new(sessions.into_iter().map(|s| s.cookie).collect());
-    let accept_encoding = if args.accept_encoding.trim().is_empty() { None } else { Some(HeaderValue::from_str(&args.accept_encoding)?) };
+    let accept_encoding = if args.accept_encoding.trim().is_empty() {
+        None
+    } else {
+        Some(HeaderValue::from_str(&args.accept_encoding)?)
+    };
 
     let limit = usize::try_from(args.concurrency_limit)?;
     let timeout = Duration::from_secs(args.timeout);
@@ -356,7 +391,10 @@ async fn run(args: Args) -> Result<()> {
     let hard_stop = schedule_end + timeout * 2;
     let semaphore = Arc::new(Semaphore::new(limit));
     let (tx, mut rx) = mpsc::unbounded_channel::<Sample>();
-    let in_flight = Arc::new(std::sync::Mutex::new(BTreeMap::<u64, (usize, Instant, Instant)>::new()));
+    let in_flight = Arc::new(std::sync::Mutex::new(BTreeMap::<
+        u64,
+        (usize, Instant, Instant),
+    >::new()));
 
     let dispatcher = {
         let tx = tx.clone();
@@ -369,7 +407,12 @@ async fn run(args: Args) -> Result<()> {
                 if scheduled > Instant::now() {
                     tokio::time::sleep_until(scheduled.into()).await;
                 }
-                let permit = match tokio::time::timeout_at(hard_stop.into(), semaphore.clone().acquire_owned()).await {
+                let permit = match tokio::time::timeout_at(
+                    hard_stop.into(),
+                    semaphore.clone().acquire_owned(),
+                )
+                .await
+                {
                     Ok(Ok(p)) => p,
                     _ => break,
                 };
@@ -379,7 +422,10 @@ async fn run(args: Args) -> Result<()> {
                 let path = (i % npaths) as usize;
                 let session = ((i / npaths) % nsessions) as usize;
                 let url = urls[session][path].clone();
-                let mut request = client.get(url).header(COOKIE, cookies[session].clone()).header(ACCEPT, "text/html");
+                let mut request = client
+                    .get(url)
+                    .header(COOKIE, cookies[session].clone())
+                    .header(ACCEPT, "text/html");
                 if let Some(ae) = &accept_encoding {
                     request = request.header(ACCEPT_ENCODING, ae.clone());
                 }
@@ -387,7 +433,10 @@ async fn run(args: Args) -> Result<()> {
                 let in_flight = in_flight.clone();
                 tokio::spawn(async move {
                     let sent_at = Instant::now();
-                    in_flight.lock().unwrap().insert(i, (path, scheduled, sent_at));
+                    in_flight
+                        .lock()
+                        .unwrap()
+                        .insert(i, (path, scheduled, sent_at));
                     let (outcome, bytes) = match request.send().await {
                         Ok(response) => {
                             let status = response.status().as_u16();
@@ -430,7 +479,9 @@ async fn run(args: Args) -> Result<()> {
     while let Ok(s) = rx.try_recv() {
         samples.push(s);
     }
-    let sent = if dispatcher.is_finished() { dispatcher.await.unwrap_or(0) } else {
+    let sent = if dispatcher.is_finished() {
+        dispatcher.await.unwrap_or(0)
+    } else {
         dispatcher.abort();
         samples.len() as u64 + in_flight.lock().unwrap().len() as u64
     };
@@ -492,7 +543,16 @@ async fn run(args: Args) -> Result<()> {
     println!();
     println!(
         "{:<12} {:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}",
-        "page", "count", "errors", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "req/s", "KB"
+        "page",
+        "count",
+        "errors",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "req/s",
+        "KB"
     );
     for (label, v) in &rows {
         println!(
@@ -517,8 +577,18 @@ async fn run(args: Args) -> Result<()> {
         overall["service_p50_ms"].as_f64().unwrap_or(0.0),
         overall["service_p99_ms"].as_f64().unwrap_or(0.0),
     );
-    if let Some(kinds) = overall["errors_by_kind"].as_object().filter(|k| !k.is_empty()) {
-        println!("errors: {}", kinds.iter().map(|(k, v)| format!("{k} × {v}")).collect::<Vec<_>>().join(", "));
+    if let Some(kinds) = overall["errors_by_kind"]
+        .as_object()
+        .filter(|k| !k.is_empty())
+    {
+        println!(
+            "errors: {}",
+            kinds
+                .iter()
+                .map(|(k, v)| format!("{k} × {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
 
     let result = json!({
@@ -539,7 +609,8 @@ async fn run(args: Args) -> Result<()> {
         "overall": overall,
     });
     if let Some(out) = &args.out {
-        std::fs::write(out, serde_json::to_string_pretty(&result)? + "\n").with_context(|| format!("writing {}", out.display()))?;
+        std::fs::write(out, serde_json::to_string_pretty(&result)? + "\n")
+            .with_context(|| format!("writing {}", out.display()))?;
         eprintln!("loadgen: results written to {}", out.display());
     }
     Ok(())

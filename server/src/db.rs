@@ -32,6 +32,9 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
 
 /// Applies the migrations in `migrations/` that have not run yet.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("../migrations").run(pool).await.context("applying migrations")?;
+    sqlx::migrate!("../migrations")
+        .run(pool)
+        .await
+        .context("applying migrations")?;
     Ok(())
 }

@@ -17,7 +17,9 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -74,7 +76,9 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(web.https)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(web.session_idle.as_secs() as i64)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            web.session_idle.as_secs() as i64,
+        )));
 
     let request_id = HeaderName::from_static("x-request-id");
     let context = {
@@ -84,7 +88,9 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
             provide_context(portal.clone());
             // Pages are rendered with a fresh nonce for Leptos' own inline scripts; the
             // policy that names it travels with the response.
-            if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
+            if let (Some(nonce), Some(response)) =
+                (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+            {
                 if let Ok(value) = HeaderValue::from_str(&web.page_csp(&nonce)) {
                     response.insert_header(header::CONTENT_SECURITY_POLICY, value);
                 }
@@ -119,7 +125,11 @@ async fn healthz() -> &'static str {
 
 /// Ready when the database answers within two seconds.
 async fn readyz(State(portal): State<Portal>) -> Response {
-    let check = tokio::time::timeout(Duration::from_secs(2), sqlx::query_scalar::<_, i32>("select 1").fetch_one(&portal.pool)).await;
+    let check = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query_scalar::<_, i32>("select 1").fetch_one(&portal.pool),
+    )
+    .await;
     match check {
         Ok(Ok(1)) => (StatusCode::OK, "ready").into_response(),
         Ok(Err(e)) => {
@@ -135,7 +145,12 @@ pub fn error_response(error: app::error::AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message = (app::i18n::EN.error)(&error);
     let body = serde_json::json!({ "code": error.code(), "message": message });
-    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(body),
+    )
+        .into_response()
 }
 
 #[derive(serde::Deserialize)]
@@ -144,18 +159,29 @@ struct CsvQuery {
 }
 
 /// A billing period's usage as CSV, for the signed-in subscriber only.
-async fn usage_csv(State(portal): State<Portal>, session: Session, Query(q): Query<CsvQuery>) -> Response {
+async fn usage_csv(
+    State(portal): State<Portal>,
+    session: Session,
+    Query(q): Query<CsvQuery>,
+) -> Response {
     let access = match access::authorize(&portal, &session).await {
         Ok(a) => a,
         Err(e) => return error_response(e),
     };
     match usage::period(&portal.pool, &access, q.cycle.unwrap_or(0)).await {
         Ok(period) => {
-            let filename = format!("usage-{}-to-{}.csv", period.period_start, period.period_end.pred_opt().unwrap_or(period.period_end));
+            let filename = format!(
+                "usage-{}-to-{}.csv",
+                period.period_start,
+                period.period_end.pred_opt().unwrap_or(period.period_end)
+            );
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{filename}\""),
+                    ),
                     (header::CACHE_CONTROL, "no-store".to_string()),
                 ],
                 usage::csv(&period),
@@ -168,23 +194,43 @@ async fn usage_csv(State(portal): State<Portal>, session: Session, Query(q): Que
 
 /// Pages open without signing in; everything else sends a signed-out visitor to sign in.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/sign-in" | "/forgot-password" | "/reset-password" | "/healthz" | "/readyz" | "/favicon.ico")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/sign-in"
+            | "/forgot-password"
+            | "/reset-password"
+            | "/healthz"
+            | "/readyz"
+            | "/favicon.ico"
+    ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/usage.csv"
 }
 
 /// Sends a signed-out browser asking for a portal page to the sign-in page (server functions
 /// and downloads answer 401 themselves).
-async fn require_sign_in(State(portal): State<Portal>, session: Session, request: Request, next: Next) -> Response {
+async fn require_sign_in(
+    State(portal): State<Portal>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::GET || is_public(request.uri().path()) {
         return next.run(request).await;
     }
     match access::authorize(&portal, &session).await {
         Ok(_) => next.run(request).await,
         Err(app::error::AppError::Unauthenticated) => {
-            let path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            let target = if path == "/" { "/sign-in".to_string() } else { format!("/sign-in?next={}", encode_component(path)) };
+            let path = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let target = if path == "/" {
+                "/sign-in".to_string()
+            } else {
+                format!("/sign-in?next={}", encode_component(path))
+            };
             Redirect::to(&target).into_response()
         }
         Err(e) => error_response(e),
@@ -194,7 +240,9 @@ async fn require_sign_in(State(portal): State<Portal>, session: Session, request
 fn encode_component(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -204,7 +252,10 @@ fn encode_component(text: &str) -> String {
 /// functions bring no CSRF protection of their own, so this stands in front of all of them:
 /// a browser says where a request comes from in `Sec-Fetch-Site` (modern) or `Origin`.
 async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     if is_cross_site(request.headers()) {
@@ -222,10 +273,15 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
         }
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("null")) {
+    match headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or("null"))
+    {
         None => false,
         Some(origin) => {
-            let origin_host = origin.split_once("://").map(|(_, h)| h.trim_end_matches('/'));
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, h)| h.trim_end_matches('/'));
             origin_host.is_none() || origin_host != host
         }
     }
@@ -234,22 +290,46 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 /// Headers on every response: a restrictive policy for anything that is not a page, no
 /// framing, no sniffing, no referrer beyond our origin, HSTS behind https, and no caching of
 /// anything but the built assets.
-async fn security_headers(State(web): State<Arc<WebPolicy>>, request: Request<Body>, next: Next) -> Response {
+async fn security_headers(
+    State(web): State<Arc<WebPolicy>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
     let is_asset = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+        ));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    h.insert(HeaderName::from_static("permissions-policy"), HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=(self \"https://js.stripe.com\")"));
-    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(
+            "camera=(), microphone=(), geolocation=(), payment=(self \"https://js.stripe.com\")",
+        ),
+    );
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     if web.https {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
     }
     if is_asset {
-        h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("public, max-age=3600"));
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("public, max-age=3600"));
     } else {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -258,13 +338,16 @@ async fn security_headers(State(web): State<Arc<WebPolicy>>, request: Request<Bo
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(app: Router, listen: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (set LASTMILE_LISTEN to another address)"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen}: {e} (set LASTMILE_LISTEN to another address)")
+    })?;
     tracing::info!(%listen, "serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -275,7 +358,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -295,24 +379,45 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.insert(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }
 
     #[test]
     fn same_origin_requests_pass_and_other_sites_are_refused() {
-        assert!(!is_cross_site(&headers(&[("host", "portal.example.net"), ("origin", "https://portal.example.net")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(is_cross_site(&headers(&[("host", "portal.example.net"), ("origin", "https://evil.example")])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "portal.example.net"),
+            ("origin", "https://portal.example.net")
+        ])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "portal.example.net"),
+            ("origin", "https://evil.example")
+        ])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(is_cross_site(&headers(&[("host", "portal.example.net"), ("origin", "null")])));
+        assert!(is_cross_site(&headers(&[
+            ("host", "portal.example.net"),
+            ("origin", "null")
+        ])));
     }
 
     #[test]
     fn the_stripe_origin_is_taken_from_its_script_url() {
-        assert_eq!(origin_of("https://js.stripe.com/v3/"), "https://js.stripe.com");
-        assert_eq!(origin_of("http://localhost:8420/js.stripe.com/v3/"), "http://localhost:8420");
+        assert_eq!(
+            origin_of("https://js.stripe.com/v3/"),
+            "https://js.stripe.com"
+        );
+        assert_eq!(
+            origin_of("http://localhost:8420/js.stripe.com/v3/"),
+            "http://localhost:8420"
+        );
     }
 }

@@ -16,7 +16,10 @@ use crate::settings::Settings;
 
 /// Where emails go.
 pub enum Delivery {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
     Directory(PathBuf),
 }
 
@@ -27,12 +30,19 @@ impl Delivery {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                     .context("LASTMILE_SMTP_URL is not a valid SMTP URL")?
                     .build();
-                let from = settings.mail_from.parse().context("LASTMILE_MAIL_FROM is not a valid mailbox")?;
+                let from = settings
+                    .mail_from
+                    .parse()
+                    .context("LASTMILE_MAIL_FROM is not a valid mailbox")?;
                 Ok(Delivery::Smtp { transport, from })
             }
             None => {
-                std::fs::create_dir_all(&settings.mail_dir)
-                    .with_context(|| format!("cannot create LASTMILE_MAIL_DIR {}", settings.mail_dir.display()))?;
+                std::fs::create_dir_all(&settings.mail_dir).with_context(|| {
+                    format!(
+                        "cannot create LASTMILE_MAIL_DIR {}",
+                        settings.mail_dir.display()
+                    )
+                })?;
                 tracing::info!(dir = %settings.mail_dir.display(), "no SMTP configured: emails are written to files");
                 Ok(Delivery::Directory(settings.mail_dir.clone()))
             }
@@ -95,14 +105,25 @@ async fn send(delivery: &Delivery, mail: &Outgoing) -> anyhow::Result<()> {
                 .subject(&mail.subject)
                 .multipart(
                     MultiPart::alternative()
-                        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(mail.text_body.clone()))
-                        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(mail.html_body.clone())),
+                        .singlepart(
+                            SinglePart::builder()
+                                .header(ContentType::TEXT_PLAIN)
+                                .body(mail.text_body.clone()),
+                        )
+                        .singlepart(
+                            SinglePart::builder()
+                                .header(ContentType::TEXT_HTML)
+                                .body(mail.html_body.clone()),
+                        ),
                 )?;
             transport.send(message).await?;
         }
         Delivery::Directory(dir) => {
             let base = dir.join(format!("{:06}-{}", mail.id, mail.kind));
-            let text = format!("To: {}\nSubject: {}\n\n{}", mail.to_address, mail.subject, mail.text_body);
+            let text = format!(
+                "To: {}\nSubject: {}\n\n{}",
+                mail.to_address, mail.subject, mail.text_body
+            );
             tokio::fs::write(base.with_extension("txt"), text).await?;
             tokio::fs::write(base.with_extension("html"), &mail.html_body).await?;
             tracing::info!(email_id = mail.id, kind = %mail.kind, file = %base.with_extension("txt").display(), "email written");
@@ -125,8 +146,14 @@ pub async fn run_background(pool: PgPool, delivery: Delivery, stop: Arc<tokio::s
         }
         ticks += 1;
         if ticks % 30 == 1 {
-            let swept = sqlx::query("delete from tower_sessions.session where expiry_date < now()").execute(&pool).await;
-            let old = sqlx::query("delete from login_attempts where attempted_at < now() - interval '1 day'").execute(&pool).await;
+            let swept = sqlx::query("delete from tower_sessions.session where expiry_date < now()")
+                .execute(&pool)
+                .await;
+            let old = sqlx::query(
+                "delete from login_attempts where attempted_at < now() - interval '1 day'",
+            )
+            .execute(&pool)
+            .await;
             if let Err(e) = swept.and(old) {
                 tracing::warn!(error = %e, "sweeping sessions and sign-in attempts");
             }

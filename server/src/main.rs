@@ -5,13 +5,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use lastmile::{db, http, mail, seed, settings, staff};
 use app::server::{Portal, PortalConfig};
 use clap::{Parser, Subcommand};
+use lastmile::{db, http, mail, seed, settings, staff};
 use leptos::prelude::LeptosOptions;
 
 #[derive(Parser)]
-#[command(name = "lastmile", version, about = "Lastmile: subscriber portal and billing core for broadband providers")]
+#[command(
+    name = "lastmile",
+    version,
+    about = "Lastmile: subscriber portal and billing core for broadband providers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,7 +66,10 @@ enum StaffCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -80,8 +87,11 @@ fn main() -> ExitCode {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("LASTMILE_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -98,7 +108,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo, accounts, seed, today } => {
+        Command::Seed {
+            demo,
+            accounts,
+            seed,
+            today,
+        } => {
             if !demo {
                 anyhow::bail!("only demo data can be seeded: pass --demo");
             }
@@ -118,14 +133,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.usage_days,
                 started.elapsed()
             );
-            println!("demo sign-in: {} (or account number {}) / {}", summary.demo_email, summary.demo_account_number, summary.demo_password);
+            println!(
+                "demo sign-in: {} (or account number {}) / {}",
+                summary.demo_email, summary.demo_account_number, summary.demo_password
+            );
             Ok(())
         }
-        Command::Staff { command: StaffCommand::Add { email, name, role } } => {
+        Command::Staff {
+            command: StaffCommand::Add { email, name, role },
+        } => {
             let pool = db::connect(&settings::database_url()?, 2).await?;
             let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
-            let id = staff::add(&pool, &email, &name, &role, password.trim_end_matches(['\r', '\n'])).await?;
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let id = staff::add(
+                &pool,
+                &email,
+                &name,
+                &role,
+                password.trim_end_matches(['\r', '\n']),
+            )
+            .await?;
             println!("staff user {id} created: {email} ({role})");
             Ok(())
         }
@@ -159,7 +188,10 @@ async fn serve() -> anyhow::Result<()> {
         throttle: Default::default(),
         provider_name: settings.provider_name.clone(),
     };
-    let portal = Portal { pool: pool.clone(), config: Arc::new(config) };
+    let portal = Portal {
+        pool: pool.clone(),
+        config: Arc::new(config),
+    };
     let web = Arc::new(http::WebPolicy {
         https: settings.is_https(),
         session_idle: settings.session_idle,
@@ -168,11 +200,19 @@ async fn serve() -> anyhow::Result<()> {
     app::server::auth::prepare();
 
     let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-    let state = http::AppState { leptos_options, portal, web };
+    let state = http::AppState {
+        leptos_options,
+        portal,
+        web,
+    };
     let app = http::router(state, store);
 
     let shutdown = tokio_util_shutdown();
-    let worker = tokio::spawn(mail::run_background(pool.clone(), mail::Delivery::from_settings(&settings)?, shutdown.clone()));
+    let worker = tokio::spawn(mail::run_background(
+        pool.clone(),
+        mail::Delivery::from_settings(&settings)?,
+        shutdown.clone(),
+    ));
     let served = http::serve(app, settings.listen).await;
     shutdown.notify_waiters();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;

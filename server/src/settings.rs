@@ -59,28 +59,39 @@ fn var(name: &str) -> Option<String> {
 fn number<T: std::str::FromStr>(name: &str, default: T, unit: &str) -> anyhow::Result<T> {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| anyhow!("{name} must be a whole number of {unit}, got {v:?}")),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow!("{name} must be a whole number of {unit}, got {v:?}")),
     }
 }
 
 /// `DATABASE_URL`, required by every command that touches the database.
 pub fn database_url() -> anyhow::Result<SecretString> {
-    let url = var("DATABASE_URL").ok_or_else(|| anyhow!("DATABASE_URL is not set (for example postgres://user@localhost:5432/lastmile)"))?;
+    let url = var("DATABASE_URL").ok_or_else(|| {
+        anyhow!("DATABASE_URL is not set (for example postgres://user@localhost:5432/lastmile)")
+    })?;
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(anyhow!("DATABASE_URL must start with postgres:// or postgresql://"));
+        return Err(anyhow!(
+            "DATABASE_URL must start with postgres:// or postgresql://"
+        ));
     }
     Ok(SecretString::from(url))
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Settings> {
-        let listen_text = var("LASTMILE_LISTEN").or_else(|| var("LEPTOS_SITE_ADDR")).unwrap_or_else(|| "127.0.0.1:3000".into());
+        let listen_text = var("LASTMILE_LISTEN")
+            .or_else(|| var("LEPTOS_SITE_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:3000".into());
         let listen: SocketAddr = listen_text
             .parse()
             .with_context(|| format!("LASTMILE_LISTEN must be an address and port like 127.0.0.1:3000, got {listen_text:?}"))?;
         let public_url = var("LASTMILE_PUBLIC_URL").unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(anyhow!("LASTMILE_PUBLIC_URL must start with http:// or https://, got {public_url:?}"));
+            return Err(anyhow!(
+                "LASTMILE_PUBLIC_URL must start with http:// or https://, got {public_url:?}"
+            ));
         }
         let smtp_url = var("LASTMILE_SMTP_URL").map(SecretString::from);
         Ok(Settings {
@@ -88,15 +99,29 @@ impl Settings {
             pool_size: number("LASTMILE_DB_POOL_SIZE", 16, "connections")?,
             listen,
             public_url: public_url.trim_end_matches('/').to_string(),
-            site_root: var("LASTMILE_SITE_ROOT").or_else(|| var("LEPTOS_SITE_ROOT")).unwrap_or_else(|| "target/site".into()).into(),
-            session_idle: Duration::from_secs(60 * number("LASTMILE_SESSION_IDLE_MINUTES", 30u64, "minutes")?),
-            session_absolute: Duration::from_secs(3600 * number("LASTMILE_SESSION_ABSOLUTE_HOURS", 12u64, "hours")?),
-            reset_link_ttl: Duration::from_secs(60 * number("LASTMILE_RESET_LINK_MINUTES", 60u64, "minutes")?),
+            site_root: var("LASTMILE_SITE_ROOT")
+                .or_else(|| var("LEPTOS_SITE_ROOT"))
+                .unwrap_or_else(|| "target/site".into())
+                .into(),
+            session_idle: Duration::from_secs(
+                60 * number("LASTMILE_SESSION_IDLE_MINUTES", 30u64, "minutes")?,
+            ),
+            session_absolute: Duration::from_secs(
+                3600 * number("LASTMILE_SESSION_ABSOLUTE_HOURS", 12u64, "hours")?,
+            ),
+            reset_link_ttl: Duration::from_secs(
+                60 * number("LASTMILE_RESET_LINK_MINUTES", 60u64, "minutes")?,
+            ),
             smtp_url,
-            mail_from: var("LASTMILE_MAIL_FROM").unwrap_or_else(|| "Lastmile <no-reply@example.net>".into()),
-            mail_dir: var("LASTMILE_MAIL_DIR").unwrap_or_else(|| "target/mail".into()).into(),
-            provider_name: var("LASTMILE_PROVIDER_NAME").unwrap_or_else(|| "Lastmile Broadband".into()),
-            stripe_js_url: var("LASTMILE_STRIPE_JS_URL").unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+            mail_from: var("LASTMILE_MAIL_FROM")
+                .unwrap_or_else(|| "Lastmile <no-reply@example.net>".into()),
+            mail_dir: var("LASTMILE_MAIL_DIR")
+                .unwrap_or_else(|| "target/mail".into())
+                .into(),
+            provider_name: var("LASTMILE_PROVIDER_NAME")
+                .unwrap_or_else(|| "Lastmile Broadband".into()),
+            stripe_js_url: var("LASTMILE_STRIPE_JS_URL")
+                .unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
         })
     }
 

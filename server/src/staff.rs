@@ -6,7 +6,13 @@ use sqlx::PgPool;
 pub const ROLES: [&str; 3] = ["support_rep", "billing", "admin"];
 
 /// Creates a staff user with an argon2id password hash.
-pub async fn add(pool: &PgPool, email: &str, name: &str, role: &str, password: &str) -> anyhow::Result<i64> {
+pub async fn add(
+    pool: &PgPool,
+    email: &str,
+    name: &str,
+    role: &str,
+    password: &str,
+) -> anyhow::Result<i64> {
     let email = email.trim();
     if !email.contains('@') || email.len() > 200 {
         bail!("--email must be an email address");
@@ -20,7 +26,9 @@ pub async fn add(pool: &PgPool, email: &str, name: &str, role: &str, password: &
     if password.chars().count() < 12 {
         bail!("the password (read from standard input) must have at least 12 characters");
     }
-    let hash = app::server::auth::hash_password(password.to_string()).await.map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
+    let hash = app::server::auth::hash_password(password.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))?;
     let id = sqlx::query_scalar::<_, i64>(
         "insert into staff_users (email, display_name, role, password_hash) values ($1, $2, $3, $4)
          on conflict (email) do nothing returning id",

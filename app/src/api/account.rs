@@ -3,36 +3,48 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::{HistoryPage, Me, Overview};
 #[cfg(feature = "ssr")]
 use crate::server::{access::require_subscriber, accounts, history};
+use crate::types::{HistoryPage, Me, Overview};
 
 /// Who is signed in (for the page frame).
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_subscriber() -> Result<Me, AppError> {
-    super::respond(async move {
-        let (portal, access) = require_subscriber().await?;
-        accounts::me(&portal.pool, &access).await
-    }
-    .await)
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            accounts::me(&portal.pool, &access).await
+        }
+        .await,
+    )
 }
 
 /// Balance, plan, usage so far, latest statement, last payment, open tickets.
 #[server(prefix = "/api", endpoint = "overview")]
 pub async fn load_overview() -> Result<Overview, AppError> {
-    super::respond(async move {
-        let (portal, access) = require_subscriber().await?;
-        accounts::overview(&portal.pool, &access).await
-    }
-    .await)
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            accounts::overview(&portal.pool, &access).await
+        }
+        .await,
+    )
 }
 
 /// The account's service history, newest first, optionally of one kind.
 #[server(prefix = "/api", endpoint = "history")]
 pub async fn history(kind: Option<String>, before: Option<i64>) -> Result<HistoryPage, AppError> {
-    super::respond(async move {
-        let (portal, access) = require_subscriber().await?;
-        history::page(&portal.pool, &access, kind.as_deref().filter(|k| !k.is_empty()), before).await
-    }
-    .await)
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            history::page(
+                &portal.pool,
+                &access,
+                kind.as_deref().filter(|k| !k.is_empty()),
+                before,
+            )
+            .await
+        }
+        .await,
+    )
 }

@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{auth, mail, portal, session::{PortalSession, SignedIn}};
+use crate::server::{
+    auth, mail, portal,
+    session::{PortalSession, SignedIn},
+};
 
 /// The caller's network address, for throttling.
 #[cfg(feature = "ssr")]
@@ -20,7 +23,11 @@ async fn client_address() -> String {
 /// Signs a subscriber in with an email or account number and a password, then goes to the
 /// overview (or to `next`, when it is a page of the portal).
 #[server(prefix = "/api", endpoint = "sign-in")]
-pub async fn sign_in(identifier: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    identifier: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     super::respond(async move {
         let portal = portal()?;
         let identifier = identifier.trim().to_lowercase();
@@ -64,7 +71,14 @@ pub async fn sign_in(identifier: String, password: String, next: Option<String>)
 #[cfg(feature = "ssr")]
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.starts_with("/sign-in") => path.to_string(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.starts_with("/sign-in") =>
+        {
+            path.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -72,13 +86,15 @@ fn safe_next(next: Option<&str>) -> String {
 /// Ends the session (in the store and in the browser).
 #[server(prefix = "/api", endpoint = "sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    super::respond(async move {
-        let session = PortalSession::current().await?;
-        session.sign_out().await?;
-        leptos_axum::redirect("/sign-in?signed_out=1");
-        Ok(())
-    }
-    .await)
+    super::respond(
+        async move {
+            let session = PortalSession::current().await?;
+            session.sign_out().await?;
+            leptos_axum::redirect("/sign-in?signed_out=1");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// Emails a single-use reset link when the identifier matches a login. The answer is the same
@@ -126,7 +142,11 @@ pub async fn request_password_reset(identifier: String) -> Result<(), AppError> 
 /// Sets a new password from an emailed link. The link works once; every session of the
 /// login ends.
 #[server(prefix = "/api", endpoint = "reset-password")]
-pub async fn reset_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     super::respond(async move {
         let portal = portal()?;
         auth::check_new_password(&password, &confirm)?;

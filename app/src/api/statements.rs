@@ -3,24 +3,28 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::types::{StatementDetail, StatementSummary};
 #[cfg(feature = "ssr")]
 use crate::server::{access::require_subscriber, statements};
+use crate::types::{StatementDetail, StatementSummary};
 
 #[server(prefix = "/api", endpoint = "statements")]
 pub async fn list_statements() -> Result<Vec<StatementSummary>, AppError> {
-    super::respond(async move {
-        let (portal, access) = require_subscriber().await?;
-        statements::list(&portal.pool, &access).await
-    }
-    .await)
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            statements::list(&portal.pool, &access).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "statement")]
 pub async fn statement(id: i64) -> Result<StatementDetail, AppError> {
-    super::respond(async move {
-        let (portal, access) = require_subscriber().await?;
-        statements::detail(&portal.pool, &access, id).await
-    }
-    .await)
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            statements::detail(&portal.pool, &access, id).await
+        }
+        .await,
+    )
 }

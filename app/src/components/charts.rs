@@ -27,8 +27,19 @@ fn scale(value: u64, max: u64, span: u64) -> u64 {
 /// A bar chart with an optional dashed reference line (for example a daily share of the
 /// allowance). `summary` is read out by screen readers in place of the picture.
 #[component]
-pub fn BarChart(bars: Vec<Bar>, reference: Option<u64>, summary: String, #[prop(optional)] every_nth_label: Option<usize>) -> impl IntoView {
-    let max = bars.iter().map(|b| b.value).chain(reference).max().unwrap_or(0).max(1);
+pub fn BarChart(
+    bars: Vec<Bar>,
+    reference: Option<u64>,
+    summary: String,
+    #[prop(optional)] every_nth_label: Option<usize>,
+) -> impl IntoView {
+    let max = bars
+        .iter()
+        .map(|b| b.value)
+        .chain(reference)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let count = bars.len().max(1) as u64;
     let slot = WIDTH / count;
     let gap = (slot / 5).max(1);

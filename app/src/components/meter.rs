@@ -20,7 +20,10 @@ pub fn UsageMeter(usage: CycleUsage) -> impl IntoView {
     let (t, f) = (i18n.t, i18n.f);
     let used = f.bytes(usage.used_bytes);
     let projected = f.bytes(usage.projected_bytes);
-    let dates = (t.cycle_dates)(&f.date(usage.period_start), &f.date(usage.period_end.pred_opt().unwrap_or(usage.period_end)));
+    let dates = (t.cycle_dates)(
+        &f.date(usage.period_start),
+        &f.date(usage.period_end.pred_opt().unwrap_or(usage.period_end)),
+    );
     match usage.allowance_bytes {
         Some(allowance) => {
             let used_pct = percent(usage.used_bytes, allowance);

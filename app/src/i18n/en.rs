@@ -21,8 +21,12 @@ fn error(e: &AppError) -> String {
         AppError::ResetLinkInvalid => {
             "This reset link has expired or was already used. Please ask for a new one.".into()
         }
-        AppError::BadRequest => "The request could not be read. Please reload the page and try again.".into(),
-        AppError::Internal => "Something went wrong on our side. Please try again in a moment.".into(),
+        AppError::BadRequest => {
+            "The request could not be read. Please reload the page and try again.".into()
+        }
+        AppError::Internal => {
+            "Something went wrong on our side. Please try again in a moment.".into()
+        }
     }
 }
 

@@ -5,7 +5,9 @@ use billing::Money;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum DateStyle {
@@ -47,8 +49,16 @@ impl Formats {
             twelve_hour: false,
         };
         match lang {
-            "en" if &region == b"US" => Formats { dates: DateStyle::MonthDayYear, twelve_hour: true, ..base },
-            "en" if &region == b"CA" => Formats { dates: DateStyle::MonthDayYear, twelve_hour: true, ..base },
+            "en" if &region == b"US" => Formats {
+                dates: DateStyle::MonthDayYear,
+                twelve_hour: true,
+                ..base
+            },
+            "en" if &region == b"CA" => Formats {
+                dates: DateStyle::MonthDayYear,
+                twelve_hour: true,
+                ..base
+            },
             "en" => base,
             "de" | "nl" | "it" | "es" | "pt" | "da" => Formats {
                 group: '.',
@@ -87,9 +97,15 @@ impl Formats {
     pub fn money(&self, money: &Money) -> String {
         let currency = money.currency();
         let places = currency.minor_units();
-        let amount = money.amount().round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        let amount = money
+            .amount()
+            .round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
         let number = self.decimal_number(amount.abs(), places);
-        let sign = if amount.is_sign_negative() && !amount.is_zero() { "-" } else { "" };
+        let sign = if amount.is_sign_negative() && !amount.is_zero() {
+            "-"
+        } else {
+            ""
+        };
         let symbol = self.symbol(currency.as_str());
         match (symbol, self.symbol_after) {
             ("", _) => format!("{sign}{number} {}", currency.as_str()),
@@ -137,7 +153,11 @@ impl Formats {
         };
         let rounded = scaled.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
         // Terabytes drop trailing zeros: "1 TB", "1.5 TB", "1.24 TB".
-        let places = if unit == "TB" { rounded.normalize().scale() } else { places };
+        let places = if unit == "TB" {
+            rounded.normalize().scale()
+        } else {
+            places
+        };
         format!("{}\u{a0}{unit}", self.decimal_number(rounded, places))
     }
 
@@ -191,7 +211,11 @@ impl Formats {
                 0 => 12,
                 h => h,
             };
-            format!("{h12}:{:02}\u{a0}{}", at.minute(), if h < 12 { "AM" } else { "PM" })
+            format!(
+                "{h12}:{:02}\u{a0}{}",
+                at.minute(),
+                if h < 12 { "AM" } else { "PM" }
+            )
         } else {
             format!("{:02}:{:02}", at.hour(), at.minute())
         };
@@ -208,7 +232,10 @@ mod tests {
     #[test]
     fn us_dollars_are_grouped_with_commas_and_a_leading_symbol() {
         let f = Formats::new("en-US");
-        assert_eq!(f.money(&Money::new(dec!(1234567.5), Currency::USD)), "$1,234,567.50");
+        assert_eq!(
+            f.money(&Money::new(dec!(1234567.5), Currency::USD)),
+            "$1,234,567.50"
+        );
         assert_eq!(f.money(&Money::new(dec!(-3.1), Currency::USD)), "-$3.10");
         assert_eq!(f.money(&Money::new(dec!(0.005), Currency::USD)), "$0.01");
     }
@@ -216,13 +243,22 @@ mod tests {
     #[test]
     fn euros_in_german_use_dots_commas_and_a_trailing_symbol() {
         let f = Formats::new("de-DE");
-        assert_eq!(f.money(&Money::new(dec!(1234.56), Currency::EUR)), "1.234,56\u{a0}€");
+        assert_eq!(
+            f.money(&Money::new(dec!(1234.56), Currency::EUR)),
+            "1.234,56\u{a0}€"
+        );
     }
 
     #[test]
     fn dollars_outside_their_country_are_marked() {
-        assert_eq!(Formats::new("en-GB").money(&Money::new(dec!(5), Currency::USD)), "US$5.00");
-        assert_eq!(Formats::new("en-CA").money(&Money::new(dec!(5), Currency::CAD)), "$5.00");
+        assert_eq!(
+            Formats::new("en-GB").money(&Money::new(dec!(5), Currency::USD)),
+            "US$5.00"
+        );
+        assert_eq!(
+            Formats::new("en-CA").money(&Money::new(dec!(5), Currency::CAD)),
+            "$5.00"
+        );
     }
 
     #[test]
@@ -243,7 +279,10 @@ mod tests {
         assert_eq!(Formats::new("en-GB").date(d), "3 Feb 2026");
         assert_eq!(Formats::new("de-DE").date(d), "03.02.2026");
         let at = d.and_hms_opt(0, 7, 0).unwrap();
-        assert_eq!(Formats::new("en-US").datetime(at), "Feb 3, 2026, 12:07\u{a0}AM");
+        assert_eq!(
+            Formats::new("en-US").datetime(at),
+            "Feb 3, 2026, 12:07\u{a0}AM"
+        );
         assert_eq!(Formats::new("en-GB").datetime(at), "3 Feb 2026, 00:07");
     }
 }

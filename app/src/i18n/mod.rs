@@ -154,7 +154,10 @@ pub struct I18n {
 
 impl I18n {
     pub fn new(locale: &str) -> Self {
-        I18n { t: Texts::for_locale(locale), f: Formats::new(locale) }
+        I18n {
+            t: Texts::for_locale(locale),
+            f: Formats::new(locale),
+        }
     }
 }
 

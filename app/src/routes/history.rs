@@ -15,9 +15,14 @@ pub fn HistoryPage() -> impl IntoView {
     let query = use_query_map();
     let filter = move || {
         let q = query.read();
-        (q.get("kind").filter(|k| !k.is_empty()), q.get("before").and_then(|b| b.parse::<i64>().ok()))
+        (
+            q.get("kind").filter(|k| !k.is_empty()),
+            q.get("before").and_then(|b| b.parse::<i64>().ok()),
+        )
     };
-    let data = Resource::new(filter, |(kind, before)| async move { history(kind.clone(), before).await.map(|p| (kind, p)) });
+    let data = Resource::new(filter, |(kind, before)| async move {
+        history(kind.clone(), before).await.map(|p| (kind, p))
+    });
     view! {
         <Title text=t.history_title />
         <h1>{t.history_title}</h1>

@@ -13,7 +13,10 @@ use crate::i18n::Texts;
 use crate::types::StatementState;
 
 /// The word and style class for a statement's state.
-pub(crate) fn state_label(t: &'static Texts, state: StatementState) -> (&'static str, &'static str) {
+pub(crate) fn state_label(
+    t: &'static Texts,
+    state: StatementState,
+) -> (&'static str, &'static str) {
     match state {
         StatementState::Open => (t.status_open, "badge badge-open"),
         StatementState::Paid => (t.status_paid, "badge badge-paid"),

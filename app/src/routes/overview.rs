@@ -33,7 +33,15 @@ pub fn OverviewPage() -> impl IntoView {
 fn OverviewCards(overview: Overview) -> impl IntoView {
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
-    let Overview { balance, due, plan, usage, latest_statement, last_payment, open_tickets } = overview;
+    let Overview {
+        balance,
+        due,
+        plan,
+        usage,
+        latest_statement,
+        last_payment,
+        open_tickets,
+    } = overview;
 
     let due_view = match due {
         Some(due) if due.state == StatementState::Overdue => view! {

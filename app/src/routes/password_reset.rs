@@ -54,7 +54,10 @@ fn ForgotPasswordForm() -> impl IntoView {
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let t = use_i18n().t;
-    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
     view! {
         <Title text=t.reset_title />
         <main id="content" class="narrow auth-page">

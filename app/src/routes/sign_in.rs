@@ -11,7 +11,9 @@ use crate::i18n::use_i18n;
 /// The message for one field of a form, if the last error was about it.
 pub(crate) fn field_error(error: Option<AppError>, field: &'static str) -> Option<String> {
     let t = use_i18n().t;
-    error.filter(|e| e.field() == Some(field)).map(|e| (t.error)(&e))
+    error
+        .filter(|e| e.field() == Some(field))
+        .map(|e| (t.error)(&e))
 }
 
 /// An error that is not about one field, for the top of a form.

@@ -26,7 +26,12 @@ fn group_title(t: &'static Texts, group: LineGroup) -> &'static str {
 pub fn StatementPage() -> impl IntoView {
     let params = use_params_map();
     let data = Resource::new(
-        move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()),
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+        },
         |id| async move {
             match id {
                 Some(id) => statement(id).await,
@@ -53,7 +58,11 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
     let s = statement;
     let (label, class) = state_label(t, s.summary.state);
     let title = (t.statement_title)(&s.summary.number);
-    let last_day = s.summary.period_end.pred_opt().unwrap_or(s.summary.period_end);
+    let last_day = s
+        .summary
+        .period_end
+        .pred_opt()
+        .unwrap_or(s.summary.period_end);
     view! {
         <Title text=title.clone() />
         <article class="statement" data-testid="statement">

@@ -19,7 +19,10 @@ pub fn UsagePage() -> impl IntoView {
     let data = Resource::new(
         move || {
             let q = query.read();
-            let offset = q.get("cycle").and_then(|c| c.parse::<u32>().ok()).unwrap_or(0);
+            let offset = q
+                .get("cycle")
+                .and_then(|c| c.parse::<u32>().ok())
+                .unwrap_or(0);
             let day = q.get("day").and_then(|d| d.parse::<NaiveDate>().ok());
             (offset, day)
         },
@@ -43,7 +46,11 @@ pub fn UsagePage() -> impl IntoView {
 fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
-    let UsageReport { period, day, history } = report;
+    let UsageReport {
+        period,
+        day,
+        history,
+    } = report;
     let last_day = period.period_end.pred_opt().unwrap_or(period.period_end);
     let dates = (t.cycle_dates)(&f.date(period.period_start), &f.date(last_day));
     let period_days = (period.period_end - period.period_start).num_days().max(1) as u64;

@@ -56,13 +56,19 @@ pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAcce
         return Err(AppError::Unauthenticated);
     }
     tracing::Span::current().record("account_id", who.account_id);
-    Ok(AccountAccess { account_id: who.account_id, login_id: who.login_id })
+    Ok(AccountAccess {
+        account_id: who.account_id,
+        login_id: who.login_id,
+    })
 }
 
 #[cfg(test)]
 impl AccountAccess {
     /// For database tests of the queries alone.
     pub fn for_tests(account_id: i64, login_id: i64) -> Self {
-        AccountAccess { account_id, login_id }
+        AccountAccess {
+            account_id,
+            login_id,
+        }
     }
 }

@@ -27,7 +27,8 @@ impl AccountBasics {
     }
 
     pub fn cycle_day(&self) -> Result<billing::cycle::CycleDay, AppError> {
-        billing::cycle::CycleDay::new(self.billing_cycle_day as u8).map_err(|e| AppError::internal("cycle day", e))
+        billing::cycle::CycleDay::new(self.billing_cycle_day as u8)
+            .map_err(|e| AppError::internal("cycle day", e))
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -57,7 +58,12 @@ pub async fn me(pool: &PgPool, access: &AccountAccess) -> Result<Me, AppError> {
     .fetch_optional(pool)
     .await?;
     let (account_number, display_name, first_name, locale) = row.ok_or(AppError::NotFound)?;
-    Ok(Me { account_number, display_name, first_name, locale })
+    Ok(Me {
+        account_number,
+        display_name,
+        first_name,
+        locale,
+    })
 }
 
 /// Money from a database amount in the account's currency.
@@ -82,10 +88,12 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
     let id = access.account_id();
     let mut conn = pool.acquire().await?;
 
-    let balance: Decimal = sqlx::query_scalar("select coalesce(sum(amount), 0) from ledger_entries where account_id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let balance: Decimal = sqlx::query_scalar(
+        "select coalesce(sum(amount), 0) from ledger_entries where account_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
 
     let plan = sqlx::query_as::<_, PlanRow>(
         "select p.name, p.technology, p.download_mbps, p.upload_mbps, p.allowance_gb, p.monthly_price
@@ -113,13 +121,16 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
             let used = u64::try_from(used).unwrap_or(0);
             // Usage is complete up to the end of yesterday: project from the days elapsed.
             let elapsed_days = (today - period.start).num_days();
-            let projected = billing::usage::project_usage(used, elapsed_days * 86_400, period.days() * 86_400);
+            let projected =
+                billing::usage::project_usage(used, elapsed_days * 86_400, period.days() * 86_400);
             Some(CycleUsage {
                 period_start: period.start,
                 period_end: period.end,
                 used_bytes: used,
                 projected_bytes: projected,
-                allowance_bytes: plan.allowance_gb.map(|gb| gb as u64 * billing::usage::BYTES_PER_GB),
+                allowance_bytes: plan
+                    .allowance_gb
+                    .map(|gb| gb as u64 * billing::usage::BYTES_PER_GB),
             })
         }
         None => None,
@@ -139,8 +150,12 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let due = oldest_open.map(|r| summary_from_row(r, currency, today)).transpose()?;
-    let latest_statement = latest.map(|r| summary_from_row(r, currency, today)).transpose()?;
+    let due = oldest_open
+        .map(|r| summary_from_row(r, currency, today))
+        .transpose()?;
+    let latest_statement = latest
+        .map(|r| summary_from_row(r, currency, today))
+        .transpose()?;
 
     let last_payment: Option<(Decimal, chrono::DateTime<Utc>, String)> = sqlx::query_as(
         "select amount, succeeded_at, method from payments
@@ -165,7 +180,12 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
     .await?;
     let open_tickets = tickets
         .into_iter()
-        .map(|(number, subject, status, at)| TicketSummary { number, subject, status, updated_at: at.with_timezone(&tz).naive_local() })
+        .map(|(number, subject, status, at)| TicketSummary {
+            number,
+            subject,
+            status,
+            updated_at: at.with_timezone(&tz).naive_local(),
+        })
         .collect();
 
     Ok(Overview {

@@ -3,7 +3,9 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use rand::RngCore;
@@ -51,8 +53,12 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
     tokio::task::spawn_blocking(move || {
         let real = hash.is_some();
         let stored = hash.unwrap_or_else(|| decoy_hash().to_string());
-        let parsed = PasswordHash::new(&stored).map_err(|e| AppError::internal("stored hash unreadable", e))?;
-        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok() && real)
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|e| AppError::internal("stored hash unreadable", e))?;
+        Ok(argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && real)
     })
     .await
     .map_err(|e| AppError::internal("verifying task", e))?
@@ -84,12 +90,22 @@ pub struct ThrottlePolicy {
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
-        ThrottlePolicy { window: Duration::from_secs(15 * 60), max_failures_per_login: 5, max_failures_per_address: 30 }
+        ThrottlePolicy {
+            window: Duration::from_secs(15 * 60),
+            max_failures_per_login: 5,
+            max_failures_per_address: 30,
+        }
     }
 }
 
 /// Seconds until the given key may try again, or `None` when it may try now.
-async fn locked_for(pool: &PgPool, scope: &str, key: &str, max: i64, window: Duration) -> Result<Option<u32>, AppError> {
+async fn locked_for(
+    pool: &PgPool,
+    scope: &str,
+    key: &str,
+    max: i64,
+    window: Duration,
+) -> Result<Option<u32>, AppError> {
     let secs: Option<i64> = sqlx::query_scalar(
         "select greatest(1, ceil(extract(epoch from (attempted_at + make_interval(secs => $4::float8) - now()))))::bigint
            from login_attempts
@@ -110,9 +126,28 @@ async fn locked_for(pool: &PgPool, scope: &str, key: &str, max: i64, window: Dur
 }
 
 /// Refuses the attempt when either the identifier or the address has failed too often.
-pub async fn check_throttle(pool: &PgPool, policy: &ThrottlePolicy, login_key: &str, address: &str) -> Result<(), AppError> {
-    let by_login = locked_for(pool, "login", login_key, policy.max_failures_per_login, policy.window).await?;
-    let by_address = locked_for(pool, "address", address, policy.max_failures_per_address, policy.window).await?;
+pub async fn check_throttle(
+    pool: &PgPool,
+    policy: &ThrottlePolicy,
+    login_key: &str,
+    address: &str,
+) -> Result<(), AppError> {
+    let by_login = locked_for(
+        pool,
+        "login",
+        login_key,
+        policy.max_failures_per_login,
+        policy.window,
+    )
+    .await?;
+    let by_address = locked_for(
+        pool,
+        "address",
+        address,
+        policy.max_failures_per_address,
+        policy.window,
+    )
+    .await?;
     match by_login.max(by_address) {
         Some(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
         None => Ok(()),
@@ -120,7 +155,12 @@ pub async fn check_throttle(pool: &PgPool, policy: &ThrottlePolicy, login_key: &
 }
 
 /// Records the outcome of one attempt for both keys.
-pub async fn record_attempt(pool: &PgPool, login_key: &str, address: &str, succeeded: bool) -> Result<(), AppError> {
+pub async fn record_attempt(
+    pool: &PgPool,
+    login_key: &str,
+    address: &str,
+    succeeded: bool,
+) -> Result<(), AppError> {
     sqlx::query("insert into login_attempts (scope, key, succeeded) values ('login', $1, $3), ('address', $2, $3)")
         .bind(login_key)
         .bind(address)
@@ -180,7 +220,10 @@ pub fn reset_token_hash(token: &str) -> Vec<u8> {
 
 /// The rules a new password must meet; the message is shown beside the field.
 pub fn check_new_password(password: &str, confirm: &str) -> Result<(), AppError> {
-    let invalid = |field: &str, message: &str| AppError::InvalidInput { field: field.into(), message: message.into() };
+    let invalid = |field: &str, message: &str| AppError::InvalidInput {
+        field: field.into(),
+        message: message.into(),
+    };
     let length = password.chars().count();
     if length < 10 {
         return Err(invalid("password", "Use at least 10 characters."));
@@ -204,21 +247,38 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
         let hash = hash_password_blocking("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
     }
 
     #[tokio::test]
     async fn a_password_verifies_only_against_its_own_hash() {
         let hash = hash_password_blocking("correct horse battery").unwrap();
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("Correct horse battery".into(), Some(hash)).await.unwrap());
+        assert!(
+            verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("Correct horse battery".into(), Some(hash))
+            .await
+            .unwrap());
         assert!(!verify_password("anything".into(), None).await.unwrap());
     }
 
     #[test]
     fn new_passwords_must_be_long_enough_and_confirmed() {
-        assert_eq!(check_new_password("short", "short").unwrap_err().field(), Some("password"));
-        assert_eq!(check_new_password("long enough pw", "long enough px").unwrap_err().field(), Some("confirm"));
+        assert_eq!(
+            check_new_password("short", "short").unwrap_err().field(),
+            Some("password")
+        );
+        assert_eq!(
+            check_new_password("long enough pw", "long enough px")
+                .unwrap_err()
+                .field(),
+            Some("confirm")
+        );
         assert!(check_new_password("long enough pw", "long enough pw").is_ok());
     }
 

@@ -11,10 +11,18 @@ use crate::types::{HistoryEvent, HistoryPage, EVENT_KINDS};
 const PAGE_SIZE: i64 = 50;
 
 /// A page of events, optionally of one kind, older than the event `before`.
-pub async fn page(pool: &PgPool, access: &AccountAccess, kind: Option<&str>, before: Option<i64>) -> Result<HistoryPage, AppError> {
+pub async fn page(
+    pool: &PgPool,
+    access: &AccountAccess,
+    kind: Option<&str>,
+    before: Option<i64>,
+) -> Result<HistoryPage, AppError> {
     if let Some(kind) = kind {
         if !EVENT_KINDS.contains(&kind) {
-            return Err(AppError::InvalidInput { field: "kind".into(), message: "Unknown kind of event.".into() });
+            return Err(AppError::InvalidInput {
+                field: "kind".into(),
+                message: "Unknown kind of event.".into(),
+            });
         }
     }
     let account = basics(pool, access).await?;
@@ -39,8 +47,20 @@ pub async fn page(pool: &PgPool, access: &AccountAccess, kind: Option<&str>, bef
     let events: Vec<HistoryEvent> = rows
         .into_iter()
         .take(PAGE_SIZE as usize)
-        .map(|(id, kind, summary, at)| HistoryEvent { id, kind, summary, occurred_at: at.with_timezone(&tz).naive_local() })
+        .map(|(id, kind, summary, at)| HistoryEvent {
+            id,
+            kind,
+            summary,
+            occurred_at: at.with_timezone(&tz).naive_local(),
+        })
         .collect();
-    let next_before = if more { events.last().map(|e| e.id) } else { None };
-    Ok(HistoryPage { events, next_before })
+    let next_before = if more {
+        events.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(HistoryPage {
+        events,
+        next_before,
+    })
 }

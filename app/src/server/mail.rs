@@ -36,13 +36,30 @@ struct PasswordResetHtml<'a> {
 }
 
 /// The password-reset email.
-pub fn password_reset(to: &str, first_name: &str, link: &str, minutes: u64, provider: &str, account_id: i64) -> Result<Email, AppError> {
-    let text = PasswordResetText { first_name, link, minutes, provider }
-        .render()
-        .map_err(|e| AppError::internal("rendering email", e))?;
-    let html = PasswordResetHtml { first_name, link, minutes, provider }
-        .render()
-        .map_err(|e| AppError::internal("rendering email", e))?;
+pub fn password_reset(
+    to: &str,
+    first_name: &str,
+    link: &str,
+    minutes: u64,
+    provider: &str,
+    account_id: i64,
+) -> Result<Email, AppError> {
+    let text = PasswordResetText {
+        first_name,
+        link,
+        minutes,
+        provider,
+    }
+    .render()
+    .map_err(|e| AppError::internal("rendering email", e))?;
+    let html = PasswordResetHtml {
+        first_name,
+        link,
+        minutes,
+        provider,
+    }
+    .render()
+    .map_err(|e| AppError::internal("rendering email", e))?;
     Ok(Email {
         kind: "password_reset",
         to: to.to_string(),

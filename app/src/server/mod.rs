@@ -61,12 +61,15 @@ impl PortalConfig {
 
 /// The portal's shared state, from the Leptos context of a request.
 pub fn portal() -> Result<Portal, AppError> {
-    use_context::<Portal>().ok_or_else(|| AppError::internal("portal state", "missing from context"))
+    use_context::<Portal>()
+        .ok_or_else(|| AppError::internal("portal state", "missing from context"))
 }
 
 /// Today's date in a time zone named by the account (UTC when the name is unknown).
 pub fn today_in(time_zone: &str) -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&tz(time_zone)).date_naive()
+    chrono::Utc::now()
+        .with_timezone(&tz(time_zone))
+        .date_naive()
 }
 
 /// The account's time zone.

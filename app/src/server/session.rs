@@ -33,14 +33,22 @@ impl PortalSession {
 
     /// The signed-in subscriber, unless the session has passed its absolute limit (then it is
     /// ended here).
-    pub async fn signed_in(&self, absolute_limit: std::time::Duration) -> Result<Option<SignedIn>, AppError> {
+    pub async fn signed_in(
+        &self,
+        absolute_limit: std::time::Duration,
+    ) -> Result<Option<SignedIn>, AppError> {
         let found: Option<SignedIn> = self
             .0
             .get(SIGNED_IN)
             .await
             .map_err(|e| AppError::internal("reading session", e))?;
         match found {
-            Some(s) if chrono::Utc::now().timestamp() - s.signed_in_at <= absolute_limit.as_secs() as i64 => Ok(Some(s)),
+            Some(s)
+                if chrono::Utc::now().timestamp() - s.signed_in_at
+                    <= absolute_limit.as_secs() as i64 =>
+            {
+                Ok(Some(s))
+            }
             Some(_) => {
                 self.sign_out().await?;
                 Ok(None)
@@ -51,7 +59,10 @@ impl PortalSession {
 
     /// Starts a signed-in session under a new id (so a planted id is worth nothing).
     pub async fn sign_in(&self, who: SignedIn) -> Result<(), AppError> {
-        self.0.cycle_id().await.map_err(|e| AppError::internal("cycling session id", e))?;
+        self.0
+            .cycle_id()
+            .await
+            .map_err(|e| AppError::internal("cycling session id", e))?;
         self.0
             .insert(SIGNED_IN, who)
             .await
@@ -60,6 +71,9 @@ impl PortalSession {
 
     /// Deletes the session, in the store and in the browser.
     pub async fn sign_out(&self) -> Result<(), AppError> {
-        self.0.flush().await.map_err(|e| AppError::internal("ending session", e))
+        self.0
+            .flush()
+            .await
+            .map_err(|e| AppError::internal("ending session", e))
     }
 }

@@ -23,8 +23,13 @@ pub struct SummaryRow {
     status: String,
 }
 
-pub fn summary_from_row(r: SummaryRow, currency: Currency, today: NaiveDate) -> Result<StatementSummary, AppError> {
-    let state = billing::statement::status(&r.status, r.due_on, today).map_err(|e| AppError::internal("statement status", e))?;
+pub fn summary_from_row(
+    r: SummaryRow,
+    currency: Currency,
+    today: NaiveDate,
+) -> Result<StatementSummary, AppError> {
+    let state = billing::statement::status(&r.status, r.due_on, today)
+        .map_err(|e| AppError::internal("statement status", e))?;
     Ok(StatementSummary {
         id: r.id,
         number: r.statement_number,
@@ -37,7 +42,10 @@ pub fn summary_from_row(r: SummaryRow, currency: Currency, today: NaiveDate) -> 
     })
 }
 
-pub async fn list(pool: &PgPool, access: &AccountAccess) -> Result<Vec<StatementSummary>, AppError> {
+pub async fn list(
+    pool: &PgPool,
+    access: &AccountAccess,
+) -> Result<Vec<StatementSummary>, AppError> {
     let account = basics(pool, access).await?;
     let (currency, today) = (account.currency()?, account.today());
     let rows = sqlx::query_as::<_, SummaryRow>(
@@ -47,7 +55,9 @@ pub async fn list(pool: &PgPool, access: &AccountAccess) -> Result<Vec<Statement
     .bind(access.account_id())
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(|r| summary_from_row(r, currency, today)).collect()
+    rows.into_iter()
+        .map(|r| summary_from_row(r, currency, today))
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]
@@ -71,7 +81,11 @@ struct LineRow {
 }
 
 /// One statement of the caller's account; another account's id is simply not found.
-pub async fn detail(pool: &PgPool, access: &AccountAccess, statement_id: i64) -> Result<StatementDetail, AppError> {
+pub async fn detail(
+    pool: &PgPool,
+    access: &AccountAccess,
+    statement_id: i64,
+) -> Result<StatementDetail, AppError> {
     let account = basics(pool, access).await?;
     let (currency, today) = (account.currency()?, account.today());
     let header = sqlx::query_as::<_, HeaderRow>(
@@ -107,7 +121,12 @@ pub async fn detail(pool: &PgPool, access: &AccountAccess, statement_id: i64) ->
             Some((name, line1, line2, city, region, postal)) => {
                 let mut lines = vec![line1];
                 lines.extend(line2.filter(|l| !l.is_empty()));
-                lines.push(format!("{city} {region} {postal}").split_whitespace().collect::<Vec<_>>().join(" "));
+                lines.push(
+                    format!("{city} {region} {postal}")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
                 (name, lines)
             }
             None => (account.display_name.clone(), vec![]),
@@ -117,8 +136,13 @@ pub async fn detail(pool: &PgPool, access: &AccountAccess, statement_id: i64) ->
     let mut lines = Vec::with_capacity(rows.len());
     let mut periods = Vec::with_capacity(rows.len());
     for r in rows {
-        let kind = LineKind::parse(&r.kind).map_err(|e| AppError::internal("statement line kind", e))?;
-        lines.push(Line { kind, description: r.description, amount: money(r.amount, currency) });
+        let kind =
+            LineKind::parse(&r.kind).map_err(|e| AppError::internal("statement line kind", e))?;
+        lines.push(Line {
+            kind,
+            description: r.description,
+            amount: money(r.amount, currency),
+        });
         periods.push((r.period_start, r.period_end));
     }
     let groups = group_lines(&lines)
@@ -129,7 +153,10 @@ pub async fn detail(pool: &PgPool, access: &AccountAccess, statement_id: i64) ->
                 .into_iter()
                 .map(|line| {
                     // group_lines hands back references into `lines`: find each one's period.
-                    let index = lines.iter().position(|l| std::ptr::eq(l, line)).unwrap_or(0);
+                    let index = lines
+                        .iter()
+                        .position(|l| std::ptr::eq(l, line))
+                        .unwrap_or(0);
                     StatementLine {
                         description: line.description.clone(),
                         period_start: periods[index].0,

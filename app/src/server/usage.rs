@@ -21,7 +21,9 @@ async fn allowance_bytes(pool: &PgPool, access: &AccountAccess) -> Result<Option
     .bind(access.account_id())
     .fetch_optional(pool)
     .await?;
-    Ok(gb.flatten().map(|gb| gb as u64 * billing::usage::BYTES_PER_GB))
+    Ok(gb
+        .flatten()
+        .map(|gb| gb as u64 * billing::usage::BYTES_PER_GB))
 }
 
 /// The period `offset` periods before the current one (0: current).
@@ -34,7 +36,12 @@ fn period_at(account: &AccountBasics, offset: u32) -> Result<Period, AppError> {
     Ok(period)
 }
 
-async fn days(pool: &PgPool, access: &AccountAccess, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayUsage>, AppError> {
+async fn days(
+    pool: &PgPool,
+    access: &AccountAccess,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DayUsage>, AppError> {
     let rows: Vec<(NaiveDate, i64, i64)> = sqlx::query_as(
         "select u.day, sum(u.download_bytes)::bigint, sum(u.upload_bytes)::bigint
            from usage_daily u join services s on s.id = u.service_id
@@ -48,12 +55,20 @@ async fn days(pool: &PgPool, access: &AccountAccess, from: NaiveDate, to: NaiveD
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(day, down, up)| DayUsage { day, download_bytes: down.max(0) as u64, upload_bytes: up.max(0) as u64 })
+        .map(|(day, down, up)| DayUsage {
+            day,
+            download_bytes: down.max(0) as u64,
+            upload_bytes: up.max(0) as u64,
+        })
         .collect())
 }
 
 /// One period by day.
-pub async fn period(pool: &PgPool, access: &AccountAccess, offset: u32) -> Result<UsagePeriod, AppError> {
+pub async fn period(
+    pool: &PgPool,
+    access: &AccountAccess,
+    offset: u32,
+) -> Result<UsagePeriod, AppError> {
     let account = basics(pool, access).await?;
     let period = period_at(&account, offset)?;
     Ok(UsagePeriod {
@@ -65,7 +80,11 @@ pub async fn period(pool: &PgPool, access: &AccountAccess, offset: u32) -> Resul
 }
 
 /// One day by hour (only recent days keep hourly detail; older ones are `None`).
-pub async fn day(pool: &PgPool, access: &AccountAccess, day: NaiveDate) -> Result<Option<UsageDayDetail>, AppError> {
+pub async fn day(
+    pool: &PgPool,
+    access: &AccountAccess,
+    day: NaiveDate,
+) -> Result<Option<UsageDayDetail>, AppError> {
     let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
         "select h.ord, sum(h.down)::bigint, sum(h.up)::bigint
            from usage_hourly u
@@ -106,14 +125,23 @@ pub async fn history(pool: &PgPool, access: &AccountAccess) -> Result<Vec<Period
         .map(|p| PeriodTotal {
             period_start: p.start,
             period_end: p.end,
-            total_bytes: days.iter().filter(|d| p.contains(d.day)).map(|d| d.download_bytes + d.upload_bytes).sum(),
+            total_bytes: days
+                .iter()
+                .filter(|d| p.contains(d.day))
+                .map(|d| d.download_bytes + d.upload_bytes)
+                .sum(),
             allowance_bytes: allowance,
         })
         .collect())
 }
 
 /// The usage page in one call.
-pub async fn report(pool: &PgPool, access: &AccountAccess, offset: u32, chosen_day: Option<NaiveDate>) -> Result<UsageReport, AppError> {
+pub async fn report(
+    pool: &PgPool,
+    access: &AccountAccess,
+    offset: u32,
+    chosen_day: Option<NaiveDate>,
+) -> Result<UsageReport, AppError> {
     let period = period(pool, access, offset).await?;
     let day_to_show = chosen_day
         .filter(|d| *d >= period.period_start && *d < period.period_end)
@@ -122,14 +150,24 @@ pub async fn report(pool: &PgPool, access: &AccountAccess, offset: u32, chosen_d
         Some(d) => day(pool, access, d).await?,
         None => None,
     };
-    Ok(UsageReport { period, day, history: history(pool, access).await? })
+    Ok(UsageReport {
+        period,
+        day,
+        history: history(pool, access).await?,
+    })
 }
 
 /// A period's usage as CSV: one row per day, bytes as integers (for spreadsheets).
 pub fn csv(period: &UsagePeriod) -> String {
     let mut out = String::from("date,download_bytes,upload_bytes,total_bytes\n");
     for d in &period.days {
-        out.push_str(&format!("{},{},{},{}\n", d.day, d.download_bytes, d.upload_bytes, d.download_bytes + d.upload_bytes));
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            d.day,
+            d.download_bytes,
+            d.upload_bytes,
+            d.download_bytes + d.upload_bytes
+        ));
     }
     out
 }

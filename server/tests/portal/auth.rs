@@ -22,11 +22,18 @@ async fn a_subscriber_signs_in_with_email_or_account_number_and_reaches_the_over
     for identifier in [ALEX_EMAIL, ALEX_NUMBER, "  Alex.Morgan@Example.NET "] {
         let browser = portal.browser();
         let response = portal.sign_in(&browser, identifier, PASSWORD).await;
-        assert!(response.status().is_success(), "{identifier}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "{identifier}: {}",
+            response.status()
+        );
         let cookie = session_cookie(&response).expect("a session cookie");
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-        assert!(!cookie.contains("Secure"), "plain http must not mark the cookie Secure: {cookie}");
+        assert!(
+            !cookie.contains("Secure"),
+            "plain http must not mark the cookie Secure: {cookie}"
+        );
         let (status, html) = portal.page(&browser, "/").await;
         assert_eq!(status, 200);
         assert!(html.contains(ALEX_NUMBER), "the overview names the account");
@@ -40,28 +47,56 @@ async fn the_session_id_changes_at_sign_in(pool: PgPool) {
     let first = session_cookie(&portal.sign_in(&browser, ALEX_EMAIL, PASSWORD).await).unwrap();
     let second = session_cookie(&portal.sign_in(&browser, ALEX_EMAIL, PASSWORD).await).unwrap();
     let id = |c: &str| c.split(';').next().unwrap().to_string();
-    assert_ne!(id(&first), id(&second), "signing in again must issue a new session id");
-    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session").fetch_one(&portal.pool).await.unwrap();
+    assert_ne!(
+        id(&first),
+        id(&second),
+        "signing in again must issue a new session id"
+    );
+    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
     assert_eq!(sessions, 1, "the old session is gone from the store");
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_wrong_password_and_an_unknown_account_get_the_same_answer(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
-    let wrong = portal.sign_in(&portal.browser(), ALEX_EMAIL, "not-the-password").await;
-    assert!(session_cookie(&wrong).is_none(), "no session for a failed sign-in");
+    let wrong = portal
+        .sign_in(&portal.browser(), ALEX_EMAIL, "not-the-password")
+        .await;
+    assert!(
+        session_cookie(&wrong).is_none(),
+        "no session for a failed sign-in"
+    );
     let wrong = error_code(wrong).await;
-    let unknown = error_code(portal.sign_in(&portal.browser(), "nobody@example.net", "not-the-password").await).await;
-    let unknown_number = error_code(portal.sign_in(&portal.browser(), "99999999", "whatever").await).await;
+    let unknown = error_code(
+        portal
+            .sign_in(&portal.browser(), "nobody@example.net", "not-the-password")
+            .await,
+    )
+    .await;
+    let unknown_number = error_code(
+        portal
+            .sign_in(&portal.browser(), "99999999", "whatever")
+            .await,
+    )
+    .await;
     assert_eq!(wrong, (401, "invalid_credentials".to_string()));
     assert_eq!(unknown, wrong);
     assert_eq!(unknown_number, wrong);
-    let failures: i64 = sqlx::query_scalar("select count(*) from login_attempts where not succeeded and scope = 'login'")
-        .fetch_one(&portal.pool)
-        .await
-        .unwrap();
+    let failures: i64 = sqlx::query_scalar(
+        "select count(*) from login_attempts where not succeeded and scope = 'login'",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
     assert_eq!(failures, 3);
-    let leaked: i64 = sqlx::query_scalar("select count(*) from login_attempts where key like '%@%'").fetch_one(&portal.pool).await.unwrap();
+    let leaked: i64 =
+        sqlx::query_scalar("select count(*) from login_attempts where key like '%@%'")
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
     assert_eq!(leaked, 0, "identifiers are kept only as fingerprints");
 }
 
@@ -78,20 +113,37 @@ async fn empty_fields_are_named_in_the_error(pool: PgPool) {
 async fn five_failures_lock_the_account_for_a_while_even_against_the_right_password(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     for _ in 0..5 {
-        let (status, _) = error_code(portal.sign_in(&portal.browser(), ALEX_EMAIL, "guess").await).await;
+        let (status, _) =
+            error_code(portal.sign_in(&portal.browser(), ALEX_EMAIL, "guess").await).await;
         assert_eq!(status, 401);
     }
-    let response = portal.sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD).await;
+    let response = portal
+        .sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD)
+        .await;
     assert_eq!(response.status().as_u16(), 429);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "throttled");
     let wait = body["retry_after_secs"].as_u64().unwrap();
-    assert!(wait > 800 && wait <= 900, "the lock lasts at most the 15-minute window: {wait}");
+    assert!(
+        wait > 800 && wait <= 900,
+        "the lock lasts at most the 15-minute window: {wait}"
+    );
     // Another subscriber from the same address is not locked out.
-    assert!(portal.sign_in(&portal.browser(), SAM_EMAIL, PASSWORD).await.status().is_success());
+    assert!(portal
+        .sign_in(&portal.browser(), SAM_EMAIL, PASSWORD)
+        .await
+        .status()
+        .is_success());
     // Once the failures are older than the window, the subscriber gets in again.
-    sqlx::query("update login_attempts set attempted_at = attempted_at - interval '16 minutes'").execute(&portal.pool).await.unwrap();
-    assert!(portal.sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD).await.status().is_success());
+    sqlx::query("update login_attempts set attempted_at = attempted_at - interval '16 minutes'")
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    assert!(portal
+        .sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD)
+        .await
+        .status()
+        .is_success());
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -101,12 +153,18 @@ async fn signing_out_deletes_the_session(pool: PgPool) {
     assert_eq!(portal.page(&browser, "/").await.0, 200);
     let response = portal.call(&browser, "sign-out", &[]).await;
     assert!(response.status().is_success() || response.status().is_redirection());
-    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session").fetch_one(&portal.pool).await.unwrap();
+    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
     assert_eq!(sessions, 0);
     let response = browser.get(portal.url("/statements")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 303);
     assert_eq!(response.headers()["location"], "/sign-in?next=/statements");
-    assert_eq!(error_code(portal.call(&browser, "overview", &[]).await).await, (401, "unauthenticated".to_string()));
+    assert_eq!(
+        error_code(portal.call(&browser, "overview", &[]).await).await,
+        (401, "unauthenticated".to_string())
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -115,20 +173,35 @@ async fn an_idle_session_ends(pool: PgPool) {
     let browser = portal.signed_in(ALEX_EMAIL).await;
     assert_eq!(portal.page(&browser, "/").await.0, 200);
     // As if the idle time had passed: the store's expiry is in the past.
-    sqlx::query("update tower_sessions.session set expiry_date = now() - interval '1 second'").execute(&portal.pool).await.unwrap();
+    sqlx::query("update tower_sessions.session set expiry_date = now() - interval '1 second'")
+        .execute(&portal.pool)
+        .await
+        .unwrap();
     assert_eq!(portal.page(&browser, "/").await.0, 303);
-    assert_eq!(error_code(portal.call(&browser, "overview", &[]).await).await.1, "unauthenticated");
+    assert_eq!(
+        error_code(portal.call(&browser, "overview", &[]).await)
+            .await
+            .1,
+        "unauthenticated"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_busy_session_still_ends_at_its_absolute_limit(pool: PgPool) {
-    let portal = TestPortal::start_with(pool, |t| t.config.session_absolute = Duration::from_secs(1)).await;
+    let portal =
+        TestPortal::start_with(pool, |t| t.config.session_absolute = Duration::from_secs(1)).await;
     let browser = portal.signed_in(ALEX_EMAIL).await;
     assert_eq!(portal.page(&browser, "/").await.0, 200);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(portal.page(&browser, "/").await.0, 303);
-    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session").fetch_one(&portal.pool).await.unwrap();
-    assert_eq!(sessions, 0, "the expired session is deleted, not just refused");
+    let sessions: i64 = sqlx::query_scalar("select count(*) from tower_sessions.session")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions, 0,
+        "the expired session is deleted, not just refused"
+    );
 }
 
 /// The link in the newest password-reset email to `to`.
@@ -140,7 +213,11 @@ async fn reset_link(pool: &PgPool, to: &str) -> String {
     .fetch_one(pool)
     .await
     .expect("a password reset email");
-    let link = text.split_whitespace().find(|w| w.contains("/reset-password?token=")).expect("a link in the text").to_string();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/reset-password?token="))
+        .expect("a link in the text")
+        .to_string();
     assert!(html.contains(&link), "the HTML part carries the same link");
     link
 }
@@ -150,50 +227,144 @@ async fn a_password_is_reset_through_the_emailed_link_once(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let other_browser = portal.signed_in(ALEX_EMAIL).await;
 
-    let response = portal.call(&portal.browser(), "request-password-reset", &[("identifier", ALEX_NUMBER)]).await;
+    let response = portal
+        .call(
+            &portal.browser(),
+            "request-password-reset",
+            &[("identifier", ALEX_NUMBER)],
+        )
+        .await;
     assert!(response.status().is_success());
     let link = reset_link(&portal.pool, ALEX_EMAIL).await;
     assert!(link.starts_with(&portal.base));
     let token = link.split("token=").nth(1).unwrap();
 
     // The page the link opens.
-    let (status, html) = portal.page(&portal.browser(), &link[portal.base.len()..]).await;
+    let (status, html) = portal
+        .page(&portal.browser(), &link[portal.base.len()..])
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("Choose a new password"));
 
     let browser = portal.browser();
-    let mismatch = portal.call(&browser, "reset-password", &[("token", token), ("password", "a brand new secret"), ("confirm", "a brand new secreT")]).await;
+    let mismatch = portal
+        .call(
+            &browser,
+            "reset-password",
+            &[
+                ("token", token),
+                ("password", "a brand new secret"),
+                ("confirm", "a brand new secreT"),
+            ],
+        )
+        .await;
     let body: serde_json::Value = mismatch.json().await.unwrap();
     assert_eq!(body["field"], "confirm");
 
-    let done = portal.call(&browser, "reset-password", &[("token", token), ("password", "a brand new secret"), ("confirm", "a brand new secret")]).await;
+    let done = portal
+        .call(
+            &browser,
+            "reset-password",
+            &[
+                ("token", token),
+                ("password", "a brand new secret"),
+                ("confirm", "a brand new secret"),
+            ],
+        )
+        .await;
     assert!(done.status().is_success(), "{}", done.status());
 
-    assert_eq!(error_code(portal.sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD).await).await.1, "invalid_credentials");
-    assert!(portal.sign_in(&portal.browser(), ALEX_EMAIL, "a brand new secret").await.status().is_success());
+    assert_eq!(
+        error_code(
+            portal
+                .sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD)
+                .await
+        )
+        .await
+        .1,
+        "invalid_credentials"
+    );
+    assert!(portal
+        .sign_in(&portal.browser(), ALEX_EMAIL, "a brand new secret")
+        .await
+        .status()
+        .is_success());
     // The link works once.
-    let again = portal.call(&browser, "reset-password", &[("token", token), ("password", "another new secret"), ("confirm", "another new secret")]).await;
-    assert_eq!(error_code(again).await, (422, "reset_link_invalid".to_string()));
+    let again = portal
+        .call(
+            &browser,
+            "reset-password",
+            &[
+                ("token", token),
+                ("password", "another new secret"),
+                ("confirm", "another new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        error_code(again).await,
+        (422, "reset_link_invalid".to_string())
+    );
     // Sessions signed in before the reset are over.
     assert_eq!(portal.page(&other_browser, "/").await.0, 303);
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn an_expired_reset_link_is_refused_and_unknown_identifiers_get_the_same_answer(pool: PgPool) {
+async fn an_expired_reset_link_is_refused_and_unknown_identifiers_get_the_same_answer(
+    pool: PgPool,
+) {
     let portal = TestPortal::start(pool).await;
-    let unknown = portal.call(&portal.browser(), "request-password-reset", &[("identifier", "nobody@example.net")]).await;
-    assert!(unknown.status().is_success(), "no hint whether the account exists");
-    let emails: i64 = sqlx::query_scalar("select count(*) from outbound_emails").fetch_one(&portal.pool).await.unwrap();
+    let unknown = portal
+        .call(
+            &portal.browser(),
+            "request-password-reset",
+            &[("identifier", "nobody@example.net")],
+        )
+        .await;
+    assert!(
+        unknown.status().is_success(),
+        "no hint whether the account exists"
+    );
+    let emails: i64 = sqlx::query_scalar("select count(*) from outbound_emails")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
     assert_eq!(emails, 0);
 
-    portal.call(&portal.browser(), "request-password-reset", &[("identifier", SAM_EMAIL)]).await;
+    portal
+        .call(
+            &portal.browser(),
+            "request-password-reset",
+            &[("identifier", SAM_EMAIL)],
+        )
+        .await;
     let link = reset_link(&portal.pool, SAM_EMAIL).await;
     let token = link.split("token=").nth(1).unwrap();
     sqlx::query("update password_reset_tokens set created_at = created_at - interval '2 hours', expires_at = expires_at - interval '2 hours'")
         .execute(&portal.pool)
         .await
         .unwrap();
-    let response = portal.call(&portal.browser(), "reset-password", &[("token", token), ("password", "a brand new secret"), ("confirm", "a brand new secret")]).await;
-    assert_eq!(error_code(response).await, (422, "reset_link_invalid".to_string()));
-    assert!(portal.sign_in(&portal.browser(), SAM_EMAIL, PASSWORD).await.status().is_success(), "the old password still works");
+    let response = portal
+        .call(
+            &portal.browser(),
+            "reset-password",
+            &[
+                ("token", token),
+                ("password", "a brand new secret"),
+                ("confirm", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        error_code(response).await,
+        (422, "reset_link_invalid".to_string())
+    );
+    assert!(
+        portal
+            .sign_in(&portal.browser(), SAM_EMAIL, PASSWORD)
+            .await
+            .status()
+            .is_success(),
+        "the old password still works"
+    );
 }

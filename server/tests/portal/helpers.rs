@@ -36,30 +36,69 @@ impl TestPortal {
 
     pub async fn start_with(pool: PgPool, tweak: impl FnOnce(&mut Tweaks)) -> TestPortal {
         let today = chrono::Utc::now().date_naive();
-        seed_demo(&pool, &SeedOptions { accounts: 5, seed: 42, today, show_progress: false })
-            .await
-            .expect("seeding the test database");
+        seed_demo(
+            &pool,
+            &SeedOptions {
+                accounts: 5,
+                seed: 42,
+                today,
+                show_progress: false,
+            },
+        )
+        .await
+        .expect("seeding the test database");
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
-        let mut tweaks = Tweaks { config: PortalConfig::for_tests(&base), session_idle: Duration::from_secs(1800) };
+        let mut tweaks = Tweaks {
+            config: PortalConfig::for_tests(&base),
+            session_idle: Duration::from_secs(1800),
+        };
         tweak(&mut tweaks);
 
-        let leptos_options = LeptosOptions::builder().output_name("lastmile").site_root("target/site").site_pkg_dir("pkg").site_addr(addr).build();
-        let portal = Portal { pool: pool.clone(), config: Arc::new(tweaks.config) };
-        let web = Arc::new(WebPolicy { https: false, session_idle: tweaks.session_idle, stripe_origin: "https://js.stripe.com".into() });
+        let leptos_options = LeptosOptions::builder()
+            .output_name("lastmile")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let portal = Portal {
+            pool: pool.clone(),
+            config: Arc::new(tweaks.config),
+        };
+        let web = Arc::new(WebPolicy {
+            https: false,
+            session_idle: tweaks.session_idle,
+            stripe_origin: "https://js.stripe.com".into(),
+        });
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-        let app = router(AppState { leptos_options, portal, web }, store);
+        let app = router(
+            AppState {
+                leptos_options,
+                portal,
+                web,
+            },
+            store,
+        );
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestPortal { base, pool }
     }
 
     /// A browser of its own: keeps cookies, does not follow redirects (tests look at them).
     pub fn browser(&self) -> Client {
-        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -79,14 +118,23 @@ impl TestPortal {
     }
 
     pub async fn sign_in(&self, browser: &Client, identifier: &str, password: &str) -> Response {
-        self.call(browser, "sign-in", &[("identifier", identifier), ("password", password)]).await
+        self.call(
+            browser,
+            "sign-in",
+            &[("identifier", identifier), ("password", password)],
+        )
+        .await
     }
 
     /// A browser already signed in.
     pub async fn signed_in(&self, identifier: &str) -> Client {
         let browser = self.browser();
         let response = self.sign_in(&browser, identifier, PASSWORD).await;
-        assert!(response.status().is_success() || response.status().is_redirection(), "sign-in failed: {}", response.status());
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "sign-in failed: {}",
+            response.status()
+        );
         browser
     }
 
@@ -98,7 +146,11 @@ impl TestPortal {
     }
 
     pub async fn account_id(&self, number: &str) -> i64 {
-        sqlx::query_scalar("select id from accounts where account_number = $1").bind(number).fetch_one(&self.pool).await.unwrap()
+        sqlx::query_scalar("select id from accounts where account_number = $1")
+            .bind(number)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 }
 
@@ -106,7 +158,10 @@ impl TestPortal {
 pub async fn error_code(response: Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: serde_json::Value = response.json().await.unwrap_or_default();
-    (status, body["code"].as_str().unwrap_or_default().to_string())
+    (
+        status,
+        body["code"].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 /// Money as the portal writes it for en-US dollars (written out here, not by the code under test).

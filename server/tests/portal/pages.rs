@@ -10,17 +10,26 @@ use crate::helpers::*;
 async fn the_overview_shows_the_balance_plan_latest_statement_and_last_payment(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let id = portal.account_id(ALEX_NUMBER).await;
-    let balance: Decimal = sqlx::query_scalar("select sum(amount) from ledger_entries where account_id = $1").bind(id).fetch_one(&portal.pool).await.unwrap();
-    let plan: String = sqlx::query_scalar("select p.name from services s join plans p on p.id = s.plan_id where s.account_id = $1")
-        .bind(id)
-        .fetch_one(&portal.pool)
-        .await
-        .unwrap();
-    let latest: Decimal = sqlx::query_scalar("select total_due from statements where account_id = $1 order by period_start desc limit 1")
-        .bind(id)
-        .fetch_one(&portal.pool)
-        .await
-        .unwrap();
+    let balance: Decimal =
+        sqlx::query_scalar("select sum(amount) from ledger_entries where account_id = $1")
+            .bind(id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let plan: String = sqlx::query_scalar(
+        "select p.name from services s join plans p on p.id = s.plan_id where s.account_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let latest: Decimal = sqlx::query_scalar(
+        "select total_due from statements where account_id = $1 order by period_start desc limit 1",
+    )
+    .bind(id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
     let paid: Decimal = sqlx::query_scalar("select amount from payments where account_id = $1 and status = 'succeeded' order by succeeded_at desc limit 1")
         .bind(id)
         .fetch_one(&portal.pool)
@@ -32,8 +41,15 @@ async fn the_overview_shows_the_balance_plan_latest_statement_and_last_payment(p
     assert_eq!(status, 200);
     assert_eq!(testid_text(&html, "balance"), Some(dollars(balance)));
     assert_eq!(testid_text(&html, "plan-name"), Some(plan));
-    assert_eq!(testid_text(&html, "latest-statement-total"), Some(dollars(latest)));
-    assert!(html.contains(&dollars(paid)), "last payment {}", dollars(paid));
+    assert_eq!(
+        testid_text(&html, "latest-statement-total"),
+        Some(dollars(latest))
+    );
+    assert!(
+        html.contains(&dollars(paid)),
+        "last payment {}",
+        dollars(paid)
+    );
     assert!(html.contains("role=\"meter\""), "the usage meter is drawn");
     assert!(html.contains("T-"), "the open ticket is listed");
 }
@@ -54,18 +70,24 @@ async fn the_statements_page_lists_every_statement_and_a_statement_adds_up(pool:
     let (status, html) = portal.page(&browser, "/statements").await;
     assert_eq!(status, 200);
     for (_, number, total) in &numbers {
-        assert!(html.contains(&format!(r#"data-statement="{number}""#)), "{number} listed");
+        assert!(
+            html.contains(&format!(r#"data-statement="{number}""#)),
+            "{number} listed"
+        );
         assert!(html.contains(&dollars(*total)));
     }
     assert_eq!(html.matches("data-statement=").count(), 12);
 
     let (statement_id, number, total) = &numbers[0];
-    let lines: Vec<(String, Decimal)> = sqlx::query_as("select description, amount from statement_lines where statement_id = $1")
-        .bind(statement_id)
-        .fetch_all(&portal.pool)
-        .await
-        .unwrap();
-    let (status, html) = portal.page(&browser, &format!("/statements/{statement_id}")).await;
+    let lines: Vec<(String, Decimal)> =
+        sqlx::query_as("select description, amount from statement_lines where statement_id = $1")
+            .bind(statement_id)
+            .fetch_all(&portal.pool)
+            .await
+            .unwrap();
+    let (status, html) = portal
+        .page(&browser, &format!("/statements/{statement_id}"))
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains(number.as_str()));
     assert_eq!(testid_text(&html, "total-due"), Some(dollars(*total)));
@@ -76,13 +98,17 @@ async fn the_statements_page_lists_every_statement_and_a_statement_adds_up(pool:
 }
 
 async fn current_period(portal: &TestPortal, account_id: i64) -> (NaiveDate, NaiveDate) {
-    let (day, tz): (i16, String) = sqlx::query_as("select billing_cycle_day, time_zone from accounts where id = $1")
-        .bind(account_id)
-        .fetch_one(&portal.pool)
-        .await
-        .unwrap();
-    let today = chrono::Utc::now().with_timezone(&tz.parse::<chrono_tz::Tz>().unwrap()).date_naive();
-    let period = billing::cycle::period_containing(today, billing::cycle::CycleDay::new(day as u8).unwrap());
+    let (day, tz): (i16, String) =
+        sqlx::query_as("select billing_cycle_day, time_zone from accounts where id = $1")
+            .bind(account_id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let today = chrono::Utc::now()
+        .with_timezone(&tz.parse::<chrono_tz::Tz>().unwrap())
+        .date_naive();
+    let period =
+        billing::cycle::period_containing(today, billing::cycle::CycleDay::new(day as u8).unwrap());
     (period.start, period.end)
 }
 
@@ -109,13 +135,22 @@ async fn the_usage_page_and_its_csv_show_the_periods_daily_figures(pool: PgPool)
     for (day, _, _) in &days {
         assert!(html.contains(&format!(r#"data-day="{day}""#)));
     }
-    assert!(html.contains("class=\"chart\""), "the chart is drawn on the server");
+    assert!(
+        html.contains("class=\"chart\""),
+        "the chart is drawn on the server"
+    );
     assert!(html.contains("data-testid=\"usage-history\""));
 
     let response = browser.get(portal.url("/usage.csv")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"usage-"));
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"usage-"));
     let csv = response.text().await.unwrap();
     let mut expected = String::from("date,download_bytes,upload_bytes,total_bytes\n");
     for (day, down, up) in &days {
@@ -139,30 +174,57 @@ async fn one_day_is_shown_by_hour(pool: PgPool) {
     let (start, _) = current_period(&portal, id).await;
     let offset = if day >= start { 0 } else { 1 };
     let browser = portal.signed_in(ALEX_EMAIL).await;
-    let (status, html) = portal.page(&browser, &format!("/usage?cycle={offset}&day={day}")).await;
+    let (status, html) = portal
+        .page(&browser, &format!("/usage?cycle={offset}&day={day}"))
+        .await;
     assert_eq!(status, 200);
-    let table = html.split("data-testid=\"usage-hours\"").nth(1).expect("the hourly table");
-    assert_eq!(table.split("</table>").next().unwrap().matches("<tr>").count(), hours.len() + 1, "a header row and one row per hour");
+    let table = html
+        .split("data-testid=\"usage-hours\"")
+        .nth(1)
+        .expect("the hourly table");
+    assert_eq!(
+        table
+            .split("</table>")
+            .next()
+            .unwrap()
+            .matches("<tr>")
+            .count(),
+        hours.len() + 1,
+        "a header row and one row per hour"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_history_page_shows_the_timeline_and_filters_by_kind(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let id = portal.account_id(ALEX_NUMBER).await;
-    let total: i64 = sqlx::query_scalar("select count(*) from service_events where account_id = $1").bind(id).fetch_one(&portal.pool).await.unwrap();
-    let statements: i64 = sqlx::query_scalar("select count(*) from service_events where account_id = $1 and kind = 'statement'")
-        .bind(id)
-        .fetch_one(&portal.pool)
-        .await
-        .unwrap();
+    let total: i64 =
+        sqlx::query_scalar("select count(*) from service_events where account_id = $1")
+            .bind(id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let statements: i64 = sqlx::query_scalar(
+        "select count(*) from service_events where account_id = $1 and kind = 'statement'",
+    )
+    .bind(id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
     assert!(statements > 0 && total > statements);
 
     let browser = portal.signed_in(ALEX_EMAIL).await;
     let (_, html) = portal.page(&browser, "/history").await;
     assert_eq!(html.matches("data-kind=").count() as i64, total.min(50));
     let (_, html) = portal.page(&browser, "/history?kind=statement").await;
-    assert_eq!(html.matches("data-kind=\"statement\"").count() as i64, statements.min(50));
-    assert_eq!(html.matches("data-kind=").count() as i64, statements.min(50));
+    assert_eq!(
+        html.matches("data-kind=\"statement\"").count() as i64,
+        statements.min(50)
+    );
+    assert_eq!(
+        html.matches("data-kind=").count() as i64,
+        statements.min(50)
+    );
     let bad = portal.call(&browser, "history", &[("kind", "bogus")]).await;
     assert_eq!(error_code(bad).await, (422, "invalid_input".to_string()));
 }

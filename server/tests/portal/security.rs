@@ -8,7 +8,11 @@ use crate::helpers::*;
 async fn a_state_changing_request_from_another_site_is_refused(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let browser = portal.browser();
-    for (name, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site"), ("origin", "null")] {
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "null"),
+    ] {
         let response = browser
             .post(portal.url("/api/sign-in"))
             .header(name, value)
@@ -20,7 +24,10 @@ async fn a_state_changing_request_from_another_site_is_refused(pool: PgPool) {
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["code"], "cross_site");
     }
-    let attempts: i64 = sqlx::query_scalar("select count(*) from login_attempts").fetch_one(&portal.pool).await.unwrap();
+    let attempts: i64 = sqlx::query_scalar("select count(*) from login_attempts")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
     assert_eq!(attempts, 0, "refused before the server function ran");
 }
 
@@ -30,31 +37,62 @@ async fn pages_carry_a_strict_content_security_policy_with_a_fresh_nonce(pool: P
     let browser = portal.browser();
     let first = browser.get(portal.url("/sign-in")).send().await.unwrap();
     assert_eq!(first.status().as_u16(), 200);
-    let csp = first.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = first.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
     assert!(csp.contains("https://js.stripe.com"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(first.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(first.headers()["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(
+        first.headers()["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
     assert_eq!(first.headers()["cache-control"], "no-store");
-    assert!(first.headers().get("strict-transport-security").is_none(), "no HSTS on plain http");
+    assert!(
+        first.headers().get("strict-transport-security").is_none(),
+        "no HSTS on plain http"
+    );
     assert!(first.headers().get("x-request-id").is_some());
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_string();
     let html = first.text().await.unwrap();
-    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the nonce");
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
     let second = browser.get(portal.url("/sign-in")).send().await.unwrap();
-    assert!(!second.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per page");
+    assert!(
+        !second.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(&nonce),
+        "a new nonce per page"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn errors_reach_the_browser_as_a_code_and_plain_words_only(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let alex = portal.signed_in(ALEX_EMAIL).await;
-    let response = portal.call(&alex, "statement", &[("id", "not-a-number")]).await;
+    let response = portal
+        .call(&alex, "statement", &[("id", "not-a-number")])
+        .await;
     let (status, code) = error_code(response).await;
     assert_eq!((status, code.as_str()), (400, "bad_request"));
-    let api = alex.get(portal.url("/usage.csv?cycle=abc")).send().await.unwrap();
+    let api = alex
+        .get(portal.url("/usage.csv?cycle=abc"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status().as_u16(), 400);
 }
 
@@ -63,9 +101,15 @@ async fn health_and_readiness_answer(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let browser = portal.browser();
     let health = browser.get(portal.url("/healthz")).send().await.unwrap();
-    assert_eq!((health.status().as_u16(), health.text().await.unwrap()), (200, "ok".to_string()));
+    assert_eq!(
+        (health.status().as_u16(), health.text().await.unwrap()),
+        (200, "ok".to_string())
+    );
     let ready = browser.get(portal.url("/readyz")).send().await.unwrap();
-    assert_eq!((ready.status().as_u16(), ready.text().await.unwrap()), (200, "ready".to_string()));
+    assert_eq!(
+        (ready.status().as_u16(), ready.text().await.unwrap()),
+        (200, "ready".to_string())
+    );
     portal.pool.close().await;
     let ready = browser.get(portal.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 503);
