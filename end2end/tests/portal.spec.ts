@@ -5,12 +5,19 @@ async function ready(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
-async function signIn(page: Page, identifier: string, password = PASSWORD) {
+async function fillSignIn(page: Page, identifier: string, password: string) {
   await page.goto('/sign-in');
   await ready(page);
   await page.getByLabel('Email or account number').fill(identifier);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in and waits for the overview. */
+async function signIn(page: Page, identifier: string, password = PASSWORD) {
+  await fillSignIn(page, identifier, password);
+  await page.waitForURL((url) => url.pathname === '/');
+  await ready(page);
 }
 
 async function noSidewaysScroll(page: Page) {
@@ -19,7 +26,7 @@ async function noSidewaysScroll(page: Page) {
 }
 
 test('a wrong password is refused with a message and no session', async ({ page }) => {
-  await signIn(page, ALEX.email, 'not-my-password');
+  await fillSignIn(page, ALEX.email, 'not-my-password');
   await expect(page.getByRole('alert')).toContainText("don't match our records");
   await expect(page).toHaveURL(/\/sign-in/);
   await page.goto('/');
@@ -125,8 +132,8 @@ test('a forgotten password is reset through the emailed link', async ({ page }, 
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await expect(page.getByTestId('reset-sent')).toBeVisible();
 
-  const text = one(`select text_body from outbound_emails where to_address = '${email}' order by id desc limit 1`);
-  const link = text.split(/\s+/).find((w) => w.includes('/reset-password?token='))!;
+  const link = one(`select substring(text_body from 'https?://\\S+/reset-password\\?token=\\S+') from outbound_emails
+                    where to_address = '${email}' order by id desc limit 1`);
   await page.goto(new URL(link).pathname + new URL(link).search);
   await ready(page);
   await page.getByLabel('New password', { exact: true }).fill('my new password 1');

@@ -320,12 +320,20 @@ impl Bucket {
     }
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    runtime.block_on(run(args))
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(args: Args) -> Result<()> {
@@ -400,13 +408,28 @@ async fn run(args: Args) -> Result<()> {
         let tx = tx.clone();
         let client = client.clone();
         let in_flight = in_flight.clone();
+        // The schedule is kept by a plain thread: an OS sleep wakes within tens of
+        // microseconds of its deadline, where Tokio's timer rounds up to the next millisecond
+        // (which would add up to a millisecond to every measured latency).
+        let (tick_tx, mut ticks) = mpsc::unbounded_channel::<u64>();
+        std::thread::Builder::new()
+            .name("loadgen-clock".into())
+            .spawn(move || {
+                for i in 0..total {
+                    let at = start + scheduled_at(i);
+                    let now = Instant::now();
+                    if at > now {
+                        std::thread::sleep(at - now);
+                    }
+                    if Instant::now() >= hard_stop || tick_tx.send(i).is_err() {
+                        break;
+                    }
+                }
+            })?;
         tokio::spawn(async move {
             let mut sent = 0u64;
-            for i in 0..total {
+            while let Some(i) = ticks.recv().await {
                 let scheduled = start + scheduled_at(i);
-                if scheduled > Instant::now() {
-                    tokio::time::sleep_until(scheduled.into()).await;
-                }
                 let permit = match tokio::time::timeout_at(
                     hard_stop.into(),
                     semaphore.clone().acquire_owned(),
@@ -605,6 +628,7 @@ async fn run(args: Args) -> Result<()> {
         "requests_scheduled": total,
         "requests_sent": sent,
         "wall_s": round3(wall.as_secs_f64()),
+        "page_order": paths.iter().map(|(label, _)| label.clone()).collect::<Vec<_>>(),
         "pages": pages,
         "overall": overall,
     });

@@ -52,7 +52,7 @@ pub async fn sign_in(
 
         let session = PortalSession::current().await?;
         session
-            .sign_in(SignedIn { login_id: login.id, account_id: login.account_id, signed_in_at: chrono::Utc::now().timestamp() })
+            .sign_in(SignedIn { login_id: login.id, account_id: login.account_id, signed_in_at_ms: chrono::Utc::now().timestamp_millis() })
             .await?;
         sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action, ip) values ('subscriber', $1, $2, 'sign_in', $3::inet)")
             .bind(login.id)
@@ -165,9 +165,8 @@ pub async fn reset_password(
         let Some((login_id, account_id)) = found else {
             return Err(AppError::ResetLinkInvalid);
         };
-        // password_changed_at is one second ahead of every session signed in until now, which
-        // ends them (sessions record whole seconds).
-        sqlx::query("update portal_logins set password_hash = $2, password_changed_at = now() + interval '1 second' where id = $1")
+        // Every session that began before this moment ends (see access::authorize).
+        sqlx::query("update portal_logins set password_hash = $2, password_changed_at = clock_timestamp() where id = $1")
             .bind(login_id)
             .bind(&new_hash)
             .execute(&mut *tx)

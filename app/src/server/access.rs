@@ -43,12 +43,12 @@ pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAcce
     // The login must still exist, be enabled, belong to the account, and not have changed
     // its password since this session began (a reset ends every other session).
     let still_valid: Option<bool> = sqlx::query_scalar(
-        "select disabled_at is null and extract(epoch from password_changed_at)::bigint <= $3
+        "select disabled_at is null and floor(extract(epoch from password_changed_at) * 1000)::bigint <= $3
            from portal_logins where id = $1 and account_id = $2",
     )
     .bind(who.login_id)
     .bind(who.account_id)
-    .bind(who.signed_in_at)
+    .bind(who.signed_in_at_ms)
     .fetch_optional(&portal.pool)
     .await?;
     if still_valid != Some(true) {

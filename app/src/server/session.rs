@@ -14,8 +14,8 @@ const SIGNED_IN: &str = "signed_in";
 pub struct SignedIn {
     pub login_id: i64,
     pub account_id: i64,
-    /// Unix seconds.
-    pub signed_in_at: i64,
+    /// Unix milliseconds (compared with the time the password last changed).
+    pub signed_in_at_ms: i64,
 }
 
 /// A session of the portal.
@@ -44,8 +44,8 @@ impl PortalSession {
             .map_err(|e| AppError::internal("reading session", e))?;
         match found {
             Some(s)
-                if chrono::Utc::now().timestamp() - s.signed_in_at
-                    <= absolute_limit.as_secs() as i64 =>
+                if chrono::Utc::now().timestamp_millis() - s.signed_in_at_ms
+                    <= absolute_limit.as_millis() as i64 =>
             {
                 Ok(Some(s))
             }
