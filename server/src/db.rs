@@ -9,11 +9,35 @@ use sqlx::PgPool;
 
 /// Connects, failing within seconds with a message that says which part is wrong.
 pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<PgPool> {
+    connect_with(url, max_connections, false).await
+}
+
+/// A pool for the session store. Sessions are written on every request (to push back their
+/// idle expiry) and losing the last moment of those writes in a crash only signs people out,
+/// so these connections do not wait for the disk (`synchronous_commit = off`); billing data
+/// never goes through them.
+pub async fn connect_for_sessions(
+    url: &SecretString,
+    max_connections: u32,
+) -> anyhow::Result<PgPool> {
+    connect_with(url, max_connections, true).await
+}
+
+async fn connect_with(
+    url: &SecretString,
+    max_connections: u32,
+    relaxed_commit: bool,
+) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url
         .expose_secret()
         .parse()
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
     let options = options.application_name("lastmile");
+    let options = if relaxed_commit {
+        options.options([("synchronous_commit", "off")])
+    } else {
+        options
+    };
     PgPoolOptions::new()
         .max_connections(max_connections)
         .min_connections(1)

@@ -31,6 +31,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub portal: Portal,
     pub web: Arc<WebPolicy>,
+    pub assets: crate::assets::Assets,
 }
 
 /// What the middleware needs to know about how the portal is served.
@@ -102,13 +103,15 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/usage.csv", get(usage_csv))
+        .route("/pkg/{*file}", get(crate::assets::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(state.clone(), require_sign_in))
         .layer(sessions)
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(middleware::from_fn_with_state(web, security_headers))
-        .layer(CompressionLayer::new())
+        // Pages are small and different every time: a fast level. (Assets come compressed.)
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
@@ -212,14 +215,18 @@ fn is_public(path: &str) -> bool {
 async fn require_sign_in(
     State(portal): State<Portal>,
     session: Session,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     if request.method() != Method::GET || is_public(request.uri().path()) {
         return next.run(request).await;
     }
     match access::authorize(&portal, &session).await {
-        Ok(_) => next.run(request).await,
+        Ok(access) => {
+            // The page's server functions reuse this check instead of repeating it.
+            request.extensions_mut().insert(access);
+            next.run(request).await
+        }
         Err(app::error::AppError::Unauthenticated) => {
             let path = request
                 .uri()

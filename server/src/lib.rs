@@ -2,10 +2,12 @@
 //!
 //! - [`settings`]: configuration from the environment; [`db`]: pool and migrations;
 //! - [`http`]: router and middleware (sessions, security headers, cross-site refusal), health;
+//! - [`assets`]: the built browser assets, compressed once and served from memory;
 //! - [`mail`]: delivers the email outbox; [`staff`]: staff accounts; [`seed`]: demo data.
 
 #![recursion_limit = "256"]
 
+pub mod assets;
 pub mod db;
 pub mod http;
 pub mod mail;

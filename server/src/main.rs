@@ -199,11 +199,18 @@ async fn serve() -> anyhow::Result<()> {
     });
     app::server::auth::prepare();
 
-    let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+    let assets = lastmile::assets::Assets::load(&settings.site_root.join("pkg"))?;
+    for (name, raw, brotli) in assets.summary() {
+        tracing::info!(asset = %name, raw_bytes = raw, brotli_bytes = brotli, "asset ready");
+    }
+    let session_pool =
+        db::connect_for_sessions(&settings.database_url, settings.pool_size.div_ceil(2)).await?;
+    let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool);
     let state = http::AppState {
         leptos_options,
         portal,
         web,
+        assets,
     };
     let app = http::router(state, store);
 

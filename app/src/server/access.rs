@@ -27,8 +27,17 @@ impl AccountAccess {
 }
 
 /// Establishes the caller of a server function: the portal state and their account access.
+///
+/// While a page is rendered, the check the sign-in middleware made for that same request is
+/// reused (it leaves its `AccountAccess` in the request's extensions); a server function
+/// called from the browser always checks the session itself.
 pub async fn require_subscriber() -> Result<(Portal, AccountAccess), AppError> {
     let portal = super::portal()?;
+    let checked = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<AccountAccess>().copied());
+    if let Some(access) = checked {
+        return Ok((portal, access));
+    }
     let session = PortalSession::current().await?;
     let access = authorize(&portal, &session.0).await?;
     Ok((portal, access))

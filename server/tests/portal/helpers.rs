@@ -78,6 +78,7 @@ impl TestPortal {
                 leptos_options,
                 portal,
                 web,
+                assets: Default::default(),
             },
             store,
         );
