@@ -51,8 +51,14 @@ pub async fn sign_in(
         };
 
         let session = PortalSession::current().await?;
+        let now = chrono::Utc::now().timestamp_millis();
         session
-            .sign_in(SignedIn { login_id: login.id, account_id: login.account_id, signed_in_at_ms: chrono::Utc::now().timestamp_millis() })
+            .sign_in(SignedIn {
+                login_id: login.id,
+                account_id: login.account_id,
+                signed_in_at_ms: now,
+                last_seen_ms: now,
+            })
             .await?;
         sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action, ip) values ('subscriber', $1, $2, 'sign_in', $3::inet)")
             .bind(login.id)

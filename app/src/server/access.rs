@@ -46,7 +46,10 @@ pub async fn require_subscriber() -> Result<(Portal, AccountAccess), AppError> {
 /// The same check for plain axum handlers (downloads), given the request's session.
 pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAccess, AppError> {
     let session = PortalSession(session.clone());
-    let Some(who) = session.signed_in(portal.config.session_absolute).await? else {
+    let Some(who) = session
+        .signed_in(portal.config.session_absolute, portal.config.session_idle)
+        .await?
+    else {
         return Err(AppError::Unauthenticated);
     };
     // The login must still exist, be enabled, belong to the account, and not have changed

@@ -71,39 +71,89 @@ pub fn money(amount: Decimal, currency: Currency) -> Money {
     Money::new(amount, currency)
 }
 
+/// Everything on the overview but the usage, in one row (one round trip).
 #[derive(sqlx::FromRow)]
-struct PlanRow {
-    name: String,
-    technology: String,
-    download_mbps: i32,
-    upload_mbps: i32,
-    allowance_gb: Option<i32>,
-    monthly_price: Decimal,
+struct OverviewRow {
+    #[sqlx(flatten)]
+    basics: AccountBasics,
+    balance: Decimal,
+    plan_name: Option<String>,
+    plan_technology: Option<String>,
+    plan_download_mbps: Option<i32>,
+    plan_upload_mbps: Option<i32>,
+    plan_allowance_gb: Option<i32>,
+    plan_monthly_price: Option<Decimal>,
+    due_id: Option<i64>,
+    latest_id: Option<i64>,
+    payment_amount: Option<Decimal>,
+    payment_at: Option<chrono::DateTime<Utc>>,
+    payment_method: Option<String>,
+    tickets: sqlx::types::Json<Vec<TicketRow>>,
+}
+
+#[derive(serde::Deserialize)]
+struct TicketRow {
+    number: String,
+    subject: String,
+    status: String,
+    updated_at: chrono::DateTime<Utc>,
 }
 
 pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview, AppError> {
-    let account = basics(pool, access).await?;
+    let id = access.account_id();
+    let row = sqlx::query_as::<_, OverviewRow>(
+        "select a.account_number, a.display_name, a.currency::text as currency, a.time_zone, a.locale,
+                a.billing_cycle_day,
+                (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id) as balance,
+                p.name as plan_name, p.technology as plan_technology, p.download_mbps as plan_download_mbps,
+                p.upload_mbps as plan_upload_mbps, p.allowance_gb as plan_allowance_gb,
+                p.monthly_price as plan_monthly_price,
+                (select id from statements where account_id = a.id and status = 'open'
+                  order by due_on, id limit 1) as due_id,
+                (select id from statements where account_id = a.id order by period_start desc limit 1) as latest_id,
+                pay.amount as payment_amount, pay.succeeded_at as payment_at, pay.method as payment_method,
+                coalesce((select json_agg(t order by t.updated_at desc)
+                            from (select number, subject, status, updated_at from tickets
+                                   where account_id = a.id and status in ('open', 'pending')
+                                   order by updated_at desc limit 5) t), '[]') as tickets
+           from accounts a
+           left join lateral (select p.* from services s join plans p on p.id = s.plan_id
+                               where s.account_id = a.id and s.status in ('active', 'suspended')
+                               order by s.activated_on, s.id limit 1) p on true
+           left join lateral (select amount, succeeded_at, method from payments
+                               where account_id = a.id and status = 'succeeded'
+                               order by succeeded_at desc limit 1) pay on true
+          where a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+
+    let account = &row.basics;
     let currency = account.currency()?;
     let today = account.today();
-    let id = access.account_id();
-    let mut conn = pool.acquire().await?;
+    let tz = super::tz(&account.time_zone);
 
-    let balance: Decimal = sqlx::query_scalar(
-        "select coalesce(sum(amount), 0) from ledger_entries where account_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-
-    let plan = sqlx::query_as::<_, PlanRow>(
-        "select p.name, p.technology, p.download_mbps, p.upload_mbps, p.allowance_gb, p.monthly_price
-           from services s join plans p on p.id = s.plan_id
-          where s.account_id = $1 and s.status in ('active', 'suspended')
-          order by s.activated_on, s.id limit 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let plan = match (
+        row.plan_name,
+        row.plan_technology,
+        row.plan_download_mbps,
+        row.plan_upload_mbps,
+        row.plan_monthly_price,
+    ) {
+        (Some(name), Some(technology), Some(download_mbps), Some(upload_mbps), Some(price)) => {
+            Some(PlanSummary {
+                name,
+                technology,
+                download_mbps,
+                upload_mbps,
+                allowance_gb: row.plan_allowance_gb,
+                monthly_price: money(price, currency),
+            })
+        }
+        _ => None,
+    };
 
     let usage = match &plan {
         Some(plan) => {
@@ -116,7 +166,7 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
             .bind(id)
             .bind(period.start)
             .bind(period.end)
-            .fetch_one(&mut *conn)
+            .fetch_one(pool)
             .await?;
             let used = u64::try_from(used).unwrap_or(0);
             // Usage is complete up to the end of yesterday: project from the days elapsed.
@@ -136,72 +186,52 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
         None => None,
     };
 
-    let oldest_open = sqlx::query_as::<_, SummaryRow>(
-        "select id, statement_number, period_start, period_end, issued_on, due_on, total_due, status
-           from statements where account_id = $1 and status = 'open' order by due_on, id limit 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let latest = sqlx::query_as::<_, SummaryRow>(
-        "select id, statement_number, period_start, period_end, issued_on, due_on, total_due, status
-           from statements where account_id = $1 order by period_start desc limit 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let due = oldest_open
-        .map(|r| summary_from_row(r, currency, today))
-        .transpose()?;
-    let latest_statement = latest
-        .map(|r| summary_from_row(r, currency, today))
-        .transpose()?;
-
-    let last_payment: Option<(Decimal, chrono::DateTime<Utc>, String)> = sqlx::query_as(
-        "select amount, succeeded_at, method from payments
-          where account_id = $1 and status = 'succeeded' order by succeeded_at desc limit 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let tz = super::tz(&account.time_zone);
-    let last_payment = last_payment.map(|(amount, at, method)| PaymentSummary {
-        amount: money(amount, currency),
-        paid_on: at.with_timezone(&tz).date_naive(),
-        method,
-    });
-
-    let tickets: Vec<(String, String, String, chrono::DateTime<Utc>)> = sqlx::query_as(
-        "select number, subject, status, updated_at from tickets
-          where account_id = $1 and status in ('open', 'pending') order by updated_at desc limit 5",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let open_tickets = tickets
+    // The two statements the overview names (often the same one), in one query.
+    let ids: Vec<i64> = row.due_id.into_iter().chain(row.latest_id).collect();
+    let statements = if ids.is_empty() {
+        vec![]
+    } else {
+        sqlx::query_as::<_, SummaryRow>(
+            "select id, statement_number, period_start, period_end, issued_on, due_on, total_due, status
+               from statements where account_id = $1 and id = any($2)",
+        )
+        .bind(id)
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?
         .into_iter()
-        .map(|(number, subject, status, at)| TicketSummary {
-            number,
-            subject,
-            status,
-            updated_at: at.with_timezone(&tz).naive_local(),
-        })
-        .collect();
+        .map(|r| summary_from_row(r, currency, today))
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    let find =
+        |wanted: Option<i64>| wanted.and_then(|w| statements.iter().find(|s| s.id == w).cloned());
+
+    let last_payment = match (row.payment_amount, row.payment_at, row.payment_method) {
+        (Some(amount), Some(at), Some(method)) => Some(PaymentSummary {
+            amount: money(amount, currency),
+            paid_on: at.with_timezone(&tz).date_naive(),
+            method,
+        }),
+        _ => None,
+    };
 
     Ok(Overview {
-        balance: money(balance, currency),
-        due,
-        plan: plan.map(|p| PlanSummary {
-            name: p.name,
-            technology: p.technology,
-            download_mbps: p.download_mbps,
-            upload_mbps: p.upload_mbps,
-            allowance_gb: p.allowance_gb,
-            monthly_price: money(p.monthly_price, currency),
-        }),
+        balance: money(row.balance, currency),
+        due: find(row.due_id),
+        plan,
         usage,
-        latest_statement,
+        latest_statement: find(row.latest_id),
         last_payment,
-        open_tickets,
+        open_tickets: row
+            .tickets
+            .0
+            .into_iter()
+            .map(|t| TicketSummary {
+                number: t.number,
+                subject: t.subject,
+                status: t.status,
+                updated_at: t.updated_at.with_timezone(&tz).naive_local(),
+            })
+            .collect(),
     })
 }

@@ -1,6 +1,10 @@
 //! The typed session: who signed in and when. The session id changes at sign-in and the
-//! whole session is deleted at sign-out; idle expiry is the store's, the absolute limit is
-//! checked here on every read.
+//! whole session is deleted at sign-out. Both limits are checked here on every read: the
+//! absolute one from the sign-in time, the idle one from the last time the session was seen.
+//! "Last seen" (and with it the store's expiry) is written at most once a minute, not on
+//! every request: sessions are read far more often than they need to be written.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -16,6 +20,8 @@ pub struct SignedIn {
     pub account_id: i64,
     /// Unix milliseconds (compared with the time the password last changed).
     pub signed_in_at_ms: i64,
+    /// Unix milliseconds, to within a minute.
+    pub last_seen_ms: i64,
 }
 
 /// A session of the portal.
@@ -31,30 +37,37 @@ impl PortalSession {
             .map_err(|e| AppError::internal("session layer missing", e))
     }
 
-    /// The signed-in subscriber, unless the session has passed its absolute limit (then it is
-    /// ended here).
+    /// The signed-in subscriber, unless the session has passed its absolute or its idle limit
+    /// (then it is ended here).
     pub async fn signed_in(
         &self,
-        absolute_limit: std::time::Duration,
+        absolute_limit: Duration,
+        idle_limit: Duration,
     ) -> Result<Option<SignedIn>, AppError> {
         let found: Option<SignedIn> = self
             .0
             .get(SIGNED_IN)
             .await
             .map_err(|e| AppError::internal("reading session", e))?;
-        match found {
-            Some(s)
-                if chrono::Utc::now().timestamp_millis() - s.signed_in_at_ms
-                    <= absolute_limit.as_millis() as i64 =>
-            {
-                Ok(Some(s))
-            }
-            Some(_) => {
-                self.sign_out().await?;
-                Ok(None)
-            }
-            None => Ok(None),
+        let Some(mut who) = found else {
+            return Ok(None);
+        };
+        let now = chrono::Utc::now().timestamp_millis();
+        let absolute = absolute_limit.as_millis() as i64;
+        let idle = idle_limit.as_millis() as i64;
+        if now - who.signed_in_at_ms > absolute || now - who.last_seen_ms > idle {
+            self.sign_out().await?;
+            return Ok(None);
         }
+        // Saving the session also pushes back the store's own expiry.
+        if now - who.last_seen_ms > (idle / 2).min(60_000) {
+            who.last_seen_ms = now;
+            self.0
+                .insert(SIGNED_IN, who.clone())
+                .await
+                .map_err(|e| AppError::internal("writing session", e))?;
+        }
+        Ok(Some(who))
     }
 
     /// Starts a signed-in session under a new id (so a planted id is worth nothing).

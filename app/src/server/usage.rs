@@ -111,40 +111,47 @@ pub async fn day(
     Ok(Some(UsageDayDetail { day, hours }))
 }
 
-/// Totals of the last 12 periods, most recent first.
-pub async fn history(pool: &PgPool, access: &AccountAccess) -> Result<Vec<PeriodTotal>, AppError> {
-    let account = basics(pool, access).await?;
-    let periods = last_n_periods(account.today(), account.cycle_day()?, HISTORY_PERIODS);
-    let (Some(oldest), Some(newest)) = (periods.last(), periods.first()) else {
-        return Ok(vec![]);
-    };
-    let days = days(pool, access, oldest.start, newest.end).await?;
-    let allowance = allowance_bytes(pool, access).await?;
-    Ok(periods
-        .iter()
-        .map(|p| PeriodTotal {
-            period_start: p.start,
-            period_end: p.end,
-            total_bytes: days
-                .iter()
-                .filter(|d| p.contains(d.day))
-                .map(|d| d.download_bytes + d.upload_bytes)
-                .sum(),
-            allowance_bytes: allowance,
-        })
-        .collect())
-}
-
-/// The usage page in one call.
+/// The usage page in one call: the chosen period by day, one day of it by hour, and the
+/// totals of the last 12 periods (read together, in three queries).
 pub async fn report(
     pool: &PgPool,
     access: &AccountAccess,
     offset: u32,
     chosen_day: Option<NaiveDate>,
 ) -> Result<UsageReport, AppError> {
-    let period = period(pool, access, offset).await?;
+    let account = basics(pool, access).await?;
+    let allowance = allowance_bytes(pool, access).await?;
+    let periods = last_n_periods(account.today(), account.cycle_day()?, HISTORY_PERIODS);
+    let (Some(oldest), Some(newest)) = (periods.last(), periods.first()) else {
+        return Err(AppError::internal("usage periods", "none"));
+    };
+    let all_days = days(pool, access, oldest.start, newest.end).await?;
+    let chosen = periods[(offset as usize).min(HISTORY_PERIODS - 1)];
+    let period = UsagePeriod {
+        period_start: chosen.start,
+        period_end: chosen.end,
+        allowance_bytes: allowance,
+        days: all_days
+            .iter()
+            .filter(|d| chosen.contains(d.day))
+            .cloned()
+            .collect(),
+    };
+    let history = periods
+        .iter()
+        .map(|p| PeriodTotal {
+            period_start: p.start,
+            period_end: p.end,
+            total_bytes: all_days
+                .iter()
+                .filter(|d| p.contains(d.day))
+                .map(|d| d.download_bytes + d.upload_bytes)
+                .sum(),
+            allowance_bytes: allowance,
+        })
+        .collect();
     let day_to_show = chosen_day
-        .filter(|d| *d >= period.period_start && *d < period.period_end)
+        .filter(|d| chosen.contains(*d))
         .or_else(|| period.days.last().map(|d| d.day));
     let day = match day_to_show {
         Some(d) => day(pool, access, d).await?,
@@ -153,7 +160,7 @@ pub async fn report(
     Ok(UsageReport {
         period,
         day,
-        history: history(pool, access).await?,
+        history,
     })
 }
 

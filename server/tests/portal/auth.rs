@@ -187,6 +187,27 @@ async fn an_idle_session_ends(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_session_in_use_stays_open_past_its_idle_limit_and_ends_when_left_alone(pool: PgPool) {
+    let portal =
+        TestPortal::start_with(pool, |t| t.config.session_idle = Duration::from_secs(2)).await;
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        assert_eq!(
+            portal.page(&browser, "/").await.0,
+            200,
+            "each visit keeps the session alive"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert_eq!(
+        portal.page(&browser, "/").await.0,
+        303,
+        "left alone longer than the idle limit"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_busy_session_still_ends_at_its_absolute_limit(pool: PgPool) {
     let portal =
         TestPortal::start_with(pool, |t| t.config.session_absolute = Duration::from_secs(1)).await;

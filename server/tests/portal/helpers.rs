@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use app::server::{Portal, PortalConfig};
 use lastmile::http::{router, AppState, WebPolicy};
@@ -25,7 +24,6 @@ pub struct TestPortal {
 /// Settings a test may change before the server starts.
 pub struct Tweaks {
     pub config: PortalConfig,
-    pub session_idle: Duration,
 }
 
 impl TestPortal {
@@ -53,9 +51,9 @@ impl TestPortal {
         let base = format!("http://{addr}");
         let mut tweaks = Tweaks {
             config: PortalConfig::for_tests(&base),
-            session_idle: Duration::from_secs(1800),
         };
         tweak(&mut tweaks);
+        let idle = tweaks.config.session_idle;
 
         let leptos_options = LeptosOptions::builder()
             .output_name("lastmile")
@@ -69,7 +67,7 @@ impl TestPortal {
         };
         let web = Arc::new(WebPolicy {
             https: false,
-            session_idle: tweaks.session_idle,
+            session_idle: idle,
             stripe_origin: "https://js.stripe.com".into(),
         });
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
