@@ -315,7 +315,7 @@ impl Bucket {
             "send_lag_p50_ms": pct_ms(&self.lag, 50.0),
             "send_lag_p99_ms": pct_ms(&self.lag, 99.0),
             "send_lag_max_ms": pct_ms(&self.lag, 100.0),
-            "mean_response_bytes": if self.ok == 0 { 0 } else { self.bytes / self.ok },
+            "mean_response_bytes": self.bytes.checked_div(self.ok).unwrap_or(0),
         })
     }
 }
@@ -493,11 +493,8 @@ async fn run(args: Args) -> Result<()> {
     drop(tx);
 
     let mut samples: Vec<Sample> = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-    loop {
-        match tokio::time::timeout_at(hard_stop.into(), rx.recv()).await {
-            Ok(Some(s)) => samples.push(s),
-            Ok(None) | Err(_) => break,
-        }
+    while let Ok(Some(s)) = tokio::time::timeout_at(hard_stop.into(), rx.recv()).await {
+        samples.push(s);
     }
     while let Ok(s) = rx.try_recv() {
         samples.push(s);

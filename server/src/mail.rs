@@ -17,7 +17,7 @@ use crate::settings::Settings;
 /// Where emails go.
 pub enum Delivery {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     Directory(PathBuf),
@@ -34,7 +34,10 @@ impl Delivery {
                     .mail_from
                     .parse()
                     .context("LASTMILE_MAIL_FROM is not a valid mailbox")?;
-                Ok(Delivery::Smtp { transport, from })
+                Ok(Delivery::Smtp {
+                    transport: Box::new(transport),
+                    from,
+                })
             }
             None => {
                 std::fs::create_dir_all(&settings.mail_dir).with_context(|| {

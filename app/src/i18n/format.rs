@@ -129,7 +129,7 @@ impl Formats {
     fn group_digits(&self, digits: &str) -> String {
         let mut out = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(self.group);
             }
             out.push(c);
