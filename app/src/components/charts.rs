@@ -43,7 +43,7 @@ pub fn BarChart(
     let count = bars.len().max(1) as u64;
     let slot = WIDTH / count;
     let gap = (slot / 5).max(1);
-    let label_every = every_nth_label.unwrap_or_else(|| (bars.len() / 8).max(1));
+    let label_every = every_nth_label.unwrap_or_else(|| bars.len().div_ceil(6).max(1));
     let plot = HEIGHT - AXIS;
     let rects = bars
         .into_iter()

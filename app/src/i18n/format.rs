@@ -137,7 +137,8 @@ impl Formats {
         out
     }
 
-    /// Data sizes in decimal units, as ISPs bill them: `850 MB`, `12.3 GB`, `1.24 TB`.
+    /// Data sizes in decimal units, as ISPs bill them: `850 MB`, `12.3 GB`, `1,080 GB`,
+    /// `12.5 TB`. Gigabytes go up to 10 TB so that usage reads in the unit of the allowance.
     pub fn bytes(&self, bytes: u64) -> String {
         const MB: u64 = 1_000_000;
         const GB: u64 = 1_000_000_000;
@@ -146,13 +147,13 @@ impl Formats {
             (Decimal::from(bytes) / Decimal::from(MB), 0, "MB")
         } else if bytes < 100 * GB {
             (Decimal::from(bytes) / Decimal::from(GB), 1, "GB")
-        } else if bytes < TB {
+        } else if bytes < 10 * TB {
             (Decimal::from(bytes) / Decimal::from(GB), 0, "GB")
         } else {
             (Decimal::from(bytes) / Decimal::from(TB), 2, "TB")
         };
         let rounded = scaled.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-        // Terabytes drop trailing zeros: "1 TB", "1.5 TB", "1.24 TB".
+        // Terabytes drop trailing zeros: "20 TB", "12.5 TB", "12.35 TB".
         let places = if unit == "TB" {
             rounded.normalize().scale()
         } else {
@@ -267,8 +268,10 @@ mod tests {
         assert_eq!(f.bytes(850_000_000), "850\u{a0}MB");
         assert_eq!(f.bytes(12_345_000_000), "12.3\u{a0}GB");
         assert_eq!(f.bytes(412_600_000_000), "413\u{a0}GB");
-        assert_eq!(f.bytes(1_235_000_000_000), "1.24\u{a0}TB");
-        assert_eq!(f.bytes(1_000_000_000_000), "1\u{a0}TB");
+        assert_eq!(f.bytes(1_000_000_000_000), "1,000\u{a0}GB");
+        assert_eq!(f.bytes(1_080_400_000_000), "1,080\u{a0}GB");
+        assert_eq!(f.bytes(12_345_000_000_000), "12.35\u{a0}TB");
+        assert_eq!(f.bytes(20_000_000_000_000), "20\u{a0}TB");
         assert_eq!(Formats::new("de-DE").bytes(12_345_000_000), "12,3\u{a0}GB");
     }
 
