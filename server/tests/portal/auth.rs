@@ -389,3 +389,44 @@ async fn an_expired_reset_link_is_refused_and_unknown_identifiers_get_the_same_a
         "the old password still works"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_address_failing_against_many_accounts_is_throttled_too(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    for i in 0..30 {
+        let (status, _) = error_code(
+            portal
+                .sign_in(&portal.browser(), &format!("guess{i}@example.net"), "guess")
+                .await,
+        )
+        .await;
+        assert_eq!(status, 401, "attempt {i}");
+    }
+    let response = portal.sign_in(&portal.browser(), SAM_EMAIL, PASSWORD).await;
+    assert_eq!(error_code(response).await, (429, "throttled".to_string()));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn after_sign_in_only_portal_paths_are_followed(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    for (next, expected) in [
+        ("/statements", "/statements"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil", "/"),
+    ] {
+        let response = portal
+            .call(
+                &portal.browser(),
+                "sign-in",
+                &[
+                    ("identifier", ALEX_EMAIL),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert!(response.status().is_success());
+        assert_eq!(response.headers()["location"], expected, "next = {next}");
+    }
+}
