@@ -12,6 +12,7 @@
 //! `statement_lines_add_up` trigger in the database, so a statement that passes
 //! [`Totals::compute`] is one the database will accept.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -338,21 +339,22 @@ pub fn status(
 /// its lines (in their original order) and their subtotal.
 ///
 /// Meant for lines [`Totals::compute`] has accepted, which share one currency: the
-/// subtotal is in the currency of the group's first line.
-pub fn group_lines(lines: &[Line]) -> Vec<(LineGroup, Vec<&Line>, Money)> {
+/// subtotal is in the currency of the group's first line. Items may carry more than the
+/// line (a billed period, say): anything that borrows as a [`Line`] can be grouped.
+pub fn group_lines<T: Borrow<Line>>(items: &[T]) -> Vec<(LineGroup, Vec<&T>, Money)> {
     LineGroup::ALL
         .into_iter()
         .filter_map(|group| {
-            let members: Vec<&Line> = lines
+            let members: Vec<&T> = items
                 .iter()
-                .filter(|line| line.kind.group() == group)
+                .filter(|item| Borrow::<Line>::borrow(*item).kind.group() == group)
                 .collect();
-            let first = members.first()?;
+            let first: &Line = (*members.first()?).borrow();
             // Saturating rather than checked: stored amounts are numeric(14,2), so a
             // statement's subtotal is nowhere near Decimal's range, and display code should
             // not have to handle an error that cannot happen.
-            let subtotal = members.iter().fold(Decimal::ZERO, |sum, line| {
-                sum.saturating_add(line.amount.amount())
+            let subtotal = members.iter().fold(Decimal::ZERO, |sum, item| {
+                sum.saturating_add(Borrow::<Line>::borrow(*item).amount.amount())
             });
             Some((
                 group,
@@ -669,7 +671,7 @@ mod tests {
         ];
         let groups: Vec<LineGroup> = group_lines(&lines).into_iter().map(|(g, _, _)| g).collect();
         assert_eq!(groups, vec![LineGroup::Recurring, LineGroup::Taxes]);
-        assert!(group_lines(&[]).is_empty());
+        assert!(group_lines::<Line>(&[]).is_empty());
     }
 
     #[test]

@@ -71,6 +71,19 @@ struct HeaderRow {
     total_credits: Decimal,
 }
 
+/// A statement line with the period it bills, grouped like a plain line.
+struct PeriodLine {
+    line: Line,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+}
+
+impl std::borrow::Borrow<Line> for PeriodLine {
+    fn borrow(&self) -> &Line {
+        &self.line
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct LineRow {
     kind: String,
@@ -133,36 +146,33 @@ pub async fn detail(
         }
     };
 
-    let mut lines = Vec::with_capacity(rows.len());
-    let mut periods = Vec::with_capacity(rows.len());
-    for r in rows {
-        let kind =
-            LineKind::parse(&r.kind).map_err(|e| AppError::internal("statement line kind", e))?;
-        lines.push(Line {
-            kind,
-            description: r.description,
-            amount: money(r.amount, currency),
-        });
-        periods.push((r.period_start, r.period_end));
-    }
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let kind = LineKind::parse(&r.kind)
+                .map_err(|e| AppError::internal("statement line kind", e))?;
+            Ok(PeriodLine {
+                line: Line {
+                    kind,
+                    description: r.description,
+                    amount: money(r.amount, currency),
+                },
+                period_start: r.period_start,
+                period_end: r.period_end,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
     let groups = group_lines(&lines)
         .into_iter()
         .map(|(group, members, subtotal)| StatementGroup {
             group,
             lines: members
                 .into_iter()
-                .map(|line| {
-                    // group_lines hands back references into `lines`: find each one's period.
-                    let index = lines
-                        .iter()
-                        .position(|l| std::ptr::eq(l, line))
-                        .unwrap_or(0);
-                    StatementLine {
-                        description: line.description.clone(),
-                        period_start: periods[index].0,
-                        period_end: periods[index].1,
-                        amount: line.amount,
-                    }
+                .map(|m| StatementLine {
+                    description: m.line.description.clone(),
+                    period_start: m.period_start,
+                    period_end: m.period_end,
+                    amount: m.line.amount,
                 })
                 .collect(),
             subtotal,
