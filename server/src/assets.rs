@@ -15,6 +15,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
+/// File names carry no content hash, so browsers keep assets for an hour, then revalidate
+/// with the ETag.
+const CACHE: &str = "public, max-age=3600";
+
 struct Asset {
     content_type: &'static str,
     identity: Bytes,
@@ -123,7 +127,10 @@ pub async fn serve(
     if headers.get(header::IF_NONE_MATCH) == Some(&asset.etag) {
         return (
             StatusCode::NOT_MODIFIED,
-            [(header::ETAG, asset.etag.clone())],
+            [
+                (header::ETAG, asset.etag.clone()),
+                (header::CACHE_CONTROL, HeaderValue::from_static(CACHE)),
+            ],
         )
             .into_response();
     }
@@ -142,10 +149,7 @@ pub async fn serve(
     );
     h.insert(header::ETAG, asset.etag.clone());
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE));
     if let Some(encoding) = encoding {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
     }
@@ -197,6 +201,7 @@ mod tests {
         )
         .await;
         assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], CACHE);
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();

@@ -302,7 +302,6 @@ async fn security_headers(
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    let is_asset = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
@@ -334,12 +333,9 @@ async fn security_headers(
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
     }
-    if is_asset {
-        h.entry(header::CACHE_CONTROL)
-            .or_insert(HeaderValue::from_static("public, max-age=3600"));
-    } else {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    // Nothing is cached unless its handler says so (only the built assets do).
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }
 

@@ -214,7 +214,8 @@ async fn serve() -> anyhow::Result<()> {
     };
     let app = http::router(state, store);
 
-    let shutdown = tokio_util_shutdown();
+    // Tells the background worker to stop once the server has.
+    let shutdown = Arc::new(tokio::sync::Notify::new());
     let worker = tokio::spawn(mail::run_background(
         pool.clone(),
         mail::Delivery::from_settings(&settings)?,
@@ -224,9 +225,4 @@ async fn serve() -> anyhow::Result<()> {
     shutdown.notify_waiters();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     served
-}
-
-/// A signal for background work to stop.
-fn tokio_util_shutdown() -> Arc<tokio::sync::Notify> {
-    Arc::new(tokio::sync::Notify::new())
 }
