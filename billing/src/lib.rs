@@ -12,14 +12,18 @@
 //! * [`tax`]: splitting amounts into net, tax and gross.
 //! * [`statement`]: statement lines, their grouping, totals and status.
 //! * [`ledger`]: ledger entry kinds, balances and payment allocation.
+//! * [`bill`]: composing a statement from an account's facts (the bill run's arithmetic).
+//! * [`text`]: how amounts, dates and volumes read in stored descriptions.
 #![warn(missing_docs)]
 
+pub mod bill;
 pub mod cycle;
 pub mod ledger;
 pub mod money;
 pub mod proration;
 pub mod statement;
 pub mod tax;
+pub mod text;
 pub mod usage;
 
 pub use cycle::{last_n_periods, period_containing, CycleDay, CycleError, Period};

@@ -64,7 +64,6 @@ mod copy;
 mod names;
 mod profile;
 mod rows;
-mod text;
 mod usage;
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use super::catalogue::{charge_type, ChargeType};
 use super::profile::{self, Habit, ManualMethod, Profile, World, STATEMENTS_PER_ACCOUNT};
 use super::rows::{next, Ids, Rows};
-use super::text;
+use billing::text;
 use super::usage::{self, ServiceUsage};
 
 /// Statements are due three weeks after they are issued.

@@ -1,4 +1,4 @@
-//! How amounts, dates and volumes read in the seed's descriptions and summaries.
+//! How amounts, dates and volumes read in stored descriptions and summaries.
 //!
 //! Stored descriptions are written once, in the account's locale (every seeded account is
 //! `en-US`), as a bill run would write them: "$1,043.50", "Nov 5, 2026", "812 GB".
@@ -6,8 +6,8 @@
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use rust_decimal::Decimal;
 
-use billing::usage::BYTES_PER_GB;
-use billing::Period;
+use crate::cycle::Period;
+use crate::usage::BYTES_PER_GB;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

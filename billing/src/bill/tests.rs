@@ -1,0 +1,491 @@
+//! Statements composed from hand-made facts. Every expected amount is worked out in the
+//! comment beside it, not by calling the code under test.
+
+use super::*;
+use rust_decimal_macros::dec;
+
+const USD: Currency = Currency::USD;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+fn usd(amount: Decimal) -> Money {
+    Money::new(amount, USD)
+}
+
+fn cycle(day: u8) -> CycleDay {
+    CycleDay::new(day).expect("valid cycle day")
+}
+
+fn plan(price: Decimal) -> PlanTerms {
+    PlanTerms {
+        name: "Cable 300".into(),
+        monthly_price: usd(price),
+        price_includes_tax: false,
+        allowance: Allowance::Gigabytes(1000),
+        overage_per_gb: Some(usd(dec!(2.00))),
+    }
+}
+
+fn sales_tax() -> Option<TaxTerms> {
+    Some(TaxTerms {
+        name: "Sales tax".into(),
+        rate: TaxRate::new(dec!(0.0825), false).expect("rate"),
+    })
+}
+
+fn service(price: Decimal) -> ServiceFacts {
+    ServiceFacts {
+        id: 7,
+        plan: plan(price),
+        activated_on: Some(d(2025, 1, 5)),
+        cancelled_on: None,
+        charged_through: Some(d(2026, 11, 5)),
+        refunded_from: None,
+        usage_bytes: Some(0),
+        tax: None,
+    }
+}
+
+fn facts(day: u8, period_start: NaiveDate, services: Vec<ServiceFacts>) -> BillFacts {
+    let day = cycle(day);
+    BillFacts {
+        currency: USD,
+        cycle_day: day,
+        mode: BillingMode::Postpaid,
+        period: period_containing(period_start, day),
+        payment_terms_days: 21,
+        previous_balance: Money::zero(USD),
+        services,
+        one_time: vec![],
+        discounts: vec![],
+        received: vec![],
+    }
+}
+
+fn amounts(bill: &Bill) -> Vec<(LineKind, Decimal)> {
+    bill.lines
+        .iter()
+        .map(|l| (l.kind, l.amount.amount()))
+        .collect()
+}
+
+#[test]
+fn a_regular_month_charges_in_advance_rates_usage_taxes_and_shows_payments() {
+    let mut s = service(dec!(60.00));
+    s.tax = sales_tax();
+    // 1,004.4 GB against 1,000 GB: 4.4 GB over, 5 started gigabytes at $2.00 = $10.00.
+    s.usage_bytes = Some(1_004_400_000_000);
+    let mut f = facts(5, d(2026, 11, 5), vec![s]);
+    f.previous_balance = usd(dec!(65.00));
+    f.received.push(ReceivedFacts {
+        ledger_entry_id: 9,
+        kind: EntryKind::Payment,
+        description: "Payment, thank you".into(),
+        amount: usd(dec!(-65.00)),
+        effective_on: d(2026, 10, 20),
+    });
+    let bill = compose(&f).expect("composes");
+
+    // Tax on the sum: (60.00 + 10.00) × 8.25% = 5.775, rounded half away from zero: 5.78.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(60.00)),
+            (LineKind::Usage, dec!(10.00)),
+            (LineKind::Tax, dec!(5.78)),
+            (LineKind::Payment, dec!(-65.00)),
+        ]
+    );
+    // 65.00 + 60.00 + 10.00 + 5.78 − 65.00
+    assert_eq!(bill.totals.total_due.amount(), dec!(75.78));
+    assert_eq!(bill.totals.charges.amount(), dec!(70.00));
+    assert_eq!(bill.issued_on, d(2026, 11, 5));
+    assert_eq!(bill.due_on, d(2026, 11, 26)); // 21 days later
+    assert_eq!(bill.lines[0].description, "Cable 300, Nov 5 – Dec 4, 2026");
+    assert_eq!(
+        bill.lines[1].description,
+        "Data usage Oct 5 – Nov 4, 2026: 1,004.4 GB of 1,000 GB included; 5 started GB over at $2.00/GB"
+    );
+    assert_eq!(bill.lines[2].description, "Sales tax 8.25%");
+    assert_eq!(bill.lines[0].posts, Some(EntryKind::Charge));
+    assert_eq!(bill.lines[2].posts, Some(EntryKind::Tax));
+    assert_eq!(
+        bill.lines[3].posts, None,
+        "a payment is already in the ledger"
+    );
+    assert_eq!(bill.lines[3].source, Source::Received(9));
+}
+
+#[test]
+fn activation_mid_period_is_prorated_by_day_and_billed_with_the_next_period() {
+    let mut s = service(dec!(60.00));
+    s.activated_on = Some(d(2026, 10, 20));
+    s.charged_through = None;
+    s.usage_bytes = Some(500_000_000_000);
+    let bill = compose(&facts(5, d(2026, 11, 5), vec![s])).expect("composes");
+    // Oct 20 – Nov 4 is 16 of the 31 days of Oct 5 – Nov 4: 60 × 16 / 31 = 30.9677… → 30.97.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(30.97)),
+            (LineKind::Recurring, dec!(60.00)),
+            (LineKind::Usage, dec!(0.00)),
+        ]
+    );
+    assert_eq!(
+        bill.lines[0].description,
+        "Cable 300, Oct 20 – Nov 4, 2026 (16 of 31 days)"
+    );
+    // Usage counts from activation; within the allowance it costs nothing and posts nothing.
+    assert_eq!(
+        bill.lines[2].period,
+        Some(Period {
+            start: d(2026, 10, 20),
+            end: d(2026, 11, 5)
+        })
+    );
+    assert_eq!(bill.lines[2].posts, None);
+    assert_eq!(bill.totals.total_due.amount(), dec!(90.97));
+}
+
+#[test]
+fn cycle_day_31_in_february_and_cycle_day_30_on_29_february() {
+    // Cycle day 31 in 2027: the February anchor is the 28th; Jan 31 – Feb 27 has 28 days.
+    let mut s = service(dec!(60.00));
+    s.activated_on = Some(d(2027, 2, 10));
+    s.charged_through = None;
+    s.usage_bytes = None;
+    let bill = compose(&facts(31, d(2027, 2, 28), vec![s.clone()])).expect("composes");
+    assert_eq!(
+        bill.period,
+        Period {
+            start: d(2027, 2, 28),
+            end: d(2027, 3, 31)
+        }
+    );
+    // Feb 10 – Feb 27: 18 of 28 days: 60 × 18 / 28 = 38.5714… → 38.57; then Feb 28 – Mar 30
+    // in full.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(38.57)),
+            (LineKind::Recurring, dec!(60.00))
+        ]
+    );
+
+    // Cycle day 30 in leap 2028: the anchor is Feb 29; Jan 30 – Feb 28 has 30 days.
+    s.activated_on = Some(d(2028, 2, 15));
+    let bill = compose(&facts(30, d(2028, 2, 29), vec![s])).expect("composes");
+    assert_eq!(
+        bill.period,
+        Period {
+            start: d(2028, 2, 29),
+            end: d(2028, 3, 30)
+        }
+    );
+    // Feb 15 – Feb 28: 14 of 30 days: 60 × 14 / 30 = 28.00.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(28.00)),
+            (LineKind::Recurring, dec!(60.00))
+        ]
+    );
+    assert_eq!(bill.lines[1].period.map(|p| p.days()), Some(30)); // Feb 29 – Mar 29
+}
+
+#[test]
+fn cancellation_mid_period_refunds_the_unused_days_with_their_tax() {
+    let mut s = service(dec!(60.00));
+    s.tax = sales_tax();
+    s.charged_through = Some(d(2026, 12, 5));
+    s.cancelled_on = Some(d(2026, 11, 20));
+    s.usage_bytes = Some(0);
+    let bill = compose(&facts(5, d(2026, 12, 5), vec![s])).expect("composes");
+    // Nothing more to charge. Nov 20 – Dec 4 is 15 of 30 days: 60 × 15 / 30 = 30.00, plus
+    // the 8.25% paid on it (2.475 → 2.48): a credit of 32.48. Usage covers Nov 5 – 19.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Credit, dec!(-32.48)),
+            (LineKind::Usage, dec!(0.00))
+        ]
+    );
+    assert_eq!(
+        bill.lines[1].period,
+        Some(Period {
+            start: d(2026, 11, 5),
+            end: d(2026, 11, 20)
+        })
+    );
+    assert_eq!(bill.totals.total_due.amount(), dec!(-32.48));
+    assert!(bill.settled_on_issue());
+}
+
+#[test]
+fn a_refund_already_given_is_not_given_again() {
+    let mut s = service(dec!(60.00));
+    s.charged_through = Some(d(2026, 12, 5));
+    s.cancelled_on = Some(d(2026, 11, 20));
+    s.refunded_from = Some(d(2026, 11, 20));
+    s.usage_bytes = None;
+    let bill = compose(&facts(5, d(2027, 1, 5), vec![s])).expect("composes");
+    assert!(bill.lines.is_empty());
+}
+
+#[test]
+fn tax_inclusive_prices_show_the_net_and_the_tax_adds_back_to_the_price() {
+    let vat = TaxTerms {
+        name: "VAT".into(),
+        rate: TaxRate::new(dec!(0.20), true).expect("rate"),
+    };
+    let mut s = service(dec!(51.00));
+    s.plan.price_includes_tax = true;
+    s.plan.overage_per_gb = None;
+    s.tax = Some(vat);
+    s.usage_bytes = None;
+    let mut f = facts(5, d(2026, 11, 5), vec![s]);
+    f.one_time.push(OneTimeFacts {
+        id: 3,
+        service_id: Some(7),
+        description: "Replacement router".into(),
+        amount: usd(dec!(120.00)),
+        charge_on: d(2026, 10, 28),
+        taxable: true,
+        late_fee: false,
+    });
+    let bill = compose(&f).expect("composes");
+    // 51.00 × 0.20 / 1.20 = 8.50 → net 42.50; 120.00 × 0.20 / 1.20 = 20.00 → net 100.00.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(42.50)),
+            (LineKind::OneTime, dec!(100.00)),
+            (LineKind::Tax, dec!(28.50)),
+        ]
+    );
+    assert_eq!(bill.totals.total_due.amount(), dec!(171.00)); // 51 + 120
+    assert!(bill.lines[0]
+        .description
+        .ends_with("(price $51.00 incl. VAT)"));
+}
+
+#[test]
+fn exclusive_tax_is_rounded_once_on_the_sum_not_per_line() {
+    let mut a = service(dec!(10.01));
+    a.tax = sales_tax();
+    a.usage_bytes = None;
+    let mut b = a.clone();
+    b.id = 8;
+    let bill = compose(&facts(5, d(2026, 11, 5), vec![a, b])).expect("composes");
+    // 20.02 × 8.25% = 1.65165 → 1.65 (per line it would be 0.83 + 0.83 = 1.66).
+    assert_eq!(bill.lines[2].amount.amount(), dec!(1.65));
+}
+
+#[test]
+fn discounts_take_a_percentage_or_a_capped_amount_while_valid() {
+    let mut s = service(dec!(59.99));
+    s.tax = sales_tax();
+    s.usage_bytes = None;
+    let mut f = facts(5, d(2026, 11, 5), vec![s]);
+    f.discounts.push(DiscountFacts {
+        id: 1,
+        description: "Welcome offer 25%".into(),
+        service_id: None,
+        value: DiscountValue::Percent(dec!(25)),
+        valid_from: d(2026, 11, 1),
+        valid_to: Some(d(2027, 1, 1)),
+    });
+    // Expired the day the period starts: not applied.
+    f.discounts.push(DiscountFacts {
+        id: 2,
+        description: "Old promotion".into(),
+        service_id: Some(7),
+        value: DiscountValue::Fixed(usd(dec!(5.00))),
+        valid_from: d(2026, 1, 1),
+        valid_to: Some(d(2026, 11, 5)),
+    });
+    let bill = compose(&f).expect("composes");
+    // 59.99 × 25% = 14.9975 → 15.00; tax on 44.99: 3.711675 → 3.71.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(59.99)),
+            (LineKind::Discount, dec!(-15.00)),
+            (LineKind::Tax, dec!(3.71)),
+        ]
+    );
+    assert_eq!(bill.totals.charges.amount(), dec!(44.99));
+    assert_eq!(bill.totals.total_due.amount(), dec!(48.70));
+
+    // A fixed discount larger than the charge is capped at it: nothing to tax.
+    f.discounts = vec![DiscountFacts {
+        id: 3,
+        description: "Free month".into(),
+        service_id: Some(7),
+        value: DiscountValue::Fixed(usd(dec!(80.00))),
+        valid_from: d(2026, 11, 5),
+        valid_to: None,
+    }];
+    let bill = compose(&f).expect("composes");
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(59.99)),
+            (LineKind::Discount, dec!(-59.99))
+        ]
+    );
+    assert_eq!(bill.totals.total_due.amount(), dec!(0.00));
+}
+
+#[test]
+fn one_time_charges_wait_for_their_day_and_late_fees_post_as_late_fees() {
+    let mut s = service(dec!(60.00));
+    s.usage_bytes = None;
+    let mut f = facts(5, d(2026, 11, 5), vec![s]);
+    for (id, on, late) in [(1, d(2026, 11, 5), true), (2, d(2026, 11, 6), false)] {
+        f.one_time.push(OneTimeFacts {
+            id,
+            service_id: None,
+            description: format!("charge {id}"),
+            amount: usd(dec!(15.00)),
+            charge_on: on,
+            taxable: false,
+            late_fee: late,
+        });
+    }
+    let bill = compose(&f).expect("composes");
+    assert_eq!(
+        bill.lines.len(),
+        2,
+        "the charge dated after the issue date waits"
+    );
+    assert_eq!(bill.lines[1].source, Source::OneTime(1));
+    assert_eq!(bill.lines[1].posts, Some(EntryKind::LateFee));
+}
+
+#[test]
+fn prepaid_statements_are_due_on_issue_and_paid_from_the_balance() {
+    let mut s = service(dec!(30.00));
+    s.tax = sales_tax();
+    s.usage_bytes = None;
+    let mut f = facts(5, d(2026, 11, 5), vec![s]);
+    f.mode = BillingMode::Prepaid;
+    f.previous_balance = usd(dec!(-50.00));
+    let bill = compose(&f).expect("composes");
+    // 30.00 + 2.475 → 2.48 tax = 32.48 taken from a 50.00 credit.
+    assert_eq!(bill.from_balance.amount(), dec!(32.48));
+    assert_eq!(bill.totals.total_due.amount(), dec!(-17.52));
+    assert_eq!(bill.due_on, bill.issued_on);
+    assert!(bill.settled_on_issue());
+
+    f.mode = BillingMode::Hybrid;
+    let bill = compose(&f).expect("composes");
+    assert_eq!(
+        bill.from_balance.amount(),
+        dec!(30.00),
+        "hybrid: the plan, before tax"
+    );
+    assert_eq!(bill.due_on, d(2026, 11, 26));
+}
+
+#[test]
+fn an_amount_in_another_currency_is_refused() {
+    let mut s = service(dec!(60.00));
+    s.plan.monthly_price = Money::new(dec!(60.00), Currency::EUR);
+    let err = compose(&facts(5, d(2026, 11, 5), vec![s])).expect_err("refused");
+    assert!(matches!(err, BillError::Currency { .. }));
+}
+
+#[test]
+fn a_pending_service_is_not_charged() {
+    let mut s = service(dec!(60.00));
+    s.activated_on = None;
+    s.charged_through = None;
+    let bill = compose(&facts(5, d(2026, 11, 5), vec![s])).expect("composes");
+    assert!(bill.lines.is_empty());
+}
+
+/// A small deterministic generator, so the billing crate needs no random-number crate.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Generated lives of a service (cycle day, activation, maybe a cancellation), billed
+/// month after month as the engine would, feeding back what each statement charged: no day
+/// is ever charged twice, none between activation and cancellation is left uncharged, and
+/// the money charged less refunded equals the price of the days served.
+#[test]
+fn generated_service_lives_are_charged_for_each_day_exactly_once() {
+    let mut rng = XorShift(0x5eed_1234_abcd_0001);
+    for case in 0..400 {
+        let day = cycle(1 + rng.below(31) as u8);
+        let activated = d(2027, 1, 1) + Days::new(rng.below(400));
+        let cancelled = (rng.below(3) == 0).then(|| activated + Days::new(1 + rng.below(300)));
+        let mut s = service(dec!(47.31));
+        s.activated_on = Some(activated);
+        s.cancelled_on = None;
+        s.charged_through = None;
+        s.usage_bytes = None;
+
+        let mut charged: Vec<Period> = Vec::new();
+        let mut refunded: Vec<Period> = Vec::new();
+        let mut net = Decimal::ZERO;
+        let mut period = period_containing(activated, day).next(day);
+        for _ in 0..20 {
+            // The cancellation becomes known on its day.
+            s.cancelled_on = cancelled.filter(|c| *c <= period.start);
+            let bill = compose(&facts(day.get(), period.start, vec![s.clone()]))
+                .unwrap_or_else(|e| panic!("case {case}: {e}"));
+            for line in &bill.lines {
+                net += line.amount.amount();
+                match line.source {
+                    Source::ServiceDays { days, .. } => charged.push(days),
+                    Source::Refund { days, .. } => refunded.push(days),
+                    _ => {}
+                }
+            }
+            s.charged_through = charged.iter().map(|p| p.end).max();
+            s.refunded_from = refunded.iter().map(|p| p.start).min();
+            period = period.next(day);
+        }
+
+        // Charged pieces are contiguous from activation, never overlapping.
+        let mut expect_start = activated;
+        for p in &charged {
+            assert_eq!(
+                p.start, expect_start,
+                "case {case}: gap or overlap at {p:?}"
+            );
+            expect_start = p.end;
+        }
+        // What stays charged (charged minus refunded) is exactly activation → cancellation.
+        let served_to = match cancelled {
+            Some(c) => c,
+            None => expect_start,
+        };
+        let refunded_from = refunded.first().map_or(expect_start, |p| p.start);
+        assert_eq!(
+            refunded_from.min(expect_start),
+            served_to.min(expect_start),
+            "case {case}"
+        );
+        // And the money matches a day-by-day proration of the same days.
+        let mut expected = Decimal::ZERO;
+        for p in split_at_cycle(activated, served_to, day) {
+            let within = period_containing(p.start, day);
+            expected += (dec!(47.31) * Decimal::from(p.days()) / Decimal::from(within.days()))
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        }
+        assert_eq!(net, expected, "case {case}");
+    }
+}
