@@ -1,0 +1,713 @@
+//! Bill runs: every account whose cycle day is the run date gets its statement, exactly
+//! once.
+//!
+//! # Exactly once
+//!
+//! * The accounts due on a date are those whose period starts that day and that have no
+//!   statement for it yet. They are billed in batches, each in one transaction that
+//!   locks its accounts (in id order) and checks again that each is still unbilled.
+//! * A second run for the same date, at once or later, waits on those locks and then finds
+//!   the accounts billed; a run killed part-way leaves whole batches or nothing, and the
+//!   next run bills what is left.
+//! * Behind the code, the schema refuses a second statement for an account and period, a
+//!   day of service charged twice, and a ledger entry posted twice (its idempotency key is
+//!   the statement number and line).
+//!
+//! Each statement's lines are posted to the ledger in the same transaction; entries already
+//! in the ledger (payments, credits) are linked to the statement that shows them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use billing::bill::{compose, Bill, Source};
+use billing::{period_containing, text, Currency, LineKind, Money};
+use chrono::NaiveDate;
+use futures::{stream, StreamExt, TryStreamExt};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+use crate::facts::{self, Account};
+use crate::mail;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The provider-local date statements are issued on.
+    pub date: NaiveDate,
+    /// Compute and report everything, write nothing.
+    pub dry_run: bool,
+    /// Only this account (by account number).
+    pub account: Option<String>,
+    /// Who started it ("scheduler", "cli"), as recorded in `bill_runs`.
+    pub started_by: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// The run date.
+    pub date: Option<NaiveDate>,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Statements written (or, in a dry run, that would be).
+    pub billed: u64,
+    /// Accounts not billed, by reason.
+    pub skipped: Vec<(String, u64)>,
+    /// Sums over the statements, per currency: charges, tax, total due.
+    pub totals: Vec<CurrencyTotals>,
+    /// Prepaid and hybrid accounts suspended because their balance did not cover the plan.
+    pub suspended: u64,
+    /// How long it took, in milliseconds.
+    pub elapsed_ms: u64,
+    /// The statements, when one account was asked for (for printing).
+    pub statements: Vec<Bill>,
+}
+
+/// Sums in one currency.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrencyTotals {
+    /// The currency.
+    pub currency: Currency,
+    /// Charges (after discounts).
+    pub charges: Money,
+    /// Tax.
+    pub tax: Money,
+    /// Total due over the statements.
+    pub total_due: Money,
+}
+
+/// Reports progress: called with (accounts done, accounts due) after each batch.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Runs a bill run. See the module documentation for what "exactly once" means here.
+pub async fn run(
+    pool: &PgPool,
+    config: &EngineConfig,
+    options: &RunOptions,
+    progress: Option<Progress>,
+) -> Result<Summary, EngineError> {
+    let started = Instant::now();
+    let date = options.date;
+    let mut skipped: Vec<(String, u64)> = Vec::new();
+
+    let ids: Vec<i64> = match &options.account {
+        Some(number) => {
+            let row: Option<(i64, i16, String)> = sqlx::query_as(
+                "select id, billing_cycle_day, status from accounts where account_number = $1",
+            )
+            .bind(number)
+            .fetch_optional(pool)
+            .await?;
+            let Some((id, day, status)) = row else {
+                return Err(EngineError::NoSuchAccount(number.clone()));
+            };
+            let cycle = u8::try_from(day)
+                .ok()
+                .and_then(|d| billing::CycleDay::new(d).ok())
+                .ok_or_else(|| EngineError::bad_data(number, "billing cycle day out of range"))?;
+            let period = period_containing(date, cycle);
+            if period.start != date {
+                skipped.push((
+                    format!(
+                        "not its cycle day (its next statement is on {})",
+                        period.end
+                    ),
+                    1,
+                ));
+                vec![]
+            } else if status == "closed" {
+                skipped.push(("account closed".into(), 1));
+                vec![]
+            } else {
+                vec![id]
+            }
+        }
+        None => {
+            let (closed, none_active): (i64, i64) = sqlx::query_as(
+                "select count(*) filter (where a.status = 'closed'),
+                        count(*) filter (where a.status <> 'closed' and not exists
+                            (select 1 from services s where s.account_id = a.id and s.status <> 'pending'))
+                   from accounts a
+                  where (a.billing_cycle_day = extract(day from $1::date)
+                         or (extract(day from $1::date + 1) = 1
+                             and a.billing_cycle_day > extract(day from $1::date)))",
+            )
+            .bind(date)
+            .fetch_one(pool)
+            .await?;
+            for (reason, n) in [
+                ("account closed", closed),
+                ("no active service", none_active),
+            ] {
+                if n > 0 {
+                    skipped.push((reason.into(), n as u64));
+                }
+            }
+            sqlx::query_scalar(
+                "select a.id from accounts a
+                  where (a.billing_cycle_day = extract(day from $1::date)
+                         or (extract(day from $1::date + 1) = 1
+                             and a.billing_cycle_day > extract(day from $1::date)))
+                    and a.status <> 'closed'
+                    and exists (select 1 from services s where s.account_id = a.id and s.status <> 'pending')
+                  order by a.id",
+            )
+            .bind(date)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+
+    let run_id: Option<i64> = if options.dry_run {
+        None
+    } else {
+        Some(
+            sqlx::query_scalar(
+                "insert into bill_runs (run_date, started_by) values ($1, $2) returning id",
+            )
+            .bind(date)
+            .bind(&options.started_by)
+            .fetch_one(pool)
+            .await?,
+        )
+    };
+
+    let due = ids.len() as u64;
+    let done = Arc::new(AtomicU64::new(0));
+    let keep_bills = options.account.is_some();
+    let results: Result<Vec<BatchOutcome>, EngineError> = stream::iter(
+        ids.chunks(config.batch_size.max(1))
+            .map(|c| c.to_vec())
+            .collect::<Vec<_>>(),
+    )
+    .map(|chunk| {
+        let done = done.clone();
+        let progress = progress.clone();
+        async move {
+            let n = chunk.len() as u64;
+            let outcome = bill_batch(
+                pool,
+                config,
+                &chunk,
+                date,
+                run_id,
+                options.dry_run,
+                keep_bills,
+            )
+            .await?;
+            let so_far = done.fetch_add(n, Ordering::Relaxed) + n;
+            if let Some(p) = &progress {
+                p(so_far, due);
+            }
+            if !config.pause_between_batches.is_zero() {
+                tokio::time::sleep(config.pause_between_batches).await;
+            }
+            Ok::<_, EngineError>(outcome)
+        }
+    })
+    .buffer_unordered(config.workers.max(1))
+    .try_collect()
+    .await;
+
+    let outcomes = match results {
+        Ok(o) => o,
+        Err(e) => {
+            if let Some(id) = run_id {
+                // Best effort: the run's own record of why it stopped.
+                let _ = sqlx::query(
+                    "update bill_runs set status = 'failed', finished_at = now(), last_error = $2 where id = $1",
+                )
+                .bind(id)
+                .bind(e.to_string())
+                .execute(pool)
+                .await;
+            }
+            return Err(e);
+        }
+    };
+
+    let mut summary = Summary {
+        date: Some(date),
+        dry_run: options.dry_run,
+        ..Summary::default()
+    };
+    let mut totals: HashMap<Currency, (Decimal, Decimal, Decimal)> = HashMap::new();
+    let mut already = 0;
+    for outcome in outcomes {
+        summary.billed += outcome.billed;
+        summary.suspended += outcome.suspended;
+        already += outcome.already_billed;
+        for (c, charges, tax, due) in outcome.totals {
+            let t = totals.entry(c).or_default();
+            t.0 += charges;
+            t.1 += tax;
+            t.2 += due;
+        }
+        summary.statements.extend(outcome.bills);
+    }
+    if already > 0 {
+        skipped.insert(0, ("already billed for this date".into(), already));
+    }
+    summary.skipped = skipped;
+    let mut totals: Vec<_> = totals.into_iter().collect();
+    totals.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    summary.totals = totals
+        .into_iter()
+        .map(|(currency, (charges, tax, total_due))| CurrencyTotals {
+            currency,
+            charges: Money::new(charges, currency),
+            tax: Money::new(tax, currency),
+            total_due: Money::new(total_due, currency),
+        })
+        .collect();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+
+    if let Some(id) = run_id {
+        let skipped_count: u64 = summary.skipped.iter().map(|s| s.1).sum();
+        let total_due: Decimal = summary.totals.iter().map(|t| t.total_due.amount()).sum();
+        sqlx::query(
+            "update bill_runs set status = 'done', finished_at = now(), accounts_billed = $2,
+                    accounts_skipped = $3, total_due = $4
+              where id = $1",
+        )
+        .bind(id)
+        .bind(i32::try_from(summary.billed).unwrap_or(i32::MAX))
+        .bind(i32::try_from(skipped_count).unwrap_or(i32::MAX))
+        .bind(total_due)
+        .execute(pool)
+        .await?;
+    }
+    Ok(summary)
+}
+
+struct BatchOutcome {
+    billed: u64,
+    /// Per currency: charges, tax, total due.
+    totals: Vec<(Currency, Decimal, Decimal, Decimal)>,
+    /// The statements themselves, only when asked for.
+    bills: Vec<Bill>,
+    already_billed: u64,
+    suspended: u64,
+}
+
+/// Bills one batch in one transaction (rolled back in a dry run).
+async fn bill_batch(
+    pool: &PgPool,
+    config: &EngineConfig,
+    ids: &[i64],
+    date: NaiveDate,
+    run_id: Option<i64>,
+    dry_run: bool,
+    keep_bills: bool,
+) -> Result<BatchOutcome, EngineError> {
+    let mut tx = pool.begin().await?;
+    let batch = facts::load(&mut tx, ids, date, config.payment_terms_days, true).await?;
+    let mut composed = Vec::with_capacity(batch.accounts.len());
+    let mut already_billed = 0;
+    for (account, facts) in batch.accounts {
+        if account.already_billed || facts.period.start != date {
+            already_billed += 1;
+            continue;
+        }
+        let bill = compose(&facts).map_err(|source| EngineError::Bill {
+            account_number: account.number.clone(),
+            source,
+        })?;
+        composed.push((account, bill));
+    }
+    let suspended = write(&mut tx, config, &composed, run_id).await?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    let mut totals: Vec<(Currency, Decimal, Decimal, Decimal)> = Vec::new();
+    for (_, b) in &composed {
+        let c = b.totals.total_due.currency();
+        let i = match totals.iter().position(|t| t.0 == c) {
+            Some(i) => i,
+            None => {
+                totals.push((c, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO));
+                totals.len() - 1
+            }
+        };
+        totals[i].1 += b.totals.charges.amount();
+        totals[i].2 += b.totals.tax.amount();
+        totals[i].3 += b.totals.total_due.amount();
+    }
+    Ok(BatchOutcome {
+        billed: composed.len() as u64,
+        totals,
+        bills: if keep_bills {
+            composed.into_iter().map(|(_, b)| b).collect()
+        } else {
+            vec![]
+        },
+        already_billed,
+        suspended,
+    })
+}
+
+/// Writes the statements of a batch: headers, lines, ledger entries, links, charged days,
+/// billed one-time charges, history events, emails, and prepaid consequences. Returns how
+/// many accounts were suspended for a prepaid balance that ran out.
+async fn write(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    bills: &[(Account, Bill)],
+    run_id: Option<i64>,
+) -> Result<u64, EngineError> {
+    if bills.is_empty() {
+        return Ok(0);
+    }
+    // Headers.
+    let mut h_account = Vec::with_capacity(bills.len());
+    let mut h_currency = Vec::new();
+    let mut h_number = Vec::new();
+    let mut h_start = Vec::new();
+    let mut h_end = Vec::new();
+    let mut h_due = Vec::new();
+    let mut h_prev = Vec::new();
+    let mut h_charges = Vec::new();
+    let mut h_tax = Vec::new();
+    let mut h_payments = Vec::new();
+    let mut h_credits = Vec::new();
+    let mut h_total = Vec::new();
+    for (a, b) in bills {
+        h_account.push(a.id);
+        h_currency.push(a.currency.as_str().to_string());
+        h_number.push(statement_number(&a.number, b.issued_on));
+        h_start.push(b.period.start);
+        h_end.push(b.period.end);
+        h_due.push(b.due_on);
+        h_prev.push(b.totals.previous_balance.amount());
+        h_charges.push(b.totals.charges.amount());
+        h_tax.push(b.totals.tax.amount());
+        h_payments.push(b.totals.payments.amount());
+        h_credits.push(b.totals.credits.amount());
+        h_total.push(b.totals.total_due.amount());
+    }
+    let ids: Vec<(i64, i64)> = sqlx::query_as(
+        "insert into statements (account_id, currency, statement_number, period_start, period_end,
+                                 issued_on, due_on, previous_balance, total_charges, total_tax,
+                                 total_payments, total_credits, total_due, status, paid_at, bill_run_id)
+         select account_id, currency, number, p_start, p_end, p_start, due, prev, charges, tax,
+                payments, credits, total,
+                case when total <= 0 then 'paid' else 'open' end,
+                case when total <= 0 then now() end,
+                $13
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::date[], $5::date[], $6::date[],
+                       $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
+                       $12::numeric[])
+                as t(account_id, currency, number, p_start, p_end, due, prev, charges, tax,
+                     payments, credits, total)
+         returning account_id, id",
+    )
+    .bind(&h_account)
+    .bind(&h_currency)
+    .bind(&h_number)
+    .bind(&h_start)
+    .bind(&h_end)
+    .bind(&h_due)
+    .bind(&h_prev)
+    .bind(&h_charges)
+    .bind(&h_tax)
+    .bind(&h_payments)
+    .bind(&h_credits)
+    .bind(&h_total)
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let statement_of: HashMap<i64, i64> = ids.into_iter().collect();
+
+    // Lines, ledger entries, links, charged days, billed one-time charges.
+    let mut l = LineColumns::default();
+    let mut e = EntryColumns::default();
+    let mut links: (Vec<i64>, Vec<i64>) = (vec![], vec![]);
+    let mut charged = ChargeColumns::default();
+    let mut one_time: (Vec<i64>, Vec<i64>) = (vec![], vec![]);
+    let mut events = EventColumns::default();
+    for ((a, b), number) in bills.iter().zip(&h_number) {
+        let sid = statement_of[&a.id];
+        for (i, line) in b.lines.iter().enumerate() {
+            let line_no = i as i16 + 1;
+            l.statement.push(sid);
+            l.line_no.push(line_no);
+            l.kind.push(line.kind.as_str().to_string());
+            l.description.push(line.description.clone());
+            l.service.push(line.service_id);
+            l.start.push(line.period.map(|p| p.start));
+            l.end.push(line.period.map(|p| p.end));
+            l.quantity.push(line.quantity);
+            l.unit_price.push(line.unit_price);
+            l.amount.push(line.amount.amount());
+            if let Some(kind) = line.posts {
+                e.account.push(a.id);
+                e.currency.push(a.currency.as_str().to_string());
+                e.kind.push(kind.as_str().to_string());
+                e.amount.push(line.amount.amount());
+                e.description.push(line.description.clone());
+                e.effective.push(b.issued_on);
+                e.statement.push(sid);
+                e.key.push(format!("statement:{number}:{line_no}"));
+            }
+            match &line.source {
+                Source::Received(entry) => {
+                    links.0.push(*entry);
+                    links.1.push(sid);
+                }
+                Source::ServiceDays { service_id, days } | Source::Refund { service_id, days } => {
+                    charged.service.push(*service_id);
+                    charged.account.push(a.id);
+                    charged.statement.push(sid);
+                    charged.kind.push(
+                        if line.kind == LineKind::Credit {
+                            "refund"
+                        } else {
+                            "charge"
+                        }
+                        .to_string(),
+                    );
+                    charged.start.push(days.start);
+                    charged.end.push(days.end);
+                }
+                Source::OneTime(id) => {
+                    one_time.0.push(*id);
+                    one_time.1.push(sid);
+                }
+                Source::Usage { .. } | Source::Discount { .. } | Source::Tax => {}
+            }
+        }
+        let due_text = if b.totals.total_due.is_positive() {
+            format!(
+                "{} due by {}",
+                text::dollars(b.totals.total_due.amount()),
+                text::day(b.due_on)
+            )
+        } else {
+            "nothing to pay".to_string()
+        };
+        events.account.push(a.id);
+        events.kind.push("statement".into());
+        events
+            .summary
+            .push(format!("Statement {number} issued: {due_text}"));
+        events
+            .detail
+            .push(serde_json::json!({ "statement_id": sid }).to_string());
+    }
+
+    sqlx::query(
+        "insert into statement_lines (statement_id, line_no, kind, description, service_id,
+                                      period_start, period_end, quantity, unit_price, amount)
+         select * from unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::bigint[],
+                              $6::date[], $7::date[], $8::numeric[], $9::numeric[], $10::numeric[])",
+    )
+    .bind(&l.statement)
+    .bind(&l.line_no)
+    .bind(&l.kind)
+    .bind(&l.description)
+    .bind(&l.service)
+    .bind(&l.start)
+    .bind(&l.end)
+    .bind(&l.quantity)
+    .bind(&l.unit_price)
+    .bind(&l.amount)
+    .execute(&mut *conn)
+    .await?;
+
+    sqlx::query(
+        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
+                                     statement_id, idempotency_key)
+         select * from unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[], $5::text[],
+                              $6::date[], $7::bigint[], $8::text[])",
+    )
+    .bind(&e.account)
+    .bind(&e.currency)
+    .bind(&e.kind)
+    .bind(&e.amount)
+    .bind(&e.description)
+    .bind(&e.effective)
+    .bind(&e.statement)
+    .bind(&e.key)
+    .execute(&mut *conn)
+    .await?;
+
+    if !links.0.is_empty() {
+        sqlx::query(
+            "with linked as (
+                 insert into statement_ledger_entries (ledger_entry_id, statement_id)
+                 select * from unnest($1::bigint[], $2::bigint[])
+                 returning ledger_entry_id)
+             delete from ledger_entries_pending where ledger_entry_id in (select ledger_entry_id from linked)",
+        )
+        .bind(&links.0)
+        .bind(&links.1)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    sqlx::query(
+        "insert into service_charges (service_id, account_id, statement_id, kind, period_start, period_end)
+         select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::date[], $6::date[])",
+    )
+    .bind(&charged.service)
+    .bind(&charged.account)
+    .bind(&charged.statement)
+    .bind(&charged.kind)
+    .bind(&charged.start)
+    .bind(&charged.end)
+    .execute(&mut *conn)
+    .await?;
+
+    if !one_time.0.is_empty() {
+        sqlx::query(
+            "update one_time_charges o set statement_id = t.statement_id
+               from unnest($1::bigint[], $2::bigint[]) as t(id, statement_id)
+              where o.id = t.id and o.statement_id is null",
+        )
+        .bind(&one_time.0)
+        .bind(&one_time.1)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Prepaid and hybrid: the plan is paid from the balance, or the service stops.
+    let mut suspended = 0;
+    for (a, b) in bills.iter().filter(|(a, _)| a.mode.plan_from_balance()) {
+        let before = b.totals.previous_balance.amount()
+            + b.lines
+                .iter()
+                .filter(|l| matches!(l.source, Source::Received(_)))
+                .map(|l| l.amount.amount())
+                .sum::<Decimal>();
+        let after_plan = before + b.from_balance.amount();
+        if after_plan > Decimal::ZERO {
+            if crate::payments::suspend_for_balance(conn, config, a, b, after_plan).await? {
+                suspended += 1;
+            }
+        } else {
+            crate::payments::restore_if_covered(conn, config, a.id, b.period.start).await?;
+            crate::payments::low_balance_notice(conn, config, a, b, -after_plan).await?;
+        }
+    }
+
+    // History and emails.
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail)
+         select account_id, kind, summary, detail::jsonb
+           from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) as t(account_id, kind, summary, detail)",
+    )
+    .bind(&events.account)
+    .bind(&events.kind)
+    .bind(&events.summary)
+    .bind(&events.detail)
+    .execute(&mut *conn)
+    .await?;
+
+    let mut emails = Vec::with_capacity(bills.len());
+    for ((a, b), number) in bills.iter().zip(&h_number) {
+        if let Some((to, first_name)) = &a.email {
+            emails.push(mail::statement_ready(
+                config,
+                a,
+                to,
+                first_name,
+                number,
+                statement_of[&a.id],
+                b,
+            )?);
+        }
+    }
+    mail::enqueue_all(conn, &emails).await?;
+    Ok(suspended)
+}
+
+/// "S-10000001-202611": one statement per account and month (a cycle day has exactly one
+/// anchor in each month).
+pub fn statement_number(account_number: &str, issued_on: NaiveDate) -> String {
+    format!("S-{account_number}-{}", issued_on.format("%Y%m"))
+}
+
+/// The account's next statement as it stands today: the same facts and the same
+/// composition as the bill run, with usage and payments so far. Nothing is written.
+pub async fn preview(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account_id: i64,
+    today: NaiveDate,
+) -> Result<Option<Bill>, EngineError> {
+    let cycle: Option<i16> =
+        sqlx::query_scalar("select billing_cycle_day from accounts where id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(cycle) = cycle
+        .and_then(|d| u8::try_from(d).ok())
+        .and_then(|d| billing::CycleDay::new(d).ok())
+    else {
+        return Ok(None);
+    };
+    let next = period_containing(today, cycle).end;
+    let batch = facts::load(conn, &[account_id], next, config.payment_terms_days, false).await?;
+    let Some((account, facts)) = batch.accounts.into_iter().next() else {
+        return Ok(None);
+    };
+    if account.already_billed || facts.services.is_empty() {
+        return Ok(None);
+    }
+    let bill = compose(&facts).map_err(|source| EngineError::Bill {
+        account_number: account.number.clone(),
+        source,
+    })?;
+    Ok(Some(bill))
+}
+
+#[derive(Default)]
+struct LineColumns {
+    statement: Vec<i64>,
+    line_no: Vec<i16>,
+    kind: Vec<String>,
+    description: Vec<String>,
+    service: Vec<Option<i64>>,
+    start: Vec<Option<NaiveDate>>,
+    end: Vec<Option<NaiveDate>>,
+    quantity: Vec<Option<Decimal>>,
+    unit_price: Vec<Option<Decimal>>,
+    amount: Vec<Decimal>,
+}
+
+#[derive(Default)]
+struct EntryColumns {
+    account: Vec<i64>,
+    currency: Vec<String>,
+    kind: Vec<String>,
+    amount: Vec<Decimal>,
+    description: Vec<String>,
+    effective: Vec<NaiveDate>,
+    statement: Vec<i64>,
+    key: Vec<String>,
+}
+
+#[derive(Default)]
+struct ChargeColumns {
+    service: Vec<i64>,
+    account: Vec<i64>,
+    statement: Vec<i64>,
+    kind: Vec<String>,
+    start: Vec<NaiveDate>,
+    end: Vec<NaiveDate>,
+}
+
+#[derive(Default)]
+struct EventColumns {
+    account: Vec<i64>,
+    kind: Vec<String>,
+    summary: Vec<String>,
+    detail: Vec<String>,
+}

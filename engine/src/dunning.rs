@@ -1,0 +1,217 @@
+//! Dunning: what happens to a statement that is not paid.
+//!
+//! The steps are rows of `dunning_steps`, relative to the due date, which the provider
+//! edits: by default a reminder 3 days before (not sent to autopay accounts), an overdue
+//! notice the day after, a late fee after 7 days and suspension after 14. Each applies to
+//! an account's latest statement while it is open and something is still owed on it (its
+//! amount, less what was paid since), is taken at most once per statement (the primary
+//! key of `dunning_actions`), and is a service-history event and an email. Steps whose day
+//! passed while dunning did not run are taken late, except reminders, which are pointless
+//! after the due date. Paying restores suspended service ([`crate::payments::settle`]).
+//! Prepaid accounts have no due dates; their balance is handled at the bill run.
+
+use billing::text;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+use crate::mail::{self, Notice};
+
+/// What a dunning run did, by step.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    /// Reminders sent.
+    pub reminders: u64,
+    /// Overdue notices sent.
+    pub overdue_notices: u64,
+    /// Late fees charged.
+    pub late_fees: u64,
+    /// Accounts suspended.
+    pub suspensions: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Due {
+    statement_id: i64,
+    account_id: i64,
+    statement_number: String,
+    currency: String,
+    due_on: NaiveDate,
+    total_due: Decimal,
+    code: String,
+    action: String,
+    fee: Option<Decimal>,
+}
+
+/// Takes every dunning step due on `today` (provider-local).
+pub async fn run(
+    pool: &PgPool,
+    config: &EngineConfig,
+    today: NaiveDate,
+) -> Result<Summary, EngineError> {
+    let due: Vec<Due> = sqlx::query_as(
+        "select s.id as statement_id, s.account_id, s.statement_number, s.currency::text as currency,
+                s.due_on, s.total_due, st.code, st.action, st.fee
+           from statements s
+           join accounts a on a.id = s.account_id
+           join dunning_steps st on st.enabled
+                                and s.due_on + st.days_after_due <= $1
+                                and (st.action <> 'reminder' or ($1 <= s.due_on and not a.autopay))
+          where s.status = 'open' and s.total_due > 0
+            and a.billing_mode <> 'prepaid' and a.status <> 'closed'
+            and s.period_start = (select max(x.period_start) from statements x where x.account_id = s.account_id)
+            and not exists (select 1 from dunning_actions d
+                             where d.statement_id = s.id and d.step_code = st.code)
+          order by s.account_id, st.days_after_due",
+    )
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
+
+    let mut summary = Summary::default();
+    for step in due {
+        let mut tx = pool.begin().await?;
+        // Lock the account, then see what is still owed on the statement now.
+        let balance: Decimal = sqlx::query_scalar(
+            "select coalesce((select sum(amount) from ledger_entries where account_id = a.id), 0)
+               from accounts a where a.id = $1 for update",
+        )
+        .bind(step.account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let outstanding = balance.min(step.total_due);
+        if outstanding <= Decimal::ZERO {
+            tx.rollback().await?;
+            continue;
+        }
+        let taken = sqlx::query(
+            "insert into dunning_actions (statement_id, account_id, step_code, taken_on)
+             values ($1, $2, $3, $4) on conflict do nothing",
+        )
+        .bind(step.statement_id)
+        .bind(step.account_id)
+        .bind(&step.code)
+        .bind(today)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if taken == 0 {
+            // Another instance took it first.
+            tx.rollback().await?;
+            continue;
+        }
+        let amount = text::dollars(outstanding);
+        let due_day = text::day(step.due_on);
+        let number = &step.statement_number;
+        let link = format!("{}/statements/{}", config.public_url, step.statement_id);
+        let (summary_text, subject, paragraphs, kind) = match step.action.as_str() {
+            "reminder" => {
+                summary.reminders += 1;
+                (
+                    format!("Payment reminder sent: {amount} on statement {number} is due {due_day}"),
+                    format!("Reminder: {amount} due {due_day}"),
+                    vec![format!(
+                        "A friendly reminder that {amount} on your statement {number} is due on {due_day}."
+                    ), "If you have already paid, thank you, and please ignore this email.".to_string()],
+                    "dunning_reminder",
+                )
+            }
+            "overdue_notice" => {
+                summary.overdue_notices += 1;
+                (
+                    format!("Overdue notice sent: {amount} on statement {number} was due {due_day}"),
+                    format!("Your payment of {amount} is overdue"),
+                    vec![format!(
+                        "We have not received the {amount} due on {due_day} for statement {number}."
+                    ), "Please pay as soon as you can to avoid a late fee and an interruption of your service.".to_string()],
+                    "dunning_overdue",
+                )
+            }
+            "late_fee" => {
+                summary.late_fees += 1;
+                let fee = step.fee.unwrap_or_default();
+                sqlx::query(
+                    "insert into one_time_charges (account_id, currency, description, amount, charge_on, kind)
+                     values ($1, $2, $3, $4, $5, 'late_fee')",
+                )
+                .bind(step.account_id)
+                .bind(&step.currency)
+                .bind(format!("Late payment fee (statement {number})"))
+                .bind(fee)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+                let fee = text::dollars(fee);
+                (
+                    format!("Late fee of {fee} charged: {amount} on statement {number} was due {due_day}"),
+                    format!("A late fee of {fee} has been added"),
+                    vec![format!(
+                        "The {amount} due on {due_day} for statement {number} is still unpaid, so a late fee of {fee} will appear on your next statement."
+                    ), "Please pay now to keep your service running.".to_string()],
+                    "dunning_late_fee",
+                )
+            }
+            _ => {
+                let suspended: Vec<i64> = sqlx::query_scalar(
+                    "update services set status = 'suspended', suspension_reason = 'non_payment'
+                      where account_id = $1 and status = 'active' returning id",
+                )
+                .bind(step.account_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                if suspended.is_empty() {
+                    tx.commit().await?;
+                    continue;
+                }
+                summary.suspensions += 1;
+                sqlx::query(
+                    "insert into service_events (account_id, service_id, kind, summary, detail)
+                     select $1, id, 'suspension', $2, $3 from unnest($4::bigint[]) as id",
+                )
+                .bind(step.account_id)
+                .bind(format!("Service suspended: {amount} overdue since {due_day}"))
+                .bind(serde_json::json!({ "reason": "non_payment", "statement_id": step.statement_id }))
+                .bind(&suspended)
+                .execute(&mut *tx)
+                .await?;
+                (
+                    String::new(),
+                    "Your service has been suspended".to_string(),
+                    vec![format!(
+                        "Your service is suspended because {amount} on statement {number} has been overdue since {due_day}."
+                    ), "Pay the amount owed and your service comes back on straight away.".to_string()],
+                    "dunning_suspension",
+                )
+            }
+        };
+        if !summary_text.is_empty() {
+            sqlx::query(
+                "insert into service_events (account_id, kind, summary, detail)
+                 values ($1, 'dunning', $2, $3)",
+            )
+            .bind(step.account_id)
+            .bind(&summary_text)
+            .bind(serde_json::json!({ "statement_id": step.statement_id, "step": step.code }))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((to, first_name)) = mail::recipient(&mut tx, step.account_id).await? {
+            let email = Notice {
+                kind,
+                account_id: step.account_id,
+                to: &to,
+                first_name: &first_name,
+                subject,
+                paragraphs,
+                link: Some(("Pay now", link)),
+            }
+            .render(config)?;
+            mail::enqueue_all(&mut tx, &[email]).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,49 @@
+//! The engine's errors.
+
+use chrono::NaiveDate;
+
+/// Why an engine operation failed. Each leaves the database as it was: the transaction it
+/// ran in is rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The database refused or could not be reached.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// An account's facts do not make a valid statement.
+    #[error("account {account_number}: {source}")]
+    Bill {
+        /// The account.
+        account_number: String,
+        /// Why.
+        source: billing::bill::BillError,
+    },
+    /// A stored value the engine cannot read (an unknown currency, mode or cycle day).
+    #[error("account {account_number}: {what}")]
+    BadData {
+        /// The account.
+        account_number: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// An email template failed to render.
+    #[error("rendering an email: {0}")]
+    Template(#[from] askama::Error),
+    /// No account with that number.
+    #[error("no account numbered {0}")]
+    NoSuchAccount(String),
+    /// A request the engine refuses (an amount out of range, a date out of order...).
+    #[error("{0}")]
+    Invalid(String),
+    /// A bill run was asked for a date that has not come yet in the provider's time zone.
+    #[error("{0} has not come yet in the provider's time zone")]
+    FutureDate(NaiveDate),
+}
+
+impl EngineError {
+    pub(crate) fn bad_data(account_number: &str, what: impl Into<String>) -> EngineError {
+        EngineError::BadData {
+            account_number: account_number.to_string(),
+            what: what.into(),
+        }
+    }
+}

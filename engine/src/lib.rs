@@ -1,0 +1,28 @@
+//! Lastmile's billing engine: the part of the server that moves money.
+//!
+//! The arithmetic lives in the `billing` crate ([`billing::bill::compose`] builds a
+//! statement from an account's facts); this crate is everything around it that touches
+//! the database, always in one transaction per change:
+//!
+//! * [`bill_run`]: which accounts are due on a date, their facts gathered in batches,
+//!   statements, lines and ledger entries written exactly once, prepaid balances charged.
+//! * [`payments`]: where payments (and prepaid top-ups) are recorded in the ledger, and
+//!   what follows them: statements settled, suspended services restored.
+//! * [`dunning`]: reminders, overdue notices, late fees and suspension for unpaid
+//!   statements, each step once.
+//! * [`jobs`]: the PostgreSQL job table that runs bill runs and dunning on schedule,
+//!   shared safely by several server instances; [`clock`]: the provider's calendar.
+//! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
+
+pub mod bill_run;
+pub mod clock;
+pub mod config;
+pub mod dunning;
+pub mod error;
+mod facts;
+pub mod jobs;
+pub mod mail;
+pub mod payments;
+
+pub use config::EngineConfig;
+pub use error::EngineError;

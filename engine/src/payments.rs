@@ -1,0 +1,402 @@
+//! Where payments are recorded, and what follows them.
+//!
+//! [`record`] writes a payment (a cash, cheque or bank-transfer payment taken by the
+//! provider, or a prepaid top-up) and its ledger entry in one transaction, then
+//! [`settle`]s the account: statements now covered are marked paid, services suspended
+//! for non-payment or for a prepaid balance that ran out are restored once nothing is
+//! overdue. Card payments (Stripe) record through the same function once confirmed.
+//!
+//! A statement counts as paid when everything owed up to it has been covered: the
+//! account's balance now is no more than the new charges of the statements issued after
+//! it.
+
+use billing::text;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+
+use billing::bill::Bill;
+
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+use crate::facts::Account;
+use crate::mail::{self, Notice};
+
+/// A payment to record.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    /// The account, by number.
+    pub account_number: String,
+    /// The amount received (positive).
+    pub amount: Decimal,
+    /// `cash`, `cheque` or `bank_transfer` (card payments come through Stripe).
+    pub method: String,
+    /// The provider's reference for it: recording the same reference twice records one
+    /// payment.
+    pub reference: String,
+    /// The day it was received (provider-local).
+    pub received_on: NaiveDate,
+}
+
+/// What [`record`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// `payments.id`.
+    pub payment_id: i64,
+    /// False when the reference had been recorded before (nothing new was written).
+    pub new: bool,
+    /// The account's balance afterwards (negative: in credit).
+    pub balance: Decimal,
+    /// Statements marked paid by it.
+    pub statements_paid: u64,
+    /// Services restored by it.
+    pub services_restored: u64,
+}
+
+/// Records a payment received by the provider, in one transaction with everything it
+/// settles. The same `reference` twice records one payment.
+pub async fn record(
+    pool: &PgPool,
+    config: &EngineConfig,
+    payment: &NewPayment,
+) -> Result<Recorded, EngineError> {
+    if payment.amount <= Decimal::ZERO || payment.amount.scale() > 2 {
+        return Err(EngineError::Invalid(format!(
+            "a payment must be a positive amount in cents, not {}",
+            payment.amount
+        )));
+    }
+    if !matches!(payment.method.as_str(), "cash" | "cheque" | "bank_transfer") {
+        return Err(EngineError::Invalid(format!(
+            "method must be cash, cheque or bank_transfer, not {:?}",
+            payment.method
+        )));
+    }
+    let reference = payment.reference.trim();
+    if !(1..=80).contains(&reference.len()) {
+        return Err(EngineError::Invalid(
+            "a reference of 1 to 80 characters is required".into(),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let account: Option<(i64, String)> = sqlx::query_as(
+        "select id, currency::text from accounts where account_number = $1 for update",
+    )
+    .bind(&payment.account_number)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((account_id, currency)) = account else {
+        return Err(EngineError::NoSuchAccount(payment.account_number.clone()));
+    };
+    let key = format!("manual:{reference}");
+    let existing: Option<i64> = sqlx::query_scalar(
+        "select id from payments where idempotency_key = $1 and account_id = $2",
+    )
+    .bind(&key)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(payment_id) = existing {
+        let balance = balance(&mut tx, account_id).await?;
+        tx.commit().await?;
+        return Ok(Recorded {
+            payment_id,
+            new: false,
+            balance,
+            statements_paid: 0,
+            services_restored: 0,
+        });
+    }
+    let payment_id: i64 = sqlx::query_scalar(
+        "insert into payments (account_id, currency, amount, method, status, idempotency_key, succeeded_at)
+         values ($1, $2, $3, $4, 'succeeded', $5, now()) returning id",
+    )
+    .bind(account_id)
+    .bind(&currency)
+    .bind(payment.amount)
+    .bind(&payment.method)
+    .bind(&key)
+    .fetch_one(&mut *tx)
+    .await?;
+    let how = match payment.method.as_str() {
+        "cash" => "in cash",
+        "cheque" => "by cheque",
+        _ => "by bank transfer",
+    };
+    sqlx::query(
+        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
+                                     payment_id, idempotency_key)
+         values ($1, $2, 'payment', $3, $4, $5, $6, $7)",
+    )
+    .bind(account_id)
+    .bind(&currency)
+    .bind(-payment.amount)
+    .bind(format!("Payment received {how}, thank you"))
+    .bind(payment.received_on)
+    .bind(payment_id)
+    .bind(format!("payment:{payment_id}"))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail)
+         values ($1, 'payment', $2, $3)",
+    )
+    .bind(account_id)
+    .bind(format!(
+        "Payment of {} received {how}",
+        text::dollars(payment.amount)
+    ))
+    .bind(serde_json::json!({ "payment_id": payment_id }))
+    .execute(&mut *tx)
+    .await?;
+    let settled = settle(&mut tx, config, account_id, payment.received_on).await?;
+    let balance = balance(&mut tx, account_id).await?;
+    tx.commit().await?;
+    Ok(Recorded {
+        payment_id,
+        new: true,
+        balance,
+        statements_paid: settled.0,
+        services_restored: settled.1,
+    })
+}
+
+/// The account's balance: the sum of its ledger (negative: in credit).
+pub async fn balance(conn: &mut PgConnection, account_id: i64) -> Result<Decimal, EngineError> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(amount), 0) from ledger_entries where account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Marks the statements now covered as paid and restores services suspended for
+/// non-payment (once nothing is overdue) or for a prepaid balance (once it is back in
+/// credit). Returns (statements paid, services restored). Call it in the transaction that
+/// changed the balance, with the account row locked.
+pub async fn settle(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account_id: i64,
+    today: NaiveDate,
+) -> Result<(u64, u64), EngineError> {
+    let paid = sqlx::query(
+        "with owed as (select coalesce(sum(amount), 0) as balance from ledger_entries where account_id = $1),
+              s as (select id, period_start, total_charges + total_tax as new_charges, status, total_due
+                      from statements where account_id = $1),
+              covered as (
+                  select s.id from s, owed
+                   where s.status = 'open'
+                     and owed.balance <= coalesce((select sum(x.new_charges) from s x
+                                                   where x.period_start > s.period_start), 0))
+         update statements t set status = 'paid', paid_at = now()
+           from covered where t.id = covered.id",
+    )
+    .bind(account_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+
+    let (balance, overdue): (Decimal, bool) = sqlx::query_as(
+        "select (select coalesce(sum(amount), 0) from ledger_entries where account_id = $1),
+                exists (select 1 from statements where account_id = $1 and status = 'open' and due_on < $2)",
+    )
+    .bind(account_id)
+    .bind(today)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let restored: Vec<i64> = sqlx::query_scalar(
+        "update services set status = 'active', suspension_reason = null
+          where account_id = $1 and status = 'suspended'
+            and ((suspension_reason = 'non_payment' and not $2)
+                 or (suspension_reason = 'prepaid_balance' and $3 <= 0))
+          returning id",
+    )
+    .bind(account_id)
+    .bind(overdue)
+    .bind(balance)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !restored.is_empty() {
+        restored_event(conn, config, account_id, &restored, balance).await?;
+    }
+    Ok((paid, restored.len() as u64))
+}
+
+async fn restored_event(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account_id: i64,
+    services: &[i64],
+    balance: Decimal,
+) -> Result<(), EngineError> {
+    sqlx::query(
+        "insert into service_events (account_id, service_id, kind, summary, detail)
+         select $1, id, 'restoration', 'Service restored: thank you for your payment', '{}'
+           from unnest($2::bigint[]) as id",
+    )
+    .bind(account_id)
+    .bind(services)
+    .execute(&mut *conn)
+    .await?;
+    if let Some((to, first_name)) = mail::recipient(conn, account_id).await? {
+        let email = Notice {
+            kind: "service_restored",
+            account_id,
+            to: &to,
+            first_name: &first_name,
+            subject: format!("Your {} service is back on", config.provider_name),
+            paragraphs: vec![
+                "Thank you for your payment. Your service has been restored and works as before."
+                    .into(),
+                format!("Your balance is now {}.", mail::balance_text(-balance)),
+            ],
+            link: Some(("See your account", config.public_url.clone())),
+        }
+        .render(config)?;
+        mail::enqueue_all(conn, &[email]).await?;
+    }
+    Ok(())
+}
+
+/// A prepaid or hybrid account whose balance does not cover the plan: its active services
+/// are suspended, with an event and an email. Returns whether anything was suspended.
+pub(crate) async fn suspend_for_balance(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account: &Account,
+    bill: &Bill,
+    owed: Decimal,
+) -> Result<bool, EngineError> {
+    let suspended: Vec<i64> = sqlx::query_scalar(
+        "update services set status = 'suspended', suspension_reason = 'prepaid_balance'
+          where account_id = $1 and status = 'active' returning id",
+    )
+    .bind(account.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if suspended.is_empty() {
+        return Ok(false);
+    }
+    let owed_text = text::dollars(owed);
+    sqlx::query(
+        "insert into service_events (account_id, service_id, kind, summary, detail)
+         select $1, id, 'suspension', $2, $3 from unnest($4::bigint[]) as id",
+    )
+    .bind(account.id)
+    .bind(format!(
+        "Service suspended: the prepaid balance is {owed_text} short of this period's plan"
+    ))
+    .bind(serde_json::json!({ "reason": "prepaid_balance", "short_by": owed.to_string() }))
+    .bind(&suspended)
+    .execute(&mut *conn)
+    .await?;
+    let first = sqlx::query(
+        "insert into balance_notices (account_id, kind, period_start) values ($1, 'exhausted', $2)
+         on conflict do nothing",
+    )
+    .bind(account.id)
+    .bind(bill.period.start)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if let (1, Some((to, first_name))) = (first, &account.email) {
+        let email = Notice {
+            kind: "prepaid_exhausted",
+            account_id: account.id,
+            to,
+            first_name,
+            subject: format!("Your {} balance has run out", config.provider_name),
+            paragraphs: vec![
+                format!(
+                    "Your prepaid balance did not cover your plan for {}: it is {owed_text} short, so your service is paused.",
+                    text::period(&bill.period)
+                ),
+                "Top up your balance and your service comes back on straight away.".into(),
+            ],
+            link: Some(("Top up", format!("{}/", config.public_url))),
+        }
+        .render(config)?;
+        mail::enqueue_all(conn, &[email]).await?;
+    }
+    Ok(true)
+}
+
+/// At a bill run, services suspended for a prepaid balance come back once it covers the
+/// plan again (a top-up arrived before the run could restore them).
+pub(crate) async fn restore_if_covered(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account_id: i64,
+    _period_start: NaiveDate,
+) -> Result<(), EngineError> {
+    let restored: Vec<i64> = sqlx::query_scalar(
+        "update services set status = 'active', suspension_reason = null
+          where account_id = $1 and status = 'suspended' and suspension_reason = 'prepaid_balance'
+          returning id",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if !restored.is_empty() {
+        let balance = balance(conn, account_id).await?;
+        restored_event(conn, config, account_id, &restored, balance).await?;
+    }
+    Ok(())
+}
+
+/// After a prepaid or hybrid account's plan is paid from its balance: if what is left will
+/// not pay the next period's plan, one low-balance email per period.
+pub(crate) async fn low_balance_notice(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account: &Account,
+    bill: &Bill,
+    credit_left: Decimal,
+) -> Result<(), EngineError> {
+    let next_plan: Decimal = bill
+        .lines
+        .iter()
+        .filter(|l| {
+            l.kind == billing::LineKind::Recurring
+                && l.period.is_some_and(|p| p.start >= bill.period.start)
+        })
+        .filter_map(|l| l.unit_price)
+        .sum();
+    if credit_left >= next_plan {
+        return Ok(());
+    }
+    let first = sqlx::query(
+        "insert into balance_notices (account_id, kind, period_start) values ($1, 'low_balance', $2)
+         on conflict do nothing",
+    )
+    .bind(account.id)
+    .bind(bill.period.start)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if let (1, Some((to, first_name))) = (first, &account.email) {
+        let email = Notice {
+            kind: "prepaid_low_balance",
+            account_id: account.id,
+            to,
+            first_name,
+            subject: format!("Your {} balance is running low", config.provider_name),
+            paragraphs: vec![
+                format!(
+                    "Your prepaid balance is {} and your plan costs {} a month: it will not cover your next period, which starts {}.",
+                    text::dollars(credit_left),
+                    text::dollars(next_plan),
+                    text::day(bill.period.end)
+                ),
+                "Top up before then to keep your service running.".into(),
+            ],
+            link: Some(("Top up", format!("{}/", config.public_url))),
+        }
+        .render(config)?;
+        mail::enqueue_all(conn, &[email]).await?;
+    }
+    Ok(())
+}
