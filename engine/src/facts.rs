@@ -19,13 +19,10 @@ use crate::error::EngineError;
 pub(crate) struct Account {
     pub id: i64,
     pub number: String,
-    pub display_name: String,
     pub mode: BillingMode,
     pub currency: Currency,
-    pub cycle_day: CycleDay,
     /// Whether a statement for the period being billed already exists.
     pub already_billed: bool,
-    pub previous_due: Option<Decimal>,
     /// Where billing emails go, and the name to greet.
     pub email: Option<(String, String)>,
 }
@@ -39,7 +36,6 @@ pub(crate) struct Batch {
 struct AccountRow {
     id: i64,
     account_number: String,
-    display_name: String,
     billing_mode: String,
     currency: String,
     billing_cycle_day: i16,
@@ -63,6 +59,29 @@ struct ServiceRow {
     refunded_from: Option<NaiveDate>,
 }
 
+/// id, account, service, description, amount, charge_on, kind, taxable
+type OneTimeRow = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    Decimal,
+    NaiveDate,
+    String,
+    bool,
+);
+/// id, account, service, description, percent, amount, valid_from, valid_to
+type DiscountRow = (
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    Option<Decimal>,
+    Option<Decimal>,
+    NaiveDate,
+    Option<NaiveDate>,
+);
+
 #[derive(sqlx::FromRow)]
 struct TaxRow {
     jurisdiction_id: i64,
@@ -85,7 +104,7 @@ pub(crate) async fn load(
 ) -> Result<Batch, EngineError> {
     let lock_clause = if lock { "for update of a" } else { "" };
     let accounts: Vec<AccountRow> = sqlx::query_as(&format!(
-        "select a.id, a.account_number, a.display_name, a.billing_mode, a.currency::text as currency,
+        "select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
                 a.billing_cycle_day,
                 exists (select 1 from statements s
                          where s.account_id = a.id and s.period_start >= $2) as already_billed,
@@ -326,12 +345,9 @@ pub(crate) async fn load(
             Account {
                 id: row.id,
                 number: row.account_number,
-                display_name: row.display_name,
                 mode,
                 currency,
-                cycle_day: cycle,
                 already_billed: row.already_billed,
-                previous_due: row.previous_due,
                 email: emails.get(&row.id).cloned(),
             },
             facts,
