@@ -150,16 +150,7 @@ pub(crate) async fn load(
     .await?;
     let taxes: HashMap<i64, TaxRow> = taxes.into_iter().map(|t| (t.jurisdiction_id, t)).collect();
 
-    let one_time: Vec<(
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        Decimal,
-        NaiveDate,
-        String,
-        bool,
-    )> = sqlx::query_as(
+    let one_time: Vec<OneTimeRow> = sqlx::query_as(
         "select o.id, o.account_id, o.service_id, o.description, o.amount, o.charge_on, o.kind,
                     coalesce(ct.taxable, o.kind <> 'late_fee')
                from one_time_charges o left join charge_types ct on ct.id = o.charge_type_id
@@ -171,16 +162,7 @@ pub(crate) async fn load(
     .fetch_all(&mut *conn)
     .await?;
 
-    let discounts: Vec<(
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        Option<Decimal>,
-        Option<Decimal>,
-        NaiveDate,
-        Option<NaiveDate>,
-    )> = sqlx::query_as(
+    let discounts: Vec<DiscountRow> = sqlx::query_as(
         "select id, account_id, service_id, description, percent, amount, valid_from, valid_to
                from discounts
               where account_id = any($1) and valid_from <= $2
