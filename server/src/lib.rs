@@ -3,14 +3,20 @@
 //! - [`settings`]: configuration from the environment; [`db`]: pool and migrations;
 //! - [`http`]: router and middleware (sessions, security headers, cross-site refusal), health;
 //! - [`assets`]: the built browser assets, compressed once and served from memory;
+//! - [`documents`]: printable documents (the statement PDF) and the provider's letterhead;
+//! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
+//! - [`report`]: what the operator commands print;
 //! - [`mail`]: delivers the email outbox; [`staff`]: staff accounts; [`seed`]: demo data.
 
 #![recursion_limit = "256"]
 
 pub mod assets;
 pub mod db;
+pub mod documents;
 pub mod http;
 pub mod mail;
+pub mod report;
+pub mod scheduler;
 pub mod seed;
 pub mod settings;
 pub mod staff;

@@ -42,6 +42,46 @@ enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
+    /// Bill every account whose cycle day is DATE (or one account), and print a summary.
+    BillRun {
+        /// The provider-local issue date, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// Compute everything and print it, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this account number.
+        #[arg(long)]
+        account: Option<String>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take the dunning steps due on DATE (reminders, overdue notices, late fees, suspension).
+    Dunning {
+        /// The provider-local date, YYYY-MM-DD.
+        #[arg(long)]
+        date: chrono::NaiveDate,
+    },
+    /// Record a payment received outside the portal (cash, cheque, bank transfer) or a
+    /// prepaid top-up.
+    Payment {
+        /// The account number.
+        #[arg(long)]
+        account: String,
+        /// The amount received, e.g. 54.10.
+        #[arg(long)]
+        amount: rust_decimal::Decimal,
+        /// cash, cheque or bank_transfer.
+        #[arg(long)]
+        method: String,
+        /// The provider's reference (recording the same one twice records one payment).
+        #[arg(long)]
+        reference: String,
+        /// The day it was received (default: today, provider-local), YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// Manage staff users.
     Staff {
         #[command(subcommand)]
@@ -139,6 +179,63 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::BillRun {
+            date,
+            dry_run,
+            account,
+            json,
+        } => bill_run(date, dry_run, account, json).await,
+        Command::Dunning { date } => {
+            let config = settings::engine_config()?;
+            refuse_future(&config, date)?;
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let summary = engine::dunning::run(&pool, &config, date).await?;
+            println!(
+                "dunning for {date}: {} reminders, {} overdue notices, {} late fees, {} suspensions",
+                summary.reminders, summary.overdue_notices, summary.late_fees, summary.suspensions
+            );
+            Ok(())
+        }
+        Command::Payment {
+            account,
+            amount,
+            method,
+            reference,
+            date,
+        } => {
+            let config = settings::engine_config()?;
+            let today = engine::clock::today(config.time_zone, chrono::Utc::now());
+            let received_on = date.unwrap_or(today);
+            refuse_future(&config, received_on)?;
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let recorded = engine::payments::record(
+                &pool,
+                &config,
+                &engine::payments::NewPayment {
+                    account_number: account.clone(),
+                    amount,
+                    method,
+                    reference,
+                    received_on,
+                },
+            )
+            .await?;
+            if recorded.new {
+                println!(
+                    "payment {} recorded on account {account}: balance now {}; {} statement(s) paid, {} service(s) restored",
+                    recorded.payment_id,
+                    billing::text::dollars(recorded.balance),
+                    recorded.statements_paid,
+                    recorded.services_restored
+                );
+            } else {
+                println!(
+                    "payment {} with that reference was already recorded; nothing changed",
+                    recorded.payment_id
+                );
+            }
+            Ok(())
+        }
         Command::Staff {
             command: StaffCommand::Add { email, name, role },
         } => {
@@ -159,6 +256,70 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A date that has not come yet on the provider's calendar is refused: billing or dunning
+/// early cannot be undone.
+fn refuse_future(config: &engine::EngineConfig, date: chrono::NaiveDate) -> anyhow::Result<()> {
+    let today = engine::clock::today(config.time_zone, chrono::Utc::now());
+    if date > today {
+        anyhow::bail!(
+            "{date} has not come yet in {} (today is {today}); use --dry-run to preview",
+            config.time_zone
+        );
+    }
+    Ok(())
+}
+
+async fn bill_run(
+    date: chrono::NaiveDate,
+    dry_run: bool,
+    account: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let config = settings::engine_config()?;
+    if !dry_run {
+        refuse_future(&config, date)?;
+    }
+    let pool = db::connect(&settings::database_url()?, config.workers as u32 + 2).await?;
+    let bar = (std::io::stderr().is_terminal() && !json).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} accounts  {per_sec}  eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress: Option<engine::bill_run::Progress> = bar.clone().map(|bar| {
+        Arc::new(move |done: u64, due: u64| {
+            bar.set_length(due);
+            bar.set_position(done);
+        }) as engine::bill_run::Progress
+    });
+    let summary = engine::bill_run::run(
+        &pool,
+        &config,
+        &engine::bill_run::RunOptions {
+            date,
+            dry_run,
+            account,
+            started_by: "command line".into(),
+        },
+        progress,
+    )
+    .await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", lastmile::report::bill_run(&summary));
+    }
+    Ok(())
 }
 
 async fn serve() -> anyhow::Result<()> {
@@ -211,6 +372,7 @@ async fn serve() -> anyhow::Result<()> {
         portal,
         web,
         assets,
+        provider: Arc::new(settings.provider()),
     };
     let app = http::router(state, store);
 
@@ -221,8 +383,21 @@ async fn serve() -> anyhow::Result<()> {
         mail::Delivery::from_settings(&settings)?,
         shutdown.clone(),
     ));
+    let scheduler = if std::env::var("LASTMILE_SCHEDULER").as_deref() == Ok("off") {
+        None
+    } else {
+        Some(tokio::spawn(lastmile::scheduler::run(
+            pool.clone(),
+            settings::engine_config()?,
+            shutdown.clone(),
+        )))
+    };
     let served = http::serve(app, settings.listen).await;
     shutdown.notify_waiters();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    if let Some(scheduler) = scheduler {
+        // A bill run in progress stops at its next batch; what it committed stays.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
+    }
     served
 }

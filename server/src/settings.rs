@@ -2,11 +2,16 @@
 //! name of the variable; secrets are kept in `SecretString` and never printed.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use secrecy::SecretString;
+
+use crate::documents::{Logo, Provider};
+
+/// `LASTMILE_PROVIDER_ADDRESS` when unset: a made-up address for the demo provider.
+const DEMO_PROVIDER_ADDRESS: &str = "1 Exchange Street|Springfield, OR 97477|billing@example.net";
 
 /// Everything configurable, with its environment variable.
 pub struct Settings {
@@ -36,6 +41,12 @@ pub struct Settings {
     pub mail_dir: PathBuf,
     /// `LASTMILE_PROVIDER_NAME` (default `Lastmile Broadband`).
     pub provider_name: String,
+    /// `LASTMILE_PROVIDER_ADDRESS`: the lines under the name on statements, separated by `|`
+    /// or new lines (default: a demo address).
+    pub provider_address: Vec<String>,
+    /// `LASTMILE_PROVIDER_LOGO`: a PNG file for the statements' letterhead, read and checked
+    /// here, once (unset: no logo).
+    pub provider_logo: Option<Logo>,
     /// `LASTMILE_STRIPE_JS_URL`: the one foreign script the pages may load
     /// (default `https://js.stripe.com/v3/`).
     pub stripe_js_url: String,
@@ -48,6 +59,7 @@ impl std::fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
+            .field("provider_logo", &self.provider_logo)
             .finish_non_exhaustive()
     }
 }
@@ -120,6 +132,15 @@ impl Settings {
                 .into(),
             provider_name: var("LASTMILE_PROVIDER_NAME")
                 .unwrap_or_else(|| "Lastmile Broadband".into()),
+            provider_address: address_lines(
+                &var("LASTMILE_PROVIDER_ADDRESS").unwrap_or_else(|| DEMO_PROVIDER_ADDRESS.into()),
+            ),
+            provider_logo: var("LASTMILE_PROVIDER_LOGO")
+                .map(|path| {
+                    Logo::load(Path::new(path.trim()))
+                        .map_err(|e| anyhow!("LASTMILE_PROVIDER_LOGO: {e}"))
+                })
+                .transpose()?,
             stripe_js_url: var("LASTMILE_STRIPE_JS_URL")
                 .unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
         })
@@ -129,4 +150,80 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+
+    /// The letterhead printed on statements.
+    pub fn provider(&self) -> Provider {
+        Provider {
+            name: self.provider_name.clone(),
+            address: self.provider_address.clone(),
+            logo: self.provider_logo.clone(),
+        }
+    }
+}
+
+/// An address written on one line (`|` between lines, as an environment variable allows) or
+/// on several; blank lines are dropped.
+fn address_lines(text: &str) -> Vec<String> {
+    text.split(['|', '\n'])
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_split_at_bars_and_new_lines() {
+        assert_eq!(
+            address_lines("1 Exchange Street | Springfield, OR 97477\r\n\nbilling@example.net|"),
+            [
+                "1 Exchange Street",
+                "Springfield, OR 97477",
+                "billing@example.net"
+            ]
+        );
+    }
+}
+
+/// The billing engine's settings (the bill-run and dunning commands need only these):
+/// `LASTMILE_TIME_ZONE` (the provider's, an IANA name; default America/Chicago),
+/// `LASTMILE_PAYMENT_TERMS_DAYS` (default 21), `LASTMILE_BILL_RUN_BATCH` (accounts per
+/// transaction, default 500), `LASTMILE_BILL_RUN_WORKERS` (default 2), and the provider
+/// name and public URL as for the portal.
+pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
+    let defaults = engine::EngineConfig::default();
+    let time_zone = match var("LASTMILE_TIME_ZONE") {
+        Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
+            anyhow!(
+                "LASTMILE_TIME_ZONE must be an IANA time zone like America/Chicago, got {name:?}"
+            )
+        })?,
+        None => defaults.time_zone,
+    };
+    let terms: u32 = number("LASTMILE_PAYMENT_TERMS_DAYS", 21, "days")?;
+    if terms > 90 {
+        return Err(anyhow!(
+            "LASTMILE_PAYMENT_TERMS_DAYS must be at most 90, got {terms}"
+        ));
+    }
+    let listen = var("LASTMILE_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
+    Ok(engine::EngineConfig {
+        provider_name: var("LASTMILE_PROVIDER_NAME").unwrap_or(defaults.provider_name),
+        public_url: var("LASTMILE_PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_string(),
+        time_zone,
+        payment_terms_days: terms,
+        batch_size: number("LASTMILE_BILL_RUN_BATCH", 500usize, "accounts")?.clamp(1, 10_000),
+        workers: number("LASTMILE_BILL_RUN_WORKERS", 2usize, "transactions")?.clamp(1, 32),
+        pause_between_batches: std::time::Duration::from_millis(number(
+            "LASTMILE_BILL_RUN_PAUSE_MS",
+            0u64,
+            "milliseconds",
+        )?),
+    })
 }

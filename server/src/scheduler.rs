@@ -1,0 +1,39 @@
+//! Runs the engine's scheduled jobs (bill runs, dunning) from this server instance.
+//!
+//! Every instance runs this loop; the job table decides which instance does each job (see
+//! `engine::jobs`). Turned off with `LASTMILE_SCHEDULER=off`, e.g. for instances that only
+//! serve pages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine::EngineConfig;
+use sqlx::PgPool;
+
+/// How often the instance looks for due jobs.
+const TICK: Duration = Duration::from_secs(60);
+
+/// Looks for due jobs every minute until `shutdown` is notified.
+pub async fn run(pool: PgPool, config: EngineConfig, shutdown: Arc<tokio::sync::Notify>) {
+    loop {
+        match engine::jobs::run_due(&pool, &config, chrono::Utc::now()).await {
+            Ok(ran) => {
+                for (job, outcome) in ran {
+                    match outcome {
+                        Ok(outcome) => {
+                            tracing::info!(job = job.id, kind = %job.kind, date = %job.dedupe_key, ?outcome, "job done")
+                        }
+                        Err(error) => {
+                            tracing::error!(job = job.id, kind = %job.kind, date = %job.dedupe_key, attempt = job.attempts, %error, "job failed")
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "scheduler could not reach the job table"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = shutdown.notified() => return,
+        }
+    }
+}
