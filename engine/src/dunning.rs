@@ -3,8 +3,8 @@
 //! The steps are rows of `dunning_steps`, relative to the due date, which the provider
 //! edits: by default a reminder 3 days before (not sent to autopay accounts), an overdue
 //! notice the day after, a late fee after 7 days and suspension after 14. Each applies to
-//! an account's latest statement while it is open and something is still owed on it (its
-//! amount, less what was paid since), is taken at most once per statement (the primary
+//! every statement while it is open (not yet covered, see [`crate::payments`]) and
+//! something is still owed on the account, is taken at most once per statement (the primary
 //! key of `dunning_actions`), and is a service-history event and an email. Steps whose day
 //! passed while dunning did not run are taken late, except reminders, which are pointless
 //! after the due date. Paying restores suspended service ([`crate::payments::settle`]).
@@ -62,7 +62,6 @@ pub async fn run(
                                 and (st.action <> 'reminder' or ($1 <= s.due_on and not a.autopay))
           where s.status = 'open' and s.total_due > 0
             and a.billing_mode <> 'prepaid' and a.status <> 'closed'
-            and s.period_start = (select max(x.period_start) from statements x where x.account_id = s.account_id)
             and not exists (select 1 from dunning_actions d
                              where d.statement_id = s.id and d.step_code = st.code)
           order by s.account_id, st.days_after_due",

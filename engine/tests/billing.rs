@@ -1,0 +1,475 @@
+//! The engine against a real PostgreSQL: statements, the ledger, payments, dunning and
+//! prepaid balances, with every expected amount worked out by hand in the comments.
+
+mod common;
+
+use common::*;
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use sqlx::PgPool;
+
+fn l(kind: &str, amount: Decimal) -> (String, Decimal) {
+    (kind.to_string(), amount)
+}
+
+async fn cable(pool: &PgPool) -> (i64, i64) {
+    let j = jurisdiction(pool, "US-IL", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(pool, "cable-300", dec!(60.00), Some(1000), Some(dec!(2.00))).await;
+    (j, p)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_first_statement_prorates_rates_usage_taxes_and_posts_to_the_ledger(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (account, service) = account(&pool, "20000001", "postpaid", 5, j, p, d(2026, 10, 20)).await;
+    // 1,004.4 GB from activation to the cycle day.
+    usage(
+        &pool,
+        service,
+        d(2026, 10, 20),
+        d(2026, 11, 5),
+        1_004_400_000_000,
+    )
+    .await;
+    sqlx::query(
+        "insert into one_time_charges (account_id, currency, description, amount, charge_on)
+         values ($1, 'USD', 'Replacement router', 120.00, '2026-11-01')",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let summary = bill(&pool, d(2026, 11, 5)).await;
+    assert_eq!(summary.billed, 1);
+
+    // Oct 20 – Nov 4: 16 of 31 days × 60.00 = 30.967… → 30.97; Nov 5 – Dec 4 in advance:
+    // 60.00; 4.4 GB over → 5 started GB × 2.00 = 10.00; the router 120.00; tax on
+    // 220.97 × 8.25% = 18.230025 → 18.23. Total 239.20.
+    assert_eq!(
+        lines(&pool, account, d(2026, 11, 5)).await,
+        vec![
+            l("recurring", dec!(30.97)),
+            l("recurring", dec!(60.00)),
+            l("usage", dec!(10.00)),
+            l("one_time", dec!(120.00)),
+            l("tax", dec!(18.23)),
+        ]
+    );
+    let (id, total, due, status): (i64, Decimal, chrono::NaiveDate, String) = sqlx::query_as(
+        "select id, total_due, due_on, status from statements where account_id = $1",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (total, due, status.as_str()),
+        (dec!(239.20), d(2026, 11, 26), "open")
+    );
+    // Every charge is in the ledger, once.
+    assert_eq!(balance(&pool, account).await, dec!(239.20));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries where statement_id is not null"
+        )
+        .await,
+        5
+    );
+    // The charged days, and the one-time charge marked billed.
+    let charged: Vec<(chrono::NaiveDate, chrono::NaiveDate)> = sqlx::query_as(
+        "select period_start, period_end from service_charges where service_id = $1 order by period_start",
+    )
+    .bind(service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        charged,
+        vec![
+            (d(2026, 10, 20), d(2026, 11, 5)),
+            (d(2026, 11, 5), d(2026, 12, 5))
+        ]
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from one_time_charges where statement_id is null"
+        )
+        .await,
+        0
+    );
+    // The email and the history event.
+    let (subject, text): (String, String) = sqlx::query_as(
+        "select subject, text_body from outbound_emails where kind = 'statement_ready'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        subject,
+        "Your Lastmile Broadband statement: $239.20 due by Nov 26, 2026"
+    );
+    assert!(text.contains("Amount due: $239.20"), "{text}");
+    assert!(
+        text.contains(&format!("https://portal.example.net/statements/{id}")),
+        "{text}"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from service_events where kind = 'statement'"
+        )
+        .await,
+        1
+    );
+
+    // Running the same date again bills nothing more.
+    let again = bill(&pool, d(2026, 11, 5)).await;
+    assert_eq!(again.billed, 0);
+    assert_eq!(
+        again.skipped,
+        vec![("already billed for this date".to_string(), 1)]
+    );
+    assert_eq!(count(&pool, "select count(*) from statements").await, 1);
+    assert_eq!(count(&pool, "select count(*) from ledger_entries").await, 5);
+
+    // Paid in full: the statement is settled.
+    let paid = pay(&pool, "20000001", dec!(239.20), "BT-1", d(2026, 11, 20)).await;
+    assert_eq!((paid.statements_paid, paid.balance), (1, dec!(0.00)));
+    // The same reference again records nothing.
+    let again = pay(&pool, "20000001", dec!(239.20), "BT-1", d(2026, 11, 20)).await;
+    assert!(!again.new);
+    assert_eq!(balance(&pool, account).await, dec!(0.00));
+
+    // December: the payment shows; no usage rows means 0 GB. 60.00 + tax 4.95.
+    bill(&pool, d(2026, 12, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 12, 5)).await,
+        vec![
+            l("recurring", dec!(60.00)),
+            l("usage", dec!(0.00)),
+            l("tax", dec!(4.95)),
+            l("payment", dec!(-239.20)),
+        ]
+    );
+    // 239.20 + 60.00 + 4.95 − 239.20
+    assert_eq!(balance(&pool, account).await, dec!(64.95));
+
+    // Cancelled on Dec 20: Dec 20 – Jan 4 was paid for. The piece Dec 5 – Jan 4 cost 60.00;
+    // its 15 served days cost 60 × 15/31 = 29.03; refund 30.97 plus its 8.25% tax
+    // (2.555025 → 2.56) = 33.53. Usage is for Dec 5 – 19 only.
+    sqlx::query(
+        "update services set status = 'cancelled', cancelled_on = '2026-12-20' where id = $1",
+    )
+    .bind(service)
+    .execute(&pool)
+    .await
+    .unwrap();
+    bill(&pool, d(2027, 1, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2027, 1, 5)).await,
+        vec![l("credit", dec!(-33.53)), l("usage", dec!(0.00))]
+    );
+    // 64.95 unpaid − 33.53
+    assert_eq!(balance(&pool, account).await, dec!(31.42));
+    let refunds = count(
+        &pool,
+        "select count(*) from service_charges where kind = 'refund'",
+    )
+    .await;
+    assert_eq!(refunds, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_dry_run_reports_the_statement_and_writes_nothing(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    account(&pool, "20000002", "postpaid", 31, j, p, d(2027, 2, 10)).await;
+    let summary = engine::bill_run::run(
+        &pool,
+        &config(),
+        &engine::bill_run::RunOptions {
+            dry_run: true,
+            account: Some("20000002".into()),
+            ..run_options(d(2027, 2, 28))
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    // Cycle day 31 in February bills on the 28th: Feb 10 – 27 is 18 of the 28 days of
+    // Jan 31 – Feb 27: 60 × 18/28 = 38.571… → 38.57; Feb 28 – Mar 30: 60.00; no usage
+    // recorded since Feb 10: 0.00; tax on 98.57 = 8.132025 → 8.13. Total 106.70.
+    assert_eq!(summary.billed, 1);
+    let bill = &summary.statements[0];
+    let amounts: Vec<Decimal> = bill.lines.iter().map(|l| l.amount.amount()).collect();
+    assert_eq!(
+        amounts,
+        vec![dec!(38.57), dec!(60.00), dec!(0.00), dec!(8.13)]
+    );
+    assert_eq!(bill.totals.total_due.amount(), dec!(106.70));
+    for table in [
+        "statements",
+        "ledger_entries",
+        "outbound_emails",
+        "bill_runs",
+        "service_charges",
+    ] {
+        assert_eq!(
+            count(&pool, &format!("select count(*) from {table}")).await,
+            0,
+            "{table}"
+        );
+    }
+    // Another day is not this account's cycle day: nothing, and why.
+    let other = engine::bill_run::run(
+        &pool,
+        &config(),
+        &engine::bill_run::RunOptions {
+            dry_run: true,
+            account: Some("20000002".into()),
+            ..run_options(d(2027, 2, 27))
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(other.billed, 0);
+    assert!(
+        other.skipped[0].0.contains("not its cycle day"),
+        "{:?}",
+        other.skipped
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_next_bill_so_far_is_previewed_through_the_same_composition(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (account, service) = account(&pool, "20000003", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    bill(&pool, d(2026, 11, 5)).await;
+    // Halfway through the period, 1,001 GB used: 1 GB over so far.
+    usage(
+        &pool,
+        service,
+        d(2026, 11, 5),
+        d(2026, 11, 20),
+        1_001_000_000_000,
+    )
+    .await;
+    let mut conn = pool.acquire().await.unwrap();
+    let preview = engine::bill_run::preview(&mut conn, &config(), account, d(2026, 11, 20))
+        .await
+        .unwrap()
+        .expect("a next statement");
+    // Dec 5: 60.00 in advance, 1 GB × 2.00, tax on 62.00 = 5.115 → 5.12; plus the unpaid
+    // 64.95 (60.00 + 4.95) of November: 132.07.
+    let amounts: Vec<Decimal> = preview.lines.iter().map(|l| l.amount.amount()).collect();
+    assert_eq!(amounts, vec![dec!(60.00), dec!(2.00), dec!(5.12)]);
+    assert_eq!(preview.totals.total_due.amount(), dec!(132.07));
+    assert_eq!(
+        count(&pool, "select count(*) from statements").await,
+        1,
+        "nothing written"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn dunning_steps_are_taken_once_each_and_payment_restores_service(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (account, service) = account(&pool, "20000004", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    // Nov 5: 60.00 + 4.95 tax = 64.95, due Nov 26.
+    bill(&pool, d(2026, 11, 5)).await;
+    let cfg = config();
+    let dun = |day| {
+        let pool = pool.clone();
+        let cfg = cfg.clone();
+        async move { engine::dunning::run(&pool, &cfg, day).await.unwrap() }
+    };
+    assert_eq!(
+        dun(d(2026, 11, 22)).await,
+        Default::default(),
+        "too early for a reminder"
+    );
+    assert_eq!(dun(d(2026, 11, 23)).await.reminders, 1); // due − 3 days
+    assert_eq!(
+        dun(d(2026, 11, 23)).await,
+        Default::default(),
+        "never twice"
+    );
+    assert_eq!(dun(d(2026, 11, 27)).await.overdue_notices, 1); // due + 1
+    assert_eq!(dun(d(2026, 12, 3)).await.late_fees, 1); // due + 7
+    assert_eq!(dun(d(2026, 12, 4)).await, Default::default());
+
+    // Dec 5: the late fee is billed (not taxed, posted as a late fee): 64.95 carried,
+    // 60.00 + 0.00 usage + 15.00 + 4.95 tax = 144.90.
+    bill(&pool, d(2026, 12, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 12, 5)).await,
+        vec![
+            l("recurring", dec!(60.00)),
+            l("usage", dec!(0.00)),
+            l("one_time", dec!(15.00)),
+            l("tax", dec!(4.95)),
+        ]
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries where kind = 'late_fee' and amount = 15.00"
+        )
+        .await,
+        1
+    );
+    assert_eq!(balance(&pool, account).await, dec!(144.90));
+
+    // Dec 10: the November statement is 14 days overdue: suspended.
+    assert_eq!(dun(d(2026, 12, 10)).await.suspensions, 1);
+    let status: (String, Option<String>) =
+        sqlx::query_as("select status, suspension_reason from services where id = $1")
+            .bind(service)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, ("suspended".into(), Some("non_payment".into())));
+
+    // Paying everything settles both statements and restores the service.
+    let paid = pay(&pool, "20000004", dec!(144.90), "BT-2", d(2026, 12, 11)).await;
+    assert_eq!((paid.statements_paid, paid.services_restored), (2, 1));
+    let status: String = sqlx::query_scalar("select status from services where id = $1")
+        .bind(service)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "active");
+    assert_eq!(
+        dun(d(2026, 12, 23)).await,
+        Default::default(),
+        "nothing owed, no reminder"
+    );
+
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "select kind from outbound_emails where kind <> 'statement_ready' order by id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds,
+        vec![
+            "dunning_reminder",
+            "dunning_overdue",
+            "dunning_late_fee",
+            "dunning_suspension",
+            "service_restored"
+        ]
+    );
+    let events: Vec<String> = sqlx::query_scalar(
+        "select kind from service_events where kind in ('dunning', 'suspension', 'restoration') order by id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        vec!["dunning", "dunning", "dunning", "suspension", "restoration"]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn prepaid_plans_are_paid_from_the_balance_and_suspended_when_it_runs_out(pool: PgPool) {
+    let j = jurisdiction(&pool, "US-TX", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(&pool, "prepaid-50", dec!(30.00), None, None).await;
+    let (account, service) = account(&pool, "20000005", "prepaid", 5, j, p, d(2026, 11, 5)).await;
+    // A 50.00 top-up before the service starts.
+    pay(&pool, "20000005", dec!(50.00), "TOPUP-1", d(2026, 11, 1)).await;
+
+    // Nov 5: 30.00 + 2.475 → 2.48 tax taken from 50.00: 17.52 left, less than next month's
+    // 30.00, so a low-balance notice. Nothing is due; the statement is settled.
+    bill(&pool, d(2026, 11, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 11, 5)).await,
+        vec![
+            l("recurring", dec!(30.00)),
+            l("tax", dec!(2.48)),
+            l("payment", dec!(-50.00))
+        ]
+    );
+    assert_eq!(balance(&pool, account).await, dec!(-17.52));
+    let (status, due): (String, chrono::NaiveDate) =
+        sqlx::query_as("select status, due_on from statements where account_id = $1")
+            .bind(account)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), due), ("paid", d(2026, 11, 5)));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from outbound_emails where kind = 'prepaid_low_balance'"
+        )
+        .await,
+        1
+    );
+
+    // Dec 5: 32.48 more than the 17.52 left: 14.96 short, so the service is suspended.
+    let summary = bill(&pool, d(2026, 12, 5)).await;
+    assert_eq!(summary.suspended, 1);
+    assert_eq!(balance(&pool, account).await, dec!(14.96));
+    let reason: Option<String> =
+        sqlx::query_scalar("select suspension_reason from services where id = $1")
+            .bind(service)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(reason.as_deref(), Some("prepaid_balance"));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from outbound_emails where kind = 'prepaid_exhausted'"
+        )
+        .await,
+        1
+    );
+
+    // A 20.00 top-up: back in credit (5.04), the statement settled, the service restored.
+    let topped = pay(&pool, "20000005", dec!(20.00), "TOPUP-2", d(2026, 12, 6)).await;
+    assert_eq!(topped.balance, dec!(-5.04));
+    assert_eq!((topped.statements_paid, topped.services_restored), (1, 1));
+    let status: String = sqlx::query_scalar("select status from services where id = $1")
+        .bind(service)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "active");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn bad_payments_are_refused_and_change_nothing(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    account(&pool, "20000006", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    let cfg = config();
+    for (number, amount, method) in [
+        ("20000006", dec!(0), "cash"),
+        ("20000006", dec!(-5), "cash"),
+        ("20000006", dec!(1.001), "cash"),
+        ("20000006", dec!(10), "card"),
+        ("99999999", dec!(10), "cash"),
+    ] {
+        let result = engine::payments::record(
+            &pool,
+            &cfg,
+            &engine::payments::NewPayment {
+                account_number: number.into(),
+                amount,
+                method: method.into(),
+                reference: "R-1".into(),
+                received_on: d(2026, 11, 6),
+            },
+        )
+        .await;
+        assert!(result.is_err(), "{number} {amount} {method} accepted");
+    }
+    assert_eq!(count(&pool, "select count(*) from payments").await, 0);
+    assert_eq!(count(&pool, "select count(*) from ledger_entries").await, 0);
+}

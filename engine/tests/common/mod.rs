@@ -1,0 +1,207 @@
+//! Small, explicit fixtures for the engine's database tests: each test builds exactly the
+//! accounts it reasons about, so every expected amount can be worked out by hand.
+
+#![allow(dead_code)] // each test file uses some of these
+
+use chrono::NaiveDate;
+use engine::EngineConfig;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+pub fn config() -> EngineConfig {
+    EngineConfig {
+        public_url: "https://portal.example.net".into(),
+        ..EngineConfig::default()
+    }
+}
+
+/// A jurisdiction with one tax rate; returns its id.
+pub async fn jurisdiction(
+    pool: &PgPool,
+    code: &str,
+    tax: &str,
+    rate: Decimal,
+    inclusive: bool,
+) -> i64 {
+    let id: i64 =
+        sqlx::query_scalar("insert into jurisdictions (code, name) values ($1, $1) returning id")
+            .bind(code)
+            .fetch_one(pool)
+            .await
+            .expect("jurisdiction");
+    sqlx::query(
+        "insert into tax_rates (jurisdiction_id, name, rate, inclusive, valid_from)
+         values ($1, $2, $3, $4, '2020-01-01')",
+    )
+    .bind(id)
+    .bind(tax)
+    .bind(rate)
+    .bind(inclusive)
+    .execute(pool)
+    .await
+    .expect("tax rate");
+    id
+}
+
+/// A plan; returns its id.
+pub async fn plan(
+    pool: &PgPool,
+    code: &str,
+    price: Decimal,
+    allowance_gb: Option<i32>,
+    overage: Option<Decimal>,
+) -> i64 {
+    sqlx::query_scalar(
+        "insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, overage_per_gb)
+         values ($1, 'Cable 300', 'cable', 300, 20, $2, $3, 'USD', $4) returning id",
+    )
+    .bind(code)
+    .bind(allowance_gb)
+    .bind(price)
+    .bind(overage)
+    .fetch_one(pool)
+    .await
+    .expect("plan")
+}
+
+/// An account with an owner (with an email), an address and one service. Returns
+/// (account id, service id).
+#[allow(clippy::too_many_arguments)]
+pub async fn account(
+    pool: &PgPool,
+    number: &str,
+    mode: &str,
+    cycle_day: i16,
+    jurisdiction: i64,
+    plan: i64,
+    activated_on: NaiveDate,
+) -> (i64, i64) {
+    let account: i64 = sqlx::query_scalar(
+        "insert into accounts (account_number, kind, display_name, billing_mode, billing_cycle_day,
+                               currency, time_zone)
+         values ($1, 'residential', 'Test Subscriber', $2, $3, 'USD', 'America/Chicago') returning id",
+    )
+    .bind(number)
+    .bind(mode)
+    .bind(cycle_day)
+    .fetch_one(pool)
+    .await
+    .expect("account");
+    sqlx::query(
+        "insert into people (account_id, role, first_name, last_name, email)
+         values ($1, 'owner', 'Robin', 'Test', $2)",
+    )
+    .bind(account)
+    .bind(format!("robin.{number}@example.net"))
+    .execute(pool)
+    .await
+    .expect("person");
+    let address: i64 = sqlx::query_scalar(
+        "insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
+         values ($1, '1 Test Street', 'Springfield', '62701', 'US', $2) returning id",
+    )
+    .bind(account)
+    .bind(jurisdiction)
+    .fetch_one(pool)
+    .await
+    .expect("address");
+    let service: i64 = sqlx::query_scalar(
+        "insert into services (account_id, address_id, plan_id, status, activated_on)
+         values ($1, $2, $3, 'active', $4) returning id",
+    )
+    .bind(account)
+    .bind(address)
+    .bind(plan)
+    .bind(activated_on)
+    .fetch_one(pool)
+    .await
+    .expect("service");
+    (account, service)
+}
+
+/// Spreads `total_bytes` of downloads evenly over the days `[from, to)`.
+pub async fn usage(pool: &PgPool, service: i64, from: NaiveDate, to: NaiveDate, total_bytes: i64) {
+    let days = (to - from).num_days();
+    let per_day = total_bytes / days;
+    let last = total_bytes - per_day * (days - 1);
+    sqlx::query(
+        "insert into usage_daily (service_id, day, download_bytes, upload_bytes)
+         select $1, day::date, case when day::date = $3::date - 1 then $5 else $4 end, 0
+           from generate_series($2::date, $3::date - 1, interval '1 day') as day",
+    )
+    .bind(service)
+    .bind(from)
+    .bind(to)
+    .bind(per_day)
+    .bind(last)
+    .execute(pool)
+    .await
+    .expect("usage");
+}
+
+/// The lines of an account's statement for the period starting `start`: (kind, amount).
+pub async fn lines(pool: &PgPool, account: i64, start: NaiveDate) -> Vec<(String, Decimal)> {
+    sqlx::query_as(
+        "select l.kind, l.amount from statement_lines l join statements s on s.id = l.statement_id
+          where s.account_id = $1 and s.period_start = $2 order by l.line_no",
+    )
+    .bind(account)
+    .bind(start)
+    .fetch_all(pool)
+    .await
+    .expect("lines")
+}
+
+pub async fn balance(pool: &PgPool, account: i64) -> Decimal {
+    sqlx::query_scalar("select balance from account_balances where account_id = $1")
+        .bind(account)
+        .fetch_one(pool)
+        .await
+        .expect("balance")
+}
+
+pub async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql)
+}
+
+pub fn run_options(date: NaiveDate) -> engine::bill_run::RunOptions {
+    engine::bill_run::RunOptions {
+        date,
+        dry_run: false,
+        account: None,
+        started_by: "test".into(),
+    }
+}
+
+pub async fn bill(pool: &PgPool, date: NaiveDate) -> engine::bill_run::Summary {
+    engine::bill_run::run(pool, &config(), &run_options(date), None)
+        .await
+        .expect("bill run")
+}
+
+pub async fn pay(
+    pool: &PgPool,
+    number: &str,
+    amount: Decimal,
+    reference: &str,
+    on: NaiveDate,
+) -> engine::payments::Recorded {
+    engine::payments::record(
+        pool,
+        &config(),
+        &engine::payments::NewPayment {
+            account_number: number.into(),
+            amount,
+            method: "bank_transfer".into(),
+            reference: reference.into(),
+            received_on: on,
+        },
+    )
+    .await
+    .expect("payment")
+}
