@@ -1,0 +1,486 @@
+//! `lastmile bill-run` as an operator (or the scheduler on two instances) runs it: again for
+//! the same date, in two processes at once, and killed part-way and started again. Each way
+//! ends with exactly the statements and ledger entries of one clean run.
+//!
+//! The fixture is 1,500 postpaid accounts, all due on 5 November 2026, each with one cable
+//! service (60.00 a month, 1,000 GB included, 2.00 per GB over) activated that same day at
+//! an address taxed at 8.25 % (exclusive). Worked out by hand, every account's statement
+//! for 5 November is:
+//!
+//! | line | what | amount |
+//! |---|---|---:|
+//! | 1 | recurring: 5 Nov – 4 Dec, in advance | 60.00 |
+//! | 2 | tax: 8.25 % of 60.00 = 4.95 (exactly) | 4.95 |
+//!
+//! and nothing else: there is no usage line because the service has no usage period before
+//! its activation, no previous statement (previous balance 0.00), no payments. Total due
+//! 64.95; the ledger gets a charge of 60.00 and a tax entry of 4.95 per account, so the
+//! whole ledger sums to 1,500 × 64.95 = 97,425.00.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use sqlx::PgPool;
+
+/// Accounts in the fixture.
+const N: i64 = 1500;
+/// The run date: in the past, so the command allows it.
+const DATE: &str = "2026-11-05";
+
+/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
+async fn url_of(pool: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
+/// The fixture described at the top, written set-based.
+async fn fixture(pool: &PgPool) {
+    sqlx::raw_sql(&format!(
+        "insert into jurisdictions (code, name) values ('US-TX', 'Texas');
+         insert into tax_rates (jurisdiction_id, name, rate, inclusive, valid_from)
+              select id, 'Sales tax', 0.0825, false, '2020-01-01' from jurisdictions;
+         insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, overage_per_gb)
+              values ('cable-300', 'Cable 300', 'cable', 300, 20, 1000, 60.00, 'USD', 2.00);
+         insert into accounts (account_number, kind, display_name, billing_mode,
+                               billing_cycle_day, currency, time_zone)
+              select (30000000 + g)::text, 'residential', 'Subscriber ' || g, 'postpaid', 5,
+                     'USD', 'America/Chicago'
+                from generate_series(1, {N}) g;
+         insert into people (account_id, role, first_name, last_name, email)
+              select id, 'owner', 'Robin', 'Test', 'robin.' || account_number || '@example.net'
+                from accounts;
+         insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
+              select a.id, '1 Test Street', 'Austin', '78701', 'US', j.id
+                from accounts a cross join jurisdictions j;
+         insert into services (account_id, address_id, plan_id, status, activated_on)
+              select ad.account_id, ad.id, p.id, 'active', '2026-11-05'
+                from addresses ad cross join plans p;"
+    ))
+    .execute(pool)
+    .await
+    .expect("fixture");
+}
+
+/// `lastmile bill-run` with these arguments and settings, not yet waited for.
+fn spawn(url: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+    command
+        .arg("bill-run")
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "off")
+        .env("LASTMILE_TIME_ZONE", "America/Chicago")
+        .env_remove("LASTMILE_BILL_RUN_BATCH")
+        .env_remove("LASTMILE_BILL_RUN_WORKERS")
+        .env_remove("LASTMILE_BILL_RUN_PAUSE_MS")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.spawn().expect("the lastmile binary runs")
+}
+
+fn run(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    spawn(url, args, env).wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+/// Runs to completion and returns the `--json` summary; fails the test on a non-zero exit.
+fn run_json(url: &str, args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = run(url, &all, env);
+    summary_of(&out)
+}
+
+fn summary_of(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "bill-run failed ({:?}):\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)))
+}
+
+fn billed(summary: &serde_json::Value) -> i64 {
+    summary["billed"].as_i64().expect("billed")
+}
+
+/// How many accounts the summary skipped for `reason` (0 when it does not list it).
+fn skipped(summary: &serde_json::Value, reason: &str) -> i64 {
+    summary["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter(|r| r[0].as_str() == Some(reason))
+        .map(|r| r[1].as_i64().unwrap())
+        .sum()
+}
+
+/// The one currency's total due in a summary.
+fn total_due(summary: &serde_json::Value) -> Decimal {
+    let totals = summary["totals"].as_array().expect("totals");
+    assert_eq!(totals.len(), 1, "{summary}");
+    assert_eq!(totals[0]["currency"], "USD");
+    totals[0]["total_due"]["amount"]
+        .as_str()
+        .expect("amount")
+        .parse()
+        .unwrap()
+}
+
+async fn count(pool: &PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Exactly what one clean run for 5 November writes, and nothing more.
+async fn assert_one_clean_run(pool: &PgPool) {
+    let n_dec = Decimal::from(N);
+
+    // N statements, one per account, each for 5 Nov – 4 Dec, due 21 days later, 64.95.
+    let statements: (i64, i64, i64, Decimal) = sqlx::query_as(
+        "select count(*), count(distinct account_id),
+                count(*) filter (where period_start = '2026-11-05' and period_end = '2026-12-05'
+                                   and issued_on = '2026-11-05' and due_on = '2026-11-26'
+                                   and previous_balance = 0 and total_charges = 60.00
+                                   and total_tax = 4.95 and total_payments = 0
+                                   and total_credits = 0 and total_due = 64.95
+                                   and status = 'open' and bill_run_id is not null),
+                coalesce(sum(total_due), 0)
+           from statements",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(statements, (N, N, N, n_dec * dec!(64.95)), "statements");
+
+    // Each statement has exactly two lines: 60.00 recurring, 4.95 tax.
+    let lines: Vec<(i16, String, Decimal, i64)> = sqlx::query_as(
+        "select line_no, kind, amount, count(*) from statement_lines
+          group by line_no, kind, amount order by line_no, kind, amount",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        lines,
+        vec![
+            (1, "recurring".to_string(), dec!(60.00), N),
+            (2, "tax".to_string(), dec!(4.95), N),
+        ],
+        "statement lines"
+    );
+    let lines_per_statement: (i64, i64) = sqlx::query_as(
+        "select count(*) filter (where n = 2), count(*)
+           from (select s.id, count(l.id) as n from statements s
+                 left join statement_lines l on l.statement_id = s.id group by s.id) t",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(lines_per_statement, (N, N), "two lines on every statement");
+
+    // The ledger: a charge and a tax entry per account, each posted once, linked to the
+    // account's own statement; nothing else.
+    let entries: Vec<(String, Decimal, i64, i64)> = sqlx::query_as(
+        "select kind, amount, count(*), count(distinct account_id) from ledger_entries
+          group by kind, amount order by kind, amount",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        entries,
+        vec![
+            ("charge".to_string(), dec!(60.00), N, N),
+            ("tax".to_string(), dec!(4.95), N, N),
+        ],
+        "ledger entries"
+    );
+    let keys: (i64, i64, i64, Decimal) = sqlx::query_as(
+        "select count(*), count(distinct idempotency_key),
+                count(*) filter (where exists (select 1 from statements s
+                                                where s.id = l.statement_id
+                                                  and s.account_id = l.account_id)),
+                sum(amount)
+           from ledger_entries l",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        keys,
+        (2 * N, 2 * N, 2 * N, n_dec * dec!(64.95)),
+        "ledger keys"
+    );
+    let balances: i64 = sqlx::query_scalar(
+        "select count(*) from account_balances where balance = 64.95 and currency = 'USD'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(balances, N, "every account owes 64.95");
+
+    // The charged days: 5 Nov – 4 Dec of each service, once.
+    let charges: (i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where kind = 'charge' and period_start = '2026-11-05'
+                                             and period_end = '2026-12-05')
+           from service_charges",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(charges, (N, N), "service charges");
+
+    // One "statement ready" email per account, and no other email.
+    let emails: (i64, i64, i64) = sqlx::query_as(
+        "select count(*), count(*) filter (where kind = 'statement_ready'),
+                count(distinct account_id) filter (where kind = 'statement_ready')
+           from outbound_emails",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(emails, (N, N, N), "emails");
+
+    // One history event per statement.
+    let events: (i64, i64) = sqlx::query_as(
+        "select count(*), count(distinct account_id) from service_events where kind = 'statement'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(events, (N, N), "history events");
+}
+
+/// The bill runs recorded: (status, accounts billed, statements carrying the run's id), in
+/// the order they started.
+async fn bill_runs(pool: &PgPool) -> Vec<(String, i32, i64)> {
+    sqlx::query_as(
+        "select r.status, r.accounts_billed,
+                (select count(*) from statements s where s.bill_run_id = r.id)
+           from bill_runs r order by r.id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: PgPool) {
+    fixture(&pool).await;
+    let url = url_of(&pool).await;
+
+    // 150 batches of 10, two at a time, each followed by a 200 ms pause: the run cannot
+    // take less than 75 × 0.2 = 15 s, and it is killed within moments of its first commit.
+    let mut child = spawn(
+        &url,
+        &["--date", DATE],
+        &[
+            ("LASTMILE_BILL_RUN_BATCH", "10"),
+            ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if count(&pool, "statements").await > 0 {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "the run ended ({status}) before it was killed:\n{}",
+                text(&out.stderr)
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no statement was written within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run was killed, not finished");
+
+    // What the killed run committed: whole batches, part of the accounts. (A COMMIT sent
+    // just before the kill may still land, so this is read once PostgreSQL has let go of
+    // the killed run's connections: when nothing of that run is still in progress.)
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let busy: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid()
+                and state is not null and state <> 'idle'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if busy == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the killed run's transactions are still open after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let part = count(&pool, "statements").await;
+    assert!(
+        part > 0 && part < N,
+        "the kill landed part-way: {part} of {N} statements"
+    );
+    assert_eq!(part % 10, 0, "only whole batches of 10 were committed");
+    assert_eq!(count(&pool, "ledger_entries").await, 2 * part);
+    assert_eq!(count(&pool, "outbound_emails").await, part);
+
+    // Started again, it bills what is left and finds the rest billed.
+    let summary = run_json(&url, &["--date", DATE], &[]);
+    assert_eq!(billed(&summary), N - part, "{summary}");
+    assert_eq!(
+        skipped(&summary, "already billed for this date"),
+        part,
+        "{summary}"
+    );
+    assert_eq!(total_due(&summary), Decimal::from(N - part) * dec!(64.95));
+
+    assert_one_clean_run(&pool).await;
+    // The killed run never finished: it is still "running"; the second is done.
+    assert_eq!(
+        bill_runs(&pool).await,
+        vec![
+            ("running".to_string(), 0, part),
+            ("done".to_string(), (N - part) as i32, N - part),
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn two_runs_at_once_share_the_accounts_and_bill_each_once(pool: PgPool) {
+    fixture(&pool).await;
+    let url = url_of(&pool).await;
+
+    let env = [("LASTMILE_BILL_RUN_BATCH", "10")];
+    let a = spawn(&url, &["--date", DATE, "--json"], &env);
+    let b = spawn(&url, &["--date", DATE, "--json"], &env);
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (a, b) = (summary_of(&a), summary_of(&b));
+
+    // Between them they billed every account once; each found the other's as billed.
+    assert_eq!(billed(&a) + billed(&b), N, "{a}\n{b}");
+    for s in [&a, &b] {
+        assert_eq!(
+            billed(s) + skipped(s, "already billed for this date"),
+            N,
+            "{s}"
+        );
+    }
+    assert_eq!(
+        total_due(&a) + total_due(&b),
+        Decimal::from(N) * dec!(64.95)
+    );
+
+    assert_one_clean_run(&pool).await;
+    let runs = bill_runs(&pool).await;
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r.0 == "done" && r.1 as i64 == r.2));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_second_run_for_the_same_date_bills_nothing(pool: PgPool) {
+    fixture(&pool).await;
+    let url = url_of(&pool).await;
+
+    let first = run_json(&url, &["--date", DATE], &[]);
+    assert_eq!(billed(&first), N, "{first}");
+    assert_eq!(total_due(&first), Decimal::from(N) * dec!(64.95));
+    assert_one_clean_run(&pool).await;
+
+    let again = run_json(&url, &["--date", DATE], &[]);
+    assert_eq!(billed(&again), 0, "{again}");
+    assert_eq!(
+        skipped(&again, "already billed for this date"),
+        N,
+        "{again}"
+    );
+    assert_eq!(again["totals"].as_array().map(Vec::len), Some(0), "{again}");
+    assert_one_clean_run(&pool).await;
+    assert_eq!(
+        bill_runs(&pool).await,
+        vec![
+            ("done".to_string(), N as i32, N),
+            ("done".to_string(), 0, 0),
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_date_that_has_not_come_yet_is_refused_and_nothing_is_written(pool: PgPool) {
+    fixture(&pool).await;
+    let url = url_of(&pool).await;
+    let tz: chrono_tz::Tz = "America/Chicago".parse().unwrap();
+    let future = chrono::Utc::now().with_timezone(&tz).date_naive() + chrono::Days::new(3);
+
+    let out = run(&url, &["--date", &future.to_string()], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{future} has not come yet")),
+        "the refusal names the date: {err}"
+    );
+    for table in [
+        "statements",
+        "statement_lines",
+        "ledger_entries",
+        "service_charges",
+        "outbound_emails",
+        "bill_runs",
+    ] {
+        assert_eq!(count(&pool, table).await, 0, "{table}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_dry_run_reports_what_the_run_will_do_and_writes_nothing(pool: PgPool) {
+    fixture(&pool).await;
+    let url = url_of(&pool).await;
+
+    let dry = run_json(&url, &["--date", DATE, "--dry-run"], &[]);
+    assert_eq!(dry["dry_run"], true);
+    for table in [
+        "statements",
+        "statement_lines",
+        "ledger_entries",
+        "service_charges",
+        "service_events",
+        "outbound_emails",
+        "bill_runs",
+    ] {
+        assert_eq!(count(&pool, table).await, 0, "{table} after a dry run");
+    }
+
+    let real = run_json(&url, &["--date", DATE], &[]);
+    assert_eq!(real["dry_run"], false);
+    assert_eq!(billed(&dry), N, "{dry}");
+    assert_eq!(billed(&dry), billed(&real));
+    assert_eq!(dry["skipped"], real["skipped"]);
+    assert_eq!(dry["totals"], real["totals"]);
+    assert_eq!(total_due(&dry), Decimal::from(N) * dec!(64.95));
+    assert_one_clean_run(&pool).await;
+}
