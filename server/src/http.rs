@@ -1,22 +1,25 @@
 //! The HTTP side: the router, the middleware every response passes through, health checks
-//! and downloads.
+//! and downloads (usage as CSV, statements as PDF).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::server::{access, usage, Portal};
+use app::i18n::I18n;
+use app::server::access::AccountAccess;
+use app::server::{access, accounts, statements, usage, Portal};
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Extension, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -25,6 +28,8 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::documents::Provider;
+
 /// The router's state: Leptos' options and the portal.
 #[derive(Clone, axum::extract::FromRef)]
 pub struct AppState {
@@ -32,6 +37,8 @@ pub struct AppState {
     pub portal: Portal,
     pub web: Arc<WebPolicy>,
     pub assets: crate::assets::Assets,
+    /// The letterhead of printed statements.
+    pub provider: Arc<Provider>,
 }
 
 /// What the middleware needs to know about how the portal is served.
@@ -103,6 +110,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/usage.csv", get(usage_csv))
+        .route("/statements/{id}/pdf", get(statement_pdf))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
@@ -110,8 +118,16 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(sessions)
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(middleware::from_fn_with_state(web, security_headers))
-        // Pages are small and different every time: a fast level. (Assets come compressed.)
-        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(4)))
+        // Pages are small and different every time: a fast level. (Assets come compressed,
+        // and so do a PDF's contents.)
+        .layer(
+            CompressionLayer::new()
+                .quality(tower_http::CompressionLevel::Precise(4))
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("application/pdf")),
+                ),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
@@ -193,6 +209,71 @@ async fn usage_csv(
         }
         Err(e) => error_response(e),
     }
+}
+
+/// One statement as a PDF file, for the signed-in subscriber whose statement it is. A
+/// signed-out browser was sent to sign in by [`require_sign_in`]; another account's statement,
+/// or an id that is not a number, is not found, as on the statement page.
+async fn statement_pdf(
+    State(portal): State<Portal>,
+    State(provider): State<Arc<Provider>>,
+    session: Session,
+    checked: Option<Extension<AccountAccess>>,
+    Path(id): Path<String>,
+) -> Response {
+    let access = match checked {
+        Some(Extension(access)) => access,
+        // Not a GET (a HEAD): the middleware left no check to reuse.
+        None => match access::authorize(&portal, &session).await {
+            Ok(access) => access,
+            Err(e) => return error_response(e),
+        },
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_response(app::error::AppError::NotFound);
+    };
+    let found = tokio::try_join!(
+        statements::detail(&portal.pool, &access, id),
+        accounts::basics(&portal.pool, &access),
+    );
+    let (detail, account) = match found {
+        Ok(found) => found,
+        Err(e) => return error_response(e),
+    };
+    let filename = format!("statement-{}.pdf", safe_filename(&detail.summary.number));
+    // Drawing and compressing is CPU work: off the threads that serve requests.
+    let drawn = tokio::task::spawn_blocking(move || {
+        crate::documents::render_statement_pdf(&detail, &provider, I18n::new(&account.locale))
+    })
+    .await;
+    match drawn {
+        Ok(pdf) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => error_response(app::error::AppError::internal("drawing a statement PDF", e)),
+    }
+}
+
+/// A statement number as a file name: letters, digits, `-`, `_` and `.`; anything else `-`.
+fn safe_filename(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 /// Pages open without signing in; everything else sends a signed-out visitor to sign in.
@@ -410,6 +491,12 @@ mod tests {
             ("host", "portal.example.net"),
             ("origin", "null")
         ])));
+    }
+
+    #[test]
+    fn a_statement_number_makes_a_safe_file_name() {
+        assert_eq!(safe_filename("S-10000001-202611"), "S-10000001-202611");
+        assert_eq!(safe_filename("S/1 \"x\"é"), "S-1--x--");
     }
 
     #[test]

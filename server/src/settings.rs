@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use secrecy::SecretString;
 
-use crate::documents::{Logo, Provider};
+use crate::documents::{self, Logo, Provider};
 
 /// `LASTMILE_PROVIDER_ADDRESS` when unset: a made-up address for the demo provider.
 const DEMO_PROVIDER_ADDRESS: &str = "1 Exchange Street|Springfield, OR 97477|billing@example.net";
@@ -132,7 +132,7 @@ impl Settings {
                 .into(),
             provider_name: var("LASTMILE_PROVIDER_NAME")
                 .unwrap_or_else(|| "Lastmile Broadband".into()),
-            provider_address: address_lines(
+            provider_address: documents::address_lines(
                 &var("LASTMILE_PROVIDER_ADDRESS").unwrap_or_else(|| DEMO_PROVIDER_ADDRESS.into()),
             ),
             provider_logo: var("LASTMILE_PROVIDER_LOGO")
@@ -158,33 +158,6 @@ impl Settings {
             address: self.provider_address.clone(),
             logo: self.provider_logo.clone(),
         }
-    }
-}
-
-/// An address written on one line (`|` between lines, as an environment variable allows) or
-/// on several; blank lines are dropped.
-fn address_lines(text: &str) -> Vec<String> {
-    text.split(['|', '\n'])
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_address_is_split_at_bars_and_new_lines() {
-        assert_eq!(
-            address_lines("1 Exchange Street | Springfield, OR 97477\r\n\nbilling@example.net|"),
-            [
-                "1 Exchange Street",
-                "Springfield, OR 97477",
-                "billing@example.net"
-            ]
-        );
     }
 }
 

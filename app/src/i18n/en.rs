@@ -157,7 +157,10 @@ pub static EN: Texts = Texts {
     group_taxes: "Taxes",
     group_payments_credits: "Payments and credits",
     print: "Print",
+    download_pdf: "Download PDF",
     back_to_statements: "All statements",
+    continued: |heading| format!("{heading} (continued)"),
+    page_of: |page, pages| format!("Page {page} of {pages}"),
 
     history_title: "Service history",
     history_all: "All events",

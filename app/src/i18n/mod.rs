@@ -10,7 +10,10 @@ mod format;
 
 pub use format::Formats;
 
+use billing::statement::LineGroup;
 use leptos::prelude::*;
+
+use crate::types::StatementState;
 
 pub use en::EN;
 
@@ -123,7 +126,12 @@ pub struct Texts {
     pub group_taxes: &'static str,
     pub group_payments_credits: &'static str,
     pub print: &'static str,
+    pub download_pdf: &'static str,
     pub back_to_statements: &'static str,
+    /// A group of statement lines carried over to the next printed page.
+    pub continued: fn(&str) -> String,
+    /// The footer of a printed page: page 1 of 2.
+    pub page_of: fn(usize, usize) -> String,
 
     pub history_title: &'static str,
     pub history_all: &'static str,
@@ -139,6 +147,27 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// The heading of a group of statement lines, on the page and in the PDF alike.
+    pub fn line_group(&self, group: LineGroup) -> &'static str {
+        match group {
+            LineGroup::Recurring => self.group_recurring,
+            LineGroup::Usage => self.group_usage,
+            LineGroup::OneTime => self.group_one_time,
+            LineGroup::Taxes => self.group_taxes,
+            LineGroup::PaymentsAndCredits => self.group_payments_credits,
+        }
+    }
+
+    /// The word for a statement's state.
+    pub fn statement_state(&self, state: StatementState) -> &'static str {
+        match state {
+            StatementState::Open => self.status_open,
+            StatementState::Paid => self.status_paid,
+            StatementState::Overdue => self.status_overdue,
+            StatementState::Void => self.status_void,
+        }
+    }
+
     /// The texts for a locale tag such as `en-US`; English when the language is not offered.
     pub fn for_locale(_locale: &str) -> &'static Texts {
         &EN

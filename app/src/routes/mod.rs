@@ -17,10 +17,11 @@ pub(crate) fn state_label(
     t: &'static Texts,
     state: StatementState,
 ) -> (&'static str, &'static str) {
-    match state {
-        StatementState::Open => (t.status_open, "badge badge-open"),
-        StatementState::Paid => (t.status_paid, "badge badge-paid"),
-        StatementState::Overdue => (t.status_overdue, "badge badge-overdue"),
-        StatementState::Void => (t.status_void, "badge badge-void"),
-    }
+    let class = match state {
+        StatementState::Open => "badge badge-open",
+        StatementState::Paid => "badge badge-paid",
+        StatementState::Overdue => "badge badge-overdue",
+        StatementState::Void => "badge badge-void",
+    };
+    (t.statement_state(state), class)
 }

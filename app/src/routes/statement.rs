@@ -1,6 +1,5 @@
-//! One statement: header, totals, lines by group, and a print layout.
+//! One statement: header, totals, lines by group, a print layout and its PDF download.
 
-use billing::statement::LineGroup;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -9,18 +8,8 @@ use super::state_label;
 use crate::api::statements::statement;
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::error::AppError;
-use crate::i18n::{use_i18n, Texts};
+use crate::i18n::use_i18n;
 use crate::types::StatementDetail;
-
-fn group_title(t: &'static Texts, group: LineGroup) -> &'static str {
-    match group {
-        LineGroup::Recurring => t.group_recurring,
-        LineGroup::Usage => t.group_usage,
-        LineGroup::OneTime => t.group_one_time,
-        LineGroup::Taxes => t.group_taxes,
-        LineGroup::PaymentsAndCredits => t.group_payments_credits,
-    }
-}
 
 #[component]
 pub fn StatementPage() -> impl IntoView {
@@ -58,6 +47,7 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
     let s = statement;
     let (label, class) = state_label(t, s.summary.state);
     let title = (t.statement_title)(&s.summary.number);
+    let pdf_href = format!("/statements/{}/pdf", s.summary.id);
     let last_day = s
         .summary
         .period_end
@@ -97,7 +87,7 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
             </section>
 
             {s.groups.into_iter().map(|g| {
-                let heading = group_title(t, g.group);
+                let heading = t.line_group(g.group);
                 view! {
                     <section class="line-group" data-group=format!("{:?}", g.group)>
                         <h2>{heading}</h2>
@@ -121,7 +111,11 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
                 }
             }).collect_view()}
 
-            <p class="no-print"><PrintButton label=t.print.to_string() /></p>
+            <p class="no-print">
+                <PrintButton label=t.print.to_string() />
+                " "
+                <a class="button" href=pdf_href download="" data-testid="pdf-link">{t.download_pdf}</a>
+            </p>
         </article>
     }
 }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use app::server::{Portal, PortalConfig};
+use lastmile::documents::Provider;
 use lastmile::http::{router, AppState, WebPolicy};
 use lastmile::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
 use leptos::prelude::LeptosOptions;
@@ -24,6 +25,7 @@ pub struct TestPortal {
 /// Settings a test may change before the server starts.
 pub struct Tweaks {
     pub config: PortalConfig,
+    pub provider: Provider,
 }
 
 impl TestPortal {
@@ -51,6 +53,11 @@ impl TestPortal {
         let base = format!("http://{addr}");
         let mut tweaks = Tweaks {
             config: PortalConfig::for_tests(&base),
+            provider: Provider {
+                name: "Lastmile Broadband".into(),
+                address: vec!["1 Exchange Street".into(), "Springfield, OR 97477".into()],
+                logo: None,
+            },
         };
         tweak(&mut tweaks);
         let idle = tweaks.config.session_idle;
@@ -77,6 +84,7 @@ impl TestPortal {
                 portal,
                 web,
                 assets: Default::default(),
+                provider: Arc::new(tweaks.provider),
             },
             store,
         );

@@ -5,6 +5,7 @@
 
 mod access;
 mod auth;
+mod documents;
 mod helpers;
 mod pages;
 mod security;
