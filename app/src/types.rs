@@ -94,8 +94,22 @@ pub struct Overview {
     pub plan: Option<PlanSummary>,
     pub usage: Option<CycleUsage>,
     pub latest_statement: Option<StatementSummary>,
+    /// The next statement as it stands today (the bill run's own dry run).
+    pub next_bill: Option<NextBill>,
     pub last_payment: Option<PaymentSummary>,
     pub open_tickets: Vec<TicketSummary>,
+}
+
+/// "Your next bill, so far": the statement the next bill run would issue, computed now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NextBill {
+    pub issued_on: NaiveDate,
+    /// Its new lines (charges, discounts, tax), without payments already shown elsewhere.
+    pub lines: Vec<StatementLine>,
+    /// What those lines add up to.
+    pub new_charges: Money,
+    /// What would be due, counting the balance carried and payments so far.
+    pub total_due: Money,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

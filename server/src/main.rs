@@ -348,6 +348,7 @@ async fn serve() -> anyhow::Result<()> {
         reset_link_ttl: settings.reset_link_ttl,
         throttle: Default::default(),
         provider_name: settings.provider_name.clone(),
+        billing: settings::engine_config()?,
     };
     let portal = Portal {
         pool: pool.clone(),

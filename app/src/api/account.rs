@@ -25,7 +25,7 @@ pub async fn load_overview() -> Result<Overview, AppError> {
     super::respond(
         async move {
             let (portal, access) = require_subscriber().await?;
-            accounts::overview(&portal.pool, &access).await
+            accounts::overview(&portal.pool, &portal.config.billing, &access).await
         }
         .await,
     )

@@ -39,6 +39,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
         plan,
         usage,
         latest_statement,
+        next_bill,
         last_payment,
         open_tickets,
     } = overview;
@@ -99,6 +100,27 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                     None => view! { <Empty text=t.no_statements /> }.into_any(),
                 }}
             </section>
+
+            {next_bill.map(|nb| view! {
+                <section class="card card-wide" aria-labelledby="next-bill-h" data-testid="next-bill">
+                    <h2 id="next-bill-h">{t.next_bill}</h2>
+                    <p class="muted">{(t.next_bill_on)(&f.date(nb.issued_on))}</p>
+                    <table class="lines">
+                        <tbody>
+                            {nb.lines.into_iter().map(|l| view! {
+                                <tr><td>{l.description}</td><td class="num">{f.money(&l.amount)}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                        <tfoot>
+                            <tr><th scope="row">{t.next_bill_new_charges}</th>
+                                <td class="num" data-testid="next-bill-new">{f.money(&nb.new_charges)}</td></tr>
+                            <tr><th scope="row">{t.next_bill_total}</th>
+                                <td class="num" data-testid="next-bill-total">{f.money(&nb.total_due)}</td></tr>
+                        </tfoot>
+                    </table>
+                    <p class="muted small">{t.next_bill_note}</p>
+                </section>
+            })}
 
             <section class="card" aria-labelledby="payment-h">
                 <h2 id="payment-h">{t.last_payment}</h2>

@@ -99,7 +99,11 @@ struct TicketRow {
     updated_at: chrono::DateTime<Utc>,
 }
 
-pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview, AppError> {
+pub async fn overview(
+    pool: &PgPool,
+    billing_config: &engine::EngineConfig,
+    access: &AccountAccess,
+) -> Result<Overview, AppError> {
     let id = access.account_id();
     let row = sqlx::query_as::<_, OverviewRow>(
         "select a.account_number, a.display_name, a.currency::text as currency, a.time_zone, a.locale,
@@ -215,12 +219,15 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
         _ => None,
     };
 
+    let next_bill = next_bill(pool, billing_config, access, today).await?;
+
     Ok(Overview {
         balance: money(row.balance, currency),
         due: find(row.due_id),
         plan,
         usage,
         latest_statement: find(row.latest_id),
+        next_bill,
         last_payment,
         open_tickets: row
             .tickets
@@ -234,4 +241,42 @@ pub async fn overview(pool: &PgPool, access: &AccountAccess) -> Result<Overview,
             })
             .collect(),
     })
+}
+
+/// The next statement as the bill run would compose it today: the same facts and the same
+/// `billing::bill::compose`, written nowhere.
+async fn next_bill(
+    pool: &PgPool,
+    billing_config: &engine::EngineConfig,
+    access: &AccountAccess,
+    today: NaiveDate,
+) -> Result<Option<crate::types::NextBill>, AppError> {
+    let mut conn = pool.acquire().await?;
+    let bill = engine::bill_run::preview(&mut conn, billing_config, access.account_id(), today)
+        .await
+        .map_err(|e| AppError::internal("previewing the next statement", e))?;
+    let Some(bill) = bill else {
+        return Ok(None);
+    };
+    let new_lines: Vec<_> = bill
+        .lines
+        .iter()
+        .filter(|l| !matches!(l.source, billing::bill::Source::Received(_)))
+        .collect();
+    let currency = bill.totals.total_due.currency();
+    let new_charges = Money::new(new_lines.iter().map(|l| l.amount.amount()).sum(), currency);
+    Ok(Some(crate::types::NextBill {
+        issued_on: bill.issued_on,
+        lines: new_lines
+            .into_iter()
+            .map(|l| crate::types::StatementLine {
+                description: l.description.clone(),
+                period_start: l.period.map(|p| p.start),
+                period_end: l.period.map(|p| p.end),
+                amount: l.amount,
+            })
+            .collect(),
+        new_charges,
+        total_due: bill.totals.total_due,
+    }))
 }

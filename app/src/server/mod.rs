@@ -43,6 +43,8 @@ pub struct PortalConfig {
     pub throttle: auth::ThrottlePolicy,
     /// The provider's name, for emails and printed statements.
     pub provider_name: String,
+    /// The billing engine's settings (for "your next bill, so far").
+    pub billing: engine::EngineConfig,
 }
 
 impl PortalConfig {
@@ -55,6 +57,7 @@ impl PortalConfig {
             reset_link_ttl: Duration::from_secs(3600),
             throttle: auth::ThrottlePolicy::default(),
             provider_name: "Lastmile Broadband".into(),
+            billing: engine::EngineConfig::default(),
         }
     }
 }
