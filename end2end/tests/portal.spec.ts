@@ -46,6 +46,13 @@ test('the overview shows the account figures from the database', async ({ page }
   await expect(page.getByTestId('latest-statement-total')).toHaveText(dollars(latest));
   await expect(page.getByTestId('account-number')).toHaveText(ALEX.number);
   await expect(page.getByRole('meter')).toBeVisible();
+  // Your next bill, so far: new charges on top of today's balance.
+  await expect(page.getByTestId('next-bill')).toBeVisible();
+  const amount = async (id: string) =>
+    Number((await page.getByTestId(id).innerText()).replace(/[$,]/g, ''));
+  const newCharges = await amount('next-bill-new');
+  expect(newCharges).toBeGreaterThan(0);
+  expect((await amount('next-bill-total')).toFixed(2)).toBe((Number(balance) + newCharges).toFixed(2));
   await noSidewaysScroll(page);
 });
 

@@ -52,6 +52,17 @@ async fn the_overview_shows_the_balance_plan_latest_statement_and_last_payment(p
     );
     assert!(html.contains("role=\"meter\""), "the usage meter is drawn");
     assert!(html.contains("T-"), "the open ticket is listed");
+
+    // "Your next bill, so far": its new charges on top of today's balance (the balance
+    // already counts payments since the latest statement).
+    let amount = |testid: &str| -> Decimal {
+        let text = testid_text(&html, testid).unwrap_or_else(|| panic!("{testid} shown"));
+        text.replace(['$', ','], "").parse().expect("an amount")
+    };
+    let new_charges = amount("next-bill-new");
+    assert!(new_charges > Decimal::ZERO, "the plan is charged in advance");
+    assert_eq!(amount("next-bill-total"), balance + new_charges);
+    assert!(html.contains(&format!("{plan}, ")), "the plan's line is listed");
 }
 
 #[sqlx::test(migrations = "../migrations")]
