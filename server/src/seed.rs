@@ -21,10 +21,15 @@
 //! allowance about one subscriber in eight goes over it. See [`usage`].
 //!
 //! Every account has twelve statements, one per billing period, issued on the period's
-//! first day and due three weeks later: the plan's price for the period ahead, the
-//! overage for the period just ended, any one-off charge (a replacement router, a late
-//! fee), sales tax, and the payments received since the previous statement. Payments and
-//! the ledger agree with the statements to the cent. See [`account`].
+//! first day and due three weeks later (prepaid ones are topped up the day before and due
+//! on issue): the plan's price for the period ahead, any promotion on it (one account in
+//! twenty has one for a few months), the overage for the period just ended, any one-off
+//! charge (a replacement router, a late fee), sales tax, and the payments received since
+//! the previous statement. The seed generates those facts and the billing engine's own
+//! composition ([`billing::bill::compose`]) makes the statements, which are written with
+//! the engine's bookkeeping (days charged, entries posted and shown, dunning steps taken),
+//! so a bill run carries on from the seeded history as from its own. Payments and the
+//! ledger agree with the statements to the cent. See [`account`].
 //!
 //! The two demo subscribers, both with the password [`DEMO_PASSWORD`]:
 //! - account 10000001, Alex Morgan, `alex.morgan@example.net`: Cable 300 with 1,000 GB
@@ -160,6 +165,16 @@ pub async fn seed_demo(pool: &PgPool, opts: &SeedOptions) -> anyhow::Result<Seed
     let progress = progress_bar(opts);
     let foreign_keys = ForeignKeys::suspend(&mut tx).await?;
     let (statements, usage_days) = load_accounts(&mut tx, world, opts.accounts, &progress).await?;
+    // The trigger on `ledger_entries` queued every payment for a statement to show; the
+    // ones a seeded statement showed are not waiting any more. What stays: the payments
+    // made since each account's latest statement, for the next bill run.
+    sqlx::query(
+        "delete from ledger_entries_pending p using statement_ledger_entries s
+          where s.ledger_entry_id = p.ledger_entry_id",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("clearing the payments seeded statements show")?;
     progress.set_message("checking foreign keys");
     foreign_keys.restore(&mut tx).await?;
 

@@ -2,28 +2,38 @@
 //! the address, the saved card, the login, the service and its usage, a year of statements
 //! with their payments and ledger entries, and the service history.
 //!
-//! The money follows the billing crate's rules exactly as a bill run would apply them, so
-//! the seeded figures are ones the portal can recompute: a statement's lines come from
-//! [`billing::rate_usage`] and [`billing::apply_tax`] and its totals from
-//! [`billing::Totals::compute`]; every charge, tax and payment is also a ledger entry, so an
-//! account's balance (the sum of its ledger) is its latest statement's total due minus
-//! whatever was paid after that statement.
+//! The seed makes up the *facts* of each billing period (the plan, the usage, the payments
+//! received, a replacement router now and then, a late fee when the previous statement
+//! went unpaid, a promotion) and the statement itself is composed from them by
+//! [`billing::bill::compose`], the bill run's own arithmetic, so seeded statements and the
+//! ones a bill run issues later agree to the cent. The rows are what the engine
+//! (`engine::bill_run`) writes for a statement: its lines, the ledger entries its lines
+//! post (keyed `statement:{number}:{line}`), the days of service it charged
+//! (`service_charges`) and the ledger entries it showed (`statement_ledger_entries`), so a
+//! bill run carries on from the seeded history without charging a day twice or showing a
+//! payment again. Payments are ledger entries of their own, waiting
+//! (`ledger_entries_pending`) until the next statement shows them: an account's balance
+//! (the sum of its ledger) is its latest statement's total due plus whatever was paid
+//! after that statement.
 
 use anyhow::Context;
+use billing::bill::{
+    compose, Bill, BillFacts, BillingMode, DiscountFacts, DiscountValue, OneTimeFacts, PlanTerms,
+    ReceivedFacts, ServiceFacts, Source, TaxTerms,
+};
 use billing::{
-    apply_tax, last_n_periods, rate_usage, Allowance, Currency, CycleDay, EntryKind, Line,
-    LineKind, Money, Period, TaxRate, Totals,
+    last_n_periods, text, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
 };
 use chrono::{Days, Duration, Months, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
+use engine::bill_run::statement_number;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 
-use super::catalogue::{charge_type, ChargeType};
+use super::catalogue::{charge_type, ChargeType, Plan};
 use super::profile::{self, Habit, ManualMethod, Profile, World, STATEMENTS_PER_ACCOUNT};
 use super::rows::{next, Ids, Rows};
-use billing::text;
 use super::usage::{self, ServiceUsage};
 
 /// Statements are due three weeks after they are issued.
@@ -79,33 +89,11 @@ struct AccountWriter<'a> {
     card_id: Option<i64>,
 }
 
-/// A statement line before it has an id, with what else it implies.
-struct Draft {
-    kind: LineKind,
-    description: String,
-    period: Option<Period>,
-    quantity: Option<Decimal>,
-    unit_price: Option<Decimal>,
-    amount: Decimal,
-    taxable: bool,
-    /// The ledger entry that records the line, if it adds to the balance.
-    ledger: Option<EntryKind>,
-    /// A one-off charge the line bills, and the day it arose.
-    one_time: Option<(&'static ChargeType, NaiveDate)>,
-}
-
 /// A statement already written, as the next one needs it.
 struct Issued {
-    issued_on: NaiveDate,
+    statement_id: i64,
     due_on: NaiveDate,
     paid: bool,
-}
-
-/// A payment received.
-struct Received {
-    day: NaiveDate,
-    amount: Decimal,
-    habit: Habit,
 }
 
 impl AccountWriter<'_> {
@@ -330,6 +318,7 @@ impl AccountWriter<'_> {
             .date(p.activated_on)
             .opt_date(contract_ends_on)
             .utc(created)
+            .opt_text(p.suspended.then_some("non_payment"))
             .end();
         let original = p.plan_for_statement(0);
         let activated = self.at(p.activated_on, 10, 30);
@@ -379,8 +368,10 @@ impl AccountWriter<'_> {
         usage.days.len() as u64
     }
 
-    /// A year of statements, oldest first, each with its ledger entries and the payment
-    /// that settled it (if any yet).
+    /// A year of statements, oldest first, each composed by [`billing::bill::compose`] from
+    /// the facts of its period, as a bill run would (see the module documentation), with
+    /// the engine's bookkeeping: the days each statement charged, the ledger entries it
+    /// posted and the ones it showed, and the payment that settled it (if any yet).
     fn write_statements(
         &mut self,
         periods: &[Period],
@@ -389,55 +380,91 @@ impl AccountWriter<'_> {
         suspended_on: Option<NaiveDate>,
     ) -> anyhow::Result<()> {
         let jurisdiction = self.p.address.jurisdiction;
-        let tax_rate = TaxRate::new(jurisdiction.tax_rate, false)?;
+        let tax = TaxTerms {
+            name: jurisdiction.tax_name.to_string(),
+            rate: TaxRate::new(jurisdiction.tax_rate, false)?,
+        };
+        let mode = if self.p.plan.prepaid {
+            BillingMode::Prepaid
+        } else {
+            BillingMode::Postpaid
+        };
+        let discounts: Vec<DiscountFacts> = self.write_discount(periods).into_iter().collect();
         let mut previous_due = Money::zero(USD);
         let mut previous: Option<Issued> = None;
-        let mut received: Vec<Received> = Vec::new();
+        // The seeded history starts with the oldest period, as if the service had been
+        // charged up to it: its first statement is an ordinary monthly one.
+        let mut charged_through = periods.first().map(|p| p.start);
+        // Ledger entries recorded outside a statement (payments) that none has shown yet.
+        let mut pending: Vec<ReceivedFacts> = Vec::new();
 
         for (k, period) in periods.iter().enumerate() {
             let statement_id = next(&mut self.ids.statement);
             let issued_on = period.start;
-            let due_on = issued_on + Days::new(PAYMENT_TERMS_DAYS);
-            let number = format!("S-{}-{}", self.p.number, issued_on.format("%Y%m"));
+            let number = statement_number(&self.p.number, issued_on);
             let issued_at = self.at(issued_on, 3, 0);
 
-            let mut drafts = vec![self.recurring_line(k, period)];
-            drafts.extend(self.usage_line(k, period.previous(cycle), usage));
+            let mut one_time = Vec::new();
             if let Some(prev) = &previous {
                 if !prev.paid && prev.due_on < issued_on {
-                    drafts.push(one_time_line(
-                        charge_type("late-fee"),
-                        prev.due_on + Days::new(1),
-                    ));
+                    let day = prev.due_on + Days::new(1);
+                    one_time.push(self.one_time(charge_type("late-fee"), day, statement_id));
+                    self.dunning_action(prev.statement_id, "late_fee", day);
                 }
             }
             // Now and then a router dies and is replaced.
             if k > 0 && self.rng.gen_ratio(1, 80) {
                 let shipped = issued_on - Days::new(self.rng.gen_range(1..=20));
-                drafts.push(one_time_line(charge_type("router"), shipped));
+                one_time.push(self.one_time(charge_type("router"), shipped, statement_id));
             }
-            drafts.extend(tax_line(&drafts, jurisdiction.tax_name, &tax_rate));
-            if let Some(prev) = &previous {
-                for payment in received
-                    .iter()
-                    .filter(|r| prev.issued_on <= r.day && r.day < issued_on)
-                {
-                    drafts.push(payment_line(payment, self.p.card.as_ref()));
+            let (received, later): (Vec<_>, Vec<_>) = pending
+                .into_iter()
+                .partition(|r| r.effective_on <= issued_on);
+            pending = later;
+            let usage_period = period.previous(cycle);
+            let mut facts = BillFacts {
+                currency: USD,
+                cycle_day: cycle,
+                mode,
+                period: *period,
+                payment_terms_days: PAYMENT_TERMS_DAYS as u32,
+                previous_balance: previous_due,
+                services: vec![ServiceFacts {
+                    id: self.service_id,
+                    plan: plan_terms(self.p.plan_for_statement(k)),
+                    activated_on: Some(self.p.activated_on),
+                    cancelled_on: None,
+                    charged_through,
+                    refunded_from: None,
+                    // None before the seeded usage begins: the period would be incomplete.
+                    usage_bytes: usage.total_between(usage_period.start, usage_period.end),
+                    tax: Some(tax.clone()),
+                }],
+                one_time,
+                discounts: discounts.clone(),
+                received,
+            };
+            let mut bill =
+                compose(&facts).with_context(|| format!("composing statement {number}"))?;
+            if mode == BillingMode::Prepaid && bill.totals.total_due.is_positive() {
+                // A prepaid subscriber tops up the period's price the day before it starts,
+                // so the balance pays for the period when it is billed.
+                let day = issued_on - Days::new(1);
+                let at = self.some_time(day, 7..=21);
+                let amount = bill.totals.total_due.amount();
+                let entry = self.write_payment(statement_id, day, at, Habit::Prepaid, amount);
+                facts.received.push(entry);
+                bill = compose(&facts).with_context(|| format!("composing statement {number}"))?;
+            }
+            let totals = bill.totals;
+            let due_on = bill.due_on;
+
+            let payment = match mode {
+                BillingMode::Postpaid => {
+                    self.payment_for(k, periods.len(), issued_on, due_on, totals.total_due)
                 }
-            }
-
-            let lines: Vec<Line> = drafts
-                .iter()
-                .map(|d| Line {
-                    kind: d.kind,
-                    description: d.description.clone(),
-                    amount: Money::new(d.amount, USD),
-                })
-                .collect();
-            let totals = Totals::compute(previous_due, &lines)
-                .with_context(|| format!("statement {number} does not add up"))?;
-
-            let payment = self.payment_for(k, periods.len(), issued_on, due_on, totals.total_due);
+                _ => None,
+            };
             let paid_at = match &payment {
                 Some((_, at, _)) => Some(*at),
                 // Nothing owed: settled as soon as it was issued.
@@ -465,7 +492,9 @@ impl AccountWriter<'_> {
                 .opt_utc(paid_at)
                 .utc(issued_at)
                 .end();
-            self.write_lines(statement_id, issued_on, issued_at, &drafts);
+            for end in self.write_lines(statement_id, &number, issued_at, &bill) {
+                charged_through = charged_through.max(Some(end));
+            }
 
             let due_text = if totals.total_due.is_positive() {
                 format!(
@@ -487,10 +516,11 @@ impl AccountWriter<'_> {
             match payment {
                 Some((day, at, habit)) => {
                     let amount = totals.total_due.amount();
-                    self.write_payment(statement_id, day, at, habit, amount);
-                    received.push(Received { day, amount, habit });
+                    let entry = self.write_payment(statement_id, day, at, habit, amount);
+                    pending.push(entry);
                 }
                 None if paid_at.is_none() => self.write_dunning(
+                    statement_id,
                     &number,
                     due_on,
                     totals.total_due.amount(),
@@ -500,7 +530,7 @@ impl AccountWriter<'_> {
                 None => {}
             }
             previous = Some(Issued {
-                issued_on,
+                statement_id,
                 due_on,
                 paid: paid_at.is_some(),
             });
@@ -509,61 +539,100 @@ impl AccountWriter<'_> {
         Ok(())
     }
 
-    fn recurring_line(&self, k: usize, period: &Period) -> Draft {
-        let plan = self.p.plan_for_statement(k);
-        Draft {
-            kind: LineKind::Recurring,
-            description: format!("{}, {}", plan.name, text::period(period)),
-            period: Some(*period),
-            quantity: Some(Decimal::ONE),
-            unit_price: Some(plan.monthly_price()),
-            amount: plan.monthly_price(),
-            taxable: true,
-            ledger: Some(EntryKind::Charge),
-            one_time: None,
+    /// One account in twenty (never the demo subscribers) has a promotion on its service
+    /// for a few months of the seeded year: a percentage or a fixed amount off the plan.
+    fn write_discount(&mut self, periods: &[Period]) -> Option<DiscountFacts> {
+        if self.p.index < 2 || !self.rng.gen_ratio(1, 20) || periods.is_empty() {
+            return None;
         }
-    }
-
-    /// Overage for the period before statement `k`, on plans that charge for it. Left off
-    /// when that period starts before the seeded usage does (the oldest statement, mostly):
-    /// its usage would be incomplete.
-    fn usage_line(&self, k: usize, used_in: Period, usage: &ServiceUsage) -> Option<Draft> {
-        let plan = self.p.plan_for_statement(k.saturating_sub(1));
-        let (gb, price) = (plan.allowance_gb?, plan.overage_per_gb()?);
-        let used = usage.total_between(used_in.start, used_in.end)?;
-        let rating = rate_usage(used, Allowance::Gigabytes(gb), Some(Money::new(price, USD)));
-        let included = format!("{} GB included", text::count(gb.into()));
-        let description = if rating.overage_gb > 0 {
-            format!(
-                "Data usage {}: {} of {included}; {} started GB over at {}/GB",
-                text::period(&used_in),
-                text::gigabytes(used),
-                text::count(rating.overage_gb.into()),
-                text::dollars(price)
+        let valid_from = periods[self.rng.gen_range(0..periods.len())].start;
+        let months = [3, 6, 12][self.rng.gen_range(0..3)];
+        let valid_to = valid_from.checked_add_months(Months::new(months));
+        let (description, value) = if self.rng.gen_bool(0.5) {
+            let percent = [10, 15, 20, 25][self.rng.gen_range(0..4)];
+            (
+                format!("Loyalty offer, {percent}% off"),
+                DiscountValue::Percent(Decimal::from(percent)),
             )
         } else {
-            format!(
-                "Data usage {}: {} of {included}",
-                text::period(&used_in),
-                text::gigabytes(used)
+            let dollars = [5, 10, 15][self.rng.gen_range(0..3)];
+            (
+                format!("Promotion, ${dollars} off"),
+                DiscountValue::Fixed(Money::new(Decimal::from(dollars), USD)),
             )
         };
-        Some(Draft {
-            kind: LineKind::Usage,
+        let id = next(&mut self.ids.discount);
+        let offered_on = valid_from - Days::new(self.rng.gen_range(1..=14));
+        let created = self.some_time(offered_on, 9..=17);
+        let (percent, amount) = match value {
+            DiscountValue::Percent(p) => (Some(p), None),
+            DiscountValue::Fixed(m) => (None, Some(m.amount())),
+        };
+        self.rows
+            .discounts
+            .row()
+            .int(id)
+            .int(self.account_id)
+            .text(USD.as_str())
+            .int(self.service_id)
+            .text(&description)
+            .opt_dec(percent)
+            .opt_dec(amount)
+            .date(valid_from)
+            .opt_date(valid_to)
+            .utc(created)
+            .end();
+        Some(DiscountFacts {
+            id,
             description,
-            period: Some(used_in),
-            quantity: Some(Decimal::from(rating.overage_gb)),
-            unit_price: Some(price),
-            amount: rating.charge_or_zero(USD).amount(),
-            taxable: true,
-            ledger: Some(EntryKind::Charge),
-            one_time: None,
+            service_id: Some(self.service_id),
+            value,
+            valid_from,
+            valid_to,
         })
+    }
+
+    /// A one-off charge incurred on `on`, billed on statement `statement_id` (the next one
+    /// issued): its row, and its facts for the composition.
+    fn one_time(
+        &mut self,
+        charge: &'static ChargeType,
+        on: NaiveDate,
+        statement_id: i64,
+    ) -> OneTimeFacts {
+        let id = next(&mut self.ids.one_time_charge);
+        let late_fee = charge.code == "late-fee";
+        let description = format!("{} ({})", charge.name, text::day(on));
+        let recorded = self.at(on, 12, 0);
+        self.rows
+            .one_time_charges
+            .row()
+            .int(id)
+            .int(self.account_id)
+            .text(USD.as_str())
+            .int(self.service_id)
+            .int(charge.id())
+            .text(&description)
+            .dec(charge.amount())
+            .date(on)
+            .int(statement_id)
+            .utc(recorded)
+            .text(if late_fee { "late_fee" } else { "charge" })
+            .end();
+        OneTimeFacts {
+            id,
+            service_id: Some(self.service_id),
+            description,
+            amount: Money::new(charge.amount(), USD),
+            charge_on: on,
+            taxable: charge.taxable,
+            late_fee,
+        }
     }
 
     /// Pays statement `k` of `count` unless the subscriber is behind, it is the demo's
     /// latest statement, or the day it would be paid has not come yet. Returns the day,
-    /// the time (UTC) and how it was paid.
+    /// the time (UTC) and how it was paid. (Prepaid subscribers pay ahead instead.)
     fn payment_for(
         &mut self,
         k: usize,
@@ -578,7 +647,7 @@ impl AccountWriter<'_> {
                 let day = due_on - Days::new(AUTOPAY_LEAD_DAYS);
                 (day, self.some_time(day, 5..=5))
             }
-            Habit::Prepaid => (issued_on, self.some_time(issued_on, 7..=21)),
+            Habit::Prepaid => return None,
             Habit::Manual { delay_days, .. } => {
                 let day = issued_on + Days::new(delay_days);
                 (day, self.some_time(day, 8..=22))
@@ -590,70 +659,89 @@ impl AccountWriter<'_> {
         paid.then_some((day, at, habit))
     }
 
+    /// The statement's lines as rows, with what each implies: the ledger entry it posts
+    /// (keyed as the bill run keys it), the days of service it charged, the ledger entry
+    /// it shows. Returns the end of each span of days charged.
     fn write_lines(
         &mut self,
         statement_id: i64,
-        issued_on: NaiveDate,
+        number: &str,
         issued_at: NaiveDateTime,
-        drafts: &[Draft],
-    ) {
-        for (i, d) in drafts.iter().enumerate() {
+        bill: &Bill,
+    ) -> Vec<NaiveDate> {
+        let mut charged = Vec::new();
+        for (i, line) in bill.lines.iter().enumerate() {
+            let line_no = i + 1;
             let id = next(&mut self.ids.line);
             self.rows
                 .statement_lines
                 .row()
                 .int(id)
                 .int(statement_id)
-                .int(i as i64 + 1)
-                .text(d.kind.as_str())
-                .text(&d.description)
-                .opt_int(
-                    matches!(
-                        d.kind,
-                        LineKind::Recurring | LineKind::Usage | LineKind::OneTime
-                    )
-                    .then_some(self.service_id),
-                )
-                .opt_date(d.period.map(|p| p.start))
-                .opt_date(d.period.map(|p| p.end))
-                .opt_dec(d.quantity)
-                .opt_dec(d.unit_price)
-                .dec(d.amount)
+                .int(line_no as i64)
+                .text(line.kind.as_str())
+                .text(&line.description)
+                .opt_int(line.service_id)
+                .opt_date(line.period.map(|p| p.start))
+                .opt_date(line.period.map(|p| p.end))
+                .opt_dec(line.quantity)
+                .opt_dec(line.unit_price)
+                .dec(line.amount.amount())
                 .end();
-            if let Some((charge, on)) = d.one_time {
-                let charge_id = next(&mut self.ids.one_time_charge);
-                let recorded = self.at(on, 12, 0);
-                self.rows
-                    .one_time_charges
-                    .row()
-                    .int(charge_id)
-                    .int(self.account_id)
-                    .text(USD.as_str())
-                    .int(self.service_id)
-                    .int(charge.id())
-                    .text(&d.description)
-                    .dec(d.amount)
-                    .date(on)
-                    .int(statement_id)
-                    .utc(recorded)
-                    .end();
-            }
-            // The ledger accepts only positive charges; a zero line (usage within the
-            // allowance) changes no balance and has no entry.
-            if let Some(kind) = d.ledger.filter(|_| d.amount > Decimal::ZERO) {
+            if let Some(kind) = line.posts {
+                let key = format!("statement:{number}:{line_no}");
                 self.ledger(
                     kind,
-                    d.amount,
-                    &d.description,
-                    issued_on,
+                    line.amount.amount(),
+                    &line.description,
+                    bill.issued_on,
                     issued_at,
                     Some(statement_id),
                     None,
+                    Some(&key),
                 );
             }
+            match &line.source {
+                Source::ServiceDays { service_id, days } => {
+                    self.service_charge(*service_id, statement_id, "charge", days);
+                    charged.push(days.end);
+                }
+                Source::Refund { service_id, days } => {
+                    self.service_charge(*service_id, statement_id, "refund", days);
+                }
+                Source::Received(entry) => {
+                    self.rows
+                        .statement_ledger_entries
+                        .row()
+                        .int(*entry)
+                        .int(statement_id)
+                        .end();
+                }
+                Source::Usage { .. }
+                | Source::OneTime(_)
+                | Source::Discount { .. }
+                | Source::Tax => {}
+            }
         }
+        charged
     }
 
+    fn service_charge(&mut self, service_id: i64, statement_id: i64, kind: &str, days: &Period) {
+        let id = next(&mut self.ids.service_charge);
+        self.rows
+            .service_charges
+            .row()
+            .int(id)
+            .int(service_id)
+            .int(self.account_id)
+            .int(statement_id)
+            .text(kind)
+            .date(days.start)
+            .date(days.end)
+            .end();
+    }
+
+    /// A ledger entry; returns its id.
     #[allow(clippy::too_many_arguments)] // one ledger row's columns
     fn ledger(
         &mut self,
@@ -664,7 +752,8 @@ impl AccountWriter<'_> {
         posted_at: NaiveDateTime,
         statement_id: Option<i64>,
         payment_id: Option<i64>,
-    ) {
+        idempotency_key: Option<&str>,
+    ) -> i64 {
         let id = next(&mut self.ids.ledger);
         self.rows
             .ledger_entries
@@ -679,9 +768,14 @@ impl AccountWriter<'_> {
             .utc(posted_at)
             .opt_int(statement_id)
             .opt_int(payment_id)
+            .opt_text(idempotency_key)
             .end();
+        id
     }
 
+    /// A payment of statement `statement_id` and its ledger entry, which (as any entry
+    /// recorded outside a statement) waits for the next statement to show it. Returns the
+    /// entry as that statement's facts see it.
     fn write_payment(
         &mut self,
         statement_id: i64,
@@ -689,7 +783,7 @@ impl AccountWriter<'_> {
         at: NaiveDateTime,
         habit: Habit,
         amount: Decimal,
-    ) {
+    ) -> ReceivedFacts {
         let id = next(&mut self.ids.payment);
         let (method, card_id) = match habit {
             Habit::Autopay => ("autopay", self.card_id),
@@ -729,19 +823,24 @@ impl AccountWriter<'_> {
             ("bank_transfer", _) => "by bank transfer".to_string(),
             _ => "by cheque".to_string(),
         };
-        let entry = if method == "autopay" {
-            "Autopay payment, thank you"
-        } else {
-            "Payment received, thank you"
+        // What the statement that shows it will say.
+        let what = match (habit, &self.p.card) {
+            (Habit::Autopay, Some(card)) => format!("Autopay, {}", card.label()),
+            (Habit::Prepaid, _) => "Top-up by card".to_string(),
+            (_, _) if method == "bank_transfer" => "Bank transfer".to_string(),
+            (_, _) if method == "cheque" => "Cheque".to_string(),
+            _ => "Card payment".to_string(),
         };
-        self.ledger(
+        let description = format!("{what} received {}, thank you", text::day(day));
+        let entry_id = self.ledger(
             EntryKind::Payment,
             -amount,
-            entry,
+            &description,
             day,
             at,
-            Some(statement_id),
+            None,
             Some(id),
+            None,
         );
         let summary = format!("Payment of {} received {how}", text::dollars(amount));
         self.event(
@@ -750,12 +849,35 @@ impl AccountWriter<'_> {
             &summary,
             &format!(r#"{{"payment_id": {id}, "statement_id": {statement_id}}}"#),
         );
+        ReceivedFacts {
+            ledger_entry_id: entry_id,
+            kind: EntryKind::Payment,
+            description,
+            amount: Money::new(-amount, USD),
+            effective_on: day,
+        }
     }
 
-    /// A reminder for an unpaid statement once it is overdue, and the suspension that
+    /// A dunning step the seed's story took for a statement, recorded as the engine's
+    /// dunning records it so that a real dunning run does not take it again.
+    fn dunning_action(&mut self, statement_id: i64, step: &str, day: NaiveDate) {
+        let at = self.at(day, 9, 0);
+        self.rows
+            .dunning_actions
+            .row()
+            .int(statement_id)
+            .int(self.account_id)
+            .text(step)
+            .date(day)
+            .utc(at)
+            .end();
+    }
+
+    /// An overdue notice for an unpaid statement once it is overdue, and the suspension that
     /// followed the first of two missed statements.
     fn write_dunning(
         &mut self,
+        statement_id: i64,
         number: &str,
         due_on: NaiveDate,
         amount: Decimal,
@@ -771,6 +893,7 @@ impl AccountWriter<'_> {
                 text::day(due_on)
             );
             self.event("dunning", at, &summary, "{}");
+            self.dunning_action(statement_id, "overdue_notice", reminder_day);
         }
         if let Some(day) = suspended_on.filter(|_| first_of_two) {
             let at = self.at(day, 9, 0);
@@ -780,6 +903,7 @@ impl AccountWriter<'_> {
                 text::day(due_on)
             );
             self.event("suspension", at, &summary, "{}");
+            self.dunning_action(statement_id, "suspension", day);
         }
     }
 
@@ -904,75 +1028,13 @@ impl AccountWriter<'_> {
     }
 }
 
-fn one_time_line(charge: &'static ChargeType, on: NaiveDate) -> Draft {
-    Draft {
-        kind: LineKind::OneTime,
-        description: format!("{} ({})", charge.name, text::day(on)),
-        period: None,
-        quantity: Some(Decimal::ONE),
-        unit_price: Some(charge.amount()),
-        amount: charge.amount(),
-        taxable: charge.taxable,
-        ledger: Some(if charge.code == "late-fee" {
-            EntryKind::LateFee
-        } else {
-            EntryKind::Charge
-        }),
-        one_time: Some((charge, on)),
-    }
-}
-
-/// Sales tax on the taxable lines, as one line; none where the rate is zero.
-fn tax_line(drafts: &[Draft], tax_name: &str, rate: &TaxRate) -> Option<Draft> {
-    let base: Decimal = drafts.iter().filter(|d| d.taxable).map(|d| d.amount).sum();
-    let split = apply_tax(Money::new(base, USD), rate);
-    split.tax.is_positive().then(|| Draft {
-        kind: LineKind::Tax,
-        description: format!(
-            "{tax_name} {} on {}",
-            text::percent(rate.rate),
-            text::dollars(base)
-        ),
-        period: None,
-        quantity: None,
-        unit_price: None,
-        amount: split.tax.amount(),
-        taxable: false,
-        ledger: Some(EntryKind::Tax),
-        one_time: None,
-    })
-}
-
-/// A payment received since the previous statement, as a (negative) line. Its ledger entry
-/// was written when it was received.
-fn payment_line(payment: &Received, card: Option<&profile::Card>) -> Draft {
-    let how = match (payment.habit, card) {
-        (Habit::Autopay, Some(card)) => format!("Autopay, {}", card.label()),
-        (
-            Habit::Manual {
-                method: ManualMethod::BankTransfer,
-                ..
-            },
-            _,
-        ) => "Bank transfer".to_string(),
-        (
-            Habit::Manual {
-                method: ManualMethod::Cheque,
-                ..
-            },
-            _,
-        ) => "Cheque".to_string(),
-        _ => "Card payment".to_string(),
-    };
-    Draft {
-        kind: LineKind::Payment,
-        description: format!("{how} received {}, thank you", text::day(payment.day)),
-        period: None,
-        quantity: None,
-        unit_price: None,
-        amount: -payment.amount,
-        taxable: false,
-        ledger: None,
-        one_time: None,
+/// A plan as [`compose`] needs it. The seed's prices exclude tax (US style).
+fn plan_terms(plan: &Plan) -> PlanTerms {
+    PlanTerms {
+        name: plan.name.to_string(),
+        monthly_price: Money::new(plan.monthly_price(), USD),
+        price_includes_tax: false,
+        allowance: Allowance::from_optional_gb(plan.allowance_gb),
+        overage_per_gb: plan.overage_per_gb().map(|p| Money::new(p, USD)),
     }
 }

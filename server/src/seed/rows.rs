@@ -25,7 +25,9 @@ tables! {
     PORTAL_LOGINS: "portal_logins" ("id, account_id, person_id, email, password_hash, is_primary, \
         created_at, password_changed_at");
     SERVICES: "services" ("id, account_id, address_id, plan_id, status, activated_on, \
-        contract_ends_on, created_at");
+        contract_ends_on, created_at, suspension_reason");
+    DISCOUNTS: "discounts" ("id, account_id, currency, service_id, description, percent, amount, \
+        valid_from, valid_to, created_at");
     PLAN_CHANGES: "plan_changes" ("id, service_id, from_plan_id, to_plan_id, effective_on, status, \
         requested_at, requested_by_login, decided_at");
     STATEMENTS: "statements" ("id, account_id, currency, statement_number, period_start, period_end, \
@@ -34,11 +36,15 @@ tables! {
     STATEMENT_LINES: "statement_lines" ("id, statement_id, line_no, kind, description, service_id, \
         period_start, period_end, quantity, unit_price, amount");
     ONE_TIME_CHARGES: "one_time_charges" ("id, account_id, currency, service_id, charge_type_id, \
-        description, amount, charge_on, statement_id, created_at");
+        description, amount, charge_on, statement_id, created_at, kind");
     PAYMENTS: "payments" ("id, account_id, currency, amount, method, status, statement_id, \
         payment_method_id, idempotency_key, created_at, succeeded_at");
     LEDGER_ENTRIES: "ledger_entries" ("id, account_id, currency, kind, amount, description, \
-        effective_on, posted_at, statement_id, payment_id");
+        effective_on, posted_at, statement_id, payment_id, idempotency_key");
+    STATEMENT_LEDGER_ENTRIES: "statement_ledger_entries" ("ledger_entry_id, statement_id");
+    SERVICE_CHARGES: "service_charges" ("id, service_id, account_id, statement_id, kind, \
+        period_start, period_end");
+    DUNNING_ACTIONS: "dunning_actions" ("statement_id, account_id, step_code, taken_on, taken_at");
     USAGE_DAILY: "usage_daily" ("service_id, day, download_bytes, upload_bytes");
     USAGE_HOURLY: "usage_hourly" ("service_id, day, download_bytes, upload_bytes");
     SERVICE_EVENTS: "service_events" ("id, account_id, service_id, kind, summary, detail, occurred_at");
@@ -59,18 +65,22 @@ pub const TABLES_WITH_IDS: &[&str] = &[
     "payment_methods",
     "portal_logins",
     "services",
+    "discounts",
     "plan_changes",
     "statements",
     "statement_lines",
     "one_time_charges",
     "payments",
     "ledger_entries",
+    "service_charges",
     "service_events",
     "tickets",
     "ticket_messages",
 ];
 
-/// The tables filled per account (as opposed to the catalogue).
+/// The tables filled per account (as opposed to the catalogue). `ledger_entries_pending` is
+/// filled by a trigger on `ledger_entries` (one row per payment), and emptied at the end of
+/// everything a seeded statement shows.
 pub const PER_ACCOUNT_TABLES: &[&str] = &[
     "accounts",
     "people",
@@ -78,12 +88,17 @@ pub const PER_ACCOUNT_TABLES: &[&str] = &[
     "payment_methods",
     "portal_logins",
     "services",
+    "discounts",
     "plan_changes",
     "statements",
     "statement_lines",
     "one_time_charges",
     "payments",
     "ledger_entries",
+    "ledger_entries_pending",
+    "statement_ledger_entries",
+    "service_charges",
+    "dunning_actions",
     "usage_daily",
     "usage_hourly",
     "service_events",
@@ -99,12 +114,16 @@ pub struct Rows {
     pub payment_methods: TextRows,
     pub portal_logins: TextRows,
     pub services: TextRows,
+    pub discounts: TextRows,
     pub plan_changes: TextRows,
     pub statements: TextRows,
     pub statement_lines: TextRows,
     pub one_time_charges: TextRows,
     pub payments: TextRows,
     pub ledger_entries: TextRows,
+    pub statement_ledger_entries: TextRows,
+    pub service_charges: TextRows,
+    pub dunning_actions: TextRows,
     pub usage_daily: BinaryRows,
     pub usage_hourly: BinaryRows,
     pub service_events: TextRows,
@@ -122,12 +141,16 @@ impl Rows {
             payment_methods: TextRows::new(&PAYMENT_METHODS),
             portal_logins: TextRows::new(&PORTAL_LOGINS),
             services: TextRows::new(&SERVICES),
+            discounts: TextRows::new(&DISCOUNTS),
             plan_changes: TextRows::new(&PLAN_CHANGES),
             statements: TextRows::new(&STATEMENTS),
             statement_lines: TextRows::new(&STATEMENT_LINES),
             one_time_charges: TextRows::new(&ONE_TIME_CHARGES),
             payments: TextRows::new(&PAYMENTS),
             ledger_entries: TextRows::new(&LEDGER_ENTRIES),
+            statement_ledger_entries: TextRows::new(&STATEMENT_LEDGER_ENTRIES),
+            service_charges: TextRows::new(&SERVICE_CHARGES),
+            dunning_actions: TextRows::new(&DUNNING_ACTIONS),
             // 2 + 4 × 4-byte lengths + 8 + 4 + 8 + 8 bytes per daily row.
             usage_daily: BinaryRows::new(&USAGE_DAILY, accounts * super::usage::DAYS, 46),
             usage_hourly: BinaryRows::new(&USAGE_HOURLY, accounts * super::usage::HOURLY_DAYS, 650),
@@ -147,12 +170,16 @@ impl Rows {
             self.payment_methods.into_copy(),
             self.portal_logins.into_copy(),
             self.services.into_copy(),
+            self.discounts.into_copy(),
             self.plan_changes.into_copy(),
             self.statements.into_copy(),
             self.statement_lines.into_copy(),
             self.one_time_charges.into_copy(),
             self.payments.into_copy(),
             self.ledger_entries.into_copy(),
+            self.statement_ledger_entries.into_copy(),
+            self.service_charges.into_copy(),
+            self.dunning_actions.into_copy(),
             self.usage_daily.into_copy(),
             self.usage_hourly.into_copy(),
             self.service_events.into_copy(),
@@ -170,12 +197,14 @@ pub struct Ids {
     pub payment_method: i64,
     pub login: i64,
     pub service: i64,
+    pub discount: i64,
     pub plan_change: i64,
     pub statement: i64,
     pub line: i64,
     pub one_time_charge: i64,
     pub payment: i64,
     pub ledger: i64,
+    pub service_charge: i64,
     pub event: i64,
     pub ticket: i64,
     pub ticket_message: i64,

@@ -37,6 +37,11 @@ const SEEDED_TABLES: &[(&str, &str)] = &[
     ("one_time_charges", "id"),
     ("payments", "id"),
     ("ledger_entries", "id"),
+    ("ledger_entries_pending", "ledger_entry_id"),
+    ("statement_ledger_entries", "ledger_entry_id"),
+    ("service_charges", "id"),
+    ("discounts", "id"),
+    ("dunning_actions", "statement_id, step_code"),
     ("usage_daily", "service_id, day"),
     ("usage_hourly", "service_id, day"),
     ("service_events", "id"),
@@ -178,17 +183,32 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
         .await,
         0
     );
+    // Postpaid statements are due three weeks after issue; prepaid ones, paid from the
+    // balance topped up the day before, on issue (and are settled then).
     assert_eq!(
         count(
             &pool,
-            "select count(*) from statements where due_on <> issued_on + 21"
+            "select count(*) from statements s join accounts a on a.id = s.account_id
+              where s.due_on <> s.issued_on + case a.billing_mode when 'prepaid' then 0 else 21 end
+                 or (a.billing_mode = 'prepaid' and s.status <> 'paid')"
         )
         .await,
         0
     );
+    assert!(
+        count(
+            &pool,
+            "select count(*) from accounts where billing_mode = 'prepaid'"
+        )
+        .await
+            > 0,
+        "some subscribers are prepaid"
+    );
 
     // Every account's balance (the sum of its ledger) is its latest statement's total due
-    // less what was paid after that statement was issued.
+    // plus the entries no statement has shown yet (payments since); those are exactly the
+    // ones dated after the latest statement, and every earlier one is shown by exactly the
+    // statement whose period it was received before.
     assert_eq!(
         count(
             &pool,
@@ -196,8 +216,160 @@ async fn seeded_money_adds_up_and_the_demo_subscribers_are_as_described(pool: Pg
                join lateral (select total_due, issued_on from statements where account_id = a.id
                               order by period_start desc limit 1) s on true
               where (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id)
-                 <> s.total_due + (select coalesce(sum(amount), 0) from ledger_entries
-                                    where account_id = a.id and kind = 'payment' and effective_on >= s.issued_on)"
+                 <> s.total_due + (select coalesce(sum(l.amount), 0) from ledger_entries_pending p
+                                     join ledger_entries l on l.id = p.ledger_entry_id
+                                    where p.account_id = a.id)"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(&pool, "select count(*) from ledger_entries_pending").await > 0,
+        "some payments came after the latest statement"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries l
+               join lateral (select max(issued_on) as latest from statements where account_id = l.account_id) s on true
+              where l.statement_id is null
+                and (exists (select 1 from ledger_entries_pending p where p.ledger_entry_id = l.id)
+                     = exists (select 1 from statement_ledger_entries x where x.ledger_entry_id = l.id)
+                     or exists (select 1 from ledger_entries_pending p where p.ledger_entry_id = l.id)
+                        <> (l.effective_on > s.latest))"
+        )
+        .await,
+        0,
+        "an entry outside statements is either pending (after the latest statement) or shown"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from statement_ledger_entries x
+               join ledger_entries l on l.id = x.ledger_entry_id
+               join statements s on s.id = x.statement_id
+              where l.statement_id is not null or l.account_id <> s.account_id
+                 or l.effective_on > s.issued_on
+                 or l.effective_on <= coalesce((select max(p.issued_on) from statements p
+                                                 where p.account_id = s.account_id
+                                                   and p.issued_on < s.issued_on), '-infinity')
+                 or not exists (select 1 from statement_lines sl where sl.statement_id = s.id
+                                   and sl.kind = 'payment' and sl.amount = l.amount
+                                   and sl.description = l.description)"
+        )
+        .await,
+        0,
+        "each shown entry is on the first statement issued after it, as a line"
+    );
+
+    // Every line that changes a balance is posted to the ledger once, keyed as a bill run
+    // keys it; payment lines post nothing (their entries exist already).
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from statement_lines sl join statements s on s.id = sl.statement_id
+              where (sl.kind <> 'payment' and sl.amount <> 0)
+                 <> exists (select 1 from ledger_entries l
+                             where l.idempotency_key = 'statement:' || s.statement_number || ':' || sl.line_no
+                               and l.statement_id = s.id and l.amount = sl.amount)"
+        )
+        .await,
+        0
+    );
+
+    // The days charged: one span per statement and service, exactly the recurring lines,
+    // without gap or overlap (the schema refuses overlaps) from the first to the latest.
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from statement_lines sl
+              where sl.kind = 'recurring' and not exists (select 1 from service_charges c
+                     where c.statement_id = sl.statement_id and c.service_id = sl.service_id
+                       and c.kind = 'charge' and c.period_start = sl.period_start
+                       and c.period_end = sl.period_end)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from service_charges").await,
+        count(
+            &pool,
+            "select count(*) from statement_lines where kind = 'recurring'"
+        )
+        .await
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from (
+                select period_start, lag(period_end) over (partition by service_id order by period_start) as before
+                  from service_charges where kind = 'charge') c
+              where before is not null and before <> period_start"
+        )
+        .await,
+        0,
+        "no gap between charged spans"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from services v
+              where (select max(period_end) from service_charges c where c.service_id = v.id)
+                    <> (select max(period_end) from statements s where s.account_id = v.account_id)
+                 or (select min(period_start) from service_charges c where c.service_id = v.id)
+                    <> (select min(period_start) from statements s where s.account_id = v.account_id)"
+        )
+        .await,
+        0,
+        "charged from the first seeded period to the end of the latest"
+    );
+
+    // Promotions show as discount lines; late fees are late-fee charges; every one-time
+    // charge is billed; the dunning steps the story took are recorded.
+    assert!(count(&pool, "select count(*) from discounts").await > 0);
+    assert!(
+        count(
+            &pool,
+            "select count(*) from statement_lines where kind = 'discount'"
+        )
+        .await
+            > 0
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from one_time_charges o join charge_types c on c.id = o.charge_type_id
+              where (o.kind = 'late_fee') <> (c.code = 'late-fee') or o.statement_id is null"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries l
+              where l.kind = 'late_fee' and not exists (select 1 from dunning_actions d
+                     join statements s on s.id = d.statement_id
+                    where d.step_code = 'late_fee' and s.account_id = l.account_id)"
+        )
+        .await,
+        0
+    );
+    assert!(
+        count(
+            &pool,
+            "select count(*) from dunning_actions where step_code = 'overdue_notice'"
+        )
+        .await
+            > 0
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from services s
+              where (s.status = 'suspended') <> exists (select 1 from dunning_actions d
+                     where d.account_id = s.account_id and d.step_code = 'suspension')"
         )
         .await,
         0
@@ -399,4 +571,133 @@ async fn seed_timing(pool: PgPool) {
         summary.usage_days,
         started.elapsed()
     );
+}
+
+/// The seed's history is what a bill run would have written: the engine's next bill run
+/// for each seeded account starts exactly where the seeded statements stop. It carries the
+/// latest total due forward, charges from the day the seeded charges end (no day twice,
+/// none missed), and shows exactly the payments made since the latest seeded statement.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_bill_run_carries_on_from_the_seeded_history(pool: PgPool) {
+    seed_demo(&pool, &options(40)).await.expect("seed");
+    let config = engine::EngineConfig::default();
+
+    #[derive(sqlx::FromRow)]
+    struct Latest {
+        account_id: i64,
+        account_number: String,
+        billing_mode: String,
+        period_end: NaiveDate,
+        total_due: Decimal,
+        charged_through: NaiveDate,
+        pending: Vec<i64>,
+    }
+    let accounts: Vec<Latest> = sqlx::query_as(
+        "select a.id as account_id, a.account_number, a.billing_mode, s.period_end, s.total_due,
+                (select max(c.period_end) from service_charges c where c.account_id = a.id
+                   and c.kind = 'charge') as charged_through,
+                array(select p.ledger_entry_id from ledger_entries_pending p
+                       where p.account_id = a.id order by 1) as pending
+           from accounts a
+           join lateral (select period_end, total_due from statements where account_id = a.id
+                          order by period_start desc limit 1) s on true
+          order by a.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("latest statements");
+    assert_eq!(accounts.len(), 40);
+    assert!(
+        accounts.iter().any(|a| !a.pending.is_empty()),
+        "some accounts paid after their latest statement"
+    );
+
+    for a in &accounts {
+        let number = &a.account_number;
+        assert_eq!(
+            a.charged_through, a.period_end,
+            "{number}: charged to the period's end"
+        );
+        let summary = engine::bill_run::run(
+            &pool,
+            &config,
+            &engine::bill_run::RunOptions {
+                date: a.period_end,
+                dry_run: false,
+                account: Some(number.clone()),
+                started_by: "seed test".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{number}: bill run failed: {e}"));
+        assert_eq!(summary.billed, 1, "{number}: {:?}", summary.skipped);
+
+        let (statement_id, previous, period_start, period_end, total_due): (
+            i64,
+            Decimal,
+            NaiveDate,
+            NaiveDate,
+            Decimal,
+        ) = sqlx::query_as(
+            "select id, previous_balance, period_start, period_end, total_due from statements
+              where account_id = $1 and period_start = $2",
+        )
+        .bind(a.account_id)
+        .bind(a.period_end)
+        .fetch_one(&pool)
+        .await
+        .expect("the new statement");
+        assert_eq!(
+            previous, a.total_due,
+            "{number}: the balance carried forward"
+        );
+
+        let recurring: Vec<(NaiveDate, NaiveDate)> = sqlx::query_as(
+            "select period_start, period_end from statement_lines
+              where statement_id = $1 and kind = 'recurring' order by line_no",
+        )
+        .bind(statement_id)
+        .fetch_all(&pool)
+        .await
+        .expect("recurring lines");
+        assert_eq!(
+            recurring,
+            [(period_start, period_end)],
+            "{number}: exactly the next period charged, from where the seed stopped"
+        );
+        assert_eq!(period_start, a.charged_through);
+
+        let shown: Vec<i64> = sqlx::query_scalar(
+            "select ledger_entry_id from statement_ledger_entries where statement_id = $1 order by 1",
+        )
+        .bind(statement_id)
+        .fetch_all(&pool)
+        .await
+        .expect("shown entries");
+        assert_eq!(
+            shown, a.pending,
+            "{number}: shows exactly the payments made since the latest seeded statement"
+        );
+        let payment_lines = count(
+            &pool,
+            &format!("select count(*) from statement_lines where statement_id = {statement_id} and kind = 'payment'"),
+        )
+        .await;
+        assert_eq!(payment_lines as usize, a.pending.len(), "{number}");
+
+        // Nothing else is waiting, so the ledger now says what the new statement says.
+        let balance: Decimal = sqlx::query_scalar(
+            "select coalesce(sum(amount), 0) from ledger_entries where account_id = $1",
+        )
+        .bind(a.account_id)
+        .fetch_one(&pool)
+        .await
+        .expect("balance");
+        assert_eq!(balance, total_due, "{number} ({})", a.billing_mode);
+    }
+
+    // One new statement per account, and nothing else billed.
+    let statements = count(&pool, "select count(*) from statements").await;
+    assert_eq!(statements, 40 * 13);
 }
