@@ -34,6 +34,26 @@ use crate::error::EngineError;
 use crate::facts::{self, Account};
 use crate::mail;
 
+/// Accounts whose period starts on the date `$1`: their cycle day is that day of the month,
+/// or later than the month's last day when the date is the last day (day 31 bills on
+/// 30 April and on 28 or 29 February).
+const DUE_ON_DATE: &str = "(a.billing_cycle_day = extract(day from $1::date)
+      or (extract(day from $1::date + 1) = 1 and a.billing_cycle_day > extract(day from $1::date)))";
+
+/// An account gets a statement when a service runs or ended within the last month (its last
+/// usage is still to bill), a cancelled service's unused days are still to refund, or a
+/// charge or a payment waits to be shown. Long-closed
+/// services with nothing new do not produce empty statements month after month.
+const HAS_SOMETHING_TO_BILL: &str = "(exists (select 1 from services s where s.account_id = a.id
+                        and s.status <> 'pending'
+                        and (s.cancelled_on is null or s.cancelled_on > $1::date - 31))
+      or exists (select 1 from services s where s.account_id = a.id and s.cancelled_on is not null
+                  and not exists (select 1 from service_charges r where r.service_id = s.id and r.kind = 'refund')
+                  and s.cancelled_on < (select max(c.period_end) from service_charges c
+                                         where c.service_id = s.id and c.kind = 'charge'))
+      or exists (select 1 from ledger_entries_pending p where p.account_id = a.id)
+      or exists (select 1 from one_time_charges o where o.account_id = a.id and o.statement_id is null))";
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -62,6 +82,8 @@ pub struct Summary {
     pub totals: Vec<CurrencyTotals>,
     /// Prepaid and hybrid accounts suspended because their balance did not cover the plan.
     pub suspended: u64,
+    /// Accounts that could not be billed, with why (everything else was billed).
+    pub failed: Vec<(i64, String)>,
     /// How long it took, in milliseconds.
     pub elapsed_ms: u64,
     /// The statements, when one account was asked for (for printing).
@@ -128,35 +150,31 @@ pub async fn run(
             }
         }
         None => {
-            let (closed, none_active): (i64, i64) = sqlx::query_as(
+            let (closed, none_active): (i64, i64) = sqlx::query_as(&format!(
                 "select count(*) filter (where a.status = 'closed'),
-                        count(*) filter (where a.status <> 'closed' and not exists
-                            (select 1 from services s where s.account_id = a.id and s.status <> 'pending'))
+                        count(*) filter (where a.status <> 'closed' and not ({HAS_SOMETHING_TO_BILL}))
                    from accounts a
-                  where (a.billing_cycle_day = extract(day from $1::date)
-                         or (extract(day from $1::date + 1) = 1
-                             and a.billing_cycle_day > extract(day from $1::date)))",
-            )
+                  where {DUE_ON_DATE}"
+            ))
             .bind(date)
             .fetch_one(pool)
             .await?;
             for (reason, n) in [
                 ("account closed", closed),
-                ("no active service", none_active),
+                (
+                    "nothing to bill (no service, charge or payment)",
+                    none_active,
+                ),
             ] {
                 if n > 0 {
                     skipped.push((reason.into(), n as u64));
                 }
             }
-            sqlx::query_scalar(
+            sqlx::query_scalar(&format!(
                 "select a.id from accounts a
-                  where (a.billing_cycle_day = extract(day from $1::date)
-                         or (extract(day from $1::date + 1) = 1
-                             and a.billing_cycle_day > extract(day from $1::date)))
-                    and a.status <> 'closed'
-                    and exists (select 1 from services s where s.account_id = a.id and s.status <> 'pending')
-                  order by a.id",
-            )
+                  where {DUE_ON_DATE} and a.status <> 'closed' and {HAS_SOMETHING_TO_BILL}
+                  order by a.id"
+            ))
             .bind(date)
             .fetch_all(pool)
             .await?
@@ -190,7 +208,7 @@ pub async fn run(
         let progress = progress.clone();
         async move {
             let n = chunk.len() as u64;
-            let outcome = bill_batch(
+            let outcome = match bill_batch(
                 pool,
                 config,
                 &chunk,
@@ -199,7 +217,43 @@ pub async fn run(
                 options.dry_run,
                 keep_bills,
             )
-            .await?;
+            .await
+            {
+                Ok(outcome) => outcome,
+                // One account's bad data must not hold up the others: bill the batch again
+                // one account at a time and report the ones that fail. A database that
+                // cannot be reached fails the run instead.
+                Err(EngineError::Database(e)) if !is_data_error(&e) => {
+                    return Err(EngineError::Database(e))
+                }
+                Err(_) if chunk.len() > 1 => {
+                    let mut merged = BatchOutcome::default();
+                    for id in &chunk {
+                        match bill_batch(
+                            pool,
+                            config,
+                            &[*id],
+                            date,
+                            run_id,
+                            options.dry_run,
+                            keep_bills,
+                        )
+                        .await
+                        {
+                            Ok(one) => merged.absorb(one),
+                            Err(EngineError::Database(e)) if !is_data_error(&e) => {
+                                return Err(EngineError::Database(e))
+                            }
+                            Err(e) => merged.failed.push((*id, e.to_string())),
+                        }
+                    }
+                    merged
+                }
+                Err(e) => BatchOutcome {
+                    failed: vec![(chunk[0], e.to_string())],
+                    ..BatchOutcome::default()
+                },
+            };
             let so_far = done.fetch_add(n, Ordering::Relaxed) + n;
             if let Some(p) = &progress {
                 p(so_far, due);
@@ -242,6 +296,7 @@ pub async fn run(
         summary.billed += outcome.billed;
         summary.suspended += outcome.suspended;
         already += outcome.already_billed;
+        summary.failed.extend(outcome.failed);
         for (c, charges, tax, due) in outcome.totals {
             let t = totals.entry(c).or_default();
             t.0 += charges;
@@ -272,19 +327,24 @@ pub async fn run(
         let total_due: Decimal = summary.totals.iter().map(|t| t.total_due.amount()).sum();
         sqlx::query(
             "update bill_runs set status = 'done', finished_at = now(), accounts_billed = $2,
-                    accounts_skipped = $3, total_due = $4
+                    accounts_skipped = $3, total_due = $4, last_error = $5
               where id = $1",
         )
         .bind(id)
         .bind(i32::try_from(summary.billed).unwrap_or(i32::MAX))
         .bind(i32::try_from(skipped_count).unwrap_or(i32::MAX))
         .bind(total_due)
+        .bind(
+            (!summary.failed.is_empty())
+                .then(|| format!("{} accounts could not be billed", summary.failed.len())),
+        )
         .execute(pool)
         .await?;
     }
     Ok(summary)
 }
 
+#[derive(Default)]
 struct BatchOutcome {
     billed: u64,
     /// Per currency: charges, tax, total due.
@@ -293,6 +353,37 @@ struct BatchOutcome {
     bills: Vec<Bill>,
     already_billed: u64,
     suspended: u64,
+    /// Accounts that could not be billed (account id, why).
+    failed: Vec<(i64, String)>,
+}
+
+impl BatchOutcome {
+    fn absorb(&mut self, other: BatchOutcome) {
+        self.billed += other.billed;
+        for (c, charges, tax, due) in other.totals {
+            match self.totals.iter_mut().find(|t| t.0 == c) {
+                Some(t) => {
+                    t.1 += charges;
+                    t.2 += tax;
+                    t.3 += due;
+                }
+                None => self.totals.push((c, charges, tax, due)),
+            }
+        }
+        self.bills.extend(other.bills);
+        self.already_billed += other.already_billed;
+        self.suspended += other.suspended;
+        self.failed.extend(other.failed);
+    }
+}
+
+/// Whether a database error is about the data (a constraint, a bad value) rather than the
+/// database being unreachable.
+fn is_data_error(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::Database(_) | sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)
+    )
 }
 
 /// Bills one batch in one transaction (rolled back in a dry run).
@@ -350,6 +441,7 @@ async fn bill_batch(
         },
         already_billed,
         suspended,
+        failed: vec![],
     })
 }
 

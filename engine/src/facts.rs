@@ -51,6 +51,7 @@ struct ServiceRow {
     cancelled_on: Option<NaiveDate>,
     plan_name: String,
     monthly_price: Decimal,
+    plan_currency: String,
     price_includes_tax: bool,
     allowance_gb: Option<i32>,
     overage_per_gb: Option<Decimal>,
@@ -123,7 +124,7 @@ pub(crate) async fn load(
 
     let services: Vec<ServiceRow> = sqlx::query_as(
         "select s.id, s.account_id, s.activated_on, s.cancelled_on,
-                p.name as plan_name, p.monthly_price, p.price_includes_tax, p.allowance_gb,
+                p.name as plan_name, p.monthly_price, p.currency::text as plan_currency, p.price_includes_tax, p.allowance_gb,
                 p.overage_per_gb, ad.jurisdiction_id,
                 (select max(c.period_end) from service_charges c
                   where c.service_id = s.id and c.kind = 'charge') as charged_through,
@@ -248,16 +249,21 @@ pub(crate) async fn load(
                     }),
                     None => None,
                 };
+                // A plan priced in another currency than the account's is refused by
+                // `compose`, not billed as if the figures were the account's.
+                let plan_currency = Currency::parse(&s.plan_currency)
+                    .map_err(|e| EngineError::bad_data(&number, e.to_string()))?;
+                let plan_money = |amount: Decimal| Money::new(amount, plan_currency);
                 Ok(ServiceFacts {
                     id: s.id,
                     plan: PlanTerms {
                         name: s.plan_name.clone(),
-                        monthly_price: money(s.monthly_price),
+                        monthly_price: plan_money(s.monthly_price),
                         price_includes_tax: s.price_includes_tax,
                         allowance: Allowance::from_optional_gb(
                             s.allowance_gb.and_then(|g| u32::try_from(g).ok()),
                         ),
-                        overage_per_gb: s.overage_per_gb.map(money),
+                        overage_per_gb: s.overage_per_gb.map(plan_money),
                     },
                     activated_on: s.activated_on,
                     cancelled_on: s.cancelled_on,

@@ -156,8 +156,8 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
         .parse()
         .map_err(|_| EngineError::Invalid(format!("job {} has no date", job.id)))?;
     match job.kind.as_str() {
-        "bill_run" => Ok(Outcome::BillRun(
-            bill_run::run(
+        "bill_run" => {
+            let summary = bill_run::run(
                 pool,
                 config,
                 &RunOptions {
@@ -168,8 +168,17 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
                 },
                 None,
             )
-            .await?,
-        )),
+            .await?;
+            // Accounts that failed keep the job failing (and retried, then left 'failed'
+            // for an operator) while everyone else is billed.
+            match summary.failed.first() {
+                None => Ok(Outcome::BillRun(summary)),
+                Some((account, why)) => Err(EngineError::Invalid(format!(
+                    "{} accounts could not be billed; the first, account id {account}: {why}",
+                    summary.failed.len()
+                ))),
+            }
+        }
         "dunning" => Ok(Outcome::Dunning(dunning::run(pool, config, date).await?)),
         other => Err(EngineError::Invalid(format!("unknown job kind {other:?}"))),
     }

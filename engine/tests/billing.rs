@@ -473,3 +473,92 @@ async fn bad_payments_are_refused_and_change_nothing(pool: PgPool) {
     assert_eq!(count(&pool, "select count(*) from payments").await, 0);
     assert_eq!(count(&pool, "select count(*) from ledger_entries").await, 0);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_account_that_cannot_be_billed_does_not_stop_the_others(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    // A plan priced in euros on a dollar account: its statement cannot be composed.
+    let euro: i64 = sqlx::query_scalar(
+        "insert into plans (code, name, technology, download_mbps, upload_mbps, monthly_price, currency)
+         values ('euro-plan', 'Euro plan', 'fibre', 100, 100, 30.00, 'EUR') returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (bad, _) = account(&pool, "20000007", "postpaid", 5, j, euro, d(2026, 11, 5)).await;
+    for n in 0..3 {
+        account(
+            &pool,
+            &format!("2000001{n}"),
+            "postpaid",
+            5,
+            j,
+            p,
+            d(2026, 11, 5),
+        )
+        .await;
+    }
+    let summary = engine::bill_run::run(
+        &pool,
+        &engine::EngineConfig {
+            batch_size: 10,
+            ..config()
+        },
+        &run_options(d(2026, 11, 5)),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.billed, 3);
+    assert_eq!(summary.failed.len(), 1);
+    assert_eq!(summary.failed[0].0, bad);
+    assert!(
+        summary.failed[0].1.contains("EUR"),
+        "{}",
+        summary.failed[0].1
+    );
+    assert_eq!(count(&pool, "select count(*) from statements").await, 3);
+    let error: Option<String> = sqlx::query_scalar("select last_error from bill_runs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(error.as_deref(), Some("1 accounts could not be billed"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn services_cancelled_long_ago_get_no_more_empty_statements(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (account, service) = account(&pool, "20000008", "postpaid", 5, j, p, d(2026, 7, 5)).await;
+    bill(&pool, d(2026, 7, 5)).await;
+    sqlx::query(
+        "update services set status = 'cancelled', cancelled_on = '2026-08-01' where id = $1",
+    )
+    .bind(service)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Aug 5: Aug 1 – 4 refunded (60 − 60 × 27/31 = 60 − 52.26 = 7.74, plus 8.25% tax 0.64:
+    // 8.38) and July's usage.
+    bill(&pool, d(2026, 8, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 8, 5)).await,
+        vec![l("credit", dec!(-8.38)), l("usage", dec!(0.00))]
+    );
+    // Sep 5: nothing left to bill, so no empty statement.
+    let summary = bill(&pool, d(2026, 9, 5)).await;
+    assert_eq!(summary.billed, 0);
+    assert_eq!(
+        summary.skipped,
+        vec![(
+            "nothing to bill (no service, charge or payment)".to_string(),
+            1
+        )]
+    );
+    // A payment arriving later is shown on a statement again.
+    pay(&pool, "20000008", dec!(10.00), "LATE-1", d(2026, 9, 10)).await;
+    bill(&pool, d(2026, 10, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 10, 5)).await,
+        vec![l("payment", dec!(-10.00))]
+    );
+}

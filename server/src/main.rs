@@ -319,6 +319,12 @@ async fn bill_run(
     } else {
         print!("{}", lastmile::report::bill_run(&summary));
     }
+    if !summary.failed.is_empty() {
+        anyhow::bail!(
+            "{} accounts could not be billed (listed above); every other account was billed",
+            summary.failed.len()
+        );
+    }
     Ok(())
 }
 

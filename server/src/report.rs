@@ -44,6 +44,9 @@ pub fn bill_run(s: &Summary) -> String {
             text::count(s.suspended)
         );
     }
+    for (account, why) in &s.failed {
+        let _ = writeln!(out, "  FAILED:    account id {account}: {why}");
+    }
     let per = if s.billed > 0 {
         format!(
             " ({} µs per account)",
