@@ -40,7 +40,7 @@ async fn the_overview_shows_the_balance_plan_latest_statement_and_last_payment(p
     let (status, html) = portal.page(&browser, "/").await;
     assert_eq!(status, 200);
     assert_eq!(testid_text(&html, "balance"), Some(dollars(balance)));
-    assert_eq!(testid_text(&html, "plan-name"), Some(plan));
+    assert_eq!(testid_text(&html, "plan-name").as_deref(), Some(plan.as_str()));
     assert_eq!(
         testid_text(&html, "latest-statement-total"),
         Some(dollars(latest))
