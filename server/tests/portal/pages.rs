@@ -40,7 +40,10 @@ async fn the_overview_shows_the_balance_plan_latest_statement_and_last_payment(p
     let (status, html) = portal.page(&browser, "/").await;
     assert_eq!(status, 200);
     assert_eq!(testid_text(&html, "balance"), Some(dollars(balance)));
-    assert_eq!(testid_text(&html, "plan-name").as_deref(), Some(plan.as_str()));
+    assert_eq!(
+        testid_text(&html, "plan-name").as_deref(),
+        Some(plan.as_str())
+    );
     assert_eq!(
         testid_text(&html, "latest-statement-total"),
         Some(dollars(latest))
@@ -60,9 +63,15 @@ async fn the_overview_shows_the_balance_plan_latest_statement_and_last_payment(p
         text.replace(['$', ','], "").parse().expect("an amount")
     };
     let new_charges = amount("next-bill-new");
-    assert!(new_charges > Decimal::ZERO, "the plan is charged in advance");
+    assert!(
+        new_charges > Decimal::ZERO,
+        "the plan is charged in advance"
+    );
     assert_eq!(amount("next-bill-total"), balance + new_charges);
-    assert!(html.contains(&format!("{plan}, ")), "the plan's line is listed");
+    assert!(
+        html.contains(&format!("{plan}, ")),
+        "the plan's line is listed"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
