@@ -47,14 +47,10 @@ pub fn bill_run(s: &Summary) -> String {
     for (account, why) in &s.failed {
         let _ = writeln!(out, "  FAILED:    account id {account}: {why}");
     }
-    let per = if s.billed > 0 {
-        format!(
-            " ({} µs per account)",
-            text::count(s.elapsed_ms * 1000 / s.billed)
-        )
-    } else {
-        String::new()
-    };
+    let per = (s.elapsed_ms * 1000)
+        .checked_div(s.billed)
+        .map(|us| format!(" ({} µs per account)", text::count(us)))
+        .unwrap_or_default();
     let _ = writeln!(out, "  took {} ms{per}", text::count(s.elapsed_ms));
     for bill in &s.statements {
         let _ = writeln!(
