@@ -40,10 +40,16 @@ use super::usage::{self, ServiceUsage};
 const PAYMENT_TERMS_DAYS: u64 = 21;
 /// Autopay charges the card this many days before the due date.
 const AUTOPAY_LEAD_DAYS: u64 = 3;
-/// A reminder goes out this many days after a missed due date...
-const REMINDER_AFTER_DAYS: u64 = 3;
-/// ...and service is suspended this many days after it.
-const SUSPEND_AFTER_DAYS: u64 = 7;
+// The dunning story follows the engine's default `dunning_steps` (see the billing-engine
+// migration), so a real dunning run after seeding takes only steps that fall due from then on:
+/// a reminder this many days before the due date (to subscribers not on autopay)...
+const REMINDER_BEFORE_DAYS: u64 = 3;
+/// ...an overdue notice this many days after it...
+const OVERDUE_NOTICE_AFTER_DAYS: u64 = 1;
+/// ...a late fee this many days after it...
+const LATE_FEE_AFTER_DAYS: u64 = 7;
+/// ...and suspension this many days after it.
+const SUSPEND_AFTER_DAYS: u64 = 14;
 
 const USD: Currency = Currency::USD;
 
@@ -406,16 +412,16 @@ impl AccountWriter<'_> {
 
             let mut one_time = Vec::new();
             if let Some(prev) = &previous {
-                if !prev.paid && prev.due_on < issued_on {
-                    let day = prev.due_on + Days::new(1);
-                    one_time.push(self.one_time(charge_type("late-fee"), day, statement_id));
+                let day = prev.due_on + Days::new(LATE_FEE_AFTER_DAYS);
+                if !prev.paid && day <= issued_on {
+                    one_time.push(self.one_time(charge_type("late-fee"), day, Some(statement_id)));
                     self.dunning_action(prev.statement_id, "late_fee", day);
                 }
             }
             // Now and then a router dies and is replaced.
             if k > 0 && self.rng.gen_ratio(1, 80) {
                 let shipped = issued_on - Days::new(self.rng.gen_range(1..=20));
-                one_time.push(self.one_time(charge_type("router"), shipped, statement_id));
+                one_time.push(self.one_time(charge_type("router"), shipped, Some(statement_id)));
             }
             let (received, later): (Vec<_>, Vec<_>) = pending
                 .into_iter()
@@ -526,6 +532,7 @@ impl AccountWriter<'_> {
                     totals.total_due.amount(),
                     suspended_on,
                     k + 2 == periods.len(),
+                    k + 1 == periods.len(),
                 ),
                 None => {}
             }
@@ -598,7 +605,7 @@ impl AccountWriter<'_> {
         &mut self,
         charge: &'static ChargeType,
         on: NaiveDate,
-        statement_id: i64,
+        statement_id: Option<i64>,
     ) -> OneTimeFacts {
         let id = next(&mut self.ids.one_time_charge);
         let late_fee = charge.code == "late-fee";
@@ -615,7 +622,7 @@ impl AccountWriter<'_> {
             .text(&description)
             .dec(charge.amount())
             .date(on)
-            .int(statement_id)
+            .opt_int(statement_id)
             .utc(recorded)
             .text(if late_fee { "late_fee" } else { "charge" })
             .end();
@@ -883,8 +890,13 @@ impl AccountWriter<'_> {
         amount: Decimal,
         suspended_on: Option<NaiveDate>,
         first_of_two: bool,
+        latest: bool,
     ) {
-        let reminder_day = due_on + Days::new(REMINDER_AFTER_DAYS);
+        let before = due_on - Days::new(REMINDER_BEFORE_DAYS);
+        if before < self.world.today && !matches!(self.p.habit, Habit::Autopay) {
+            self.dunning_action(statement_id, "reminder", before);
+        }
+        let reminder_day = due_on + Days::new(OVERDUE_NOTICE_AFTER_DAYS);
         if reminder_day < self.world.today {
             let at = self.at(reminder_day, 9, 0);
             let summary = format!(
@@ -894,6 +906,13 @@ impl AccountWriter<'_> {
             );
             self.event("dunning", at, &summary, "{}");
             self.dunning_action(statement_id, "overdue_notice", reminder_day);
+        }
+        // The latest statement's late fee waits for the next statement (earlier ones are
+        // charged as their next statement is composed).
+        let fee_day = due_on + Days::new(LATE_FEE_AFTER_DAYS);
+        if latest && fee_day < self.world.today {
+            self.one_time(charge_type("late-fee"), fee_day, None);
+            self.dunning_action(statement_id, "late_fee", fee_day);
         }
         if let Some(day) = suspended_on.filter(|_| first_of_two) {
             let at = self.at(day, 9, 0);

@@ -431,7 +431,8 @@ pub static CHARGE_TYPES: &[ChargeType] = &[
     ChargeType {
         code: "late-fee",
         name: "Late payment fee",
-        cents: 1000,
+        // The engine's default late-fee step charges the same.
+        cents: 1500,
         taxable: false,
     },
 ];

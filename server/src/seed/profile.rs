@@ -307,9 +307,10 @@ pub fn draw(world: &World, index: u32, rng: &mut ChaCha8Rng) -> Profile {
 
     // ~8% of all accounts are behind: 12% of those who pay by hand.
     let (unpaid_statements, suspended) = match habit {
+        // Two statements behind means the first is more than 14 days overdue: dunning has
+        // suspended the service (one behind is never that late yet).
         Habit::Manual { .. } if rng.gen_ratio(12, 100) => match rng.gen_range(0..4) {
-            0 => (2, true),
-            1 => (2, false),
+            0 | 1 => (2, true),
             _ => (1, false),
         },
         _ => (0, false),
