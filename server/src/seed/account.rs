@@ -531,8 +531,7 @@ impl AccountWriter<'_> {
                     due_on,
                     totals.total_due.amount(),
                     suspended_on,
-                    k + 2 == periods.len(),
-                    k + 1 == periods.len(),
+                    periods.len() - k,
                 ),
                 None => {}
             }
@@ -889,9 +888,10 @@ impl AccountWriter<'_> {
         due_on: NaiveDate,
         amount: Decimal,
         suspended_on: Option<NaiveDate>,
-        first_of_two: bool,
-        latest: bool,
+        // 1 for the latest statement, 2 for the one before...
+        from_latest: usize,
     ) {
+        let (latest, first_of_two) = (from_latest == 1, from_latest == 2);
         let before = due_on - Days::new(REMINDER_BEFORE_DAYS);
         if before < self.world.today && !matches!(self.p.habit, Habit::Autopay) {
             self.dunning_action(statement_id, "reminder", before);
