@@ -286,6 +286,40 @@ async fn bill_runs(pool: &PgPool) -> Vec<(String, i32, i64)> {
     .unwrap()
 }
 
+/// Waits until no other session is connected to the test's database (the commands'
+/// connections have closed, and their statistics have been flushed).
+async fn wait_for_other_sessions_to_end(pool: &PgPool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let others: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid()
+                and state is not null and state <> 'idle'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if others == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "other sessions are still busy after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Transactions rolled back in the test's database so far (by sessions that have ended).
+async fn rollbacks(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "select xact_rollback from pg_stat_database where datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: PgPool) {
     fixture(&pool).await;
@@ -325,26 +359,8 @@ async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: P
 
     // What the killed run committed: whole batches, part of the accounts. (A COMMIT sent
     // just before the kill may still land, so this is read once PostgreSQL has let go of
-    // the killed run's connections: when nothing of that run is still in progress.)
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let busy: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity
-              where datname = current_database() and pid <> pg_backend_pid()
-                and state is not null and state <> 'idle'",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if busy == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the killed run's transactions are still open after 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // the killed run's connections.)
+    wait_for_other_sessions_to_end(&pool).await;
     let part = count(&pool, "statements").await;
     assert!(
         part > 0 && part < N,
@@ -381,6 +397,7 @@ async fn two_runs_at_once_share_the_accounts_and_bill_each_once(pool: PgPool) {
     let url = url_of(&pool).await;
 
     let env = [("LASTMILE_BILL_RUN_BATCH", "10")];
+    let rolled_back_before = rollbacks(&pool).await;
     let a = spawn(&url, &["--date", DATE, "--json"], &env);
     let b = spawn(&url, &["--date", DATE, "--json"], &env);
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
@@ -403,6 +420,20 @@ async fn two_runs_at_once_share_the_accounts_and_bill_each_once(pool: PgPool) {
     assert_one_clean_run(&pool).await;
     let runs = bill_runs(&pool).await;
     assert_eq!(runs.len(), 2, "{runs:?}");
+    for s in [&a, &b] {
+        assert_eq!(s["failed"].as_array().map(Vec::len), Some(0), "{s}");
+    }
+    // Neither run tried to bill an account the other had billed: a run that waits for the
+    // other's lock on a batch must then see that batch as billed, not write a duplicate
+    // statement, have it refused by the schema, roll the batch back and bill it again
+    // account by account.
+    wait_for_other_sessions_to_end(&pool).await;
+    assert_eq!(
+        rollbacks(&pool).await - rolled_back_before,
+        0,
+        "a run rolled back a batch: it found accounts the other run had just billed \
+         still unbilled (see the PostgreSQL log for the duplicate statement)"
+    );
     assert!(runs.iter().all(|r| r.0 == "done" && r.1 as i64 == r.2));
 }
 
@@ -425,6 +456,10 @@ async fn a_second_run_for_the_same_date_bills_nothing(pool: PgPool) {
     );
     assert_eq!(again["totals"].as_array().map(Vec::len), Some(0), "{again}");
     assert_one_clean_run(&pool).await;
+    // Runs one after the other roll nothing back (what the test of two runs at once relies
+    // on).
+    wait_for_other_sessions_to_end(&pool).await;
+    assert_eq!(rollbacks(&pool).await, 0);
     assert_eq!(
         bill_runs(&pool).await,
         vec![
