@@ -103,8 +103,17 @@ pub(crate) async fn load(
     payment_terms_days: u32,
     lock: bool,
 ) -> Result<Batch, EngineError> {
-    let lock_clause = if lock { "for update of a" } else { "" };
-    let accounts: Vec<AccountRow> = sqlx::query_as(&format!(
+    if lock {
+        // Locked first, in a statement of its own: the queries below then start after any
+        // other run holding these accounts has committed, and see its statements. (Reading
+        // in the locking statement would use that statement's older snapshot, and take a
+        // just-billed account for unbilled.)
+        sqlx::query("select id from accounts where id = any($1) order by id for update")
+            .bind(ids)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let accounts: Vec<AccountRow> = sqlx::query_as(
         "select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
                 a.billing_cycle_day,
                 exists (select 1 from statements s
@@ -114,9 +123,8 @@ pub(crate) async fn load(
                   order by s.period_start desc limit 1) as previous_due
            from accounts a
           where a.id = any($1)
-          order by a.id
-          {lock_clause}"
-    ))
+          order by a.id",
+    )
     .bind(ids)
     .bind(date)
     .fetch_all(&mut *conn)
