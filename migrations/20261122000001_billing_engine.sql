@@ -157,3 +157,44 @@ select l.service_id, s.account_id, s.id, 'charge', l.period_start, l.period_end
  where l.kind = 'recurring' and l.service_id is not null and l.period_start is not null;
 
 create index service_charges_service_idx on service_charges (service_id, kind, period_end);
+
+-- A statement's lines are checked against its header at commit. A bill run writes a
+-- statement and its lines together: checking once per line re-adds the same statement many
+-- times. When the statement row itself was written (inserted or updated) by this same
+-- transaction, its own deferred trigger (statement_totals_add_up) checks it at commit, so the
+-- per-line checks can stand aside; lines changed in any other transaction are checked as
+-- before. (A write inside a savepoint has another transaction id and is checked per line.)
+create or replace function statement_lines_balance() returns trigger language plpgsql as $$
+declare
+    sid bigint;
+    header record;
+    sums record;
+begin
+    if tg_table_name = 'statements' then
+        sid := new.id;
+    elsif tg_op = 'DELETE' then
+        sid := old.statement_id;
+    else
+        sid := new.statement_id;
+    end if;
+    select s.*, s.xmin as row_xmin into header from statements s where s.id = sid;
+    if not found then
+        return null;
+    end if;
+    if tg_table_name = 'statement_lines' and header.row_xmin = pg_current_xact_id()::xid then
+        return null;
+    end if;
+    select coalesce(sum(amount) filter (where kind in ('recurring', 'usage', 'one_time', 'discount')
+                                         or (kind = 'adjustment' and amount > 0)), 0) as charges,
+           coalesce(sum(amount) filter (where kind = 'tax'), 0) as tax,
+           coalesce(sum(amount) filter (where kind = 'payment'), 0) as payments,
+           coalesce(sum(amount) filter (where kind = 'credit' or (kind = 'adjustment' and amount < 0)), 0) as credits
+      into sums from statement_lines where statement_id = sid;
+    if sums.charges <> header.total_charges or sums.tax <> header.total_tax
+       or sums.payments <> header.total_payments or sums.credits <> header.total_credits then
+        raise exception 'statement % lines (charges %, tax %, payments %, credits %) do not add up to its totals',
+            header.statement_number, sums.charges, sums.tax, sums.payments, sums.credits
+            using errcode = '23514', constraint = 'statement_lines_add_up';
+    end if;
+    return null;
+end $$;

@@ -562,3 +562,67 @@ async fn services_cancelled_long_ago_get_no_more_empty_statements(pool: PgPool) 
         vec![l("payment", dec!(-10.00))]
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_database_refuses_lines_that_do_not_add_up_whoever_writes_them(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (account, _) = account(&pool, "20000009", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    bill(&pool, d(2026, 11, 5)).await;
+    let statement: i64 = sqlx::query_scalar("select id from statements where account_id = $1")
+        .bind(account)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let add_line = "insert into statement_lines (statement_id, line_no, kind, description, amount)
+                    values ($1, 99, 'one_time', 'Added later', 5.00)";
+
+    // Another system adds a line to an issued statement without changing its totals.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(add_line)
+        .bind(statement)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let err = tx.commit().await.expect_err("refused at commit");
+    assert!(err.to_string().contains("do not add up"), "{err}");
+
+    // The same line with the header brought along is accepted.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query(add_line)
+        .bind(statement)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "update statements set total_charges = total_charges + 5, total_due = total_due + 5 where id = $1",
+    )
+    .bind(statement)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.expect("consistent");
+
+    // A new statement whose lines fall short of its header, in one transaction.
+    let mut tx = pool.begin().await.unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "insert into statements (account_id, currency, statement_number, period_start, period_end,
+                                 issued_on, due_on, previous_balance, total_charges, total_tax,
+                                 total_payments, total_credits, total_due)
+         values ($1, 'USD', 'S-20000009-202612', '2026-12-05', '2027-01-05', '2026-12-05',
+                 '2026-12-26', 0, 60.00, 0, 0, 0, 60.00) returning id",
+    )
+    .bind(account)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into statement_lines (statement_id, line_no, kind, description, amount)
+         values ($1, 1, 'recurring', 'Cable 300', 59.00)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let err = tx.commit().await.expect_err("refused at commit");
+    assert!(err.to_string().contains("do not add up"), "{err}");
+}
