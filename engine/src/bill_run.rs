@@ -684,7 +684,7 @@ async fn write(
                 suspended += 1;
             }
         } else {
-            crate::payments::restore_if_covered(conn, config, a.id, b.period.start).await?;
+            crate::payments::restore_if_covered(conn, config, a.id).await?;
             crate::payments::low_balance_notice(conn, config, a, b, -after_plan).await?;
         }
     }

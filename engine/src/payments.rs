@@ -293,16 +293,8 @@ pub(crate) async fn suspend_for_balance(
     .bind(&suspended)
     .execute(&mut *conn)
     .await?;
-    let first = sqlx::query(
-        "insert into balance_notices (account_id, kind, period_start) values ($1, 'exhausted', $2)
-         on conflict do nothing",
-    )
-    .bind(account.id)
-    .bind(bill.period.start)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if let (1, Some((to, first_name))) = (first, &account.email) {
+    let first = first_notice(conn, account.id, "exhausted", bill.period.start).await?;
+    if let (true, Some((to, first_name))) = (first, &account.email) {
         let email = Notice {
             kind: "prepaid_exhausted",
             account_id: account.id,
@@ -330,7 +322,6 @@ pub(crate) async fn restore_if_covered(
     conn: &mut PgConnection,
     config: &EngineConfig,
     account_id: i64,
-    _period_start: NaiveDate,
 ) -> Result<(), EngineError> {
     let restored: Vec<i64> = sqlx::query_scalar(
         "update services set status = 'active', suspension_reason = null
@@ -368,16 +359,8 @@ pub(crate) async fn low_balance_notice(
     if credit_left >= next_plan {
         return Ok(());
     }
-    let first = sqlx::query(
-        "insert into balance_notices (account_id, kind, period_start) values ($1, 'low_balance', $2)
-         on conflict do nothing",
-    )
-    .bind(account.id)
-    .bind(bill.period.start)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if let (1, Some((to, first_name))) = (first, &account.email) {
+    let first = first_notice(conn, account.id, "low_balance", bill.period.start).await?;
+    if let (true, Some((to, first_name))) = (first, &account.email) {
         let email = Notice {
             kind: "prepaid_low_balance",
             account_id: account.id,
@@ -399,4 +382,24 @@ pub(crate) async fn low_balance_notice(
         mail::enqueue_all(conn, &[email]).await?;
     }
     Ok(())
+}
+
+/// Records a balance notice of `kind` for the period; false when one was already sent.
+async fn first_notice(
+    conn: &mut PgConnection,
+    account_id: i64,
+    kind: &str,
+    period_start: NaiveDate,
+) -> Result<bool, EngineError> {
+    let inserted = sqlx::query(
+        "insert into balance_notices (account_id, kind, period_start) values ($1, $2, $3)
+         on conflict do nothing",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(period_start)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
 }
