@@ -7,15 +7,8 @@ use sqlx::PgConnection;
 
 use crate::error::AppError;
 
-/// One email ready to queue.
-pub struct Email {
-    pub kind: &'static str,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub account_id: Option<i64>,
-}
+/// One email ready to queue: the same outbox row the billing emails use.
+pub use engine::mail::Email;
 
 #[derive(Template)]
 #[template(path = "email/password_reset.txt")]
@@ -70,19 +63,9 @@ pub fn password_reset(
     })
 }
 
-/// Queues an email in the caller's transaction.
-pub async fn enqueue(conn: &mut PgConnection, email: &Email) -> Result<i64, AppError> {
-    let id = sqlx::query_scalar(
-        "insert into outbound_emails (kind, to_address, subject, text_body, html_body, account_id)
-         values ($1, $2, $3, $4, $5, $6) returning id",
-    )
-    .bind(email.kind)
-    .bind(&email.to)
-    .bind(&email.subject)
-    .bind(&email.text)
-    .bind(&email.html)
-    .bind(email.account_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+/// Queues an email in the caller's transaction (through the engine's outbox writer).
+pub async fn enqueue(conn: &mut PgConnection, email: &Email) -> Result<(), AppError> {
+    engine::mail::enqueue_all(conn, std::slice::from_ref(email))
+        .await
+        .map_err(|e| AppError::internal("queueing an email", e))
 }
