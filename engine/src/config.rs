@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use rust_decimal::Decimal;
 
 /// The engine's settings (the server fills them from its environment).
 #[derive(Debug, Clone)]
@@ -21,6 +22,62 @@ pub struct EngineConfig {
     pub workers: usize,
     /// A pause after each batch (zero in production; tests use it to stop a run part-way).
     pub pause_between_batches: Duration,
+    /// When upgrades and downgrades take effect.
+    pub plan_changes: PlanChangePolicy,
+    /// The smallest and largest card payment a subscriber may make.
+    pub card_limits: CardLimits,
+}
+
+/// When a plan change takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    /// Today, with a prorated charge or credit for the rest of the period.
+    Immediately,
+    /// On the first day of the next billing period.
+    NextCycle,
+}
+
+impl Timing {
+    /// Parses `immediately` or `next_cycle` (as configuration spells them).
+    pub fn parse(text: &str) -> Option<Timing> {
+        match text {
+            "immediately" => Some(Timing::Immediately),
+            "next_cycle" => Some(Timing::NextCycle),
+            _ => None,
+        }
+    }
+}
+
+/// The provider's policy for plan changes (a more expensive plan is an upgrade).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanChangePolicy {
+    pub upgrades: Timing,
+    pub downgrades: Timing,
+}
+
+impl Default for PlanChangePolicy {
+    fn default() -> Self {
+        PlanChangePolicy {
+            upgrades: Timing::Immediately,
+            downgrades: Timing::NextCycle,
+        }
+    }
+}
+
+/// Card payment limits, in the account's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardLimits {
+    pub min: Decimal,
+    pub max: Decimal,
+}
+
+impl Default for CardLimits {
+    fn default() -> Self {
+        CardLimits {
+            min: Decimal::new(100, 2),
+            max: Decimal::new(500_000, 2),
+        }
+    }
 }
 
 impl Default for EngineConfig {
@@ -33,6 +90,8 @@ impl Default for EngineConfig {
             batch_size: 500,
             workers: 2,
             pause_between_batches: Duration::ZERO,
+            plan_changes: PlanChangePolicy::default(),
+            card_limits: CardLimits::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+use rust_decimal::Decimal;
 use secrecy::SecretString;
 
 use crate::documents::{self, Logo, Provider};
@@ -165,7 +166,10 @@ impl Settings {
 /// `LASTMILE_TIME_ZONE` (the provider's, an IANA name; default America/Chicago),
 /// `LASTMILE_PAYMENT_TERMS_DAYS` (default 21), `LASTMILE_BILL_RUN_BATCH` (accounts per
 /// transaction, default 500), `LASTMILE_BILL_RUN_WORKERS` (default 2), and the provider
-/// name and public URL as for the portal.
+/// name and public URL as for the portal; `LASTMILE_UPGRADES` and `LASTMILE_DOWNGRADES`
+/// (`immediately` or `next_cycle`; defaults: upgrades at once, downgrades next cycle);
+/// `LASTMILE_CARD_MIN` and `LASTMILE_CARD_MAX` (card payment limits, default 1.00 and
+/// 5000.00).
 pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
     let defaults = engine::EngineConfig::default();
     let time_zone = match var("LASTMILE_TIME_ZONE") {
@@ -183,6 +187,34 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
         ));
     }
     let listen = var("LASTMILE_LISTEN").unwrap_or_else(|| "127.0.0.1:3000".into());
+    let timing = |name: &str, default: engine::config::Timing| match var(name) {
+        None => Ok(default),
+        Some(text) => engine::config::Timing::parse(&text)
+            .ok_or_else(|| anyhow!("{name} must be immediately or next_cycle, got {text:?}")),
+    };
+    let plan_changes = engine::config::PlanChangePolicy {
+        upgrades: timing("LASTMILE_UPGRADES", defaults.plan_changes.upgrades)?,
+        downgrades: timing("LASTMILE_DOWNGRADES", defaults.plan_changes.downgrades)?,
+    };
+    let amount = |name: &str, default: Decimal| match var(name) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<Decimal>()
+            .ok()
+            .filter(|a| *a > Decimal::ZERO && a.scale() <= 2)
+            .ok_or_else(|| anyhow!("{name} must be a positive amount like 5000.00, got {text:?}")),
+    };
+    let card_limits = engine::config::CardLimits {
+        min: amount("LASTMILE_CARD_MIN", defaults.card_limits.min)?,
+        max: amount("LASTMILE_CARD_MAX", defaults.card_limits.max)?,
+    };
+    if card_limits.min > card_limits.max {
+        return Err(anyhow!(
+            "LASTMILE_CARD_MIN ({}) is more than LASTMILE_CARD_MAX ({})",
+            card_limits.min,
+            card_limits.max
+        ));
+    }
     Ok(engine::EngineConfig {
         provider_name: var("LASTMILE_PROVIDER_NAME").unwrap_or(defaults.provider_name),
         public_url: var("LASTMILE_PUBLIC_URL")
@@ -198,5 +230,7 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
             0u64,
             "milliseconds",
         )?),
+        plan_changes,
+        card_limits,
     })
 }
