@@ -93,3 +93,57 @@ build_release() {
 }
 
 lastmile_bin() { echo "$CARGO_TARGET_DIR/release/lastmile"; }
+
+# localstripe, a stateful fake Stripe server (and Stripe.js stand-in) for tests and the demo,
+# lives in a virtualenv outside the clone, so CI keeps it between runs and the system Python
+# stays untouched.
+LOCALSTRIPE_VERSION="1.15.10"
+LASTMILE_CACHE="${LASTMILE_CACHE:-/var/tmp/lastmile-cache}"
+LOCALSTRIPE_VENV="$LASTMILE_CACHE/localstripe-venv"
+
+ensure_localstripe() {
+  local py="$LOCALSTRIPE_VENV/bin/python"
+  if [ -x "$py" ] && [ "$("$py" -c 'import importlib.metadata as m; print(m.version("localstripe"))' 2>/dev/null)" = "$LOCALSTRIPE_VERSION" ]; then
+    return
+  fi
+  command -v python3 >/dev/null || apt_install python3
+  log "installing localstripe $LOCALSTRIPE_VERSION into $LOCALSTRIPE_VENV"
+  rm -rf "$LOCALSTRIPE_VENV"
+  mkdir -p "$LASTMILE_CACHE"
+  if ! python3 -m venv "$LOCALSTRIPE_VENV" >/dev/null 2>&1; then
+    rm -rf "$LOCALSTRIPE_VENV"
+    apt_install python3-venv
+    python3 -m venv "$LOCALSTRIPE_VENV" || die "cannot create a Python virtualenv at $LOCALSTRIPE_VENV"
+  fi
+  "$LOCALSTRIPE_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" \
+    || die "cannot install localstripe $LOCALSTRIPE_VERSION from PyPI"
+}
+
+# Makes sure localstripe answers on 127.0.0.1:$LASTMILE_STRIPE_PORT (default 8420), starting it
+# in the background when nothing does; its log goes to $LASTMILE_STRIPE_LOG. Arguments are passed
+# to localstripe (e.g. --from-scratch: forget the objects it saved in /tmp/localstripe.pickle).
+# Sets LOCALSTRIPE_PID to the process it started (empty when one was already running).
+start_localstripe() {
+  local port="${LASTMILE_STRIPE_PORT:-8420}"
+  local url="http://127.0.0.1:$port/js.stripe.com/v3/"
+  local logfile="${LASTMILE_STRIPE_LOG:-$LASTMILE_CACHE/localstripe-$port.log}"
+  LOCALSTRIPE_PID=""
+  if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+    return
+  fi
+  ensure_localstripe
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "something other than localstripe listens on 127.0.0.1:$port (set LASTMILE_STRIPE_PORT)"
+  fi
+  log "starting localstripe on 127.0.0.1:$port (log: $logfile)"
+  mkdir -p "$(dirname "$logfile")"
+  nohup "$LOCALSTRIPE_VENV/bin/localstripe" --port "$port" "$@" >"$logfile" 2>&1 </dev/null &
+  LOCALSTRIPE_PID=$!
+  for _ in $(seq 1 40); do
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return
+    kill -0 "$LOCALSTRIPE_PID" 2>/dev/null || break
+    sleep 0.25
+  done
+  tail -n 20 "$logfile" >&2 || true
+  die "localstripe did not answer on 127.0.0.1:$port (log: $logfile)"
+}
