@@ -33,6 +33,16 @@ pub enum AppError {
     /// The request was refused before it was read (cross-site, malformed).
     #[error("bad_request")]
     BadRequest,
+    /// The request no longer matches what is stored (another tab or person changed it
+    /// first); `message` says what, in the caller's language.
+    #[error("conflict")]
+    Conflict { message: String },
+    /// The card was declined or could not be charged; `message` says why in plain words.
+    #[error("payment_failed")]
+    PaymentFailed { code: String, message: String },
+    /// A service we depend on (the card processor) did not answer; nothing was changed.
+    #[error("unavailable")]
+    Unavailable,
     /// Something failed on our side; the cause is in the server's log.
     #[error("internal")]
     Internal,
@@ -49,6 +59,9 @@ impl AppError {
             AppError::InvalidInput { .. } => "invalid_input",
             AppError::ResetLinkInvalid => "reset_link_invalid",
             AppError::BadRequest => "bad_request",
+            AppError::Conflict { .. } => "conflict",
+            AppError::PaymentFailed { .. } => "payment_failed",
+            AppError::Unavailable => "unavailable",
             AppError::Internal => "internal",
         }
     }
@@ -62,6 +75,9 @@ impl AppError {
             AppError::Throttled { .. } => 429,
             AppError::InvalidInput { .. } | AppError::ResetLinkInvalid => 422,
             AppError::BadRequest => 400,
+            AppError::Conflict { .. } => 409,
+            AppError::PaymentFailed { .. } => 402,
+            AppError::Unavailable => 503,
             AppError::Internal => 500,
         }
     }
@@ -108,5 +124,25 @@ impl FromServerFnError for AppError {
             );
         }
         error
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<engine::EngineError> for AppError {
+    fn from(e: engine::EngineError) -> Self {
+        use engine::EngineError as E;
+        match e {
+            E::NotFound | E::NoSuchAccount(_) => AppError::NotFound,
+            E::Conflict(message) => AppError::Conflict { message },
+            E::Invalid(message) => AppError::InvalidInput {
+                field: String::new(),
+                message,
+            },
+            E::Stripe(cause) => {
+                tracing::warn!(error = %cause, "stripe request failed");
+                AppError::Unavailable
+            }
+            other => AppError::internal("billing engine", other),
+        }
     }
 }

@@ -34,6 +34,18 @@ pub enum EngineError {
     /// A request the engine refuses (an amount out of range, a date out of order...).
     #[error("{0}")]
     Invalid(String),
+    /// The thing asked for does not exist within the account (or belongs to another).
+    #[error("not found")]
+    NotFound,
+    /// The request no longer matches what is stored (another tab or person changed it).
+    #[error("{0}")]
+    Conflict(String),
+    /// Stripe refused a request or could not be reached; nothing of ours was changed.
+    #[error("stripe: {0}")]
+    Stripe(String),
+    /// Card payments are not configured on this server.
+    #[error("card payments are not configured")]
+    CardsNotConfigured,
     /// A bill run was asked for a date that has not come yet in the provider's time zone.
     #[error("{0} has not come yet in the provider's time zone")]
     FutureDate(NaiveDate),

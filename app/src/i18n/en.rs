@@ -24,6 +24,12 @@ fn error(e: &AppError) -> String {
         AppError::BadRequest => {
             "The request could not be read. Please reload the page and try again.".into()
         }
+        AppError::Conflict { message } => message.clone(),
+        AppError::PaymentFailed { message, .. } => message.clone(),
+        AppError::Unavailable => {
+            "We couldn't reach our card processor. Nothing was charged; please try again in a moment."
+                .into()
+        }
         AppError::Internal => {
             "Something went wrong on our side. Please try again in a moment.".into()
         }
