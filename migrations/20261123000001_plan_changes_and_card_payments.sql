@@ -49,6 +49,9 @@ alter table payments
     -- where a card payment was started (null: recorded by the provider, or before this)
     add column source text check (source in ('portal', 'pay_link', 'autopay')),
     add column requested_by_login bigint references portal_logins,
+    -- the card as Stripe reported it (never more than brand and last four)
+    add column card_brand text check (length(card_brand) between 1 and 30),
+    add column card_last4 char(4) check (card_last4 ~ '^[0-9]{4}$'),
     -- the PaymentIntent's status as last applied, and Stripe's time for it: a webhook
     -- older than what was applied changes nothing
     add column stripe_status text,

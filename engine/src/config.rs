@@ -26,6 +26,8 @@ pub struct EngineConfig {
     pub plan_changes: PlanChangePolicy,
     /// The smallest and largest card payment a subscriber may make.
     pub card_limits: CardLimits,
+    /// Signed pay-by-link URLs in statement emails (off when no secret is configured).
+    pub pay_links: Option<crate::cards::pay_link::PayLinks>,
 }
 
 /// When a plan change takes effect.
@@ -92,6 +94,7 @@ impl Default for EngineConfig {
             pause_between_batches: Duration::ZERO,
             plan_changes: PlanChangePolicy::default(),
             card_limits: CardLimits::default(),
+            pay_links: None,
         }
     }
 }

@@ -12,9 +12,13 @@
 //!   statements, each step once.
 //! * [`jobs`]: the PostgreSQL job table that runs bill runs and dunning on schedule,
 //!   shared safely by several server instances; [`clock`]: the provider's calendar.
+//! * [`cards`]: card payments through Stripe: payments started from the portal or a pay
+//!   link, saved cards, autopay, webhooks; the ledger records a card payment only once
+//!   Stripe confirms it.
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
 
 pub mod bill_run;
+pub mod cards;
 pub mod clock;
 pub mod config;
 pub mod dunning;

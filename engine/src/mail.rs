@@ -54,6 +54,8 @@ struct StatementReady<'a> {
     charged: String,
     balance: String,
     link: String,
+    /// A signed link that pays this statement without signing in.
+    pay_link: Option<String>,
 }
 
 // The templates read the shared fields through `v`; these let them say `{{ number }}`.
@@ -93,6 +95,15 @@ pub(crate) fn statement_ready(
         charged: text::dollars(bill.from_balance.amount()),
         balance: balance_text(-due.amount()),
         link: format!("{}/statements/{statement_id}", config.public_url),
+        pay_link: match &config.pay_links {
+            Some(links) if due.is_positive() => Some(crate::cards::pay_link::url(
+                &config.public_url,
+                links,
+                statement_id,
+                chrono::Utc::now(),
+            )),
+            _ => None,
+        },
     };
     let subject = if view.owed {
         format!(

@@ -1,0 +1,698 @@
+//! A subscriber paying by card, and the one function that records what Stripe says about a
+//! payment ([`apply_intent`]).
+//!
+//! 1. [`start`] writes the `payments` row first (key `card:<attempt>`), then either charges a
+//!    saved card or, for a new card, returns a SetupIntent secret for Stripe.js.
+//! 2. For a new card the browser confirms the SetupIntent, then calls [`pay_with_setup`],
+//!    which charges the card it made.
+//! 3. If the bank wants 3-D Secure, the browser finishes it with `confirmCardPayment` and
+//!    calls [`refresh`]. Webhooks reach the same [`apply_intent`].
+//!
+//! A PaymentIntent is created while its payment row is locked, with the idempotency key
+//! `lastmile-payment-<payment id>`: two requests for one payment make one intent, and a
+//! create retried after a crash gets Stripe's first answer back.
+
+use billing::text;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+
+use super::stripe::{cents, Intent, NewIntent, Stripe, StripeFailure};
+use super::{CardPayment, Decline, PaymentState, PayRequest, Source};
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+use crate::mail::{self, Notice};
+
+/// A payment row, as the card code reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct PaymentRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_number: String,
+    pub currency: String,
+    pub amount: Decimal,
+    pub status: String,
+    pub source: Option<String>,
+    pub stripe_payment_intent_id: Option<String>,
+    pub stripe_status_at: Option<DateTime<Utc>>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    pub card_brand: Option<String>,
+    pub card_last4: Option<String>,
+    pub stripe_payment_method_id: Option<String>,
+}
+
+const PAYMENT_COLUMNS: &str = "p.id, p.account_id, a.account_number, p.currency::text as currency, p.amount,
+    p.status, p.source, p.stripe_payment_intent_id, p.stripe_status_at,
+    p.failure_code, p.failure_message, p.card_brand, p.card_last4::text as card_last4,
+    m.stripe_payment_method_id";
+
+pub(crate) async fn load(
+    conn: &mut PgConnection,
+    account_id: i64,
+    payment_id: i64,
+    lock: bool,
+) -> Result<PaymentRow, EngineError> {
+    let sql = format!(
+        "select {PAYMENT_COLUMNS}
+           from payments p join accounts a on a.id = p.account_id
+           left join payment_methods m on m.id = p.payment_method_id
+          where p.id = $1 and p.account_id = $2 and p.method in ('card', 'autopay')
+          {}",
+        if lock { "for update of p" } else { "" }
+    );
+    sqlx::query_as(&sql)
+        .bind(payment_id)
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(EngineError::NotFound)
+}
+
+fn valid_attempt(attempt: &str) -> bool {
+    (16..=64).contains(&attempt.len())
+        && attempt
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Checks an amount against the limits and the currency's cents.
+pub fn check_amount(config: &EngineConfig, amount: Decimal) -> Result<(), EngineError> {
+    let limits = config.card_limits;
+    if amount.normalize().scale() > 2 {
+        return Err(EngineError::Invalid(
+            "Enter an amount in dollars and cents, like 45.99.".into(),
+        ));
+    }
+    if amount < limits.min || amount > limits.max {
+        return Err(EngineError::Invalid(format!(
+            "Enter an amount between {} and {}.",
+            text::dollars(limits.min),
+            text::dollars(limits.max)
+        )));
+    }
+    Ok(())
+}
+
+/// Starts (or, with the same attempt key, finds again) a card payment.
+pub async fn start(
+    pool: &PgPool,
+    stripe: &Stripe,
+    config: &EngineConfig,
+    request: &PayRequest,
+) -> Result<CardPayment, EngineError> {
+    if !valid_attempt(&request.attempt) {
+        return Err(EngineError::Invalid(
+            "The payment form is out of date. Please reload the page.".into(),
+        ));
+    }
+    check_amount(config, request.amount)?;
+    let mut tx = pool.begin().await?;
+    let saved: Option<(i64, String)> = match request.saved_card {
+        Some(card) => Some(
+            sqlx::query_as(
+                "select id, stripe_payment_method_id from payment_methods
+                  where id = $1 and account_id = $2 and removed_at is null",
+            )
+            .bind(card)
+            .bind(request.account_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(EngineError::NotFound)?,
+        ),
+        None => None,
+    };
+    if let Some(statement) = request.statement_id {
+        let found: Option<i64> =
+            sqlx::query_scalar("select id from statements where id = $1 and account_id = $2")
+                .bind(statement)
+                .bind(request.account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        found.ok_or(EngineError::NotFound)?;
+    }
+    let key = format!("card:{}", request.attempt);
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "insert into payments (account_id, currency, amount, method, status, statement_id,
+                               payment_method_id, idempotency_key, source, requested_by_login,
+                               card_brand, card_last4)
+         select a.id, a.currency, $2, 'card', 'pending', $3, $4, $5, $6, $7, m.brand, m.last4
+           from accounts a left join payment_methods m on m.id = $4 and m.account_id = a.id
+          where a.id = $1
+         on conflict (idempotency_key) do nothing
+         returning id",
+    )
+    .bind(request.account_id)
+    .bind(request.amount)
+    .bind(request.statement_id)
+    .bind(saved.as_ref().map(|s| s.0))
+    .bind(&key)
+    .bind(request.source.as_str())
+    .bind(request.login_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let payment_id = match inserted {
+        Some(id) => id,
+        None => {
+            // The same attempt again (a double click, a retried request).
+            let existing: Option<(i64, i64, Decimal)> = sqlx::query_as(
+                "select id, account_id, amount from payments where idempotency_key = $1",
+            )
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((id, account, amount)) = existing else {
+                return Err(EngineError::NotFound);
+            };
+            if account != request.account_id {
+                return Err(EngineError::NotFound);
+            }
+            if amount != request.amount {
+                return Err(EngineError::Conflict(format!(
+                    "This payment was already started for {}. Please reload the page to pay a different amount.",
+                    text::dollars(amount)
+                )));
+            }
+            id
+        }
+    };
+    tx.commit().await?;
+
+    match saved {
+        Some((_, method)) => {
+            let customer = ensure_customer(pool, stripe, request.account_id).await?;
+            charge(
+                pool,
+                stripe,
+                config,
+                request.account_id,
+                payment_id,
+                &method,
+                &customer,
+                false,
+            )
+            .await
+        }
+        None => {
+            let mut conn = pool.acquire().await?;
+            let payment = load(&mut conn, request.account_id, payment_id, false).await?;
+            drop(conn);
+            if payment.stripe_payment_intent_id.is_some() || payment.status != "pending" {
+                return refresh(pool, stripe, config, request.account_id, payment_id).await;
+            }
+            let customer = ensure_customer(pool, stripe, request.account_id).await?;
+            let setup = stripe.create_setup_intent(&customer).await?;
+            Ok(CardPayment {
+                payment_id,
+                state: PaymentState::Pending,
+                amount: payment.amount,
+                setup_secret: setup.client_secret,
+                client_secret: None,
+                payment_method: None,
+                decline: None,
+            })
+        }
+    }
+}
+
+/// Charges the card the browser made with a SetupIntent (a new card), saving it for later
+/// when asked.
+pub async fn pay_with_setup(
+    pool: &PgPool,
+    stripe: &Stripe,
+    config: &EngineConfig,
+    account_id: i64,
+    payment_id: i64,
+    setup_intent_id: &str,
+    save: bool,
+) -> Result<CardPayment, EngineError> {
+    let mut conn = pool.acquire().await?;
+    let payment = load(&mut conn, account_id, payment_id, false).await?;
+    drop(conn);
+    if payment.stripe_payment_intent_id.is_some() || payment.status != "pending" {
+        return refresh(pool, stripe, config, account_id, payment_id).await;
+    }
+    let customer = ensure_customer(pool, stripe, account_id).await?;
+    let method = super::saved::card_from_setup(stripe, &customer, setup_intent_id).await?;
+    let card_id = if save {
+        Some(super::saved::store(pool, account_id, &method).await?)
+    } else {
+        None
+    };
+    let card = method.card.as_ref();
+    sqlx::query(
+        "update payments set card_brand = $3, card_last4 = $4,
+                payment_method_id = coalesce($5, payment_method_id)
+          where id = $1 and account_id = $2",
+    )
+    .bind(payment_id)
+    .bind(account_id)
+    .bind(card.map(|c| c.brand.as_str()))
+    .bind(card.map(|c| c.last4.as_str()))
+    .bind(card_id)
+    .execute(pool)
+    .await?;
+    charge(
+        pool, stripe, config, account_id, payment_id, &method.id, &customer, false,
+    )
+    .await
+}
+
+/// Creates and confirms the payment's PaymentIntent on a card, once.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn charge(
+    pool: &PgPool,
+    stripe: &Stripe,
+    config: &EngineConfig,
+    account_id: i64,
+    payment_id: i64,
+    payment_method: &str,
+    customer: &str,
+    off_session: bool,
+) -> Result<CardPayment, EngineError> {
+    let mut tx = pool.begin().await?;
+    let payment = load(&mut tx, account_id, payment_id, true).await?;
+    if payment.stripe_payment_intent_id.is_some() || payment.status != "pending" {
+        tx.commit().await?;
+        return refresh(pool, stripe, config, account_id, payment_id).await;
+    }
+    let created = stripe
+        .create_intent(&NewIntent {
+            amount: payment.amount,
+            currency: &payment.currency,
+            customer: Some(customer),
+            payment_method: Some(payment_method),
+            off_session,
+            confirm: true,
+            payment_id,
+            account_number: &payment.account_number,
+        })
+        .await;
+    let outcome = match created {
+        Ok(intent) => {
+            let state = apply_locked(&mut tx, config, &payment, &intent, None).await?;
+            tx.commit().await?;
+            return Ok(card_payment(&payment, state, Some(&intent), payment_method));
+        }
+        Err(failure) => failure,
+    };
+    match &outcome {
+        StripeFailure::Api {
+            status,
+            code,
+            decline_code,
+            message,
+            intent,
+            ..
+        } if *status < 500 => {
+            let code_text = decline_code
+                .clone()
+                .or_else(|| code.clone())
+                .unwrap_or_else(|| "card_declined".into());
+            // Stripe asks for the cardholder off-session with an error; it is not a decline.
+            let state = if code.as_deref() == Some("authentication_required") {
+                PaymentState::RequiresAction
+            } else {
+                PaymentState::Failed
+            };
+            sqlx::query(
+                "update payments set status = $2, failure_code = $3, failure_message = $4,
+                        stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $5),
+                        stripe_status_at = now()
+                  where id = $1",
+            )
+            .bind(payment_id)
+            .bind(state.as_str())
+            .bind(&code_text)
+            .bind(message.as_deref())
+            .bind(intent.as_deref())
+            .execute(&mut *tx)
+            .await?;
+            let mut updated = payment.clone();
+            updated.status = state.as_str().into();
+            notify(&mut tx, config, &updated, state).await?;
+            tx.commit().await?;
+            tracing::info!(payment_id, code = %code_text, "card payment refused");
+            Ok(CardPayment {
+                payment_id,
+                state,
+                amount: payment.amount,
+                setup_secret: None,
+                client_secret: None,
+                payment_method: Some(payment_method.to_string()),
+                decline: (state == PaymentState::Failed).then(|| Decline {
+                    code: code_text,
+                    message: message.clone().unwrap_or_default(),
+                }),
+            })
+        }
+        // Stripe unreachable or failing: nothing is recorded; the same attempt can be
+        // retried and will reuse the idempotency key.
+        _ => Err(outcome.into()),
+    }
+}
+
+/// Fetches the payment's PaymentIntent from Stripe and records what it says. The browser
+/// calls it after 3-D Secure; it is also how a page shows a payment's current state.
+pub async fn refresh(
+    pool: &PgPool,
+    stripe: &Stripe,
+    config: &EngineConfig,
+    account_id: i64,
+    payment_id: i64,
+) -> Result<CardPayment, EngineError> {
+    let mut conn = pool.acquire().await?;
+    let payment = load(&mut conn, account_id, payment_id, false).await?;
+    drop(conn);
+    let Some(intent_id) = payment.stripe_payment_intent_id.clone() else {
+        let state = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Pending);
+        return Ok(card_payment(&payment, state, None, ""));
+    };
+    let intent = stripe.retrieve_intent(&intent_id).await?;
+    let mut tx = pool.begin().await?;
+    let payment = load(&mut tx, account_id, payment_id, true).await?;
+    let state = apply_locked(&mut tx, config, &payment, &intent, None).await?;
+    tx.commit().await?;
+    let method = intent.payment_method.clone().unwrap_or_default();
+    Ok(card_payment(&payment, state, Some(&intent), &method))
+}
+
+fn card_payment(
+    payment: &PaymentRow,
+    state: PaymentState,
+    intent: Option<&Intent>,
+    payment_method: &str,
+) -> CardPayment {
+    let decline = match state {
+        PaymentState::Failed => Some(match intent.and_then(|i| i.last_payment_error.as_ref()) {
+            Some(e) => Decline {
+                code: e
+                    .decline_code
+                    .clone()
+                    .or_else(|| e.code.clone())
+                    .unwrap_or_else(|| "card_declined".into()),
+                message: e.message.clone().unwrap_or_default(),
+            },
+            None => Decline {
+                code: payment
+                    .failure_code
+                    .clone()
+                    .unwrap_or_else(|| "card_declined".into()),
+                message: payment.failure_message.clone().unwrap_or_default(),
+            },
+        }),
+        _ => None,
+    };
+    let method = if payment_method.is_empty() {
+        payment.stripe_payment_method_id.clone()
+    } else {
+        Some(payment_method.to_string())
+    };
+    CardPayment {
+        payment_id: payment.id,
+        state,
+        amount: payment.amount,
+        setup_secret: None,
+        client_secret: (state == PaymentState::RequiresAction)
+            .then(|| intent.and_then(|i| i.client_secret.clone()))
+            .flatten(),
+        payment_method: method,
+        decline,
+    }
+}
+
+/// What applying an intent did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// No payment of ours has this intent.
+    Unknown,
+    /// The payment's state afterwards (unchanged when the news was old).
+    State(PaymentState),
+}
+
+/// Records a PaymentIntent's state on the payment it belongs to (found by intent id, or by
+/// the payment id in its metadata), in the caller's transaction. `at` is Stripe's time for
+/// the news (a webhook's `created`): news older than what was applied changes nothing, and
+/// a succeeded or cancelled payment never changes again.
+pub async fn apply_intent(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    intent: &Intent,
+    metadata_payment_id: Option<i64>,
+    at: Option<DateTime<Utc>>,
+) -> Result<Applied, EngineError> {
+    let sql = format!(
+        "select {PAYMENT_COLUMNS}
+           from payments p join accounts a on a.id = p.account_id
+           left join payment_methods m on m.id = p.payment_method_id
+          where (p.stripe_payment_intent_id = $1
+                 or (p.id = $2 and (p.stripe_payment_intent_id is null or p.stripe_payment_intent_id = $1)))
+            and p.method in ('card', 'autopay')
+          order by (p.stripe_payment_intent_id = $1) desc nulls last
+          limit 1
+          for update of p"
+    );
+    let payment: Option<PaymentRow> = sqlx::query_as(&sql)
+        .bind(&intent.id)
+        .bind(metadata_payment_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(payment) = payment else {
+        return Ok(Applied::Unknown);
+    };
+    Ok(Applied::State(
+        apply_locked(conn, config, &payment, intent, at).await?,
+    ))
+}
+
+/// [`apply_intent`] for a payment row already locked.
+async fn apply_locked(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    payment: &PaymentRow,
+    intent: &Intent,
+    at: Option<DateTime<Utc>>,
+) -> Result<PaymentState, EngineError> {
+    let current = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Pending);
+    if cents(payment.amount)? != intent.amount
+        || !payment.currency.eq_ignore_ascii_case(&intent.currency)
+    {
+        return Err(EngineError::Invalid(format!(
+            "PaymentIntent {} is for {} {}, payment {} for {} {}",
+            intent.id, intent.amount, intent.currency, payment.id, payment.amount, payment.currency
+        )));
+    }
+    let new = PaymentState::of_intent(intent);
+    if matches!(current, PaymentState::Succeeded | PaymentState::Cancelled) {
+        return Ok(current);
+    }
+    if let (Some(at), Some(applied)) = (at, payment.stripe_status_at) {
+        if at < applied && new != PaymentState::Succeeded {
+            return Ok(current);
+        }
+    }
+    if new == current && payment.stripe_payment_intent_id.as_deref() == Some(&intent.id) {
+        return Ok(current);
+    }
+    let error = intent.last_payment_error.as_ref();
+    sqlx::query(
+        "update payments
+            set status = $2, stripe_status = $3, stripe_status_at = coalesce($4, now()),
+                stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $5),
+                failure_code = case when $2 = 'failed' then $6 else failure_code end,
+                failure_message = case when $2 = 'failed' then $7 else failure_message end,
+                succeeded_at = case when $2 = 'succeeded' then now() end
+          where id = $1",
+    )
+    .bind(payment.id)
+    .bind(new.as_str())
+    .bind(&intent.status)
+    .bind(at)
+    .bind(&intent.id)
+    .bind(error.and_then(|e| e.decline_code.clone().or_else(|| e.code.clone())))
+    .bind(error.and_then(|e| e.message.clone()))
+    .execute(&mut *conn)
+    .await?;
+    if new == PaymentState::Succeeded {
+        record_succeeded(conn, config, payment).await?;
+    }
+    if new != current {
+        notify(conn, config, payment, new).await?;
+    }
+    Ok(new)
+}
+
+/// The ledger entry, history event and settlement of a confirmed card payment (once: the
+/// ledger allows one payment entry per payment).
+async fn record_succeeded(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    payment: &PaymentRow,
+) -> Result<(), EngineError> {
+    let today = crate::clock::today(config.time_zone, Utc::now());
+    let card = card_words(payment);
+    let how = if payment.source.as_deref() == Some("autopay") {
+        format!("Autopay from {card}, thank you")
+    } else {
+        format!("Card payment from {card}, thank you")
+    };
+    let written = sqlx::query(
+        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
+                                     payment_id, idempotency_key)
+         values ($1, $2, 'payment', $3, $4, $5, $6, $7)
+         on conflict do nothing",
+    )
+    .bind(payment.account_id)
+    .bind(&payment.currency)
+    .bind(-payment.amount)
+    .bind(&how)
+    .bind(today)
+    .bind(payment.id)
+    .bind(format!("payment:{}", payment.id))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if written == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail)
+         values ($1, 'payment', $2, $3)",
+    )
+    .bind(payment.account_id)
+    .bind(format!(
+        "Payment of {} by {card}",
+        text::dollars(payment.amount)
+    ))
+    .bind(serde_json::json!({ "payment_id": payment.id }))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("select 1 from accounts where id = $1 for update")
+        .bind(payment.account_id)
+        .execute(&mut *conn)
+        .await?;
+    crate::payments::settle(conn, config, payment.account_id, today).await?;
+    Ok(())
+}
+
+fn card_words(payment: &PaymentRow) -> String {
+    match (&payment.card_brand, &payment.card_last4) {
+        (Some(brand), Some(last4)) => format!("{} ending {last4}", brand_name(brand)),
+        _ => "card".into(),
+    }
+}
+
+/// A card brand as people write it.
+pub fn brand_name(brand: &str) -> String {
+    match brand {
+        "visa" => "Visa".into(),
+        "mastercard" => "Mastercard".into(),
+        "amex" => "American Express".into(),
+        "discover" => "Discover".into(),
+        "diners" => "Diners Club".into(),
+        "jcb" => "JCB".into(),
+        "unionpay" => "UnionPay".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The emails a payment's new state calls for: a receipt when it succeeded; for autopay,
+/// a request to authenticate or news of a failure.
+async fn notify(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    payment: &PaymentRow,
+    state: PaymentState,
+) -> Result<(), EngineError> {
+    let autopay = payment.source.as_deref() == Some(Source::Autopay.as_str());
+    let link = format!("{}/payments/{}", config.public_url, payment.id);
+    let amount = text::dollars(payment.amount);
+    let (kind, subject, paragraphs, label) = match state {
+        PaymentState::Succeeded => (
+            "payment_receipt",
+            format!("Receipt for your payment of {amount}"),
+            vec![
+                format!(
+                    "Thank you. We received your payment of {amount} by {}.",
+                    card_words(payment)
+                ),
+                format!("Your reference is P-{}.", payment.id),
+            ],
+            "See your receipt",
+        ),
+        PaymentState::RequiresAction if autopay => (
+            "payment_action_required",
+            "Your bank needs you to confirm your autopay payment".to_string(),
+            vec![
+                format!(
+                    "We tried to take your autopay payment of {amount}, and your bank asked you to confirm it first."
+                ),
+                "Nothing has been charged yet. Please confirm the payment with your bank using the link below.".into(),
+            ],
+            "Confirm the payment",
+        ),
+        PaymentState::Failed if autopay => (
+            "autopay_failed",
+            format!("Your autopay payment of {amount} did not go through"),
+            vec![
+                format!(
+                    "We tried to charge {amount} to {}, and it was declined.",
+                    card_words(payment)
+                ),
+                "Nothing was charged. Please pay your statement another way or update your card.".into(),
+            ],
+            "Pay now",
+        ),
+        _ => return Ok(()),
+    };
+    let link = if kind == "autopay_failed" {
+        format!("{}/pay", config.public_url)
+    } else {
+        link
+    };
+    let Some((to, first_name)) = mail::recipient(conn, payment.account_id).await? else {
+        return Ok(());
+    };
+    let email = Notice {
+        kind,
+        account_id: payment.account_id,
+        to: &to,
+        first_name: &first_name,
+        subject,
+        paragraphs,
+        link: Some((label, link)),
+    }
+    .render(config)?;
+    mail::enqueue_all(conn, &[email]).await
+}
+
+/// The account's Stripe customer, made on first need. The account row is locked while it
+/// is made, so two requests make one.
+pub async fn ensure_customer(
+    pool: &PgPool,
+    stripe: &Stripe,
+    account_id: i64,
+) -> Result<String, EngineError> {
+    let mut tx = pool.begin().await?;
+    let (number, name, existing): (String, String, Option<String>) = sqlx::query_as(
+        "select account_number, display_name, stripe_customer_id from accounts where id = $1 for update",
+    )
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(EngineError::NotFound)?;
+    if let Some(customer) = existing {
+        return Ok(customer);
+    }
+    let email = mail::recipient(&mut tx, account_id).await?.map(|r| r.0);
+    let customer = stripe
+        .create_customer(email.as_deref(), &name, &number)
+        .await?;
+    sqlx::query("update accounts set stripe_customer_id = $2 where id = $1")
+        .bind(account_id)
+        .bind(&customer)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(customer)
+}
