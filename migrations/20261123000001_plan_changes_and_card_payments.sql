@@ -91,7 +91,3 @@ create trigger payments_guard before update on payments
 alter table stripe_events
     add column object_id text,
     add column outcome text;
-
--- The scheduler charges autopay after the bill run.
-alter table jobs drop constraint jobs_known_kind;
-alter table jobs add constraint jobs_known_kind check (kind in ('bill_run', 'dunning', 'autopay'));

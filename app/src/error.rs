@@ -39,7 +39,7 @@ pub enum AppError {
     Conflict { message: String },
     /// The card was declined or could not be charged; `message` says why in plain words.
     #[error("payment_failed")]
-    PaymentFailed { code: String, message: String },
+    PaymentFailed { reason: String, message: String },
     /// A service we depend on (the card processor) did not answer; nothing was changed.
     #[error("unavailable")]
     Unavailable,

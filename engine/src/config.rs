@@ -28,6 +28,8 @@ pub struct EngineConfig {
     pub card_limits: CardLimits,
     /// Signed pay-by-link URLs in statement emails (off when no secret is configured).
     pub pay_links: Option<crate::cards::pay_link::PayLinks>,
+    /// Stripe, for card payments and autopay (off when no key is configured).
+    pub stripe: Option<std::sync::Arc<crate::cards::Stripe>>,
 }
 
 /// When a plan change takes effect.
@@ -95,6 +97,7 @@ impl Default for EngineConfig {
             plan_changes: PlanChangePolicy::default(),
             card_limits: CardLimits::default(),
             pay_links: None,
+            stripe: None,
         }
     }
 }

@@ -56,7 +56,7 @@ impl WebPolicy {
         let stripe = &self.stripe_origin;
         format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval' {stripe}; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self' {stripe} https://api.stripe.com; \
              frame-src {stripe}; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
         )
     }
@@ -111,6 +111,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .route("/readyz", get(readyz))
         .route("/usage.csv", get(usage_csv))
         .route("/statements/{id}/pdf", get(statement_pdf))
+        .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
@@ -289,6 +290,58 @@ fn is_public(path: &str) -> bool {
     ) || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/usage.csv"
+        // pay by link: the signed token is the permission
+        || path.starts_with("/pay/")
+}
+
+/// Stripe's webhook: the signature is checked against the configured secrets, then the
+/// event is applied once (see `engine::cards::webhook`). A refused signature is answered
+/// 400; a failure on our side 500, so that Stripe delivers the event again.
+async fn stripe_webhook(
+    State(portal): State<Portal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    use engine::cards::webhook;
+    let Some(stripe) = portal.stripe.as_ref() else {
+        return (StatusCode::NOT_FOUND, "card payments are not configured").into_response();
+    };
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    if let Err(e) = webhook::verify(
+        signature,
+        &body,
+        stripe.webhook_secrets(),
+        chrono::Utc::now(),
+    ) {
+        tracing::warn!(error = %e, "refused a Stripe webhook");
+        let body = serde_json::json!({ "code": "bad_signature", "message": e.to_string() });
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    match webhook::handle(&portal.pool, &portal.config.billing, &body).await {
+        Ok(handled) => {
+            let outcome = match handled {
+                webhook::Handled::Applied(outcome) => outcome,
+                webhook::Handled::Repeat => "already applied".to_string(),
+            };
+            tracing::info!(%outcome, "Stripe webhook");
+            axum::Json(serde_json::json!({ "received": true, "outcome": outcome })).into_response()
+        }
+        Err(engine::EngineError::Invalid(message)) => {
+            tracing::warn!(%message, "a Stripe webhook could not be read");
+            let body = serde_json::json!({ "code": "bad_event", "message": message });
+            (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a Stripe webhook could not be applied");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not apply the event",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Sends a signed-out browser asking for a portal page to the sign-in page (server functions

@@ -319,6 +319,21 @@ async fn bill_run(
     } else {
         print!("{}", lastmile::report::bill_run(&summary));
     }
+    // Autopay follows a real run (the scheduler's bill run does the same).
+    if let (false, Some(stripe)) = (dry_run, &config.stripe) {
+        let charged = engine::cards::autopay::run(&pool, stripe, &config, date).await?;
+        if !json {
+            println!(
+                "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run",
+                charged.charged,
+                charged.succeeded,
+                billing::text::dollars(charged.total),
+                charged.needs_action,
+                charged.failed,
+                charged.deferred
+            );
+        }
+    }
     if !summary.failed.is_empty() {
         anyhow::bail!(
             "{} accounts could not be billed (listed above); every other account was billed",
@@ -358,6 +373,7 @@ async fn serve() -> anyhow::Result<()> {
     };
     let portal = Portal {
         pool: pool.clone(),
+        stripe: config.billing.stripe.clone(),
         config: Arc::new(config),
     };
     let web = Arc::new(http::WebPolicy {

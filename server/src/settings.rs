@@ -216,6 +216,11 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
         ));
     }
     Ok(engine::EngineConfig {
+        stripe: stripe_settings()?
+            .map(|settings| engine::cards::Stripe::new(settings).map(std::sync::Arc::new))
+            .transpose()
+            .map_err(|e| anyhow!("Stripe: {e}"))?,
+        pay_links: pay_links()?,
         provider_name: var("LASTMILE_PROVIDER_NAME").unwrap_or(defaults.provider_name),
         public_url: var("LASTMILE_PUBLIC_URL")
             .unwrap_or_else(|| format!("http://{listen}"))
@@ -233,4 +238,67 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
         plan_changes,
         card_limits,
     })
+}
+
+/// Card payments: on when `LASTMILE_STRIPE_SECRET_KEY` (`sk_…`) is set, with
+/// `LASTMILE_STRIPE_PUBLISHABLE_KEY` (`pk_…`, required then), `LASTMILE_STRIPE_API_URL`
+/// (default Stripe's; localstripe's in tests), `LASTMILE_STRIPE_JS_URL` (default Stripe's)
+/// and `LASTMILE_STRIPE_WEBHOOK_SECRETS` (`whsec_…`, comma-separated: old and new while a
+/// secret is rotated; without one, webhooks are refused).
+pub fn stripe_settings() -> anyhow::Result<Option<engine::cards::StripeSettings>> {
+    let Some(secret_key) = var("LASTMILE_STRIPE_SECRET_KEY") else {
+        return Ok(None);
+    };
+    if !(secret_key.starts_with("sk_") || secret_key.starts_with("rk_")) {
+        return Err(anyhow!(
+            "LASTMILE_STRIPE_SECRET_KEY must be a secret key starting sk_ (or a restricted key, rk_)"
+        ));
+    }
+    let publishable_key = var("LASTMILE_STRIPE_PUBLISHABLE_KEY")
+        .filter(|k| k.starts_with("pk_"))
+        .ok_or_else(|| {
+            anyhow!("LASTMILE_STRIPE_PUBLISHABLE_KEY (pk_…) is required with LASTMILE_STRIPE_SECRET_KEY")
+        })?;
+    let webhook_secrets: Vec<String> = var("LASTMILE_STRIPE_WEBHOOK_SECRETS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(bad) = webhook_secrets.iter().find(|s| !s.starts_with("whsec_")) {
+        return Err(anyhow!(
+            "LASTMILE_STRIPE_WEBHOOK_SECRETS must be whsec_… secrets separated by commas, got one starting {:?}",
+            bad.chars().take(6).collect::<String>()
+        ));
+    }
+    Ok(Some(engine::cards::StripeSettings {
+        secret_key,
+        publishable_key,
+        api_url: var("LASTMILE_STRIPE_API_URL").unwrap_or_else(|| "https://api.stripe.com/".into()),
+        js_url: var("LASTMILE_STRIPE_JS_URL").unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+        webhook_secrets,
+    }))
+}
+
+/// Pay-by-link: on when `LASTMILE_PAY_LINK_SECRET` (at least 32 characters) is set; links
+/// work for `LASTMILE_PAY_LINK_DAYS` (default 45).
+fn pay_links() -> anyhow::Result<Option<engine::cards::pay_link::PayLinks>> {
+    let Some(secret) = var("LASTMILE_PAY_LINK_SECRET") else {
+        return Ok(None);
+    };
+    if secret.len() < 32 {
+        return Err(anyhow!(
+            "LASTMILE_PAY_LINK_SECRET must be at least 32 characters (it signs payment links)"
+        ));
+    }
+    let days: u64 = number("LASTMILE_PAY_LINK_DAYS", 45, "days")?;
+    if !(1..=365).contains(&days) {
+        return Err(anyhow!(
+            "LASTMILE_PAY_LINK_DAYS must be 1 to 365, got {days}"
+        ));
+    }
+    Ok(Some(engine::cards::pay_link::PayLinks {
+        secret: secret.into_bytes(),
+        ttl: Duration::from_secs(days * 86_400),
+    }))
 }

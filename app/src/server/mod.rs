@@ -27,6 +27,8 @@ use crate::error::AppError;
 pub struct Portal {
     pub pool: PgPool,
     pub config: Arc<PortalConfig>,
+    /// Card payments (`None` when Stripe is not configured).
+    pub stripe: Option<Arc<engine::cards::Stripe>>,
 }
 
 /// Settings that shape the portal's behaviour (loaded by the server from its environment).

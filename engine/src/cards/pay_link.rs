@@ -73,8 +73,7 @@ pub fn verify(secret: &[u8], token: &str, now: DateTime<Utc>) -> Result<i64, Lin
     if signature.len() != 16 {
         return Err(LinkError::Forged);
     }
-    let mut check =
-        Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    let mut check = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
     check.update(format!("pay:{statement_id}.{expires}").as_bytes());
     // Constant-time comparison of the truncated tag.
     check
@@ -131,7 +130,10 @@ mod tests {
         let mut parts: Vec<&str> = token.split('.').collect();
         let later = (at(30).timestamp() + 86_400).to_string();
         parts[1] = &later;
-        assert_eq!(verify(SECRET, &parts.join("."), at(22)), Err(LinkError::Forged));
+        assert_eq!(
+            verify(SECRET, &parts.join("."), at(22)),
+            Err(LinkError::Forged)
+        );
         // Another secret.
         assert_eq!(
             verify(b"another secret of thirty-two byte", &token, at(22)),
@@ -143,7 +145,11 @@ mod tests {
             Err(LinkError::Forged | LinkError::Malformed)
         ));
         for junk in ["", "42", "42.x.y", "x.1.AAAA", "42.1.!!!"] {
-            assert_eq!(verify(SECRET, junk, at(22)), Err(LinkError::Malformed), "{junk:?}");
+            assert_eq!(
+                verify(SECRET, junk, at(22)),
+                Err(LinkError::Malformed),
+                "{junk:?}"
+            );
         }
     }
 }

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
 use super::stripe::{cents, Intent, NewIntent, Stripe, StripeFailure};
-use super::{CardPayment, Decline, PaymentState, PayRequest, Source};
+use super::{CardPayment, Decline, PayRequest, PaymentState, Source};
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 use crate::mail::{self, Notice};
@@ -42,7 +42,8 @@ pub(crate) struct PaymentRow {
     pub stripe_payment_method_id: Option<String>,
 }
 
-const PAYMENT_COLUMNS: &str = "p.id, p.account_id, a.account_number, p.currency::text as currency, p.amount,
+const PAYMENT_COLUMNS: &str =
+    "p.id, p.account_id, a.account_number, p.currency::text as currency, p.amount,
     p.status, p.source, p.stripe_payment_intent_id, p.stripe_status_at,
     p.failure_code, p.failure_message, p.card_brand, p.card_last4::text as card_last4,
     m.stripe_payment_method_id";

@@ -200,7 +200,10 @@ impl Stripe {
                 .map_err(|e| StripeFailure::Transport(format!("idempotency key: {e:?}")))?;
             request = request.request_strategy(RequestStrategy::Idempotent(key));
         }
-        request.send(&self.client).await.map_err(StripeFailure::from)
+        request
+            .send(&self.client)
+            .await
+            .map_err(StripeFailure::from)
     }
 
     pub async fn create_customer(
@@ -532,7 +535,12 @@ mod tests {
         let method: PaymentMethod = miniserde::json::from_str(PAYMENT_METHOD).unwrap();
         let card = method.card.unwrap();
         assert_eq!(
-            (card.brand.as_str(), card.last4.as_str(), card.exp_month, card.exp_year),
+            (
+                card.brand.as_str(),
+                card.last4.as_str(),
+                card.exp_month,
+                card.exp_year
+            ),
             ("visa", "4242", 8, 2026)
         );
     }

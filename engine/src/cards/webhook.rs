@@ -222,11 +222,22 @@ mod tests {
         let new_v1 = new.split_once(",v1=").unwrap().1;
         // Stripe signs with both secrets while one is being rolled.
         let both = format!("t={t},v1={old_v1},v1={new_v1}");
-        assert_eq!(verify(Some(&both), body, &["whsec_new".into()], now()), Ok(()));
-        assert_eq!(verify(Some(&both), body, &["whsec_old".into()], now()), Ok(()));
+        assert_eq!(
+            verify(Some(&both), body, &["whsec_new".into()], now()),
+            Ok(())
+        );
+        assert_eq!(
+            verify(Some(&both), body, &["whsec_old".into()], now()),
+            Ok(())
+        );
         // Or we hold both secrets while Stripe signs with the new one only.
         assert_eq!(
-            verify(Some(&new), body, &["whsec_old".into(), "whsec_new".into()], now()),
+            verify(
+                Some(&new),
+                body,
+                &["whsec_old".into(), "whsec_new".into()],
+                now()
+            ),
             Ok(())
         );
         assert_eq!(

@@ -70,6 +70,7 @@ impl TestPortal {
             .build();
         let portal = Portal {
             pool: pool.clone(),
+            stripe: tweaks.config.billing.stripe.clone(),
             config: Arc::new(tweaks.config),
         };
         let web = Arc::new(WebPolicy {
