@@ -13,6 +13,7 @@
 //! * [`statement`]: statement lines, their grouping, totals and status.
 //! * [`ledger`]: ledger entry kinds, balances and payment allocation.
 //! * [`bill`]: composing a statement from an account's facts (the bill run's arithmetic).
+//! * [`plan_change`]: what changing a plan costs now, when it takes effect, contract fees.
 //! * [`text`]: how amounts, dates and volumes read in stored descriptions.
 #![warn(missing_docs)]
 
@@ -20,6 +21,7 @@ pub mod bill;
 pub mod cycle;
 pub mod ledger;
 pub mod money;
+pub mod plan_change;
 pub mod proration;
 pub mod statement;
 pub mod tax;
