@@ -397,6 +397,8 @@ async fn bill_batch(
     keep_bills: bool,
 ) -> Result<BatchOutcome, EngineError> {
     let mut tx = pool.begin().await?;
+    // Scheduled plan changes due by today first, so the statement bills the new plans.
+    crate::plan_changes::apply_due(&mut tx, ids, date).await?;
     let batch = facts::load(&mut tx, ids, date, config.payment_terms_days, true).await?;
     let mut composed = Vec::with_capacity(batch.accounts.len());
     let mut already_billed = 0;
@@ -746,7 +748,19 @@ pub async fn preview(
         return Ok(None);
     };
     let next = period_containing(today, cycle).end;
-    let batch = facts::load(conn, &[account_id], next, config.payment_terms_days, false).await?;
+    // As the bill run will: a plan change scheduled for the next period applies first (in a
+    // transaction of its own that is rolled back: nothing is written).
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    crate::plan_changes::apply_due(&mut tx, &[account_id], next).await?;
+    let batch = facts::load(
+        &mut tx,
+        &[account_id],
+        next,
+        config.payment_terms_days,
+        false,
+    )
+    .await?;
+    tx.rollback().await?;
     let Some((account, facts)) = batch.accounts.into_iter().next() else {
         return Ok(None);
     };

@@ -15,6 +15,9 @@
 //! * [`cards`]: card payments through Stripe: payments started from the portal or a pay
 //!   link, saved cards, autopay, webhooks; the ledger records a card payment only once
 //!   Stripe confirms it.
+//! * [`plan_changes`]: changing a service's plan: the preview (composed by the bill run's
+//!   own code), upgrades at once with a prorated charge, downgrades at the next cycle,
+//!   contract fees, cancelling, the provisioning outbox.
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
 
 pub mod bill_run;
@@ -27,6 +30,7 @@ mod facts;
 pub mod jobs;
 pub mod mail;
 pub mod payments;
+pub mod plan_changes;
 
 pub use config::EngineConfig;
 pub use error::EngineError;
