@@ -147,3 +147,23 @@ start_localstripe() {
   tail -n 20 "$logfile" >&2 || true
   die "localstripe did not answer on 127.0.0.1:$port (log: $logfile)"
 }
+
+# Card payments against localstripe, for the demo and the browser tests. These keys and
+# secrets are made-up test values that only localstripe accepts; production sets its own.
+use_localstripe() {
+  local port="${LASTMILE_STRIPE_PORT:-8420}"
+  export LASTMILE_STRIPE_SECRET_KEY="sk_test_lastmile_local"
+  export LASTMILE_STRIPE_PUBLISHABLE_KEY="pk_test_lastmile_local"
+  export LASTMILE_STRIPE_API_URL="http://127.0.0.1:$port"
+  export LASTMILE_STRIPE_JS_URL="http://127.0.0.1:$port/js.stripe.com/v3/"
+  export LASTMILE_STRIPE_WEBHOOK_SECRETS="whsec_lastmile_local"
+  export LASTMILE_PAY_LINK_SECRET="${LASTMILE_PAY_LINK_SECRET:-local-only-pay-link-secret-not-for-production}"
+}
+
+# Tells localstripe to send its webhooks to the portal at $1 (it forgets them when restarted).
+register_localstripe_webhook() {
+  local port="${LASTMILE_STRIPE_PORT:-8420}"
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/_config/webhooks/lastmile" \
+    -d "url=$1/webhooks/stripe" -d "secret=$LASTMILE_STRIPE_WEBHOOK_SECRETS" \
+    || die "could not register the webhook with localstripe"
+}
