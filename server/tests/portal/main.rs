@@ -9,3 +9,4 @@ mod documents;
 mod helpers;
 mod pages;
 mod security;
+mod webhooks;
