@@ -60,12 +60,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=routes::sign_in::SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view=routes::password_reset::ForgotPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=routes::password_reset::ResetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/pay/:token") view=routes::pay_link::PayLinkPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=components::layout::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("usage") view=routes::usage::UsagePage ssr=SsrMode::Async />
                     <Route path=path!("statements") view=routes::statements::StatementsPage ssr=SsrMode::Async />
                     <Route path=path!("statements/:id") view=routes::statement::StatementPage ssr=SsrMode::Async />
                     <Route path=path!("history") view=routes::history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("pay") view=routes::pay::PayPage ssr=SsrMode::Async />
+                    <Route path=path!("cards") view=routes::cards::CardsPage ssr=SsrMode::Async />
+                    <Route path=path!("payments/:id") view=routes::receipt::ReceiptPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,6 +1,8 @@
 //! What the server sends to the browser: plain data, already limited to what the caller may
 //! see. Money is [`billing::Money`]; dates and times are already in the account's time zone.
 
+pub mod payments;
+
 use billing::Money;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod payments;
 pub mod statements;
 pub mod usage;
 

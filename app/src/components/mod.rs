@@ -1,5 +1,6 @@
 //! Pieces the pages share.
 
+pub mod card_form;
 pub mod charts;
 pub mod layout;
 pub mod meter;

@@ -7,8 +7,10 @@
 
 mod en;
 mod format;
+mod payments;
 
 pub use format::Formats;
+pub use payments::{PayTexts, PAY_EN};
 
 use billing::statement::LineGroup;
 use leptos::prelude::*;

@@ -1,9 +1,13 @@
 //! One page per file.
 
+pub mod cards;
 pub mod history;
 pub mod not_found;
 pub mod overview;
 pub mod password_reset;
+pub mod pay;
+pub mod pay_link;
+pub mod receipt;
 pub mod sign_in;
 pub mod statement;
 pub mod statements;

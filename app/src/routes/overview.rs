@@ -18,6 +18,7 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <Title text=t.overview_title />
         <h1 class="visually-hidden">{t.overview_title}</h1>
+        <super::receipt::ActionNeededNotice />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {

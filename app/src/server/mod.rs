@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod auth;
 pub mod history;
 pub mod mail;
+pub mod payments;
 pub mod session;
 pub mod statements;
 pub mod usage;

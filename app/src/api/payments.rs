@@ -1,0 +1,281 @@
+//! Card payments, saved cards, autopay and pay by link.
+//!
+//! Every function first establishes who is calling: a signed-in subscriber
+//! (`require_subscriber`), or, for the `pay_link_*` functions, a pay-link token verified on
+//! each call (they show and change nothing but that one statement's payment).
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::server::{access::require_subscriber, payments, portal};
+use crate::types::payments::{
+    ActionNeeded, CardsPage, LinkProblem, PayLinkPage, PayPage, PayProgress, Receipt,
+};
+
+/// The pay page: balance, open statement, limits, saved cards, Stripe.js.
+#[server(prefix = "/api", endpoint = "pay-page")]
+pub async fn load_pay_page() -> Result<PayPage, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::pay_page(&portal, &access).await
+        }
+        .await,
+    )
+}
+
+/// Starts paying `amount` (as typed) with a saved card, or with a new card (`saved_card`
+/// absent: the answer carries a SetupIntent secret). `attempt` is made once per pay form by
+/// the browser: the same key again is the same payment.
+#[server(prefix = "/api", endpoint = "start-card-payment")]
+pub async fn start_card_payment(
+    amount: String,
+    attempt: String,
+    saved_card: Option<i64>,
+) -> Result<PayProgress, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::start(&portal, &access, &amount, &attempt, saved_card).await
+        }
+        .await,
+    )
+}
+
+/// Charges the new card the browser confirmed with the payment's SetupIntent.
+#[server(prefix = "/api", endpoint = "pay-with-new-card")]
+pub async fn pay_with_new_card(
+    payment_id: i64,
+    setup_intent: String,
+    save: bool,
+) -> Result<PayProgress, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::pay_with_setup(
+                &portal,
+                access.account_id(),
+                payment_id,
+                &setup_intent,
+                save,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// How the payment stands at Stripe, recorded (after 3-D Secure; also before confirming an
+/// autopay payment with the bank, for its secret).
+#[server(prefix = "/api", endpoint = "finish-card-payment")]
+pub async fn finish_card_payment(payment_id: i64) -> Result<PayProgress, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::refresh(&portal, access.account_id(), payment_id).await
+        }
+        .await,
+    )
+}
+
+/// A payment's receipt.
+#[server(prefix = "/api", endpoint = "payment-receipt")]
+pub async fn payment_receipt(id: i64) -> Result<Receipt, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::receipt(&portal, &access, id).await
+        }
+        .await,
+    )
+}
+
+/// Autopay payments waiting for the subscriber's bank.
+#[server(prefix = "/api", endpoint = "payments-needing-action")]
+pub async fn payments_needing_action() -> Result<Vec<ActionNeeded>, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::action_needed(&portal.pool, &access).await
+        }
+        .await,
+    )
+}
+
+/// Saved cards and autopay.
+#[server(prefix = "/api", endpoint = "cards-page")]
+pub async fn load_cards_page() -> Result<CardsPage, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            payments::cards_page(&portal, &access).await
+        }
+        .await,
+    )
+}
+
+/// Starts adding a card: the SetupIntent secret for `stripe.confirmCardSetup`.
+#[server(prefix = "/api", endpoint = "start-card-setup")]
+pub async fn start_card_setup() -> Result<String, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            let stripe = payments::stripe(&portal)?;
+            Ok(
+                engine::cards::saved::start_setup(&portal.pool, &stripe, access.account_id())
+                    .await?,
+            )
+        }
+        .await,
+    )
+}
+
+/// Saves the card the browser confirmed with the SetupIntent; its id.
+#[server(prefix = "/api", endpoint = "finish-card-setup")]
+pub async fn finish_card_setup(setup_intent: String) -> Result<i64, AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            let stripe = payments::stripe(&portal)?;
+            Ok(engine::cards::saved::finish_setup(
+                &portal.pool,
+                &stripe,
+                access.account_id(),
+                &setup_intent,
+            )
+            .await?)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "make-default-card")]
+pub async fn make_default_card(card_id: i64) -> Result<(), AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            Ok(
+                engine::cards::saved::make_default(&portal.pool, access.account_id(), card_id)
+                    .await?,
+            )
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "remove-card")]
+pub async fn remove_card(card_id: i64) -> Result<(), AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            let stripe = payments::stripe(&portal)?;
+            Ok(
+                engine::cards::saved::remove(&portal.pool, &stripe, access.account_id(), card_id)
+                    .await?,
+            )
+        }
+        .await,
+    )
+}
+
+/// Switches autopay on (a default card is needed) or off.
+#[server(prefix = "/api", endpoint = "set-autopay")]
+pub async fn set_autopay(on: bool) -> Result<(), AppError> {
+    super::respond(
+        async move {
+            let (portal, access) = require_subscriber().await?;
+            Ok(engine::cards::saved::set_autopay(&portal.pool, access.account_id(), on).await?)
+        }
+        .await,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Pay by link
+// ---------------------------------------------------------------------------------------
+
+/// Verifies the token and returns its statement; a link that does not open (forged,
+/// expired, another statement's) is simply not found.
+#[cfg(feature = "ssr")]
+async fn verified(
+    token: &str,
+) -> Result<(crate::server::Portal, payments::LinkStatement), AppError> {
+    let portal = portal()?;
+    match payments::open_link(&portal, token).await? {
+        Ok(link) => Ok((portal, link)),
+        Err(_) => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_link_status(problem: LinkProblem) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(match problem {
+            LinkProblem::Expired => http::StatusCode::GONE,
+            LinkProblem::Invalid => http::StatusCode::NOT_FOUND,
+        });
+    }
+}
+
+/// The pay-by-link page, or why the link does not open (the answer's status is then 410 or
+/// 404 too).
+#[server(prefix = "/api", endpoint = "pay-link")]
+pub async fn load_pay_link(token: String) -> Result<Result<PayLinkPage, LinkProblem>, AppError> {
+    super::respond(
+        async move {
+            let portal = portal()?;
+            match payments::open_link(&portal, &token).await? {
+                Ok(link) => Ok(Ok(payments::link_page(&portal, &link)?)),
+                Err(problem) => {
+                    set_link_status(problem);
+                    Ok(Err(problem))
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// Starts paying the linked statement's amount due with a new card.
+#[server(prefix = "/api", endpoint = "pay-link-start")]
+pub async fn pay_link_start(token: String, attempt: String) -> Result<PayProgress, AppError> {
+    super::respond(
+        async move {
+            let (portal, link) = verified(&token).await?;
+            payments::link_start(&portal, &link, &attempt).await
+        }
+        .await,
+    )
+}
+
+/// Charges the new card confirmed with the payment's SetupIntent (never saved).
+#[server(prefix = "/api", endpoint = "pay-link-card")]
+pub async fn pay_link_card(
+    token: String,
+    payment_id: i64,
+    setup_intent: String,
+) -> Result<PayProgress, AppError> {
+    super::respond(
+        async move {
+            let (portal, link) = verified(&token).await?;
+            payments::link_payment(&portal, &link, payment_id).await?;
+            payments::pay_with_setup(&portal, link.account_id, payment_id, &setup_intent, false)
+                .await
+        }
+        .await,
+    )
+}
+
+/// How a pay-link payment stands, after 3-D Secure.
+#[server(prefix = "/api", endpoint = "pay-link-finish")]
+pub async fn pay_link_finish(token: String, payment_id: i64) -> Result<PayProgress, AppError> {
+    super::respond(
+        async move {
+            let (portal, link) = verified(&token).await?;
+            payments::link_payment(&portal, &link, payment_id).await?;
+            payments::refresh(&portal, link.account_id, payment_id).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,874 @@
+//! The islands that talk to Stripe.js: paying (the pay page and pay by link), adding a card,
+//! and confirming a payment with the bank.
+//!
+//! Card numbers never reach our server: they are typed into Stripe's card element, and
+//! Stripe.js turns them into a PaymentMethod through a SetupIntent (`confirmCardSetup`);
+//! our server then charges that PaymentMethod. When the bank wants 3-D Secure, Stripe.js
+//! shows it (`confirmCardPayment`) and the server asks Stripe how it ended. Stripe.js is
+//! reached through `js_sys::Reflect`, method by method, so that a missing method (the
+//! payment request button in a browser or test double without it) is an `Err`, never a
+//! broken page.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "hydrate")]
+use crate::error::AppError;
+use crate::i18n::use_i18n;
+use crate::types::payments::SavedCard;
+#[cfg(feature = "hydrate")]
+use crate::types::payments::{PayProgress, PayState};
+
+/// Calls into Stripe.js (browser only).
+#[cfg(feature = "hydrate")]
+mod js {
+    use js_sys::{Array, Function, Object, Promise, Reflect};
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
+        fn random_uuid() -> Result<String, JsValue>;
+    }
+
+    /// A payment attempt key, made once per form shown (and again after a refusal).
+    pub fn attempt_key() -> String {
+        random_uuid().unwrap_or_else(|_| {
+            (0..4)
+                .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u64))
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+    }
+
+    pub fn get(target: &JsValue, key: &str) -> JsValue {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    pub fn get_str(target: &JsValue, key: &str) -> Option<String> {
+        get(target, key).as_string()
+    }
+
+    /// A plain object from key/value pairs.
+    pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+        let o = Object::new();
+        for (k, v) in pairs {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+        }
+        o.into()
+    }
+
+    /// `target.method(...args)`; a missing method is an `Err`.
+    pub fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+        let f: Function = get(target, method).dyn_into()?;
+        let list = Array::new();
+        for a in args {
+            list.push(a);
+        }
+        Reflect::apply(&f, target, &list)
+    }
+
+    /// `await target.method(...args)`.
+    pub async fn call_async(
+        target: &JsValue,
+        method: &str,
+        args: &[JsValue],
+    ) -> Result<JsValue, JsValue> {
+        let promise: Promise = call(target, method, args)?.dyn_into()?;
+        JsFuture::from(promise).await
+    }
+
+    async fn sleep(ms: i32) {
+        let promise = Promise::new(&mut |resolve, _| {
+            let _ = leptos::prelude::window()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let _ = JsFuture::from(promise).await;
+    }
+
+    /// `Stripe(publishableKey)`, waiting up to 10 s for the script tag to load.
+    pub async fn stripe(publishable_key: &str) -> Option<JsValue> {
+        for _ in 0..50 {
+            let window: JsValue = leptos::prelude::window().into();
+            let constructor = get(&window, "Stripe");
+            if let Ok(f) = constructor.dyn_into::<Function>() {
+                // Called, not `new`ed: Stripe.js allows both, its test doubles only this.
+                return f.call1(&window, &JsValue::from_str(publishable_key)).ok();
+            }
+            sleep(200).await;
+        }
+        None
+    }
+
+    /// Mounts a card element in the node with the given id.
+    pub fn mount_card(stripe: &JsValue, node_id: &str) -> Result<JsValue, JsValue> {
+        let elements = call(stripe, "elements", &[])?;
+        // 16 px keeps phones from zooming into the field.
+        let style = obj(&[(
+            "base",
+            obj(&[("fontSize", "16px".into()), ("color", "#1b1f24".into())]),
+        )]);
+        let card = call(
+            &elements,
+            "create",
+            &["card".into(), obj(&[("style", style)])],
+        )?;
+        call(&card, "mount", &[format!("#{node_id}").into()])?;
+        Ok(card)
+    }
+
+    /// Why Stripe.js refused: (code, message, is it a form-validation message).
+    pub struct JsError {
+        pub code: String,
+        pub message: String,
+        pub validation: bool,
+    }
+
+    fn js_error(error: &JsValue) -> JsError {
+        let message = get_str(error, "message").unwrap_or_default();
+        let code = get_str(error, "decline_code")
+            .or_else(|| get_str(error, "code"))
+            .unwrap_or_else(|| {
+                if message.to_lowercase().contains("authenticat") {
+                    "setup_intent_authentication_failure".into()
+                } else {
+                    "card_declined".into()
+                }
+            });
+        JsError {
+            validation: get_str(error, "type").as_deref() == Some("validation_error"),
+            code,
+            message,
+        }
+    }
+
+    /// `confirmCardSetup` with the typed card (or a wallet's PaymentMethod id): the
+    /// confirmed SetupIntent's id.
+    pub async fn confirm_setup(
+        stripe: &JsValue,
+        secret: &str,
+        card: JsValue,
+    ) -> Result<String, JsError> {
+        let data = obj(&[("payment_method", card)]);
+        let result = call_async(stripe, "confirmCardSetup", &[secret.into(), data])
+            .await
+            .map_err(|e| js_error(&e))?;
+        let error = get(&result, "error");
+        if error.is_object() {
+            return Err(js_error(&error));
+        }
+        let setup = get(&result, "setupIntent");
+        match (get_str(&setup, "id"), get_str(&setup, "status")) {
+            (Some(id), Some(status)) if status == "succeeded" || status == "processing" => Ok(id),
+            _ => Err(js_error(&get(&setup, "last_setup_error"))),
+        }
+    }
+
+    /// `confirmCardPayment` (3-D Secure). The server asks Stripe how it ended; this only
+    /// says what Stripe.js reported, for when the server has nothing better.
+    pub async fn confirm_payment(
+        stripe: &JsValue,
+        secret: &str,
+        payment_method: Option<&str>,
+    ) -> Option<JsError> {
+        let data = match payment_method {
+            Some(pm) => obj(&[("payment_method", pm.into())]),
+            None => obj(&[]),
+        };
+        match call_async(stripe, "confirmCardPayment", &[secret.into(), data]).await {
+            Err(e) => Some(js_error(&e)),
+            Ok(result) => {
+                let error = get(&result, "error");
+                if error.is_object() {
+                    return Some(js_error(&error));
+                }
+                let last = get(&get(&result, "paymentIntent"), "last_payment_error");
+                last.is_object().then(|| js_error(&last))
+            }
+        }
+    }
+
+    /// The payment request button (Apple Pay, Google Pay), if Stripe.js has it and the
+    /// browser can pay with it. Calls `on_method` with each PaymentMethod id and the event
+    /// (for `complete`).
+    pub async fn wallet(
+        stripe: &JsValue,
+        country: &str,
+        currency: &str,
+        label: &str,
+        cents: i64,
+        node_id: &str,
+        on_method: impl Fn(String, JsValue) + 'static,
+    ) -> Option<JsValue> {
+        let request = call(
+            stripe,
+            "paymentRequest",
+            &[obj(&[
+                ("country", country.into()),
+                ("currency", currency.into()),
+                ("total", total(label, cents)),
+            ])],
+        )
+        .ok()
+        .filter(JsValue::is_object)?;
+        let can = call_async(&request, "canMakePayment", &[]).await.ok()?;
+        if !can.is_truthy() {
+            return None;
+        }
+        let elements = call(stripe, "elements", &[]).ok()?;
+        let button = call(
+            &elements,
+            "create",
+            &[
+                "paymentRequestButton".into(),
+                obj(&[("paymentRequest", request.clone())]),
+            ],
+        )
+        .ok()?;
+        let handler = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
+            let method = get(&event, "paymentMethod");
+            if let Some(id) = get_str(&method, "id") {
+                on_method(id, event);
+            }
+        });
+        call(
+            &request,
+            "on",
+            &["paymentmethod".into(), handler.as_ref().clone()],
+        )
+        .ok()?;
+        handler.forget();
+        call(&button, "mount", &[format!("#{node_id}").into()]).ok()?;
+        Some(request)
+    }
+
+    pub fn total(label: &str, cents: i64) -> JsValue {
+        obj(&[("label", label.into()), ("amount", (cents as f64).into())])
+    }
+
+    /// Tells the wallet sheet how it went.
+    pub fn complete(event: &JsValue, ok: bool) {
+        let _ = call(
+            event,
+            "complete",
+            &[if ok { "success" } else { "fail" }.into()],
+        );
+    }
+
+    pub fn go(url: &str) {
+        let _ = leptos::prelude::window().location().set_href(url);
+    }
+
+    pub fn reload() {
+        let _ = leptos::prelude::window().location().reload();
+    }
+}
+
+/// How the pay form reaches the server: signed in, or through a pay link.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PayVia {
+    Portal,
+    Link { token: String },
+}
+
+/// The pay form. `amount` is prefilled (and fixed for a pay link); `cards` are the saved
+/// cards to choose from.
+#[island]
+pub fn PayForm(
+    via: PayVia,
+    publishable_key: String,
+    amount: String,
+    min: String,
+    max: String,
+    currency: String,
+    country: String,
+    cards: Vec<SavedCard>,
+    provider_name: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let (t, f) = (i18n.t, i18n.f);
+    let p = t.pay();
+    let link = matches!(via, PayVia::Link { .. });
+    let amount = RwSignal::new(amount);
+    let amount_error = RwSignal::new(None::<String>);
+    let card_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let done = RwSignal::new(None::<String>);
+    let wallet_ready = RwSignal::new(false);
+    let default_card = cards
+        .iter()
+        .find(|c| c.is_default && !c.expired)
+        .or_else(|| cards.iter().find(|c| !c.expired))
+        .map(|c| c.id);
+    let choice = RwSignal::new(default_card);
+    let save = RwSignal::new(false);
+    let money_code = billing::Currency::parse(&currency.to_uppercase()).ok();
+    let button_label = move || {
+        let typed = amount.get();
+        let parsed = typed
+            .trim()
+            .trim_start_matches('$')
+            .replace(',', "")
+            .parse::<rust_decimal::Decimal>()
+            .ok();
+        match (parsed, money_code) {
+            (Some(d), Some(c)) if d > rust_decimal::Decimal::ZERO => {
+                (p.pay_button)(&f.money(&billing::Money::new(d.round_dp(2), c)))
+            }
+            _ => p.pay_button_plain.to_string(),
+        }
+    };
+
+    #[cfg(feature = "hydrate")]
+    let submit: std::rc::Rc<dyn Fn()> = {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use wasm_bindgen::JsValue;
+
+        let live = Rc::new(RefCell::new(Live {
+            attempt: js::attempt_key(),
+            ..Default::default()
+        }));
+        let show_error = move |e: AppError| match &e {
+            AppError::InvalidInput { field, .. } if field == "amount" || field.is_empty() => {
+                amount_error.set(Some((t.error)(&e)))
+            }
+            AppError::PaymentFailed { .. } => card_error.set(Some((t.error)(&e))),
+            _ => form_error.set(Some((t.error)(&e))),
+        };
+        let js_words = move |e: js::JsError| {
+            if e.validation && !e.message.is_empty() {
+                e.message
+            } else {
+                (p.decline)(&e.code).to_string()
+            }
+        };
+        let cents_of = move |text: &str| -> i64 {
+            text.trim()
+                .trim_start_matches('$')
+                .replace(',', "")
+                .parse::<rust_decimal::Decimal>()
+                .ok()
+                .and_then(|d| {
+                    use rust_decimal::prelude::ToPrimitive;
+                    (d * rust_decimal::Decimal::from(100)).round().to_i64()
+                })
+                .unwrap_or(0)
+        };
+
+        // The payment itself: start (or find again) the payment, then do what it asks.
+        // `wallet` is a wallet's PaymentMethod and its event.
+        let pay = {
+            let live = live.clone();
+            let via = via.clone();
+            Rc::new(move |wallet: Option<(String, JsValue)>| {
+                let live = live.clone();
+                let via = via.clone();
+                leptos::task::spawn_local(async move {
+                    busy.set(true);
+                    amount_error.set(None);
+                    card_error.set(None);
+                    form_error.set(None);
+                    let typed = amount.get_untracked();
+                    let saved = if wallet.is_some() {
+                        None
+                    } else {
+                        choice.get_untracked()
+                    };
+                    let attempt = {
+                        let mut l = live.borrow_mut();
+                        let key = (typed.clone(), saved);
+                        if l.attempt_for.as_ref().is_some_and(|k| *k != key) {
+                            l.attempt = js::attempt_key();
+                        }
+                        l.attempt_for = Some(key);
+                        l.attempt.clone()
+                    };
+                    let started = match &via {
+                        PayVia::Portal => {
+                            crate::api::payments::start_card_payment(typed, attempt, saved).await
+                        }
+                        PayVia::Link { token } => {
+                            crate::api::payments::pay_link_start(token.clone(), attempt).await
+                        }
+                    };
+                    let outcome = run(
+                        &live,
+                        &via,
+                        started,
+                        wallet.as_ref(),
+                        save.get_untracked(),
+                        js_words,
+                    )
+                    .await;
+                    match outcome {
+                        Ok(done_progress) => match (&via, done_progress.state) {
+                            (PayVia::Portal, _) => {
+                                js::go(&format!("/payments/{}", done_progress.payment_id));
+                                return;
+                            }
+                            (PayVia::Link { .. }, PayState::Succeeded) => {
+                                done.set(Some((p.link_done)(
+                                    &button_label_amount(&amount.get_untracked(), money_code, f),
+                                    done_progress.payment_id,
+                                )));
+                            }
+                            _ => form_error.set(Some((t.error)(&AppError::Internal))),
+                        },
+                        Err(Refusal::Server(e)) => {
+                            if matches!(
+                                e,
+                                AppError::PaymentFailed { .. } | AppError::Conflict { .. }
+                            ) {
+                                // The refused payment is over: another try is a new one.
+                                let mut l = live.borrow_mut();
+                                l.attempt = js::attempt_key();
+                                l.attempt_for = None;
+                            }
+                            show_error(e)
+                        }
+                        Err(Refusal::Card(words)) => card_error.set(Some(words)),
+                    }
+                    busy.set(false);
+                });
+            })
+        };
+
+        // Stripe.js: the card element, then the wallet button where there is one.
+        {
+            let live = live.clone();
+            let pay = pay.clone();
+            let label = provider_name.clone();
+            let publishable_key = publishable_key.clone();
+            Effect::new(move |_| {
+                let live = live.clone();
+                let pay = pay.clone();
+                let label = label.clone();
+                let publishable_key = publishable_key.clone();
+                let country = country.clone();
+                let currency = currency.clone();
+                leptos::task::spawn_local(async move {
+                    let Some(stripe) = js::stripe(&publishable_key).await else {
+                        form_error.set(Some(p.stripe_not_loaded.to_string()));
+                        return;
+                    };
+                    match js::mount_card(&stripe, "card-element") {
+                        Ok(card) => live.borrow_mut().card = Some(card),
+                        Err(_) => form_error.set(Some(p.stripe_not_loaded.to_string())),
+                    }
+                    live.borrow_mut().stripe = Some(stripe.clone());
+                    let on_method = move |method: String, event: JsValue| {
+                        pay(Some((method, event)));
+                    };
+                    let cents = cents_of(&amount.get_untracked());
+                    if let Some(request) = js::wallet(
+                        &stripe,
+                        &country,
+                        &currency,
+                        &label,
+                        cents,
+                        "wallet-button",
+                        on_method,
+                    )
+                    .await
+                    {
+                        live.borrow_mut().wallet = Some(request);
+                        wallet_ready.set(true);
+                    }
+                });
+            });
+        }
+        // The wallet sheet shows the amount typed.
+        {
+            let live = live.clone();
+            let label = provider_name.clone();
+            Effect::new(move |_| {
+                let cents = cents_of(&amount.get());
+                if let Some(request) = live.borrow().wallet.as_ref() {
+                    if cents > 0 {
+                        let _ = js::call(
+                            request,
+                            "update",
+                            &[js::obj(&[("total", js::total(&label, cents))])],
+                        );
+                    }
+                }
+            });
+        }
+        let submit: std::rc::Rc<dyn Fn()> = std::rc::Rc::new(move || pay(None));
+        submit
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let submit: std::rc::Rc<dyn Fn()> = {
+        let _ = (&via, &publishable_key, &country, &currency, &provider_name);
+        std::rc::Rc::new(|| ())
+    };
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !busy.get_untracked() {
+            submit();
+        }
+    };
+
+    let has_cards = !cards.is_empty();
+    let amount_hint = (p.amount_hint)(&min, &max);
+    view! {
+        <div class="pay-form-wrap">
+            {move || done.get().map(|text| view! {
+                <p class="notice notice-success" role="status" data-testid="pay-done">{text}</p>
+            })}
+            <form class="stack pay-form" novalidate=true on:submit=on_submit
+                class:hidden=move || done.get().is_some() data-testid="pay-form">
+                <div class="wallet" class:hidden=move || !wallet_ready.get()>
+                    <div id="wallet-button" aria-label=p.wallet_label></div>
+                    <p class="muted small">{p.wallet_or}</p>
+                </div>
+                {(!link).then(|| view! {
+                    <div class="field">
+                        <label for="amount">{p.amount_label}</label>
+                        <div class="amount-input">
+                            <input id="amount" name="amount" type="text" inputmode="decimal" autocomplete="off"
+                                required aria-describedby="amount-hint amount-error"
+                                aria-invalid=move || amount_error.get().is_some().to_string()
+                                prop:value=move || amount.get()
+                                on:input=move |ev| { amount.set(event_target_value(&ev)); amount_error.set(None); } />
+                        </div>
+                        <p id="amount-hint" class="hint">{amount_hint.clone()}</p>
+                        <p id="amount-error" class="field-error" role="alert" data-testid="amount-error">{move || amount_error.get()}</p>
+                    </div>
+                })}
+                {has_cards.then(|| view! {
+                    <fieldset class="field card-choice">
+                        <legend>{p.pay_with}</legend>
+                        {cards.iter().map(|c| {
+                            let id = c.id;
+                            let words = (p.card_line)(&c.brand, &c.last4);
+                            view! {
+                                <label class="choice" class:disabled=c.expired>
+                                    <input type="radio" name="card" value=id.to_string() disabled=c.expired
+                                        prop:checked=move || choice.get() == Some(id)
+                                        on:change=move |_| choice.set(Some(id)) />
+                                    <span>{words} " " <span class="muted">{(p.card_expires)(c.exp_month, c.exp_year)}</span>
+                                    {c.expired.then(|| view! { " " <span class="badge badge-overdue">{p.card_expired}</span> })}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                        <label class="choice">
+                            <input type="radio" name="card" value="new" prop:checked=move || choice.get().is_none()
+                                on:change=move |_| choice.set(None) data-testid="new-card" />
+                            <span>{p.new_card}</span>
+                        </label>
+                    </fieldset>
+                })}
+                <div class="field" class:hidden=move || choice.get().is_some()>
+                    <label for="card-element">{p.card_details}</label>
+                    <div id="card-element" class="card-element" data-testid="card-element"></div>
+                    {(!link).then(|| view! {
+                        <label class="check">
+                            <input type="checkbox" name="save" prop:checked=move || save.get()
+                                on:change=move |ev| save.set(event_target_checked(&ev)) />
+                            <span>{p.save_card}</span>
+                        </label>
+                    })}
+                </div>
+                <p class="field-error card-error" role="alert" data-testid="card-error">{move || card_error.get()}</p>
+                <p class="field-error" role="alert" data-testid="form-error">{move || form_error.get()}</p>
+                <button type="submit" class="button button-primary button-big" data-testid="pay-button"
+                    disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                    {move || if busy.get() { p.paying.to_string() } else { button_label() }}
+                </button>
+                <p class="muted small">{p.secure_note}</p>
+            </form>
+        </div>
+    }
+}
+
+/// The amount as the thank-you line shows it.
+#[cfg(feature = "hydrate")]
+fn button_label_amount(
+    typed: &str,
+    currency: Option<billing::Currency>,
+    f: crate::i18n::Formats,
+) -> String {
+    let parsed = typed
+        .trim()
+        .trim_start_matches('$')
+        .replace(',', "")
+        .parse::<rust_decimal::Decimal>()
+        .ok();
+    match (parsed, currency) {
+        (Some(d), Some(c)) => f.money(&billing::Money::new(d, c)),
+        _ => typed.to_string(),
+    }
+}
+
+/// The pay form's live Stripe.js objects and its attempt key.
+#[cfg(feature = "hydrate")]
+#[derive(Default)]
+struct Live {
+    stripe: Option<wasm_bindgen::JsValue>,
+    card: Option<wasm_bindgen::JsValue>,
+    wallet: Option<wasm_bindgen::JsValue>,
+    attempt: String,
+    /// The amount and card the attempt key was used with: another is another payment.
+    attempt_for: Option<(String, Option<i64>)>,
+}
+
+/// Why a payment did not go through.
+#[cfg(feature = "hydrate")]
+enum Refusal {
+    /// The server refused (a decline, in words, or a wrong amount).
+    Server(AppError),
+    /// Stripe.js refused the card before our server saw it.
+    Card(String),
+}
+
+/// Takes a started payment through Stripe.js until it is paid, refused or needs nothing
+/// more from the browser.
+#[cfg(feature = "hydrate")]
+async fn run(
+    live: &std::rc::Rc<std::cell::RefCell<Live>>,
+    via: &PayVia,
+    started: Result<PayProgress, AppError>,
+    wallet: Option<&(String, wasm_bindgen::JsValue)>,
+    save: bool,
+    words: impl Fn(js::JsError) -> String,
+) -> Result<PayProgress, Refusal> {
+    let mut progress = started.map_err(Refusal::Server)?;
+    let stripe = live
+        .borrow()
+        .stripe
+        .clone()
+        .ok_or(Refusal::Server(AppError::Unavailable))?;
+    // A new card: Stripe.js makes the PaymentMethod through the SetupIntent.
+    if let (PayState::Pending, Some(secret)) = (progress.state, progress.setup_secret.clone()) {
+        let card = match wallet {
+            Some((method, _)) => wasm_bindgen::JsValue::from_str(method),
+            None => js::obj(&[(
+                "card",
+                live.borrow()
+                    .card
+                    .clone()
+                    .ok_or(Refusal::Server(AppError::Unavailable))?,
+            )]),
+        };
+        let setup = js::confirm_setup(&stripe, &secret, card).await;
+        if let Some((_, event)) = wallet {
+            js::complete(event, setup.is_ok());
+        }
+        let setup = setup.map_err(|e| Refusal::Card(words(e)))?;
+        progress = match via {
+            PayVia::Portal => {
+                crate::api::payments::pay_with_new_card(progress.payment_id, setup, save).await
+            }
+            PayVia::Link { token } => {
+                crate::api::payments::pay_link_card(token.clone(), progress.payment_id, setup).await
+            }
+        }
+        .map_err(Refusal::Server)?;
+    } else if let Some((_, event)) = wallet {
+        js::complete(event, true);
+    }
+    // The bank wants the cardholder.
+    if let (PayState::RequiresAction, Some(secret)) =
+        (progress.state, progress.client_secret.clone())
+    {
+        let reported =
+            js::confirm_payment(&stripe, &secret, progress.payment_method.as_deref()).await;
+        progress = finish(via, progress.payment_id)
+            .await
+            .map_err(Refusal::Server)?;
+        if progress.state == PayState::RequiresAction {
+            return Err(Refusal::Card(words(reported.unwrap_or(js::JsError {
+                code: "payment_intent_authentication_failure".into(),
+                message: String::new(),
+                validation: false,
+            }))));
+        }
+    }
+    Ok(progress)
+}
+
+#[cfg(feature = "hydrate")]
+async fn finish(via: &PayVia, payment_id: i64) -> Result<PayProgress, AppError> {
+    match via {
+        PayVia::Portal => crate::api::payments::finish_card_payment(payment_id).await,
+        PayVia::Link { token } => {
+            crate::api::payments::pay_link_finish(token.clone(), payment_id).await
+        }
+    }
+}
+
+/// Adding a card on the cards page (a SetupIntent; nothing is charged).
+#[island]
+pub fn AddCardForm(publishable_key: String) -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "hydrate")]
+    let t = i18n.t;
+    let p = i18n.t.pay();
+    let open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    #[cfg(feature = "hydrate")]
+    let state: std::rc::Rc<
+        std::cell::RefCell<Option<(wasm_bindgen::JsValue, wasm_bindgen::JsValue)>>,
+    > = Default::default();
+    #[cfg(feature = "hydrate")]
+    {
+        let state = state.clone();
+        Effect::new(move |_| {
+            if !open.get() || state.borrow().is_some() {
+                return;
+            }
+            let state = state.clone();
+            let publishable_key = publishable_key.clone();
+            leptos::task::spawn_local(async move {
+                let Some(stripe) = js::stripe(&publishable_key).await else {
+                    error.set(Some(p.stripe_not_loaded.to_string()));
+                    return;
+                };
+                match js::mount_card(&stripe, "new-card-element") {
+                    Ok(card) => *state.borrow_mut() = Some((stripe, card)),
+                    Err(_) => error.set(Some(p.stripe_not_loaded.to_string())),
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = publishable_key;
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let Some((stripe, card)) = state.borrow().clone() else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                busy.set(true);
+                error.set(None);
+                let result = async {
+                    let secret = crate::api::payments::start_card_setup()
+                        .await
+                        .map_err(|e| (t.error)(&e))?;
+                    let setup = js::confirm_setup(&stripe, &secret, js::obj(&[("card", card)]))
+                        .await
+                        .map_err(|e| {
+                            if e.validation && !e.message.is_empty() {
+                                e.message
+                            } else {
+                                (p.decline)(&e.code).to_string()
+                            }
+                        })?;
+                    crate::api::payments::finish_card_setup(setup)
+                        .await
+                        .map_err(|e| (t.error)(&e))
+                }
+                .await;
+                match result {
+                    Ok(_) => js::go("/cards?saved=1"),
+                    Err(words) => {
+                        error.set(Some(words));
+                        busy.set(false);
+                    }
+                }
+            });
+        }
+    };
+
+    view! {
+        <div class="add-card">
+            <button type="button" class="button" class:hidden=move || open.get()
+                on:click=move |_| open.set(true) data-testid="add-card">{p.add_card}</button>
+            <form class="stack" class:hidden=move || !open.get() on:submit=on_submit novalidate=true>
+                <div class="field">
+                    <label for="new-card-element">{p.card_details}</label>
+                    <div id="new-card-element" class="card-element" data-testid="card-element"></div>
+                </div>
+                <p class="field-error" role="alert" data-testid="card-error">{move || error.get()}</p>
+                <button type="submit" class="button button-primary button-big" data-testid="save-card"
+                    disabled=move || busy.get()>
+                    {move || if busy.get() { p.saving } else { p.save_new_card }}
+                </button>
+                <p class="muted small">{p.secure_note}</p>
+            </form>
+        </div>
+    }
+}
+
+/// "Confirm with your bank", for an autopay payment waiting for 3-D Secure.
+#[island]
+pub fn ConfirmPayment(payment_id: i64, publishable_key: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let (t, p) = (i18n.t, i18n.t.pay());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let confirm = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            let publishable_key = publishable_key.clone();
+            leptos::task::spawn_local(async move {
+                busy.set(true);
+                error.set(None);
+                let result: Result<(), String> = async {
+                    let stripe = js::stripe(&publishable_key)
+                        .await
+                        .ok_or_else(|| p.stripe_not_loaded.to_string())?;
+                    let progress = crate::api::payments::finish_card_payment(payment_id)
+                        .await
+                        .map_err(|e| (t.error)(&e))?;
+                    if let (PayState::RequiresAction, Some(secret)) =
+                        (progress.state, progress.client_secret)
+                    {
+                        let reported = js::confirm_payment(
+                            &stripe,
+                            &secret,
+                            progress.payment_method.as_deref(),
+                        )
+                        .await;
+                        let after = crate::api::payments::finish_card_payment(payment_id)
+                            .await
+                            .map_err(|e| (t.error)(&e))?;
+                        if after.state == PayState::RequiresAction {
+                            let code = reported
+                                .map(|e| e.code)
+                                .unwrap_or_else(|| "payment_intent_authentication_failure".into());
+                            return Err((p.decline)(&code).to_string());
+                        }
+                    }
+                    Ok(())
+                }
+                .await;
+                match result {
+                    Ok(()) => js::reload(),
+                    Err(words) => {
+                        error.set(Some(words));
+                        busy.set(false);
+                        // A declined payment is final: the page shows it.
+                    }
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&publishable_key, payment_id, t);
+    };
+    view! {
+        <div class="stack">
+            <button type="button" class="button button-primary button-big" on:click=confirm
+                disabled=move || busy.get() data-testid="confirm-with-bank">
+                {move || if busy.get() { p.confirming } else { p.confirm_with_bank }}
+            </button>
+            <p class="field-error" role="alert" data-testid="card-error">{move || error.get()}</p>
+        </div>
+    }
+}

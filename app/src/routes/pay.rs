@@ -1,0 +1,84 @@
+//! Paying by card: the balance and the open statement, the amount (prefilled with what is
+//! owed), a saved card or a new one in Stripe's card element, Apple Pay / Google Pay where
+//! the browser has them.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::payments::load_pay_page;
+use crate::components::card_form::{PayForm, PayVia};
+use crate::components::notices::{ErrorNotice, Loading};
+use crate::i18n::use_i18n;
+use crate::types::payments::PayPage;
+
+#[component]
+pub fn PayPage() -> impl IntoView {
+    let t = use_i18n().t;
+    let data = Resource::new(|| (), |_| load_pay_page());
+    view! {
+        <Title text=t.pay().pay_title />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => view! { <PayView page /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PayView(page: PayPage) -> impl IntoView {
+    let i18n = use_i18n();
+    let (t, f) = (i18n.t, i18n.f);
+    let p = t.pay();
+    let statement = page.statement.clone().map(|s| {
+        let words = if s.overdue {
+            (p.statement_overdue)(&s.number, &f.date(s.due_on))
+        } else {
+            (p.statement_due)(&s.number, &f.date(s.due_on))
+        };
+        view! {
+            <p class:due-overdue=s.overdue data-testid="open-statement">
+                <a href=format!("/statements/{}", s.id)>{words}</a>
+                ": " <span class="num">{f.money(&s.total_due)}</span>
+            </p>
+        }
+    });
+    let owed = page.suggested.is_some();
+    let form = match page.stripe.clone() {
+        Some(stripe) => view! {
+            <script src=stripe.js_url></script>
+            <PayForm
+                via=PayVia::Portal
+                publishable_key=stripe.publishable_key
+                amount=page.suggested.map(|m| m.amount().to_string()).unwrap_or_default()
+                min=f.money(&page.min)
+                max=f.money(&page.max)
+                currency=page.currency.clone()
+                country=page.country.clone()
+                cards=page.cards.clone()
+                provider_name=t.app_name.to_string()
+            />
+        }
+        .into_any(),
+        None => view! { <p class="notice notice-info" role="status">{p.cards_unavailable}</p> }
+            .into_any(),
+    };
+    view! {
+        <div class="pay-page">
+            <h1>{p.pay_title}</h1>
+            <section class="card card-flat pay-summary" aria-label=p.balance_now>
+                <p class="muted">{p.balance_now}</p>
+                <p class="figure" data-testid="pay-balance">{f.money(&page.balance)}</p>
+                {statement}
+                {(!owed).then(|| view! { <p class="muted">{p.nothing_owed}</p> })}
+            </section>
+            <section class="card card-flat">
+                {form}
+            </section>
+            <p><a href="/cards">{p.manage_cards}</a></p>
+        </div>
+    }
+}

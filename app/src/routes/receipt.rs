@@ -1,0 +1,129 @@
+//! A card payment's receipt (`/payments/:id`), for its own account only; an autopay
+//! payment waiting for the bank offers "Confirm with your bank" here.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::payments::payment_receipt;
+use crate::components::card_form::ConfirmPayment;
+use crate::components::notices::{ErrorNotice, Loading};
+use crate::error::AppError;
+use crate::i18n::{use_i18n, PayTexts};
+use crate::types::payments::{PayState, Receipt};
+
+#[component]
+pub fn ReceiptPage() -> impl IntoView {
+    let t = use_i18n().t;
+    let params = use_params_map();
+    let data = Resource::new(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+        },
+        |id| async move {
+            match id {
+                Some(id) => payment_receipt(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text=t.pay().receipt_title />
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(receipt) => view! { <ReceiptView receipt /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The word and style class for a payment's state.
+pub(crate) fn state_words(p: &'static PayTexts, state: PayState) -> (&'static str, &'static str) {
+    match state {
+        PayState::Pending => (p.state_pending, "badge badge-open"),
+        PayState::RequiresAction => (p.state_requires_action, "badge badge-overdue"),
+        PayState::Succeeded => (p.state_succeeded, "badge badge-paid"),
+        PayState::Failed => (p.state_failed, "badge badge-overdue"),
+        PayState::Cancelled => (p.state_cancelled, "badge badge-void"),
+    }
+}
+
+#[component]
+fn ReceiptView(receipt: Receipt) -> impl IntoView {
+    let i18n = use_i18n();
+    let (t, f) = (i18n.t, i18n.f);
+    let p = t.pay();
+    let r = receipt;
+    let (label, class) = state_words(p, r.state);
+    let source = match r.source.as_str() {
+        "autopay" => p.source_autopay,
+        "pay_link" => p.source_pay_link,
+        _ => p.source_portal,
+    };
+    let action = (r.state == PayState::RequiresAction).then(|| {
+        let stripe = r.stripe.clone();
+        view! {
+            <section class="notice notice-warn" data-testid="action-needed">
+                <p>{p.action_needed}</p>
+                {stripe.map(|s| view! {
+                    <script src=s.js_url></script>
+                    <ConfirmPayment payment_id=r.id publishable_key=s.publishable_key />
+                })}
+            </section>
+        }
+    });
+    view! {
+        <article class="receipt" data-testid="receipt">
+            <h1>{p.receipt_title}</h1>
+            {(r.state == PayState::Succeeded).then(|| view! {
+                <p class="notice notice-success" role="status">{p.receipt_thanks}</p>
+            })}
+            {action}
+            {r.failure.clone().map(|d| view! {
+                <p class="notice notice-error" role="alert" data-testid="receipt-failure">{(p.decline)(&d.code)}</p>
+            })}
+            <dl class="facts receipt-facts">
+                <dt>{p.receipt_amount}</dt><dd class="num" data-testid="receipt-amount">{f.money(&r.amount)}</dd>
+                <dt>{p.receipt_status}</dt><dd><span class=class data-testid="receipt-state">{label}</span></dd>
+                <dt>{p.receipt_date}</dt><dd>{f.datetime(r.at)}</dd>
+                {r.card.clone().map(|c| view! { <dt>{p.receipt_card}</dt><dd data-testid="receipt-card">{c}</dd> })}
+                {r.statement.clone().map(|(id, number)| view! {
+                    <dt>{p.receipt_statement}</dt><dd><a href=format!("/statements/{id}")>{number}</a></dd>
+                })}
+                <dt>{p.receipt_how}</dt><dd>{source}</dd>
+                <dt>{p.receipt_reference}</dt><dd class="mono" data-testid="receipt-reference">{format!("P-{}", r.id)}</dd>
+            </dl>
+            <p class="no-print">
+                <a class="button" href="/">{p.back_to_overview}</a>
+                " "
+                {(r.state != PayState::RequiresAction).then(|| view! { <a href="/pay">{p.pay_again}</a> })}
+            </p>
+        </article>
+    }
+}
+
+/// The overview's notice: an autopay payment waits for the subscriber's bank.
+#[component]
+pub fn ActionNeededNotice() -> impl IntoView {
+    let data = Resource::new(|| (), |_| crate::api::payments::payments_needing_action());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let i18n = use_i18n();
+                let (p, f) = (i18n.t.pay(), i18n.f);
+                data.await.unwrap_or_default().into_iter().map(|a| view! {
+                    <p class="notice notice-warn" role="alert" data-testid="autopay-action">
+                        {(p.notice_action)(&f.money(&a.amount))} " "
+                        <a href=format!("/payments/{}", a.payment_id)>{p.notice_action_link}</a>
+                    </p>
+                }).collect_view()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,525 @@
+//! Card payments for the portal: thin adapters over `engine::cards` (which owns every write
+//! and every Stripe call) and the read queries of the pay, receipt and cards pages.
+//!
+//! Every function takes an [`AccountAccess`] or an account id the caller has just proved
+//! (a verified pay link), and looks every id up within that account.
+
+use std::sync::Arc;
+
+use billing::Currency;
+use chrono::{Datelike, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use super::access::AccountAccess;
+use super::accounts::money;
+use super::Portal;
+use crate::error::AppError;
+use crate::i18n::Texts;
+use crate::types::payments::{
+    ActionNeeded, CardsPage, Declined, LinkProblem, OpenStatement, PayLinkPage, PayPage,
+    PayProgress, PayState, Receipt, SavedCard, StripeJs,
+};
+use engine::cards::{CardPayment, PayRequest, PaymentState, Source, Stripe};
+
+/// The configured Stripe client, or "card payments are not available".
+pub fn stripe(portal: &Portal) -> Result<Arc<Stripe>, AppError> {
+    portal.stripe.clone().ok_or(AppError::Unavailable)
+}
+
+fn stripe_js(portal: &Portal) -> Option<StripeJs> {
+    portal.stripe.as_ref().map(|s| StripeJs {
+        publishable_key: s.publishable_key().to_string(),
+        js_url: s.js_url().to_string(),
+    })
+}
+
+/// The words for a card the subscriber sees: "Visa •••• 4242".
+fn card_words(brand: &str, last4: &str) -> String {
+    (Texts::for_locale("en").pay().card_line)(&engine::cards::payments::brand_name(brand), last4)
+}
+
+/// The amount typed in the pay form, checked against the card limits; errors are about the
+/// `amount` field.
+pub fn parse_amount(portal: &Portal, text: &str) -> Result<Decimal, AppError> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '$' | ',' | ' ' | '\u{a0}'))
+        .collect();
+    let invalid = |message: String| AppError::InvalidInput {
+        field: "amount".into(),
+        message,
+    };
+    let amount: Decimal = cleaned
+        .parse()
+        .ok()
+        .filter(|d: &Decimal| d.normalize().scale() <= 2)
+        .ok_or_else(|| invalid(Texts::for_locale("en").pay().amount_invalid.to_string()))?;
+    engine::cards::payments::check_amount(&portal.config.billing, amount).map_err(|e| match e {
+        engine::EngineError::Invalid(message) => invalid(message),
+        other => other.into(),
+    })?;
+    Ok(amount)
+}
+
+/// What the browser gets for a card payment: what to do next, or the refusal in words.
+pub fn progress(payment: CardPayment) -> Result<PayProgress, AppError> {
+    let state = match payment.state {
+        PaymentState::Pending => PayState::Pending,
+        PaymentState::RequiresAction => PayState::RequiresAction,
+        PaymentState::Succeeded => PayState::Succeeded,
+        PaymentState::Failed => PayState::Failed,
+        PaymentState::Cancelled => PayState::Cancelled,
+    };
+    if state == PayState::Failed {
+        let code = payment
+            .decline
+            .map(|d| d.code)
+            .unwrap_or_else(|| "card_declined".into());
+        let message = (Texts::for_locale("en").pay().decline)(&code).to_string();
+        return Err(AppError::PaymentFailed {
+            reason: code,
+            message,
+        });
+    }
+    Ok(PayProgress {
+        payment_id: payment.payment_id,
+        state,
+        setup_secret: payment.setup_secret,
+        client_secret: payment.client_secret,
+        payment_method: payment.payment_method,
+    })
+}
+
+fn pay_state(status: &str) -> PayState {
+    match status {
+        "requires_action" => PayState::RequiresAction,
+        "succeeded" => PayState::Succeeded,
+        "failed" => PayState::Failed,
+        "cancelled" => PayState::Cancelled,
+        _ => PayState::Pending,
+    }
+}
+
+/// The region of a locale (`en-GB` → `GB`), for Stripe's payment request.
+fn country_of(locale: &str) -> String {
+    locale
+        .split_once('-')
+        .map(|(_, region)| region.to_string())
+        .filter(|r| r.len() == 2)
+        .unwrap_or_else(|| "US".into())
+}
+
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: i64,
+    brand: String,
+    last4: String,
+    exp_month: i16,
+    exp_year: i16,
+    is_default: bool,
+}
+
+async fn saved_cards(
+    pool: &PgPool,
+    account_id: i64,
+    today: chrono::NaiveDate,
+) -> Result<Vec<SavedCard>, AppError> {
+    let rows = sqlx::query_as::<_, CardRow>(
+        "select id, brand, last4::text as last4, exp_month, exp_year, is_default
+           from payment_methods where account_id = $1 and removed_at is null
+          order by is_default desc, created_at desc, id desc",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await?;
+    let this_month = today.year() * 12 + today.month() as i32;
+    Ok(rows
+        .into_iter()
+        .map(|r| SavedCard {
+            id: r.id,
+            brand: engine::cards::payments::brand_name(&r.brand),
+            last4: r.last4,
+            exp_month: u8::try_from(r.exp_month).unwrap_or(1),
+            exp_year: u16::try_from(r.exp_year).unwrap_or(2000),
+            is_default: r.is_default,
+            expired: i32::from(r.exp_year) * 12 + i32::from(r.exp_month) < this_month,
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct PayPageRow {
+    currency: String,
+    time_zone: String,
+    locale: String,
+    balance: Decimal,
+    statement_id: Option<i64>,
+    statement_number: Option<String>,
+    statement_total: Option<Decimal>,
+    statement_due_on: Option<chrono::NaiveDate>,
+}
+
+/// The pay page: balance, the latest open statement, limits and saved cards.
+pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage, AppError> {
+    let row = sqlx::query_as::<_, PayPageRow>(
+        "select a.currency::text as currency, a.time_zone, a.locale,
+                (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id) as balance,
+                s.id as statement_id, s.statement_number, s.total_due as statement_total,
+                s.due_on as statement_due_on
+           from accounts a
+           left join lateral (select id, statement_number, total_due, due_on from statements
+                               where account_id = a.id and status = 'open'
+                               order by period_start desc limit 1) s on true
+          where a.id = $1",
+    )
+    .bind(access.account_id())
+    .fetch_optional(&portal.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let currency = Currency::parse(row.currency.trim())
+        .map_err(|e| AppError::internal("account currency", e))?;
+    let today = super::today_in(&row.time_zone);
+    let limits = portal.config.billing.card_limits;
+    let suggested = (row.balance > Decimal::ZERO)
+        .then(|| row.balance.clamp(limits.min, limits.max))
+        .map(|d| money(d, currency));
+    let statement = match (
+        row.statement_id,
+        row.statement_number,
+        row.statement_total,
+        row.statement_due_on,
+    ) {
+        (Some(id), Some(number), Some(total), Some(due_on)) => Some(OpenStatement {
+            id,
+            number,
+            total_due: money(total, currency),
+            due_on,
+            overdue: due_on < today,
+        }),
+        _ => None,
+    };
+    Ok(PayPage {
+        balance: money(row.balance, currency),
+        statement,
+        suggested,
+        min: money(limits.min, currency),
+        max: money(limits.max, currency),
+        cards: saved_cards(&portal.pool, access.account_id(), today).await?,
+        stripe: stripe_js(portal),
+        country: country_of(&row.locale),
+        currency: row.currency.trim().to_lowercase(),
+    })
+}
+
+/// Starts a card payment from the portal (or finds it again with the same attempt key).
+pub async fn start(
+    portal: &Portal,
+    access: &AccountAccess,
+    amount: &str,
+    attempt: &str,
+    saved_card: Option<i64>,
+) -> Result<PayProgress, AppError> {
+    let stripe = stripe(portal)?;
+    let amount = parse_amount(portal, amount)?;
+    let statement_id: Option<i64> = sqlx::query_scalar(
+        "select id from statements where account_id = $1 and status = 'open'
+          order by period_start desc limit 1",
+    )
+    .bind(access.account_id())
+    .fetch_optional(&portal.pool)
+    .await?;
+    let payment = engine::cards::payments::start(
+        &portal.pool,
+        &stripe,
+        &portal.config.billing,
+        &PayRequest {
+            account_id: access.account_id(),
+            amount,
+            statement_id,
+            source: Source::Portal,
+            login_id: Some(access.login_id()),
+            attempt: attempt.to_string(),
+            saved_card,
+        },
+    )
+    .await?;
+    progress(payment)
+}
+
+/// Charges the new card the browser confirmed with the payment's SetupIntent.
+pub async fn pay_with_setup(
+    portal: &Portal,
+    account_id: i64,
+    payment_id: i64,
+    setup_intent: &str,
+    save: bool,
+) -> Result<PayProgress, AppError> {
+    let stripe = stripe(portal)?;
+    let payment = engine::cards::payments::pay_with_setup(
+        &portal.pool,
+        &stripe,
+        &portal.config.billing,
+        account_id,
+        payment_id,
+        setup_intent,
+        save,
+    )
+    .await?;
+    progress(payment)
+}
+
+/// Asks Stripe how the payment stands and records it (after 3-D Secure, say).
+pub async fn refresh(
+    portal: &Portal,
+    account_id: i64,
+    payment_id: i64,
+) -> Result<PayProgress, AppError> {
+    let stripe = stripe(portal)?;
+    let payment = engine::cards::payments::refresh(
+        &portal.pool,
+        &stripe,
+        &portal.config.billing,
+        account_id,
+        payment_id,
+    )
+    .await?;
+    progress(payment)
+}
+
+#[derive(sqlx::FromRow)]
+struct ReceiptRow {
+    id: i64,
+    amount: Decimal,
+    currency: String,
+    status: String,
+    source: Option<String>,
+    created_at: chrono::DateTime<Utc>,
+    succeeded_at: Option<chrono::DateTime<Utc>>,
+    card_brand: Option<String>,
+    card_last4: Option<String>,
+    statement_id: Option<i64>,
+    statement_number: Option<String>,
+    failure_code: Option<String>,
+    failure_message: Option<String>,
+    time_zone: String,
+}
+
+/// A card payment's receipt, for its own account only.
+pub async fn receipt(
+    portal: &Portal,
+    access: &AccountAccess,
+    payment_id: i64,
+) -> Result<Receipt, AppError> {
+    let row = sqlx::query_as::<_, ReceiptRow>(
+        "select p.id, p.amount, p.currency::text as currency, p.status, p.source, p.created_at,
+                p.succeeded_at, p.card_brand, p.card_last4::text as card_last4, p.statement_id,
+                s.statement_number, p.failure_code, p.failure_message, a.time_zone
+           from payments p join accounts a on a.id = p.account_id
+           left join statements s on s.id = p.statement_id and s.account_id = p.account_id
+          where p.id = $1 and p.account_id = $2 and p.method in ('card', 'autopay')",
+    )
+    .bind(payment_id)
+    .bind(access.account_id())
+    .fetch_optional(&portal.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let currency = Currency::parse(row.currency.trim())
+        .map_err(|e| AppError::internal("payment currency", e))?;
+    let state = pay_state(&row.status);
+    let at = row
+        .succeeded_at
+        .unwrap_or(row.created_at)
+        .with_timezone(&super::tz(&row.time_zone))
+        .naive_local();
+    Ok(Receipt {
+        id: row.id,
+        amount: money(row.amount, currency),
+        state,
+        at,
+        card: row
+            .card_brand
+            .as_deref()
+            .zip(row.card_last4.as_deref())
+            .map(|(b, l)| card_words(b, l)),
+        statement: row.statement_id.zip(row.statement_number),
+        source: row.source.unwrap_or_else(|| "portal".into()),
+        failure: (state == PayState::Failed).then(|| Declined {
+            code: row.failure_code.unwrap_or_else(|| "card_declined".into()),
+            message: row.failure_message.unwrap_or_default(),
+        }),
+        stripe: (state == PayState::RequiresAction)
+            .then(|| stripe_js(portal))
+            .flatten(),
+    })
+}
+
+/// The saved-cards page.
+pub async fn cards_page(portal: &Portal, access: &AccountAccess) -> Result<CardsPage, AppError> {
+    let (autopay, time_zone): (bool, String) =
+        sqlx::query_as("select autopay, time_zone from accounts where id = $1")
+            .bind(access.account_id())
+            .fetch_optional(&portal.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    Ok(CardsPage {
+        cards: saved_cards(
+            &portal.pool,
+            access.account_id(),
+            super::today_in(&time_zone),
+        )
+        .await?,
+        autopay,
+        stripe: stripe_js(portal),
+    })
+}
+
+/// Autopay payments waiting for the subscriber's bank (newest first).
+pub async fn action_needed(
+    pool: &PgPool,
+    access: &AccountAccess,
+) -> Result<Vec<ActionNeeded>, AppError> {
+    let rows: Vec<(i64, Decimal, String)> = sqlx::query_as(
+        "select id, amount, currency::text from payments
+          where account_id = $1 and status = 'requires_action' and source = 'autopay'
+          order by created_at desc, id desc limit 3",
+    )
+    .bind(access.account_id())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, amount, currency)| {
+            let currency = Currency::parse(currency.trim())
+                .map_err(|e| AppError::internal("payment currency", e))?;
+            Ok(ActionNeeded {
+                payment_id: id,
+                amount: money(amount, currency),
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Pay by link: no session; the token is the only proof, checked on every call.
+// ---------------------------------------------------------------------------------------
+
+/// The statement a pay link opens, and its account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkStatement {
+    pub statement_id: i64,
+    pub account_id: i64,
+    statement_number: String,
+    total_due: Decimal,
+    due_on: chrono::NaiveDate,
+    status: String,
+    balance: Decimal,
+    currency: String,
+    locale: String,
+}
+
+impl LinkStatement {
+    /// What is still owed on the statement: its total, less what has been paid since
+    /// (never more than the account's balance).
+    fn amount_due(&self) -> Decimal {
+        if self.status != "open" {
+            return Decimal::ZERO;
+        }
+        self.total_due.min(self.balance).max(Decimal::ZERO)
+    }
+}
+
+/// Verifies a pay-link token; `Err(Ok(problem))` for a link that does not open,
+/// `Err(Err(_))` for a failure on our side.
+pub async fn open_link(
+    portal: &Portal,
+    token: &str,
+) -> Result<Result<LinkStatement, LinkProblem>, AppError> {
+    let Some(links) = portal.config.billing.pay_links.as_ref() else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    let statement_id = match engine::cards::pay_link::verify(&links.secret, token, Utc::now()) {
+        Ok(id) => id,
+        Err(engine::cards::pay_link::LinkError::Expired) => return Ok(Err(LinkProblem::Expired)),
+        Err(_) => return Ok(Err(LinkProblem::Invalid)),
+    };
+    let found = sqlx::query_as::<_, LinkStatement>(
+        "select s.id as statement_id, s.account_id, s.statement_number, s.total_due, s.due_on,
+                s.status, a.currency::text as currency, a.locale,
+                (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id) as balance
+           from statements s join accounts a on a.id = s.account_id
+          where s.id = $1 and s.status <> 'void'",
+    )
+    .bind(statement_id)
+    .fetch_optional(&portal.pool)
+    .await?;
+    Ok(found.ok_or(LinkProblem::Invalid))
+}
+
+/// The pay-by-link page: the provider, the statement's number, what is due and when.
+pub fn link_page(portal: &Portal, link: &LinkStatement) -> Result<PayLinkPage, AppError> {
+    let currency = Currency::parse(link.currency.trim())
+        .map_err(|e| AppError::internal("account currency", e))?;
+    let due = link.amount_due();
+    Ok(PayLinkPage {
+        provider_name: portal.config.provider_name.clone(),
+        statement_number: link.statement_number.clone(),
+        amount_due: money(due, currency),
+        due_on: link.due_on,
+        paid: due.is_zero(),
+        stripe: stripe_js(portal),
+        country: country_of(&link.locale),
+        currency: link.currency.trim().to_lowercase(),
+    })
+}
+
+/// Starts paying a linked statement's amount due with a new card.
+pub async fn link_start(
+    portal: &Portal,
+    link: &LinkStatement,
+    attempt: &str,
+) -> Result<PayProgress, AppError> {
+    let stripe = stripe(portal)?;
+    let due = link.amount_due();
+    if due.is_zero() {
+        return Err(AppError::Conflict {
+            message: Texts::for_locale("en").pay().link_paid.to_string(),
+        });
+    }
+    let limits = portal.config.billing.card_limits;
+    let payment = engine::cards::payments::start(
+        &portal.pool,
+        &stripe,
+        &portal.config.billing,
+        &PayRequest {
+            account_id: link.account_id,
+            amount: due.clamp(limits.min, limits.max),
+            statement_id: Some(link.statement_id),
+            source: Source::PayLink,
+            login_id: None,
+            attempt: attempt.to_string(),
+            saved_card: None,
+        },
+    )
+    .await?;
+    progress(payment)
+}
+
+/// A payment made through this link (by this statement's link, from its account); any
+/// other id is not found.
+pub async fn link_payment(
+    portal: &Portal,
+    link: &LinkStatement,
+    payment_id: i64,
+) -> Result<(), AppError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select id from payments
+          where id = $1 and account_id = $2 and statement_id = $3 and source = 'pay_link'",
+    )
+    .bind(payment_id)
+    .bind(link.account_id)
+    .bind(link.statement_id)
+    .fetch_optional(&portal.pool)
+    .await?;
+    found.map(|_| ()).ok_or(AppError::NotFound)
+}
