@@ -67,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("statements") view=routes::statements::StatementsPage ssr=SsrMode::Async />
                     <Route path=path!("statements/:id") view=routes::statement::StatementPage ssr=SsrMode::Async />
                     <Route path=path!("history") view=routes::history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("plans") view=routes::plans::PlansPage ssr=SsrMode::Async />
+                    <Route path=path!("plans/:service/:plan") view=routes::plans::PlanPreviewPage ssr=SsrMode::Async />
                     <Route path=path!("pay") view=routes::pay::PayPage ssr=SsrMode::Async />
                     <Route path=path!("cards") view=routes::cards::CardsPage ssr=SsrMode::Async />
                     <Route path=path!("payments/:id") view=routes::receipt::ReceiptPage ssr=SsrMode::Async />

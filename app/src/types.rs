@@ -2,6 +2,7 @@
 //! see. Money is [`billing::Money`]; dates and times are already in the account's time zone.
 
 pub mod payments;
+pub mod plans;
 
 use billing::Money;
 use chrono::{NaiveDate, NaiveDateTime};

@@ -354,16 +354,7 @@ pub async fn apply_due(
         .bind(account_ids)
         .execute(&mut *conn)
         .await?;
-    let due: Vec<(
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        NaiveDate,
-        Option<Decimal>,
-        Option<NaiveDate>,
-    )> = sqlx::query_as(
+    let due: Vec<DueRow> = sqlx::query_as(
         "select c.id, s.account_id, c.service_id, c.from_plan_id, c.to_plan_id,
                     c.effective_on, c.early_termination_fee, c.contract_ends_on
                from plan_changes c join services s on s.id = c.service_id
@@ -410,6 +401,18 @@ pub async fn apply_due(
     }
     Ok(applied)
 }
+
+/// change, account, service, from plan, to plan, effective on, fee, contract end
+type DueRow = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    NaiveDate,
+    Option<Decimal>,
+    Option<NaiveDate>,
+);
 
 /// Everything a change needs to know, read in one place for the preview, the request and
 /// the scheduled application.

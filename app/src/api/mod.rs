@@ -4,6 +4,7 @@
 pub mod account;
 pub mod auth;
 pub mod payments;
+pub mod plans;
 pub mod statements;
 pub mod usage;
 

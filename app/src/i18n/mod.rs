@@ -8,9 +8,11 @@
 mod en;
 mod format;
 mod payments;
+mod plans;
 
 pub use format::Formats;
 pub use payments::{PayTexts, PAY_EN};
+pub use plans::{PlanTexts, PLANS_EN};
 
 use billing::statement::LineGroup;
 use leptos::prelude::*;

@@ -7,6 +7,7 @@ pub mod overview;
 pub mod password_reset;
 pub mod pay;
 pub mod pay_link;
+pub mod plans;
 pub mod receipt;
 pub mod sign_in;
 pub mod statement;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod history;
 pub mod mail;
 pub mod payments;
+pub mod plans;
 pub mod session;
 pub mod statements;
 pub mod usage;

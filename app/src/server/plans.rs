@@ -1,0 +1,214 @@
+//! Plans: what each service is on and may change to, a change's preview, the change and
+//! its cancellation. The rules and the arithmetic are the billing engine's
+//! (`engine::plan_changes`); this module finds the caller's ids within their account and
+//! turns the engine's answers into wire types.
+
+use billing::bill::{Bill, Source};
+use billing::{Currency, Money};
+use engine::plan_changes::{self, ChangeRequest, ChangeStatus, PlanDetails};
+use rust_decimal::Decimal;
+
+use super::access::AccountAccess;
+use super::accounts::basics;
+use super::Portal;
+use crate::error::AppError;
+use crate::types::plans::{PendingChange, PlanChangePreview, PlanOption, PlansPage, ServicePlans};
+use crate::types::{NextBill, StatementLine};
+
+fn option(p: &PlanDetails, currency: Currency) -> PlanOption {
+    PlanOption {
+        id: p.id,
+        name: p.name.clone(),
+        technology: p.technology.clone(),
+        download_mbps: p.download_mbps,
+        upload_mbps: p.upload_mbps,
+        allowance_gb: p.allowance_gb,
+        monthly_price: Money::new(p.monthly_price, currency),
+        contract_months: p.contract_months,
+        early_termination_fee: p.early_termination_fee.map(|f| Money::new(f, currency)),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    id: i64,
+    plan_id: i64,
+    contract_ends_on: Option<chrono::NaiveDate>,
+    line1: String,
+    city: String,
+    postal_code: String,
+    pending_id: Option<i64>,
+    pending_plan: Option<String>,
+    pending_on: Option<chrono::NaiveDate>,
+    pending_fee: Option<Decimal>,
+}
+
+/// Each active service of the account: its plan, a change waiting, the plans it may take.
+pub async fn page(portal: &Portal, access: &AccountAccess) -> Result<PlansPage, AppError> {
+    let account = basics(&portal.pool, access).await?;
+    let currency = account.currency()?;
+    let rows: Vec<ServiceRow> = sqlx::query_as(
+        "select s.id, s.plan_id, s.contract_ends_on, ad.line1, ad.city, ad.postal_code,
+                c.id as pending_id, p.name as pending_plan, c.effective_on as pending_on,
+                c.early_termination_fee as pending_fee
+           from services s
+           join addresses ad on ad.id = s.address_id
+           left join plan_changes c on c.service_id = s.id and c.status = 'scheduled'
+           left join plans p on p.id = c.to_plan_id
+          where s.account_id = $1 and s.status = 'active'
+          order by s.id",
+    )
+    .bind(access.account_id())
+    .fetch_all(&portal.pool)
+    .await?;
+    let mut conn = portal.pool.acquire().await?;
+    let mut services = Vec::with_capacity(rows.len());
+    for row in rows {
+        let current: PlanDetails = sqlx::query_as(
+            "select p.id, p.code, p.name, p.technology, p.download_mbps, p.upload_mbps,
+                    p.allowance_gb, p.monthly_price, p.currency::text as currency,
+                    p.price_includes_tax, p.overage_per_gb, p.billing_mode, p.contract_months,
+                    p.early_termination_fee
+               from plans p where p.id = $1",
+        )
+        .bind(row.plan_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let available = plan_changes::offers(&mut conn, access.account_id(), row.id).await?;
+        services.push(ServicePlans {
+            service_id: row.id,
+            address: format!("{}, {} {}", row.line1, row.city, row.postal_code),
+            current: option(&current, currency),
+            contract_ends_on: row.contract_ends_on,
+            pending: match (row.pending_id, row.pending_plan, row.pending_on) {
+                (Some(id), Some(to_plan), Some(effective_on)) => Some(PendingChange {
+                    id,
+                    to_plan,
+                    effective_on,
+                    early_termination_fee: row.pending_fee.map(|f| Money::new(f, currency)),
+                }),
+                _ => None,
+            },
+            available: available.iter().map(|p| option(p, currency)).collect(),
+        });
+    }
+    Ok(PlansPage { services })
+}
+
+/// What changing `service_id` to `plan_id` would do (the engine's preview).
+pub async fn preview(
+    portal: &Portal,
+    access: &AccountAccess,
+    service_id: i64,
+    plan_id: i64,
+) -> Result<PlanChangePreview, AppError> {
+    let account = basics(&portal.pool, access).await?;
+    let currency = account.currency()?;
+    let p = plan_changes::preview(
+        &portal.pool,
+        &portal.config.billing,
+        access.account_id(),
+        service_id,
+        plan_id,
+        account.today(),
+    )
+    .await?;
+    let q = &p.quote;
+    Ok(PlanChangePreview {
+        service_id,
+        from: option(&p.from, currency),
+        to: option(&p.to, currency),
+        upgrade: q.direction == billing::plan_change::Direction::Upgrade,
+        immediate: q.timing == billing::plan_change::Timing::Immediately,
+        effective_on: q.effective_on,
+        adjustment: q.adjustment,
+        adjusted_days: q.adjusted_days.map(|d| (d.start, d.last_day())),
+        early_termination_fee: q.early_termination_fee,
+        contract_months_left: q.contract_months_left,
+        contract_ends_on: p.contract_ends_on,
+        contract_ends_after: q.contract_ends_on,
+        next_statement: p.next_statement.as_ref().map(next_bill),
+        monthly_after: p
+            .following_statement
+            .as_ref()
+            .and_then(|b| b.totals.charges.checked_add(b.totals.tax).ok()),
+    })
+}
+
+/// The next statement's new lines and totals, as the overview shows "your next bill".
+fn next_bill(bill: &Bill) -> NextBill {
+    let new_lines: Vec<_> = bill
+        .lines
+        .iter()
+        .filter(|l| !matches!(l.source, Source::Received(_)))
+        .collect();
+    let currency = bill.totals.total_due.currency();
+    NextBill {
+        issued_on: bill.issued_on,
+        new_charges: Money::new(new_lines.iter().map(|l| l.amount.amount()).sum(), currency),
+        lines: new_lines
+            .into_iter()
+            .map(|l| StatementLine {
+                description: l.description.clone(),
+                period_start: l.period.map(|p| p.start),
+                period_end: l.period.map(|p| p.end),
+                amount: l.amount,
+            })
+            .collect(),
+        total_due: bill.totals.total_due,
+    }
+}
+
+/// Makes the change; `accepted_fee` is the fee the subscriber ticked to accept, as sent.
+/// Returns whether it took effect at once.
+pub async fn change(
+    portal: &Portal,
+    access: &AccountAccess,
+    service_id: i64,
+    plan_id: i64,
+    seen_plan_id: i64,
+    accepted_fee: Option<&str>,
+) -> Result<bool, AppError> {
+    let accepted_fee = match accepted_fee.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(text) => Some(
+            text.parse::<Decimal>()
+                .map_err(|_| AppError::InvalidInput {
+                    field: "accepted_fee".into(),
+                    message: "Not an amount.".into(),
+                })?,
+        ),
+        None => None,
+    };
+    let account = basics(&portal.pool, access).await?;
+    let outcome = plan_changes::request(
+        &portal.pool,
+        &portal.config.billing,
+        &ChangeRequest {
+            account_id: access.account_id(),
+            service_id,
+            to_plan_id: plan_id,
+            seen_plan_id,
+            accepted_fee,
+            login_id: Some(access.login_id()),
+            staff_id: None,
+            today: account.today(),
+        },
+    )
+    .await?;
+    Ok(outcome.status == ChangeStatus::Applied)
+}
+
+/// Cancels a change of the account that waits for its day.
+pub async fn cancel(
+    portal: &Portal,
+    access: &AccountAccess,
+    change_id: i64,
+) -> Result<(), AppError> {
+    Ok(plan_changes::cancel(
+        &portal.pool,
+        access.account_id(),
+        change_id,
+        Some(access.login_id()),
+    )
+    .await?)
+}

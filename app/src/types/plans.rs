@@ -1,0 +1,78 @@
+//! What the plans pages receive: the plans a service is on and may change to, a change's
+//! preview, and a change waiting for its day.
+
+use billing::Money;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::NextBill;
+
+/// A plan, for comparing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanOption {
+    pub id: i64,
+    pub name: String,
+    pub technology: String,
+    pub download_mbps: i32,
+    pub upload_mbps: i32,
+    /// `None`: unlimited.
+    pub allowance_gb: Option<i32>,
+    pub monthly_price: Money,
+    /// The minimum term in months (0: none).
+    pub contract_months: i16,
+    /// What leaving the whole term early costs.
+    pub early_termination_fee: Option<Money>,
+}
+
+/// A change that waits for the next billing period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingChange {
+    pub id: i64,
+    pub to_plan: String,
+    pub effective_on: NaiveDate,
+    pub early_termination_fee: Option<Money>,
+}
+
+/// One service: its plan now, a change waiting, and what it may change to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServicePlans {
+    pub service_id: i64,
+    /// The service address, on one line.
+    pub address: String,
+    pub current: PlanOption,
+    pub contract_ends_on: Option<NaiveDate>,
+    pub pending: Option<PendingChange>,
+    /// Cheapest first.
+    pub available: Vec<PlanOption>,
+}
+
+/// The plans page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlansPage {
+    pub services: Vec<ServicePlans>,
+}
+
+/// What a change would do, as the billing engine computed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanChangePreview {
+    pub service_id: i64,
+    pub from: PlanOption,
+    pub to: PlanOption,
+    pub upgrade: bool,
+    /// Takes effect today (otherwise on `effective_on`, the next period's first day).
+    pub immediate: bool,
+    pub effective_on: NaiveDate,
+    /// Charged (positive) or credited (negative) for days already billed; zero when none.
+    pub adjustment: Money,
+    /// The days the adjustment covers (inclusive first and last day).
+    pub adjusted_days: Option<(NaiveDate, NaiveDate)>,
+    pub early_termination_fee: Option<Money>,
+    pub contract_months_left: u32,
+    /// The contract end now, and after the change.
+    pub contract_ends_on: Option<NaiveDate>,
+    pub contract_ends_after: Option<NaiveDate>,
+    /// The next statement with the change, as the bill run would compose it today.
+    pub next_statement: Option<NextBill>,
+    /// Each period after that: the period's charges and tax.
+    pub monthly_after: Option<Money>,
+}
