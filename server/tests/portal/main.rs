@@ -8,5 +8,7 @@ mod auth;
 mod documents;
 mod helpers;
 mod pages;
+mod payments;
+mod plans;
 mod security;
 mod webhooks;
