@@ -176,7 +176,7 @@ async fn another_accounts_service_and_plan_change_are_not_found(pool: PgPool) {
     let response = portal
         .call(
             &alex,
-            "preview-plan-change",
+            "plan-change-preview",
             &[
                 ("service_id", &sam_service.to_string()),
                 ("plan_id", &fibre300.to_string()),
