@@ -35,8 +35,8 @@ mod js {
     /// A payment attempt key, made once per form shown (and again after a refusal).
     pub fn attempt_key() -> String {
         random_uuid().unwrap_or_else(|_| {
-            (0..4)
-                .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u64))
+            (0..3)
+                .map(|_| format!("{:016x}", js_sys::Math::random().to_bits()))
                 .collect::<Vec<_>>()
                 .join("-")
         })
@@ -743,11 +743,8 @@ pub fn AddCardForm(publishable_key: String) -> impl IntoView {
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
         #[cfg(feature = "hydrate")]
-        {
+        if !busy.get_untracked() {
             let Some((stripe, card)) = state.borrow().clone() else {
                 return;
             };
