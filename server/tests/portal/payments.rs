@@ -207,7 +207,10 @@ async fn another_accounts_payments_and_cards_are_not_found(pool: PgPool) {
             .fetch_one(&portal.pool)
             .await
             .unwrap();
-    assert!(removed.is_none() && !default, "not removed, not made default");
+    assert!(
+        removed.is_none() && !default,
+        "not removed, not made default"
+    );
     let alex_id = portal.account_id(ALEX_NUMBER).await;
     let started: i64 = sqlx::query_scalar(
         "select count(*) from payments where account_id = $1 and source is not null",
@@ -385,7 +388,12 @@ async fn a_forged_or_expired_pay_link_is_refused_and_reveals_nothing(pool: PgPoo
         assert_eq!(got, status, "{token}");
         assert!(html.contains(&format!("data-code=\"{code}\"")), "{token}");
         assert!(html.contains("href=\"/sign-in"), "offers sign-in");
-        for secret in [number.as_str(), SAM_NUMBER, display_name.as_str(), SAM_EMAIL] {
+        for secret in [
+            number.as_str(),
+            SAM_NUMBER,
+            display_name.as_str(),
+            SAM_EMAIL,
+        ] {
             assert!(!html.contains(secret), "{token} shows {secret}");
         }
         for endpoint in ["pay-link-start", "pay-link-finish", "pay-link-card"] {
@@ -431,7 +439,10 @@ async fn a_forged_or_expired_pay_link_is_refused_and_reveals_nothing(pool: PgPoo
     // (The statement number itself carries the account number; nothing else does.)
     let without_number = html.replace(&number, "");
     assert!(!without_number.contains(SAM_NUMBER), "account number shown");
-    assert!(!html.contains(&display_name) && !html.contains(SAM_EMAIL), "name or email shown");
+    assert!(
+        !html.contains(&display_name) && !html.contains(SAM_EMAIL),
+        "name or email shown"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
