@@ -173,7 +173,7 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
             // job charges only what is still due; statements it could not reach Stripe
             // for are tried again by the next day's run.
             if let Some(stripe) = &config.stripe {
-                let charged = crate::cards::autopay::run(pool, stripe, config, date).await?;
+                let charged = crate::cards::autopay::run(pool, stripe, config, date, None).await?;
                 tracing::info!(?charged, %date, "autopay after the bill run");
             }
             // Accounts that failed keep the job failing (and retried, then left 'failed'

@@ -648,7 +648,7 @@ async fn autopay_charges_the_new_statement_once_and_asks_for_authentication_when
     assert!(matches!(no_card, Err(engine::EngineError::NotFound)));
 
     bill(&pool, d(2026, 11, 5)).await;
-    let first = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5))
+    let first = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
         .await
         .unwrap();
     assert_eq!(
@@ -673,7 +673,7 @@ async fn autopay_charges_the_new_statement_once_and_asks_for_authentication_when
     assert_eq!(status, "paid");
 
     // Running again (a retried job) charges nothing more.
-    let second = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5))
+    let second = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
         .await
         .unwrap();
     assert_eq!(second.charged, 0);

@@ -56,11 +56,41 @@ struct World {
 
 /// An account on `start` (one of the world's plans, chosen by price), billed on Nov 1.
 async fn world(pool: &PgPool, number: &str, start_price: Decimal) -> World {
-    let j = jurisdiction(pool, &format!("US-{}", &number[6..]), "Sales tax", dec!(0.10), false)
-        .await;
-    let p60 = fibre(pool, &format!("f300-{number}"), "Fibre 300", 300, dec!(60), None).await;
-    let p90 = fibre(pool, &format!("f1000-{number}"), "Fibre 1000", 1000, dec!(90), None).await;
-    let p120 = fibre(pool, &format!("f2000-{number}"), "Fibre 2000", 2000, dec!(120), None).await;
+    let j = jurisdiction(
+        pool,
+        &format!("US-{}", &number[6..]),
+        "Sales tax",
+        dec!(0.10),
+        false,
+    )
+    .await;
+    let p60 = fibre(
+        pool,
+        &format!("f300-{number}"),
+        "Fibre 300",
+        300,
+        dec!(60),
+        None,
+    )
+    .await;
+    let p90 = fibre(
+        pool,
+        &format!("f1000-{number}"),
+        "Fibre 1000",
+        1000,
+        dec!(90),
+        None,
+    )
+    .await;
+    let p120 = fibre(
+        pool,
+        &format!("f2000-{number}"),
+        "Fibre 2000",
+        2000,
+        dec!(120),
+        None,
+    )
+    .await;
     let start = if start_price == dec!(60) {
         p60
     } else if start_price == dec!(90) {
@@ -152,7 +182,10 @@ async fn an_upgrade_takes_effect_at_once_with_a_prorated_charge_on_the_next_stat
     // The preview wrote nothing.
     assert_eq!(plan_of(&pool, w.service).await, w.p60);
     assert_eq!(count(&pool, "select count(*) from plan_changes").await, 0);
-    assert_eq!(count(&pool, "select count(*) from one_time_charges").await, 0);
+    assert_eq!(
+        count(&pool, "select count(*) from one_time_charges").await,
+        0
+    );
 
     let outcome = plan_changes::request(&pool, &config(), &change(&w, w.p90, w.p60, today))
         .await
@@ -314,13 +347,10 @@ async fn a_downgrade_is_scheduled_shown_on_the_next_statement_and_cancelled(pool
 #[sqlx::test(migrations = "../migrations")]
 async fn a_scheduled_downgrade_is_applied_by_the_bill_run_that_bills_the_new_plan(pool: PgPool) {
     let w = world(&pool, "30000003", dec!(90)).await;
-    let outcome = plan_changes::request(
-        &pool,
-        &config(),
-        &change(&w, w.p60, w.p90, d(2026, 11, 12)),
-    )
-    .await
-    .unwrap();
+    let outcome =
+        plan_changes::request(&pool, &config(), &change(&w, w.p60, w.p90, d(2026, 11, 12)))
+            .await
+            .unwrap();
 
     // A dry run applies nothing.
     let mut dry = run_options(d(2026, 12, 1));
@@ -449,12 +479,13 @@ async fn an_immediate_downgrade_credits_the_difference_with_its_tax(pool: PgPool
         .unwrap();
     assert_eq!(outcome.status, ChangeStatus::Applied);
     // 60 × 19 / 30 − 90 × 19 / 30 = −19.00, and the 10% tax charged on it: −20.90.
-    let credit: (String, Decimal) =
-        sqlx::query_as("select kind, amount from ledger_entries where account_id = $1 and statement_id is null")
-            .bind(w.account)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let credit: (String, Decimal) = sqlx::query_as(
+        "select kind, amount from ledger_entries where account_id = $1 and statement_id is null",
+    )
+    .bind(w.account)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(credit, ("credit".to_string(), dec!(-20.90)));
     bill(&pool, d(2026, 12, 1)).await;
     assert_eq!(
@@ -486,7 +517,10 @@ async fn two_tabs_changing_the_plan_at_once_end_in_one_change(pool: PgPool) {
     assert!(matches!(loser, EngineError::Conflict(_)), "{loser:?}");
     assert_eq!(plan_of(&pool, w.service).await, winner.1);
     assert_eq!(count(&pool, "select count(*) from plan_changes").await, 1);
-    assert_eq!(count(&pool, "select count(*) from one_time_charges").await, 1);
+    assert_eq!(
+        count(&pool, "select count(*) from one_time_charges").await,
+        1
+    );
     assert_eq!(
         count(&pool, "select count(*) from provisioning_outbox").await,
         1
@@ -532,8 +566,15 @@ async fn another_accounts_service_and_plan_change_are_not_found(pool: PgPool) {
         Err(EngineError::NotFound)
     ));
     assert!(matches!(
-        plan_changes::preview(&pool, &config(), mine.account, theirs.service, mine.p60, today)
-            .await,
+        plan_changes::preview(
+            &pool,
+            &config(),
+            mine.account,
+            theirs.service,
+            mine.p60,
+            today
+        )
+        .await,
         Err(EngineError::NotFound)
     ));
     assert!(plan_changes::offers(
@@ -559,5 +600,8 @@ async fn another_accounts_service_and_plan_change_are_not_found(pool: PgPool) {
     let cable = plan(&pool, "cable-x", dec!(70), None, None).await;
     let refused =
         plan_changes::preview(&pool, &config(), mine.account, mine.service, cable, today).await;
-    assert!(matches!(refused, Err(EngineError::Invalid(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(EngineError::Invalid(_))),
+        "{refused:?}"
+    );
 }

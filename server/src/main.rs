@@ -305,7 +305,7 @@ async fn bill_run(
         &engine::bill_run::RunOptions {
             date,
             dry_run,
-            account,
+            account: account.clone(),
             started_by: "command line".into(),
         },
         progress,
@@ -321,7 +321,8 @@ async fn bill_run(
     }
     // Autopay follows a real run (the scheduler's bill run does the same).
     if let (false, Some(stripe)) = (dry_run, &config.stripe) {
-        let charged = engine::cards::autopay::run(&pool, stripe, &config, date).await?;
+        let charged =
+            engine::cards::autopay::run(&pool, stripe, &config, date, account.as_deref()).await?;
         if !json {
             println!(
                 "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run",

@@ -41,17 +41,22 @@ const DUE: &str = "
        and s.issued_on between $1::date - 7 and $1::date
        and not exists (select 1 from payments p where p.idempotency_key = 'autopay:' || s.id
                           and (p.status <> 'pending' or p.stripe_payment_intent_id is not null))
+       and ($2::text is null or a.account_number = $2)
      order by s.id";
 
-/// Charges the autopay statements due on `date`.
+/// Charges the autopay statements due on `date` (of one account, when a number is given).
 pub async fn run(
     pool: &PgPool,
     stripe: &Stripe,
     config: &EngineConfig,
     date: NaiveDate,
+    account_number: Option<&str>,
 ) -> Result<Summary, EngineError> {
-    let due: Vec<(i64, i64, Decimal, String)> =
-        sqlx::query_as(DUE).bind(date).fetch_all(pool).await?;
+    let due: Vec<(i64, i64, Decimal, String)> = sqlx::query_as(DUE)
+        .bind(date)
+        .bind(account_number)
+        .fetch_all(pool)
+        .await?;
     let mut summary = Summary::default();
     for (statement_id, account_id, amount, method) in due {
         let inserted: Option<i64> = sqlx::query_scalar(
