@@ -55,8 +55,7 @@ alter table payments
     -- the PaymentIntent's status as last applied, and Stripe's time for it: a webhook
     -- older than what was applied changes nothing
     add column stripe_status text,
-    add column stripe_status_at timestamptz,
-    add column updated_at timestamptz not null default now();
+    add column stripe_status_at timestamptz;
 
 create index payments_awaiting_action on payments (account_id) where status = 'requires_action';
 
@@ -80,7 +79,6 @@ begin
         raise exception 'payment % is % and cannot become %', old.id, old.status, new.status
             using errcode = '23514', constraint = 'payments_final_status';
     end if;
-    new.updated_at := now();
     return new;
 end $$;
 
