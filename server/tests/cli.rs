@@ -195,3 +195,59 @@ async fn staff_add_creates_an_administrator_and_refuses_bad_input(pool: PgPool) 
         .unwrap();
     assert_eq!(count, 1);
 }
+
+#[test]
+fn bad_card_payment_settings_are_named() {
+    let run = |vars: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+        command
+            .args(["dunning", "--date", "2026-11-01"])
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("RUST_LOG", "off");
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (
+            &[("LASTMILE_STRIPE_SECRET_KEY", "pk_test_wrong_kind")],
+            "LASTMILE_STRIPE_SECRET_KEY must be a secret key",
+        ),
+        (
+            &[("LASTMILE_STRIPE_SECRET_KEY", "sk_test_x")],
+            "LASTMILE_STRIPE_PUBLISHABLE_KEY (pk_…) is required",
+        ),
+        (
+            &[
+                ("LASTMILE_STRIPE_SECRET_KEY", "sk_test_x"),
+                ("LASTMILE_STRIPE_PUBLISHABLE_KEY", "pk_test_x"),
+                ("LASTMILE_STRIPE_WEBHOOK_SECRETS", "whsec_a, oops"),
+            ],
+            "LASTMILE_STRIPE_WEBHOOK_SECRETS must be whsec_",
+        ),
+        (
+            &[("LASTMILE_PAY_LINK_SECRET", "too-short")],
+            "LASTMILE_PAY_LINK_SECRET must be at least 32 characters",
+        ),
+        (
+            &[
+                ("LASTMILE_CARD_MIN", "10.00"),
+                ("LASTMILE_CARD_MAX", "5.00"),
+            ],
+            "LASTMILE_CARD_MIN (10.00) is more than LASTMILE_CARD_MAX (5.00)",
+        ),
+    ];
+    for (vars, message) in cases {
+        let out = run(vars);
+        assert_eq!(out.status.code(), Some(1), "{vars:?}");
+        assert!(stderr(&out).contains(message), "{vars:?}: {}", stderr(&out));
+    }
+    // A secret never appears in the message.
+    let out = run(&[("LASTMILE_STRIPE_SECRET_KEY", "sk_live_do_not_print_me")]);
+    assert!(
+        !stderr(&out).contains("do_not_print_me"),
+        "{}",
+        stderr(&out)
+    );
+}
