@@ -87,8 +87,31 @@ mod js {
         let _ = JsFuture::from(promise).await;
     }
 
-    /// `Stripe(publishableKey)`, waiting up to 10 s for the script tag to load.
+    /// Runs Stripe.js once the page's islands are hydrated. The page only preloads it
+    /// (`<link rel="preload" id="stripe-js">`): a script running before hydration could
+    /// change what the islands find (localstripe's stand-in declares a global `Element`
+    /// class, which breaks every `instanceof Element` check).
+    fn load_stripe_js() {
+        let document = leptos::prelude::document();
+        if document.get_element_by_id("stripe-js-script").is_some() {
+            return;
+        }
+        let Some(href) = document
+            .get_element_by_id("stripe-js")
+            .and_then(|link| link.get_attribute("href"))
+        else {
+            return;
+        };
+        if let (Ok(script), Some(body)) = (document.create_element("script"), document.body()) {
+            let _ = script.set_attribute("id", "stripe-js-script");
+            let _ = script.set_attribute("src", &href);
+            let _ = body.append_child(&script);
+        }
+    }
+
+    /// `Stripe(publishableKey)`, waiting up to 10 s for Stripe.js to load.
     pub async fn stripe(publishable_key: &str) -> Option<JsValue> {
+        load_stripe_js();
         for _ in 0..50 {
             let window: JsValue = leptos::prelude::window().into();
             let constructor = get(&window, "Stripe");

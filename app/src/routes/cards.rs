@@ -81,7 +81,7 @@ fn CardsView(page: CardsPage) -> impl IntoView {
             <section class="card card-flat">
                 {cards}
                 {page.stripe.map(|s| view! {
-                    <script src=s.js_url></script>
+                    <link rel="preload" r#as="script" id="stripe-js" href=s.js_url />
                     <AddCardForm publishable_key=s.publishable_key />
                 })}
             </section>

@@ -49,7 +49,7 @@ fn PayView(page: PayPage) -> impl IntoView {
     let owed = page.suggested.is_some();
     let form = match page.stripe.clone() {
         Some(stripe) => view! {
-            <script src=stripe.js_url></script>
+            <link rel="preload" r#as="script" id="stripe-js" href=stripe.js_url />
             <PayForm
                 via=PayVia::Portal
                 publishable_key=stripe.publishable_key

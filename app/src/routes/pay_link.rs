@@ -65,7 +65,7 @@ fn PayLinkView(page: PayLinkPage, token: String) -> impl IntoView {
     let form = match (page.paid, page.stripe.clone()) {
         (true, _) => view! { <p class="notice notice-success" role="status" data-testid="link-paid">{p.link_paid}</p> }.into_any(),
         (false, Some(stripe)) => view! {
-            <script src=stripe.js_url></script>
+            <link rel="preload" r#as="script" id="stripe-js" href=stripe.js_url />
             <PayForm
                 via=PayVia::Link { token }
                 publishable_key=stripe.publishable_key

@@ -72,7 +72,7 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
             <section class="notice notice-warn" data-testid="action-needed">
                 <p>{p.action_needed}</p>
                 {stripe.map(|s| view! {
-                    <script src=s.js_url></script>
+                    <link rel="preload" r#as="script" id="stripe-js" href=s.js_url />
                     <ConfirmPayment payment_id=r.id publishable_key=s.publishable_key />
                 })}
             </section>
