@@ -104,6 +104,7 @@ LOCALSTRIPE_VENV="$LASTMILE_CACHE/localstripe-venv"
 ensure_localstripe() {
   local py="$LOCALSTRIPE_VENV/bin/python"
   if [ -x "$py" ] && [ "$("$py" -c 'import importlib.metadata as m; print(m.version("localstripe"))' 2>/dev/null)" = "$LOCALSTRIPE_VERSION" ]; then
+    patch_localstripe_js
     return
   fi
   command -v python3 >/dev/null || apt_install python3
@@ -117,6 +118,21 @@ ensure_localstripe() {
   fi
   "$LOCALSTRIPE_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" \
     || die "cannot install localstripe $LOCALSTRIPE_VERSION from PyPI"
+  patch_localstripe_js
+}
+
+# localstripe's Stripe.js stand-in declares a top-level `class Element`, which shadows the DOM's
+# Element for every script of the page (real Stripe.js keeps to itself) and breaks the
+# WebAssembly's `instanceof Element` checks. Its copy in our venv names the class otherwise.
+patch_localstripe_js() {
+  local js
+  js=$(find "$LOCALSTRIPE_VENV" -name localstripe-v3.js | head -n 1)
+  [ -n "$js" ] || die "localstripe-v3.js is missing from $LOCALSTRIPE_VENV"
+  if grep -q '^class Element {' "$js"; then
+    sed -i -e 's/^class Element {/class LocalstripeCardElement {/' \
+           -e 's/new Element(this)/new LocalstripeCardElement(this)/' \
+           -e 's/instanceof Element)/instanceof LocalstripeCardElement)/g' "$js"
+  fi
 }
 
 # Makes sure localstripe answers on 127.0.0.1:$LASTMILE_STRIPE_PORT (default 8420), starting it
@@ -128,10 +144,10 @@ start_localstripe() {
   local url="http://127.0.0.1:$port/js.stripe.com/v3/"
   local logfile="${LASTMILE_STRIPE_LOG:-$LASTMILE_CACHE/localstripe-$port.log}"
   LOCALSTRIPE_PID=""
+  ensure_localstripe
   if curl -fsS -o /dev/null "$url" 2>/dev/null; then
     return
   fi
-  ensure_localstripe
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "something other than localstripe listens on 127.0.0.1:$port (set LASTMILE_STRIPE_PORT)"
   fi

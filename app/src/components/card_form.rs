@@ -79,7 +79,7 @@ mod js {
         JsFuture::from(promise).await
     }
 
-    async fn sleep(ms: i32) {
+    pub async fn sleep(ms: i32) {
         let promise = Promise::new(&mut |resolve, _| {
             let _ = leptos::prelude::window()
                 .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
@@ -661,11 +661,17 @@ async fn run(
     words: impl Fn(js::JsError) -> String,
 ) -> Result<PayProgress, Refusal> {
     let mut progress = started.map_err(Refusal::Server)?;
-    let stripe = live
-        .borrow()
-        .stripe
-        .clone()
-        .ok_or(Refusal::Server(AppError::Unavailable))?;
+    // A saved card may be charged before Stripe.js has loaded; it is needed only for a new
+    // card or 3-D Secure, and then waited for.
+    let stripe = || async {
+        for _ in 0..50 {
+            if let Some(stripe) = live.borrow().stripe.clone() {
+                return Ok(stripe);
+            }
+            js::sleep(200).await;
+        }
+        Err(Refusal::Server(AppError::Unavailable))
+    };
     // A new card: Stripe.js makes the PaymentMethod through the SetupIntent.
     if let (PayState::Pending, Some(secret)) = (progress.state, progress.setup_secret.clone()) {
         let card = match wallet {
@@ -678,7 +684,7 @@ async fn run(
                     .ok_or(Refusal::Server(AppError::Unavailable))?,
             )]),
         };
-        let setup = js::confirm_setup(&stripe, &secret, card).await;
+        let setup = js::confirm_setup(&stripe().await?, &secret, card).await;
         if let Some((_, event)) = wallet {
             js::complete(event, setup.is_ok());
         }
@@ -699,8 +705,12 @@ async fn run(
     if let (PayState::RequiresAction, Some(secret)) =
         (progress.state, progress.client_secret.clone())
     {
-        let reported =
-            js::confirm_payment(&stripe, &secret, progress.payment_method.as_deref()).await;
+        let reported = js::confirm_payment(
+            &stripe().await?,
+            &secret,
+            progress.payment_method.as_deref(),
+        )
+        .await;
         progress = finish(via, progress.payment_id)
             .await
             .map_err(Refusal::Server)?;
