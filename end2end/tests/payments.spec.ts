@@ -6,20 +6,8 @@
 import { test, expect, Page, TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { PASSWORD, dollars, one, sql } from './db';
-
-async function ready(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function signIn(page: Page, identifier: string) {
-  await page.goto('/sign-in');
-  await ready(page);
-  await page.getByLabel('Email or account number').fill(identifier);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === '/');
-}
+import { dollars, one, sql } from './db';
+import { noSidewaysScroll, ready, signIn } from './pages';
 
 /** Accounts of our own: [number, id], one set per project. */
 function accounts(info: TestInfo): { number: string; id: string }[] {
@@ -52,11 +40,6 @@ async function choose(page: Page) {
 
 function ledgerCount(id: string): string {
   return one(`select count(*) from ledger_entries where account_id = ${id}`);
-}
-
-async function noSidewaysScroll(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'the page must not scroll sideways').toBeLessThanOrEqual(0);
 }
 
 test('a good card pays and the receipt shows it', async ({ page }, info) => {

@@ -2,26 +2,9 @@
 // out here from the database), confirm, see it on /plans and in the history; schedule a
 // downgrade and cancel it. Each project (desktop, phone) uses an account of its own that no
 // other spec reads, since the change stays in the database.
-import { test, expect, Page } from '@playwright/test';
-import { PASSWORD, dollars, one, sql } from './db';
-
-async function ready(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function signIn(page: Page, identifier: string) {
-  await page.goto('/sign-in');
-  await ready(page);
-  await page.getByLabel('Email or account number').fill(identifier);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname === '/');
-}
-
-async function noSidewaysScroll(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'the page must not scroll sideways').toBeLessThanOrEqual(0);
-}
+import { test, expect } from '@playwright/test';
+import { dollars, one, sql } from './db';
+import { noSidewaysScroll, ready, signIn } from './pages';
 
 /** Postpaid accounts with one active service, out of contract, nothing scheduled, and both a
  * dearer and a cheaper plan offered at the address; from the end of the seed, away from the

@@ -1,29 +1,6 @@
-import { test, expect, Page } from '@playwright/test';
-import { ALEX, SAM, PASSWORD, dollars, one, sql } from './db';
-
-async function ready(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
-}
-
-async function fillSignIn(page: Page, identifier: string, password: string) {
-  await page.goto('/sign-in');
-  await ready(page);
-  await page.getByLabel('Email or account number').fill(identifier);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Signs in and waits for the overview. */
-async function signIn(page: Page, identifier: string, password = PASSWORD) {
-  await fillSignIn(page, identifier, password);
-  await page.waitForURL((url) => url.pathname === '/');
-  await ready(page);
-}
-
-async function noSidewaysScroll(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'the page must not scroll sideways').toBeLessThanOrEqual(0);
-}
+import { test, expect } from '@playwright/test';
+import { ALEX, SAM, dollars, one, sql } from './db';
+import { fillSignIn, noSidewaysScroll, ready, signIn } from './pages';
 
 test('a wrong password is refused with a message and no session', async ({ page }) => {
   await fillSignIn(page, ALEX.email, 'not-my-password');
