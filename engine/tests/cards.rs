@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
+use chrono::Utc;
 use common::*;
 use engine::cards::{self, payments, CardPayment, PayRequest, PaymentState, Source, Stripe};
 use engine::EngineConfig;
@@ -357,7 +357,7 @@ async fn a_declined_card_records_nothing_and_says_why(pool: PgPool) {
 async fn amounts_outside_the_limits_and_other_accounts_ids_are_refused(pool: PgPool) {
     let config = card_config();
     let stripe = config.stripe.clone().unwrap();
-    let (account, statement) = owing(&pool, "30000005").await;
+    let (account, _) = owing(&pool, "30000005").await;
     let (other, other_statement) = {
         let (a, _) = common::account(
             &pool,
@@ -426,7 +426,6 @@ async fn amounts_outside_the_limits_and_other_accounts_ids_are_refused(pool: PgP
         matches!(refused, Err(engine::EngineError::NotFound)),
         "{refused:?}"
     );
-    let _ = statement;
     assert_eq!(
         count(
             &pool,
@@ -444,6 +443,15 @@ fn event(id: &str, kind: &str, created: i64, intent: &serde_json::Value) -> Vec<
         "data": { "object": intent }
     }))
     .unwrap()
+}
+
+/// The PaymentIntent a payment was made with.
+async fn intent_of(pool: &PgPool, payment_id: i64) -> String {
+    sqlx::query_scalar("select stripe_payment_intent_id from payments where id = $1")
+        .bind(payment_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 async fn intent_json(id: &str) -> serde_json::Value {
@@ -486,12 +494,7 @@ async fn webhooks_apply_once_in_any_order_and_across_a_restart(pool: PgPool) {
     assert_eq!(again.client_secret, asked.client_secret);
     browser_authenticates(&asked.client_secret.clone().unwrap(), true).await;
 
-    let intent_id: String =
-        sqlx::query_scalar("select stripe_payment_intent_id from payments where id = $1")
-            .bind(asked.payment_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let intent_id = intent_of(&pool, asked.payment_id).await;
     let succeeded = intent_json(&intent_id).await;
     assert_eq!(succeeded["status"], "succeeded");
     let mut failed = succeeded.clone();
@@ -565,12 +568,7 @@ async fn a_failure_then_a_late_success_for_the_same_intent_records_the_success(p
     )
     .await;
     browser_authenticates(&asked.client_secret.clone().unwrap(), true).await;
-    let intent_id: String =
-        sqlx::query_scalar("select stripe_payment_intent_id from payments where id = $1")
-            .bind(asked.payment_id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let intent_id = intent_of(&pool, asked.payment_id).await;
     let succeeded = intent_json(&intent_id).await;
     let mut failed = succeeded.clone();
     failed["status"] = "requires_payment_method".into();
@@ -697,7 +695,6 @@ async fn autopay_charges_the_new_statement_once_and_asks_for_authentication_when
         .unwrap();
     assert_eq!(done.state, PaymentState::Succeeded);
     assert_eq!(payment_entries(&pool, strict).await, [dec!(-64.95)]);
-    let _ = Utc.timestamp_opt(0, 0);
 }
 
 #[sqlx::test(migrations = "../migrations")]
