@@ -15,6 +15,13 @@ pub enum AppError {
     /// Nobody is signed in, or the session has ended.
     #[error("unauthenticated")]
     Unauthenticated,
+    /// The caller is known but their role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Refused while a staff member views the account as its subscriber: the view is
+    /// read-only, and this action needs the subscriber themselves (or a stronger role).
+    #[error("read_only")]
+    ReadOnly,
     /// The thing does not exist, or the caller may not know that it does.
     #[error("not_found")]
     NotFound,
@@ -53,6 +60,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
+            AppError::ReadOnly => "read_only",
             AppError::NotFound => "not_found",
             AppError::InvalidCredentials => "invalid_credentials",
             AppError::Throttled { .. } => "throttled",
@@ -70,6 +79,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
+            AppError::Forbidden | AppError::ReadOnly => 403,
             AppError::NotFound => 404,
             AppError::InvalidCredentials => 401,
             AppError::Throttled { .. } => 429,

@@ -61,6 +61,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=routes::password_reset::ForgotPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=routes::password_reset::ResetPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/pay/:token") view=routes::pay_link::PayLinkPage ssr=SsrMode::Async />
+                <Route path=path!("/staff/sign-in") view=routes::staff::sign_in::StaffSignInPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("/staff") view=components::staff_layout::StaffLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=routes::staff::search::SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("accounts/:id") view=routes::staff::account::AccountPage ssr=SsrMode::Async />
+                </ParentRoute>
                 <ParentRoute path=path!("") view=components::layout::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("usage") view=routes::usage::UsagePage ssr=SsrMode::Async />

@@ -1,8 +1,11 @@
 //! What the server sends to the browser: plain data, already limited to what the caller may
 //! see. Money is [`billing::Money`]; dates and times are already in the account's time zone.
 
+pub mod console;
 pub mod payments;
 pub mod plans;
+pub mod search;
+pub mod staff;
 
 use billing::Money;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -15,6 +18,8 @@ pub struct Me {
     pub display_name: String,
     pub first_name: String,
     pub locale: String,
+    /// Set while a staff member views the account as its subscriber (the banner).
+    pub viewed_by: Option<staff::ViewedBy>,
 }
 
 /// A statement's state as the subscriber sees it.

@@ -125,6 +125,7 @@ fn request(account: i64, statement: Option<i64>, amount: Decimal, n: u32) -> Pay
         login_id: None,
         attempt: attempt(n),
         saved_card: None,
+        assisted: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use app::i18n::I18n;
 use app::server::access::AccountAccess;
+use app::server::staff::audit;
 use app::server::{access, accounts, statements, usage, Portal};
 use app::{shell, App};
 use axum::body::Body;
@@ -133,7 +134,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
             // Only the path: query strings can carry reset tokens.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, account_id = tracing::field::Empty)
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, account_id = tracing::field::Empty, staff_id = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
@@ -182,12 +183,20 @@ struct CsvQuery {
 async fn usage_csv(
     State(portal): State<Portal>,
     session: Session,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
     Query(q): Query<CsvQuery>,
 ) -> Response {
     let access = match access::authorize(&portal, &session).await {
         Ok(a) => a,
         Err(e) => return error_response(e),
     };
+    if let Some(assist) = access.assisted() {
+        let info = audit::RequestInfo::of(&headers, &extensions, "/usage.csv");
+        if let Err(e) = audit::staff_viewed(&portal.pool, &assist, access.account_id(), "/usage.csv", &info).await {
+            return error_response(e);
+        }
+    }
     match usage::period(&portal.pool, &access, q.cycle.unwrap_or(0)).await {
         Ok(period) => {
             let filename = format!(
@@ -282,6 +291,7 @@ fn is_public(path: &str) -> bool {
     matches!(
         path,
         "/sign-in"
+            | "/staff/sign-in"
             | "/forgot-password"
             | "/reset-password"
             | "/healthz"
@@ -345,48 +355,67 @@ async fn stripe_webhook(
 }
 
 /// Sends a signed-out browser asking for a portal page to the sign-in page (server functions
-/// and downloads answer 401 themselves).
+/// and downloads answer 401 themselves). Console pages (`/staff…`) need a staff sign-in.
+/// A page viewed by staff viewing as the subscriber is written to the audit log here.
 async fn require_sign_in(
     State(portal): State<Portal>,
     session: Session,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if request.method() != Method::GET || is_public(request.uri().path()) {
+    let path = request.uri().path().to_string();
+    if request.method() != Method::GET || is_public(&path) {
         return next.run(request).await;
+    }
+    let wanted = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/")
+        .to_string();
+    if path == "/staff" || path.starts_with("/staff/") {
+        return match access::authorize_staff(&portal, &session).await {
+            Ok(staff) => {
+                request.extensions_mut().insert(staff);
+                next.run(request).await
+            }
+            Err(app::error::AppError::Unauthenticated) => Redirect::to(&format!(
+                "/staff/sign-in?next={}",
+                app::server::encode_component(&wanted)
+            ))
+            .into_response(),
+            Err(e) => error_response(e),
+        };
     }
     match access::authorize(&portal, &session).await {
         Ok(access) => {
+            if let Some(assist) = access.assisted() {
+                let info = audit::RequestInfo::of(request.headers(), request.extensions(), &wanted);
+                if let Err(e) =
+                    audit::staff_viewed(&portal.pool, &assist, access.account_id(), &wanted, &info).await
+                {
+                    // Nothing is shown that could not be audited.
+                    return error_response(e);
+                }
+            }
             // The page's server functions reuse this check instead of repeating it.
             request.extensions_mut().insert(access);
             next.run(request).await
         }
         Err(app::error::AppError::Unauthenticated) => {
-            let path = request
-                .uri()
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let target = if path == "/" {
+            // Staff whose view as the subscriber ended go back to the console.
+            if access::authorize_staff(&portal, &session).await.is_ok() {
+                return Redirect::to("/staff?view_ended=1").into_response();
+            }
+            let target = if wanted == "/" {
                 "/sign-in".to_string()
             } else {
-                format!("/sign-in?next={}", encode_component(path))
+                format!("/sign-in?next={}", app::server::encode_component(&wanted))
             };
             Redirect::to(&target).into_response()
         }
         Err(e) => error_response(e),
     }
-}
-
-fn encode_component(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Refuses requests that change state when they come from another site. Leptos' server

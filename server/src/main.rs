@@ -101,6 +101,12 @@ enum StaffCommand {
         #[arg(long, default_value = "admin")]
         role: String,
     },
+    /// Give a staff user a new authenticator secret and new recovery codes (the old ones stop
+    /// working), e.g. after a lost phone.
+    Reset2fa {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -253,9 +259,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!("staff user {id} created: {email} ({role})");
-            Ok(())
+            print_enrolment(&pool, id, &email).await
+        }
+        Command::Staff {
+            command: StaffCommand::Reset2fa { email },
+        } => {
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let id: Option<i64> = sqlx::query_scalar("select id from staff_users where email = $1")
+                .bind(email.trim())
+                .fetch_optional(&pool)
+                .await?;
+            let Some(id) = id else {
+                anyhow::bail!("no staff user has the email {email}");
+            };
+            print_enrolment(&pool, id, &email).await
         }
     }
+}
+
+/// Enrols a staff user's second factor and prints what they need, once: the authenticator
+/// secret (and its `otpauth://` address, for a QR code) and the recovery codes.
+async fn print_enrolment(pool: &sqlx::PgPool, staff_id: i64, email: &str) -> anyhow::Result<()> {
+    use app::server::staff::{auth, totp};
+    let enrolment = auth::enrol(pool, staff_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("enrolling the second factor failed: {e}"))?;
+    let issuer = std::env::var("LASTMILE_PROVIDER_NAME").unwrap_or_else(|_| "Lastmile Broadband".into());
+    println!("\nAdd this to an authenticator app (shown once):");
+    println!("  secret:  {}", totp::secret_base32(&enrolment.secret));
+    println!("  address: {}", totp::provisioning_uri(&issuer, email.trim(), &enrolment.secret));
+    println!("\nRecovery codes (each works once; keep them somewhere safe):");
+    for code in &enrolment.recovery_codes {
+        println!("  {code}");
+    }
+    Ok(())
 }
 
 /// A date that has not come yet on the provider's calendar is refused: billing or dunning
@@ -368,6 +405,7 @@ async fn serve() -> anyhow::Result<()> {
         session_idle: settings.session_idle,
         session_absolute: settings.session_absolute,
         reset_link_ttl: settings.reset_link_ttl,
+        support_view_ttl: settings.support_view_ttl,
         throttle: Default::default(),
         provider_name: settings.provider_name.clone(),
         billing: settings::engine_config()?,

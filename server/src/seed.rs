@@ -149,6 +149,7 @@ pub async fn seed_demo(pool: &PgPool, opts: &SeedOptions) -> anyhow::Result<Seed
         tokio::task::spawn_blocking(|| app::server::auth::hash_password_blocking(DEMO_PASSWORD))
             .await
             .context("hashing the demo password")??;
+    let world_password_hash = password_hash.clone();
     let world = Arc::new(World::new(opts.seed, opts.today, password_hash));
 
     let since = (opts.today - Days::new(2_000))
@@ -192,6 +193,7 @@ pub async fn seed_demo(pool: &PgPool, opts: &SeedOptions) -> anyhow::Result<Seed
     progress.finish_with_message("done");
     // Closing politely only spares the server a log line; the data is committed already.
     let _ = conn.close().await;
+    seed_staff(pool, &world_password_hash).await?;
 
     Ok(SeedSummary {
         accounts: opts.accounts,
@@ -201,6 +203,39 @@ pub async fn seed_demo(pool: &PgPool, opts: &SeedOptions) -> anyhow::Result<Seed
         demo_account_number: FIRST_ACCOUNT_NUMBER.to_string(),
         demo_password: DEMO_PASSWORD,
     })
+}
+
+/// The demo's staff: one of each role, with the demo password and [`DEMO_TOTP_SECRET`].
+pub const DEMO_STAFF: [(&str, &str, &str); 3] = [
+    ("riley.support@example.net", "Riley Chen", "support_rep"),
+    ("bailey.billing@example.net", "Bailey Okafor", "billing"),
+    ("avery.admin@example.net", "Avery Brooks", "admin"),
+];
+
+/// The demo staff's authenticator secret (base32 `NRQXG5DNNFWGKLLEMVWW6LLUN52HAIJB`). Published
+/// on purpose: it is for the demo's generated staff only.
+pub const DEMO_TOTP_SECRET: &[u8] = b"lastmile-demo-totp!!";
+
+async fn seed_staff(pool: &PgPool, password_hash: &str) -> anyhow::Result<()> {
+    for (email, name, role) in DEMO_STAFF {
+        let id: Option<i64> = sqlx::query_scalar(
+            "insert into staff_users (email, display_name, role, password_hash) values ($1, $2, $3, $4)
+             on conflict (email) do nothing returning id",
+        )
+        .bind(email)
+        .bind(name)
+        .bind(role)
+        .bind(password_hash)
+        .fetch_optional(pool)
+        .await
+        .context("adding the demo staff")?;
+        if let Some(id) = id {
+            app::server::staff::auth::enrol_with(pool, id, DEMO_TOTP_SECRET.to_vec())
+                .await
+                .map_err(|e| anyhow::anyhow!("enrolling the demo staff: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a database that already has accounts, or catalogue rows the seed's fixed ids

@@ -33,6 +33,9 @@ pub struct Settings {
     pub session_absolute: Duration,
     /// `LASTMILE_RESET_LINK_MINUTES` (default 60).
     pub reset_link_ttl: Duration,
+    /// `LASTMILE_SUPPORT_VIEW_MINUTES` (default 30, at most 480): how long staff may view an
+    /// account as its subscriber.
+    pub support_view_ttl: Duration,
     /// `LASTMILE_SMTP_URL`, e.g. `smtps://user:password@mail.example.net` (unset: emails are
     /// written to `LASTMILE_MAIL_DIR` instead).
     pub smtp_url: Option<SecretString>,
@@ -121,6 +124,12 @@ impl Settings {
             ),
             session_absolute: Duration::from_secs(
                 3600 * number("LASTMILE_SESSION_ABSOLUTE_HOURS", 12u64, "hours")?,
+            ),
+            support_view_ttl: Duration::from_secs(
+                60 * match number("LASTMILE_SUPPORT_VIEW_MINUTES", 30u64, "minutes")? {
+                    m @ 1..=480 => m,
+                    m => anyhow::bail!("LASTMILE_SUPPORT_VIEW_MINUTES must be 1 to 480 minutes, not {m}"),
+                },
             ),
             reset_link_ttl: Duration::from_secs(
                 60 * number("LASTMILE_RESET_LINK_MINUTES", 60u64, "minutes")?,

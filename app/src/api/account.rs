@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::require_subscriber, accounts, history};
+use crate::server::{access::{require_viewer}, accounts, history};
 use crate::types::{HistoryPage, Me, Overview};
 
 /// Who is signed in (for the page frame).
@@ -12,7 +12,7 @@ use crate::types::{HistoryPage, Me, Overview};
 pub async fn current_subscriber() -> Result<Me, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             accounts::me(&portal.pool, &access).await
         }
         .await,
@@ -24,7 +24,7 @@ pub async fn current_subscriber() -> Result<Me, AppError> {
 pub async fn load_overview() -> Result<Overview, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             accounts::overview(&portal.pool, &portal.config.billing, &access).await
         }
         .await,
@@ -36,7 +36,7 @@ pub async fn load_overview() -> Result<Overview, AppError> {
 pub async fn history(kind: Option<String>, before: Option<i64>) -> Result<HistoryPage, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             history::page(
                 &portal.pool,
                 &access,

@@ -95,6 +95,19 @@ pub async fn sign_out() -> Result<(), AppError> {
     super::respond(
         async move {
             let session = PortalSession::current().await?;
+            // Staff viewing as the subscriber: the view ends properly (and is audited) first.
+            if let Ok((portal, staff)) = crate::server::access::require_staff().await {
+                crate::server::staff::impersonation::end(
+                    &portal.pool,
+                    &session,
+                    staff.staff_id(),
+                    crate::server::staff::impersonation::EndReason::SignedOut,
+                )
+                .await?;
+                session.sign_out().await?;
+                leptos_axum::redirect("/staff/sign-in?signed_out=1");
+                return Ok(());
+            }
             session.sign_out().await?;
             leptos_axum::redirect("/sign-in?signed_out=1");
             Ok(())

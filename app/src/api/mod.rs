@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod auth;
+pub mod console;
 pub mod payments;
 pub mod plans;
+pub mod staff;
 pub mod statements;
 pub mod usage;
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::require_subscriber, payments, portal};
+use crate::server::{access::{require_acting, require_subscriber, require_viewer}, payments, portal};
 use crate::types::payments::{
     ActionNeeded, CardsPage, LinkProblem, PayLinkPage, PayPage, PayProgress, Receipt,
 };
@@ -18,7 +18,7 @@ use crate::types::payments::{
 pub async fn load_pay_page() -> Result<PayPage, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             payments::pay_page(&portal, &access).await
         }
         .await,
@@ -36,7 +36,7 @@ pub async fn start_card_payment(
 ) -> Result<PayProgress, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_acting().await?;
             payments::start(&portal, &access, &amount, &attempt, saved_card).await
         }
         .await,
@@ -52,7 +52,11 @@ pub async fn pay_with_new_card(
 ) -> Result<PayProgress, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_acting().await?;
+            // A card given to staff over the phone is charged, not kept.
+            if save && access.assisted().is_some() {
+                return Err(AppError::ReadOnly);
+            }
             payments::pay_with_setup(
                 &portal,
                 access.account_id(),
@@ -72,7 +76,7 @@ pub async fn pay_with_new_card(
 pub async fn finish_card_payment(payment_id: i64) -> Result<PayProgress, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_acting().await?;
             payments::refresh(&portal, access.account_id(), payment_id).await
         }
         .await,
@@ -84,7 +88,7 @@ pub async fn finish_card_payment(payment_id: i64) -> Result<PayProgress, AppErro
 pub async fn payment_receipt(id: i64) -> Result<Receipt, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             payments::receipt(&portal, &access, id).await
         }
         .await,
@@ -96,7 +100,7 @@ pub async fn payment_receipt(id: i64) -> Result<Receipt, AppError> {
 pub async fn payments_needing_action() -> Result<Vec<ActionNeeded>, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             payments::action_needed(&portal.pool, &access).await
         }
         .await,
@@ -108,7 +112,7 @@ pub async fn payments_needing_action() -> Result<Vec<ActionNeeded>, AppError> {
 pub async fn load_cards_page() -> Result<CardsPage, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             payments::cards_page(&portal, &access).await
         }
         .await,

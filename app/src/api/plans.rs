@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::require_subscriber, plans};
+use crate::server::{access::{require_acting, require_viewer}, plans};
 use crate::types::plans::{PlanChangePreview, PlansPage};
 
 /// Each service's plan, a change waiting, and the plans it may change to.
@@ -17,7 +17,7 @@ use crate::types::plans::{PlanChangePreview, PlansPage};
 pub async fn load_plans_page() -> Result<PlansPage, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             plans::page(&portal, &access).await
         }
         .await,
@@ -32,7 +32,7 @@ pub async fn preview_plan_change(
 ) -> Result<PlanChangePreview, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             plans::preview(&portal, &access, service_id, plan_id).await
         }
         .await,
@@ -50,7 +50,7 @@ pub async fn change_plan(
     accepted_fee: Option<String>,
 ) -> Result<(), AppError> {
     let result = async move {
-        let (portal, access) = require_subscriber().await?;
+        let (portal, access) = require_acting().await?;
         plans::change(
             &portal,
             &access,
@@ -82,7 +82,7 @@ pub async fn change_plan(
 #[server(prefix = "/api", endpoint = "cancel-plan-change")]
 pub async fn cancel_plan_change(change_id: i64) -> Result<(), AppError> {
     let result = async move {
-        let (portal, access) = require_subscriber().await?;
+        let (portal, access) = require_acting().await?;
         plans::cancel(&portal, &access, change_id).await
     }
     .await;

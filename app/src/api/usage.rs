@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::require_subscriber, usage};
+use crate::server::{access::{require_viewer}, usage};
 use crate::types::UsageReport;
 
 /// A billing period by day (`offset` periods back, 0 = current), one day of it by hour,
@@ -14,7 +14,7 @@ use crate::types::UsageReport;
 pub async fn load_usage(offset: u32, day: Option<NaiveDate>) -> Result<UsageReport, AppError> {
     super::respond(
         async move {
-            let (portal, access) = require_subscriber().await?;
+            let (portal, access) = require_viewer().await?;
             usage::report(&portal.pool, &access, offset, day).await
         }
         .await,

@@ -17,8 +17,10 @@ pub fn PortalLayout() -> impl IntoView {
                     Ok(me) => {
                         let i18n = provide_i18n(&me.locale);
                         let t = i18n.t;
+                        let viewed = me.viewed_by.is_some();
                         view! {
                             <a class="skip-link" href="#content">{t.skip_to_content}</a>
+                            {me.viewed_by.clone().map(|v| view! { <SupportBanner viewed_by=v /> })}
                             <header class="site-header">
                                 <div class="brand-row">
                                     <a class="brand" href="/">{t.app_name}</a>
@@ -27,9 +29,12 @@ pub fn PortalLayout() -> impl IntoView {
                                         <span class="who-number">{t.account_label} " " <span data-testid="account-number">{me.account_number.clone()}</span></span>
                                     </span>
                                     // A plain form: signing out needs no code in the browser.
-                                    <form method="post" action="/api/sign-out" class="sign-out">
-                                        <button type="submit" class="link-button">{t.nav_sign_out}</button>
-                                    </form>
+                                    // (Staff viewing as the subscriber end the view from the banner.)
+                                    {(!viewed).then(|| view! {
+                                        <form method="post" action="/api/sign-out" class="sign-out">
+                                            <button type="submit" class="link-button">{t.nav_sign_out}</button>
+                                        </form>
+                                    })}
                                 </div>
                                 <nav class="site-nav" aria-label="Main">
                                     <A href="/" exact=true>{t.nav_overview}</A>
@@ -54,5 +59,35 @@ pub fn PortalLayout() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// On every page while a staff member views the account as its subscriber: who, why, for how
+/// much longer, and the way out.
+#[component]
+fn SupportBanner(viewed_by: crate::types::staff::ViewedBy) -> impl IntoView {
+    let s = use_i18n().t.staff();
+    let minutes_left = {
+        #[cfg(feature = "ssr")]
+        let now = chrono::Utc::now().timestamp_millis();
+        #[cfg(not(feature = "ssr"))]
+        let now = viewed_by.expires_at_ms;
+        ((viewed_by.expires_at_ms - now).max(0) + 59_999) / 60_000
+    };
+    view! {
+        <div class="support-banner" role="region" aria-label=(s.banner_viewing)(&viewed_by.staff_name) data-testid="support-banner">
+            <p class="support-banner-who">
+                <strong>{(s.banner_viewing)(&viewed_by.staff_name)}</strong>
+                " · " <span data-testid="support-mode">{if viewed_by.may_act { s.banner_may_act } else { s.banner_read_only }}</span>
+            </p>
+            <p class="support-banner-why">
+                {(s.banner_reason)(&viewed_by.reason)}
+                {viewed_by.ticket_ref.clone().map(|r| format!(" ({r})"))}
+                " · " {(s.banner_ends_in)(minutes_left)}
+            </p>
+            <form method="post" action="/api/stop-viewing" class="support-banner-end">
+                <button type="submit" class="button button-small" data-testid="end-view">{s.banner_end}</button>
+            </form>
+        </div>
     }
 }

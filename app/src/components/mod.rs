@@ -5,3 +5,4 @@ pub mod charts;
 pub mod layout;
 pub mod meter;
 pub mod notices;
+pub mod staff_layout;

@@ -7,6 +7,10 @@ fn error(e: &AppError) -> String {
     match e {
         AppError::Unauthenticated => "Your session has ended. Please sign in again.".into(),
         AppError::NotFound => "We couldn't find that.".into(),
+        AppError::Forbidden => "Your role does not allow this.".into(),
+        AppError::ReadOnly => {
+            "Not while viewing as the subscriber: this needs the subscriber themselves.".into()
+        }
         AppError::InvalidCredentials => {
             "That email or account number and password don't match our records.".into()
         }

@@ -5,14 +5,18 @@
 //! [`Texts::for_locale`]; the pages do not change. Number and date conventions follow the
 //! account's locale (`en-US`, `en-GB`, `de-DE`, ...), the currency symbol the amount's currency.
 
+mod console;
 mod en;
 mod format;
 mod payments;
 mod plans;
+mod staff;
 
+pub use console::{ConsoleTexts, CONSOLE_EN};
 pub use format::Formats;
 pub use payments::{PayTexts, PAY_EN};
 pub use plans::{PlanTexts, PLANS_EN};
+pub use staff::{StaffTexts, STAFF_EN};
 
 use billing::statement::LineGroup;
 use leptos::prelude::*;

@@ -58,11 +58,16 @@ pub async fn me(pool: &PgPool, access: &AccountAccess) -> Result<Me, AppError> {
     .fetch_optional(pool)
     .await?;
     let (account_number, display_name, first_name, locale) = row.ok_or(AppError::NotFound)?;
+    let viewed_by = match access.assisted() {
+        Some(assist) => Some(super::staff::impersonation::banner(pool, &assist).await?),
+        None => None,
+    };
     Ok(Me {
         account_number,
         display_name,
         first_name,
         locale,
+        viewed_by,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod payments;
 pub mod plans;
 pub mod session;
+pub mod staff;
 pub mod statements;
 pub mod usage;
 
@@ -47,6 +48,8 @@ pub struct PortalConfig {
     pub throttle: auth::ThrottlePolicy,
     /// The provider's name, for emails and printed statements.
     pub provider_name: String,
+    /// How long a staff member may view an account as its subscriber before it ends.
+    pub support_view_ttl: Duration,
     /// The billing engine's settings (for "your next bill, so far").
     pub billing: engine::EngineConfig,
 }
@@ -61,6 +64,7 @@ impl PortalConfig {
             reset_link_ttl: Duration::from_secs(3600),
             throttle: auth::ThrottlePolicy::default(),
             provider_name: "Lastmile Broadband".into(),
+            support_view_ttl: Duration::from_secs(30 * 60),
             billing: engine::EngineConfig::default(),
         }
     }
@@ -82,4 +86,16 @@ pub fn today_in(time_zone: &str) -> chrono::NaiveDate {
 /// The account's time zone.
 pub fn tz(time_zone: &str) -> chrono_tz::Tz {
     time_zone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// Percent-encodes text for a query string (paths keep their slashes).
+pub fn encode_component(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

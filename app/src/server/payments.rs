@@ -221,6 +221,11 @@ pub async fn start(
     attempt: &str,
     saved_card: Option<i64>,
 ) -> Result<PayProgress, AppError> {
+    // Staff viewing as the subscriber may take a payment with a card the subscriber gives
+    // them, never charge a saved card.
+    if access.assisted().is_some() && saved_card.is_some() {
+        return Err(AppError::ReadOnly);
+    }
     let stripe = stripe(portal)?;
     let amount = parse_amount(portal, amount)?;
     let statement_id: Option<i64> = sqlx::query_scalar(
@@ -239,12 +244,25 @@ pub async fn start(
             amount,
             statement_id,
             source: Source::Portal,
-            login_id: Some(access.login_id()),
+            login_id: access.assisted().is_none().then_some(access.login_id()),
             attempt: attempt.to_string(),
             saved_card,
+            assisted: access
+                .assisted()
+                .map(|a| (a.staff_id, a.support_session_id)),
         },
     )
     .await?;
+    if let Some(assist) = access.assisted() {
+        crate::server::staff::audit::assisted_action(
+            &portal.pool,
+            &assist,
+            access.account_id(),
+            "support.assisted_payment",
+            serde_json::json!({ "payment_id": payment.payment_id, "amount": amount }),
+        )
+        .await?;
+    }
     progress(payment)
 }
 
@@ -499,6 +517,7 @@ pub async fn link_start(
             login_id: None,
             attempt: attempt.to_string(),
             saved_card: None,
+            assisted: None,
         },
     )
     .await?;

@@ -189,12 +189,22 @@ pub async fn change(
             to_plan_id: plan_id,
             seen_plan_id,
             accepted_fee,
-            login_id: Some(access.login_id()),
-            staff_id: None,
+            login_id: access.assisted().is_none().then_some(access.login_id()),
+            staff_id: access.assisted().map(|a| a.staff_id),
             today: account.today(),
         },
     )
     .await?;
+    if let Some(assist) = access.assisted() {
+        crate::server::staff::audit::assisted_action(
+            &portal.pool,
+            &assist,
+            access.account_id(),
+            "support.assisted_plan_change",
+            serde_json::json!({ "service_id": service_id, "to_plan_id": plan_id, "plan_change_id": outcome.plan_change_id }),
+        )
+        .await?;
+    }
     Ok(outcome.status == ChangeStatus::Applied)
 }
 
@@ -204,11 +214,22 @@ pub async fn cancel(
     access: &AccountAccess,
     change_id: i64,
 ) -> Result<(), AppError> {
-    Ok(plan_changes::cancel(
+    plan_changes::cancel(
         &portal.pool,
         access.account_id(),
         change_id,
-        Some(access.login_id()),
+        access.assisted().is_none().then_some(access.login_id()),
     )
-    .await?)
+    .await?;
+    if let Some(assist) = access.assisted() {
+        crate::server::staff::audit::assisted_action(
+            &portal.pool,
+            &assist,
+            access.account_id(),
+            "support.assisted_plan_change_cancelled",
+            serde_json::json!({ "plan_change_id": change_id }),
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -12,6 +12,9 @@ use tower_sessions::Session;
 use crate::error::AppError;
 
 const SIGNED_IN: &str = "signed_in";
+const STAFF: &str = "staff";
+const STAFF_PENDING: &str = "staff_pending";
+const VIEWING: &str = "viewing_as";
 
 /// What the session remembers of a signed-in subscriber.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -22,6 +25,36 @@ pub struct SignedIn {
     pub signed_in_at_ms: i64,
     /// Unix milliseconds, to within a minute.
     pub last_seen_ms: i64,
+}
+
+/// A staff member signed in with both factors.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StaffSignedIn {
+    pub staff_id: i64,
+    /// Unix milliseconds (compared with the time the password last changed).
+    pub signed_in_at_ms: i64,
+    /// Unix milliseconds, to within a minute.
+    pub last_seen_ms: i64,
+}
+
+/// A staff member whose password was right, until they give their second factor.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StaffPending {
+    pub staff_id: i64,
+    pub password_ok_at_ms: i64,
+}
+
+/// How long a staff member has to give their second factor after their password.
+pub const SECOND_FACTOR_WINDOW_MS: i64 = 5 * 60 * 1000;
+
+/// A staff member viewing an account as its subscriber (see `staff::impersonation`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ViewingAs {
+    pub support_session_id: i64,
+    pub account_id: i64,
+    /// The account's primary login, whose view is shown.
+    pub login_id: i64,
+    pub expires_at_ms: i64,
 }
 
 /// A session of the portal.
@@ -72,6 +105,8 @@ impl PortalSession {
 
     /// Starts a signed-in session under a new id (so a planted id is worth nothing).
     pub async fn sign_in(&self, who: SignedIn) -> Result<(), AppError> {
+        // Whatever the browser was before (a staff member, say), it is now this subscriber only.
+        self.0.clear().await;
         self.0
             .cycle_id()
             .await
@@ -80,6 +115,102 @@ impl PortalSession {
             .insert(SIGNED_IN, who)
             .await
             .map_err(|e| AppError::internal("writing session", e))
+    }
+
+    /// The signed-in staff member, unless a limit has passed (then the session is ended).
+    /// Staff sessions have the subscribers' limits.
+    pub async fn staff(
+        &self,
+        absolute_limit: Duration,
+        idle_limit: Duration,
+    ) -> Result<Option<StaffSignedIn>, AppError> {
+        let Some(mut who) = self.get::<StaffSignedIn>(STAFF).await? else {
+            return Ok(None);
+        };
+        let now = chrono::Utc::now().timestamp_millis();
+        let idle = idle_limit.as_millis() as i64;
+        if now - who.signed_in_at_ms > absolute_limit.as_millis() as i64
+            || now - who.last_seen_ms > idle
+        {
+            self.sign_out().await?;
+            return Ok(None);
+        }
+        if now - who.last_seen_ms > (idle / 2).min(60_000) {
+            who.last_seen_ms = now;
+            self.put(STAFF, &who).await?;
+        }
+        Ok(Some(who))
+    }
+
+    /// A staff member half-way through signing in, if the window has not passed.
+    pub async fn staff_pending(&self) -> Result<Option<StaffPending>, AppError> {
+        let pending = self.get::<StaffPending>(STAFF_PENDING).await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        Ok(pending.filter(|p| now - p.password_ok_at_ms <= SECOND_FACTOR_WINDOW_MS))
+    }
+
+    /// The password was right: the session (under a new id, with nobody signed in) waits
+    /// for the second factor.
+    pub async fn staff_password_ok(&self, staff_id: i64) -> Result<(), AppError> {
+        self.0.clear().await;
+        self.cycle().await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        self.put(
+            STAFF_PENDING,
+            &StaffPending {
+                staff_id,
+                password_ok_at_ms: now,
+            },
+        )
+        .await
+    }
+
+    /// Both factors given: a staff session under a new id.
+    pub async fn staff_sign_in(&self, who: StaffSignedIn) -> Result<(), AppError> {
+        self.0.clear().await;
+        self.cycle().await?;
+        self.put(STAFF, &who).await
+    }
+
+    /// The account the staff member is viewing as its subscriber, if any.
+    pub async fn viewing(&self) -> Result<Option<ViewingAs>, AppError> {
+        self.get(VIEWING).await
+    }
+
+    /// Starts or ends viewing as a subscriber; either way the session id changes.
+    pub async fn set_viewing(&self, viewing: Option<&ViewingAs>) -> Result<(), AppError> {
+        self.cycle().await?;
+        match viewing {
+            Some(v) => self.put(VIEWING, v).await,
+            None => {
+                self.0
+                    .remove_value(VIEWING)
+                    .await
+                    .map_err(|e| AppError::internal("writing session", e))?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, AppError> {
+        self.0
+            .get(key)
+            .await
+            .map_err(|e| AppError::internal("reading session", e))
+    }
+
+    async fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
+        self.0
+            .insert(key, value)
+            .await
+            .map_err(|e| AppError::internal("writing session", e))
+    }
+
+    async fn cycle(&self) -> Result<(), AppError> {
+        self.0
+            .cycle_id()
+            .await
+            .map_err(|e| AppError::internal("cycling session id", e))
     }
 
     /// Deletes the session, in the store and in the browser.

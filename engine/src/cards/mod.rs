@@ -139,4 +139,6 @@ pub struct PayRequest {
     pub attempt: String,
     /// A saved card (`payment_methods.id`); `None` for a new card.
     pub saved_card: Option<i64>,
+    /// Taken by a staff member for the subscriber: (staff user, support session).
+    pub assisted: Option<(i64, i64)>,
 }

@@ -136,8 +136,8 @@ pub async fn start(
     let inserted: Option<i64> = sqlx::query_scalar(
         "insert into payments (account_id, currency, amount, method, status, statement_id,
                                payment_method_id, idempotency_key, source, requested_by_login,
-                               card_brand, card_last4)
-         select a.id, a.currency, $2, 'card', 'pending', $3, $4, $5, $6, $7, m.brand, m.last4
+                               card_brand, card_last4, assisted_by_staff, support_session_id)
+         select a.id, a.currency, $2, 'card', 'pending', $3, $4, $5, $6, $7, m.brand, m.last4, $8, $9
            from accounts a left join payment_methods m on m.id = $4 and m.account_id = a.id
           where a.id = $1
          on conflict (idempotency_key) do nothing
@@ -150,6 +150,8 @@ pub async fn start(
     .bind(&key)
     .bind(request.source.as_str())
     .bind(request.login_id)
+    .bind(request.assisted.map(|a| a.0))
+    .bind(request.assisted.map(|a| a.1))
     .fetch_optional(&mut *tx)
     .await?;
     let payment_id = match inserted {

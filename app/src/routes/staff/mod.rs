@@ -1,0 +1,5 @@
+//! The staff console's pages (`/staff…`): sign-in, account search, and the 360-degree view.
+
+pub mod account;
+pub mod search;
+pub mod sign_in;

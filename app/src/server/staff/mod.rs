@@ -1,0 +1,90 @@
+//! The staff side: who the staff member is and what their role lets them do.
+//!
+//! - [`StaffAccess`]: proof that the caller is a signed-in staff member (password and second
+//!   factor), with their role; every console query takes one;
+//! - [`auth`]: staff sign-in (password, then a TOTP code or a recovery code);
+//! - [`totp`]: RFC 6238 codes and recovery codes;
+//! - [`search`]: finding accounts by number, name, email, phone or address;
+//! - [`impersonation`]: "view as subscriber", time-boxed and audited;
+//! - [`audit`]: the append-only audit log;
+//! - [`console`]: the 360-degree view of an account, notes and interactions.
+
+pub mod audit;
+pub mod auth;
+pub mod console;
+pub mod impersonation;
+pub mod search;
+pub mod totp;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub use crate::types::staff::Role;
+
+/// What a role may do beyond reading. Checked in one place, [`StaffAccess::require`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Right {
+    /// Find accounts, open the 360-degree view, write notes and interactions, view as the subscriber.
+    Support,
+    /// While viewing as the subscriber, change their plan or take a payment for them.
+    AssistedChanges,
+    /// Post adjustments and credits (up to the role's limit).
+    Adjust,
+}
+
+impl Role {
+    pub fn has(self, right: Right) -> bool {
+        match right {
+            Right::Support => true,
+            Right::AssistedChanges | Right::Adjust => matches!(self, Role::Billing | Role::Admin),
+        }
+    }
+}
+
+/// Proof that the caller is a signed-in staff member. Only [`access::require_staff`] makes one.
+///
+/// [`access::require_staff`]: crate::server::access::require_staff
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccess {
+    staff_id: i64,
+    role: Role,
+    name: String,
+}
+
+impl StaffAccess {
+    pub(crate) fn new(staff_id: i64, role: Role, name: String) -> Self {
+        StaffAccess {
+            staff_id,
+            role,
+            name,
+        }
+    }
+
+    pub fn staff_id(&self) -> i64 {
+        self.staff_id
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Refuses (403) unless the role has the right.
+    pub fn require(&self, right: Right) -> Result<(), AppError> {
+        if self.role.has(right) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// For database tests of the queries alone.
+    #[doc(hidden)]
+    pub fn for_tests(staff_id: i64, role: Role) -> Self {
+        StaffAccess::new(staff_id, role, "Test staff".into())
+    }
+}
