@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::server::{Portal, PortalConfig};
 use lastmile::documents::Provider;
 use lastmile::http::{router, AppState, WebPolicy};
-use lastmile::seed::{seed_demo, SeedOptions, DEMO_PASSWORD};
+use lastmile::seed::{seed_demo, SeedOptions, DEMO_PASSWORD, DEMO_STAFF, DEMO_TOTP_SECRET};
 use leptos::prelude::LeptosOptions;
 use reqwest::{Client, Response};
 use sqlx::PgPool;
@@ -16,6 +16,28 @@ pub const ALEX_NUMBER: &str = "10000001";
 pub const SAM_EMAIL: &str = "sam.taylor@example.net";
 pub const SAM_NUMBER: &str = "10000002";
 pub const PASSWORD: &str = DEMO_PASSWORD;
+pub const REP_EMAIL: &str = DEMO_STAFF[0].0;
+pub const BILLING_EMAIL: &str = DEMO_STAFF[1].0;
+pub const ADMIN_EMAIL: &str = DEMO_STAFF[2].0;
+
+/// localstripe, standing in for Stripe's API.
+pub fn stripe_url() -> String {
+    std::env::var("LASTMILE_TEST_STRIPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8420".into())
+}
+
+/// A Stripe client for localstripe with the tests' keys.
+pub fn stripe() -> Arc<engine::cards::Stripe> {
+    Arc::new(
+        engine::cards::Stripe::new(engine::cards::StripeSettings {
+            secret_key: "sk_test_payments".into(),
+            publishable_key: "pk_test_payments".into(),
+            api_url: stripe_url(),
+            js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
+            webhook_secrets: vec!["whsec_payments".into()],
+        })
+        .unwrap(),
+    )
+}
 
 pub struct TestPortal {
     pub base: String,
@@ -144,6 +166,28 @@ impl TestPortal {
             response.status()
         );
         browser
+    }
+
+    /// A browser signed in as a demo staff member: password, then the authenticator's code.
+    /// A code is accepted once, so a second sign-in of the same person within one 30-second
+    /// step uses the next step's code (accepted within the drift allowed).
+    pub async fn staff_signed_in(&self, email: &str) -> Client {
+        let now = chrono::Utc::now().timestamp();
+        for step in [0, 1] {
+            let browser = self.browser();
+            let response = self
+                .call(&browser, "staff-sign-in", &[("email", email), ("password", PASSWORD)])
+                .await;
+            assert!(response.status().is_success(), "staff password step: {}", response.status());
+            let code = app::server::staff::totp::code_at(DEMO_TOTP_SECRET, now + 30 * step);
+            let response = self
+                .call(&browser, "staff-second-factor", &[("code", &code)])
+                .await;
+            if response.status().is_success() {
+                return browser;
+            }
+        }
+        panic!("{email} could not sign in: both codes refused");
     }
 
     /// GET a page and return its status and HTML.

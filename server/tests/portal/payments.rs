@@ -2,33 +2,14 @@
 //! the limits, one payment for one attempt however often it is sent, pay links that refuse
 //! to open when forged or expired.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use engine::cards::pay_link::PayLinks;
-use engine::cards::{Stripe, StripeSettings};
 use sqlx::PgPool;
 
 use crate::helpers::*;
 
 const LINK_SECRET: &[u8] = b"pay-link-secret-for-tests-0123456789";
-
-fn stripe_url() -> String {
-    std::env::var("LASTMILE_TEST_STRIPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8420".into())
-}
-
-fn stripe() -> Arc<Stripe> {
-    Arc::new(
-        Stripe::new(StripeSettings {
-            secret_key: "sk_test_payments".into(),
-            publishable_key: "pk_test_payments".into(),
-            api_url: stripe_url(),
-            js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
-            webhook_secrets: vec!["whsec_payments".into()],
-        })
-        .unwrap(),
-    )
-}
 
 async fn portal(pool: PgPool) -> TestPortal {
     TestPortal::start_with(pool, |t| {

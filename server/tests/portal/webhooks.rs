@@ -12,10 +12,6 @@ use crate::helpers::*;
 const OLD: &str = "whsec_old_secret";
 const NEW: &str = "whsec_new_secret";
 
-fn stripe_url() -> String {
-    std::env::var("LASTMILE_TEST_STRIPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8420".into())
-}
-
 async fn portal(pool: PgPool) -> TestPortal {
     TestPortal::start_with(pool, |t| {
         t.config.billing.stripe = Some(Arc::new(
