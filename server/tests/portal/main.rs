@@ -5,10 +5,13 @@
 
 mod access;
 mod auth;
+mod console;
 mod documents;
 mod helpers;
+mod matrix;
 mod pages;
 mod payments;
 mod plans;
 mod security;
+mod support;
 mod webhooks;

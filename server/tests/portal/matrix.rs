@@ -1,0 +1,456 @@
+//! Who may call what: every server function and every page, called as each kind of caller,
+//! with the answer each must get. A server function or page added without a row here fails
+//! the test, so nobody can add one without deciding who may use it.
+//!
+//! Callers: nobody; subscriber A (Alex); subscriber B (Sam, sending A's ids); a support rep;
+//! the rep viewing A as the subscriber; billing staff; an administrator.
+//!
+//! Expected answers, per caller: a status (`401`, `403`, `404`), `ok` (let through and
+//! found: anything but 401, 403 and 404) or `in` (let through: anything but 401 and 403; the
+//! ids sent may then find nothing).
+
+use std::collections::BTreeSet;
+
+use reqwest::Client;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+const CALLERS: [&str; 7] = ["nobody", "A", "B", "rep", "rep as A", "billing", "admin"];
+
+/// What a subscriber's data reads get: the subscriber and staff viewing as them.
+const READ: &str = "401 ok ok 401 ok 401 401";
+/// A read of one of A's things by id: B finds nothing.
+const READ_A: &str = "401 ok 404 401 ok 401 401";
+/// Staff only.
+const STAFF: &str = "401 401 401 ok ok ok ok";
+/// Open to anyone (a form's own checks answer).
+const OPEN: &str = "in in in in in in in";
+
+struct Ids {
+    account: i64,
+    statement: i64,
+    payment: i64,
+    service: i64,
+    plan: i64,
+    other_plan: i64,
+}
+
+/// Server functions: (endpoint, form, expected per caller). Rows that change who the caller
+/// is (starting and ending views, signing out) come last, in that order.
+fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>, &'static str)> {
+    let id = |v: i64| v.to_string();
+    let s = |v: &str| v.to_string();
+    vec![
+        // The subscriber's portal.
+        ("me", vec![], READ),
+        ("overview", vec![], READ),
+        ("history", vec![], READ),
+        ("statements", vec![], READ),
+        ("statement", vec![("id", id(ids.statement))], READ_A),
+        ("usage", vec![("offset", s("0"))], READ),
+        ("plans-page", vec![], READ),
+        (
+            "plan-change-preview",
+            vec![
+                ("service_id", id(ids.service)),
+                ("plan_id", id(ids.other_plan)),
+            ],
+            READ_A,
+        ),
+        ("pay-page", vec![], READ),
+        ("payment-receipt", vec![("id", id(ids.payment))], READ_A),
+        ("payments-needing-action", vec![], READ),
+        ("cards-page", vec![], READ),
+        // Changes: the subscriber; a rep viewing as them is refused (read-only).
+        (
+            "change-plan",
+            vec![
+                ("service_id", id(ids.service)),
+                ("plan_id", id(ids.other_plan)),
+                ("seen_plan_id", id(ids.plan + 100_000)),
+            ],
+            "401 in 404 401 403 401 401",
+        ),
+        (
+            "cancel-plan-change",
+            vec![("change_id", s("999999"))],
+            "401 404 404 401 403 401 401",
+        ),
+        (
+            "start-card-payment",
+            vec![
+                ("amount", s("0.01")),
+                ("attempt", s("matrix-attempt-000001")),
+            ],
+            "401 in in 401 403 401 401",
+        ),
+        (
+            "pay-with-new-card",
+            vec![
+                ("payment_id", id(ids.payment)),
+                ("setup_intent", s("seti_matrix")),
+                ("save", s("false")),
+            ],
+            "401 in 404 401 403 401 401",
+        ),
+        (
+            "finish-card-payment",
+            vec![("payment_id", id(ids.payment))],
+            "401 in 404 401 403 401 401",
+        ),
+        // The subscriber's own card details: never anyone else.
+        ("start-card-setup", vec![], "401 in in 401 403 401 401"),
+        (
+            "finish-card-setup",
+            vec![("setup_intent", s("seti_matrix"))],
+            "401 in in 401 403 401 401",
+        ),
+        (
+            "make-default-card",
+            vec![("card_id", s("999999"))],
+            "401 404 404 401 403 401 401",
+        ),
+        (
+            "remove-card",
+            vec![("card_id", s("999999"))],
+            "401 404 404 401 403 401 401",
+        ),
+        (
+            "set-autopay",
+            vec![("on", s("false"))],
+            "401 in in 401 403 401 401",
+        ),
+        // Pay by link: the signed token is the permission, whoever holds it.
+        ("pay-link", vec![("token", s("forged"))], OPEN),
+        (
+            "pay-link-start",
+            vec![
+                ("token", s("forged")),
+                ("attempt", s("matrix-attempt-000002")),
+            ],
+            OPEN,
+        ),
+        (
+            "pay-link-card",
+            vec![
+                ("token", s("forged")),
+                ("payment_id", s("1")),
+                ("setup_intent", s("seti_matrix")),
+            ],
+            OPEN,
+        ),
+        (
+            "pay-link-finish",
+            vec![("token", s("forged")), ("payment_id", s("1"))],
+            OPEN,
+        ),
+        // Signing in and resetting a password.
+        (
+            "sign-in",
+            vec![("identifier", s("")), ("password", s(""))],
+            OPEN,
+        ),
+        (
+            "request-password-reset",
+            vec![("identifier", s("nobody@example.invalid"))],
+            OPEN,
+        ),
+        (
+            "reset-password",
+            vec![
+                ("token", s("forged")),
+                ("password", s("short")),
+                ("confirm", s("short")),
+            ],
+            OPEN,
+        ),
+        (
+            "staff-sign-in",
+            vec![("email", s("")), ("password", s(""))],
+            OPEN,
+        ),
+        // Only after a right staff password, in the same session.
+        (
+            "staff-second-factor",
+            vec![("code", s("000000"))],
+            "401 401 401 401 401 401 401",
+        ),
+        // The console.
+        ("staff-me", vec![], STAFF),
+        ("search-accounts", vec![("q", s("Morgan"))], STAFF),
+        ("account-360", vec![("account_id", id(ids.account))], STAFF),
+        (
+            "add-note",
+            vec![
+                ("account_id", id(ids.account)),
+                ("body", s("Matrix test note")),
+            ],
+            STAFF,
+        ),
+        (
+            "log-interaction",
+            vec![
+                ("account_id", id(ids.account)),
+                ("channel", s("call")),
+                ("direction", s("inbound")),
+                ("summary", s("Matrix test call")),
+            ],
+            STAFF,
+        ),
+        // Changing who the caller is: last.
+        (
+            "start-viewing",
+            vec![
+                ("account_id", id(ids.account)),
+                ("reason", s("Matrix test of access")),
+            ],
+            STAFF,
+        ),
+        ("stop-viewing", vec![], STAFF),
+        ("sign-out", vec![], OPEN),
+        ("staff-sign-out", vec![], OPEN),
+    ]
+}
+
+/// Pages: (path pattern as routed, path requested, expected per caller). Subscriber pages
+/// send strangers to sign in (303), console pages send non-staff to the staff sign-in.
+fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
+    const PORTAL: &str = "303 200 200 303 200 303 303";
+    const CONSOLE: &str = "303 303 303 200 200 200 200";
+    const PUBLIC: &str = "200 200 200 200 200 200 200";
+    vec![
+        ("/sign-in", "/sign-in".into(), PUBLIC),
+        ("/forgot-password", "/forgot-password".into(), PUBLIC),
+        (
+            "/reset-password",
+            "/reset-password?token=forged".into(),
+            PUBLIC,
+        ),
+        // A forged pay link is not found, whoever asks.
+        (
+            "/pay/*",
+            "/pay/forged".into(),
+            "404 404 404 404 404 404 404",
+        ),
+        ("/staff/sign-in", "/staff/sign-in".into(), PUBLIC),
+        ("/staff", "/staff?q=Morgan".into(), CONSOLE),
+        (
+            "/staff/accounts/*",
+            format!("/staff/accounts/{}", ids.account),
+            CONSOLE,
+        ),
+        ("/", "/".into(), PORTAL),
+        ("/usage", "/usage".into(), PORTAL),
+        ("/statements", "/statements".into(), PORTAL),
+        // B asking for A's statement gets the portal's "not found" page.
+        (
+            "/statements/*",
+            format!("/statements/{}", ids.statement),
+            "303 200 404 303 200 303 303",
+        ),
+        ("/history", "/history".into(), PORTAL),
+        ("/plans", "/plans".into(), PORTAL),
+        (
+            "/plans/*/*",
+            format!("/plans/{}/{}", ids.service, ids.other_plan),
+            "303 200 404 303 200 303 303",
+        ),
+        ("/pay", "/pay".into(), PORTAL),
+        ("/cards", "/cards".into(), PORTAL),
+        (
+            "/payments/*",
+            format!("/payments/{}", ids.payment),
+            "303 200 404 303 200 303 303",
+        ),
+        // Downloads and hooks outside the page router.
+        (
+            "/usage.csv",
+            "/usage.csv".into(),
+            "401 200 200 401 200 401 401",
+        ),
+        (
+            "/statements/*/pdf",
+            format!("/statements/{}/pdf", ids.statement),
+            "303 200 404 303 200 303 303",
+        ),
+        ("/healthz", "/healthz".into(), PUBLIC),
+        ("/readyz", "/readyz".into(), PUBLIC),
+    ]
+}
+
+fn matches(expected: &str, status: u16) -> bool {
+    match expected {
+        "ok" => !matches!(status, 401 | 403 | 404),
+        "in" => !matches!(status, 401 | 403),
+        code => code.parse::<u16>().ok() == Some(status),
+    }
+}
+
+async fn ids(portal: &TestPortal) -> Ids {
+    let account = portal.account_id(ALEX_NUMBER).await;
+    let one = |sql: &'static str| {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(account)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        }
+    };
+    let statement = one("select max(id) from statements where account_id = $1").await;
+    let payment = one("select max(id) from payments where account_id = $1").await;
+    let (service, plan): (i64, i64) =
+        sqlx::query_as("select id, plan_id from services where account_id = $1 and status = 'active' order by id limit 1")
+            .bind(account)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+    let offers: serde_json::Value = portal
+        .call(&alex, "plans-page", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_plan = offers["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_id"] == service)
+        .and_then(|s| s["available"][0]["id"].as_i64())
+        .expect("A's service has another plan on offer");
+    Ids {
+        account,
+        statement,
+        payment,
+        service,
+        plan,
+        other_plan,
+    }
+}
+
+/// A browser for each kind of caller, in the order of [`CALLERS`].
+async fn callers(portal: &TestPortal, account: i64) -> Vec<Client> {
+    let rep_as_a = portal.staff_signed_in(REP_EMAIL).await;
+    let started = portal
+        .call(
+            &rep_as_a,
+            "start-viewing",
+            &[
+                ("account_id", &account.to_string()),
+                ("reason", "Matrix test of access"),
+            ],
+        )
+        .await;
+    assert!(started.status().is_success(), "{}", started.status());
+    vec![
+        portal.browser(),
+        portal.signed_in(ALEX_EMAIL).await,
+        portal.signed_in(SAM_EMAIL).await,
+        portal.staff_signed_in(REP_EMAIL).await,
+        rep_as_a,
+        portal.staff_signed_in(BILLING_EMAIL).await,
+        portal.staff_signed_in(ADMIN_EMAIL).await,
+    ]
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_server_function_answers_each_kind_of_caller_as_decided(pool: PgPool) {
+    let portal = TestPortal::start_with(pool, |t| t.config.billing.stripe = Some(stripe())).await;
+    let ids = ids(&portal).await;
+    let rows = server_functions(&ids);
+
+    // Every registered server function has a row, and every row a server function.
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let listed: BTreeSet<String> = rows.iter().map(|(e, _, _)| e.to_string()).collect();
+    assert_eq!(
+        registered.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "server functions without a row in the access matrix: decide who may call them"
+    );
+    assert_eq!(
+        listed.difference(&registered).collect::<Vec<_>>(),
+        Vec::<&String>::new()
+    );
+
+    let browsers = callers(&portal, ids.account).await;
+    let mut wrong = Vec::new();
+    for (endpoint, form, expected) in &rows {
+        let expected: Vec<&str> = expected.split_whitespace().collect();
+        assert_eq!(expected.len(), CALLERS.len(), "{endpoint}");
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for (i, browser) in browsers.iter().enumerate() {
+            let status = portal
+                .call(browser, endpoint, &form)
+                .await
+                .status()
+                .as_u16();
+            if !matches(expected[i], status) {
+                wrong.push(format!(
+                    "{endpoint} as {}: {status}, expected {}",
+                    CALLERS[i], expected[i]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_page_answers_each_kind_of_caller_as_decided(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let ids = ids(&portal).await;
+    let rows = pages(&ids);
+
+    // Every page the router knows has a row.
+    let routed: BTreeSet<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|route| {
+            route
+                .path()
+                .split('/')
+                .map(|seg| {
+                    if seg.starts_with(':') || seg.starts_with('{') {
+                        "*"
+                    } else {
+                        seg
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .map(|p| if p.is_empty() { "/".to_string() } else { p })
+        .collect();
+    let listed: BTreeSet<String> = rows.iter().map(|(p, _, _)| p.to_string()).collect();
+    assert_eq!(
+        routed.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "pages without a row in the access matrix"
+    );
+
+    let browsers = callers(&portal, ids.account).await;
+    let mut wrong = Vec::new();
+    for (_, path, expected) in &rows {
+        let expected: Vec<&str> = expected.split_whitespace().collect();
+        for (i, browser) in browsers.iter().enumerate() {
+            let status = browser
+                .get(portal.url(path))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if !matches(expected[i], status) {
+                wrong.push(format!(
+                    "{path} as {}: {status}, expected {}",
+                    CALLERS[i], expected[i]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
