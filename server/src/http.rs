@@ -193,7 +193,15 @@ async fn usage_csv(
     };
     if let Some(assist) = access.assisted() {
         let info = audit::RequestInfo::of(&headers, &extensions, "/usage.csv");
-        if let Err(e) = audit::staff_viewed(&portal.pool, &assist, access.account_id(), "/usage.csv", &info).await {
+        if let Err(e) = audit::staff_viewed(
+            &portal.pool,
+            &assist,
+            access.account_id(),
+            "/usage.csv",
+            &info,
+        )
+        .await
+        {
             return error_response(e);
         }
     }
@@ -392,7 +400,8 @@ async fn require_sign_in(
             if let Some(assist) = access.assisted() {
                 let info = audit::RequestInfo::of(request.headers(), request.extensions(), &wanted);
                 if let Err(e) =
-                    audit::staff_viewed(&portal.pool, &assist, access.account_id(), &wanted, &info).await
+                    audit::staff_viewed(&portal.pool, &assist, access.account_id(), &wanted, &info)
+                        .await
                 {
                     // Nothing is shown that could not be audited.
                     return error_response(e);

@@ -284,10 +284,14 @@ async fn print_enrolment(pool: &sqlx::PgPool, staff_id: i64, email: &str) -> any
     let enrolment = auth::enrol(pool, staff_id)
         .await
         .map_err(|e| anyhow::anyhow!("enrolling the second factor failed: {e}"))?;
-    let issuer = std::env::var("LASTMILE_PROVIDER_NAME").unwrap_or_else(|_| "Lastmile Broadband".into());
+    let issuer =
+        std::env::var("LASTMILE_PROVIDER_NAME").unwrap_or_else(|_| "Lastmile Broadband".into());
     println!("\nAdd this to an authenticator app (shown once):");
     println!("  secret:  {}", totp::secret_base32(&enrolment.secret));
-    println!("  address: {}", totp::provisioning_uri(&issuer, email.trim(), &enrolment.secret));
+    println!(
+        "  address: {}",
+        totp::provisioning_uri(&issuer, email.trim(), &enrolment.secret)
+    );
     println!("\nRecovery codes (each works once; keep them somewhere safe):");
     for code in &enrolment.recovery_codes {
         println!("  {code}");

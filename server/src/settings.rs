@@ -128,7 +128,9 @@ impl Settings {
             support_view_ttl: Duration::from_secs(
                 60 * match number("LASTMILE_SUPPORT_VIEW_MINUTES", 30u64, "minutes")? {
                     m @ 1..=480 => m,
-                    m => anyhow::bail!("LASTMILE_SUPPORT_VIEW_MINUTES must be 1 to 480 minutes, not {m}"),
+                    m => anyhow::bail!(
+                        "LASTMILE_SUPPORT_VIEW_MINUTES must be 1 to 480 minutes, not {m}"
+                    ),
                 },
             ),
             reset_link_ttl: Duration::from_secs(

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::{require_viewer}, accounts, history};
+use crate::server::{access::require_viewer, accounts, history};
 use crate::types::{HistoryPage, Me, Overview};
 
 /// Who is signed in (for the page frame).

@@ -8,7 +8,10 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::{require_acting, require_subscriber, require_viewer}, payments, portal};
+use crate::server::{
+    access::{require_acting, require_subscriber, require_viewer},
+    payments, portal,
+};
 use crate::types::payments::{
     ActionNeeded, CardsPage, LinkProblem, PayLinkPage, PayPage, PayProgress, Receipt,
 };

@@ -9,7 +9,10 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::{require_acting, require_viewer}, plans};
+use crate::server::{
+    access::{require_acting, require_viewer},
+    plans,
+};
 use crate::types::plans::{PlanChangePreview, PlansPage};
 
 /// Each service's plan, a change waiting, and the plans it may change to.

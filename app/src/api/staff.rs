@@ -44,42 +44,58 @@ pub async fn staff_sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<StaffStep, AppError> {
-    super::respond(async move {
-        let portal = portal()?;
-        let email = email.trim().to_lowercase();
-        if email.is_empty() {
-            return Err(AppError::InvalidInput { field: "email".into(), message: "Enter your work email.".into() });
+    super::respond(
+        async move {
+            let portal = portal()?;
+            let email = email.trim().to_lowercase();
+            if email.is_empty() {
+                return Err(AppError::InvalidInput {
+                    field: "email".into(),
+                    message: "Enter your work email.".into(),
+                });
+            }
+            if password.is_empty() {
+                return Err(AppError::InvalidInput {
+                    field: "password".into(),
+                    message: "Enter your password.".into(),
+                });
+            }
+            let key = staff_auth::password_key(&email);
+            let address = client_address();
+            auth::check_throttle(&portal.pool, &portal.config.throttle, &key, &address).await?;
+            let staff = staff_auth::find(&portal.pool, &email).await?;
+            let hash = staff.as_ref().map(|s| s.password_hash.clone());
+            let matches = auth::verify_password(password, hash).await?;
+            let usable = staff.filter(|s| matches && !s.disabled && s.totp_secret.is_some());
+            auth::record_attempt(&portal.pool, &key, &address, usable.is_some()).await?;
+            let Some(staff) = usable else {
+                tracing::info!(outcome = "refused", "staff sign-in");
+                return Err(AppError::InvalidCredentials);
+            };
+            PortalSession::current()
+                .await?
+                .staff_password_ok(staff.id)
+                .await?;
+            let mut target = "/staff/sign-in?step=code".to_string();
+            if let Some(next) = next.filter(|n| !n.is_empty()) {
+                target.push_str("&next=");
+                target.push_str(&crate::server::encode_component(&safe_staff_next(Some(
+                    &next,
+                ))));
+            }
+            leptos_axum::redirect(&target);
+            Ok(StaffStep::SecondFactor)
         }
-        if password.is_empty() {
-            return Err(AppError::InvalidInput { field: "password".into(), message: "Enter your password.".into() });
-        }
-        let key = staff_auth::password_key(&email);
-        let address = client_address();
-        auth::check_throttle(&portal.pool, &portal.config.throttle, &key, &address).await?;
-        let staff = staff_auth::find(&portal.pool, &email).await?;
-        let hash = staff.as_ref().map(|s| s.password_hash.clone());
-        let matches = auth::verify_password(password, hash).await?;
-        let usable = staff.filter(|s| matches && !s.disabled && s.totp_secret.is_some());
-        auth::record_attempt(&portal.pool, &key, &address, usable.is_some()).await?;
-        let Some(staff) = usable else {
-            tracing::info!(outcome = "refused", "staff sign-in");
-            return Err(AppError::InvalidCredentials);
-        };
-        PortalSession::current().await?.staff_password_ok(staff.id).await?;
-        let mut target = "/staff/sign-in?step=code".to_string();
-        if let Some(next) = next.filter(|n| !n.is_empty()) {
-            target.push_str("&next=");
-            target.push_str(&crate::server::encode_component(&safe_staff_next(Some(&next))));
-        }
-        leptos_axum::redirect(&target);
-        Ok(StaffStep::SecondFactor)
-    }
-    .await)
+        .await,
+    )
 }
 
 /// Step two: a code from the authenticator app, or a recovery code.
 #[server(prefix = "/api", endpoint = "staff-second-factor")]
-pub async fn staff_second_factor(code: String, next: Option<String>) -> Result<StaffStep, AppError> {
+pub async fn staff_second_factor(
+    code: String,
+    next: Option<String>,
+) -> Result<StaffStep, AppError> {
     super::respond(async move {
         let portal = portal()?;
         let session = PortalSession::current().await?;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::{require_viewer}, statements};
+use crate::server::{access::require_viewer, statements};
 use crate::types::{StatementDetail, StatementSummary};
 
 #[server(prefix = "/api", endpoint = "statements")]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::{require_viewer}, usage};
+use crate::server::{access::require_viewer, usage};
 use crate::types::UsageReport;
 
 /// A billing period by day (`offset` periods back, 0 = current), one day of it by hour,

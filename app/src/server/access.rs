@@ -68,8 +68,14 @@ pub async fn require_viewer() -> Result<(Portal, AccountAccess), AppError> {
     let access = authorize(&portal, &session.0).await?;
     if let Some(assist) = access.assisted {
         let request = audit::RequestInfo::current();
-        audit::staff_viewed(&portal.pool, &assist, access.account_id, &request.path, &request)
-            .await?;
+        audit::staff_viewed(
+            &portal.pool,
+            &assist,
+            access.account_id,
+            &request.path,
+            &request,
+        )
+        .await?;
     }
     Ok((portal, access))
 }

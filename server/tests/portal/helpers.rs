@@ -176,9 +176,17 @@ impl TestPortal {
         for step in [0, 1] {
             let browser = self.browser();
             let response = self
-                .call(&browser, "staff-sign-in", &[("email", email), ("password", PASSWORD)])
+                .call(
+                    &browser,
+                    "staff-sign-in",
+                    &[("email", email), ("password", PASSWORD)],
+                )
                 .await;
-            assert!(response.status().is_success(), "staff password step: {}", response.status());
+            assert!(
+                response.status().is_success(),
+                "staff password step: {}",
+                response.status()
+            );
             let code = app::server::staff::totp::code_at(DEMO_TOTP_SECRET, now + 30 * step);
             let response = self
                 .call(&browser, "staff-second-factor", &[("code", &code)])

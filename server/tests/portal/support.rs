@@ -13,7 +13,11 @@ fn code_now() -> String {
 }
 
 async fn count(pool: &PgPool, sql: &str, id: i64) -> i64 {
-    sqlx::query_scalar(sql).bind(id).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -22,49 +26,77 @@ async fn staff_need_their_password_and_then_a_code_that_works_once(pool: PgPool)
     let browser = portal.browser();
 
     let wrong = portal
-        .call(&browser, "staff-sign-in", &[("email", REP_EMAIL), ("password", "not the password")])
+        .call(
+            &browser,
+            "staff-sign-in",
+            &[("email", REP_EMAIL), ("password", "not the password")],
+        )
         .await;
     assert_eq!(error_code(wrong).await, (401, "invalid_credentials".into()));
     // A subscriber's password and email are not a staff sign-in.
     let subscriber = portal
-        .call(&browser, "staff-sign-in", &[("email", ALEX_EMAIL), ("password", PASSWORD)])
+        .call(
+            &browser,
+            "staff-sign-in",
+            &[("email", ALEX_EMAIL), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(error_code(subscriber).await.0, 401);
 
     let ok = portal
-        .call(&browser, "staff-sign-in", &[("email", REP_EMAIL), ("password", PASSWORD)])
+        .call(
+            &browser,
+            "staff-sign-in",
+            &[("email", REP_EMAIL), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(ok.status().as_u16(), 200);
     // The password alone opens nothing.
     let me = portal.call(&browser, "staff-me", &[]).await;
     assert_eq!(error_code(me).await.0, 401);
-    let search = portal.call(&browser, "search-accounts", &[("q", "Morgan")]).await;
+    let search = portal
+        .call(&browser, "search-accounts", &[("q", "Morgan")])
+        .await;
     assert_eq!(error_code(search).await.0, 401);
 
     let bad_code = portal
         .call(&browser, "staff-second-factor", &[("code", "000000")])
         .await;
     let bad_code = if code_now() == "000000" {
-        portal.call(&browser, "staff-second-factor", &[("code", "111111")]).await
+        portal
+            .call(&browser, "staff-second-factor", &[("code", "111111")])
+            .await
     } else {
         bad_code
     };
     let body: serde_json::Value = bad_code.json().await.unwrap();
-    assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("invalid_input"), Some("code")));
+    assert_eq!(
+        (body["code"].as_str(), body["field"].as_str()),
+        (Some("invalid_input"), Some("code"))
+    );
 
     let code = code_now();
     let signed_in = portal
         .call(&browser, "staff-second-factor", &[("code", &code)])
         .await;
     assert_eq!(signed_in.status().as_u16(), 200);
-    let me: serde_json::Value = portal.call(&browser, "staff-me", &[]).await.json().await.unwrap();
+    let me: serde_json::Value = portal
+        .call(&browser, "staff-me", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["name"], "Riley Chen");
     assert_eq!(me["role"], "support_rep");
 
     // The same code again, from another browser: refused (it was used).
     let other = portal.browser();
     portal
-        .call(&other, "staff-sign-in", &[("email", REP_EMAIL), ("password", PASSWORD)])
+        .call(
+            &other,
+            "staff-sign-in",
+            &[("email", REP_EMAIL), ("password", PASSWORD)],
+        )
         .await;
     let replay = portal
         .call(&other, "staff-second-factor", &[("code", &code)])
@@ -95,13 +127,19 @@ async fn a_recovery_code_signs_in_once_and_a_staff_member_without_a_second_facto
         .fetch_one(&portal.pool)
         .await
         .unwrap();
-    let enrolment = app::server::staff::auth::enrol(&portal.pool, admin_id).await.unwrap();
+    let enrolment = app::server::staff::auth::enrol(&portal.pool, admin_id)
+        .await
+        .unwrap();
     let recovery = enrolment.recovery_codes[3].to_uppercase();
 
     for (attempt, expected) in [(1, 200), (2, 422)] {
         let browser = portal.browser();
         portal
-            .call(&browser, "staff-sign-in", &[("email", ADMIN_EMAIL), ("password", PASSWORD)])
+            .call(
+                &browser,
+                "staff-sign-in",
+                &[("email", ADMIN_EMAIL), ("password", PASSWORD)],
+            )
             .await;
         let response = portal
             .call(&browser, "staff-second-factor", &[("code", &recovery)])
@@ -118,7 +156,11 @@ async fn a_recovery_code_signs_in_once_and_a_staff_member_without_a_second_facto
     // The old secret stopped working at the new enrolment.
     let browser = portal.browser();
     portal
-        .call(&browser, "staff-sign-in", &[("email", ADMIN_EMAIL), ("password", PASSWORD)])
+        .call(
+            &browser,
+            "staff-sign-in",
+            &[("email", ADMIN_EMAIL), ("password", PASSWORD)],
+        )
         .await;
     let old = portal
         .call(&browser, "staff-second-factor", &[("code", &code_now())])
@@ -131,7 +173,11 @@ async fn a_recovery_code_signs_in_once_and_a_staff_member_without_a_second_facto
         .await
         .unwrap();
     let not_enrolled = portal
-        .call(&portal.browser(), "staff-sign-in", &[("email", "new.rep@example.net"), ("password", PASSWORD)])
+        .call(
+            &portal.browser(),
+            "staff-sign-in",
+            &[("email", "new.rep@example.net"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(error_code(not_enrolled).await.0, 401);
 }
@@ -154,7 +200,11 @@ async fn a_rep_views_an_account_read_only_and_everything_is_on_the_record(pool: 
     let rep = portal.staff_signed_in(REP_EMAIL).await;
 
     let no_reason = portal
-        .call(&rep, "start-viewing", &[("account_id", &alex.to_string()), ("reason", "hi")])
+        .call(
+            &rep,
+            "start-viewing",
+            &[("account_id", &alex.to_string()), ("reason", "hi")],
+        )
         .await;
     let body: serde_json::Value = no_reason.json().await.unwrap();
     assert_eq!(body["field"], "reason");
@@ -163,11 +213,18 @@ async fn a_rep_views_an_account_read_only_and_everything_is_on_the_record(pool: 
         .call(
             &rep,
             "start-viewing",
-            &[("account_id", &alex.to_string()), ("reason", "Caller asks about the last bill"), ("ticket_ref", "T-0042")],
+            &[
+                ("account_id", &alex.to_string()),
+                ("reason", "Caller asks about the last bill"),
+                ("ticket_ref", "T-0042"),
+            ],
         )
         .await;
     assert!(started.status().is_success() || started.status().is_redirection());
-    assert!(set_cookie(&started).is_some(), "the session id changes when the view starts");
+    assert!(
+        set_cookie(&started).is_some(),
+        "the session id changes when the view starts"
+    );
 
     // The portal, as Alex sees it, with the banner.
     let (status, html) = portal.page(&rep, "/").await;
@@ -176,27 +233,42 @@ async fn a_rep_views_an_account_read_only_and_everything_is_on_the_record(pool: 
     assert!(html.contains("Riley Chen is viewing this account as the subscriber"));
     assert!(html.contains("Caller asks about the last bill"));
     assert!(html.contains(ALEX_NUMBER));
-    assert!(!html.contains("/api/sign-out\""), "no subscriber sign-out while viewing");
+    assert!(
+        !html.contains("/api/sign-out\""),
+        "no subscriber sign-out while viewing"
+    );
     let (_, statements) = portal.page(&rep, "/statements").await;
     assert!(statements.contains("data-testid=\"support-banner\""));
 
     // Read-only: a plan change, a card, autopay are refused, and nothing changes.
-    let service: (i64, i64) = sqlx::query_as("select id, plan_id from services where account_id = $1 limit 1")
-        .bind(alex)
-        .fetch_one(&portal.pool)
-        .await
-        .unwrap();
+    let service: (i64, i64) =
+        sqlx::query_as("select id, plan_id from services where account_id = $1 limit 1")
+            .bind(alex)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
     let change = portal
         .call(
             &rep,
             "change-plan",
-            &[("service_id", &service.0.to_string()), ("plan_id", &service.1.to_string()), ("seen_plan_id", &service.1.to_string())],
+            &[
+                ("service_id", &service.0.to_string()),
+                ("plan_id", &service.1.to_string()),
+                ("seen_plan_id", &service.1.to_string()),
+            ],
         )
         .await;
     assert_eq!(error_code(change).await, (403, "read_only".into()));
-    for (endpoint, form) in [("set-autopay", vec![("on", "true")]), ("start-card-setup", vec![])] {
+    for (endpoint, form) in [
+        ("set-autopay", vec![("on", "true")]),
+        ("start-card-setup", vec![]),
+    ] {
         let refused = portal.call(&rep, endpoint, &form).await;
-        assert_eq!(error_code(refused).await, (403, "read_only".into()), "{endpoint}");
+        assert_eq!(
+            error_code(refused).await,
+            (403, "read_only".into()),
+            "{endpoint}"
+        );
     }
     let autopay: bool = sqlx::query_scalar("select autopay from accounts where id = $1")
         .bind(alex)
@@ -214,20 +286,34 @@ async fn a_rep_views_an_account_read_only_and_everything_is_on_the_record(pool: 
     .await
     .unwrap();
     assert_eq!(actions[0].0, "support.view_started");
-    assert!(actions.contains(&("support.viewed".into(), Some("/".into()))), "{actions:?}");
-    assert!(actions.contains(&("support.viewed".into(), Some("/statements".into()))), "{actions:?}");
-    assert!(!actions.iter().any(|(a, _)| a.starts_with("support.assisted")));
+    assert!(
+        actions.contains(&("support.viewed".into(), Some("/".into()))),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("support.viewed".into(), Some("/statements".into()))),
+        "{actions:?}"
+    );
+    assert!(!actions
+        .iter()
+        .any(|(a, _)| a.starts_with("support.assisted")));
 
     // Ending it: a new session id, back to the console, the row closed once.
     let ended = portal.call(&rep, "stop-viewing", &[]).await;
-    assert!(set_cookie(&ended).is_some(), "the session id changes when the view ends");
+    assert!(
+        set_cookie(&ended).is_some(),
+        "the session id changes when the view ends"
+    );
     let (end_reason, ticket): (Option<String>, Option<String>) =
         sqlx::query_as("select end_reason, ticket_ref from support_sessions where account_id = $1")
             .bind(alex)
             .fetch_one(&portal.pool)
             .await
             .unwrap();
-    assert_eq!((end_reason.as_deref(), ticket.as_deref()), (Some("ended"), Some("T-0042")));
+    assert_eq!(
+        (end_reason.as_deref(), ticket.as_deref()),
+        (Some("ended"), Some("T-0042"))
+    );
     let after = rep.get(portal.url("/")).send().await.unwrap();
     assert_eq!(after.status().as_u16(), 303);
     assert_eq!(after.headers()["location"], "/staff?view_ended=1");
@@ -237,7 +323,10 @@ async fn a_rep_views_an_account_read_only_and_everything_is_on_the_record(pool: 
     // Alex's own history says support viewed the account, when and why.
     let alex_browser = portal.signed_in(ALEX_EMAIL).await;
     let (_, history) = portal.page(&alex_browser, "/history").await;
-    assert!(history.contains("Support viewed your account: Caller asks about the last bill"), "history");
+    assert!(
+        history.contains("Support viewed your account: Caller asks about the last bill"),
+        "history"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -246,23 +335,50 @@ async fn billing_staff_may_act_for_the_subscriber_but_never_with_a_saved_card(po
     let alex = portal.account_id(ALEX_NUMBER).await;
     let billing = portal.staff_signed_in(BILLING_EMAIL).await;
     portal
-        .call(&billing, "start-viewing", &[("account_id", &alex.to_string()), ("reason", "Subscriber asked to downgrade")])
+        .call(
+            &billing,
+            "start-viewing",
+            &[
+                ("account_id", &alex.to_string()),
+                ("reason", "Subscriber asked to downgrade"),
+            ],
+        )
         .await;
     let (_, html) = portal.page(&billing, "/").await;
     assert!(html.contains("May change the plan or take a card payment"));
     // Acting is let through access (the change itself is then checked: no such change here).
-    let cancel = portal.call(&billing, "cancel-plan-change", &[("change_id", "999999")]).await;
+    let cancel = portal
+        .call(&billing, "cancel-plan-change", &[("change_id", "999999")])
+        .await;
     assert_eq!(error_code(cancel).await.0, 404);
     // Paying with the subscriber's saved card, or keeping a card, is never for staff.
     let saved = portal
-        .call(&billing, "start-card-payment", &[("amount", "10.00"), ("attempt", "assisted-attempt-0001"), ("saved_card", "1")])
+        .call(
+            &billing,
+            "start-card-payment",
+            &[
+                ("amount", "10.00"),
+                ("attempt", "assisted-attempt-0001"),
+                ("saved_card", "1"),
+            ],
+        )
         .await;
     assert_eq!(error_code(saved).await, (403, "read_only".into()));
     let keep = portal
-        .call(&billing, "pay-with-new-card", &[("payment_id", "1"), ("setup_intent", "seti_x"), ("save", "true")])
+        .call(
+            &billing,
+            "pay-with-new-card",
+            &[
+                ("payment_id", "1"),
+                ("setup_intent", "seti_x"),
+                ("save", "true"),
+            ],
+        )
         .await;
     assert_eq!(error_code(keep).await, (403, "read_only".into()));
-    let remove = portal.call(&billing, "remove-card", &[("card_id", "1")]).await;
+    let remove = portal
+        .call(&billing, "remove-card", &[("card_id", "1")])
+        .await;
     assert_eq!(error_code(remove).await, (403, "read_only".into()));
 }
 
@@ -275,7 +391,14 @@ async fn a_view_ends_by_itself_when_its_time_is_up(pool: PgPool) {
     let alex = portal.account_id(ALEX_NUMBER).await;
     let rep = portal.staff_signed_in(REP_EMAIL).await;
     portal
-        .call(&rep, "start-viewing", &[("account_id", &alex.to_string()), ("reason", "Checking a usage question")])
+        .call(
+            &rep,
+            "start-viewing",
+            &[
+                ("account_id", &alex.to_string()),
+                ("reason", "Checking a usage question"),
+            ],
+        )
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let page = rep.get(portal.url("/usage")).send().await.unwrap();
@@ -303,7 +426,14 @@ async fn the_audit_log_and_support_sessions_cannot_be_rewritten(pool: PgPool) {
     let alex = portal.account_id(ALEX_NUMBER).await;
     let rep = portal.staff_signed_in(REP_EMAIL).await;
     portal
-        .call(&rep, "start-viewing", &[("account_id", &alex.to_string()), ("reason", "Audit immutability check")])
+        .call(
+            &rep,
+            "start-viewing",
+            &[
+                ("account_id", &alex.to_string()),
+                ("reason", "Audit immutability check"),
+            ],
+        )
         .await;
     for sql in [
         "update audit_log set action = 'nothing' where subject_account_id = $1",
@@ -315,13 +445,16 @@ async fn the_audit_log_and_support_sessions_cannot_be_rewritten(pool: PgPool) {
         let refused = sqlx::query(sql).bind(alex).execute(&portal.pool).await;
         assert!(refused.is_err(), "{sql} was allowed");
     }
-    let truncate = sqlx::query("truncate audit_log cascade").execute(&portal.pool).await;
+    let truncate = sqlx::query("truncate audit_log cascade")
+        .execute(&portal.pool)
+        .await;
     assert!(truncate.is_err());
     // Ending is allowed once; a second end is refused.
     portal.call(&rep, "stop-viewing", &[]).await;
-    let again = sqlx::query("update support_sessions set end_reason = 'expired' where account_id = $1")
-        .bind(alex)
-        .execute(&portal.pool)
-        .await;
+    let again =
+        sqlx::query("update support_sessions set end_reason = 'expired' where account_id = $1")
+            .bind(alex)
+            .execute(&portal.pool)
+            .await;
     assert!(again.is_err());
 }

@@ -15,7 +15,10 @@ pub fn SearchPage() -> impl IntoView {
     let query = use_query_map();
     let (q, view_ended) = {
         let q = query.read_untracked();
-        (q.get("q").unwrap_or_default(), q.get("view_ended").is_some())
+        (
+            q.get("q").unwrap_or_default(),
+            q.get("view_ended").is_some(),
+        )
     };
     let hits = Resource::new(
         move || query.read().get("q").unwrap_or_default(),

@@ -104,13 +104,12 @@ pub async fn enrol_with(
 ) -> Result<Enrolment, AppError> {
     let recovery_codes = totp::new_recovery_codes();
     let mut tx = pool.begin().await?;
-    let found = sqlx::query(
-        "update staff_users set totp_secret = $2, totp_last_step = null where id = $1",
-    )
-    .bind(staff_id)
-    .bind(&secret)
-    .execute(&mut *tx)
-    .await?;
+    let found =
+        sqlx::query("update staff_users set totp_secret = $2, totp_last_step = null where id = $1")
+            .bind(staff_id)
+            .bind(&secret)
+            .execute(&mut *tx)
+            .await?;
     if found.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }

@@ -270,7 +270,12 @@ pub async fn check(
 
 /// What the banner shows on every page while staff view the account.
 pub async fn banner(pool: &PgPool, assist: &Assist) -> Result<ViewedBy, AppError> {
-    let row: (String, String, Option<String>, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
+    let row: (
+        String,
+        String,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+    ) = sqlx::query_as(
         "select u.display_name, s.reason, s.ticket_ref, s.expires_at
            from support_sessions s join staff_users u on u.id = s.staff_user_id
           where s.id = $1",
@@ -304,11 +309,16 @@ mod tests {
             Some("reason")
         );
         assert_eq!(
-            validate("billing question", "T-000123").unwrap().1.as_deref(),
+            validate("billing question", "T-000123")
+                .unwrap()
+                .1
+                .as_deref(),
             Some("T-000123")
         );
         assert_eq!(
-            validate("billing question", "<script>").unwrap_err().field(),
+            validate("billing question", "<script>")
+                .unwrap_err()
+                .field(),
             Some("ticket_ref")
         );
     }

@@ -180,7 +180,10 @@ mod tests {
     fn secrets_round_trip_through_base32_and_the_uri_names_issuer_and_account() {
         let secret = new_secret();
         let text = secret_base32(&secret);
-        assert_eq!(secret_from_base32(&text.to_lowercase()), Some(secret.clone()));
+        assert_eq!(
+            secret_from_base32(&text.to_lowercase()),
+            Some(secret.clone())
+        );
         let uri = provisioning_uri("Lastmile Broadband", "rep@example.net", &secret);
         assert!(uri.starts_with("otpauth://totp/Lastmile%20Broadband:rep@example.net?secret="));
         assert!(uri.contains(&format!("secret={text}&")));
