@@ -144,6 +144,10 @@ impl From<engine::EngineError> for AppError {
         match e {
             E::NotFound | E::NoSuchAccount(_) => AppError::NotFound,
             E::Conflict(message) => AppError::Conflict { message },
+            E::InvalidField { field, message } => AppError::InvalidInput {
+                field: field.to_string(),
+                message,
+            },
             E::Invalid(message) => AppError::InvalidInput {
                 field: String::new(),
                 message,

@@ -65,13 +65,18 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/staff") view=components::staff_layout::StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::staff::search::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("accounts/:id") view=routes::staff::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("tickets") view=routes::staff::tickets::QueuePage ssr=SsrMode::Async />
+                    <Route path=path!("tickets/:number") view=routes::staff::tickets::StaffTicketPage ssr=SsrMode::Async />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=components::layout::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::overview::OverviewPage ssr=SsrMode::Async />
                     <Route path=path!("usage") view=routes::usage::UsagePage ssr=SsrMode::Async />
                     <Route path=path!("statements") view=routes::statements::StatementsPage ssr=SsrMode::Async />
                     <Route path=path!("statements/:id") view=routes::statement::StatementPage ssr=SsrMode::Async />
+                    <Route path=path!("statements/:id/lines/:line/dispute") view=routes::dispute::DisputePage ssr=SsrMode::Async />
                     <Route path=path!("history") view=routes::history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("support") view=routes::support::SupportPage ssr=SsrMode::Async />
+                    <Route path=path!("support/:number") view=routes::support::TicketPage ssr=SsrMode::Async />
                     <Route path=path!("plans") view=routes::plans::PlansPage ssr=SsrMode::Async />
                     <Route path=path!("plans/:service/:plan") view=routes::plans::PlanPreviewPage ssr=SsrMode::Async />
                     <Route path=path!("pay") view=routes::pay::PayPage ssr=SsrMode::Async />

@@ -6,6 +6,7 @@ pub mod payments;
 pub mod plans;
 pub mod search;
 pub mod staff;
+pub mod tickets;
 
 use billing::Money;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -181,6 +182,32 @@ pub struct StatementLine {
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub amount: Money,
+    /// For a line of an issued statement: what the subscriber may do about it (`None` for
+    /// lines of a preview or of the bill so far).
+    pub question: Option<LineQuestion>,
+}
+
+/// A statement line the subscriber may question, or has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineQuestion {
+    pub line_id: i64,
+    /// A charge of an issued statement (not a payment or a credit).
+    pub disputable: bool,
+    /// The dispute ticket about it, if there is one (the latest).
+    pub ticket: Option<String>,
+}
+
+/// The dispute page: one line of one of the account's statements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputeLine {
+    pub statement_id: i64,
+    pub statement_number: String,
+    pub line_id: i64,
+    pub description: String,
+    pub amount: Money,
+    pub disputable: bool,
+    /// An open dispute of this line (its ticket number): another is not opened.
+    pub open_ticket: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

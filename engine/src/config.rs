@@ -30,6 +30,41 @@ pub struct EngineConfig {
     pub pay_links: Option<crate::cards::pay_link::PayLinks>,
     /// Stripe, for card payments and autopay (off when no key is configured).
     pub stripe: Option<std::sync::Arc<crate::cards::Stripe>>,
+    /// Where subscribers' tickets and disputes are announced to the support team.
+    pub support_inbox: String,
+    /// How large an adjustment each staff role may post without a second person.
+    pub adjustment_limits: AdjustmentLimits,
+}
+
+/// The largest adjustment (charge or credit, in the account's currency) a role may post by
+/// itself; above it, another staff member whose limit covers it approves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdjustmentLimits {
+    pub support_rep: rust_decimal::Decimal,
+    pub billing: rust_decimal::Decimal,
+    pub admin: rust_decimal::Decimal,
+}
+
+impl Default for AdjustmentLimits {
+    fn default() -> Self {
+        AdjustmentLimits {
+            support_rep: rust_decimal::Decimal::ZERO,
+            billing: rust_decimal::Decimal::new(100_00, 2),
+            admin: rust_decimal::Decimal::new(1_000_00, 2),
+        }
+    }
+}
+
+impl AdjustmentLimits {
+    /// The limit of a role as stored in `staff_users.role` (unknown roles: nothing).
+    pub fn of(&self, role: &str) -> rust_decimal::Decimal {
+        match role {
+            "support_rep" => self.support_rep,
+            "billing" => self.billing,
+            "admin" => self.admin,
+            _ => rust_decimal::Decimal::ZERO,
+        }
+    }
 }
 
 /// When a plan change takes effect.
@@ -98,6 +133,8 @@ impl Default for EngineConfig {
             card_limits: CardLimits::default(),
             pay_links: None,
             stripe: None,
+            support_inbox: "support@example.net".to_string(),
+            adjustment_limits: AdjustmentLimits::default(),
         }
     }
 }

@@ -8,7 +8,8 @@
 //! key of `dunning_actions`), and is a service-history event and an email. Steps whose day
 //! passed while dunning did not run are taken late, except reminders, which are pointless
 //! after the due date. Paying restores suspended service ([`crate::payments::settle`]).
-//! Prepaid accounts have no due dates; their balance is handled at the bill run.
+//! Prepaid accounts have no due dates; their balance is handled at the bill run. An amount
+//! under dispute ([`crate::disputes`]) is held: dunning pursues only the rest.
 
 use billing::text;
 use chrono::NaiveDate;
@@ -81,7 +82,9 @@ pub async fn run(
         .bind(step.account_id)
         .fetch_one(&mut *tx)
         .await?;
-        let outstanding = balance.min(step.total_due);
+        // An amount under dispute is held: only the rest is pursued.
+        let held = crate::disputes::held_on_statement(&mut tx, step.statement_id).await?;
+        let outstanding = balance.min(step.total_due) - held;
         if outstanding <= Decimal::ZERO {
             tx.rollback().await?;
             continue;

@@ -34,6 +34,14 @@ pub enum EngineError {
     /// A request the engine refuses (an amount out of range, a date out of order...).
     #[error("{0}")]
     Invalid(String),
+    /// One field of a request is wrong: its name (as the form calls it) and why.
+    #[error("{field}: {message}")]
+    InvalidField {
+        /// The form field.
+        field: &'static str,
+        /// Why, in words for the person who filled it in.
+        message: String,
+    },
     /// The thing asked for does not exist within the account (or belongs to another).
     #[error("not found")]
     NotFound,

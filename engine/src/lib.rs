@@ -18,12 +18,15 @@
 //! * [`plan_changes`]: changing a service's plan: the preview (composed by the bill run's
 //!   own code), upgrades at once with a prorated charge, downgrades at the next cycle,
 //!   contract fees, cancelling, the provisioning outbox.
+//! * [`disputes`]: a subscriber questions a statement line: dunning holds that amount
+//!   until staff accept (a credit is posted) or reject it (with an explanation).
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
 
 pub mod bill_run;
 pub mod cards;
 pub mod clock;
 pub mod config;
+pub mod disputes;
 pub mod dunning;
 pub mod error;
 mod facts;

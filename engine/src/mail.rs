@@ -152,7 +152,7 @@ struct NoticeHtml<'a> {
 }
 
 /// A notice about an account: a subject, a few paragraphs and perhaps one link.
-pub(crate) struct Notice<'a> {
+pub struct Notice<'a> {
     pub kind: &'static str,
     pub account_id: i64,
     pub to: &'a str,
@@ -163,7 +163,7 @@ pub(crate) struct Notice<'a> {
 }
 
 impl Notice<'_> {
-    pub(crate) fn render(&self, config: &EngineConfig) -> Result<Email, EngineError> {
+    pub fn render(&self, config: &EngineConfig) -> Result<Email, EngineError> {
         let link = self
             .link
             .as_ref()
@@ -193,7 +193,7 @@ impl Notice<'_> {
 }
 
 /// Where an account's billing emails go: its billing contact, else its owner.
-pub(crate) async fn recipient(
+pub async fn recipient(
     conn: &mut PgConnection,
     account_id: i64,
 ) -> Result<Option<(String, String)>, EngineError> {

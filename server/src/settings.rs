@@ -248,6 +248,20 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
         )?),
         plan_changes,
         card_limits,
+        support_inbox: var("LASTMILE_SUPPORT_EMAIL").unwrap_or(defaults.support_inbox),
+        adjustment_limits: engine::config::AdjustmentLimits {
+            // A rep posts nothing alone unless the provider says so (0 is allowed here).
+            support_rep: match var("LASTMILE_ADJUST_LIMIT_REP") {
+                None => defaults.adjustment_limits.support_rep,
+                Some(text) => text
+                    .parse::<Decimal>()
+                    .ok()
+                    .filter(|a| *a >= Decimal::ZERO && a.scale() <= 2)
+                    .ok_or_else(|| anyhow!("LASTMILE_ADJUST_LIMIT_REP must be an amount like 25.00, got {text:?}"))?,
+            },
+            billing: amount("LASTMILE_ADJUST_LIMIT_BILLING", defaults.adjustment_limits.billing)?,
+            admin: amount("LASTMILE_ADJUST_LIMIT_ADMIN", defaults.adjustment_limits.admin)?,
+        },
     })
 }
 

@@ -6,17 +6,21 @@
 //! account's locale (`en-US`, `en-GB`, `de-DE`, ...), the currency symbol the amount's currency.
 
 mod console;
+mod disputes;
 mod en;
 mod format;
 mod payments;
 mod plans;
 mod staff;
+mod tickets;
 
 pub use console::{ConsoleTexts, CONSOLE_EN};
+pub use disputes::{DisputeTexts, DISPUTES_EN};
 pub use format::Formats;
 pub use payments::{PayTexts, PAY_EN};
 pub use plans::{PlanTexts, PLANS_EN};
 pub use staff::{StaffTexts, STAFF_EN};
+pub use tickets::{TicketTexts, TICKETS_EN};
 
 use billing::statement::LineGroup;
 use leptos::prelude::*;

@@ -1,6 +1,7 @@
 //! One page per file.
 
 pub mod cards;
+pub mod dispute;
 pub mod history;
 pub mod not_found;
 pub mod overview;
@@ -13,6 +14,7 @@ pub mod sign_in;
 pub mod staff;
 pub mod statement;
 pub mod statements;
+pub mod support;
 pub mod usage;
 
 use crate::i18n::Texts;

@@ -48,6 +48,7 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
     let (label, class) = state_label(t, s.summary.state);
     let title = (t.statement_title)(&s.summary.number);
     let pdf_href = format!("/statements/{}/pdf", s.summary.id);
+    let statement_id = s.summary.id;
     let last_day = s
         .summary
         .period_end
@@ -99,6 +100,16 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
                                         <td>{l.description}
                                             {l.period_start.zip(l.period_end).map(|(a, b)| view! {
                                                 <span class="muted line-period">{(t.cycle_dates)(&f.short_date(a), &f.short_date(b.pred_opt().unwrap_or(b)))}</span>
+                                            })}
+                                            {l.question.clone().and_then(|q| match q.ticket {
+                                                Some(number) => Some(view! {
+                                                    <a class="line-question no-print" href=format!("/support/{number}")>{(t.disputes().questioned)(&number)}</a>
+                                                }.into_any()),
+                                                None if q.disputable => Some(view! {
+                                                    <a class="line-question no-print" data-testid="question-charge"
+                                                        href=format!("/statements/{statement_id}/lines/{}/dispute", q.line_id)>{t.disputes().question_charge}</a>
+                                                }.into_any()),
+                                                None => None,
                                             })}
                                         </td>
                                         <td class="num">{f.money(&l.amount)}</td>

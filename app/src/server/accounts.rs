@@ -279,6 +279,7 @@ async fn next_bill(
                 period_start: l.period.map(|p| p.start),
                 period_end: l.period.map(|p| p.end),
                 amount: l.amount,
+                question: None,
             })
             .collect(),
         new_charges,

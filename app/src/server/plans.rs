@@ -153,6 +153,7 @@ fn next_bill(bill: &Bill) -> NextBill {
                 period_start: l.period.map(|p| p.start),
                 period_end: l.period.map(|p| p.end),
                 amount: l.amount,
+                question: None,
             })
             .collect(),
         total_due: bill.totals.total_due,

@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use super::access::AccountAccess;
 use super::accounts::{basics, money};
 use crate::error::AppError;
-use crate::types::{StatementDetail, StatementGroup, StatementLine, StatementSummary};
+use crate::types::{
+    DisputeLine, LineQuestion, StatementDetail, StatementGroup, StatementLine, StatementSummary,
+};
 
 #[derive(sqlx::FromRow)]
 pub struct SummaryRow {
@@ -76,6 +78,7 @@ struct PeriodLine {
     line: Line,
     period_start: Option<NaiveDate>,
     period_end: Option<NaiveDate>,
+    question: LineQuestion,
 }
 
 impl std::borrow::Borrow<Line> for PeriodLine {
@@ -86,6 +89,9 @@ impl std::borrow::Borrow<Line> for PeriodLine {
 
 #[derive(sqlx::FromRow)]
 struct LineRow {
+    id: i64,
+    disputable: bool,
+    ticket: Option<String>,
     kind: String,
     description: String,
     period_start: Option<NaiveDate>,
@@ -113,8 +119,11 @@ pub async fn detail(
     .ok_or(AppError::NotFound)?;
 
     let rows = sqlx::query_as::<_, LineRow>(
-        "select kind, description, period_start, period_end, amount
-           from statement_lines where statement_id = $1 order by line_no",
+        "select l.id, l.kind, l.description, l.period_start, l.period_end, l.amount,
+                l.kind in ('recurring', 'usage', 'one_time', 'tax') and l.amount > 0 as disputable,
+                (select t.number from tickets t where t.statement_line_id = l.id
+                  order by t.id desc limit 1) as ticket
+           from statement_lines l where l.statement_id = $1 order by l.line_no",
     )
     .bind(statement_id)
     .fetch_all(pool)
@@ -146,6 +155,7 @@ pub async fn detail(
         }
     };
 
+    let void = header.summary.status == "void";
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -159,6 +169,11 @@ pub async fn detail(
                 },
                 period_start: r.period_start,
                 period_end: r.period_end,
+                question: LineQuestion {
+                    line_id: r.id,
+                    disputable: r.disputable && !void,
+                    ticket: r.ticket,
+                },
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -173,6 +188,7 @@ pub async fn detail(
                     period_start: m.period_start,
                     period_end: m.period_end,
                     amount: m.line.amount,
+                    question: Some(m.question.clone()),
                 })
                 .collect(),
             subtotal,
@@ -191,4 +207,72 @@ pub async fn detail(
         total_credits: money(header.total_credits, currency),
         groups,
     })
+}
+
+/// One line of one of the account's statements, for the dispute page.
+pub async fn dispute_line(
+    pool: &PgPool,
+    access: &AccountAccess,
+    statement_id: i64,
+    line_id: i64,
+) -> Result<DisputeLine, AppError> {
+    let currency = basics(pool, access).await?.currency()?;
+    let row: Option<(String, String, Decimal, bool, Option<String>)> = sqlx::query_as(
+        "select s.statement_number, l.description, l.amount,
+                l.kind in ('recurring', 'usage', 'one_time', 'tax') and l.amount > 0 and s.status <> 'void',
+                (select t.number from tickets t where t.statement_line_id = l.id
+                    and t.category = 'dispute' and t.dispute_outcome is null)
+           from statement_lines l join statements s on s.id = l.statement_id
+          where l.id = $1 and s.id = $2 and s.account_id = $3",
+    )
+    .bind(line_id)
+    .bind(statement_id)
+    .bind(access.account_id())
+    .fetch_optional(pool)
+    .await?;
+    let (statement_number, description, amount, disputable, open_ticket) =
+        row.ok_or(AppError::NotFound)?;
+    Ok(DisputeLine {
+        statement_id,
+        statement_number,
+        line_id,
+        description,
+        amount: money(amount, currency),
+        disputable,
+        open_ticket,
+    })
+}
+
+/// Opens a dispute of one line (see `engine::disputes`); returns the ticket number.
+pub async fn open_dispute(
+    portal: &super::Portal,
+    access: &AccountAccess,
+    statement_id: i64,
+    line_id: i64,
+    amount: &str,
+    message: &str,
+) -> Result<String, AppError> {
+    let amount = amount
+        .trim()
+        .trim_start_matches('$')
+        .replace(',', "")
+        .parse::<Decimal>()
+        .map_err(|_| AppError::InvalidInput {
+            field: "amount".into(),
+            message: "Enter the amount you are questioning, like 12.50.".into(),
+        })?;
+    let opened = engine::disputes::open(
+        &portal.pool,
+        &portal.config.billing,
+        &engine::disputes::DisputeRequest {
+            account_id: access.account_id(),
+            statement_id,
+            line_id,
+            amount,
+            message: message.to_string(),
+            login_id: access.login_id(),
+        },
+    )
+    .await?;
+    Ok(opened.number)
 }

@@ -30,6 +30,8 @@ const OPEN: &str = "in in in in in in in";
 struct Ids {
     account: i64,
     statement: i64,
+    /// A charge on that statement.
+    line: i64,
     payment: i64,
     service: i64,
     plan: i64,
@@ -48,6 +50,7 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("history", vec![], READ),
         ("statements", vec![], READ),
         ("statement", vec![("id", id(ids.statement))], READ_A),
+        ("dispute-line", vec![("statement_id", id(ids.statement)), ("line_id", id(ids.line))], READ_A),
         ("usage", vec![("offset", s("0"))], READ),
         ("plans-page", vec![], READ),
         (
@@ -76,6 +79,13 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
             "cancel-plan-change",
             vec![("change_id", s("999999"))],
             "401 404 404 401 403 401 401",
+        ),
+        // Questioning a charge speaks for the subscriber: never staff (the message is too
+        // short here, so the subscriber gets 422 and nothing is opened).
+        (
+            "open-dispute",
+            vec![("statement_id", id(ids.statement)), ("line_id", id(ids.line)), ("amount", s("1.00")), ("message", s("short"))],
+            "401 in 404 401 403 401 401",
         ),
         (
             "start-card-payment",
@@ -249,6 +259,11 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             format!("/statements/{}", ids.statement),
             "303 200 404 303 200 303 303",
         ),
+        (
+            "/statements/*/lines/*/dispute",
+            format!("/statements/{}/lines/{}/dispute", ids.statement, ids.line),
+            "303 200 404 303 200 303 303",
+        ),
         ("/history", "/history".into(), PORTAL),
         ("/plans", "/plans".into(), PORTAL),
         (
@@ -301,6 +316,13 @@ async fn ids(portal: &TestPortal) -> Ids {
     };
     let statement = one("select max(id) from statements where account_id = $1").await;
     let payment = one("select max(id) from payments where account_id = $1").await;
+    let line: i64 = sqlx::query_scalar(
+        "select max(id) from statement_lines where statement_id = $1 and amount > 0",
+    )
+    .bind(statement)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
     let (service, plan): (i64, i64) =
         sqlx::query_as("select id, plan_id from services where account_id = $1 and status = 'active' order by id limit 1")
             .bind(account)
@@ -324,6 +346,7 @@ async fn ids(portal: &TestPortal) -> Ids {
     Ids {
         account,
         statement,
+        line,
         payment,
         service,
         plan,

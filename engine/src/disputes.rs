@@ -1,0 +1,344 @@
+//! Disputes: a subscriber questions one line of a statement.
+//!
+//! Opening one writes a `dispute` ticket tied to the line, for at most the line's amount (the
+//! schema checks both, and allows one open dispute per line), with the subscriber's message,
+//! a history event and an email to the support inbox. While it is open, dunning leaves the
+//! disputed amount alone ([`held_on_statement`]) and pursues only the rest.
+//!
+//! It ends once, decided by staff: **accepted**, with a credit of the disputed amount posted
+//! to the ledger (key `dispute:<ticket>`, so it reaches the next statement through
+//! `ledger_entries_pending`), or **rejected**, with an explanation the subscriber reads on the
+//! ticket and in an email. Either way the hold ends.
+
+use billing::text;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+
+use crate::config::EngineConfig;
+use crate::error::EngineError;
+use crate::mail::{self, Notice};
+
+/// A subscriber's dispute of one statement line.
+#[derive(Debug, Clone)]
+pub struct DisputeRequest {
+    pub account_id: i64,
+    pub statement_id: i64,
+    pub line_id: i64,
+    /// How much of the line is disputed (at most the line's amount).
+    pub amount: Decimal,
+    pub message: String,
+    /// The portal login asking.
+    pub login_id: i64,
+}
+
+/// The ticket a dispute opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub ticket_id: i64,
+    pub number: String,
+}
+
+/// How staff decide a dispute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The charge was wrong: the disputed amount is credited.
+    Accept { note: Option<String> },
+    /// The charge stands, for the reason given to the subscriber.
+    Reject { explanation: String },
+}
+
+fn invalid(field: &'static str, message: &str) -> EngineError {
+    EngineError::InvalidField {
+        field,
+        message: message.to_string(),
+    }
+}
+
+/// The line kinds a subscriber may question (payments and credits are theirs already).
+const DISPUTABLE: [&str; 4] = ["recurring", "usage", "one_time", "tax"];
+
+/// Opens a dispute of one line of one of the account's statements.
+pub async fn open(
+    pool: &PgPool,
+    config: &EngineConfig,
+    req: &DisputeRequest,
+) -> Result<Opened, EngineError> {
+    let message = req.message.trim();
+    if message.chars().count() < 10 {
+        return Err(invalid(
+            "message",
+            "Tell us what is wrong with this charge (at least 10 characters).",
+        ));
+    }
+    if message.chars().count() > 2000 {
+        return Err(invalid(
+            "message",
+            "Keep the message under 2,000 characters.",
+        ));
+    }
+    if req.amount <= Decimal::ZERO || req.amount.scale() > 2 {
+        return Err(invalid(
+            "amount",
+            "Enter the amount you are questioning, like 12.50.",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    // The line, found only within the account's own statements.
+    let line: Option<(String, String, Decimal, String, i64)> = sqlx::query_as(
+        "select l.kind, l.description, l.amount, s.statement_number,
+                (select p.id from portal_logins pl join people p on p.id = pl.person_id
+                  where pl.id = $4 and pl.account_id = s.account_id)
+           from statement_lines l join statements s on s.id = l.statement_id
+          where l.id = $1 and s.id = $2 and s.account_id = $3 and s.status <> 'void'",
+    )
+    .bind(req.line_id)
+    .bind(req.statement_id)
+    .bind(req.account_id)
+    .bind(req.login_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((kind, description, line_amount, statement_number, person_id)) = line else {
+        return Err(EngineError::NotFound);
+    };
+    if !DISPUTABLE.contains(&kind.as_str()) || line_amount <= Decimal::ZERO {
+        return Err(invalid("amount", "Only a charge can be questioned."));
+    }
+    if req.amount > line_amount {
+        return Err(invalid(
+            "amount",
+            &format!(
+                "You can question at most the charge itself, {}.",
+                text::dollars(line_amount)
+            ),
+        ));
+    }
+    let subject: String = format!("Question about a charge: {description}")
+        .chars()
+        .take(200)
+        .collect();
+    let inserted: Result<(i64, String), sqlx::Error> = sqlx::query_as(
+        "insert into tickets (account_id, subject, category, status, opened_by_person,
+                              statement_line_id, disputed_amount)
+         values ($1, $2, 'dispute', 'open', $3, $4, $5) returning id, number",
+    )
+    .bind(req.account_id)
+    .bind(&subject)
+    .bind(person_id)
+    .bind(req.line_id)
+    .bind(req.amount)
+    .fetch_one(&mut *tx)
+    .await;
+    let (ticket_id, number) = match inserted {
+        Ok(row) => row,
+        Err(sqlx::Error::Database(e))
+            if e.constraint() == Some("tickets_one_open_dispute_per_line") =>
+        {
+            return Err(EngineError::Conflict(
+                "This charge is already being looked at: see your open request about it.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query(
+        "insert into ticket_messages (ticket_id, author_login_id, body) values ($1, $2, $3)",
+    )
+    .bind(ticket_id)
+    .bind(req.login_id)
+    .bind(message)
+    .execute(&mut *tx)
+    .await?;
+    let amount = text::dollars(req.amount);
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail) values ($1, 'ticket', $2, $3)",
+    )
+    .bind(req.account_id)
+    .bind(format!(
+        "You questioned {amount} of “{description}” on statement {statement_number} ({number})"
+    ).chars().take(300).collect::<String>())
+    .bind(serde_json::json!({ "ticket_id": ticket_id, "statement_line_id": req.line_id, "amount": req.amount }))
+    .execute(&mut *tx)
+    .await?;
+    let email = Notice {
+        kind: "dispute_opened",
+        account_id: req.account_id,
+        to: &config.support_inbox,
+        first_name: "support team",
+        subject: format!("{number}: {amount} disputed on statement {statement_number}"),
+        paragraphs: vec![
+            format!("A subscriber questions {amount} of “{description}” on statement {statement_number}. Dunning holds this amount until the dispute is decided."),
+            format!("Their message: {message}"),
+        ],
+        link: Some((
+            "Open the ticket",
+            format!("{}/staff/tickets/{number}", config.public_url),
+        )),
+    }
+    .render(config)?;
+    mail::enqueue_all(&mut tx, &[email]).await?;
+    tx.commit().await?;
+    tracing::info!(account_id = req.account_id, ticket_id, "dispute opened");
+    Ok(Opened { ticket_id, number })
+}
+
+/// What dunning must leave alone on a statement: the amounts of its open disputes.
+pub async fn held_on_statement(
+    conn: &mut PgConnection,
+    statement_id: i64,
+) -> Result<Decimal, EngineError> {
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(t.disputed_amount), 0)
+           from tickets t join statement_lines l on l.id = t.statement_line_id
+          where l.statement_id = $1 and t.category = 'dispute' and t.dispute_outcome is null",
+    )
+    .bind(statement_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Decides an open dispute of the account (once: a second decision is a conflict).
+pub async fn decide(
+    pool: &PgPool,
+    config: &EngineConfig,
+    staff_id: i64,
+    account_id: i64,
+    ticket_id: i64,
+    decision: &Decision,
+    today: NaiveDate,
+) -> Result<(), EngineError> {
+    if let Decision::Reject { explanation } = decision {
+        let length = explanation.trim().chars().count();
+        if !(5..=2000).contains(&length) {
+            return Err(invalid(
+                "explanation",
+                "Explain to the subscriber why the charge stands (5 to 2,000 characters).",
+            ));
+        }
+    }
+    let mut tx = pool.begin().await?;
+    let found: Option<(String, Decimal, String, String, Option<String>)> = sqlx::query_as(
+        "select t.number, t.disputed_amount, l.description, a.currency::text, t.dispute_outcome
+           from tickets t
+           join statement_lines l on l.id = t.statement_line_id
+           join accounts a on a.id = t.account_id
+          where t.id = $1 and t.account_id = $2 and t.category = 'dispute'
+          for update of t",
+    )
+    .bind(ticket_id)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((number, disputed, description, currency, outcome)) = found else {
+        return Err(EngineError::NotFound);
+    };
+    if outcome.is_some() {
+        return Err(EngineError::Conflict(
+            "This dispute was already decided.".into(),
+        ));
+    }
+    let amount = text::dollars(disputed);
+    let (outcome, credit_id, reply, event) = match decision {
+        Decision::Accept { note } => {
+            let credit_id: i64 = sqlx::query_scalar(
+                "insert into ledger_entries (account_id, currency, kind, amount, description,
+                                             effective_on, staff_user_id, idempotency_key)
+                 values ($1, $2, 'credit', $3, $4, $5, $6, $7) returning id",
+            )
+            .bind(account_id)
+            .bind(&currency)
+            .bind(-disputed)
+            .bind(
+                format!("Credit: disputed charge “{description}” ({number})")
+                    .chars()
+                    .take(300)
+                    .collect::<String>(),
+            )
+            .bind(today)
+            .bind(staff_id)
+            .bind(format!("dispute:{ticket_id}"))
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut reply = format!(
+                "You were right: we have credited {amount} to your account. The credit appears on your next statement."
+            );
+            if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                reply.push_str("\n\n");
+                reply.push_str(note);
+            }
+            (
+                "accepted",
+                Some(credit_id),
+                reply,
+                format!("Dispute {number} accepted: {amount} credited"),
+            )
+        }
+        Decision::Reject { explanation } => (
+            "rejected",
+            None,
+            explanation.trim().to_string(),
+            format!("Dispute {number} answered: the charge of {amount} stands"),
+        ),
+    };
+    let explanation = match decision {
+        Decision::Reject { explanation } => Some(explanation.trim().to_string()),
+        Decision::Accept { .. } => None,
+    };
+    sqlx::query(
+        "update tickets set dispute_outcome = $2, dispute_credit_id = $3, dispute_explanation = $4,
+                            decided_by_staff = $5, decided_at = now(), status = 'resolved',
+                            closed_at = now(), updated_at = now()
+          where id = $1",
+    )
+    .bind(ticket_id)
+    .bind(outcome)
+    .bind(credit_id)
+    .bind(&explanation)
+    .bind(staff_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into ticket_messages (ticket_id, author_staff_id, body) values ($1, $2, $3)",
+    )
+    .bind(ticket_id)
+    .bind(staff_id)
+    .bind(&reply)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail, staff_user_id)
+         values ($1, 'ticket', $2, $3, $4)",
+    )
+    .bind(account_id)
+    .bind(&event)
+    .bind(serde_json::json!({ "ticket_id": ticket_id, "outcome": outcome, "credit_ledger_entry_id": credit_id }))
+    .bind(staff_id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some((to, first_name)) = mail::recipient(&mut tx, account_id).await? {
+        let email = Notice {
+            kind: "dispute_decided",
+            account_id,
+            to: &to,
+            first_name: &first_name,
+            subject: if credit_id.is_some() {
+                format!("We credited {amount} ({number})")
+            } else {
+                format!("About the charge you questioned ({number})")
+            },
+            paragraphs: reply.split("\n\n").map(str::to_string).collect(),
+            link: Some((
+                "See the conversation",
+                format!("{}/support/{number}", config.public_url),
+            )),
+        }
+        .render(config)?;
+        mail::enqueue_all(&mut tx, &[email]).await?;
+    }
+    // A credit may cover what was owed: statements settle as with a payment.
+    if credit_id.is_some() {
+        crate::payments::settle(&mut tx, config, account_id, today).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(account_id, ticket_id, outcome, "dispute decided");
+    Ok(())
+}
