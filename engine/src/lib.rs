@@ -18,10 +18,13 @@
 //! * [`plan_changes`]: changing a service's plan: the preview (composed by the bill run's
 //!   own code), upgrades at once with a prorated charge, downgrades at the next cycle,
 //!   contract fees, cancelling, the provisioning outbox.
+//! * [`adjustments`]: charges and credits posted by staff with a reason, within their
+//!   role's limit or approved by a second person.
 //! * [`disputes`]: a subscriber questions a statement line: dunning holds that amount
 //!   until staff accept (a credit is posted) or reject it (with an explanation).
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
 
+pub mod adjustments;
 pub mod bill_run;
 pub mod cards;
 pub mod clock;
