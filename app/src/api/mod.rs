@@ -8,6 +8,7 @@ pub mod payments;
 pub mod plans;
 pub mod staff;
 pub mod statements;
+pub mod tickets;
 pub mod usage;
 
 /// Answers a failed server function with the error's own HTTP status (401, 404, 422, 429…)

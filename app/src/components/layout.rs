@@ -41,6 +41,7 @@ pub fn PortalLayout() -> impl IntoView {
                                     <A href="/usage">{t.nav_usage}</A>
                                     <A href="/statements">{t.nav_statements}</A>
                                     <A href="/history">{t.nav_history}</A>
+                                    <A href="/support">{t.tickets().nav_support}</A>
                                     <A href="/plans">{t.plans().nav_plans}</A>
                                     <A href="/pay">{t.pay().nav_pay}</A>
                                     <A href="/cards">{t.pay().nav_cards}</A>

@@ -15,6 +15,7 @@ pub mod plans;
 pub mod session;
 pub mod staff;
 pub mod statements;
+pub mod tickets;
 pub mod usage;
 
 use std::sync::Arc;

@@ -14,4 +14,5 @@ mod payments;
 mod plans;
 mod security;
 mod support;
+mod tickets;
 mod webhooks;

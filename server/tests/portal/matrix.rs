@@ -65,6 +65,9 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("payment-receipt", vec![("id", id(ids.payment))], READ_A),
         ("payments-needing-action", vec![], READ),
         ("cards-page", vec![], READ),
+        ("support-tickets", vec![], READ),
+        // A's seeded ticket (the demo's first).
+        ("support-ticket", vec![("number", s("T-000001"))], READ_A),
         // Changes: the subscriber; a rep viewing as them is refused (read-only).
         (
             "change-plan",
@@ -130,6 +133,24 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
             "set-autopay",
             vec![("on", s("false"))],
             "401 in in 401 403 401 401",
+        ),
+        // Support requests: the subscriber themselves writes them.
+        (
+            "open-ticket",
+            vec![
+                ("category", s("general")),
+                ("subject", s("Matrix test")),
+                ("message", s("Matrix test of access")),
+            ],
+            "401 ok ok 401 403 401 401",
+        ),
+        (
+            "reply-ticket",
+            vec![
+                ("number", s("T-000001")),
+                ("message", s("Matrix test reply")),
+            ],
+            "401 ok 404 401 403 401 401",
         ),
         // Pay by link: the signed token is the permission, whoever holds it.
         ("pay-link", vec![("token", s("forged"))], OPEN),
@@ -208,6 +229,41 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
             ],
             STAFF,
         ),
+        ("ticket-queue", vec![], STAFF),
+        ("staff-ticket", vec![("number", s("T-000001"))], STAFF),
+        (
+            "staff-reply-ticket",
+            vec![
+                ("number", s("T-000001")),
+                ("message", s("Matrix test answer")),
+                ("status", s("pending")),
+            ],
+            STAFF,
+        ),
+        (
+            "assign-ticket",
+            vec![("number", s("T-000001")), ("to", s("me"))],
+            STAFF,
+        ),
+        (
+            "set-ticket-status",
+            vec![("number", s("T-000001")), ("status", s("open"))],
+            STAFF,
+        ),
+        // Any staff member decides a dispute (T-000001 is not one: found by nobody).
+        (
+            "accept-dispute",
+            vec![("number", s("T-000001"))],
+            "401 401 401 404 404 404 404",
+        ),
+        (
+            "reject-dispute",
+            vec![
+                ("number", s("T-000001")),
+                ("explanation", s("Matrix test explanation")),
+            ],
+            "401 401 401 404 404 404 404",
+        ),
         // Changing who the caller is: last.
         (
             "start-viewing",
@@ -250,6 +306,12 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             format!("/staff/accounts/{}", ids.account),
             CONSOLE,
         ),
+        ("/staff/tickets", "/staff/tickets".into(), CONSOLE),
+        (
+            "/staff/tickets/*",
+            "/staff/tickets/T-000001".into(),
+            CONSOLE,
+        ),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),
         ("/statements", "/statements".into(), PORTAL),
@@ -265,6 +327,13 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "303 200 404 303 200 303 303",
         ),
         ("/history", "/history".into(), PORTAL),
+        ("/support", "/support".into(), PORTAL),
+        // B asking for A's ticket: not found.
+        (
+            "/support/*",
+            "/support/T-000001".into(),
+            "303 200 404 303 200 303 303",
+        ),
         ("/plans", "/plans".into(), PORTAL),
         (
             "/plans/*/*",

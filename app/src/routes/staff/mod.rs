@@ -3,3 +3,4 @@
 pub mod account;
 pub mod search;
 pub mod sign_in;
+pub mod tickets;
