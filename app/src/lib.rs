@@ -65,6 +65,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/staff") view=components::staff_layout::StaffLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::staff::search::SearchPage ssr=SsrMode::Async />
                     <Route path=path!("accounts/:id") view=routes::staff::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("accounts/:id/adjust") view=routes::staff::adjustments::AdjustPage ssr=SsrMode::Async />
+                    <Route path=path!("adjustments") view=routes::staff::adjustments::ApprovalsPage ssr=SsrMode::Async />
                     <Route path=path!("tickets") view=routes::staff::tickets::QueuePage ssr=SsrMode::Async />
                     <Route path=path!("tickets/:number") view=routes::staff::tickets::StaffTicketPage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -2,6 +2,7 @@
 //! (`server::access`), then calls the server code and returns wire types.
 
 pub mod account;
+pub mod adjustments;
 pub mod auth;
 pub mod console;
 pub mod payments;

@@ -33,6 +33,7 @@ pub fn StaffLayout() -> impl IntoView {
                             </div>
                             <nav class="site-nav" aria-label="Console">
                                 <A href="/staff" exact=true>{s.nav_search}</A>
+                                <A href="/staff/adjustments">{s.nav_approvals}</A>
                                 <A href="/staff/tickets">{t.tickets().nav_tickets}</A>
                             </nav>
                         </header>

@@ -62,3 +62,42 @@ pub enum StaffStep {
     /// Signed in.
     Done,
 }
+
+/// The page for adjusting one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdjustPage {
+    pub account_id: i64,
+    pub account_number: String,
+    pub display_name: String,
+    pub balance: billing::Money,
+    /// The largest adjustment the caller may post without a second person.
+    pub own_limit: billing::Money,
+    pub recent: Vec<AdjustmentRow>,
+}
+
+/// One adjustment, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdjustmentRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub account_number: String,
+    /// Positive: a charge; negative: a credit.
+    pub amount: billing::Money,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: chrono::NaiveDateTime,
+    /// pending, posted or rejected.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    /// Whether the caller may approve or reject it (pending, not theirs, within their limit).
+    pub can_decide: bool,
+}
+
+/// What an adjustment request became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustOutcome {
+    Posted,
+    AwaitingApproval,
+}

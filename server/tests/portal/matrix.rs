@@ -24,6 +24,8 @@ const READ: &str = "401 ok ok 401 ok 401 401";
 const READ_A: &str = "401 ok 404 401 ok 401 401";
 /// Staff only.
 const STAFF: &str = "401 401 401 ok ok ok ok";
+/// Billing staff and administrators only.
+const ADJUST: &str = "401 401 401 403 403 ok ok";
 /// Open to anyone (a form's own checks answer).
 const OPEN: &str = "in in in in in in in";
 
@@ -50,7 +52,14 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("history", vec![], READ),
         ("statements", vec![], READ),
         ("statement", vec![("id", id(ids.statement))], READ_A),
-        ("dispute-line", vec![("statement_id", id(ids.statement)), ("line_id", id(ids.line))], READ_A),
+        (
+            "dispute-line",
+            vec![
+                ("statement_id", id(ids.statement)),
+                ("line_id", id(ids.line)),
+            ],
+            READ_A,
+        ),
         ("usage", vec![("offset", s("0"))], READ),
         ("plans-page", vec![], READ),
         (
@@ -83,11 +92,16 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
             vec![("change_id", s("999999"))],
             "401 404 404 401 403 401 401",
         ),
-        // Questioning a charge speaks for the subscriber: never staff (the message is too
-        // short here, so the subscriber gets 422 and nothing is opened).
+        // Questioning a charge speaks for the subscriber: never staff (the amount is more
+        // than the line here, so the subscriber gets 422 and nothing is opened).
         (
             "open-dispute",
-            vec![("statement_id", id(ids.statement)), ("line_id", id(ids.line)), ("amount", s("1.00")), ("message", s("short"))],
+            vec![
+                ("statement_id", id(ids.statement)),
+                ("line_id", id(ids.line)),
+                ("amount", s("99999.00")),
+                ("message", s("More than the line, so nothing is opened")),
+            ],
             "401 in 404 401 403 401 401",
         ),
         (
@@ -264,6 +278,29 @@ fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>
             ],
             "401 401 401 404 404 404 404",
         ),
+        // Adjustments: billing staff and administrators (a rep's role may not).
+        ("adjust-page", vec![("account_id", id(ids.account))], ADJUST),
+        (
+            "request-adjustment",
+            vec![
+                ("account_id", id(ids.account)),
+                ("direction", s("credit")),
+                ("amount", s("1.00")),
+                ("reason", s("x")),
+            ],
+            "401 401 401 403 403 in in",
+        ),
+        ("adjustments-queue", vec![], ADJUST),
+        (
+            "approve-adjustment",
+            vec![("id", s("999999"))],
+            "401 401 401 403 403 404 404",
+        ),
+        (
+            "reject-adjustment",
+            vec![("id", s("999999")), ("note", s("Matrix test"))],
+            "401 401 401 403 403 404 404",
+        ),
         // Changing who the caller is: last.
         (
             "start-viewing",
@@ -311,6 +348,16 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "/staff/tickets/*",
             "/staff/tickets/T-000001".into(),
             CONSOLE,
+        ),
+        (
+            "/staff/accounts/*/adjust",
+            format!("/staff/accounts/{}/adjust", ids.account),
+            "303 303 303 403 403 200 200",
+        ),
+        (
+            "/staff/adjustments",
+            "/staff/adjustments".into(),
+            "303 303 303 403 403 200 200",
         ),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),

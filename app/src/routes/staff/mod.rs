@@ -1,6 +1,7 @@
 //! The staff console's pages (`/staff…`): sign-in, account search, and the 360-degree view.
 
 pub mod account;
+pub mod adjustments;
 pub mod search;
 pub mod sign_in;
 pub mod tickets;

@@ -6,9 +6,11 @@
 //! - [`totp`]: RFC 6238 codes and recovery codes;
 //! - [`search`]: finding accounts by number, name, email, phone or address;
 //! - [`impersonation`]: "view as subscriber", time-boxed and audited;
+//! - [`adjustments`]: charges and credits within the role's limit, approvals above it;
 //! - [`audit`]: the append-only audit log;
 //! - [`console`]: the 360-degree view of an account, notes and interactions.
 
+pub mod adjustments;
 pub mod audit;
 pub mod auth;
 pub mod console;

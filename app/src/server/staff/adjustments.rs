@@ -1,0 +1,297 @@
+//! The console's side of adjustments: the form's page, requests, and the approvals queue
+//! (the rules are in `engine::adjustments`). Every decision is audited.
+
+use billing::{Currency, Money};
+use chrono::NaiveDateTime;
+use rust_decimal::Decimal;
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::audit::{self, Actor, Entry, RequestInfo};
+use super::{Right, StaffAccess};
+use crate::error::AppError;
+use crate::server::Portal;
+use crate::types::staff::{AdjustOutcome, AdjustPage, AdjustmentRow};
+
+fn currency(code: &str) -> Result<Currency, AppError> {
+    Currency::parse(code.trim()).map_err(|e| AppError::internal("account currency", e))
+}
+
+fn limit(portal: &Portal, staff: &StaffAccess) -> Decimal {
+    portal
+        .config
+        .billing
+        .adjustment_limits
+        .of(staff.role().as_str())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    account_id: i64,
+    account_number: String,
+    currency: String,
+    amount: Decimal,
+    reason: String,
+    requested_by_id: i64,
+    requested_by: String,
+    requested_at: NaiveDateTime,
+    status: String,
+    decided_by: Option<String>,
+    decision_note: Option<String>,
+}
+
+const ROWS: &str = "select j.id, j.account_id, a.account_number, a.currency::text as currency, j.amount, j.reason,
+        j.requested_by as requested_by_id, r.display_name as requested_by,
+        (j.requested_at at time zone 'UTC') as requested_at, j.status, d.display_name as decided_by, j.decision_note
+   from adjustments j join accounts a on a.id = j.account_id
+   join staff_users r on r.id = j.requested_by
+   left join staff_users d on d.id = j.decided_by";
+
+fn to_row(portal: &Portal, staff: &StaffAccess, r: Row) -> Result<AdjustmentRow, AppError> {
+    let can_decide = r.status == "pending"
+        && r.requested_by_id != staff.staff_id()
+        && staff.role().has(Right::Adjust)
+        && r.amount.abs() <= limit(portal, staff);
+    Ok(AdjustmentRow {
+        id: r.id,
+        account_id: r.account_id,
+        account_number: r.account_number,
+        amount: Money::new(r.amount, currency(&r.currency)?),
+        reason: r.reason,
+        requested_by: r.requested_by,
+        requested_at: r.requested_at,
+        status: r.status,
+        decided_by: r.decided_by,
+        decision_note: r.decision_note,
+        can_decide,
+    })
+}
+
+/// The adjust form's page for one account, with its latest adjustments.
+pub async fn page(
+    portal: &Portal,
+    staff: &StaffAccess,
+    account_id: i64,
+) -> Result<AdjustPage, AppError> {
+    staff.require(Right::Adjust)?;
+    let head: Option<(String, String, String, Decimal)> = sqlx::query_as(
+        "select a.account_number, a.display_name, a.currency::text, b.balance
+           from accounts a join account_balances b on b.account_id = a.id where a.id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(&portal.pool)
+    .await?;
+    let (account_number, display_name, code, balance) = head.ok_or(AppError::NotFound)?;
+    let currency = currency(&code)?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{ROWS} where j.account_id = $1 order by j.requested_at desc limit 20"
+    ))
+    .bind(account_id)
+    .fetch_all(&portal.pool)
+    .await?;
+    Ok(AdjustPage {
+        account_id,
+        account_number,
+        display_name,
+        balance: Money::new(balance, currency),
+        own_limit: Money::new(limit(portal, staff), currency),
+        recent: rows
+            .into_iter()
+            .map(|r| to_row(portal, staff, r))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// Adjustments waiting for a second person, oldest first, and the latest decided ones.
+pub async fn queue(portal: &Portal, staff: &StaffAccess) -> Result<Vec<AdjustmentRow>, AppError> {
+    staff.require(Right::Adjust)?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{ROWS} where j.status = 'pending' or j.decided_at > now() - interval '7 days'
+          order by (j.status = 'pending') desc, j.requested_at limit 200"
+    ))
+    .fetch_all(&portal.pool)
+    .await?;
+    rows.into_iter().map(|r| to_row(portal, staff, r)).collect()
+}
+
+/// Parses the form's amount: `direction` is `credit` or `charge`, `amount` a positive figure.
+pub fn signed_amount(direction: &str, amount: &str) -> Result<Decimal, AppError> {
+    let invalid = |field: &str, message: &str| AppError::InvalidInput {
+        field: field.into(),
+        message: message.into(),
+    };
+    let value = amount
+        .trim()
+        .trim_start_matches('$')
+        .replace(',', "")
+        .parse::<Decimal>()
+        .ok()
+        .filter(|a| *a > Decimal::ZERO)
+        .ok_or_else(|| invalid("amount", "Enter a positive amount like 25.00."))?;
+    match direction {
+        "credit" => Ok(-value),
+        "charge" => Ok(value),
+        _ => Err(invalid("direction", "Choose a credit or a charge.")),
+    }
+}
+
+fn staff_entry<'a>(
+    staff: &StaffAccess,
+    account_id: i64,
+    action: &'a str,
+    detail: serde_json::Value,
+) -> Entry<'a> {
+    Entry {
+        actor: Actor::Staff {
+            staff_id: staff.staff_id(),
+        },
+        subject_account_id: Some(account_id),
+        action,
+        detail,
+        support_session_id: None,
+    }
+}
+
+async fn account_of(pool: &PgPool, adjustment_id: i64) -> Result<i64, AppError> {
+    sqlx::query_scalar("select account_id from adjustments where id = $1")
+        .bind(adjustment_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn today_of(pool: &PgPool, account_id: i64) -> Result<chrono::NaiveDate, AppError> {
+    let tz: String = sqlx::query_scalar("select time_zone from accounts where id = $1")
+        .bind(account_id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::server::today_in(&tz))
+}
+
+/// Asks for an adjustment: posted within the caller's limit, else waiting for approval.
+pub async fn request(
+    portal: &Portal,
+    staff: &StaffAccess,
+    account_id: i64,
+    direction: &str,
+    amount: &str,
+    reason: &str,
+) -> Result<AdjustOutcome, AppError> {
+    staff.require(Right::Adjust)?;
+    let amount = signed_amount(direction, amount)?;
+    let today = today_of(&portal.pool, account_id).await?;
+    let outcome = engine::adjustments::request(
+        &portal.pool,
+        &portal.config.billing,
+        &engine::adjustments::AdjustmentRequest {
+            account_id,
+            amount,
+            reason: reason.to_string(),
+            staff_id: staff.staff_id(),
+            staff_role: staff.role().as_str().to_string(),
+            today,
+        },
+    )
+    .await?;
+    let (id, result, action) = match outcome {
+        engine::adjustments::Outcome::Posted { adjustment_id, .. } => {
+            (adjustment_id, AdjustOutcome::Posted, "adjustment.posted")
+        }
+        engine::adjustments::Outcome::AwaitingApproval { adjustment_id } => (
+            adjustment_id,
+            AdjustOutcome::AwaitingApproval,
+            "adjustment.requested",
+        ),
+    };
+    audit::record(
+        &portal.pool,
+        staff_entry(
+            staff,
+            account_id,
+            action,
+            json!({ "adjustment_id": id, "amount": amount }),
+        ),
+        &RequestInfo::current(),
+    )
+    .await?;
+    Ok(result)
+}
+
+/// A second person approves (and so posts) a waiting adjustment.
+pub async fn approve(
+    portal: &Portal,
+    staff: &StaffAccess,
+    adjustment_id: i64,
+) -> Result<(), AppError> {
+    staff.require(Right::Adjust)?;
+    let account_id = account_of(&portal.pool, adjustment_id).await?;
+    let today = today_of(&portal.pool, account_id).await?;
+    engine::adjustments::approve(
+        &portal.pool,
+        &portal.config.billing,
+        adjustment_id,
+        staff.staff_id(),
+        staff.role().as_str(),
+        today,
+    )
+    .await?;
+    audit::record(
+        &portal.pool,
+        staff_entry(
+            staff,
+            account_id,
+            "adjustment.approved",
+            json!({ "adjustment_id": adjustment_id }),
+        ),
+        &RequestInfo::current(),
+    )
+    .await
+}
+
+/// A second person turns a waiting adjustment down.
+pub async fn reject(
+    portal: &Portal,
+    staff: &StaffAccess,
+    adjustment_id: i64,
+    note: &str,
+) -> Result<(), AppError> {
+    staff.require(Right::Adjust)?;
+    let account_id = account_of(&portal.pool, adjustment_id).await?;
+    engine::adjustments::reject(&portal.pool, adjustment_id, staff.staff_id(), note).await?;
+    audit::record(
+        &portal.pool,
+        staff_entry(
+            staff,
+            account_id,
+            "adjustment.rejected",
+            json!({ "adjustment_id": adjustment_id, "note": note.trim() }),
+        ),
+        &RequestInfo::current(),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_forms_amount_becomes_a_signed_figure() {
+        assert_eq!(
+            signed_amount("credit", "$1,250.50").unwrap(),
+            dec!(-1250.50)
+        );
+        assert_eq!(signed_amount("charge", "25").unwrap(), dec!(25));
+        assert_eq!(
+            signed_amount("charge", "-5").unwrap_err().field(),
+            Some("amount")
+        );
+        assert_eq!(
+            signed_amount("gift", "5").unwrap_err().field(),
+            Some("direction")
+        );
+    }
+}
