@@ -5,8 +5,8 @@
 // not meet.
 import { test, expect, Page, TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { dollars, one, sql } from './db';
+import { billRun, freshSubscriber } from './accounts';
 import { noSidewaysScroll, ready, signIn } from './pages';
 
 /** Accounts of our own: [number, id], one set per project. */
@@ -156,57 +156,6 @@ test('a card is saved, made the default, and pays from the pay page', async ({ p
   await page.waitForURL(/\/payments\/\d+$/);
   await expect(page.getByTestId('receipt-state')).toHaveText('Paid');
 });
-
-/** The provider's today (bill runs refuse dates that have not come on its clock). */
-function providerToday(): string {
-  const tz = process.env.LASTMILE_TIME_ZONE ?? 'America/Chicago';
-  return one(`select (now() at time zone '${tz}')::date::text`);
-}
-
-/**
- * A subscriber of our own whose billing cycle day is today and whose service starts today, so
- * that a bill run for today bills them (the seed's accounts have their cycle days anywhere in
- * the month). Signs in with the demo password. Returns its number and id.
- */
-function freshSubscriber(tag: string): { number: string; id: string } {
-  const today = providerToday();
-  const number = `9${String(Date.now() % 1e7).padStart(7, '0')}${tag}`;
-  const email = `casey.${number}@example.net`;
-  const id = one(`
-    with a as (
-      insert into accounts (account_number, kind, display_name, billing_cycle_day, currency, time_zone)
-      values ('${number}', 'residential', 'Casey Tester', extract(day from '${today}'::date), 'USD', 'America/Chicago')
-      returning id),
-    p as (
-      insert into people (account_id, role, first_name, last_name, email)
-      select id, 'owner', 'Casey', 'Tester', '${email}' from a returning id, account_id),
-    ad as (
-      insert into addresses (account_id, line1, city, region, postal_code, country, jurisdiction_id, technologies)
-      select a.id, '9 Test Lane', 'Springfield', 'OR', '97477', 'US',
-             (select jurisdiction_id from addresses order by id limit 1), '{fibre,cable,dsl}'
-        from a returning id, account_id),
-    s as (
-      insert into services (account_id, address_id, plan_id, status, activated_on)
-      select ad.account_id, ad.id,
-             (select id from plans where billing_mode = 'postpaid' and currency = 'USD' and available
-               order by monthly_price limit 1),
-             'active', '${today}'
-        from ad returning id),
-    l as (
-      insert into portal_logins (account_id, person_id, email, password_hash)
-      select p.account_id, p.id, '${email}', (select password_hash from portal_logins order by id limit 1)
-        from p returning id)
-    select a.id from a, s, l`);
-  return { number, id };
-}
-
-/** Runs the real bill run for today for one account. */
-function billRun(number: string): string {
-  return execFileSync(process.env.E2E_LASTMILE_BIN ?? 'lastmile', ['bill-run', '--date', providerToday(), '--account', number], {
-    env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL! },
-    encoding: 'utf8',
-  });
-}
 
 test('autopay charges the default card at the bill run, and 3-D Secure is finished from the notice', async ({
   page,

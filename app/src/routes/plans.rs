@@ -178,9 +178,11 @@ fn PreviewView(preview: PlanChangePreview) -> impl IntoView {
         .read_untracked()
         .get("error")
         .map(|code| match code.as_str() {
-            "conflict" => p.error_conflict,
-            "invalid_input" => p.error_invalid,
-            _ => p.error_other,
+            "conflict" => p.error_conflict.to_string(),
+            "invalid_input" => p.error_invalid.to_string(),
+            // Staff viewing as the subscriber with a read-only role.
+            "read_only" => (t.error)(&AppError::ReadOnly),
+            _ => p.error_other.to_string(),
         });
     let title = (p.preview_title)(&preview.to.name);
     let days = preview
