@@ -203,7 +203,7 @@ fn TicketView(ticket: SupportTicket, sent: Option<String>) -> impl IntoView {
             {notice.map(|n| view! { <p class="notice notice-info" role="status" data-testid="sent">{n}</p> })}
             {ticket.dispute.map(|dispute| {
                 let href = format!("/statements/{}", dispute.statement_id);
-                view! { <DisputeFacts dispute statement_href=href /> }
+                view! { <DisputeFacts dispute statement_href=href waiting=tk.dispute_waiting /> }
             })}
             <section class="card card-flat" aria-labelledby="conversation-h">
                 <h2 id="conversation-h">{tk.conversation}</h2>
@@ -256,7 +256,12 @@ pub(crate) fn Conversation(messages: Vec<Message>) -> impl IntoView {
 
 /// What a questioned charge is, and how it was decided (or that it waits).
 #[component]
-pub(crate) fn DisputeFacts(dispute: Dispute, statement_href: String) -> impl IntoView {
+pub(crate) fn DisputeFacts(
+    dispute: Dispute,
+    statement_href: String,
+    /// What the reader is told while it waits for a decision.
+    waiting: &'static str,
+) -> impl IntoView {
     let i18n = use_i18n();
     let (f, tk) = (i18n.f, i18n.t.tickets());
     view! {
@@ -272,7 +277,7 @@ pub(crate) fn DisputeFacts(dispute: Dispute, statement_href: String) -> impl Int
             </dl>
             {match dispute.outcome {
                 None => view! {
-                    <p class="ticket-outcome" data-testid="dispute-waiting">{tk.dispute_waiting}</p>
+                    <p class="ticket-outcome" data-testid="dispute-waiting">{waiting}</p>
                 }.into_any(),
                 Some(DisputeOutcome::Accepted { credited, decided_at }) => view! {
                     <div class="ticket-outcome ticket-outcome-accepted" data-testid="dispute-outcome" data-outcome="accepted">

@@ -340,6 +340,17 @@ pub async fn open(
     Ok(number)
 }
 
+/// The ticket a subscriber answers, and who hears of it (the assignee, if still enabled).
+#[derive(sqlx::FromRow)]
+struct ReplyTarget {
+    ticket_id: i64,
+    status: String,
+    subject: String,
+    staff_email: Option<String>,
+    staff_name: Option<String>,
+    account_number: String,
+}
+
 /// The subscriber answers: the message, the ticket back to `open` when it was waiting for
 /// them (or resolved), and an email to the assigned staff member, else the support inbox.
 pub async fn reply(
@@ -352,22 +363,27 @@ pub async fn reply(
     let config = &portal.config;
     let account_id = access.account_id();
     let mut tx = portal.pool.begin().await?;
-    let found: Option<(i64, String, String, Option<String>, Option<String>, String)> =
-        sqlx::query_as(
-            "select t.id, t.status, t.subject, su.email::text, su.display_name, a.account_number
-               from tickets t
-               join accounts a on a.id = t.account_id
-               left join staff_users su on su.id = t.assigned_staff_id and su.disabled_at is null
-              where t.number = $1 and t.account_id = $2
-              for update of t",
-        )
-        .bind(number.trim())
-        .bind(account_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((ticket_id, status, subject, staff_email, staff_name, account_number)) = found else {
-        return Err(AppError::NotFound);
-    };
+    let ReplyTarget {
+        ticket_id,
+        status,
+        subject,
+        staff_email,
+        staff_name,
+        account_number,
+    } = sqlx::query_as::<_, ReplyTarget>(
+        "select t.id as ticket_id, t.status, t.subject, su.email::text as staff_email,
+                su.display_name as staff_name, a.account_number
+           from tickets t
+           join accounts a on a.id = t.account_id
+           left join staff_users su on su.id = t.assigned_staff_id and su.disabled_at is null
+          where t.number = $1 and t.account_id = $2
+          for update of t",
+    )
+    .bind(number.trim())
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
     if status == "closed" {
         return Err(AppError::Conflict {
             message: "This request is closed. Open a new request if you need more help.".into(),

@@ -213,7 +213,7 @@ fn TicketView(ticket: StaffTicket, saved: Option<String>) -> impl IntoView {
                 <div class="console-column">
                     {ticket.dispute.map(|dispute| {
                         let href = format!("{account_href}#statements");
-                        view! { <DisputeFacts dispute statement_href=href /> }
+                        view! { <DisputeFacts dispute statement_href=href waiting=tk.dispute_waiting_staff /> }
                     })}
                     <section class="card" aria-labelledby="conversation-h">
                         <h2 id="conversation-h">{tk.conversation}</h2>
@@ -257,7 +257,7 @@ fn StaffReplyForm(number: String) -> impl IntoView {
     let action = ServerAction::<StaffReplyToTicket>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     view! {
-        <div class="console-form ticket-form" data-testid="reply-form">
+        <div class="ticket-form ticket-reply-form" data-testid="reply-form">
             {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
@@ -313,7 +313,7 @@ fn StatusForm(number: String, current: String) -> impl IntoView {
     let action = ServerAction::<SetTicketStatus>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     view! {
-        <div class="console-form ticket-form" data-testid="status-form">
+        <div class="ticket-form ticket-status-form" data-testid="status-form">
             {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
