@@ -16,7 +16,7 @@ use crate::config::EngineConfig;
 use crate::error::EngineError;
 
 /// The largest adjustment anyone may ask for in one go.
-const CEILING: Decimal = Decimal::from_parts(100_000_00, 0, 0, false, 2);
+const CEILING: Decimal = Decimal::from_parts(10_000_000, 0, 0, false, 2); // 100,000.00
 
 /// A staff member's request to adjust an account.
 #[derive(Debug, Clone)]

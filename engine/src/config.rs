@@ -49,8 +49,8 @@ impl Default for AdjustmentLimits {
     fn default() -> Self {
         AdjustmentLimits {
             support_rep: rust_decimal::Decimal::ZERO,
-            billing: rust_decimal::Decimal::new(100_00, 2),
-            admin: rust_decimal::Decimal::new(1_000_00, 2),
+            billing: rust_decimal::Decimal::new(10_000, 2), // 100.00
+            admin: rust_decimal::Decimal::new(100_000, 2),  // 1,000.00
         }
     }
 }

@@ -40,9 +40,12 @@ struct Ids {
     other_plan: i64,
 }
 
-/// Server functions: (endpoint, form, expected per caller). Rows that change who the caller
-/// is (starting and ending views, signing out) come last, in that order.
-fn server_functions(ids: &Ids) -> Vec<(&'static str, Vec<(&'static str, String)>, &'static str)> {
+/// One row: a server function's endpoint, the form sent, the answer expected per caller.
+type Row = (&'static str, Vec<(&'static str, String)>, &'static str);
+
+/// Server functions. Rows that change who the caller is (starting and ending views, signing
+/// out) come last, in that order.
+fn server_functions(ids: &Ids) -> Vec<Row> {
     let id = |v: i64| v.to_string();
     let s = |v: &str| v.to_string();
     vec![
