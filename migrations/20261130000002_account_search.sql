@@ -11,8 +11,11 @@ create extension if not exists pg_trgm;
 -- Account numbers by prefix (in order, so a prefix shared by thousands reads only a page).
 create index accounts_number_prefix_idx on accounts (account_number text_pattern_ops);
 
--- Names: the account's display name and each person's "first last".
+-- Names: the account's display name and each person's "first last". Approximate matches
+-- look at businesses' display names only (a residential account's is its owner's name).
 create index accounts_display_name_trgm_idx on accounts using gin (lower(display_name) gin_trgm_ops);
+create index accounts_business_name_trgm_idx on accounts
+    using gin (lower(display_name) gin_trgm_ops) where kind = 'business';
 create index people_name_trgm_idx on people using gin (lower(first_name || ' ' || last_name) gin_trgm_ops);
 
 -- Emails by prefix, and by the part before the @ for typos (the domain, shared by many,

@@ -62,6 +62,9 @@ struct Args {
     /// Where to write the results as JSON.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Instead of measuring: run these searches with `explain analyze` and print the plans.
+    #[arg(long = "explain-analyze", value_name = "TEXT")]
+    explain_analyze: Vec<String>,
 }
 
 /// The kinds of search, in the order they are reported.
@@ -121,6 +124,14 @@ async fn main() -> Result<()> {
     .fetch_one(&pool)
     .await?;
     anyhow::ensure!(accounts > 0, "the database has no accounts: seed it first");
+    if !args.explain_analyze.is_empty() {
+        let mut conn = pool.acquire().await?;
+        for text in &args.explain_analyze {
+            let plan = explain(&mut conn, text, args.limit, true).await?;
+            println!("{text:?}\t{}", serde_json::to_string(&plan)?);
+        }
+        return Ok(());
+    }
 
     // Enough accounts for every search to come from a different one.
     let wanted = (args.per_kind + args.warmup) * KINDS.len() as u64;
@@ -150,7 +161,7 @@ async fn main() -> Result<()> {
                 .map(|kind| {
                     let a = accounts_drawn.next().expect("cycle");
                     Search {
-                        kind: *kind,
+                        kind,
                         text: typed(kind, a, &mut rng),
                         account_id: a.id,
                     }
@@ -201,7 +212,7 @@ async fn main() -> Result<()> {
             if t.plans >= args.explain {
                 continue;
             }
-            let plan = explain(&mut conn, &s.text, args.limit)
+            let plan = explain(&mut conn, &s.text, args.limit, false)
                 .await
                 .with_context(|| format!("explaining {:?}", s.text))?
                 .unwrap_or(Value::Null);

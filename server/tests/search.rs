@@ -178,6 +178,32 @@ async fn a_surname_with_one_letter_wrong_finds_the_person(pool: PgPool) {
         assert_eq!(hit.matched, "name", "{typed}");
     }
 
+    // A business by its display name, misspelt.
+    let shop = add_account(
+        &pool,
+        "987650002",
+        Person {
+            first: "Kim",
+            last: "Lee",
+            email: "kim@wetherby-plumbing.example",
+            phone: "+1 503 555 0102",
+        },
+        ("1 Harbor Way", "Salem", "97301"),
+    )
+    .await;
+    sqlx::query(
+        "update accounts set kind = 'business', display_name = 'Wetherby Plumbing' where id = $1",
+    )
+    .bind(shop)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let hits = find(&pool, "wetherbee plumbing").await;
+    assert_eq!(numbers(&hits), ["987650002"]);
+    assert_eq!(hits[0].matched, "name");
+    assert_eq!(hits[0].display_name, "Wetherby Plumbing");
+    assert_eq!(hits[0].owner_name.as_deref(), Some("Kim Lee"));
+
     // Spelt right: the exact surname ranks before the one a letter away, which is still found.
     let hits = find(&pool, "featherstone").await;
     let ids: Vec<i64> = hits.iter().map(|h| h.account_id).collect();
@@ -277,6 +303,7 @@ async fn a_street_address_fragment_finds_the_account(pool: PgPool) {
     ] {
         let hits = find(&pool, typed).await;
         assert_eq!(numbers(&hits), ["987654321"], "{typed}");
+        assert_eq!(hits[0].account_id, id);
         assert_eq!(hits[0].matched, "address", "{typed}");
     }
     // Every word has to match: a street elsewhere is not this one.
@@ -408,7 +435,7 @@ async fn every_kind_of_search_reads_an_index(pool: PgPool) {
         "Quilfeather",                   // street with a typo
         "tillamook",                     // city
     ] {
-        let plan = explain(&mut conn, typed, 50)
+        let plan = explain(&mut conn, typed, 50, false)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{typed:?} was not searched for"));

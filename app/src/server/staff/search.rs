@@ -11,10 +11,11 @@
 //!   typo-tolerantly;
 //! - **anything else**: people's names (first and last), the accounts' display names and the
 //!   service addresses (street line, city, postal code). Every word must match the same field,
-//!   in any order, at the start of a word of it ("smi jo" finds "John Smith"); then, when that
-//!   finds fewer accounts than asked for, words may also match approximately (pg_trgm's word
-//!   similarity, [`WORD_SIMILARITY`]), so "Hernandes" finds "Hernandez". A single token that
-//!   looks like the start of an email (`alex.morgan`) also finds emails by prefix.
+//!   in any order, at the start of a word of it ("smi jo" finds "John Smith"). When that finds
+//!   fewer accounts than asked for, words may also match approximately (pg_trgm's word
+//!   similarity, at least [`WORD_SIMILARITY`]): names first, then, if the list is still not
+//!   full, addresses. A single token that looks like the start of an email (`alex.morgan`)
+//!   also finds emails by prefix.
 //!
 //! Ranking: an exact match first, then prefix matches, then approximate ones; within each,
 //! the closer match first (the share of the field the text covers, or the trigram word
@@ -23,11 +24,13 @@
 //! Every branch is answered from an index made for it (migration `account_search`): b-tree
 //! `text_pattern_ops` indexes for prefixes of account numbers, phone digits and emails, GIN
 //! trigram indexes for the rest. The SQL below spells each indexed expression exactly as the
-//! migration does, or PostgreSQL would not use the index.
+//! migration does, or PostgreSQL would not use the index. The approximate stages are the
+//! costly part (every row near enough is read and scored), which is why they run only while
+//! the list is not full: a misspelt common surname still scores a couple of thousand names.
 //!
-//! Trigram matching tolerates a typo best in a long word: one wrong letter in the middle of a
-//! five-letter word leaves too few trigrams in common to reach the threshold ("Smyth" does
-//! not find "Smith"), one in an eight-letter word does.
+//! Trigrams forgive a wrong letter when enough of the word's trigrams survive: anywhere in a
+//! long word ("Hernendez", "Featherstome"), only towards the end of a short one ("Brooka"
+//! finds "Brooks", "Bxooks" and "Smyth" find nothing).
 
 use sqlx::PgPool;
 
@@ -84,14 +87,16 @@ pub async fn search(
     rows.into_iter().map(HitRow::into_hit).collect()
 }
 
-/// The plan PostgreSQL chooses for a search, as `explain (format json)` gives it: for tests
-/// and for finding out why a search is slow. `None` when the text is too short to search for.
+/// The plan PostgreSQL chooses for a search, as `explain (format json)` gives it, and with
+/// `analyze` also how long each step took (the search is run, then rolled back): for tests and
+/// for finding out why a search is slow. `None` when the text is too short to search for.
 /// The connection's own settings apply (`enable_seqscan = off` shows whether every part of
 /// the search can use an index).
 pub async fn explain(
     conn: &mut sqlx::PgConnection,
     query: &str,
     limit: i64,
+    analyze: bool,
 ) -> Result<Option<serde_json::Value>, AppError> {
     use sqlx::Connection as _;
 
@@ -99,7 +104,12 @@ pub async fn explain(
         return Ok(None);
     };
     let statement = wanted.statement();
-    let sql = format!("explain (format json) {}", statement.sql);
+    let options = if analyze {
+        "analyze, buffers, format json"
+    } else {
+        "format json"
+    };
+    let sql = format!("explain ({options}) {}", statement.sql);
     let mut tx = conn.begin().await?;
     settings(&mut tx).await?;
     let (plan,) = statement
@@ -180,38 +190,51 @@ impl Wanted {
 
     fn statement(&self) -> Statement {
         let mut s = Statement::default();
-        let (exact, fuzzy) = match self {
-            Wanted::Digits(digits) => (s.digits(digits), None),
+        let stages = match self {
+            Wanted::Digits(digits) => s.digits(digits),
             Wanted::Email(email) => {
-                let exact = s.email_prefix(email);
+                let mut stages = vec![(s.email_prefix(email), Then::Fill)];
                 let local = email.split('@').next().unwrap_or_default();
-                let fuzzy =
-                    (local.chars().count() >= MIN_FUZZY_CHARS).then(|| s.email_fuzzy(email, local));
-                (exact, fuzzy)
+                if local.chars().count() >= MIN_FUZZY_CHARS {
+                    // An email is an identifier: near misses only when nothing starts so.
+                    stages.push((s.email_fuzzy(email, local), Then::IfNothing));
+                }
+                stages
             }
             Wanted::Text { whole, words } => {
-                let mut exact = [
-                    s.words_prefix(whole, words, &NAME_SOURCES[0]),
-                    s.words_prefix(whole, words, &NAME_SOURCES[1]),
-                    s.words_prefix(whole, words, &NAME_SOURCES[2]),
-                ]
-                .join("\n union all\n");
+                let [people, accounts, addresses] = &WORD_SOURCES;
+                let mut exact = vec![
+                    s.words_prefix(whole, words, people),
+                    s.words_prefix(whole, words, accounts),
+                    s.words_prefix(whole, words, addresses),
+                ];
                 if words.len() == 1 && whole.contains(['.', '_', '+']) {
-                    exact.push_str("\n union all\n");
-                    exact.push_str(&s.email_prefix(whole));
+                    exact.push(s.email_prefix(whole));
                 }
-                let fuzzy = [
-                    s.words_fuzzy(whole, words, &NAME_SOURCES[0]),
-                    s.words_fuzzy(whole, words, &NAME_SOURCES[1]),
-                    s.words_fuzzy(whole, words, &NAME_SOURCES[2]),
+                let names = [
+                    s.words_fuzzy(whole, words, people),
+                    s.words_fuzzy(whole, words, &BUSINESS_NAMES),
+                ];
+                let streets = s.words_fuzzy(whole, words, addresses);
+                vec![
+                    (exact.join("\n union all\n"), Then::Fill),
+                    (names.join("\n union all\n"), Then::Fill),
+                    (streets, Then::Fill),
                 ]
-                .join("\n union all\n");
-                (exact, Some(fuzzy))
             }
         };
-        s.sql = assemble(&exact, fuzzy.as_deref());
+        s.sql = assemble(&stages);
         s
     }
+}
+
+/// When a stage after the first is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// While the earlier stages found fewer accounts than asked for.
+    Fill,
+    /// Only when they found nothing.
+    IfNothing,
 }
 
 /// A statement's text and its parameters; `$1` is always the limit.
@@ -229,9 +252,11 @@ struct WordSource {
     person_id: &'static str,
     address_id: &'static str,
     text: &'static str,
+    /// A condition every row must meet (the one of a partial index), or `true`.
+    only: &'static str,
 }
 
-const NAME_SOURCES: [WordSource; 3] = [
+const WORD_SOURCES: [WordSource; 3] = [
     WordSource {
         from: "people p",
         account_id: "p.account_id",
@@ -239,6 +264,7 @@ const NAME_SOURCES: [WordSource; 3] = [
         person_id: "p.id",
         address_id: "null::bigint",
         text: PERSON_NAME,
+        only: "true",
     },
     WordSource {
         from: "accounts a",
@@ -247,6 +273,7 @@ const NAME_SOURCES: [WordSource; 3] = [
         person_id: "null::bigint",
         address_id: "null::bigint",
         text: DISPLAY_NAME,
+        only: "true",
     },
     WordSource {
         from: "addresses ad",
@@ -255,8 +282,22 @@ const NAME_SOURCES: [WordSource; 3] = [
         person_id: "null::bigint",
         address_id: "ad.id",
         text: ADDRESS_TEXT,
+        only: "true",
     },
 ];
+
+/// Display names, for approximate matches: only businesses', since a residential account's
+/// display name is its owner's name, already matched in `people` (scoring every name twice
+/// would double the cost of a misspelt common surname).
+const BUSINESS_NAMES: WordSource = WordSource {
+    from: "accounts a",
+    account_id: "a.id",
+    field: MatchedField::Name,
+    person_id: "null::bigint",
+    address_id: "null::bigint",
+    text: DISPLAY_NAME,
+    only: "a.kind = 'business'",
+};
 
 /// Classes of match, best first.
 const EXACT: i16 = 0;
@@ -311,8 +352,9 @@ impl Statement {
                     {address_id} as address_id,
                     (case when {text} = lower({whole}) then {EXACT} else {PREFIX} end)::smallint as class,
                     (length({whole})::real / greatest(length({text}), 1)) as score
-               from {from} where {cond}",
+               from {from} where {only} and {cond}",
             field = field_code(src.field),
+            only = src.only,
         )
     }
 
@@ -343,8 +385,9 @@ impl Statement {
             "select {account_id} as account_id, {field}::smallint as field, {person_id} as person_id,
                     {address_id} as address_id, {APPROXIMATE}::smallint as class,
                     word_similarity(lower({whole}), {text}) as score
-               from {from} where {cond}",
+               from {from} where {only} and {cond}",
             field = field_code(src.field),
+            only = src.only,
         )
     }
 
@@ -376,10 +419,13 @@ impl Statement {
         )
     }
 
-    fn digits(&mut self, digits: &str) -> String {
+    /// Account numbers and phone numbers starting with the digits; then, to fill the list,
+    /// phone numbers holding them and addresses with a word starting with them. (The second
+    /// stage's hits score below 1, so they never outrank the first's.)
+    fn digits(&mut self, digits: &str) -> Vec<(String, Then)> {
         let exact = self.param(digits);
         let start = self.param(format!("{digits}%"));
-        let mut branches = vec![
+        let first = [
             // In the index's order, so only `limit` rows are read: the exact number, if
             // any, sorts first among those it starts.
             format!(
@@ -403,12 +449,13 @@ impl Statement {
                 phone = field_code(MatchedField::Phone),
             ),
         ];
+        let mut then = Vec::new();
         if digits.len() >= 4 {
             // Anywhere in the number. Ending with seven digits or more is as good as a
             // prefix: the number without its country code.
             let within = self.param(format!("%{digits}%"));
             let end = self.param(format!("%{digits}"));
-            branches.push(format!(
+            then.push(format!(
                 "select p.account_id, {phone}::smallint as field, p.id as person_id,
                         null::bigint as address_id,
                         (case when length({exact}) >= 7 and {PHONE_DIGITS} like {end}
@@ -421,7 +468,7 @@ impl Statement {
         if digits.len() >= 3 {
             // Postal codes and house numbers.
             let cond = self.word_starts(&[digits.to_owned()], ADDRESS_TEXT);
-            branches.push(format!(
+            then.push(format!(
                 "select ad.account_id, {address}::smallint as field, null::bigint as person_id,
                         ad.id as address_id, {PREFIX}::smallint as class,
                         length({exact})::real / length({ADDRESS_TEXT}) as score
@@ -429,28 +476,47 @@ impl Statement {
                 address = field_code(MatchedField::Address),
             ));
         }
-        branches.join("\n union all\n")
+        let mut stages = vec![(first.join("\n union all\n"), Then::Fill)];
+        if !then.is_empty() {
+            stages.push((then.join("\n union all\n"), Then::Fill));
+        }
+        stages
     }
 }
 
-/// The whole statement: the exact and prefix hits; the approximate ones only when those
-/// found fewer accounts than asked for (they rank below anyway); the best hit per account;
-/// the first `limit`; and what the list shows of each.
+/// The whole statement: the hits of each stage, a later stage searched only when the earlier
+/// ones found fewer accounts than asked for (its hits would rank below theirs anyway); the
+/// best hit per account; the first `limit`; and what the list shows of each.
 ///
 /// Ties are cut by account id before the account numbers are looked up (joining every hit
 /// of a common name to its account would cost more than the rest of the search); accounts
 /// are numbered in the order they are created, so this is the account-number order.
-fn assemble(exact: &str, fuzzy: Option<&str>) -> String {
-    let hits = match fuzzy {
-        Some(fuzzy) => format!(
-            "exact_hits as materialized ({exact}),
-             fuzzy_hits as materialized (
-                 select * from ({fuzzy}) f
-                  where (select count(distinct account_id) from exact_hits) < $1),
-             hits as (select * from exact_hits union all select * from fuzzy_hits)"
-        ),
-        None => format!("hits as materialized ({exact})"),
-    };
+fn assemble(stages: &[(String, Then)]) -> String {
+    let mut ctes = Vec::new();
+    for (i, (stage, then)) in stages.iter().enumerate() {
+        if i == 0 {
+            ctes.push(format!("stage0 as materialized ({stage})"));
+        } else {
+            let earlier = (0..i)
+                .map(|j| format!("select account_id from stage{j}"))
+                .collect::<Vec<_>>()
+                .join(" union all ");
+            let guard = match then {
+                Then::Fill => {
+                    format!("(select count(distinct account_id) from ({earlier}) e) < $1")
+                }
+                Then::IfNothing => format!("not exists ({earlier})"),
+            };
+            ctes.push(format!(
+                "stage{i} as materialized (select * from ({stage}) s where {guard})"
+            ));
+        }
+    }
+    let all = (0..stages.len())
+        .map(|i| format!("select * from stage{i}"))
+        .collect::<Vec<_>>()
+        .join(" union all ");
+    let hits = format!("{},\n hits as ({all})", ctes.join(",\n "));
     format!(
         "with {hits},
          best as (
