@@ -112,6 +112,10 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .route("/readyz", get(readyz))
         .route("/usage.csv", get(usage_csv))
         .route("/statements/{id}/pdf", get(statement_pdf))
+        .route(
+            "/staff/accounts/{account}/statements/{id}/pdf",
+            get(staff_statement_pdf),
+        )
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
@@ -250,9 +254,59 @@ async fn statement_pdf(
     let Ok(id) = id.parse::<i64>() else {
         return error_response(app::error::AppError::NotFound);
     };
+    pdf_response(&portal, provider, &access, id).await
+}
+
+/// A statement of an account as a PDF, for staff in the console (the 360-degree view links
+/// here). The middleware has established the staff member; the read is audited.
+async fn staff_statement_pdf(
+    State(portal): State<Portal>,
+    State(provider): State<Arc<Provider>>,
+    staff: Option<Extension<app::server::staff::StaffAccess>>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    Path((account, id)): Path<(String, String)>,
+) -> Response {
+    let Some(Extension(staff)) = staff else {
+        return error_response(app::error::AppError::Unauthenticated);
+    };
+    let (Ok(account_id), Ok(id)) = (account.parse::<i64>(), id.parse::<i64>()) else {
+        return error_response(app::error::AppError::NotFound);
+    };
+    let access = match AccountAccess::for_console(&staff, account_id) {
+        Ok(access) => access,
+        Err(e) => return error_response(e),
+    };
+    let path = format!("/staff/accounts/{account_id}/statements/{id}/pdf");
+    let entry = audit::Entry {
+        actor: audit::Actor::Staff {
+            staff_id: staff.staff_id(),
+        },
+        subject_account_id: Some(account_id),
+        action: "console.statement_pdf",
+        detail: serde_json::json!({ "statement_id": id }),
+        support_session_id: None,
+    };
+    let response = pdf_response(&portal, provider, &access, id).await;
+    if response.status().is_success() {
+        let info = audit::RequestInfo::of(&headers, &extensions, &path);
+        if let Err(e) = audit::record(&portal.pool, entry, &info).await {
+            return error_response(e);
+        }
+    }
+    response
+}
+
+/// Draws one statement of the access's account (another account's is not found).
+async fn pdf_response(
+    portal: &Portal,
+    provider: Arc<Provider>,
+    access: &AccountAccess,
+    id: i64,
+) -> Response {
     let found = tokio::try_join!(
-        statements::detail(&portal.pool, &access, id),
-        accounts::basics(&portal.pool, &access),
+        statements::detail(&portal.pool, access, id),
+        accounts::basics(&portal.pool, access),
     );
     let (detail, account) = match found {
         Ok(found) => found,

@@ -574,7 +574,7 @@ pub fn PayForm(
                                     <input type="radio" name="card" value=id.to_string() disabled=c.expired
                                         prop:checked=move || choice.get() == Some(id)
                                         on:change=move |_| choice.set(Some(id)) />
-                                    <span>{words} " " <span class="muted">{(p.card_expires)(c.exp_month, c.exp_year)}</span>
+                                    <span>{words} " " <span class="muted">{(c.exp_year != 0).then(|| (p.card_expires)(c.exp_month, c.exp_year))}</span>
                                     {c.expired.then(|| view! { " " <span class="badge badge-overdue">{p.card_expired}</span> })}</span>
                                 </label>
                             }

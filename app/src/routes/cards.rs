@@ -49,7 +49,7 @@ fn CardsView(page: CardsPage) -> impl IntoView {
                                 <span class="saved-card-name">{words.clone()}</span>
                                 {c.is_default.then(|| view! { " " <span class="badge badge-paid" data-testid="default-badge">{p.default_badge}</span> })}
                                 {c.expired.then(|| view! { " " <span class="badge badge-overdue">{p.card_expired}</span> })}
-                                <br /><span class="muted">{(p.card_expires)(c.exp_month, c.exp_year)}</span>
+                                {(c.exp_year != 0).then(|| view! { <br /><span class="muted">{(p.card_expires)(c.exp_month, c.exp_year)}</span> })}
                             </div>
                             <div class="saved-card-actions">
                                 {(!c.is_default).then(|| view! {

@@ -188,6 +188,20 @@ pub async fn authorize_staff(portal: &Portal, session: &Session) -> Result<Staff
     Ok(StaffAccess::new(who.staff_id, role, name))
 }
 
+impl AccountAccess {
+    /// Staff reading one account's documents from the console (a statement's PDF), without
+    /// viewing as the subscriber. Only for reads: every write asks for `require_subscriber`
+    /// or `require_acting`, which this never comes from.
+    pub fn for_console(staff: &StaffAccess, account_id: i64) -> Result<AccountAccess, AppError> {
+        staff.require(Right::Support)?;
+        Ok(AccountAccess {
+            account_id,
+            login_id: 0,
+            assisted: None,
+        })
+    }
+}
+
 #[cfg(test)]
 impl AccountAccess {
     /// For database tests of the queries alone.

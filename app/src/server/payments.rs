@@ -121,11 +121,15 @@ struct CardRow {
     is_default: bool,
 }
 
+/// The account's saved cards. Staff viewing as the subscriber see brand and last four only:
+/// the expiry is left out (`exp_month` and `exp_year` 0).
 async fn saved_cards(
     pool: &PgPool,
-    account_id: i64,
+    access: &AccountAccess,
     today: chrono::NaiveDate,
 ) -> Result<Vec<SavedCard>, AppError> {
+    let account_id = access.account_id();
+    let staff_view = access.assisted().is_some();
     let rows = sqlx::query_as::<_, CardRow>(
         "select id, brand, last4::text as last4, exp_month, exp_year, is_default
            from payment_methods where account_id = $1 and removed_at is null
@@ -141,10 +145,19 @@ async fn saved_cards(
             id: r.id,
             brand: engine::cards::payments::brand_name(&r.brand),
             last4: r.last4,
-            exp_month: u8::try_from(r.exp_month).unwrap_or(1),
-            exp_year: u16::try_from(r.exp_year).unwrap_or(2000),
+            exp_month: if staff_view {
+                0
+            } else {
+                u8::try_from(r.exp_month).unwrap_or(1)
+            },
+            exp_year: if staff_view {
+                0
+            } else {
+                u16::try_from(r.exp_year).unwrap_or(2000)
+            },
             is_default: r.is_default,
-            expired: i32::from(r.exp_year) * 12 + i32::from(r.exp_month) < this_month,
+            expired: !staff_view
+                && i32::from(r.exp_year) * 12 + i32::from(r.exp_month) < this_month,
         })
         .collect())
 }
@@ -206,7 +219,7 @@ pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage
         suggested,
         min: money(limits.min, currency),
         max: money(limits.max, currency),
-        cards: saved_cards(&portal.pool, access.account_id(), today).await?,
+        cards: saved_cards(&portal.pool, access, today).await?,
         stripe: stripe_js(portal),
         country: country_of(&row.locale),
         currency: row.currency.trim().to_lowercase(),
@@ -382,12 +395,7 @@ pub async fn cards_page(portal: &Portal, access: &AccountAccess) -> Result<Cards
             .await?
             .ok_or(AppError::NotFound)?;
     Ok(CardsPage {
-        cards: saved_cards(
-            &portal.pool,
-            access.account_id(),
-            super::today_in(&time_zone),
-        )
-        .await?,
+        cards: saved_cards(&portal.pool, access, super::today_in(&time_zone)).await?,
         autopay,
         stripe: stripe_js(portal),
     })

@@ -408,6 +408,14 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             format!("/statements/{}/pdf", ids.statement),
             "303 200 404 303 200 303 303",
         ),
+        (
+            "/staff/accounts/*/statements/*/pdf",
+            format!(
+                "/staff/accounts/{}/statements/{}/pdf",
+                ids.account, ids.statement
+            ),
+            "303 303 303 200 200 200 200",
+        ),
         ("/healthz", "/healthz".into(), PUBLIC),
         ("/readyz", "/readyz".into(), PUBLIC),
     ]

@@ -333,6 +333,14 @@ async fn a_rep_views_an_account_read_only_and_everything_is_on_the_record(pool: 
 async fn billing_staff_may_act_for_the_subscriber_but_never_with_a_saved_card(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let alex = portal.account_id(ALEX_NUMBER).await;
+    let card: i64 = sqlx::query_scalar(
+        "insert into payment_methods (account_id, stripe_payment_method_id, brand, last4, exp_month, exp_year, is_default)
+         values ($1, 'pm_support_view', 'visa', '4242', 11, 2031, false) returning id",
+    )
+    .bind(alex)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
     let billing = portal.staff_signed_in(BILLING_EMAIL).await;
     portal
         .call(
@@ -346,6 +354,31 @@ async fn billing_staff_may_act_for_the_subscriber_but_never_with_a_saved_card(po
         .await;
     let (_, html) = portal.page(&billing, "/").await;
     assert!(html.contains("May change the plan or take a card payment"));
+    // Brand and last four, nothing more of any card.
+    let cards: serde_json::Value = portal
+        .call(&billing, "cards-page", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cards = cards["cards"].as_array().unwrap();
+    let ours = cards
+        .iter()
+        .find(|c| c["id"] == card)
+        .expect("the card is listed");
+    assert_eq!(ours["last4"], "4242");
+    for c in cards {
+        assert_eq!(
+            (c["exp_month"].as_i64(), c["exp_year"].as_i64()),
+            (Some(0), Some(0)),
+            "{c}"
+        );
+    }
+    let (_, page) = portal.page(&billing, "/cards").await;
+    assert!(
+        page.contains("4242") && !page.contains("2031"),
+        "no expiry shown to staff"
+    );
     // Acting is let through access (the change itself is then checked: no such change here).
     let cancel = portal
         .call(&billing, "cancel-plan-change", &[("change_id", "999999")])
@@ -359,7 +392,7 @@ async fn billing_staff_may_act_for_the_subscriber_but_never_with_a_saved_card(po
             &[
                 ("amount", "10.00"),
                 ("attempt", "assisted-attempt-0001"),
-                ("saved_card", "1"),
+                ("saved_card", &card.to_string()),
             ],
         )
         .await;
@@ -377,7 +410,7 @@ async fn billing_staff_may_act_for_the_subscriber_but_never_with_a_saved_card(po
         .await;
     assert_eq!(error_code(keep).await, (403, "read_only".into()));
     let remove = portal
-        .call(&billing, "remove-card", &[("card_id", "1")])
+        .call(&billing, "remove-card", &[("card_id", &card.to_string())])
         .await;
     assert_eq!(error_code(remove).await, (403, "read_only".into()));
 }
