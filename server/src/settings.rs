@@ -257,10 +257,20 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
                     .parse::<Decimal>()
                     .ok()
                     .filter(|a| *a >= Decimal::ZERO && a.scale() <= 2)
-                    .ok_or_else(|| anyhow!("LASTMILE_ADJUST_LIMIT_REP must be an amount like 25.00, got {text:?}"))?,
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "LASTMILE_ADJUST_LIMIT_REP must be an amount like 25.00, got {text:?}"
+                        )
+                    })?,
             },
-            billing: amount("LASTMILE_ADJUST_LIMIT_BILLING", defaults.adjustment_limits.billing)?,
-            admin: amount("LASTMILE_ADJUST_LIMIT_ADMIN", defaults.adjustment_limits.admin)?,
+            billing: amount(
+                "LASTMILE_ADJUST_LIMIT_BILLING",
+                defaults.adjustment_limits.billing,
+            )?,
+            admin: amount(
+                "LASTMILE_ADJUST_LIMIT_ADMIN",
+                defaults.adjustment_limits.admin,
+            )?,
         },
     })
 }

@@ -56,9 +56,15 @@ pub async fn open_dispute(
     super::respond(
         async move {
             let (portal, access) = require_subscriber().await?;
-            let number =
-                statements::open_dispute(&portal, &access, statement_id, line_id, &amount, &message)
-                    .await?;
+            let number = statements::open_dispute(
+                &portal,
+                &access,
+                statement_id,
+                line_id,
+                &amount,
+                &message,
+            )
+            .await?;
             leptos_axum::redirect(&format!("/support/{number}"));
             Ok(())
         }

@@ -116,7 +116,9 @@ pub static STAFF_EN: StaffTexts = StaffTexts {
     nav_approvals: "Approvals",
     adjust_title: |n| format!("Adjust account {n}"),
     adjust_balance: "Balance",
-    adjust_limit: |l| format!("You may post up to {l} yourself; above that, a second person approves."),
+    adjust_limit: |l| {
+        format!("You may post up to {l} yourself; above that, a second person approves.")
+    },
     adjust_direction: "Kind",
     adjust_credit: "Credit (the subscriber owes less)",
     adjust_charge: "Charge (the subscriber owes more)",
