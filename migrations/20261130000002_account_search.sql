@@ -11,12 +11,17 @@ create extension if not exists pg_trgm;
 -- Account numbers by prefix (in order, so a prefix shared by thousands reads only a page).
 create index accounts_number_prefix_idx on accounts (account_number text_pattern_ops);
 
--- Names: the account's display name and each person's "first last". Approximate matches
+-- Texts searched word by word start with a space, so that "a word of it starts with w" is
+-- one pattern, `like '% w%'` (a leading space adds no trigram).
+
+-- Names: the account's display name and each person's " first last". Approximate matches
 -- look at businesses' display names only (a residential account's is its owner's name).
-create index accounts_display_name_trgm_idx on accounts using gin (lower(display_name) gin_trgm_ops);
+create index accounts_display_name_trgm_idx on accounts
+    using gin (lower(' ' || display_name) gin_trgm_ops);
 create index accounts_business_name_trgm_idx on accounts
-    using gin (lower(display_name) gin_trgm_ops) where kind = 'business';
-create index people_name_trgm_idx on people using gin (lower(first_name || ' ' || last_name) gin_trgm_ops);
+    using gin (lower(' ' || display_name) gin_trgm_ops) where kind = 'business';
+create index people_name_trgm_idx on people
+    using gin (lower(' ' || first_name || ' ' || last_name) gin_trgm_ops);
 
 -- Emails by prefix, and by the part before the @ for typos (the domain, shared by many,
 -- would make every address a candidate).
@@ -33,4 +38,4 @@ create index people_phone_digits_trgm_idx on people
 
 -- Service addresses: street line, city and postal code as one text, matched word by word.
 create index addresses_search_trgm_idx on addresses
-    using gin (lower(line1 || ' ' || city || ' ' || postal_code) gin_trgm_ops);
+    using gin (lower(' ' || line1 || ' ' || city || ' ' || postal_code) gin_trgm_ops);

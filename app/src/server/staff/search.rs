@@ -53,10 +53,11 @@ const MIN_FUZZY_CHARS: usize = 3;
 /// most one-letter typos in names of six letters or fewer).
 pub const WORD_SIMILARITY: &str = "0.5";
 
-// The indexed expressions, exactly as in the migration.
-const PERSON_NAME: &str = "lower(p.first_name || ' ' || p.last_name)";
-const DISPLAY_NAME: &str = "lower(a.display_name)";
-const ADDRESS_TEXT: &str = "lower(ad.line1 || ' ' || ad.city || ' ' || ad.postal_code)";
+// The indexed expressions, exactly as in the migration. The texts matched word by word start
+// with a space, so that "a word starts with w" is the one pattern `% w%`.
+const PERSON_NAME: &str = "lower(' ' || p.first_name || ' ' || p.last_name)";
+const DISPLAY_NAME: &str = "lower(' ' || a.display_name)";
+const ADDRESS_TEXT: &str = "lower(' ' || ad.line1 || ' ' || ad.city || ' ' || ad.postal_code)";
 const EMAIL: &str = "lower(p.email::text)";
 const EMAIL_LOCAL: &str = "lower(split_part(p.email::text, '@', 1))";
 const PHONE_DIGITS: &str = "regexp_replace(p.phone, '[^0-9]', '', 'g')";
@@ -322,15 +323,14 @@ impl Statement {
         format!("${}", self.params.len() + 1)
     }
 
-    /// `(text like 'word%' or text like '% word%')` for each word: every word starts a word
-    /// of the text. `lower()` of a parameter is folded into a constant when planning.
+    /// `text like '% word%'` for each word: every word starts a word of the text (which
+    /// starts with a space). `lower()` of a parameter is folded into a constant when planning.
     fn word_starts(&mut self, words: &[String], text: &str) -> String {
         words
             .iter()
             .map(|w| {
-                let start = self.param(format!("{}%", like_escape(w)));
-                let inner = self.param(format!("% {}%", like_escape(w)));
-                format!("({text} like lower({start}) or {text} like lower({inner}))")
+                let pattern = self.param(format!("% {}%", like_escape(w)));
+                format!("{text} like lower({pattern})")
             })
             .collect::<Vec<_>>()
             .join(" and ")
@@ -350,8 +350,9 @@ impl Statement {
         format!(
             "select {account_id} as account_id, {field}::smallint as field, {person_id} as person_id,
                     {address_id} as address_id,
-                    (case when {text} = lower({whole}) then {EXACT} else {PREFIX} end)::smallint as class,
-                    (length({whole})::real / greatest(length({text}), 1)) as score
+                    (case when {text} = ' ' || lower({whole}) then {EXACT} else {PREFIX} end)::smallint
+                        as class,
+                    (length({whole})::real / greatest(length({text}) - 1, 1)) as score
                from {from} where {only} and {cond}",
             field = field_code(src.field),
             only = src.only,
