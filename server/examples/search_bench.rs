@@ -112,8 +112,10 @@ struct Tally {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    // As the server's pool (server/src/db.rs): no test query before each use.
     let pool = PgPoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .connect(&args.database_url)
         .await
         .context("connecting to the database")?;

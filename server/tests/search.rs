@@ -178,6 +178,26 @@ async fn a_surname_with_one_letter_wrong_finds_the_person(pool: PgPool) {
         assert_eq!(hit.matched, "name", "{typed}");
     }
 
+    // The last two letters of a six-letter surname swapped: 4 of its 7 trigrams remain,
+    // enough for the search's threshold (0.5) though not for pg_trgm's default (0.6).
+    let okonjo = add_account(
+        &pool,
+        "987650003",
+        Person {
+            first: "Adaeze",
+            last: "Okonjo",
+            email: "adaeze@example.org",
+            phone: "+1 503 555 0103",
+        },
+        ("9 Pier Road", "Astoria", "97103"),
+    )
+    .await;
+    let hits = find(&pool, "okonoj").await;
+    assert_eq!(
+        hits.iter().map(|h| h.account_id).collect::<Vec<_>>(),
+        [okonjo]
+    );
+
     // A business by its display name, misspelt.
     let shop = add_account(
         &pool,

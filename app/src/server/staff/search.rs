@@ -13,7 +13,7 @@
 //!   service addresses (street line, city, postal code). Every word must match the same field,
 //!   in any order, at the start of a word of it ("smi jo" finds "John Smith"). When that finds
 //!   fewer accounts than asked for, words may also match approximately (pg_trgm's word
-//!   similarity, at least [`WORD_SIMILARITY`]): names first, then, if the list is still not
+//!   similarity, at least 0.5: see `BEGIN`): names first, then, if the list is still not
 //!   full, addresses. A single token that looks like the start of an email (`alex.morgan`)
 //!   also finds emails by prefix.
 //!
@@ -49,9 +49,6 @@ const MAX_WORDS: usize = 8;
 /// Words shorter than this are only matched as prefixes: two letters have too few trigrams
 /// for similarity to mean anything.
 const MIN_FUZZY_CHARS: usize = 3;
-/// pg_trgm's `word_similarity_threshold` for approximate matches (its default, 0.6, misses
-/// most one-letter typos in names of six letters or fewer).
-pub const WORD_SIMILARITY: &str = "0.5";
 
 // The indexed expressions, exactly as in the migration. The texts matched word by word start
 // with a space, so that "a word starts with w" is the one pattern `% w%`.
@@ -78,8 +75,7 @@ pub async fn search(
     };
     let limit = limit.clamp(1, MAX_LIMIT);
     let statement = wanted.statement();
-    let mut tx = pool.begin().await?;
-    settings(&mut tx).await?;
+    let mut tx = pool.begin_with(BEGIN).await?;
     let rows = statement
         .bind(sqlx::query_as::<_, HitRow>(&statement.sql), limit)
         .fetch_all(&mut *tx)
@@ -111,8 +107,7 @@ pub async fn explain(
         "format json"
     };
     let sql = format!("explain ({options}) {}", statement.sql);
-    let mut tx = conn.begin().await?;
-    settings(&mut tx).await?;
+    let mut tx = conn.begin_with(BEGIN).await?;
     let (plan,) = statement
         .bind(
             sqlx::query_as::<_, (serde_json::Value,)>(&sql),
@@ -124,20 +119,15 @@ pub async fn explain(
     Ok(Some(plan))
 }
 
-/// For this transaction only: pg_trgm's threshold; a plan made for each search, since the
-/// best plan depends on the text (and a generic plan cannot use a b-tree for `like $2`); and
-/// no JIT, whose compilation would cost more than these short queries take.
-async fn settings(tx: &mut sqlx::PgConnection) -> Result<(), AppError> {
-    sqlx::query(
-        "select set_config('pg_trgm.word_similarity_threshold', $1, true),
-                set_config('plan_cache_mode', 'force_custom_plan', true),
-                set_config('jit', 'off', true)",
-    )
-    .bind(WORD_SIMILARITY)
-    .execute(tx)
-    .await?;
-    Ok(())
-}
+/// Starts a search's transaction with its settings, in one round trip: pg_trgm's word
+/// similarity threshold for approximate matches (its default, 0.6, misses most one-letter
+/// typos in names of six letters or fewer); a plan made for each search, since the best plan
+/// depends on the text (and a generic plan cannot use a b-tree for `like $2`); and no JIT,
+/// whose compilation would cost more than these short queries take.
+const BEGIN: &str = "begin;
+    set local pg_trgm.word_similarity_threshold = 0.5;
+    set local plan_cache_mode = force_custom_plan;
+    set local jit = off";
 
 /// What the search text asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,20 +193,19 @@ impl Wanted {
                 stages
             }
             Wanted::Text { whole, words } => {
-                let [people, accounts, addresses] = &WORD_SOURCES;
                 let mut exact = vec![
-                    s.words_prefix(whole, words, people),
-                    s.words_prefix(whole, words, accounts),
-                    s.words_prefix(whole, words, addresses),
+                    s.words_prefix(whole, words, &PEOPLE),
+                    s.words_prefix(whole, words, &DISPLAY_NAMES),
+                    s.words_prefix(whole, words, &ADDRESSES),
                 ];
                 if words.len() == 1 && whole.contains(['.', '_', '+']) {
                     exact.push(s.email_prefix(whole));
                 }
                 let names = [
-                    s.words_fuzzy(whole, words, people),
+                    s.words_fuzzy(whole, words, &PEOPLE),
                     s.words_fuzzy(whole, words, &BUSINESS_NAMES),
                 ];
-                let streets = s.words_fuzzy(whole, words, addresses);
+                let streets = s.words_fuzzy(whole, words, &ADDRESSES);
                 vec![
                     (exact.join("\n union all\n"), Then::Fill),
                     (names.join("\n union all\n"), Then::Fill),
@@ -257,35 +246,38 @@ struct WordSource {
     only: &'static str,
 }
 
-const WORD_SOURCES: [WordSource; 3] = [
-    WordSource {
-        from: "people p",
-        account_id: "p.account_id",
-        field: MatchedField::Name,
-        person_id: "p.id",
-        address_id: "null::bigint",
-        text: PERSON_NAME,
-        only: "true",
-    },
-    WordSource {
-        from: "accounts a",
-        account_id: "a.id",
-        field: MatchedField::Name,
-        person_id: "null::bigint",
-        address_id: "null::bigint",
-        text: DISPLAY_NAME,
-        only: "true",
-    },
-    WordSource {
-        from: "addresses ad",
-        account_id: "ad.account_id",
-        field: MatchedField::Address,
-        person_id: "null::bigint",
-        address_id: "ad.id",
-        text: ADDRESS_TEXT,
-        only: "true",
-    },
-];
+/// People's names.
+const PEOPLE: WordSource = WordSource {
+    from: "people p",
+    account_id: "p.account_id",
+    field: MatchedField::Name,
+    person_id: "p.id",
+    address_id: "null::bigint",
+    text: PERSON_NAME,
+    only: "true",
+};
+
+/// Accounts' display names.
+const DISPLAY_NAMES: WordSource = WordSource {
+    from: "accounts a",
+    account_id: "a.id",
+    field: MatchedField::Name,
+    person_id: "null::bigint",
+    address_id: "null::bigint",
+    text: DISPLAY_NAME,
+    only: "true",
+};
+
+/// Service addresses.
+const ADDRESSES: WordSource = WordSource {
+    from: "addresses ad",
+    account_id: "ad.account_id",
+    field: MatchedField::Address,
+    person_id: "null::bigint",
+    address_id: "ad.id",
+    text: ADDRESS_TEXT,
+    only: "true",
+};
 
 /// Display names, for approximate matches: only businesses', since a residential account's
 /// display name is its owner's name, already matched in `people` (scoring every name twice
@@ -336,6 +328,8 @@ impl Statement {
             .join(" and ")
     }
 
+    /// Rows of `src` where every word starts a word of its text; exact when the text is the
+    /// whole search text, otherwise scored by how much of the text the search covers.
     fn words_prefix(&mut self, whole: &str, words: &[String], src: &WordSource) -> String {
         let whole = self.param(whole);
         let cond = self.word_starts(words, src.text);
@@ -359,6 +353,8 @@ impl Statement {
         )
     }
 
+    /// Rows of `src` where every word is like a word of its text (words shorter than
+    /// [`MIN_FUZZY_CHARS`] must start one), scored by the word similarity of the whole text.
     fn words_fuzzy(&mut self, whole: &str, words: &[String], src: &WordSource) -> String {
         let whole = self.param(whole);
         let text = src.text;
