@@ -2,7 +2,6 @@
 # Every step checks first and does nothing when the thing is already there.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CARGO_LEPTOS_VERSION="0.3.5"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 # Build output outside the clone keeps repeated runs (and CI) fast.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -21,23 +20,20 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# The Rust side of the build: the wasm target, cargo-leptos, wasm-bindgen (the version in
-# Cargo.lock), and wasm-opt (npm's binaryen; Debian's is too old).
+# The Rust side of the build: the wasm target, wasm-bindgen (the version in Cargo.lock) and
+# wasm-opt (npm's binaryen; Debian's is too old). scripts/build does what cargo-leptos would,
+# so no build tool is compiled from source but wasm-bindgen's CLI (about 2 minutes).
 ensure_build_tools() {
   command -v cargo >/dev/null || die "cargo is not installed (install Rust with rustup first)"
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-  fi
   local wbg
   wbg=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")
   [ -n "$wbg" ] || die "cannot find the wasm-bindgen version in Cargo.lock"
   if ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then
-    log "installing wasm-bindgen-cli $wbg (matches Cargo.lock)"
+    log "installing wasm-bindgen-cli $wbg (matches Cargo.lock; about 2 minutes, once)"
     cargo install wasm-bindgen-cli --version "$wbg" --force
   fi
   ensure_node_packages
@@ -87,12 +83,54 @@ ensure_postgres() {
 
 redact() { python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(netloc=(p.username or "")+("@" if p.username else "")+(p.hostname or "")+(":"+str(p.port) if p.port else "")).geturl())' "$1"; }
 
-build_release() {
-  log "building the portal (release: server and WebAssembly)"
-  (cd "$ROOT" && cargo leptos build --release)
+# The browser bundles, each only with its own pages' islands (see app/src/lib.rs):
+#   lastmile          the subscriber's portal (feature: hydrate)
+#   lastmile-pay      the card payment pages (feature: payments)
+#   lastmile-console  the staff console (feature: console)
+# Each is compiled with the size-first `wasm-release` profile, bound by wasm-bindgen and shrunk
+# by wasm-opt, into $LASTMILE_SITE_ROOT/pkg with the stylesheet. The server serves that folder.
+build_site() {
+  local pkg="$LASTMILE_SITE_ROOT/pkg" wasm_dir="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release"
+  local staging
+  staging=$(mktemp -d)
+  log "building the browser bundles (WebAssembly, size-optimised)"
+  local bundle name features
+  for bundle in "lastmile:hydrate" "lastmile-pay:payments" "lastmile-console:console"; do
+    name=${bundle%%:*} features=${bundle#*:}
+    (cd "$ROOT" && cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release \
+      --no-default-features --features "$features" --locked)
+    wasm-bindgen "$wasm_dir/app.wasm" --target web --no-typescript --out-dir "$staging" --out-name "$name"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$staging/${name}_bg.wasm" -o "$staging/${name}_bg.opt.wasm"
+    mv "$staging/${name}_bg.opt.wasm" "$staging/${name}_bg.wasm"
+  done
+  cp "$ROOT/style/main.css" "$staging/lastmile.css"
+  rm -rf "$pkg.new" && mkdir -p "$(dirname "$pkg")" && mv "$staging" "$pkg.new"
+  chmod 755 "$pkg.new"
+  rm -rf "$pkg" && mv "$pkg.new" "$pkg"
 }
 
-lastmile_bin() { echo "$CARGO_TARGET_DIR/release/lastmile"; }
+# The server binary. `dev` (the default) shares its compiled crates with `cargo test` and
+# builds in a fraction of the release time (dependencies are still optimised, see
+# Cargo.toml); `release` is what production and the benchmarks run.
+build_server() {
+  local profile="${1:-dev}"
+  log "building the server ($profile profile)"
+  (cd "$ROOT" && cargo build -p lastmile --profile "$profile" --locked)
+}
+
+# Everything the portal needs to serve: the bundles and the server.
+build_all() {
+  build_site
+  build_server "${1:-dev}"
+}
+
+# The server binary built by build_server for a profile (dev builds land in "debug").
+lastmile_bin() {
+  local profile="${1:-dev}"
+  [ "$profile" = dev ] && profile=debug
+  echo "$CARGO_TARGET_DIR/$profile/lastmile"
+}
 
 # localstripe, a stateful fake Stripe server (and Stripe.js stand-in) for tests and the demo,
 # lives in a virtualenv outside the clone, so CI keeps it between runs and the system Python

@@ -4,6 +4,11 @@
 //! - `api/`: the server functions, thin adapters over `server/`;
 //! - `types`: what crosses the wire; `error`: the one error type that does;
 //! - `i18n/`: every user-facing string and every money, date and size format;
+//! - three browser bundles are built from this crate (`scripts/build`), so a page downloads
+//!   only the code of its own islands: the portal's (`hydrate`), the card payment pages'
+//!   (`payments`) and the staff console's (`console`); `bundle_for_path` says which page loads
+//!   which. An island belongs to one bundle, said by the `cfg_attr` pair above it; in the
+//!   others it is a plain component that is never hydrated, so its code is left out;
 //! - `server/` (only with `ssr`): who may see what (`access`), sessions, sign-in, email, and
 //!   the queries, grouped by aggregate.
 
@@ -26,8 +31,18 @@ use leptos_router::{
     path, SsrMode,
 };
 
+/// The subscriber's browser bundle (`lastmile.js` and its WebAssembly): the portal's forms.
+pub const PORTAL_BUNDLE: &str = "lastmile";
+/// The card payment pages' bundle (the card forms and Stripe.js glue, the largest islands),
+/// so that every other page's first load leaves them out. Built with the `payments` feature.
+pub const PAYMENTS_BUNDLE: &str = "lastmile-pay";
+/// The staff console's bundle: its islands only, so subscribers never download the console.
+/// Built with the `console` feature.
+pub const CONSOLE_BUNDLE: &str = "lastmile-console";
+
 /// The HTML document around the app, rendered on the server.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+    options.output_name = bundle_for_this_page().into();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,6 +56,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// Which bundle the page being rendered loads (a staff member viewing as a subscriber gets
+/// the subscriber's pages, and so their bundles).
+fn bundle_for_this_page() -> &'static str {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        return bundle_for_path(parts.uri.path());
+    }
+    PORTAL_BUNDLE
+}
+
+/// The bundle a page at `path` loads: the console's under `/staff`, the payments' on the pages
+/// with a card form (pay, pay by link, saved cards, a receipt awaiting the bank's check), the
+/// portal's everywhere else. A page whose islands are not in its bundle is not interactive,
+/// which the browser suite would catch.
+pub fn bundle_for_path(path: &str) -> &'static str {
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    if under("/staff") {
+        CONSOLE_BUNDLE
+    } else if under("/pay") || under("/cards") || under("/payments") {
+        PAYMENTS_BUNDLE
+    } else {
+        PORTAL_BUNDLE
     }
 }
 
@@ -106,5 +149,26 @@ pub fn hydrate() {
     // Lets tests (and curious people) see that the page is interactive.
     if let Some(body) = document().body() {
         let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_page_loads_the_bundle_with_its_islands() {
+        assert_eq!(bundle_for_path("/"), PORTAL_BUNDLE);
+        assert_eq!(bundle_for_path("/statements/12"), PORTAL_BUNDLE);
+        assert_eq!(bundle_for_path("/sign-in"), PORTAL_BUNDLE);
+        assert_eq!(bundle_for_path("/payments-history"), PORTAL_BUNDLE);
+        assert_eq!(bundle_for_path("/staffing"), PORTAL_BUNDLE);
+        assert_eq!(bundle_for_path("/pay"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/pay/abc.def"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/cards"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/payments/7"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/staff"), CONSOLE_BUNDLE);
+        assert_eq!(bundle_for_path("/staff/sign-in"), CONSOLE_BUNDLE);
+        assert_eq!(bundle_for_path("/staff/accounts/3"), CONSOLE_BUNDLE);
     }
 }

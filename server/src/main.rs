@@ -399,7 +399,7 @@ async fn serve() -> anyhow::Result<()> {
         .build();
     if !settings.site_root.join("pkg").exists() {
         anyhow::bail!(
-            "the built site is missing at {} (build it with `cargo leptos build --release`, or set LASTMILE_SITE_ROOT)",
+            "the built site is missing at {} (build it with `scripts/build`, or set LASTMILE_SITE_ROOT)",
             settings.site_root.display()
         );
     }

@@ -153,7 +153,7 @@ mod js {
         let code = get_str(error, "decline_code")
             .or_else(|| get_str(error, "code"))
             .unwrap_or_else(|| {
-                if message.to_lowercase().contains("authenticat") {
+                if message.to_ascii_lowercase().contains("authenticat") {
                     "setup_intent_authentication_failure".into()
                 } else {
                     "card_declined".into()
@@ -297,7 +297,8 @@ pub enum PayVia {
 
 /// The pay form. `amount` is prefilled (and fixed for a pay link); `cards` are the saved
 /// cards to choose from.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "payments"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "payments")), component)]
 pub fn PayForm(
     via: PayVia,
     publishable_key: String,
@@ -327,7 +328,7 @@ pub fn PayForm(
         .map(|c| c.id);
     let choice = RwSignal::new(default_card);
     let save = RwSignal::new(false);
-    let money_code = billing::Currency::parse(&currency.to_uppercase()).ok();
+    let money_code = billing::Currency::parse(&currency.to_ascii_uppercase()).ok();
     let button_label = move || {
         let typed = amount.get();
         let parsed = typed
@@ -736,7 +737,8 @@ async fn finish(via: &PayVia, payment_id: i64) -> Result<PayProgress, AppError> 
 }
 
 /// Adding a card on the cards page (a SetupIntent; nothing is charged).
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "payments"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "payments")), component)]
 pub fn AddCardForm(publishable_key: String) -> impl IntoView {
     let i18n = use_i18n();
     #[cfg(feature = "hydrate")]
@@ -834,7 +836,8 @@ pub fn AddCardForm(publishable_key: String) -> impl IntoView {
 }
 
 /// "Confirm with your bank", for an autopay payment waiting for 3-D Secure.
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "payments"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "payments")), component)]
 pub fn ConfirmPayment(payment_id: i64, publishable_key: String) -> impl IntoView {
     let i18n = use_i18n();
     let (t, p) = (i18n.t, i18n.t.pay());

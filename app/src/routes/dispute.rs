@@ -72,7 +72,8 @@ pub fn DisputePage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn DisputeForm(
     statement_id: i64,
     line_id: i64,

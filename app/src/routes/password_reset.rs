@@ -23,7 +23,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 }
 
 /// An island: sends the request and says what happens next.
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn ForgotPasswordForm() -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<RequestPasswordReset>::new();
@@ -70,7 +71,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
 }
 
 /// An island: the new password, with errors beside the fields.
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn ResetPasswordForm(token: String) -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<ResetPassword>::new();

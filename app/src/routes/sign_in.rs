@@ -52,7 +52,8 @@ pub fn SignInPage() -> impl IntoView {
 }
 
 /// The sign-in form: an island, hydrated in the browser to show errors beside the fields.
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn SignInForm(next: String) -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<SignIn>::new();

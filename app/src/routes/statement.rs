@@ -132,7 +132,8 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
 }
 
 /// The one piece of the statement page that runs in the browser.
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn PrintButton(label: String) -> impl IntoView {
     let print = move |_| {
         #[cfg(feature = "hydrate")]

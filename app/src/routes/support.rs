@@ -97,7 +97,8 @@ fn TicketRow(item: TicketItem) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn NewTicketForm() -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<OpenTicket>::new();
@@ -297,7 +298,8 @@ pub(crate) fn DisputeFacts(
     }
 }
 
-#[island]
+#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
+#[cfg_attr(any(feature = "console", feature = "payments"), component)]
 fn ReplyForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<ReplyToTicket>::new();

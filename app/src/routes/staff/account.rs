@@ -513,7 +513,8 @@ fn InteractionItem(interaction: Interaction) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn AddNoteForm(account_id: i64) -> impl IntoView {
     let c = use_i18n().t.console();
     let action = ServerAction::<AddNote>::new();
@@ -537,7 +538,8 @@ fn AddNoteForm(account_id: i64) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn InteractionForm(account_id: i64, people: Vec<(i64, String)>) -> impl IntoView {
     let c = use_i18n().t.console();
     let action = ServerAction::<LogInteraction>::new();
@@ -594,7 +596,8 @@ fn InteractionForm(account_id: i64, people: Vec<(i64, String)>) -> impl IntoView
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn ViewAsForm(account_id: i64) -> impl IntoView {
     let c = use_i18n().t.console();
     let action = ServerAction::<StartViewing>::new();

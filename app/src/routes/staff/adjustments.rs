@@ -62,7 +62,8 @@ pub fn AdjustPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn AdjustForm(account_id: i64) -> impl IntoView {
     let s = use_i18n().t.staff();
     let action = ServerAction::<RequestAdjustment>::new();
@@ -126,7 +127,8 @@ fn AdjustmentList(rows: Vec<AdjustmentRow>) -> impl IntoView {
     .into_any()
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn DecideAdjustment(id: i64) -> impl IntoView {
     let s = use_i18n().t.staff();
     let approve = ServerAction::<ApproveAdjustment>::new();

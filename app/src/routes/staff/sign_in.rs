@@ -44,7 +44,8 @@ pub fn StaffSignInPage() -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn PasswordForm(next: String) -> impl IntoView {
     let s = use_i18n().t.staff();
     let action = ServerAction::<StaffSignIn>::new();
@@ -72,7 +73,8 @@ fn PasswordForm(next: String) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn SecondFactorForm(next: String) -> impl IntoView {
     let s = use_i18n().t.staff();
     let action = ServerAction::<StaffSecondFactor>::new();

@@ -251,7 +251,8 @@ fn TicketView(ticket: StaffTicket, saved: Option<String>) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn StaffReplyForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<StaffReplyToTicket>::new();
@@ -283,7 +284,8 @@ fn StaffReplyForm(number: String) -> impl IntoView {
 }
 
 /// "Assign to me" (when someone else or nobody has it) and "Unassign" (when someone has it).
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn AssignForm(number: String, to_me: bool, show_unassign: bool) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<AssignTicket>::new();
@@ -307,7 +309,8 @@ fn AssignForm(number: String, to_me: bool, show_unassign: bool) -> impl IntoView
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn StatusForm(number: String, current: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<SetTicketStatus>::new();
@@ -333,7 +336,8 @@ fn StatusForm(number: String, current: String) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn AcceptForm(number: String, amount: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<AcceptDispute>::new();
@@ -358,7 +362,8 @@ fn AcceptForm(number: String, amount: String) -> impl IntoView {
     }
 }
 
-#[island]
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
 fn RejectForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<RejectDispute>::new();
