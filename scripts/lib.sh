@@ -214,6 +214,13 @@ use_localstripe() {
   export LASTMILE_PAY_LINK_SECRET="${LASTMILE_PAY_LINK_SECRET:-local-only-pay-link-secret-not-for-production}"
 }
 
+# The key that encrypts the staff's authenticator secrets, for the demo, the tests and the
+# benchmarks: a made-up local value (production sets its own, see the README). The seed and the
+# server must share it, so it is exported before either runs.
+use_local_totp_key() {
+  export LASTMILE_TOTP_KEY="${LASTMILE_TOTP_KEY:-local:bG9jYWwtb25seS10b3RwLWtleS1ub3QtYS1zZWNyZXQ=}"
+}
+
 # Tells localstripe to send its webhooks to the portal at $1 (it forgets them when restarted).
 register_localstripe_webhook() {
   local port="${LASTMILE_STRIPE_PORT:-8420}"

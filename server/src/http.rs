@@ -70,7 +70,16 @@ pub fn origin_of(url: &str) -> String {
     format!("{scheme}://{host}")
 }
 
-const SESSION_COOKIE: &str = "lastmile_session";
+/// The session cookie's name. Behind https it carries the `__Host-` prefix, with which
+/// browsers take the cookie only when it is Secure, for `Path=/` and without a `Domain`, so
+/// nothing on another subdomain, nor a plain-http page, can set or shadow it.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-lastmile_session"
+    } else {
+        "lastmile_session"
+    }
+}
 
 /// Builds the whole application.
 pub fn router(state: AppState, store: PostgresStore) -> Router {
@@ -80,7 +89,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
     let options = state.leptos_options.clone();
 
     let sessions = SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(web.https))
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(web.https)
@@ -141,7 +150,19 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, account_id = tracing::field::Empty, staff_id = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(set_client_request_id_aside))
         .with_state(state)
+}
+
+/// Takes a client's `X-Request-Id` off the request (keeping it aside for the audit log), so
+/// that the id `SetRequestIdLayer` gives every request is always the server's own.
+async fn set_client_request_id_aside(mut request: Request, next: Next) -> Response {
+    if let Some(sent) = request.headers_mut().remove("x-request-id") {
+        if let Some(id) = sent.to_str().ok().and_then(audit::ClientRequestId::new) {
+            request.extensions_mut().insert(id);
+        }
+    }
+    next.run(request).await
 }
 
 async fn healthz() -> &'static str {

@@ -103,10 +103,15 @@ enum StaffCommand {
     },
     /// Give a staff user a new authenticator secret and new recovery codes (the old ones stop
     /// working), e.g. after a lost phone.
+    #[command(name = "reset-2fa")]
     Reset2fa {
         #[arg(long)]
         email: String,
     },
+    /// Re-encrypt every staff authenticator secret under LASTMILE_TOTP_KEY (after a new key
+    /// was made current and the old one moved to LASTMILE_TOTP_OLD_KEYS; `serve` also does
+    /// this at start-up).
+    RotateTotpKey,
 }
 
 fn main() -> ExitCode {
@@ -163,12 +168,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !demo {
                 anyhow::bail!("only demo data can be seeded: pass --demo");
             }
+            let totp_keys = Arc::new(settings::totp_keys()?);
             let pool = db::connect(&settings::database_url()?, 4).await?;
             let opts = seed::SeedOptions {
                 accounts,
                 seed,
                 today: today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
                 show_progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                totp_keys,
             };
             let started = std::time::Instant::now();
             let summary = seed::seed_demo(&pool, &opts).await?;
@@ -245,6 +252,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Staff {
             command: StaffCommand::Add { email, name, role },
         } => {
+            let keys = settings::totp_keys()?;
             let pool = db::connect(&settings::database_url()?, 2).await?;
             let mut password = String::new();
             std::io::stdin()
@@ -259,11 +267,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!("staff user {id} created: {email} ({role})");
-            print_enrolment(&pool, id, &email).await
+            print_enrolment(&pool, &keys, id, &email).await
         }
         Command::Staff {
             command: StaffCommand::Reset2fa { email },
         } => {
+            let keys = settings::totp_keys()?;
             let pool = db::connect(&settings::database_url()?, 2).await?;
             let id: Option<i64> = sqlx::query_scalar("select id from staff_users where email = $1")
                 .bind(email.trim())
@@ -272,26 +281,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let Some(id) = id else {
                 anyhow::bail!("no staff user has the email {email}");
             };
-            print_enrolment(&pool, id, &email).await
+            print_enrolment(&pool, &keys, id, &email).await
+        }
+        Command::Staff {
+            command: StaffCommand::RotateTotpKey,
+        } => {
+            let keys = settings::totp_keys()?;
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let done = staff::reseal_totp_secrets(&pool, &keys).await?;
+            println!(
+                "staff authenticator secrets now under key {}: {} re-encrypted from old keys, {} encrypted that were stored in clear",
+                keys.current_id(),
+                done.from_old_keys,
+                done.from_clear
+            );
+            for (email, error) in &done.unreadable {
+                eprintln!("{email}: the authenticator secret is {error}");
+            }
+            if !done.unreadable.is_empty() {
+                anyhow::bail!(
+                    "{} staff secrets could not be read (listed above); add their key to LASTMILE_TOTP_OLD_KEYS, or give them a new one with `lastmile staff reset-2fa`",
+                    done.unreadable.len()
+                );
+            }
+            Ok(())
         }
     }
 }
 
 /// Enrols a staff user's second factor and prints what they need, once: the authenticator
 /// secret (and its `otpauth://` address, for a QR code) and the recovery codes.
-async fn print_enrolment(pool: &sqlx::PgPool, staff_id: i64, email: &str) -> anyhow::Result<()> {
+async fn print_enrolment(
+    pool: &sqlx::PgPool,
+    keys: &app::server::staff::totp_keys::TotpKeys,
+    staff_id: i64,
+    email: &str,
+) -> anyhow::Result<()> {
     use app::server::staff::{auth, totp};
-    let enrolment = auth::enrol(pool, staff_id)
+    let enrolment = auth::enrol(pool, keys, staff_id)
         .await
         .map_err(|e| anyhow::anyhow!("enrolling the second factor failed: {e}"))?;
     let issuer =
         std::env::var("LASTMILE_PROVIDER_NAME").unwrap_or_else(|_| "Lastmile Broadband".into());
     println!("\nAdd this to an authenticator app (shown once):");
     println!("  secret:  {}", totp::secret_base32(&enrolment.secret));
-    println!(
-        "  address: {}",
-        totp::provisioning_uri(&issuer, email.trim(), &enrolment.secret)
-    );
+    if let Some(address) = totp::provisioning_uri(&issuer, email.trim(), &enrolment.secret) {
+        println!("  address: {address}");
+    }
     println!("\nRecovery codes (each works once; keep them somewhere safe):");
     for code in &enrolment.recovery_codes {
         println!("  {code}");
@@ -390,6 +426,7 @@ async fn serve() -> anyhow::Result<()> {
     tracing::info!(?settings, "starting");
     let pool = db::connect(&settings.database_url, settings.pool_size).await?;
     db::migrate(&pool).await?;
+    staff::reseal_totp_secrets(&pool, &settings.totp_keys).await?;
 
     let leptos_options = LeptosOptions::builder()
         .output_name("lastmile")
@@ -413,6 +450,7 @@ async fn serve() -> anyhow::Result<()> {
         throttle: Default::default(),
         provider_name: settings.provider_name.clone(),
         billing: settings::engine_config()?,
+        totp_keys: settings.totp_keys.clone(),
     };
     let portal = Portal {
         pool: pool.clone(),

@@ -105,6 +105,9 @@ pub struct SeedOptions {
     pub today: NaiveDate,
     /// Draw a progress bar on standard error.
     pub show_progress: bool,
+    /// The keys the demo staff's authenticator secret is sealed with (the server's
+    /// `LASTMILE_TOTP_KEY`, so that the server that serves the data can read it).
+    pub totp_keys: std::sync::Arc<app::server::staff::totp_keys::TotpKeys>,
 }
 
 /// What was generated, and how to sign in to it.
@@ -193,7 +196,7 @@ pub async fn seed_demo(pool: &PgPool, opts: &SeedOptions) -> anyhow::Result<Seed
     progress.finish_with_message("done");
     // Closing politely only spares the server a log line; the data is committed already.
     let _ = conn.close().await;
-    seed_staff(pool, &world_password_hash).await?;
+    seed_staff(pool, &opts.totp_keys, &world_password_hash).await?;
 
     Ok(SeedSummary {
         accounts: opts.accounts,
@@ -216,7 +219,11 @@ pub const DEMO_STAFF: [(&str, &str, &str); 3] = [
 /// on purpose: it is for the demo's generated staff only.
 pub const DEMO_TOTP_SECRET: &[u8] = b"lastmile-demo-totp!!";
 
-async fn seed_staff(pool: &PgPool, password_hash: &str) -> anyhow::Result<()> {
+async fn seed_staff(
+    pool: &PgPool,
+    totp_keys: &app::server::staff::totp_keys::TotpKeys,
+    password_hash: &str,
+) -> anyhow::Result<()> {
     for (email, name, role) in DEMO_STAFF {
         let id: Option<i64> = sqlx::query_scalar(
             "insert into staff_users (email, display_name, role, password_hash) values ($1, $2, $3, $4)
@@ -230,7 +237,7 @@ async fn seed_staff(pool: &PgPool, password_hash: &str) -> anyhow::Result<()> {
         .await
         .context("adding the demo staff")?;
         if let Some(id) = id {
-            app::server::staff::auth::enrol_with(pool, id, DEMO_TOTP_SECRET.to_vec())
+            app::server::staff::auth::enrol_with(pool, totp_keys, id, DEMO_TOTP_SECRET.to_vec())
                 .await
                 .map_err(|e| anyhow::anyhow!("enrolling the demo staff: {e}"))?;
         }

@@ -3,11 +3,13 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+use app::server::staff::totp_keys::{TotpKeys, Which};
 use rust_decimal::Decimal;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::documents::{self, Logo, Provider};
 
@@ -54,6 +56,8 @@ pub struct Settings {
     /// `LASTMILE_STRIPE_JS_URL`: the one foreign script the pages may load
     /// (default `https://js.stripe.com/v3/`).
     pub stripe_js_url: String,
+    /// `LASTMILE_TOTP_KEY` and `LASTMILE_TOTP_OLD_KEYS`: see [`totp_keys`].
+    pub totp_keys: Arc<TotpKeys>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -64,6 +68,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
             .field("provider_logo", &self.provider_logo)
+            .field("totp_keys", &self.totp_keys)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +160,7 @@ impl Settings {
                 .transpose()?,
             stripe_js_url: var("LASTMILE_STRIPE_JS_URL")
                 .unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+            totp_keys: Arc::new(totp_keys()?),
         })
     }
 
@@ -171,6 +177,30 @@ impl Settings {
             logo: self.provider_logo.clone(),
         }
     }
+}
+
+/// The keys that seal staff TOTP secrets at rest, required by `serve`, `seed` and the `staff`
+/// commands: `LASTMILE_TOTP_KEY`, the current key, written `<id>:<32 bytes in base64>` (e.g.
+/// `k1:` and the output of `openssl rand -base64 32`); `LASTMILE_TOTP_OLD_KEYS`, older keys
+/// the same way, comma-separated, only read (while rotating: see the README).
+pub fn totp_keys() -> anyhow::Result<TotpKeys> {
+    let current = var("LASTMILE_TOTP_KEY")
+        .map(SecretString::from)
+        .ok_or_else(|| {
+            anyhow!(
+                "LASTMILE_TOTP_KEY is not set: it encrypts the staff's authenticator secrets \
+             (a key id, a colon and 32 random bytes in base64, e.g. k1:$(openssl rand -base64 32))"
+            )
+        })?;
+    let old = var("LASTMILE_TOTP_OLD_KEYS").map(SecretString::from);
+    TotpKeys::parse(
+        current.expose_secret(),
+        old.as_ref().map(|o| o.expose_secret()),
+    )
+    .map_err(|(which, e)| match which {
+        Which::Current => anyhow!("LASTMILE_TOTP_KEY: {e}"),
+        Which::Old => anyhow!("LASTMILE_TOTP_OLD_KEYS: {e}"),
+    })
 }
 
 /// The billing engine's settings (the bill-run and dunning commands need only these):

@@ -44,3 +44,28 @@ pub async fn add(
         None => bail!("a staff user with the email {email} already exists"),
     }
 }
+
+/// Seals every staff authenticator secret not yet under the current key (see
+/// `app::server::staff::totp_keys`): at start-up and by `lastmile staff rotate-totp-key`.
+/// Secrets that cannot be read are logged by staff email and key; their owners cannot sign in
+/// until their key is configured again or they are given a new secret (`reset-2fa`).
+pub async fn reseal_totp_secrets(
+    pool: &PgPool,
+    keys: &app::server::staff::totp_keys::TotpKeys,
+) -> anyhow::Result<app::server::staff::totp_keys::Resealed> {
+    let done = app::server::staff::totp_keys::reseal_all(pool, keys)
+        .await
+        .map_err(|e| anyhow::anyhow!("re-encrypting the staff authenticator secrets: {e}"))?;
+    if done.from_clear + done.from_old_keys > 0 {
+        tracing::info!(
+            key_id = keys.current_id(),
+            from_clear = done.from_clear,
+            from_old_keys = done.from_old_keys,
+            "staff authenticator secrets re-encrypted under the current key"
+        );
+    }
+    for (email, error) in &done.unreadable {
+        tracing::error!(%email, %error, "a staff authenticator secret cannot be read");
+    }
+    Ok(done)
+}

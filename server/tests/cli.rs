@@ -6,11 +6,31 @@ use std::process::{Command, Output, Stdio};
 
 use sqlx::PgPool;
 
+use app::server::staff::totp_keys::{TotpKeys, TEST_KEY};
+
 fn lastmile(args: &[&str], database_url: Option<&str>, stdin: Option<&str>) -> Output {
+    lastmile_with(
+        args,
+        database_url,
+        stdin,
+        &[("LASTMILE_TOTP_KEY", TEST_KEY)],
+    )
+}
+
+/// The same with the TOTP keys (and any other variables) given: none are inherited.
+fn lastmile_with(
+    args: &[&str],
+    database_url: Option<&str>,
+    stdin: Option<&str>,
+    vars: &[(&str, &str)],
+) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lastmile"));
     command
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("LASTMILE_TOTP_KEY")
+        .env_remove("LASTMILE_TOTP_OLD_KEYS")
+        .envs(vars.iter().copied())
         .env("RUST_LOG", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -194,6 +214,183 @@ async fn staff_add_creates_an_administrator_and_refuses_bad_input(pool: PgPool) 
         .await
         .unwrap();
     assert_eq!(count, 1);
+}
+
+/// The authenticator secret `lastmile staff add` printed.
+fn printed_secret(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("secret:")
+                .map(|s| s.trim().to_string())
+        })
+        .expect("the secret is printed")
+}
+
+async fn stored_secret(
+    pool: &PgPool,
+    email: &str,
+) -> (i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<String>) {
+    sqlx::query_as(
+        "select id, totp_secret, totp_sealed, totp_key_id from staff_users where email = $1",
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_secrets_are_written_encrypted_and_rotate_to_a_new_key(pool: PgPool) {
+    use app::server::staff::totp::secret_base32;
+    let url = url_of(&pool).await;
+    let added = lastmile(
+        &[
+            "staff",
+            "add",
+            "--email",
+            "ops@example.net",
+            "--name",
+            "Ops Lead",
+        ],
+        Some(&url),
+        Some("a long staff password\n"),
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    let shown = printed_secret(&added);
+    let (id, clear, sealed, key_id) = stored_secret(&pool, "ops@example.net").await;
+    assert_eq!(clear, None, "nothing in clear");
+    assert_eq!(key_id.as_deref(), Some("test"));
+    let sealed = sealed.expect("sealed");
+    let opened = TotpKeys::for_tests().open(id, "test", &sealed).unwrap();
+    assert_eq!(secret_base32(&opened), shown);
+    assert!(!sealed.windows(opened.len()).any(|w| w == opened.as_slice()));
+
+    // A new current key; the old one is kept for reading while the secrets move over.
+    let k2 = "k2:bmV3LWN1cnJlbnQta2V5LWZvci10aGUtdGVzdHMtMzI=";
+    let both = [
+        ("LASTMILE_TOTP_KEY", k2),
+        ("LASTMILE_TOTP_OLD_KEYS", TEST_KEY),
+    ];
+    // reset-2fa writes an encrypted secret, also over one stored in clear.
+    sqlx::query("update staff_users set totp_secret = 'lastmile-demo-totp!!', totp_sealed = null, totp_key_id = null where id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let reset = lastmile(
+        &["staff", "reset-2fa", "--email", "ops@example.net"],
+        Some(&url),
+        None,
+    );
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let reset_secret = printed_secret(&reset);
+    let other = lastmile(
+        &[
+            "staff",
+            "add",
+            "--email",
+            "rep@example.net",
+            "--name",
+            "Rep",
+            "--role",
+            "support_rep",
+        ],
+        Some(&url),
+        Some("a long staff password\n"),
+    );
+    assert!(other.status.success(), "{}", stderr(&other));
+    // A secret written in clear before secrets were encrypted moves over too.
+    let (rep, _, _, _) = stored_secret(&pool, "rep@example.net").await;
+    sqlx::query("update staff_users set totp_secret = 'lastmile-demo-totp!!', totp_sealed = null, totp_key_id = null where id = $1")
+        .bind(rep)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let rotated = lastmile_with(&["staff", "rotate-totp-key"], Some(&url), None, &both);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let said = String::from_utf8_lossy(&rotated.stdout).to_string();
+    assert!(
+        said.contains(
+            "under key k2: 1 re-encrypted from old keys, 1 encrypted that were stored in clear"
+        ),
+        "{said}"
+    );
+    let keys = TotpKeys::parse(k2, None).unwrap();
+    let (_, clear, sealed, key_id) = stored_secret(&pool, "ops@example.net").await;
+    assert_eq!((clear, key_id.as_deref()), (None, Some("k2")));
+    assert_eq!(
+        secret_base32(&keys.open(id, "k2", &sealed.unwrap()).unwrap()),
+        reset_secret
+    );
+    let (_, clear, sealed, _) = stored_secret(&pool, "rep@example.net").await;
+    assert_eq!(clear, None);
+    assert_eq!(
+        keys.open(rep, "k2", &sealed.unwrap()).unwrap(),
+        b"lastmile-demo-totp!!"
+    );
+
+    // Run again, with the old key gone: nothing left to move.
+    let again = lastmile_with(
+        &["staff", "rotate-totp-key"],
+        Some(&url),
+        None,
+        &[("LASTMILE_TOTP_KEY", k2)],
+    );
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout)
+        .contains("0 re-encrypted from old keys, 0 encrypted"));
+    // A key that is no longer configured: the secrets it sealed are named, not lost.
+    let lost = lastmile(&["staff", "rotate-totp-key"], Some(&url), None);
+    assert_eq!(lost.status.code(), Some(1));
+    assert!(
+        stderr(&lost)
+            .contains("ops@example.net: the authenticator secret is sealed under the key \"k2\""),
+        "{}",
+        stderr(&lost)
+    );
+    assert!(
+        stderr(&lost).contains("2 staff secrets could not be read"),
+        "{}",
+        stderr(&lost)
+    );
+}
+
+#[test]
+fn a_missing_or_malformed_totp_key_is_named_and_never_printed() {
+    let url = Some("postgres://nobody@127.0.0.1:1/none");
+    for (args, vars, expected) in [
+        (&["serve"][..], &[][..], "LASTMILE_TOTP_KEY is not set"),
+        (
+            &["staff", "reset-2fa", "--email", "x@example.net"][..],
+            &[("LASTMILE_TOTP_KEY", "k1:c2VjcmV0LWJ1dC1zaG9ydA==")][..],
+            "LASTMILE_TOTP_KEY: the key \"k1\" is 16 bytes long; it must be exactly 32",
+        ),
+        (
+            &["seed", "--demo"][..],
+            &[("LASTMILE_TOTP_KEY", "c2VjcmV0LWJ1dC1ubyBpZA==")][..],
+            "LASTMILE_TOTP_KEY: must be a key id, a colon and 32 random bytes in base64",
+        ),
+        (
+            &["serve"][..],
+            &[
+                ("LASTMILE_TOTP_KEY", TEST_KEY),
+                ("LASTMILE_TOTP_OLD_KEYS", "k0:c2VjcmV0IG5vdCBiYXNlNjQ!"),
+            ][..],
+            "LASTMILE_TOTP_OLD_KEYS: the key \"k0\" is not base64",
+        ),
+    ] {
+        let out = lastmile_with(args, url, None, vars);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let text = stderr(&out);
+        assert!(text.contains(expected), "{args:?}: {text}");
+        assert!(
+            !text.contains("c2VjcmV0"),
+            "the key itself is never printed: {text}"
+        );
+    }
 }
 
 #[test]

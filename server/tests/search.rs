@@ -26,6 +26,7 @@ async fn seed(pool: &PgPool, accounts: u32) {
             seed: 7,
             today: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
             show_progress: false,
+            totp_keys: std::sync::Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests()),
         },
     )
     .await

@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::server::{
     auth, mail, portal,
     session::{PortalSession, SignedIn},
+    staff::audit,
 };
 
 /// The caller's network address, for throttling.
@@ -28,65 +29,79 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    super::respond(async move {
-        let portal = portal()?;
-        let identifier = identifier.trim().to_lowercase();
-        if identifier.is_empty() {
-            return Err(AppError::InvalidInput { field: "identifier".into(), message: "Enter your email or account number.".into() });
-        }
-        if password.is_empty() {
-            return Err(AppError::InvalidInput { field: "password".into(), message: "Enter your password.".into() });
-        }
-        let login_key = auth::fingerprint(&identifier);
-        let address = client_address().await;
-        auth::check_throttle(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
+    super::respond(
+        async move {
+            let portal = portal()?;
+            let identifier = identifier.trim().to_lowercase();
+            if identifier.is_empty() {
+                return Err(AppError::InvalidInput {
+                    field: "identifier".into(),
+                    message: "Enter your email or account number.".into(),
+                });
+            }
+            if password.is_empty() {
+                return Err(AppError::InvalidInput {
+                    field: "password".into(),
+                    message: "Enter your password.".into(),
+                });
+            }
+            // The login first: its count is one however it was named (email or account number).
+            let login = auth::find_login(&portal.pool, &identifier).await?;
+            let login_key = auth::login_key(login.as_ref(), &identifier);
+            let address = client_address().await;
+            let attempt =
+                auth::begin_attempt(&portal.pool, &portal.config.throttle, &login_key, &address)
+                    .await?;
 
-        let login = auth::find_login(&portal.pool, &identifier).await?;
-        let hash = login.as_ref().map(|l| l.password_hash.clone());
-        let matches = auth::verify_password(password, hash).await?;
-        auth::record_attempt(&portal.pool, &login_key, &address, matches).await?;
-        let Some(login) = login.filter(|_| matches) else {
-            tracing::info!(outcome = "refused", "sign-in");
-            return Err(AppError::InvalidCredentials);
-        };
+            let hash = login.as_ref().map(|l| l.password_hash.clone());
+            let matches = auth::verify_password(password, hash).await?;
+            let Some(login) = login.filter(|_| matches) else {
+                tracing::info!(outcome = "refused", "sign-in");
+                return Err(AppError::InvalidCredentials);
+            };
+            attempt.succeeded(&portal.pool).await?;
 
-        let session = PortalSession::current().await?;
-        let now = chrono::Utc::now().timestamp_millis();
-        session
-            .sign_in(SignedIn {
-                login_id: login.id,
-                account_id: login.account_id,
-                signed_in_at_ms: now,
-                last_seen_ms: now,
-            })
+            let session = PortalSession::current().await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            session
+                .sign_in(SignedIn {
+                    login_id: login.id,
+                    account_id: login.account_id,
+                    signed_in_at_ms: now,
+                    last_seen_ms: now,
+                })
+                .await?;
+            audit::record(
+                &portal.pool,
+                audit::Entry {
+                    actor: audit::Actor::Subscriber { login_id: login.id },
+                    subject_account_id: Some(login.account_id),
+                    action: "sign_in",
+                    detail: serde_json::json!({}),
+                    support_session_id: None,
+                },
+                &audit::RequestInfo::current(),
+            )
             .await?;
-        sqlx::query("insert into audit_log (actor_kind, actor_id, subject_account_id, action, ip) values ('subscriber', $1, $2, 'sign_in', $3::inet)")
-            .bind(login.id)
-            .bind(login.account_id)
-            .bind(address.parse::<std::net::IpAddr>().ok().map(|a| a.to_string()))
-            .execute(&portal.pool)
-            .await?;
-        tracing::info!(account_id = login.account_id, outcome = "signed_in", "sign-in");
-        leptos_axum::redirect(&safe_next(next.as_deref()));
-        Ok(())
-    }
-    .await)
+            tracing::info!(
+                account_id = login.account_id,
+                outcome = "signed_in",
+                "sign-in"
+            );
+            leptos_axum::redirect(&safe_next(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
 }
 
-/// Only paths within the portal are followed after sign-in (no open redirect).
+/// Where to go after sign-in: `next` when it is a page of this site (see
+/// [`auth::local_path`]) other than the sign-in page itself; the overview otherwise.
 #[cfg(feature = "ssr")]
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.contains('\\')
-                && !path.starts_with("/sign-in") =>
-        {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    next.and_then(auth::local_path)
+        .filter(|path| !path.starts_with("/sign-in"))
+        .unwrap_or_else(|| "/".to_string())
 }
 
 /// Ends the session (in the store and in the browser).
@@ -127,10 +142,10 @@ pub async fn request_password_reset(identifier: String) -> Result<(), AppError> 
             return Err(AppError::InvalidInput { field: "identifier".into(), message: "Enter your email or account number.".into() });
         }
         // The same throttle as sign-in keeps this from being used to flood a mailbox.
+        // Every request counts as a failure: it is never "cleared".
         let login_key = auth::fingerprint(&format!("reset:{identifier}"));
         let address = client_address().await;
-        auth::check_throttle(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
-        auth::record_attempt(&portal.pool, &login_key, &address, false).await?;
+        let _counted = auth::begin_attempt(&portal.pool, &portal.config.throttle, &login_key, &address).await?;
 
         if let Some(login) = auth::find_login(&portal.pool, &identifier).await? {
             let (token, hash) = auth::new_reset_token();

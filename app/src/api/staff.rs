@@ -8,7 +8,7 @@ use crate::server::{
     access::require_staff,
     auth, portal,
     session::{PortalSession, StaffSignedIn},
-    staff::{auth as staff_auth, impersonation, search, Right},
+    staff::{audit, auth as staff_auth, impersonation, search, Right},
 };
 use crate::types::search::AccountHit;
 use crate::types::staff::{StaffMe, StaffStep};
@@ -20,20 +20,16 @@ fn client_address() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Only console paths are followed after a staff sign-in.
+/// Only console paths are followed after a staff sign-in (see [`auth::local_path`]); the
+/// console's home otherwise.
 #[cfg(feature = "ssr")]
 fn safe_staff_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with("/staff")
+    next.and_then(auth::local_path)
+        .filter(|path| {
+            (path == "/staff" || path.starts_with("/staff/") || path.starts_with("/staff?"))
                 && !path.starts_with("/staff/sign-in")
-                && !path.contains("//")
-                && !path.contains('\\') =>
-        {
-            path.to_string()
-        }
-        _ => "/staff".to_string(),
-    }
+        })
+        .unwrap_or_else(|| "/staff".to_string())
 }
 
 /// Step one: the staff member's email and password. The answer asks for the second factor;
@@ -60,18 +56,18 @@ pub async fn staff_sign_in(
                     message: "Enter your password.".into(),
                 });
             }
-            let key = staff_auth::password_key(&email);
-            let address = client_address();
-            auth::check_throttle(&portal.pool, &portal.config.throttle, &key, &address).await?;
             let staff = staff_auth::find(&portal.pool, &email).await?;
+            let key = staff_auth::password_key(staff.as_ref(), &email);
+            let address = client_address();
+            let attempt =
+                auth::begin_attempt(&portal.pool, &portal.config.throttle, &key, &address).await?;
             let hash = staff.as_ref().map(|s| s.password_hash.clone());
             let matches = auth::verify_password(password, hash).await?;
-            let usable = staff.filter(|s| matches && !s.disabled && s.totp_secret.is_some());
-            auth::record_attempt(&portal.pool, &key, &address, usable.is_some()).await?;
-            let Some(staff) = usable else {
+            let Some(staff) = staff.filter(|s| matches && !s.disabled && s.enrolled) else {
                 tracing::info!(outcome = "refused", "staff sign-in");
                 return Err(AppError::InvalidCredentials);
             };
+            attempt.succeeded(&portal.pool).await?;
             PortalSession::current()
                 .await?
                 .staff_password_ok(staff.id)
@@ -96,36 +92,71 @@ pub async fn staff_second_factor(
     code: String,
     next: Option<String>,
 ) -> Result<StaffStep, AppError> {
-    super::respond(async move {
-        let portal = portal()?;
-        let session = PortalSession::current().await?;
-        let Some(pending) = session.staff_pending().await? else {
-            return Err(AppError::Unauthenticated);
-        };
-        let code = code.trim().to_string();
-        if code.is_empty() {
-            return Err(AppError::InvalidInput { field: "code".into(), message: "Enter the six-digit code from your authenticator app.".into() });
-        }
-        let key = staff_auth::second_factor_key(pending.staff_id);
-        let address = client_address();
-        auth::check_throttle(&portal.pool, &portal.config.throttle, &key, &address).await?;
-        let ok = staff_auth::second_factor(&portal.pool, pending.staff_id, &code).await?;
-        auth::record_attempt(&portal.pool, &key, &address, ok).await?;
-        if !ok {
-            return Err(AppError::InvalidInput { field: "code".into(), message: "That code is not right, or was already used. Enter the current code.".into() });
-        }
-        let now = chrono::Utc::now().timestamp_millis();
-        session.staff_sign_in(StaffSignedIn { staff_id: pending.staff_id, signed_in_at_ms: now, last_seen_ms: now }).await?;
-        sqlx::query("insert into audit_log (actor_kind, actor_id, action, ip) values ('staff', $1, 'staff.sign_in', $2::inet)")
-            .bind(pending.staff_id)
-            .bind(address.parse::<std::net::IpAddr>().ok().map(|a| a.to_string()))
-            .execute(&portal.pool)
+    super::respond(
+        async move {
+            let portal = portal()?;
+            let session = PortalSession::current().await?;
+            let Some(pending) = session.staff_pending().await? else {
+                return Err(AppError::Unauthenticated);
+            };
+            let code = code.trim().to_string();
+            if code.is_empty() {
+                return Err(AppError::InvalidInput {
+                    field: "code".into(),
+                    message: "Enter the six-digit code from your authenticator app.".into(),
+                });
+            }
+            let key = staff_auth::second_factor_key(pending.staff_id);
+            let address = client_address();
+            let attempt =
+                auth::begin_attempt(&portal.pool, &portal.config.throttle, &key, &address).await?;
+            let ok = staff_auth::second_factor(
+                &portal.pool,
+                &portal.config.totp_keys,
+                pending.staff_id,
+                &code,
+            )
             .await?;
-        tracing::info!(staff_id = pending.staff_id, outcome = "signed_in", "staff sign-in");
-        leptos_axum::redirect(&safe_staff_next(next.as_deref()));
-        Ok(StaffStep::Done)
-    }
-    .await)
+            if !ok {
+                return Err(AppError::InvalidInput {
+                    field: "code".into(),
+                    message: "That code is not right, or was already used. Enter the current code."
+                        .into(),
+                });
+            }
+            attempt.succeeded(&portal.pool).await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            session
+                .staff_sign_in(StaffSignedIn {
+                    staff_id: pending.staff_id,
+                    signed_in_at_ms: now,
+                    last_seen_ms: now,
+                })
+                .await?;
+            audit::record(
+                &portal.pool,
+                audit::Entry {
+                    actor: audit::Actor::Staff {
+                        staff_id: pending.staff_id,
+                    },
+                    subject_account_id: None,
+                    action: "staff.sign_in",
+                    detail: serde_json::json!({}),
+                    support_session_id: None,
+                },
+                &audit::RequestInfo::current(),
+            )
+            .await?;
+            tracing::info!(
+                staff_id = pending.staff_id,
+                outcome = "signed_in",
+                "staff sign-in"
+            );
+            leptos_axum::redirect(&safe_staff_next(next.as_deref()));
+            Ok(StaffStep::Done)
+        }
+        .await,
+    )
 }
 
 /// Signs a staff member out, ending any view as a subscriber first.

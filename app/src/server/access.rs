@@ -172,7 +172,8 @@ pub async fn authorize_staff(portal: &Portal, session: &Session) -> Result<Staff
     };
     let row: Option<(String, String)> = sqlx::query_as(
         "select role, display_name from staff_users
-          where id = $1 and disabled_at is null and totp_secret is not null
+          where id = $1 and disabled_at is null
+            and (totp_sealed is not null or totp_secret is not null)
             and floor(extract(epoch from password_changed_at) * 1000)::bigint <= $2",
     )
     .bind(who.staff_id)

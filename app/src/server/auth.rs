@@ -78,9 +78,20 @@ pub fn fingerprint(text: &str) -> String {
     hex_lower(&Sha256::digest(text.as_bytes()))
 }
 
-/// Limits on failed sign-ins, per account identifier and per network address. A lock lasts
-/// at most one window after the failures that caused it, so a stranger cannot keep a
-/// subscriber out for long, and a success clears the identifier's count.
+/// Limits on failed sign-ins, per login and per network address. A lock lasts at most one
+/// window after the failures that caused it, so a stranger cannot keep a subscriber out for
+/// long.
+///
+/// - A login's count is of its failures since its last success: a success clears only that
+///   login's count. The login is the one resolved from what was typed (an email and the
+///   account number of the same login are one count), or, when nothing matches, the
+///   fingerprint of what was typed.
+/// - An address's count is of every failure from it in the window: a success from the
+///   address does not clear it, so one valid account does not buy unlimited guesses at
+///   others.
+/// - An attempt is counted *before* its password or code is checked ([`begin_attempt`]), in
+///   the same locked step that looks at the count, so attempts sent at once cannot all slip
+///   under the limit; it becomes a success only once the check passes.
 #[derive(Clone, Copy, Debug)]
 pub struct ThrottlePolicy {
     pub window: Duration,
@@ -98,76 +109,98 @@ impl Default for ThrottlePolicy {
     }
 }
 
-/// Seconds until the given key may try again, or `None` when it may try now.
-async fn locked_for(
-    pool: &PgPool,
-    scope: &str,
-    key: &str,
-    max: i64,
-    window: Duration,
-) -> Result<Option<u32>, AppError> {
-    let secs: Option<i64> = sqlx::query_scalar(
-        "select greatest(1, ceil(extract(epoch from (attempted_at + make_interval(secs => $4::float8) - now()))))::bigint
-           from login_attempts
-          where scope = $1 and key = $2 and not succeeded
-            and attempted_at > now() - make_interval(secs => $4::float8)
-            and attempted_at > coalesce((select max(attempted_at) from login_attempts
-                                          where scope = $1 and key = $2 and succeeded), '-infinity')
-          order by attempted_at desc
-          offset $3 - 1 limit 1",
-    )
-    .bind(scope)
-    .bind(key)
-    .bind(max)
-    .bind(window.as_secs() as i64)
-    .fetch_optional(pool)
-    .await?;
-    Ok(secs.map(|s| u32::try_from(s).unwrap_or(u32::MAX)))
+/// An attempt counted as a failure until [`Attempt::succeeded`] says otherwise.
+#[must_use = "an attempt that succeeds must say so, or it counts as a failure"]
+#[derive(Debug)]
+pub struct Attempt {
+    rows: Vec<i64>,
 }
 
-/// Refuses the attempt when either the identifier or the address has failed too often.
-pub async fn check_throttle(
+/// Counts an attempt for `login_key` from `address`, or refuses it when either has failed
+/// too often. The check and the record are one step: a per-key transaction lock makes
+/// attempts for the same login or address take turns, and the statement that counts the
+/// earlier ones inserts this one.
+pub async fn begin_attempt(
     pool: &PgPool,
     policy: &ThrottlePolicy,
     login_key: &str,
     address: &str,
-) -> Result<(), AppError> {
-    let by_login = locked_for(
-        pool,
-        "login",
-        login_key,
-        policy.max_failures_per_login,
-        policy.window,
+) -> Result<Attempt, AppError> {
+    let mut tx = pool.begin().await?;
+    // Both locks, always in the same order, so that two attempts cannot wait for each other.
+    let mut locks = [format!("login:{login_key}"), format!("address:{address}")];
+    locks.sort();
+    for lock in &locks {
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended('login_attempts:' || $1, 0))")
+            .bind(lock)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // For each key: the seconds until its max-th latest counted failure leaves the window
+    // (none while there are fewer). A login counts failures since its last success; an
+    // address counts them all.
+    let (by_login, by_address, rows): (Option<i64>, Option<i64>, Vec<i64>) = sqlx::query_as(
+        "with login_lock as (
+             select greatest(1, ceil(extract(epoch from (attempted_at + make_interval(secs => $5::float8) - now()))))::bigint as secs
+               from login_attempts
+              where scope = 'login' and key = $1 and not succeeded
+                and attempted_at > now() - make_interval(secs => $5::float8)
+                and attempted_at > coalesce((select max(attempted_at) from login_attempts
+                                              where scope = 'login' and key = $1 and succeeded), '-infinity')
+              order by attempted_at desc
+              offset $3 - 1 limit 1
+         ), address_lock as (
+             select greatest(1, ceil(extract(epoch from (attempted_at + make_interval(secs => $5::float8) - now()))))::bigint as secs
+               from login_attempts
+              where scope = 'address' and key = $2 and not succeeded
+                and attempted_at > now() - make_interval(secs => $5::float8)
+              order by attempted_at desc
+              offset $4 - 1 limit 1
+         ), counted as (
+             insert into login_attempts (scope, key, succeeded, attempted_at)
+             select scope, key, false, clock_timestamp() from (values ('login', $1), ('address', $2)) as a (scope, key)
+              where not exists (select 1 from login_lock) and not exists (select 1 from address_lock)
+             returning id
+         )
+         select (select secs from login_lock), (select secs from address_lock),
+                array(select id from counted order by id)",
     )
+    .bind(login_key)
+    .bind(address)
+    .bind(policy.max_failures_per_login)
+    .bind(policy.max_failures_per_address)
+    .bind(policy.window.as_secs() as i64)
+    .fetch_one(&mut *tx)
     .await?;
-    let by_address = locked_for(
-        pool,
-        "address",
-        address,
-        policy.max_failures_per_address,
-        policy.window,
-    )
-    .await?;
+    tx.commit().await?;
     match by_login.max(by_address) {
-        Some(retry_after_secs) => Err(AppError::Throttled { retry_after_secs }),
-        None => Ok(()),
+        Some(secs) => Err(AppError::Throttled {
+            retry_after_secs: u32::try_from(secs).unwrap_or(u32::MAX),
+        }),
+        None => Ok(Attempt { rows }),
     }
 }
 
-/// Records the outcome of one attempt for both keys.
-pub async fn record_attempt(
-    pool: &PgPool,
-    login_key: &str,
-    address: &str,
-    succeeded: bool,
-) -> Result<(), AppError> {
-    sqlx::query("insert into login_attempts (scope, key, succeeded) values ('login', $1, $3), ('address', $2, $3)")
-        .bind(login_key)
-        .bind(address)
-        .bind(succeeded)
-        .execute(pool)
-        .await?;
-    Ok(())
+impl Attempt {
+    /// The password or code was right: the attempt is a success, which clears the login's
+    /// count (and does not count against the address).
+    pub async fn succeeded(self, pool: &PgPool) -> Result<(), AppError> {
+        sqlx::query("update login_attempts set succeeded = true where id = any($1)")
+            .bind(&self.rows)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The throttle key of a subscriber's login once it is found, so that an email and an
+/// account number of the same login share one count; when nothing matches, the fingerprint
+/// of what was typed.
+pub fn login_key(login: Option<&LoginRecord>, identifier: &str) -> String {
+    match login {
+        Some(login) => format!("portal:{}", login.id),
+        None => fingerprint(identifier),
+    }
 }
 
 /// A portal login found by email or account number.
@@ -202,6 +235,31 @@ pub async fn find_login(pool: &PgPool, identifier: &str) -> Result<Option<LoginR
     .fetch_optional(pool)
     .await?;
     Ok(row)
+}
+
+/// `text` as a path on this site to send a browser to, or `None`.
+///
+/// Only a path made of ASCII letters, digits and `/ - . _ ~ ? = & +` and `%` followed by two
+/// hex digits is taken (surrounding spaces trimmed), at most 512 characters, starting with
+/// one `/` and never holding `//`. Everything a browser could read as another origin is left
+/// out that way: `//host`, `/\host`, a tab or new line inside (`/\t/host`, which browsers
+/// drop to make `//host`), a scheme, a user or a fragment; and nothing that cannot go in a
+/// `Location` header gets there.
+pub fn local_path(text: &str) -> Option<String> {
+    let path = text.trim();
+    let bytes = path.as_bytes();
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"/-._~?=&+%".contains(&b);
+    let percents_are_escapes = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    (path.len() <= 512
+        && path.starts_with('/')
+        && !path.contains("//")
+        && bytes.iter().all(|b| allowed(*b))
+        && percents_are_escapes)
+        .then(|| path.to_string())
 }
 
 /// A new reset token: what goes in the link, and the hash that is stored.
@@ -280,6 +338,41 @@ mod tests {
             Some("confirm")
         );
         assert!(check_new_password("long enough pw", "long enough pw").is_ok());
+    }
+
+    #[test]
+    fn only_plain_paths_of_this_site_are_local() {
+        for ok in [
+            "/",
+            "/statements",
+            "/statements/42?cycle=1&x=a+b",
+            "/usage?from=2026-11-01",
+            "/staff/accounts/7%3F",
+            "  /support  ",
+        ] {
+            assert_eq!(local_path(ok).as_deref(), Some(ok.trim()), "{ok:?}");
+        }
+        for bad in [
+            "",
+            "statements",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "\t//evil.example",
+            "/\n/evil.example",
+            "/ok\r\nSet-Cookie: x=y",
+            "/a//evil.example",
+            "https://evil.example",
+            "/@evil.example",
+            "/x#//evil.example",
+            "/%zz",
+            "/%2",
+            "/caf\u{e9}",
+        ] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+        assert!(local_path(&format!("/{}", "a".repeat(511))).is_some());
+        assert!(local_path(&format!("/{}", "a".repeat(512))).is_none());
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct PortalConfig {
     pub support_view_ttl: Duration,
     /// The billing engine's settings (for "your next bill, so far").
     pub billing: engine::EngineConfig,
+    /// The keys that seal staff TOTP secrets.
+    pub totp_keys: Arc<staff::totp_keys::TotpKeys>,
 }
 
 impl PortalConfig {
@@ -67,6 +69,7 @@ impl PortalConfig {
             provider_name: "Lastmile Broadband".into(),
             support_view_ttl: Duration::from_secs(30 * 60),
             billing: engine::EngineConfig::default(),
+            totp_keys: Arc::new(staff::totp_keys::TotpKeys::for_tests()),
         }
     }
 }

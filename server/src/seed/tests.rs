@@ -16,6 +16,7 @@ fn options(accounts: u32) -> SeedOptions {
         seed: 42,
         today: today(),
         show_progress: false,
+        totp_keys: std::sync::Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests()),
     }
 }
 

@@ -430,3 +430,150 @@ async fn after_sign_in_only_portal_paths_are_followed(pool: PgPool) {
         assert_eq!(response.headers()["location"], expected, "next = {next}");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_next_that_a_browser_would_read_as_another_site_goes_to_the_overview(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    for next in [
+        // Browsers drop tabs and new lines from a URL: `/\t/evil.example` is `//evil.example`.
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/ok\r\nSet-Cookie: stolen=1",
+        " //evil.example",
+        "/%5C/evil.example\\",
+        "/statements#x",
+    ] {
+        let response = portal
+            .call(
+                &portal.browser(),
+                "sign-in",
+                &[
+                    ("identifier", ALEX_EMAIL),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200, "next = {next:?}");
+        assert_eq!(response.headers()["location"], "/", "next = {next:?}");
+    }
+    // A page with its query string still comes back after sign-in.
+    let response = portal
+        .call(
+            &portal.browser(),
+            "sign-in",
+            &[
+                ("identifier", ALEX_EMAIL),
+                ("password", PASSWORD),
+                ("next", "/usage?cycle=1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.headers()["location"], "/usage?cycle=1");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn wrong_passwords_sent_at_once_are_checked_at_most_five_times(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let browser = portal.browser();
+    let statuses = at_once(12, || {
+        browser
+            .post(portal.url("/api/sign-in"))
+            .header("origin", &portal.base)
+            .header("accept", "application/json")
+            .form(&[("identifier", ALEX_EMAIL), ("password", "a guess")])
+    })
+    .await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 7), "{statuses:?}");
+    let counted: i64 = sqlx::query_scalar(
+        "select count(*) from login_attempts where scope = 'login' and not succeeded",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(counted, 5);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_success_from_an_address_does_not_clear_its_failures_against_other_logins(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    for round in 0..3 {
+        for i in 0..10 {
+            let guess = format!("guess{round}-{i}@example.net");
+            let (status, _) =
+                error_code(portal.sign_in(&portal.browser(), &guess, "guess").await).await;
+            assert_eq!(status, 401, "round {round}, attempt {i}");
+        }
+        // The attacker's own account signs in between rounds.
+        if round < 2 {
+            let response = portal
+                .sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD)
+                .await;
+            assert_eq!(response.status().as_u16(), 200, "round {round}");
+        }
+    }
+    // Thirty failures from this address within the window: the address is locked, whoever
+    // signs in from it.
+    let response = portal.sign_in(&portal.browser(), SAM_EMAIL, PASSWORD).await;
+    assert_eq!(error_code(response).await, (429, "throttled".to_string()));
+
+    // A success still clears its own login's count: four failures, a success, four more,
+    // and the login is not locked (the failures above are first moved out of the window).
+    sqlx::query("update login_attempts set attempted_at = attempted_at - interval '16 minutes'")
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        let (status, _) =
+            error_code(portal.sign_in(&portal.browser(), SAM_EMAIL, "guess").await).await;
+        assert_eq!(status, 401);
+    }
+    assert!(portal
+        .sign_in(&portal.browser(), SAM_EMAIL, PASSWORD)
+        .await
+        .status()
+        .is_success());
+    for _ in 0..4 {
+        let (status, _) =
+            error_code(portal.sign_in(&portal.browser(), SAM_EMAIL, "guess").await).await;
+        assert_eq!(status, 401);
+    }
+    assert!(portal
+        .sign_in(&portal.browser(), SAM_EMAIL, PASSWORD)
+        .await
+        .status()
+        .is_success());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_email_and_its_account_number_are_one_count(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    for _ in 0..3 {
+        let (status, _) =
+            error_code(portal.sign_in(&portal.browser(), ALEX_EMAIL, "guess").await).await;
+        assert_eq!(status, 401);
+    }
+    for _ in 0..2 {
+        let (status, _) = error_code(
+            portal
+                .sign_in(&portal.browser(), ALEX_NUMBER, "guess")
+                .await,
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    // Five failures for the login, whichever way it was named: locked both ways, even
+    // against the right password.
+    for identifier in [ALEX_NUMBER, ALEX_EMAIL, "ALEX.MORGAN@example.net"] {
+        let response = portal
+            .sign_in(&portal.browser(), identifier, PASSWORD)
+            .await;
+        assert_eq!(
+            error_code(response).await,
+            (429, "throttled".to_string()),
+            "{identifier}"
+        );
+    }
+}

@@ -48,6 +48,8 @@ pub struct TestPortal {
 pub struct Tweaks {
     pub config: PortalConfig,
     pub provider: Provider,
+    /// Served as if behind https (`LASTMILE_PUBLIC_URL` starting `https://`).
+    pub https: bool,
 }
 
 impl TestPortal {
@@ -65,6 +67,7 @@ impl TestPortal {
                 seed: 42,
                 today,
                 show_progress: false,
+                totp_keys: Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests()),
             },
         )
         .await
@@ -80,6 +83,7 @@ impl TestPortal {
                 address: vec!["1 Exchange Street".into(), "Springfield, OR 97477".into()],
                 logo: None,
             },
+            https: false,
         };
         tweak(&mut tweaks);
         let idle = tweaks.config.session_idle;
@@ -96,7 +100,7 @@ impl TestPortal {
             config: Arc::new(tweaks.config),
         };
         let web = Arc::new(WebPolicy {
-            https: false,
+            https: tweaks.https,
             session_idle: idle,
             stripe_origin: "https://js.stripe.com".into(),
         });
@@ -244,4 +248,15 @@ pub fn testid_text(html: &str, id: &str) -> Option<String> {
     let after = html.split(&format!("data-testid=\"{id}\"")).nth(1)?;
     let text = after.split_once('>')?.1;
     Some(text.split('<').next()?.to_string())
+}
+
+/// Sends the same request `n` times at once and returns the statuses, sorted.
+pub async fn at_once(n: usize, send: impl Fn() -> reqwest::RequestBuilder) -> Vec<u16> {
+    let mut statuses: Vec<u16> = futures::future::join_all((0..n).map(|_| send().send()))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    statuses.sort();
+    statuses
 }

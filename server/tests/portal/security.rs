@@ -114,3 +114,52 @@ async fn health_and_readiness_answer(pool: PgPool) {
     let ready = browser.get(portal.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 503);
 }
+
+/// The session cookie a response sets, whatever its name.
+fn session_set_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("lastmile_session="))
+        .expect("a session cookie")
+        .to_string()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn behind_https_the_session_cookie_is_host_prefixed_and_secure(pool: PgPool) {
+    let portal = TestPortal::start_with(pool, |t| t.https = true).await;
+    let cookie = session_set_cookie(
+        &portal
+            .sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD)
+            .await,
+    );
+    // `__Host-`: browsers keep it only when Secure, for Path=/ and with no Domain.
+    assert!(cookie.starts_with("__Host-lastmile_session="), "{cookie}");
+    let attributes: Vec<String> = cookie
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    for wanted in ["secure", "httponly", "path=/", "samesite=lax"] {
+        assert!(attributes.iter().any(|a| a == wanted), "{wanted}: {cookie}");
+    }
+    assert!(
+        !attributes.iter().any(|a| a.starts_with("domain")),
+        "{cookie}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn over_plain_http_the_session_cookie_has_its_plain_name(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let cookie = session_set_cookie(
+        &portal
+            .sign_in(&portal.browser(), ALEX_EMAIL, PASSWORD)
+            .await,
+    );
+    // A `__Host-` cookie must be Secure, which a browser does not keep over plain http.
+    assert!(cookie.starts_with("lastmile_session="), "{cookie}");
+    assert!(!cookie.to_ascii_lowercase().contains("secure"), "{cookie}");
+}

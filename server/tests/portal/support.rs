@@ -127,7 +127,8 @@ async fn a_recovery_code_signs_in_once_and_a_staff_member_without_a_second_facto
         .fetch_one(&portal.pool)
         .await
         .unwrap();
-    let enrolment = app::server::staff::auth::enrol(&portal.pool, admin_id)
+    let keys = app::server::staff::totp_keys::TotpKeys::for_tests();
+    let enrolment = app::server::staff::auth::enrol(&portal.pool, &keys, admin_id)
         .await
         .unwrap();
     let recovery = enrolment.recovery_codes[3].to_uppercase();
@@ -490,4 +491,221 @@ async fn the_audit_log_and_support_sessions_cannot_be_rewritten(pool: PgPool) {
             .execute(&portal.pool)
             .await;
     assert!(again.is_err());
+}
+
+/// A six-digit code that is not the demo secret's for any step the server accepts now.
+fn wrong_code() -> String {
+    let now = chrono::Utc::now().timestamp();
+    let near: Vec<String> = (-2..=2)
+        .map(|step| app::server::staff::totp::code_at(DEMO_TOTP_SECRET, now + 30 * step))
+        .collect();
+    (0..10)
+        .map(|d| d.to_string().repeat(6))
+        .find(|code| !near.contains(code))
+        .unwrap()
+}
+
+/// Counts how many of `statuses` are `status`.
+fn how_many(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_passwords_and_codes_sent_at_once_are_checked_at_most_five_times(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let post = |browser: &reqwest::Client, endpoint: &str, form: Vec<(&'static str, String)>| {
+        browser
+            .post(portal.url(&format!("/api/{endpoint}")))
+            .header("origin", &portal.base)
+            .header("accept", "application/json")
+            .form(&form)
+    };
+
+    // Twelve wrong passwords for one staff member at once.
+    let browser = portal.browser();
+    let statuses = at_once(12, || {
+        post(
+            &browser,
+            "staff-sign-in",
+            vec![("email", REP_EMAIL.into()), ("password", "a guess".into())],
+        )
+    })
+    .await;
+    assert_eq!(
+        (how_many(&statuses, 401), how_many(&statuses, 429)),
+        (5, 7),
+        "{statuses:?}"
+    );
+
+    // Twelve wrong codes at once after the right password.
+    let browser = portal.browser();
+    let ok = portal
+        .call(
+            &browser,
+            "staff-sign-in",
+            &[("email", BILLING_EMAIL), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(ok.status().as_u16(), 200);
+    let code = wrong_code();
+    let statuses = at_once(12, || {
+        post(
+            &browser,
+            "staff-second-factor",
+            vec![("code", code.clone())],
+        )
+    })
+    .await;
+    assert_eq!(
+        (how_many(&statuses, 422), how_many(&statuses, 429)),
+        (5, 7),
+        "{statuses:?}"
+    );
+    // Locked: even the right code is not checked now.
+    let right = portal
+        .call(&browser, "staff-second-factor", &[("code", &code_now())])
+        .await;
+    assert_eq!(error_code(right).await, (429, "throttled".into()));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_staff_next_that_is_not_a_plain_console_path_goes_to_the_console_home(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let now = chrono::Utc::now().timestamp();
+    for (step, (next, expected)) in [
+        ("/staff/\n/evil.example", "/staff"),
+        ("/staff/tickets?status=open", "/staff/tickets?status=open"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let browser = portal.browser();
+        portal
+            .call(
+                &browser,
+                "staff-sign-in",
+                &[("email", REP_EMAIL), ("password", PASSWORD)],
+            )
+            .await;
+        // Each sign-in takes the next step's code (a code is accepted once).
+        let code = app::server::staff::totp::code_at(DEMO_TOTP_SECRET, now + 30 * step as i64);
+        let response = portal
+            .call(
+                &browser,
+                "staff-second-factor",
+                &[("code", &code), ("next", next)],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200, "next = {next:?}");
+        assert_eq!(response.headers()["location"], expected, "next = {next:?}");
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_audit_log_keeps_the_servers_request_id_and_the_clients_apart(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let rep = portal.staff_signed_in(REP_EMAIL).await;
+    let statement: i64 = sqlx::query_scalar("select min(id) from statements where account_id = $1")
+        .bind(alex)
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
+
+    let pdf = rep
+        .get(portal.url(&format!(
+            "/staff/accounts/{alex}/statements/{statement}/pdf"
+        )))
+        .header("x-request-id", "attacker-chosen")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status().as_u16(), 200);
+    let answered = pdf.headers()["x-request-id"].to_str().unwrap().to_string();
+    let (request_id, client_request_id): (Option<String>, Option<String>) = sqlx::query_as(
+        "select request_id, client_request_id from audit_log where action = 'console.statement_pdf'",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let request_id = request_id.expect("a request id");
+    assert_ne!(request_id, "attacker-chosen");
+    assert!(uuid::Uuid::parse_str(&request_id).is_ok(), "{request_id}");
+    assert_eq!(
+        request_id, answered,
+        "the id in the answer is the one logged"
+    );
+    assert_eq!(client_request_id.as_deref(), Some("attacker-chosen"));
+
+    // Two views of the account sent with the same id are two entries, each with its own id.
+    for _ in 0..2 {
+        let response = rep
+            .get(portal.url(&format!("/staff/accounts/{alex}")))
+            .header("x-request-id", "attacker-chosen")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    let views: Vec<(String, Option<String>)> = sqlx::query_as(
+        "select request_id, client_request_id from audit_log
+          where action = 'console.account_viewed' and subject_account_id = $1 order by id",
+    )
+    .bind(alex)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(views.len(), 2, "{views:?}");
+    assert_ne!(views[0].0, views[1].0);
+    assert!(views.iter().all(
+        |(id, client)| id != "attacker-chosen" && client.as_deref() == Some("attacker-chosen")
+    ));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn staff_secrets_are_stored_encrypted_and_one_kept_in_clear_from_before_still_works_until_sealed(
+    pool: PgPool,
+) {
+    use app::server::staff::totp_keys::{reseal_all, TotpKeys};
+    let portal = TestPortal::start(pool).await;
+    let stored = |pool: PgPool| async move {
+        sqlx::query_as::<_, (i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<String>)>(
+            "select id, totp_secret, totp_sealed, totp_key_id from staff_users where email = $1",
+        )
+        .bind(REP_EMAIL)
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let (rep, clear, sealed, key_id) = stored(portal.pool.clone()).await;
+    assert_eq!(clear, None, "the seed writes no secret in clear");
+    assert_eq!(key_id.as_deref(), Some("test"));
+    let sealed = sealed.unwrap();
+    assert!(!sealed
+        .windows(DEMO_TOTP_SECRET.len())
+        .any(|w| w == DEMO_TOTP_SECRET));
+    let keys = TotpKeys::for_tests();
+    assert_eq!(keys.open(rep, "test", &sealed).unwrap(), DEMO_TOTP_SECRET);
+
+    // As a row written before secrets were encrypted: readable, so the rep still signs in.
+    sqlx::query("update staff_users set totp_secret = $2, totp_sealed = null, totp_key_id = null where id = $1")
+        .bind(rep)
+        .bind(DEMO_TOTP_SECRET)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    portal.staff_signed_in(REP_EMAIL).await;
+    // What start-up does: every secret is sealed under the current key, the clear one gone.
+    let done = reseal_all(&portal.pool, &keys).await.unwrap();
+    assert_eq!((done.from_clear, done.from_old_keys), (1, 0));
+    assert!(done.unreadable.is_empty());
+    let (_, clear, sealed, key_id) = stored(portal.pool.clone()).await;
+    assert_eq!((clear, key_id.as_deref()), (None, Some("test")));
+    assert_eq!(
+        keys.open(rep, "test", &sealed.unwrap()).unwrap(),
+        DEMO_TOTP_SECRET
+    );
+    portal.staff_signed_in(REP_EMAIL).await;
+    let again = reseal_all(&portal.pool, &keys).await.unwrap();
+    assert_eq!((again.from_clear, again.from_old_keys), (0, 0));
 }

@@ -12,8 +12,28 @@ use crate::server::access::Assist;
 #[derive(Debug, Clone, Default)]
 pub struct RequestInfo {
     pub ip: Option<String>,
+    /// The server's id of the request (`x-request-id`, generated for every request).
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent, if any: kept apart, since the client chose it.
+    pub client_request_id: Option<String>,
     pub path: String,
+}
+
+/// The `X-Request-Id` a client sent, taken off the request before the server sets its own
+/// (`server/src/http.rs`), so that ids in the log are never chosen by a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRequestId(String);
+
+impl ClientRequestId {
+    /// At most 100 characters of what was sent (a header value is printable ASCII already).
+    pub fn new(sent: &str) -> Option<ClientRequestId> {
+        let kept: String = sent.trim().chars().take(100).collect();
+        (!kept.is_empty()).then_some(ClientRequestId(kept))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl RequestInfo {
@@ -33,9 +53,13 @@ impl RequestInfo {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let client_request_id = extensions
+            .get::<ClientRequestId>()
+            .map(|id| id.as_str().to_string());
         RequestInfo {
             ip,
             request_id,
+            client_request_id,
             path: path.to_string(),
         }
     }
@@ -70,8 +94,8 @@ pub async fn record<'c>(
     };
     sqlx::query(
         "insert into audit_log (actor_kind, actor_id, subject_account_id, action, detail,
-                                support_session_id, ip, request_id)
-         values ($1, $2, $3, $4, $5, $6, $7::inet, $8)",
+                                support_session_id, ip, request_id, client_request_id)
+         values ($1, $2, $3, $4, $5, $6, $7::inet, $8, $9)",
     )
     .bind(kind)
     .bind(actor_id)
@@ -81,6 +105,7 @@ pub async fn record<'c>(
     .bind(entry.support_session_id)
     .bind(request.ip.as_deref())
     .bind(request.request_id.as_deref())
+    .bind(request.client_request_id.as_deref())
     .execute(db)
     .await?;
     Ok(())

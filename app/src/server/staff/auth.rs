@@ -4,11 +4,12 @@
 //!
 //! Enrolment (a new secret and new recovery codes) is done from the command line
 //! (`lastmile staff add`, `lastmile staff reset-2fa`): a staff member without a secret cannot
-//! sign in.
+//! sign in. Secrets are stored sealed (see [`super::totp_keys`]).
 
 use sqlx::PgPool;
 
 use super::totp;
+use super::totp_keys::{StoredSecret, TotpKeys};
 use crate::error::AppError;
 use crate::server::auth;
 
@@ -17,14 +18,15 @@ use crate::server::auth;
 pub struct StaffRecord {
     pub id: i64,
     pub password_hash: String,
-    pub totp_secret: Option<Vec<u8>>,
-    pub totp_last_step: Option<i64>,
+    /// Has a second factor (a staff member without one cannot sign in).
+    pub enrolled: bool,
     pub disabled: bool,
 }
 
 pub async fn find(pool: &PgPool, email: &str) -> Result<Option<StaffRecord>, AppError> {
     Ok(sqlx::query_as::<_, StaffRecord>(
-        "select id, password_hash, totp_secret, totp_last_step, disabled_at is not null as disabled
+        "select id, password_hash, (totp_sealed is not null or totp_secret is not null) as enrolled,
+                disabled_at is not null as disabled
            from staff_users where email = $1",
     )
     .bind(email.trim())
@@ -32,20 +34,29 @@ pub async fn find(pool: &PgPool, email: &str) -> Result<Option<StaffRecord>, App
     .await?)
 }
 
-/// The throttle key of a staff email (kept apart from subscribers' identifiers).
-pub fn password_key(email: &str) -> String {
-    auth::fingerprint(&format!("staff:{}", email.trim().to_lowercase()))
+/// The throttle key of a staff password: the staff member once found (so however the email
+/// is typed, it is one count), else the email's fingerprint (kept apart from subscribers').
+pub fn password_key(staff: Option<&StaffRecord>, email: &str) -> String {
+    match staff {
+        Some(staff) => format!("staff:{}", staff.id),
+        None => auth::fingerprint(&format!("staff:{}", email.trim().to_lowercase())),
+    }
 }
 
 /// The throttle key of a staff member's second factor.
 pub fn second_factor_key(staff_id: i64) -> String {
-    auth::fingerprint(&format!("staff-2fa:{staff_id}"))
+    format!("staff-2fa:{staff_id}")
 }
 
 /// Checks a second factor: a six-digit TOTP code (accepted once) or an unused recovery code
 /// (then used up). The check and the record that it was used are one statement, so two
 /// requests racing with the same code cannot both pass.
-pub async fn second_factor(pool: &PgPool, staff_id: i64, code: &str) -> Result<bool, AppError> {
+pub async fn second_factor(
+    pool: &PgPool,
+    keys: &TotpKeys,
+    staff_id: i64,
+    code: &str,
+) -> Result<bool, AppError> {
     if totp::looks_like_recovery_code(code) {
         let used: Option<i64> = sqlx::query_scalar(
             "update staff_recovery_codes set used_at = now()
@@ -60,14 +71,31 @@ pub async fn second_factor(pool: &PgPool, staff_id: i64, code: &str) -> Result<b
         }
         return Ok(used.is_some());
     }
-    let row: Option<(Option<Vec<u8>>, Option<i64>)> = sqlx::query_as(
-        "select totp_secret, totp_last_step from staff_users where id = $1 and disabled_at is null",
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        totp_last_step: Option<i64>,
+        #[sqlx(flatten)]
+        stored: StoredSecret,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "select totp_secret, totp_sealed, totp_key_id, totp_last_step
+           from staff_users where id = $1 and disabled_at is null",
     )
     .bind(staff_id)
     .fetch_optional(pool)
     .await?;
-    let Some((Some(secret), last_step)) = row else {
+    let Some(row) = row else {
         return Ok(false);
+    };
+    let last_step = row.totp_last_step;
+    let secret = match row.stored.open(keys, staff_id) {
+        Ok(Some(secret)) => secret,
+        Ok(None) => return Ok(false),
+        Err(e) => {
+            // Only an operator can mend this (configure the old key, or reset-2fa).
+            tracing::error!(staff_id, error = %e, "a staff TOTP secret cannot be opened");
+            return Ok(false);
+        }
     };
     let now = chrono::Utc::now().timestamp();
     let Some(step) = totp::verify(&secret, code, now, last_step) else {
@@ -92,24 +120,30 @@ pub struct Enrolment {
 }
 
 /// Gives a staff member a new TOTP secret and new recovery codes (the old ones stop working).
-pub async fn enrol(pool: &PgPool, staff_id: i64) -> Result<Enrolment, AppError> {
-    enrol_with(pool, staff_id, totp::new_secret()).await
+/// The secret is stored sealed under the current key.
+pub async fn enrol(pool: &PgPool, keys: &TotpKeys, staff_id: i64) -> Result<Enrolment, AppError> {
+    enrol_with(pool, keys, staff_id, totp::new_secret()).await
 }
 
 /// The same with a chosen secret (the demo's staff have a published one).
 pub async fn enrol_with(
     pool: &PgPool,
+    keys: &TotpKeys,
     staff_id: i64,
     secret: Vec<u8>,
 ) -> Result<Enrolment, AppError> {
     let recovery_codes = totp::new_recovery_codes();
+    let sealed = keys.seal(staff_id, &secret);
     let mut tx = pool.begin().await?;
-    let found =
-        sqlx::query("update staff_users set totp_secret = $2, totp_last_step = null where id = $1")
-            .bind(staff_id)
-            .bind(&secret)
-            .execute(&mut *tx)
-            .await?;
+    let found = sqlx::query(
+        "update staff_users set totp_sealed = $2, totp_key_id = $3, totp_secret = null, totp_last_step = null
+          where id = $1",
+    )
+    .bind(staff_id)
+    .bind(&sealed.bytes)
+    .bind(&sealed.key_id)
+    .execute(&mut *tx)
+    .await?;
     if found.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }

@@ -3,7 +3,8 @@
 //! - [`StaffAccess`]: proof that the caller is a signed-in staff member (password and second
 //!   factor), with their role; every console query takes one;
 //! - [`auth`]: staff sign-in (password, then a TOTP code or a recovery code);
-//! - [`totp`]: RFC 6238 codes and recovery codes;
+//! - [`totp`]: RFC 6238 codes (the `totp-rs` crate) and recovery codes;
+//! - [`totp_keys`]: the keys that seal TOTP secrets at rest, and their rotation;
 //! - [`search`]: finding accounts by number, name, email, phone or address;
 //! - [`impersonation`]: "view as subscriber", time-boxed and audited;
 //! - [`adjustments`]: charges and credits within the role's limit, approvals above it;
@@ -17,6 +18,7 @@ pub mod console;
 pub mod impersonation;
 pub mod search;
 pub mod totp;
+pub mod totp_keys;
 
 use serde::{Deserialize, Serialize};
 
