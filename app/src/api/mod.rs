@@ -23,7 +23,7 @@ pub(crate) fn respond<T>(
     result: Result<T, crate::error::AppError>,
 ) -> Result<T, crate::error::AppError> {
     use leptos::prelude::use_context;
-    if let Some(calls) = crate::server::access::from_page::<crate::server::ServerCalls>() {
+    if let Some(calls) = crate::server::access::from_request::<crate::server::ServerCalls>() {
         calls.add();
     }
     if let Err(error) = &result {

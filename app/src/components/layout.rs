@@ -62,7 +62,7 @@ pub fn PortalLayout() -> impl IntoView {
 pub(crate) fn page_frame<T: Clone + Send + Sync + 'static>() -> Option<T> {
     #[cfg(feature = "ssr")]
     {
-        crate::server::access::from_page::<T>()
+        crate::server::access::from_request::<T>()
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -60,7 +60,7 @@ impl AccountAccess {
 /// is audited when staff make it.
 pub async fn require_viewer() -> Result<(Portal, AccountAccess), AppError> {
     let portal = super::portal()?;
-    if let Some(access) = from_page::<AccountAccess>() {
+    if let Some(access) = from_request::<AccountAccess>() {
         return Ok((portal, access));
     }
     let session = PortalSession::current().await?;
@@ -243,7 +243,7 @@ async fn frame_row(
 /// Establishes a staff caller with both factors given, and their role.
 pub async fn require_staff() -> Result<(Portal, StaffAccess), AppError> {
     let portal = super::portal()?;
-    if let Some(staff) = from_page::<StaffAccess>() {
+    if let Some(staff) = from_request::<StaffAccess>() {
         return Ok((portal, staff));
     }
     let session = PortalSession::current().await?;
@@ -298,9 +298,10 @@ pub async fn authorize_staff_page(
     Ok((StaffAccess::new(who.staff_id, role, name), me))
 }
 
-/// What the middleware established for the page being rendered (its access, or the facts
-/// its frame shows), from the request's extensions; `None` outside a page render.
-pub fn from_page<T: Clone + Send + Sync + 'static>() -> Option<T> {
+/// What the request being served carries in its extensions: for a page, what the sign-in
+/// middleware established (the caller's access, the facts its frame shows). `None` outside a
+/// request, or when nothing of that type was left there.
+pub fn from_request<T: Clone + Send + Sync + 'static>() -> Option<T> {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<T>().cloned())
 }
