@@ -107,6 +107,8 @@ pub struct Overview {
     pub next_bill: Option<NextBill>,
     pub last_payment: Option<PaymentSummary>,
     pub open_tickets: Vec<TicketSummary>,
+    /// Autopay payments waiting for the subscriber's bank.
+    pub needing_action: Vec<payments::ActionNeeded>,
 }
 
 /// "Your next bill, so far": the statement the next bill run would issue, computed now.

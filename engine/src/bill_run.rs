@@ -747,21 +747,44 @@ pub async fn preview(
     else {
         return Ok(None);
     };
+    preview_in_cycle(conn, config, account_id, cycle, today).await
+}
+
+/// [`preview`], for a caller that has read the account's cycle day with its own facts (the
+/// overview's "your next bill, so far").
+///
+/// It is composed afresh on every call, from one read of the facts, and never cached: this is
+/// what the subscriber will be billed, and a figure kept from before a payment, a usage day
+/// or a plan change would be wrong in a way they notice. Keeping it cheap instead keeps it
+/// right: the facts are one statement on one snapshot (`facts::load`), composing them is
+/// arithmetic, and nothing is locked or written. Only when a plan change scheduled for the
+/// next period is due does it take the bill run's own way (the change applied first, in a
+/// transaction rolled back at once).
+pub async fn preview_in_cycle(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    account_id: i64,
+    cycle: billing::CycleDay,
+    today: NaiveDate,
+) -> Result<Option<Bill>, EngineError> {
     let next = period_containing(today, cycle).end;
-    // As the bill run will: a plan change scheduled for the next period applies first (in a
-    // transaction of its own that is rolled back: nothing is written).
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    crate::plan_changes::apply_due(&mut tx, &[account_id], next).await?;
-    let batch = facts::load(
-        &mut tx,
-        &[account_id],
-        next,
-        config.payment_terms_days,
-        false,
-    )
-    .await?;
-    tx.rollback().await?;
-    let Some((account, facts)) = batch.accounts.into_iter().next() else {
+    let terms = config.payment_terms_days;
+    let batch = facts::load(&mut *conn, &[account_id], next, terms, false).await?;
+    let mut found = batch.accounts.into_iter().next();
+    if found
+        .as_ref()
+        .is_some_and(|(account, _)| account.change_due)
+    {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        crate::plan_changes::apply_due(&mut tx, &[account_id], next).await?;
+        found = facts::load(&mut tx, &[account_id], next, terms, false)
+            .await?
+            .accounts
+            .into_iter()
+            .next();
+        tx.rollback().await?;
+    }
+    let Some((account, facts)) = found else {
         return Ok(None);
     };
     if account.already_billed || facts.services.is_empty() {

@@ -1,5 +1,6 @@
-//! Gathering the facts of a batch of accounts for [`billing::bill::compose`], in a fixed
-//! handful of queries whatever the batch size.
+//! Gathering the facts of a batch of accounts for [`billing::bill::compose`], in one
+//! statement whatever the batch size: the bill run's batches and the overview's "next bill,
+//! so far" (one account) each read their facts in one round trip.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,8 @@ use billing::bill::{
 use billing::{period_containing, Allowance, Currency, CycleDay, EntryKind, Money, TaxRate};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
+use serde::Deserialize;
+use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use crate::error::EngineError;
@@ -23,6 +26,9 @@ pub(crate) struct Account {
     pub currency: Currency,
     /// Whether a statement for the period being billed already exists.
     pub already_billed: bool,
+    /// Whether a scheduled plan change takes effect by the statement date (the bill run
+    /// applies it before billing).
+    pub change_due: bool,
     /// Where billing emails go, and the name to greet.
     pub email: Option<(String, String)>,
 }
@@ -32,7 +38,7 @@ pub(crate) struct Batch {
     pub accounts: Vec<(Account, BillFacts)>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct AccountRow {
     id: i64,
     account_number: String,
@@ -41,9 +47,10 @@ struct AccountRow {
     billing_cycle_day: i16,
     already_billed: bool,
     previous_due: Option<Decimal>,
+    change_due: bool,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct ServiceRow {
     id: i64,
     account_id: i64,
@@ -60,30 +67,31 @@ struct ServiceRow {
     refunded_from: Option<NaiveDate>,
 }
 
-/// id, account, service, description, amount, charge_on, kind, taxable
-type OneTimeRow = (
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    Decimal,
-    NaiveDate,
-    String,
-    bool,
-);
-/// id, account, service, description, percent, amount, valid_from, valid_to
-type DiscountRow = (
-    i64,
-    i64,
-    Option<i64>,
-    String,
-    Option<Decimal>,
-    Option<Decimal>,
-    NaiveDate,
-    Option<NaiveDate>,
-);
+#[derive(Deserialize)]
+struct OneTimeRow {
+    id: i64,
+    account_id: i64,
+    service_id: Option<i64>,
+    description: String,
+    amount: Decimal,
+    charge_on: NaiveDate,
+    kind: String,
+    taxable: bool,
+}
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
+struct DiscountRow {
+    id: i64,
+    account_id: i64,
+    service_id: Option<i64>,
+    description: String,
+    percent: Option<Decimal>,
+    amount: Option<Decimal>,
+    valid_from: NaiveDate,
+    valid_to: Option<NaiveDate>,
+}
+
+#[derive(Deserialize)]
 struct TaxRow {
     jurisdiction_id: i64,
     name: String,
@@ -91,7 +99,115 @@ struct TaxRow {
     inclusive: bool,
 }
 
-/// Loads the accounts `ids` and their facts for the statements issued on `date`.
+#[derive(Deserialize)]
+struct ReceivedRow {
+    id: i64,
+    account_id: i64,
+    kind: String,
+    description: String,
+    amount: Decimal,
+    effective_on: NaiveDate,
+}
+
+#[derive(Deserialize)]
+struct EmailRow {
+    account_id: i64,
+    email: String,
+    first_name: String,
+}
+
+#[derive(Deserialize)]
+struct UsageRow {
+    service_id: i64,
+    bytes: i64,
+}
+
+/// Every fact of a batch, one JSON array per kind, from one statement.
+#[derive(sqlx::FromRow)]
+struct FactsRow {
+    accounts: Json<Vec<AccountRow>>,
+    services: Json<Vec<ServiceRow>>,
+    taxes: Json<Vec<TaxRow>>,
+    one_time: Json<Vec<OneTimeRow>>,
+    discounts: Json<Vec<DiscountRow>>,
+    received: Json<Vec<ReceivedRow>>,
+    emails: Json<Vec<EmailRow>>,
+    usage: Json<Vec<UsageRow>>,
+}
+
+/// The facts of a batch of accounts, as one statement: one snapshot, one round trip. Each
+/// kind of fact is a JSON array of rows (amounts as text, so that no digit or scale is lost
+/// on the way). Parameters: `$1` the accounts, `$2` the statement date, `$3` the last day a
+/// discount may start to count, `$4..$6` the usage period of each cycle day (worked out by
+/// `billing::cycle`, not here).
+const FACTS: &str = "
+with acc as (
+    select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
+           a.billing_cycle_day,
+           exists (select 1 from statements s
+                    where s.account_id = a.id and s.period_start >= $2) as already_billed,
+           (select s.total_due::text from statements s
+             where s.account_id = a.id and s.period_start < $2
+             order by s.period_start desc limit 1) as previous_due,
+           exists (select 1 from plan_changes c join services s on s.id = c.service_id
+                    where s.account_id = a.id and c.status = 'scheduled'
+                      and c.effective_on <= $2) as change_due
+      from accounts a
+     where a.id = any($1)
+), svc as (
+    select s.id, s.account_id, s.activated_on, s.cancelled_on,
+           p.name as plan_name, p.monthly_price::text as monthly_price,
+           p.currency::text as plan_currency, p.price_includes_tax, p.allowance_gb,
+           p.overage_per_gb::text as overage_per_gb, ad.jurisdiction_id,
+           (select max(c.period_end) from service_charges c
+             where c.service_id = s.id and c.kind = 'charge') as charged_through,
+           (select min(c.period_start) from service_charges c
+             where c.service_id = s.id and c.kind = 'refund') as refunded_from
+      from services s
+      join plans p on p.id = s.plan_id
+      join addresses ad on ad.id = s.address_id
+     where s.account_id = any($1) and s.status <> 'pending'
+)
+select
+    (select coalesce(json_agg(acc order by acc.id), '[]') from acc) as accounts,
+    (select coalesce(json_agg(svc order by svc.account_id, svc.id), '[]') from svc) as services,
+    (select coalesce(json_agg(t order by t.jurisdiction_id), '[]') from (
+        select distinct on (jurisdiction_id) jurisdiction_id, name, rate::text as rate, inclusive
+          from tax_rates
+         where valid_from <= $2 and (valid_to is null or valid_to > $2)
+         order by jurisdiction_id, valid_from desc, name) t) as taxes,
+    (select coalesce(json_agg(o order by o.account_id, o.charge_on, o.id), '[]') from (
+        select o.id, o.account_id, o.service_id, o.description, o.amount::text as amount,
+               o.charge_on, o.kind, coalesce(ct.taxable, o.kind <> 'late_fee') as taxable
+          from one_time_charges o left join charge_types ct on ct.id = o.charge_type_id
+         where o.account_id = any($1) and o.statement_id is null and o.charge_on <= $2) o)
+        as one_time,
+    (select coalesce(json_agg(d order by d.account_id, d.id), '[]') from (
+        select id, account_id, service_id, description, percent::text as percent,
+               amount::text as amount, valid_from, valid_to
+          from discounts
+         where account_id = any($1) and valid_from <= $3) d) as discounts,
+    (select coalesce(json_agg(r order by r.account_id, r.effective_on, r.id), '[]') from (
+        select l.id, l.account_id, l.kind, l.description, l.amount::text as amount, l.effective_on
+          from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
+         where p.account_id = any($1) and l.effective_on <= $2) r) as received,
+    (select coalesce(json_agg(e order by e.account_id), '[]') from (
+        select distinct on (account_id) account_id, email::text as email, first_name
+          from people
+         where account_id = any($1) and email is not null
+         order by account_id, (role = 'billing') desc, (role = 'owner') desc, id) e) as emails,
+    (select coalesce(json_agg(u order by u.service_id), '[]') from (
+        select u.service_id, sum(u.download_bytes + u.upload_bytes)::bigint as bytes
+          from svc
+          join acc on acc.id = svc.account_id
+          join unnest($4::smallint[], $5::date[], $6::date[]) as w(cycle_day, from_day, to_day)
+            on w.cycle_day = acc.billing_cycle_day
+          join usage_daily u on u.service_id = svc.id
+                            and u.day >= w.from_day and u.day < w.to_day
+         group by u.service_id) u) as usage";
+
+/// Loads the accounts `ids` and their facts for the statements issued on `date`, in one
+/// statement (see [`FACTS`]).
 ///
 /// With `lock`, the account rows are locked (`FOR UPDATE`, in id order so that two runs
 /// never deadlock) until the transaction ends: a second bill run for the same accounts
@@ -104,7 +220,7 @@ pub(crate) async fn load(
     lock: bool,
 ) -> Result<Batch, EngineError> {
     if lock {
-        // Locked first, in a statement of its own: the queries below then start after any
+        // Locked first, in a statement of its own: the facts below are then read after any
         // other run holding these accounts has committed, and see its statements. (Reading
         // in the locking statement would use that statement's older snapshot, and take a
         // just-billed account for unbilled.)
@@ -113,128 +229,52 @@ pub(crate) async fn load(
             .execute(&mut *conn)
             .await?;
     }
-    let accounts: Vec<AccountRow> = sqlx::query_as(
-        "select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
-                a.billing_cycle_day,
-                exists (select 1 from statements s
-                         where s.account_id = a.id and s.period_start >= $2) as already_billed,
-                (select s.total_due from statements s
-                  where s.account_id = a.id and s.period_start < $2
-                  order by s.period_start desc limit 1) as previous_due
-           from accounts a
-          where a.id = any($1)
-          order by a.id",
-    )
-    .bind(ids)
-    .bind(date)
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let services: Vec<ServiceRow> = sqlx::query_as(
-        "select s.id, s.account_id, s.activated_on, s.cancelled_on,
-                p.name as plan_name, p.monthly_price, p.currency::text as plan_currency, p.price_includes_tax, p.allowance_gb,
-                p.overage_per_gb, ad.jurisdiction_id,
-                (select max(c.period_end) from service_charges c
-                  where c.service_id = s.id and c.kind = 'charge') as charged_through,
-                (select min(c.period_start) from service_charges c
-                  where c.service_id = s.id and c.kind = 'refund') as refunded_from
-           from services s
-           join plans p on p.id = s.plan_id
-           join addresses ad on ad.id = s.address_id
-          where s.account_id = any($1) and s.status <> 'pending'
-          order by s.account_id, s.id",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let taxes: Vec<TaxRow> = sqlx::query_as(
-        "select distinct on (jurisdiction_id) jurisdiction_id, name, rate, inclusive
-           from tax_rates
-          where valid_from <= $1 and (valid_to is null or valid_to > $1)
-          order by jurisdiction_id, valid_from desc, name",
-    )
-    .bind(date)
-    .fetch_all(&mut *conn)
-    .await?;
-    let taxes: HashMap<i64, TaxRow> = taxes.into_iter().map(|t| (t.jurisdiction_id, t)).collect();
-
-    let one_time: Vec<OneTimeRow> = sqlx::query_as(
-        "select o.id, o.account_id, o.service_id, o.description, o.amount, o.charge_on, o.kind,
-                    coalesce(ct.taxable, o.kind <> 'late_fee')
-               from one_time_charges o left join charge_types ct on ct.id = o.charge_type_id
-              where o.account_id = any($1) and o.statement_id is null and o.charge_on <= $2
-              order by o.account_id, o.charge_on, o.id",
-    )
-    .bind(ids)
-    .bind(date)
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let discounts: Vec<DiscountRow> = sqlx::query_as(
-        "select id, account_id, service_id, description, percent, amount, valid_from, valid_to
-               from discounts
-              where account_id = any($1) and valid_from <= $2
-              order by account_id, id",
-    )
-    .bind(ids)
-    .bind(date + Days::new(31))
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let received: Vec<(i64, i64, String, String, Decimal, NaiveDate)> = sqlx::query_as(
-        "select l.id, l.account_id, l.kind, l.description, l.amount, l.effective_on
-           from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
-          where p.account_id = any($1) and l.effective_on <= $2
-          order by l.account_id, l.effective_on, l.id",
-    )
-    .bind(ids)
-    .bind(date)
-    .fetch_all(&mut *conn)
-    .await?;
-
-    let emails: Vec<(i64, String, String)> = sqlx::query_as(
-        "select distinct on (account_id) account_id, email::text, first_name
-           from people
-          where account_id = any($1) and email is not null
-          order by account_id, (role = 'billing') desc, (role = 'owner') desc, id",
-    )
-    .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    let emails: HashMap<i64, (String, String)> =
-        emails.into_iter().map(|(id, e, n)| (id, (e, n))).collect();
-
-    // Usage of each service over its account's usage period, in one query.
-    let mut usage_ids = Vec::new();
-    let mut usage_from = Vec::new();
-    let mut usage_to = Vec::new();
+    // The usage period of an account billed on `date`, for each cycle day it may have.
+    let mut cycle_days = Vec::with_capacity(31);
+    let mut usage_from = Vec::with_capacity(31);
+    let mut usage_to = Vec::with_capacity(31);
+    for cycle in (1..=31).filter_map(|day| CycleDay::new(day).ok()) {
+        let usage = period_containing(date, cycle).previous(cycle);
+        cycle_days.push(i16::from(cycle.get()));
+        usage_from.push(usage.start);
+        usage_to.push(usage.end);
+    }
+    let row: FactsRow = sqlx::query_as(FACTS)
+        .bind(ids)
+        .bind(date)
+        .bind(date + Days::new(31))
+        .bind(&cycle_days)
+        .bind(&usage_from)
+        .bind(&usage_to)
+        .fetch_one(&mut *conn)
+        .await?;
+    let accounts = row.accounts.0;
+    let services = row.services.0;
+    let taxes: HashMap<i64, TaxRow> = row
+        .taxes
+        .0
+        .into_iter()
+        .map(|t| (t.jurisdiction_id, t))
+        .collect();
+    let one_time = row.one_time.0;
+    let discounts = row.discounts.0;
+    let received = row.received.0;
+    let emails: HashMap<i64, (String, String)> = row
+        .emails
+        .0
+        .into_iter()
+        .map(|e| (e.account_id, (e.email, e.first_name)))
+        .collect();
+    let usage: HashMap<i64, i64> = row
+        .usage
+        .0
+        .into_iter()
+        .map(|u| (u.service_id, u.bytes))
+        .collect();
     let mut cycles: HashMap<i64, CycleDay> = HashMap::new();
     for a in &accounts {
-        let cycle = cycle_day(a)?;
-        cycles.insert(a.id, cycle);
+        cycles.insert(a.id, cycle_day(a)?);
     }
-    for s in &services {
-        if let Some(cycle) = cycles.get(&s.account_id) {
-            let usage = period_containing(date, *cycle).previous(*cycle);
-            usage_ids.push(s.id);
-            usage_from.push(usage.start);
-            usage_to.push(usage.end);
-        }
-    }
-    let usage: Vec<(i64, i64)> = sqlx::query_as(
-        "select u.service_id, sum(u.download_bytes + u.upload_bytes)::bigint
-           from unnest($1::bigint[], $2::date[], $3::date[]) as q(service_id, from_day, to_day)
-           join usage_daily u on u.service_id = q.service_id
-                             and u.day >= q.from_day and u.day < q.to_day
-          group by u.service_id",
-    )
-    .bind(&usage_ids)
-    .bind(&usage_from)
-    .bind(&usage_to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let usage: HashMap<i64, i64> = usage.into_iter().collect();
 
     let mut out = Vec::with_capacity(accounts.len());
     for row in accounts {
@@ -296,43 +336,43 @@ pub(crate) async fn load(
             services: account_services,
             one_time: one_time
                 .iter()
-                .filter(|o| o.1 == row.id)
+                .filter(|o| o.account_id == row.id)
                 .map(|o| OneTimeFacts {
-                    id: o.0,
-                    service_id: o.2,
-                    description: o.3.clone(),
-                    amount: money(o.4),
-                    charge_on: o.5,
-                    taxable: o.7,
-                    late_fee: o.6 == "late_fee",
+                    id: o.id,
+                    service_id: o.service_id,
+                    description: o.description.clone(),
+                    amount: money(o.amount),
+                    charge_on: o.charge_on,
+                    taxable: o.taxable,
+                    late_fee: o.kind == "late_fee",
                 })
                 .collect(),
             discounts: discounts
                 .iter()
-                .filter(|d| d.1 == row.id)
+                .filter(|d| d.account_id == row.id)
                 .map(|d| DiscountFacts {
-                    id: d.0,
-                    service_id: d.2,
-                    description: d.3.clone(),
-                    value: match (d.4, d.5) {
+                    id: d.id,
+                    service_id: d.service_id,
+                    description: d.description.clone(),
+                    value: match (d.percent, d.amount) {
                         (Some(pct), _) => DiscountValue::Percent(pct),
                         (None, amount) => DiscountValue::Fixed(money(amount.unwrap_or_default())),
                     },
-                    valid_from: d.6,
-                    valid_to: d.7,
+                    valid_from: d.valid_from,
+                    valid_to: d.valid_to,
                 })
                 .collect(),
             received: received
                 .iter()
-                .filter(|r| r.1 == row.id)
+                .filter(|r| r.account_id == row.id)
                 .map(|r| -> Result<ReceivedFacts, EngineError> {
                     Ok(ReceivedFacts {
-                        ledger_entry_id: r.0,
-                        kind: EntryKind::parse(&r.2)
+                        ledger_entry_id: r.id,
+                        kind: EntryKind::parse(&r.kind)
                             .map_err(|e| EngineError::bad_data(&number, e.to_string()))?,
-                        description: r.3.clone(),
-                        amount: money(r.4),
-                        effective_on: r.5,
+                        description: r.description.clone(),
+                        amount: money(r.amount),
+                        effective_on: r.effective_on,
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?,
@@ -344,6 +384,7 @@ pub(crate) async fn load(
                 mode,
                 currency,
                 already_billed: row.already_billed,
+                change_due: row.change_due,
                 email: emails.get(&row.id).cloned(),
             },
             facts,

@@ -274,6 +274,68 @@ async fn the_next_bill_so_far_is_previewed_through_the_same_composition(pool: Pg
     );
 }
 
+/// "Your next bill, so far" is never kept from an earlier look: a payment and another day of
+/// usage show at once, and the figures are those of the bill run's own composition.
+#[sqlx::test(migrations = "../migrations")]
+async fn the_next_bill_so_far_follows_a_payment_and_more_usage_at_once(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (account, service) = account(&pool, "20000013", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    bill(&pool, d(2026, 11, 5)).await;
+    usage(
+        &pool,
+        service,
+        d(2026, 11, 5),
+        d(2026, 11, 20),
+        1_001_000_000_000,
+    )
+    .await;
+    let preview = |pool: PgPool| async move {
+        let mut conn = pool.acquire().await.unwrap();
+        let cycle = billing::CycleDay::new(5).unwrap();
+        engine::bill_run::preview_in_cycle(&mut conn, &config(), account, cycle, d(2026, 11, 20))
+            .await
+            .unwrap()
+            .expect("a next statement")
+    };
+    assert_eq!(
+        preview(pool.clone()).await.totals.total_due.amount(),
+        dec!(132.07)
+    );
+
+    // November's 64.95 is paid; one more GB is used (2 GB over: 4.00, tax on 64.00 = 5.28).
+    engine::payments::record(
+        &pool,
+        &config(),
+        &engine::payments::NewPayment {
+            account_number: "20000013".into(),
+            amount: dec!(64.95),
+            method: "bank_transfer".into(),
+            reference: "R-13".into(),
+            received_on: d(2026, 11, 20),
+        },
+    )
+    .await
+    .unwrap();
+    usage(
+        &pool,
+        service,
+        d(2026, 11, 20),
+        d(2026, 11, 21),
+        1_000_000_000,
+    )
+    .await;
+    let after = preview(pool.clone()).await;
+    let amounts: Vec<Decimal> = after
+        .lines
+        .iter()
+        .filter(|l| !matches!(l.source, billing::bill::Source::Received(_)))
+        .map(|l| l.amount.amount())
+        .collect();
+    assert_eq!(amounts, vec![dec!(60.00), dec!(4.00), dec!(5.28)]);
+    // 64.95 carried − 64.95 paid + 69.28 new.
+    assert_eq!(after.totals.total_due.amount(), dec!(69.28));
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn dunning_steps_are_taken_once_each_and_payment_restores_service(pool: PgPool) {
     let (j, p) = cable(&pool).await;

@@ -439,7 +439,8 @@ async fn stripe_webhook(
 
 /// Sends a signed-out browser asking for a portal page to the sign-in page (server functions
 /// and downloads answer 401 themselves). Console pages (`/staff…`) need a staff sign-in.
-/// A page viewed by staff viewing as the subscriber is written to the audit log here.
+/// A page viewed by staff viewing as the subscriber is written to the audit log here. The
+/// check also gives what the page's frame shows, left in the request for the render.
 async fn require_sign_in(
     State(portal): State<Portal>,
     session: Session,
@@ -447,7 +448,8 @@ async fn require_sign_in(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_string();
-    if request.method() != Method::GET || is_public(&path) {
+    let page_read = matches!(*request.method(), Method::GET | Method::HEAD);
+    if !page_read || is_public(&path) {
         return next.run(request).await;
     }
     let wanted = request
@@ -457,9 +459,11 @@ async fn require_sign_in(
         .unwrap_or("/")
         .to_string();
     if path == "/staff" || path.starts_with("/staff/") {
-        return match access::authorize_staff(&portal, &session).await {
-            Ok(staff) => {
+        return match access::authorize_staff_page(&portal, &session).await {
+            Ok((staff, frame)) => {
+                // The page's server functions reuse this check; the console's frame shows `frame`.
                 request.extensions_mut().insert(staff);
+                request.extensions_mut().insert(frame);
                 next.run(request).await
             }
             Err(app::error::AppError::Unauthenticated) => Redirect::to(&format!(
@@ -470,8 +474,8 @@ async fn require_sign_in(
             Err(e) => error_response(e),
         };
     }
-    match access::authorize(&portal, &session).await {
-        Ok(access) => {
+    match access::authorize_page(&portal, &session).await {
+        Ok((access, frame)) => {
             if let Some(assist) = access.assisted() {
                 let info = audit::RequestInfo::of(request.headers(), request.extensions(), &wanted);
                 if let Err(e) =
@@ -482,8 +486,10 @@ async fn require_sign_in(
                     return error_response(e);
                 }
             }
-            // The page's server functions reuse this check instead of repeating it.
+            // The page's server functions reuse this check instead of repeating it; the
+            // page's frame shows `frame`.
             request.extensions_mut().insert(access);
+            request.extensions_mut().insert(frame);
             next.run(request).await
         }
         Err(app::error::AppError::Unauthenticated) => {

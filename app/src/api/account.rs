@@ -1,19 +1,22 @@
-//! The page frame and the overview.
+//! Who is signed in, the overview and the service history.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::server::{access::require_viewer, accounts, history};
+use crate::server::{
+    access::{frame, require_viewer},
+    accounts, history,
+};
 use crate::types::{HistoryPage, Me, Overview};
 
-/// Who is signed in (for the page frame).
+/// Who is signed in: what the page frame shows (pages get it with the sign-in check).
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_subscriber() -> Result<Me, AppError> {
     super::respond(
         async move {
             let (portal, access) = require_viewer().await?;
-            accounts::me(&portal.pool, &access).await
+            frame(&portal, &access).await
         }
         .await,
     )

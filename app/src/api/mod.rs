@@ -14,11 +14,18 @@ pub mod usage;
 
 /// Answers a failed server function with the error's own HTTP status (401, 404, 422, 429…)
 /// instead of a blanket 500. Plain form posts (no JavaScript) keep Leptos' redirect back.
+/// Every server function ends here, so this is also where a request's [`ServerCalls`] are
+/// counted.
+///
+/// [`ServerCalls`]: crate::server::ServerCalls
 #[cfg(feature = "ssr")]
 pub(crate) fn respond<T>(
     result: Result<T, crate::error::AppError>,
 ) -> Result<T, crate::error::AppError> {
     use leptos::prelude::use_context;
+    if let Some(calls) = crate::server::access::from_request::<crate::server::ServerCalls>() {
+        calls.add();
+    }
     if let Err(error) = &result {
         let plain_form_post = use_context::<http::request::Parts>()
             .and_then(|p| {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{
-    access::require_staff,
+    access::{authorize_staff_page, require_staff},
     auth, portal,
     session::{PortalSession, StaffSignedIn},
     staff::{audit, auth as staff_auth, impersonation, search, Right},
@@ -183,34 +183,16 @@ pub async fn staff_sign_out() -> Result<(), AppError> {
     )
 }
 
-/// The signed-in staff member, for the console's frame.
+/// The signed-in staff member: name, email, role, and the account they view as its
+/// subscriber (what the console's frame shows; pages get it from the sign-in check).
 #[server(prefix = "/api", endpoint = "staff-me")]
 pub async fn current_staff() -> Result<StaffMe, AppError> {
     super::respond(
         async move {
-            let (portal, staff) = require_staff().await?;
+            let portal = portal()?;
             let session = PortalSession::current().await?;
-            let viewing = match session.viewing().await? {
-                Some(v) => sqlx::query_scalar::<_, String>(
-                    "select account_number from accounts where id = $1",
-                )
-                .bind(v.account_id)
-                .fetch_optional(&portal.pool)
-                .await?
-                .map(|number| (v.account_id, number)),
-                None => None,
-            };
-            let email: String =
-                sqlx::query_scalar("select email::text from staff_users where id = $1")
-                    .bind(staff.staff_id())
-                    .fetch_one(&portal.pool)
-                    .await?;
-            Ok(StaffMe {
-                name: staff.name().to_string(),
-                email,
-                role: staff.role(),
-                viewing,
-            })
+            let (_, me) = authorize_staff_page(&portal, &session.0).await?;
+            Ok(me)
         }
         .await,
     )

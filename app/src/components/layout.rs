@@ -3,63 +3,70 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
-use super::notices::{ErrorNotice, Loading};
-use crate::api::account::current_subscriber;
+use super::notices::ErrorNotice;
+use crate::error::AppError;
 use crate::i18n::{provide_i18n, use_i18n};
+use crate::types::Me;
 
+/// The frame around the subscriber's pages. Its facts come with the sign-in check the
+/// middleware makes for the request (`server::access::authorize_page`), so nothing here waits:
+/// the page in the outlet is rendered once, and loads its data once.
 #[component]
 pub fn PortalLayout() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_subscriber());
+    let Some(me) = page_frame::<Me>() else {
+        let _ = use_i18n();
+        return view! { <main id="content"><ErrorNotice error=AppError::Unauthenticated /></main> }
+            .into_any();
+    };
+    let i18n = provide_i18n(&me.locale);
+    let t = i18n.t;
+    let viewed = me.viewed_by.is_some();
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(me) => {
-                        let i18n = provide_i18n(&me.locale);
-                        let t = i18n.t;
-                        let viewed = me.viewed_by.is_some();
-                        view! {
-                            <a class="skip-link" href="#content">{t.skip_to_content}</a>
-                            {me.viewed_by.clone().map(|v| view! { <SupportBanner viewed_by=v /> })}
-                            <header class="site-header">
-                                <div class="brand-row">
-                                    <a class="brand" href="/">{t.app_name}</a>
-                                    <span class="who">
-                                        <span class="who-name" data-testid="display-name">{me.display_name.clone()}</span>
-                                        <span class="who-number">{t.account_label} " " <span data-testid="account-number">{me.account_number.clone()}</span></span>
-                                    </span>
-                                    // A plain form: signing out needs no code in the browser.
-                                    // (Staff viewing as the subscriber end the view from the banner.)
-                                    {(!viewed).then(|| view! {
-                                        <form method="post" action="/api/sign-out" class="sign-out">
-                                            <button type="submit" class="link-button">{t.nav_sign_out}</button>
-                                        </form>
-                                    })}
-                                </div>
-                                <nav class="site-nav" aria-label="Main">
-                                    <A href="/" exact=true>{t.nav_overview}</A>
-                                    <A href="/usage">{t.nav_usage}</A>
-                                    <A href="/statements">{t.nav_statements}</A>
-                                    <A href="/history">{t.nav_history}</A>
-                                    <A href="/support">{t.tickets().nav_support}</A>
-                                    <A href="/plans">{t.plans().nav_plans}</A>
-                                    <A href="/pay">{t.pay().nav_pay}</A>
-                                    <A href="/cards">{t.pay().nav_cards}</A>
-                                </nav>
-                            </header>
-                            <main id="content" tabindex="-1">
-                                <Outlet />
-                            </main>
-                        }
-                            .into_any()
-                    }
-                    Err(error) => {
-                        let _ = use_i18n();
-                        view! { <main id="content"><ErrorNotice error /></main> }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        <a class="skip-link" href="#content">{t.skip_to_content}</a>
+        {me.viewed_by.clone().map(|v| view! { <SupportBanner viewed_by=v /> })}
+        <header class="site-header">
+            <div class="brand-row">
+                <a class="brand" href="/">{t.app_name}</a>
+                <span class="who">
+                    <span class="who-name" data-testid="display-name">{me.display_name.clone()}</span>
+                    <span class="who-number">{t.account_label} " " <span data-testid="account-number">{me.account_number.clone()}</span></span>
+                </span>
+                // A plain form: signing out needs no code in the browser.
+                // (Staff viewing as the subscriber end the view from the banner.)
+                {(!viewed).then(|| view! {
+                    <form method="post" action="/api/sign-out" class="sign-out">
+                        <button type="submit" class="link-button">{t.nav_sign_out}</button>
+                    </form>
+                })}
+            </div>
+            <nav class="site-nav" aria-label="Main">
+                <A href="/" exact=true>{t.nav_overview}</A>
+                <A href="/usage">{t.nav_usage}</A>
+                <A href="/statements">{t.nav_statements}</A>
+                <A href="/history">{t.nav_history}</A>
+                <A href="/support">{t.tickets().nav_support}</A>
+                <A href="/plans">{t.plans().nav_plans}</A>
+                <A href="/pay">{t.pay().nav_pay}</A>
+                <A href="/cards">{t.pay().nav_cards}</A>
+            </nav>
+        </header>
+        <main id="content" tabindex="-1">
+            <Outlet />
+        </main>
+    }
+    .into_any()
+}
+
+/// The facts of a page's frame, as the sign-in middleware left them for the request being
+/// rendered. Frames are rendered on the server only (pages are not hydrated, only islands).
+pub(crate) fn page_frame<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::access::from_request::<T>()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 

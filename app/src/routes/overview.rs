@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::receipt::ActionNeededNotice;
 use super::state_label;
 use crate::api::account::load_overview;
 use crate::components::meter::UsageMeter;
@@ -18,7 +19,6 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <Title text=t.overview_title />
         <h1 class="visually-hidden">{t.overview_title}</h1>
-        <super::receipt::ActionNeededNotice />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -43,6 +43,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
         next_bill,
         last_payment,
         open_tickets,
+        needing_action,
     } = overview;
 
     let due_view = match due {
@@ -55,6 +56,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
     };
 
     view! {
+        <ActionNeededNotice needing_action />
         <div class="cards">
             <section class="card card-balance" aria-labelledby="balance-h">
                 <h2 id="balance-h">{if balance.is_negative() { t.balance_credit } else { t.balance }}</h2>

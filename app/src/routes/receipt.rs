@@ -10,7 +10,7 @@ use crate::components::card_form::ConfirmPayment;
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::{use_i18n, PayTexts};
-use crate::types::payments::{PayState, Receipt};
+use crate::types::payments::{ActionNeeded, PayState, Receipt};
 
 #[component]
 pub fn ReceiptPage() -> impl IntoView {
@@ -110,20 +110,18 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
 
 /// The overview's notice: an autopay payment waits for the subscriber's bank.
 #[component]
-pub fn ActionNeededNotice() -> impl IntoView {
-    let data = Resource::new(|| (), |_| crate::api::payments::payments_needing_action());
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                let i18n = use_i18n();
-                let (p, f) = (i18n.t.pay(), i18n.f);
-                data.await.unwrap_or_default().into_iter().map(|a| view! {
-                    <p class="notice notice-warn" role="alert" data-testid="autopay-action">
-                        {(p.notice_action)(&f.money(&a.amount))} " "
-                        <a href=format!("/payments/{}", a.payment_id)>{p.notice_action_link}</a>
-                    </p>
-                }).collect_view()
-            })}
-        </Suspense>
-    }
+pub fn ActionNeededNotice(needing_action: Vec<ActionNeeded>) -> impl IntoView {
+    let i18n = use_i18n();
+    let (p, f) = (i18n.t.pay(), i18n.f);
+    needing_action
+        .into_iter()
+        .map(|a| {
+            view! {
+                <p class="notice notice-warn" role="alert" data-testid="autopay-action">
+                    {(p.notice_action)(&f.money(&a.amount))} " "
+                    <a href=format!("/payments/{}", a.payment_id)>{p.notice_action_link}</a>
+                </p>
+            }
+        })
+        .collect_view()
 }

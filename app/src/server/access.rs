@@ -17,7 +17,8 @@ use super::session::PortalSession;
 use super::staff::{audit, Right, StaffAccess};
 use super::Portal;
 use crate::error::AppError;
-use crate::types::staff::Role;
+use crate::types::staff::{Role, StaffMe, ViewedBy};
+use crate::types::Me;
 
 /// Proof that the caller may read one account's data: its subscriber, or staff viewing as them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +60,7 @@ impl AccountAccess {
 /// is audited when staff make it.
 pub async fn require_viewer() -> Result<(Portal, AccountAccess), AppError> {
     let portal = super::portal()?;
-    let checked = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<AccountAccess>().copied());
-    if let Some(access) = checked {
+    if let Some(access) = from_request::<AccountAccess>() {
         return Ok((portal, access));
     }
     let session = PortalSession::current().await?;
@@ -103,9 +102,20 @@ pub async fn require_acting() -> Result<(Portal, AccountAccess), AppError> {
     Ok((portal, access))
 }
 
-/// The same check for plain axum handlers (downloads, the page middleware), given the
-/// request's session: a subscriber, or staff viewing as one.
+/// The same check for plain axum handlers (downloads), given the request's session: a
+/// subscriber, or staff viewing as one.
 pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAccess, AppError> {
+    Ok(authorize_page(portal, session).await?.0)
+}
+
+/// The check the sign-in middleware makes for every portal page, with the facts the page's
+/// frame shows (who, which account, the locale, the banner while staff view as the
+/// subscriber). A subscriber's check and frame are one query; the frame then has nothing to
+/// wait for, so the page below it is rendered, and its data loaded, once.
+pub async fn authorize_page(
+    portal: &Portal,
+    session: &Session,
+) -> Result<(AccountAccess, Me), AppError> {
     let session = PortalSession(session.clone());
     if let Some(who) = session
         .signed_in(portal.config.session_absolute, portal.config.session_idle)
@@ -113,25 +123,23 @@ pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAcce
     {
         // The login must still exist, be enabled, belong to the account, and not have
         // changed its password since this session began (a reset ends every other session).
-        let still_valid: Option<bool> = sqlx::query_scalar(
-            "select disabled_at is null and floor(extract(epoch from password_changed_at) * 1000)::bigint <= $3
-               from portal_logins where id = $1 and account_id = $2",
-        )
-        .bind(who.login_id)
-        .bind(who.account_id)
-        .bind(who.signed_in_at_ms)
-        .fetch_optional(&portal.pool)
-        .await?;
-        if still_valid != Some(true) {
+        let row = frame_row(portal, who.login_id, who.account_id, None).await?;
+        let valid = row.as_ref().is_some_and(|r| {
+            r.enabled
+                && r.password_changed_at_ms
+                    .is_some_and(|changed| changed <= who.signed_in_at_ms)
+        });
+        let (true, Some(row)) = (valid, row) else {
             session.sign_out().await?;
             return Err(AppError::Unauthenticated);
-        }
+        };
         tracing::Span::current().record("account_id", who.account_id);
-        return Ok(AccountAccess {
+        let access = AccountAccess {
             account_id: who.account_id,
             login_id: who.login_id,
             assisted: None,
-        });
+        };
+        return Ok((access, row.into_me(None)));
     }
     let Some(viewing) = session.viewing().await? else {
         return Err(AppError::Unauthenticated);
@@ -139,19 +147,103 @@ pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAcce
     let staff = authorize_staff(portal, &session.0).await?;
     let assist = super::staff::impersonation::check(portal, &session, &staff, &viewing).await?;
     tracing::Span::current().record("account_id", viewing.account_id);
-    Ok(AccountAccess {
+    let row = frame_row(
+        portal,
+        viewing.login_id,
+        viewing.account_id,
+        Some(assist.support_session_id),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let access = AccountAccess {
         account_id: viewing.account_id,
         login_id: viewing.login_id,
         assisted: Some(assist),
-    })
+    };
+    Ok((access, row.into_me(Some(&assist))))
+}
+
+/// What the page frame shows for a caller already checked.
+pub async fn frame(portal: &Portal, access: &AccountAccess) -> Result<Me, AppError> {
+    let assist = access.assisted;
+    frame_row(
+        portal,
+        access.login_id,
+        access.account_id,
+        assist.map(|a| a.support_session_id),
+    )
+    .await?
+    .map(|row| row.into_me(assist.as_ref()))
+    .ok_or(AppError::NotFound)
+}
+
+/// A login, its account and person, and the support session being viewed through (if any):
+/// what the access check needs and what the page frame shows.
+#[derive(sqlx::FromRow)]
+struct FrameRow {
+    enabled: bool,
+    password_changed_at_ms: Option<i64>,
+    account_number: String,
+    display_name: String,
+    first_name: String,
+    locale: String,
+    staff_name: Option<String>,
+    reason: Option<String>,
+    ticket_ref: Option<String>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl FrameRow {
+    fn into_me(self, assist: Option<&Assist>) -> Me {
+        let viewed_by = match (assist, self.staff_name, self.reason, self.expires_at) {
+            (Some(assist), Some(staff_name), Some(reason), Some(expires_at)) => Some(ViewedBy {
+                staff_name,
+                reason,
+                ticket_ref: self.ticket_ref,
+                expires_at_ms: expires_at.timestamp_millis(),
+                may_act: assist.role.has(Right::AssistedChanges),
+            }),
+            _ => None,
+        };
+        Me {
+            account_number: self.account_number,
+            display_name: self.display_name,
+            first_name: self.first_name,
+            locale: self.locale,
+            viewed_by,
+        }
+    }
+}
+
+async fn frame_row(
+    portal: &Portal,
+    login_id: i64,
+    account_id: i64,
+    support_session_id: Option<i64>,
+) -> Result<Option<FrameRow>, AppError> {
+    Ok(sqlx::query_as::<_, FrameRow>(
+        "select l.disabled_at is null as enabled,
+                floor(extract(epoch from l.password_changed_at) * 1000)::bigint as password_changed_at_ms,
+                a.account_number, a.display_name, p.first_name, a.locale,
+                u.display_name as staff_name, s.reason, s.ticket_ref, s.expires_at
+           from portal_logins l
+           join accounts a on a.id = l.account_id
+           join people p on p.id = l.person_id
+           left join support_sessions s on s.id = $3
+           left join staff_users u on u.id = s.staff_user_id
+          where l.id = $1 and l.account_id = $2",
+    )
+    .bind(login_id)
+    .bind(account_id)
+    .bind(support_session_id)
+    .fetch_optional(&portal.pool)
+    .await?)
 }
 
 /// Establishes a staff caller with both factors given, and their role.
 pub async fn require_staff() -> Result<(Portal, StaffAccess), AppError> {
     let portal = super::portal()?;
-    let checked = leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<StaffAccess>().cloned());
-    if let Some(staff) = checked {
+    if let Some(staff) = from_request::<StaffAccess>() {
         return Ok((portal, staff));
     }
     let session = PortalSession::current().await?;
@@ -163,6 +255,15 @@ pub async fn require_staff() -> Result<(Portal, StaffAccess), AppError> {
 /// enabled and must not have changed their password since signing in; their role is read
 /// afresh, so a demotion takes effect at once.
 pub async fn authorize_staff(portal: &Portal, session: &Session) -> Result<StaffAccess, AppError> {
+    Ok(authorize_staff_page(portal, session).await?.0)
+}
+
+/// The staff check the middleware makes for every console page, with what the console's
+/// frame shows (name, role, the account being viewed as its subscriber), in one query.
+pub async fn authorize_staff_page(
+    portal: &Portal,
+    session: &Session,
+) -> Result<(StaffAccess, StaffMe), AppError> {
     let session = PortalSession(session.clone());
     let Some(who) = session
         .staff(portal.config.session_absolute, portal.config.session_idle)
@@ -170,23 +271,40 @@ pub async fn authorize_staff(portal: &Portal, session: &Session) -> Result<Staff
     else {
         return Err(AppError::Unauthenticated);
     };
-    let row: Option<(String, String)> = sqlx::query_as(
-        "select role, display_name from staff_users
-          where id = $1 and disabled_at is null
-            and (totp_sealed is not null or totp_secret is not null)
-            and floor(extract(epoch from password_changed_at) * 1000)::bigint <= $2",
+    let viewing = session.viewing().await?.map(|v| v.account_id);
+    let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+        "select u.role, u.display_name, u.email::text, a.account_number
+           from staff_users u left join accounts a on a.id = $3
+          where u.id = $1 and u.disabled_at is null
+            and (u.totp_sealed is not null or u.totp_secret is not null)
+            and floor(extract(epoch from u.password_changed_at) * 1000)::bigint <= $2",
     )
     .bind(who.staff_id)
     .bind(who.signed_in_at_ms)
+    .bind(viewing)
     .fetch_optional(&portal.pool)
     .await?;
-    let Some((role, name)) = row else {
+    let Some((role, name, email, viewing_number)) = row else {
         session.sign_out().await?;
         return Err(AppError::Unauthenticated);
     };
     let role = Role::parse(&role).ok_or_else(|| AppError::internal("staff role", role))?;
     tracing::Span::current().record("staff_id", who.staff_id);
-    Ok(StaffAccess::new(who.staff_id, role, name))
+    let me = StaffMe {
+        name: name.clone(),
+        email,
+        role,
+        viewing: viewing.zip(viewing_number),
+    };
+    Ok((StaffAccess::new(who.staff_id, role, name), me))
+}
+
+/// What the request being served carries in its extensions: for a page, what the sign-in
+/// middleware established (the caller's access, the facts its frame shows). `None` outside a
+/// request, or when nothing of that type was left there.
+pub fn from_request<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<T>().cloned())
 }
 
 impl AccountAccess {

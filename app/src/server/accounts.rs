@@ -1,4 +1,4 @@
-//! Account queries: the page frame's "who am I" and the overview.
+//! Account queries: the overview.
 
 use billing::{Currency, Money};
 use chrono::{NaiveDate, Utc};
@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use super::access::AccountAccess;
 use super::statements::{summary_from_row, SummaryRow};
 use crate::error::AppError;
-use crate::types::{CycleUsage, Me, Overview, PaymentSummary, PlanSummary, TicketSummary};
+use crate::types::{CycleUsage, Overview, PaymentSummary, PlanSummary, TicketSummary};
 
 /// What the server keeps of an account for formatting and periods.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,30 +45,6 @@ pub async fn basics(pool: &PgPool, access: &AccountAccess) -> Result<AccountBasi
     .fetch_optional(pool)
     .await?
     .ok_or(AppError::NotFound)
-}
-
-pub async fn me(pool: &PgPool, access: &AccountAccess) -> Result<Me, AppError> {
-    let row: Option<(String, String, String, String)> = sqlx::query_as(
-        "select a.account_number, a.display_name, p.first_name, a.locale
-           from portal_logins l join accounts a on a.id = l.account_id join people p on p.id = l.person_id
-          where l.id = $1 and l.account_id = $2",
-    )
-    .bind(access.login_id())
-    .bind(access.account_id())
-    .fetch_optional(pool)
-    .await?;
-    let (account_number, display_name, first_name, locale) = row.ok_or(AppError::NotFound)?;
-    let viewed_by = match access.assisted() {
-        Some(assist) => Some(super::staff::impersonation::banner(pool, &assist).await?),
-        None => None,
-    };
-    Ok(Me {
-        account_number,
-        display_name,
-        first_name,
-        locale,
-        viewed_by,
-    })
 }
 
 /// Money from a database amount in the account's currency.
@@ -224,7 +200,8 @@ pub async fn overview(
         _ => None,
     };
 
-    let next_bill = next_bill(pool, billing_config, access, today).await?;
+    let next_bill = next_bill(pool, billing_config, access, account.cycle_day()?, today).await?;
+    let needing_action = super::payments::action_needed(pool, access).await?;
 
     Ok(Overview {
         balance: money(row.balance, currency),
@@ -245,21 +222,30 @@ pub async fn overview(
                 updated_at: t.updated_at.with_timezone(&tz).naive_local(),
             })
             .collect(),
+        needing_action,
     })
 }
 
 /// The next statement as the bill run would compose it today: the same facts and the same
-/// `billing::bill::compose`, written nowhere.
+/// `billing::bill::compose`, written nowhere (and composed afresh each time: see
+/// `engine::bill_run::preview_in_cycle` for why it is not cached).
 async fn next_bill(
     pool: &PgPool,
     billing_config: &engine::EngineConfig,
     access: &AccountAccess,
+    cycle: billing::cycle::CycleDay,
     today: NaiveDate,
 ) -> Result<Option<crate::types::NextBill>, AppError> {
     let mut conn = pool.acquire().await?;
-    let bill = engine::bill_run::preview(&mut conn, billing_config, access.account_id(), today)
-        .await
-        .map_err(|e| AppError::internal("previewing the next statement", e))?;
+    let bill = engine::bill_run::preview_in_cycle(
+        &mut conn,
+        billing_config,
+        access.account_id(),
+        cycle,
+        today,
+    )
+    .await
+    .map_err(|e| AppError::internal("previewing the next statement", e))?;
     let Some(bill) = bill else {
         return Ok(None);
     };

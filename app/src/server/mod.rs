@@ -18,6 +18,7 @@ pub mod statements;
 pub mod tickets;
 pub mod usage;
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,6 +72,22 @@ impl PortalConfig {
             billing: engine::EngineConfig::default(),
             totp_keys: Arc::new(staff::totp_keys::TotpKeys::for_tests()),
         }
+    }
+}
+
+/// Counts the server functions run while one request is served, when the request carries
+/// one in its extensions (the tests of what a page costs put it there). A page loads its data
+/// once: a count above the page's own loaders means something renders it twice.
+#[derive(Clone, Debug, Default)]
+pub struct ServerCalls(Arc<AtomicU32>);
+
+impl ServerCalls {
+    pub fn add(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn count(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
     }
 }
 

@@ -11,6 +11,8 @@ use leptos::prelude::LeptosOptions;
 use reqwest::{Client, Response};
 use sqlx::PgPool;
 
+pub use crate::measure::Cost;
+
 pub const ALEX_EMAIL: &str = "alex.morgan@example.net";
 pub const ALEX_NUMBER: &str = "10000001";
 pub const SAM_EMAIL: &str = "sam.taylor@example.net";
@@ -105,6 +107,7 @@ impl TestPortal {
             stripe_origin: "https://js.stripe.com".into(),
         });
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
+        crate::measure::install_query_counter();
         let app = router(
             AppState {
                 leptos_options,
@@ -114,7 +117,8 @@ impl TestPortal {
                 provider: Arc::new(tweaks.provider),
             },
             store,
-        );
+        )
+        .layer(axum::middleware::from_fn(crate::measure::measure));
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -207,6 +211,14 @@ impl TestPortal {
         let response = browser.get(self.url(path)).send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.text().await.unwrap())
+    }
+
+    /// GET a page: its status, its HTML, and what serving it cost.
+    pub async fn page_cost(&self, browser: &Client, path: &str) -> (u16, String, Cost) {
+        let response = browser.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        let cost = Cost::of(&response);
+        (status, response.text().await.unwrap(), cost)
     }
 
     pub async fn account_id(&self, number: &str) -> i64 {

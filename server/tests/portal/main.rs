@@ -6,9 +6,11 @@
 mod access;
 mod auth;
 mod console;
+mod cost;
 mod documents;
 mod helpers;
 mod matrix;
+mod measure;
 mod pages;
 mod payments;
 mod plans;

@@ -18,7 +18,6 @@ use crate::error::AppError;
 use crate::server::access::Assist;
 use crate::server::session::{PortalSession, ViewingAs};
 use crate::server::Portal;
-use crate::types::staff::ViewedBy;
 
 /// Why a view ended, as stored in `support_sessions.end_reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,31 +264,6 @@ pub async fn check(
         staff_id: staff.staff_id(),
         support_session_id: viewing.support_session_id,
         role: staff.role(),
-    })
-}
-
-/// What the banner shows on every page while staff view the account.
-pub async fn banner(pool: &PgPool, assist: &Assist) -> Result<ViewedBy, AppError> {
-    let row: (
-        String,
-        String,
-        Option<String>,
-        chrono::DateTime<chrono::Utc>,
-    ) = sqlx::query_as(
-        "select u.display_name, s.reason, s.ticket_ref, s.expires_at
-           from support_sessions s join staff_users u on u.id = s.staff_user_id
-          where s.id = $1",
-    )
-    .bind(assist.support_session_id)
-    .fetch_one(pool)
-    .await?;
-    let (staff_name, reason, ticket_ref, expires_at) = row;
-    Ok(ViewedBy {
-        staff_name,
-        reason,
-        ticket_ref,
-        expires_at_ms: expires_at.timestamp_millis(),
-        may_act: assist.role.has(super::Right::AssistedChanges),
     })
 }
 
