@@ -43,6 +43,19 @@
 //! The total due is the previous statement's total due plus every line; the due date is
 //! `payment_terms_days` after the issue date (the issue date itself for prepaid accounts,
 //! which pay from their balance).
+//!
+//! # What is paid and what is owed
+//!
+//! Payments and credits pay the **oldest charges first**; so what remains of a positive
+//! balance is owed on the newest charges: first those no statement has shown yet (a staff
+//! charge), then the newest statement's, and so on back ([`crate::ledger::allocate`]). A
+//! statement is **paid** once nothing of it, or of what it carried, is left. An amount a
+//! subscriber **disputes** on an open statement is **held** (up to what is left to pay of
+//! that statement's own charges) until staff decide it: it is left out of what is **owed**
+//! on that statement and on every later one that carries it, and out of what the account
+//! owes. Dunning pursues, autopay takes, a pay link asks for and the pay page suggests what
+//! is owed, never a held amount. For example, with 60.00 + 4.95 tax = 64.95 due and the
+//! 60.00 questioned, 4.95 is owed; if the next statement adds 64.95 (129.90 due), 69.90 is.
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;

@@ -109,38 +109,136 @@ pub fn balance<I: IntoIterator<Item = Money>>(
     Money::sum(currency, entries)
 }
 
-/// Splits a payment across open statements, oldest first.
-///
-/// `payment` is the positive sum received. `open_items` are `(statement id, amount due)`
-/// pairs **in the order to pay them** (oldest first, as the statements query returns
-/// them). Each item gets the lesser of what it is due and what remains of the payment,
-/// so no statement is ever allocated more than it is due. Items with nothing due, or in
-/// a currency other than the payment's, are skipped; items that receive nothing are left
-/// out of the result. Returns the allocations and the unallocated remainder (which stays
-/// on the account as credit). A zero or negative payment allocates nothing.
-pub fn allocate_payment(payment: Money, open_items: &[(u64, Money)]) -> (Vec<(u64, Money)>, Money) {
-    let mut remaining = payment;
-    let mut allocations = Vec::new();
-    for &(statement_id, due) in open_items {
-        if !remaining.is_positive() {
-            break;
-        }
-        if due.currency() != payment.currency() || !due.is_positive() {
-            continue;
-        }
-        let share = if due.amount() < remaining.amount() {
-            due
-        } else {
-            remaining
-        };
-        // Same currency and `share <= remaining`, so this cannot fail; keep it panic-free.
-        let Ok(rest) = remaining.checked_sub(share) else {
-            break;
-        };
-        remaining = rest;
-        allocations.push((statement_id, share));
+/// One statement of an account, as [`allocate`] sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Issued {
+    /// `statements.id`.
+    pub id: i64,
+    /// Its own charges and tax (`total_charges + total_tax`), never negative.
+    pub new_charges: Money,
+    /// What it asked for: the balance carried from before it, plus its new charges, less
+    /// the payments and credits it showed.
+    pub total_due: Money,
+    /// Still open: neither paid nor void. Only an open statement is owed or held.
+    pub open: bool,
+    /// The amounts of its lines under an open dispute.
+    pub disputed: Money,
+}
+
+/// Where one statement stands once the balance is allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// `statements.id`.
+    pub id: i64,
+    /// What is still to pay of everything up to and including this statement (its own
+    /// charges and anything it carried); zero once it is covered.
+    pub unpaid: Money,
+    /// Of `unpaid`, what is under dispute, on this statement or an earlier open one.
+    pub held: Money,
+    /// What may be asked for or taken for this statement: `unpaid - held` while it is
+    /// open, else zero.
+    pub owed: Money,
+}
+
+impl Standing {
+    /// Nothing of it or before it is left to pay: an open statement becomes paid.
+    pub fn covered(&self) -> bool {
+        !self.unpaid.is_positive()
     }
-    (allocations, remaining)
+}
+
+/// An account's balance allocated to its statements; see [`allocate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    /// One per statement given, in the same order.
+    pub statements: Vec<Standing>,
+    /// What is under dispute and held on the account.
+    pub held: Money,
+    /// What the account owes that may be asked for or taken: the balance less what is
+    /// held, never below zero.
+    pub owed: Money,
+}
+
+impl Allocation {
+    /// The standing of one statement, if it was given.
+    pub fn statement(&self, id: i64) -> Option<&Standing> {
+        self.statements.iter().find(|s| s.id == id)
+    }
+}
+
+/// Allocates an account's balance to its statements: **payments and credits pay the oldest
+/// charges first**, so what remains of a positive balance is owed on the newest charges.
+///
+/// `statements` are the account's statements **oldest first** (those before its oldest
+/// open statement may be left out: they are covered whatever the balance).
+/// `unbilled_charges` is the sum of the positive ledger entries no statement has shown yet
+/// (a staff charge, a refund): they are the newest charges of all, so a balance made only
+/// of them leaves every statement covered.
+///
+/// Walking back from the newest, a statement's `unpaid` is the balance less the unbilled
+/// charges and the new charges of every later statement, no less than zero and no more
+/// than its total due. An amount under dispute is held while the statement is open, up to
+/// what is unpaid of the statement's own charges; a hold counts against that statement and
+/// the later ones that carry it, never against an earlier one. See the policy in
+/// [`crate::bill`] ("What is owed").
+pub fn allocate(
+    balance: Money,
+    unbilled_charges: Money,
+    statements: &[Issued],
+) -> Result<Allocation, MoneyError> {
+    let currency = balance.currency();
+    let zero = Money::zero(currency);
+    let clamp = |value: Money, high: Money| -> Money {
+        if !value.is_positive() {
+            zero
+        } else if value.amount() > high.amount() {
+            if high.is_positive() {
+                high
+            } else {
+                zero
+            }
+        } else {
+            value
+        }
+    };
+    let attributable = balance.checked_sub(unbilled_charges)?;
+    // Newest first: what is unpaid, and the hold each statement's own charges allow.
+    let mut later = zero;
+    let mut unpaid = vec![zero; statements.len()];
+    let mut own_hold = vec![zero; statements.len()];
+    for (i, s) in statements.iter().enumerate().rev() {
+        let left = attributable.checked_sub(later)?;
+        unpaid[i] = clamp(left, s.total_due);
+        if s.open {
+            let own_unpaid = clamp(left, s.new_charges);
+            own_hold[i] = clamp(s.disputed, own_unpaid);
+        }
+        later = later.checked_add(s.new_charges)?;
+    }
+    // Oldest first: a hold is carried by every later statement.
+    let mut held_so_far = zero;
+    let mut standings = Vec::with_capacity(statements.len());
+    for (i, s) in statements.iter().enumerate() {
+        held_so_far = held_so_far.checked_add(own_hold[i])?;
+        let held = clamp(held_so_far, unpaid[i]);
+        let owed = if s.open {
+            unpaid[i].checked_sub(held)?
+        } else {
+            zero
+        };
+        standings.push(Standing {
+            id: s.id,
+            unpaid: unpaid[i],
+            held,
+            owed,
+        });
+    }
+    let owed = balance.checked_sub(held_so_far)?;
+    Ok(Allocation {
+        statements: standings,
+        held: held_so_far,
+        owed: if owed.is_positive() { owed } else { zero },
+    })
 }
 
 #[cfg(test)]
@@ -230,77 +328,157 @@ mod tests {
         ));
     }
 
+    fn issued(id: i64, new_charges: Decimal, total_due: Decimal, disputed: Decimal) -> Issued {
+        Issued {
+            id,
+            new_charges: usd(new_charges),
+            total_due: usd(total_due),
+            open: true,
+            disputed: usd(disputed),
+        }
+    }
+
+    fn owed(allocation: &Allocation) -> Vec<(i64, Decimal, Decimal)> {
+        allocation
+            .statements
+            .iter()
+            .map(|s| (s.id, s.unpaid.amount(), s.owed.amount()))
+            .collect()
+    }
+
     #[test]
-    fn payment_pays_oldest_statements_first() {
-        // 100.00 against 30.00, 50.00, 40.00: the third gets the last 20.00.
-        let items = [
-            (1, usd(dec!(30.00))),
-            (2, usd(dec!(50.00))),
-            (3, usd(dec!(40.00))),
+    fn payments_pay_the_oldest_statement_first() {
+        // Nov 30.00, Dec 50.00 (total due 80.00), Jan 40.00 (total due 120.00); 100.00 paid
+        // leaves 20.00: Nov and Dec are covered, Jan has 20.00 of its 40.00 to pay.
+        let statements = [
+            issued(1, dec!(30.00), dec!(30.00), dec!(0)),
+            issued(2, dec!(50.00), dec!(80.00), dec!(0)),
+            issued(3, dec!(40.00), dec!(120.00), dec!(0)),
         ];
-        let (allocations, remainder) = allocate_payment(usd(dec!(100.00)), &items);
+        let a = allocate(usd(dec!(20.00)), usd(dec!(0)), &statements).unwrap();
         assert_eq!(
-            allocations,
-            vec![
-                (1, usd(dec!(30.00))),
-                (2, usd(dec!(50.00))),
-                (3, usd(dec!(20.00)))
+            owed(&a),
+            [
+                (1, dec!(0), dec!(0)),
+                (2, dec!(0), dec!(0)),
+                (3, dec!(20.00), dec!(20.00))
             ]
         );
-        assert_eq!(remainder, usd(dec!(0.00)));
+        assert!(a.statements[0].covered() && a.statements[1].covered());
+        assert!(!a.statements[2].covered());
+        assert_eq!(a.owed, usd(dec!(20.00)));
     }
 
     #[test]
-    fn overpayment_leaves_a_remainder_and_never_overpays_a_statement() {
-        // 100.00 against 30.00 and 20.00 leaves 50.00 unallocated.
-        let items = [(7, usd(dec!(30.00))), (8, usd(dec!(20.00)))];
-        let (allocations, remainder) = allocate_payment(usd(dec!(100.00)), &items);
-        assert_eq!(
-            allocations,
-            vec![(7, usd(dec!(30.00))), (8, usd(dec!(20.00)))]
-        );
-        assert_eq!(remainder, usd(dec!(50.00)));
-    }
-
-    #[test]
-    fn partial_payment_goes_to_the_oldest_statement_only() {
-        let items = [(1, usd(dec!(54.11))), (2, usd(dec!(49.99)))];
-        let (allocations, remainder) = allocate_payment(usd(dec!(25.00)), &items);
-        assert_eq!(allocations, vec![(1, usd(dec!(25.00)))]);
-        assert_eq!(remainder, usd(dec!(0)));
-    }
-
-    #[test]
-    fn statements_with_nothing_due_or_a_foreign_currency_are_skipped() {
-        let items = [
-            (1, usd(dec!(0))),
-            (2, usd(dec!(-5.00))),
-            (3, Money::new(dec!(10.00), Currency::EUR)),
-            (4, usd(dec!(12.00))),
+    fn a_partial_payment_leaves_the_oldest_statement_partly_unpaid() {
+        // 54.11 then 49.99 (total due 104.10); 25.00 paid leaves 79.10: Nov has
+        // 79.10 - 49.99 = 29.11 to pay, Dec everything up to it, 79.10.
+        let statements = [
+            issued(1, dec!(54.11), dec!(54.11), dec!(0)),
+            issued(2, dec!(49.99), dec!(104.10), dec!(0)),
         ];
-        let (allocations, remainder) = allocate_payment(usd(dec!(15.00)), &items);
-        assert_eq!(allocations, vec![(4, usd(dec!(12.00)))]);
-        assert_eq!(remainder, usd(dec!(3.00)));
-    }
-
-    #[test]
-    fn a_zero_or_negative_payment_allocates_nothing() {
-        let items = [(1, usd(dec!(30.00)))];
+        let a = allocate(usd(dec!(79.10)), usd(dec!(0)), &statements).unwrap();
         assert_eq!(
-            allocate_payment(usd(dec!(0)), &items),
-            (vec![], usd(dec!(0)))
-        );
-        assert_eq!(
-            allocate_payment(usd(dec!(-5)), &items),
-            (vec![], usd(dec!(-5)))
+            owed(&a),
+            [(1, dec!(29.11), dec!(29.11)), (2, dec!(79.10), dec!(79.10))]
         );
     }
 
     #[test]
-    fn no_open_statements_leaves_the_whole_payment_unallocated() {
+    fn an_overpayment_covers_everything_and_owes_nothing() {
+        let statements = [issued(7, dec!(30.00), dec!(30.00), dec!(0))];
+        let a = allocate(usd(dec!(-50.00)), usd(dec!(0)), &statements).unwrap();
+        assert_eq!(owed(&a), [(7, dec!(0), dec!(0))]);
+        assert!(a.statements[0].covered());
+        assert_eq!(a.owed, usd(dec!(0)));
+    }
+
+    #[test]
+    fn charges_no_statement_has_shown_are_the_newest_and_paid_last() {
+        // Dec asked for 64.95; a staff charge of 20.00 came after it; 64.95 was paid. The
+        // 20.00 left is the staff charge's: Dec is covered, the account still owes 20.00.
+        let statements = [issued(1, dec!(64.95), dec!(64.95), dec!(0))];
+        let a = allocate(usd(dec!(20.00)), usd(dec!(20.00)), &statements).unwrap();
+        assert_eq!(owed(&a), [(1, dec!(0), dec!(0))]);
+        assert!(a.statements[0].covered());
+        assert_eq!(a.owed, usd(dec!(20.00)));
+    }
+
+    #[test]
+    fn an_amount_under_dispute_is_not_owed() {
+        // 60.00 + 4.95 tax = 64.95, the 60.00 questioned: 4.95 may be asked for.
+        let statements = [issued(1, dec!(64.95), dec!(64.95), dec!(60.00))];
+        let a = allocate(usd(dec!(64.95)), usd(dec!(0)), &statements).unwrap();
+        assert_eq!(a.statements[0].held, usd(dec!(60.00)));
+        assert_eq!(owed(&a), [(1, dec!(64.95), dec!(4.95))]);
+        assert_eq!(a.held, usd(dec!(60.00)));
+        assert_eq!(a.owed, usd(dec!(4.95)));
+    }
+
+    #[test]
+    fn a_hold_on_an_earlier_statement_is_carried_by_the_later_ones() {
+        // Nov 50.00 with 20.00 questioned, unpaid; Dec 50.00 more (total due 100.00).
+        // Nov: 100.00 - 50.00 = 50.00 unpaid, 20.00 held, 30.00 owed. Dec carries Nov's
+        // hold: 100.00 unpaid, 20.00 held, 80.00 owed; so does the account.
+        let statements = [
+            issued(1, dec!(50.00), dec!(50.00), dec!(20.00)),
+            issued(2, dec!(50.00), dec!(100.00), dec!(0)),
+        ];
+        let a = allocate(usd(dec!(100.00)), usd(dec!(0)), &statements).unwrap();
         assert_eq!(
-            allocate_payment(usd(dec!(40.00)), &[]),
-            (vec![], usd(dec!(40.00)))
+            owed(&a),
+            [
+                (1, dec!(50.00), dec!(30.00)),
+                (2, dec!(100.00), dec!(80.00))
+            ]
         );
+        assert_eq!(a.owed, usd(dec!(80.00)));
+    }
+
+    #[test]
+    fn a_hold_is_no_more_than_what_is_left_to_pay_of_the_statement() {
+        // Nov 50.00 with 20.00 questioned, of which 40.00 was paid: 10.00 of Nov is left,
+        // all of it questioned, so only 10.00 is held. Dec 50.00 (total due 60.00): the
+        // balance 60.00 less the 10.00 held, 50.00, is owed.
+        let statements = [
+            issued(1, dec!(50.00), dec!(50.00), dec!(20.00)),
+            issued(2, dec!(50.00), dec!(60.00), dec!(0)),
+        ];
+        let a = allocate(usd(dec!(60.00)), usd(dec!(0)), &statements).unwrap();
+        assert_eq!(
+            owed(&a),
+            [(1, dec!(10.00), dec!(0)), (2, dec!(60.00), dec!(50.00))]
+        );
+        assert_eq!(a.held, usd(dec!(10.00)));
+        assert_eq!(a.owed, usd(dec!(50.00)));
+    }
+
+    #[test]
+    fn a_paid_statement_holds_nothing_and_owes_nothing() {
+        // Disputed after it was paid: the money is in; an accepted dispute credits it.
+        let mut paid = issued(1, dec!(64.95), dec!(64.95), dec!(60.00));
+        paid.open = false;
+        let a = allocate(usd(dec!(0)), usd(dec!(0)), &[paid]).unwrap();
+        assert_eq!(owed(&a), [(1, dec!(0), dec!(0))]);
+        assert_eq!(a.held, usd(dec!(0)));
+    }
+
+    #[test]
+    fn no_statements_leaves_the_balance_owed() {
+        let a = allocate(usd(dec!(40.00)), usd(dec!(0)), &[]).unwrap();
+        assert!(a.statements.is_empty());
+        assert_eq!(a.owed, usd(dec!(40.00)));
+    }
+
+    #[test]
+    fn allocation_refuses_amounts_in_another_currency() {
+        let statements = [Issued {
+            new_charges: Money::new(dec!(10), Currency::EUR),
+            ..issued(1, dec!(10), dec!(10), dec!(0))
+        }];
+        assert!(matches!(
+            allocate(usd(dec!(10)), usd(dec!(0)), &statements),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
     }
 }

@@ -11,10 +11,12 @@
 //! * [`proration`]: charging part of a period by whole days.
 //! * [`tax`]: splitting amounts into net, tax and gross.
 //! * [`statement`]: statement lines, their grouping, totals and status.
-//! * [`ledger`]: ledger entry kinds, balances and payment allocation.
+//! * [`ledger`]: ledger entry kinds, balances, and allocating a balance to statements
+//!   (what is paid, what is owed, what is held by a dispute).
 //! * [`bill`]: composing a statement from an account's facts (the bill run's arithmetic).
 //! * [`plan_change`]: what changing a plan costs now, when it takes effect, contract fees.
 //! * [`text`]: how amounts, dates and volumes read in stored descriptions.
+//! * [`typed_amount`]: reading an amount a person typed, the way their locale writes it.
 #![warn(missing_docs)]
 
 pub mod bill;
@@ -26,16 +28,20 @@ pub mod proration;
 pub mod statement;
 pub mod tax;
 pub mod text;
+pub mod typed_amount;
 pub mod usage;
 
 pub use cycle::{last_n_periods, period_containing, CycleDay, CycleError, Period};
-pub use ledger::{allocate_payment, balance, sign_is_valid, EntryKind, LedgerError};
+pub use ledger::{
+    allocate, balance, sign_is_valid, Allocation, EntryKind, Issued, LedgerError, Standing,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use proration::{prorate, ProrationError};
 pub use statement::{
     group_lines, status, Line, LineGroup, LineKind, StatementError, StatementStatus, Totals,
 };
 pub use tax::{apply_tax, TaxError, TaxRate, TaxSplit};
+pub use typed_amount::{Separators, TypedAmountError};
 pub use usage::{
     percent_of_allowance, project_usage, rate_usage, Allowance, UsageRating, BYTES_PER_GB,
 };

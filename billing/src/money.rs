@@ -31,9 +31,16 @@ pub enum MoneyError {
     #[error("invalid currency code {0:?}: expected three uppercase letters such as \"USD\"")]
     InvalidCurrency(String),
     /// The amount has more decimal places than the currency's minor unit allows
-    /// (for example USD 1.005), so it cannot be expressed in whole minor units.
-    #[error("amount has more decimal places than its currency allows")]
-    TooPrecise,
+    /// (for example USD 1.005, or JPY 10.5), so it cannot be expressed in whole minor units.
+    #[error("{amount} {currency} cannot be charged: {currency} has {places} decimal places")]
+    TooPrecise {
+        /// The amount, in major units.
+        amount: Decimal,
+        /// Its currency.
+        currency: Currency,
+        /// The currency's decimal places ([`Currency::minor_units`]).
+        places: u32,
+    },
     /// The result does not fit in the number type.
     #[error("amount is too large")]
     Overflow,
@@ -83,6 +90,21 @@ impl Currency {
             b"JPY" | b"KRW" => 0,
             b"BHD" | b"KWD" | b"OMR" | b"JOD" | b"TND" => 3,
             _ => 2,
+        }
+    }
+
+    /// The symbols people type before or after an amount in this currency, longest first
+    /// ("US$" and "$" for dollars, "€" for euros); empty when only the code is written.
+    pub fn symbols(&self) -> &'static [&'static str] {
+        match &self.0 {
+            b"USD" => &["US$", "$"],
+            b"CAD" => &["CA$", "C$", "$"],
+            b"AUD" => &["AU$", "A$", "$"],
+            b"NZD" => &["NZ$", "$"],
+            b"GBP" => &["£"],
+            b"EUR" => &["€"],
+            b"JPY" => &["¥", "円"],
+            _ => &[],
         }
     }
 }
@@ -240,17 +262,23 @@ impl Money {
         Money::new(amount, self.currency)
     }
 
-    /// The amount as an integer count of minor units (USD 12.34 → 1234), as Stripe expects.
+    /// The amount as an integer count of minor units (USD 12.34 → 1234, JPY 500 → 500,
+    /// BHD 1.234 → 1234), as Stripe's API and Stripe.js expect.
     ///
-    /// This is the only place money becomes an integer. It never rounds: an amount with a
-    /// fraction of a minor unit is [`MoneyError::TooPrecise`], because silently dropping it
-    /// would charge a card a different sum from the one on the statement. An amount beyond
-    /// `i64` is [`MoneyError::Overflow`].
+    /// This is the only place money becomes an integer, and [`Money::from_minor_units`] the
+    /// only way back: every amount sent to or read from Stripe goes through the two. It never
+    /// rounds: an amount with a fraction of a minor unit is [`MoneyError::TooPrecise`],
+    /// because silently dropping it would charge a card a different sum from the one on the
+    /// statement. An amount beyond `i64` is [`MoneyError::Overflow`].
     pub fn to_minor_units(&self) -> Result<i64, MoneyError> {
         let places = self.currency.minor_units();
         // Comparing values (not representations) means USD 12.340 is accepted as 1234.
         if self.amount.round_dp(places) != self.amount {
-            return Err(MoneyError::TooPrecise);
+            return Err(MoneyError::TooPrecise {
+                amount: self.amount,
+                currency: self.currency,
+                places,
+            });
         }
         let scale = Decimal::from(10_i64.pow(places));
         self.amount
@@ -450,15 +478,57 @@ mod tests {
 
     #[test]
     fn fractions_of_a_cent_are_refused_not_rounded() {
-        assert_eq!(
+        assert!(matches!(
             usd(dec!(1.005)).to_minor_units(),
-            Err(MoneyError::TooPrecise)
-        );
+            Err(MoneyError::TooPrecise { places: 2, .. })
+        ));
         let jpy = Currency::parse("JPY").expect("valid code");
+        let refused = Money::new(dec!(10.5), jpy).to_minor_units();
         assert_eq!(
-            Money::new(dec!(10.5), jpy).to_minor_units(),
-            Err(MoneyError::TooPrecise)
+            refused,
+            Err(MoneyError::TooPrecise {
+                amount: dec!(10.5),
+                currency: jpy,
+                places: 0
+            })
         );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "10.5 JPY cannot be charged: JPY has 0 decimal places"
+        );
+        let bhd = Currency::parse("BHD").expect("valid code");
+        assert_eq!(
+            Money::new(dec!(1.2345), bhd)
+                .to_minor_units()
+                .unwrap_err()
+                .to_string(),
+            "1.2345 BHD cannot be charged: BHD has 3 decimal places"
+        );
+    }
+
+    #[test]
+    fn stripe_amounts_go_both_ways_in_each_currencys_minor_unit() {
+        // Yen have no minor unit, dinars three, dollars two: ¥500 is 500, not 50000;
+        // BHD 1.234 is 1234 fils, not 123.4; $45.99 is 4599 cents.
+        let jpy = Currency::parse("JPY").expect("valid code");
+        let bhd = Currency::parse("BHD").expect("valid code");
+        let cases = [
+            (Money::new(dec!(500), jpy), 500),
+            (Money::new(dec!(500.00), jpy), 500),
+            (Money::new(dec!(1.234), bhd), 1234),
+            (Money::new(dec!(0.5), bhd), 500),
+            (usd(dec!(45.99)), 4599),
+            (usd(dec!(12)), 1200),
+        ];
+        for (money, minor) in cases {
+            assert_eq!(money.to_minor_units(), Ok(minor), "{money}");
+            assert_eq!(
+                Money::from_minor_units(minor, money.currency()),
+                money,
+                "{minor} {}",
+                money.currency()
+            );
+        }
     }
 
     #[test]

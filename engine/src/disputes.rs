@@ -2,8 +2,9 @@
 //!
 //! Opening one writes a `dispute` ticket tied to the line, for at most the line's amount (the
 //! schema checks both, and allows one open dispute per line), with the subscriber's message,
-//! a history event and an email to the support inbox. While it is open, dunning leaves the
-//! disputed amount alone ([`held_on_statement`]) and pursues only the rest.
+//! a history event and an email to the support inbox. While it is open, the disputed amount
+//! is held ([`crate::owed`]): dunning, autopay, pay links and the pay page ask only for the
+//! rest.
 //!
 //! It ends once, decided by staff: **accepted**, with a credit of the disputed amount posted
 //! to the ledger (key `dispute:<ticket>`, so it reaches the next statement through
@@ -13,7 +14,7 @@
 use billing::text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -179,21 +180,6 @@ pub async fn open(
     tx.commit().await?;
     tracing::info!(account_id = req.account_id, ticket_id, "dispute opened");
     Ok(Opened { ticket_id, number })
-}
-
-/// What dunning must leave alone on a statement: the amounts of its open disputes.
-pub async fn held_on_statement(
-    conn: &mut PgConnection,
-    statement_id: i64,
-) -> Result<Decimal, EngineError> {
-    Ok(sqlx::query_scalar(
-        "select coalesce(sum(t.disputed_amount), 0)
-           from tickets t join statement_lines l on l.id = t.statement_line_id
-          where l.statement_id = $1 and t.category = 'dispute' and t.dispute_outcome is null",
-    )
-    .bind(statement_id)
-    .fetch_one(&mut *conn)
-    .await?)
 }
 
 /// Decides an open dispute of the account (once: a second decision is a conflict).

@@ -8,8 +8,9 @@
 //! key of `dunning_actions`), and is a service-history event and an email. Steps whose day
 //! passed while dunning did not run are taken late, except reminders, which are pointless
 //! after the due date. Paying restores suspended service ([`crate::payments::settle`]).
-//! Prepaid accounts have no due dates; their balance is handled at the bill run. An amount
-//! under dispute ([`crate::disputes`]) is held: dunning pursues only the rest.
+//! Prepaid accounts have no due dates; their balance is handled at the bill run. What is
+//! pursued is what [`crate::owed`] says is owed on the statement: an amount under dispute
+//! ([`crate::disputes`]) is held, and dunning pursues only the rest.
 
 use billing::text;
 use chrono::NaiveDate;
@@ -41,7 +42,6 @@ struct Due {
     statement_number: String,
     currency: String,
     due_on: NaiveDate,
-    total_due: Decimal,
     code: String,
     action: String,
     fee: Option<Decimal>,
@@ -55,7 +55,7 @@ pub async fn run(
 ) -> Result<Summary, EngineError> {
     let due: Vec<Due> = sqlx::query_as(
         "select s.id as statement_id, s.account_id, s.statement_number, s.currency::text as currency,
-                s.due_on, s.total_due, st.code, st.action, st.fee
+                s.due_on, st.code, st.action, st.fee
            from statements s
            join accounts a on a.id = s.account_id
            join dunning_steps st on st.enabled
@@ -74,17 +74,16 @@ pub async fn run(
     let mut summary = Summary::default();
     for step in due {
         let mut tx = pool.begin().await?;
-        // Lock the account, then see what is still owed on the statement now.
-        let balance: Decimal = sqlx::query_scalar(
-            "select coalesce((select sum(amount) from ledger_entries where account_id = a.id), 0)
-               from accounts a where a.id = $1 for update",
-        )
-        .bind(step.account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        // An amount under dispute is held: only the rest is pursued.
-        let held = crate::disputes::held_on_statement(&mut tx, step.statement_id).await?;
-        let outstanding = balance.min(step.total_due) - held;
+        // Lock the account, then see what is owed on the statement now: an amount under
+        // dispute is held, and only the rest is pursued.
+        sqlx::query("select 1 from accounts where id = $1 for update")
+            .bind(step.account_id)
+            .execute(&mut *tx)
+            .await?;
+        let outstanding = crate::owed::of_account(&mut tx, step.account_id)
+            .await?
+            .on_statement(step.statement_id)
+            .amount();
         if outstanding <= Decimal::ZERO {
             tx.rollback().await?;
             continue;

@@ -6,8 +6,11 @@
 //!
 //! * [`bill_run`]: which accounts are due on a date, their facts gathered in batches,
 //!   statements, lines and ledger entries written exactly once, prepaid balances charged.
-//! * [`payments`]: where payments (and prepaid top-ups) are recorded in the ledger, and
-//!   what follows them: statements settled, suspended services restored.
+//! * [`payments`]: where payments (and prepaid top-ups) are recorded in the ledger, card
+//!   payments included, and what follows them: statements settled, suspended services
+//!   restored.
+//! * [`owed`]: what an account owes, on the account and per statement, an amount under
+//!   dispute held: the one answer for dunning, autopay, pay links and the pay page.
 //! * [`dunning`]: reminders, overdue notices, late fees and suspension for unpaid
 //!   statements, each step once.
 //! * [`jobs`]: the PostgreSQL job table that runs bill runs and dunning on schedule,
@@ -35,6 +38,7 @@ pub mod error;
 mod facts;
 pub mod jobs;
 pub mod mail;
+pub mod owed;
 pub mod payments;
 pub mod plan_changes;
 

@@ -1,16 +1,17 @@
 //! Where payments are recorded, and what follows them.
 //!
-//! [`record`] writes a payment (a cash, cheque or bank-transfer payment taken by the
-//! provider, or a prepaid top-up) and its ledger entry in one transaction, then
-//! [`settle`]s the account: statements now covered are marked paid, services suspended
-//! for non-payment or for a prepaid balance that ran out are restored once nothing is
-//! overdue. Card payments (Stripe) record through the same function once confirmed.
+//! Every payment reaches the ledger through [`post`]: one `payment` entry per payment (key
+//! `payment:<payment id>`, and the schema allows one), a history event, then [`settle`].
+//! [`record`] writes a payment the provider took itself (cash, cheque, bank transfer, a
+//! prepaid top-up) and posts it; card payments post through the same function once Stripe
+//! confirms them ([`crate::cards::payments::apply_intent`]).
 //!
-//! A statement counts as paid when everything owed up to it has been covered: the
-//! account's balance now is no more than the new charges of the statements issued after
-//! it.
+//! [`settle`] marks the statements now covered as paid and restores services suspended for
+//! non-payment or for a prepaid balance that ran out. Which statements are covered is the
+//! allocation rule of [`billing::ledger::allocate`] (payments pay the oldest charges first),
+//! applied through [`crate::owed`].
 
-use billing::text;
+use billing::{text, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
@@ -60,9 +61,9 @@ pub async fn record(
     config: &EngineConfig,
     payment: &NewPayment,
 ) -> Result<Recorded, EngineError> {
-    if payment.amount <= Decimal::ZERO || payment.amount.scale() > 2 {
+    if payment.amount <= Decimal::ZERO {
         return Err(EngineError::Invalid(format!(
-            "a payment must be a positive amount in cents, not {}",
+            "a payment must be a positive amount, not {}",
             payment.amount
         )));
     }
@@ -88,6 +89,14 @@ pub async fn record(
     let Some((account_id, currency)) = account else {
         return Err(EngineError::NoSuchAccount(payment.account_number.clone()));
     };
+    let currency = billing::Currency::parse(currency.trim())
+        .map_err(|e| EngineError::bad_data(&payment.account_number, e.to_string()))?;
+    let amount = Money::new(payment.amount, currency);
+    // A fraction of the currency's minor unit (a tenth of a cent, a part of a yen) cannot
+    // have been received.
+    if let Err(e) = amount.to_minor_units() {
+        return Err(EngineError::Invalid(format!("a payment of {e}")));
+    }
     let key = format!("manual:{reference}");
     let existing: Option<i64> = sqlx::query_scalar(
         "select id from payments where idempotency_key = $1 and account_id = $2",
@@ -112,7 +121,7 @@ pub async fn record(
          values ($1, $2, $3, $4, 'succeeded', $5, now()) returning id",
     )
     .bind(account_id)
-    .bind(&currency)
+    .bind(currency.as_str())
     .bind(payment.amount)
     .bind(&payment.method)
     .bind(&key)
@@ -123,90 +132,143 @@ pub async fn record(
         "cheque" => "by cheque",
         _ => "by bank transfer",
     };
-    sqlx::query(
-        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
-                                     payment_id, idempotency_key)
-         values ($1, $2, 'payment', $3, $4, $5, $6, $7)",
+    let posted = post(
+        &mut tx,
+        config,
+        &Received {
+            payment_id,
+            account_id,
+            amount,
+            description: format!("Payment received {how}, thank you"),
+            summary: format!(
+                "Payment of {} received {how}",
+                text::dollars(payment.amount)
+            ),
+            received_on: payment.received_on,
+        },
     )
-    .bind(account_id)
-    .bind(&currency)
-    .bind(-payment.amount)
-    .bind(format!("Payment received {how}, thank you"))
-    .bind(payment.received_on)
-    .bind(payment_id)
-    .bind(format!("payment:{payment_id}"))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "insert into service_events (account_id, kind, summary, detail)
-         values ($1, 'payment', $2, $3)",
-    )
-    .bind(account_id)
-    .bind(format!(
-        "Payment of {} received {how}",
-        text::dollars(payment.amount)
-    ))
-    .bind(serde_json::json!({ "payment_id": payment_id }))
-    .execute(&mut *tx)
-    .await?;
-    let settled = settle(&mut tx, config, account_id, payment.received_on).await?;
+    .await?
+    .unwrap_or_default();
     let balance = balance(&mut tx, account_id).await?;
     tx.commit().await?;
     Ok(Recorded {
         payment_id,
         new: true,
         balance,
-        statements_paid: settled.0,
-        services_restored: settled.1,
+        statements_paid: posted.statements_paid,
+        services_restored: posted.services_restored,
     })
 }
 
-/// The account's balance: the sum of its ledger (negative: in credit).
-pub async fn balance(conn: &mut PgConnection, account_id: i64) -> Result<Decimal, EngineError> {
-    Ok(sqlx::query_scalar(
-        "select coalesce(sum(amount), 0) from ledger_entries where account_id = $1",
-    )
-    .bind(account_id)
-    .fetch_one(&mut *conn)
-    .await?)
+/// A payment received, as [`post`] writes it to the ledger.
+#[derive(Debug, Clone)]
+pub(crate) struct Received {
+    /// `payments.id`: the ledger holds one payment entry per payment.
+    pub payment_id: i64,
+    pub account_id: i64,
+    /// What was received (positive), in the account's currency.
+    pub amount: Money,
+    /// The ledger entry's description, as the statement will show it.
+    pub description: String,
+    /// The service-history event's summary.
+    pub summary: String,
+    /// The day it counts from (provider-local).
+    pub received_on: NaiveDate,
 }
 
-/// Marks the statements now covered as paid and restores services suspended for
-/// non-payment (once nothing is overdue) or for a prepaid balance (once it is back in
-/// credit). Returns (statements paid, services restored). Call it in the transaction that
-/// changed the balance, with the account row locked.
+/// What [`post`] and [`settle`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Statements marked paid.
+    pub statements_paid: u64,
+    /// Services restored.
+    pub services_restored: u64,
+}
+
+/// Posts a received payment: its ledger entry, its history event, and what it settles.
+/// The one path by which a payment reaches the ledger. Call it in the transaction that
+/// records the payment; it locks the account. `None` when the payment was already posted
+/// (a second webhook, a retried request): nothing is written twice.
+pub(crate) async fn post(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    received: &Received,
+) -> Result<Option<Settled>, EngineError> {
+    if !received.amount.is_positive() {
+        return Err(EngineError::Invalid(format!(
+            "a payment must be a positive amount, not {}",
+            received.amount
+        )));
+    }
+    sqlx::query("select 1 from accounts where id = $1 for update")
+        .bind(received.account_id)
+        .execute(&mut *conn)
+        .await?;
+    let written = sqlx::query(
+        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
+                                     payment_id, idempotency_key)
+         values ($1, $2, 'payment', $3, $4, $5, $6, $7)
+         on conflict do nothing",
+    )
+    .bind(received.account_id)
+    .bind(received.amount.currency().as_str())
+    .bind(-received.amount.amount())
+    .bind(&received.description)
+    .bind(received.received_on)
+    .bind(received.payment_id)
+    .bind(format!("payment:{}", received.payment_id))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if written == 0 {
+        return Ok(None);
+    }
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail)
+         values ($1, 'payment', $2, $3)",
+    )
+    .bind(received.account_id)
+    .bind(&received.summary)
+    .bind(serde_json::json!({ "payment_id": received.payment_id }))
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(
+        settle(conn, config, received.account_id, received.received_on).await?,
+    ))
+}
+
+/// The account's balance: the `account_balances` view (negative: in credit).
+pub async fn balance(conn: &mut PgConnection, account_id: i64) -> Result<Decimal, EngineError> {
+    Ok(
+        sqlx::query_scalar("select balance from account_balances where account_id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default(),
+    )
+}
+
+/// Marks the statements now covered as paid ([`crate::owed`]) and restores services
+/// suspended for non-payment (once nothing owed is overdue) or for a prepaid balance (once
+/// it is back in credit). Call it in the transaction that changed the balance, with the
+/// account row locked.
 pub async fn settle(
     conn: &mut PgConnection,
     config: &EngineConfig,
     account_id: i64,
     today: NaiveDate,
-) -> Result<(u64, u64), EngineError> {
+) -> Result<Settled, EngineError> {
+    let owed = crate::owed::of_account(conn, account_id).await?;
     let paid = sqlx::query(
-        "with owed as (select coalesce(sum(amount), 0) as balance from ledger_entries where account_id = $1),
-              s as (select id, period_start, total_charges + total_tax as new_charges, status, total_due
-                      from statements where account_id = $1),
-              covered as (
-                  select s.id from s, owed
-                   where s.status = 'open'
-                     and owed.balance <= coalesce((select sum(x.new_charges) from s x
-                                                   where x.period_start > s.period_start), 0))
-         update statements t set status = 'paid', paid_at = now()
-           from covered where t.id = covered.id",
+        "update statements set status = 'paid', paid_at = now()
+          where id = any($1) and account_id = $2 and status = 'open'",
     )
+    .bind(owed.covered())
     .bind(account_id)
     .execute(&mut *conn)
     .await?
     .rows_affected();
-
-    let (balance, overdue): (Decimal, bool) = sqlx::query_as(
-        "select (select coalesce(sum(amount), 0) from ledger_entries where account_id = $1),
-                exists (select 1 from statements where account_id = $1 and status = 'open' and due_on < $2)",
-    )
-    .bind(account_id)
-    .bind(today)
-    .fetch_one(&mut *conn)
-    .await?;
-
+    let balance = owed.balance.amount();
     let restored: Vec<i64> = sqlx::query_scalar(
         "update services set status = 'active', suspension_reason = null
           where account_id = $1 and status = 'suspended'
@@ -215,14 +277,17 @@ pub async fn settle(
           returning id",
     )
     .bind(account_id)
-    .bind(overdue)
+    .bind(owed.overdue(today))
     .bind(balance)
     .fetch_all(&mut *conn)
     .await?;
     if !restored.is_empty() {
         restored_event(conn, config, account_id, &restored, balance).await?;
     }
-    Ok((paid, restored.len() as u64))
+    Ok(Settled {
+        statements_paid: paid,
+        services_restored: restored.len() as u64,
+    })
 }
 
 async fn restored_event(

@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
+use billing::{Currency, Money};
 use chrono::Utc;
 use common::*;
 use engine::cards::{self, payments, CardPayment, PayRequest, PaymentState, Source, Stripe};
@@ -119,7 +120,7 @@ async fn owing(pool: &PgPool, number: &str) -> (i64, i64) {
 fn request(account: i64, statement: Option<i64>, amount: Decimal, n: u32) -> PayRequest {
     PayRequest {
         account_id: account,
-        amount,
+        amount: Money::new(amount, Currency::USD),
         statement_id: statement,
         source: Source::Portal,
         login_id: None,
@@ -257,7 +258,7 @@ async fn a_double_click_makes_one_payment_and_one_payment_intent(pool: PgPool) {
 
     // The same attempt with another amount is refused, not charged.
     let changed = PayRequest {
-        amount: dec!(10.00),
+        amount: Money::new(dec!(10.00), Currency::USD),
         ..click.clone()
     };
     let refused = payments::start(&pool, &stripe, &config, &changed).await;
@@ -752,4 +753,211 @@ async fn saved_cards_are_added_made_default_and_removed(pool: PgPool) {
     assert!(!autopay, "no card left: autopay is off");
     let gone = cards::saved::remove(&pool, &stripe, account, ids[0]).await;
     assert!(matches!(gone, Err(engine::EngineError::NotFound)));
+}
+
+/// Saves a card for the account and turns autopay on.
+async fn on_autopay(pool: &PgPool, stripe: &Stripe, account: i64) {
+    let secret = cards::saved::start_setup(pool, stripe, account)
+        .await
+        .unwrap();
+    let setup = browser_confirms_setup(&secret, "4242424242424242")
+        .await
+        .unwrap();
+    cards::saved::finish_setup(pool, stripe, account, &setup)
+        .await
+        .unwrap();
+    cards::saved::set_autopay(pool, account, true)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn autopay_takes_what_is_owed_never_an_amount_under_dispute(pool: PgPool) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let j = jurisdiction(&pool, "US-IL", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(&pool, "cable-300", dec!(60.00), None, None).await;
+    let (account, _) = account(&pool, "30000021", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    on_autopay(&pool, &stripe, account).await;
+    // Nov 5: 60.00 + 4.95 tax = 64.95. Before autopay runs, the subscriber questions the
+    // 60.00 plan charge.
+    bill(&pool, d(2026, 11, 5)).await;
+    let (statement, line): (i64, i64) = sqlx::query_as(
+        "select s.id, l.id from statements s join statement_lines l on l.statement_id = s.id
+          where s.account_id = $1 and l.kind = 'recurring'",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let login: i64 = sqlx::query_scalar(
+        "insert into portal_logins (account_id, person_id, email, password_hash)
+         select account_id, id, email, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'
+           from people where account_id = $1 returning id",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    engine::disputes::open(
+        &pool,
+        &config,
+        &engine::disputes::DisputeRequest {
+            account_id: account,
+            statement_id: statement,
+            line_id: line,
+            amount: dec!(60.00),
+            message: "I was charged for a plan I cancelled.".into(),
+            login_id: login,
+        },
+    )
+    .await
+    .unwrap();
+
+    // Autopay takes the 4.95 not questioned, not the 60.00.
+    let run = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
+        .await
+        .unwrap();
+    assert_eq!((run.charged, run.succeeded, run.total), (1, 1, dec!(4.95)));
+    assert_eq!(payment_entries(&pool, account).await, [dec!(-4.95)]);
+    assert_eq!(balance(&pool, account).await, dec!(60.00));
+    let status: String = sqlx::query_scalar("select status from statements where id = $1")
+        .bind(statement)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        status, "open",
+        "the questioned 60.00 is still to be decided"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_card_payment_settles_statements_by_the_same_rule_as_any_payment(pool: PgPool) {
+    let config = card_config();
+    let (account, statement) = owing(&pool, "30000022").await;
+    // A staff charge of 20.00 after the 64.95 statement; the card pays the statement.
+    sqlx::query(
+        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on)
+         values ($1, 'USD', 'adjustment', 20.00, 'Adjustment: replacement router', '2026-11-08')",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let paid = pay_new_card(
+        &pool,
+        &config,
+        &request(account, Some(statement), dec!(64.95), 22),
+        "4242424242424242",
+    )
+    .await;
+    assert_eq!(paid.state, PaymentState::Succeeded, "{paid:?}");
+    // Payments pay the oldest charges first: the statement is paid, the 20.00 is left.
+    let status: String = sqlx::query_scalar("select status from statements where id = $1")
+        .bind(statement)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "paid");
+    assert_eq!(balance(&pool, account).await, dec!(20.00));
+    // Posted once, as a manual payment is: one entry, keyed by the payment, one event.
+    let (entries, key): (i64, String) = sqlx::query_as(
+        "select count(*), min(idempotency_key) from ledger_entries where payment_id = $1",
+    )
+    .bind(paid.payment_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((entries, key), (1, format!("payment:{}", paid.payment_id)));
+    assert_eq!(
+        count(
+            &pool,
+            &format!(
+                "select count(*) from service_events where kind = 'payment' and account_id = {account}"
+            )
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_yen_account_is_charged_in_yen_not_hundredths_of_a_yen(pool: PgPool) {
+    let config = card_config();
+    // The schema admits only two-decimal currencies for now (amounts are numeric(14,2));
+    // the card path itself follows each currency's minor unit, which this test shows with
+    // a yen account in its own database.
+    sqlx::query("alter table currencies drop constraint currencies_minor_units_check")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("insert into currencies (code, minor_units) values ('JPY', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let account: i64 = sqlx::query_scalar(
+        "insert into accounts (account_number, kind, display_name, billing_mode, billing_cycle_day,
+                               currency, time_zone)
+         values ('30000023', 'residential', 'Yui Tanaka', 'postpaid', 5, 'JPY', 'Asia/Tokyo') returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into people (account_id, role, first_name, last_name, email)
+         values ($1, 'owner', 'Yui', 'Tanaka', 'yui@example.net')",
+    )
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let yen = Currency::parse("JPY").unwrap();
+    let paid = pay_new_card(
+        &pool,
+        &config,
+        &PayRequest {
+            amount: Money::new(dec!(4500), yen),
+            ..request(account, None, dec!(4500), 23)
+        },
+        "4242424242424242",
+    )
+    .await;
+    assert_eq!(paid.state, PaymentState::Succeeded, "{paid:?}");
+    // Stripe was asked for 4500 yen (JPY has no minor unit), not 450000.
+    let intent = intent_json(&intent_of(&pool, paid.payment_id).await).await;
+    assert_eq!(
+        (intent["amount"].as_i64(), intent["currency"].as_str()),
+        (Some(4500), Some("jpy"))
+    );
+    assert_eq!(payment_entries(&pool, account).await, [dec!(-4500)]);
+
+    // A fraction of a yen cannot be charged; a dollar amount on a yen account neither.
+    let refused = payments::start(
+        &pool,
+        config.stripe.as_ref().unwrap(),
+        &config,
+        &PayRequest {
+            amount: Money::new(dec!(4500.5), yen),
+            ..request(account, None, dec!(0), 24)
+        },
+    )
+    .await;
+    match refused {
+        Err(engine::EngineError::Invalid(message)) => {
+            assert_eq!(message, "JPY amounts are whole numbers, without decimals.")
+        }
+        other => panic!("{other:?}"),
+    }
+    let refused = payments::start(
+        &pool,
+        config.stripe.as_ref().unwrap(),
+        &config,
+        &request(account, None, dec!(45.00), 25),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(engine::EngineError::Invalid(_))),
+        "{refused:?}"
+    );
 }

@@ -329,20 +329,11 @@ pub fn PayForm(
     let choice = RwSignal::new(default_card);
     let save = RwSignal::new(false);
     let money_code = billing::Currency::parse(&currency.to_ascii_uppercase()).ok();
-    let button_label = move || {
-        let typed = amount.get();
-        let parsed = typed
-            .trim()
-            .trim_start_matches('$')
-            .replace(',', "")
-            .parse::<rust_decimal::Decimal>()
-            .ok();
-        match (parsed, money_code) {
-            (Some(d), Some(c)) if d > rust_decimal::Decimal::ZERO => {
-                (p.pay_button)(&f.money(&billing::Money::new(d.round_dp(2), c)))
-            }
-            _ => p.pay_button_plain.to_string(),
-        }
+    // The typed amount, read the account's locale's way (the server reads it the same way).
+    let typed_money = move |text: &str| money_code.and_then(|code| f.parse_money(text, code).ok());
+    let button_label = move || match typed_money(&amount.get()) {
+        Some(m) if m.is_positive() => (p.pay_button)(&f.money(&m)),
+        _ => p.pay_button_plain.to_string(),
     };
 
     #[cfg(feature = "hydrate")]
@@ -369,16 +360,10 @@ pub fn PayForm(
                 (p.decline)(&e.code).to_string()
             }
         };
+        // The wallet sheet's total, in the currency's minor unit (0 when not an amount).
         let cents_of = move |text: &str| -> i64 {
-            text.trim()
-                .trim_start_matches('$')
-                .replace(',', "")
-                .parse::<rust_decimal::Decimal>()
-                .ok()
-                .and_then(|d| {
-                    use rust_decimal::prelude::ToPrimitive;
-                    (d * rust_decimal::Decimal::from(100)).round().to_i64()
-                })
+            typed_money(text)
+                .and_then(|m| m.to_minor_units().ok())
                 .unwrap_or(0)
         };
 
@@ -617,15 +602,9 @@ fn button_label_amount(
     currency: Option<billing::Currency>,
     f: crate::i18n::Formats,
 ) -> String {
-    let parsed = typed
-        .trim()
-        .trim_start_matches('$')
-        .replace(',', "")
-        .parse::<rust_decimal::Decimal>()
-        .ok();
-    match (parsed, currency) {
-        (Some(d), Some(c)) => f.money(&billing::Money::new(d, c)),
-        _ => typed.to_string(),
+    match currency.and_then(|c| f.parse_money(typed, c).ok()) {
+        Some(m) => f.money(&m),
+        None => typed.to_string(),
     }
 }
 

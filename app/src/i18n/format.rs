@@ -1,7 +1,8 @@
 //! Money, dates and data sizes written the way the account's locale writes them.
 //! No floating point: amounts are decimals, sizes are integer bytes.
 
-use billing::Money;
+use billing::typed_amount::{self, Separators, TypedAmountError};
+use billing::{Currency, Money};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -76,6 +77,27 @@ impl Formats {
             },
             _ => Formats::new("en-US"),
         }
+    }
+
+    /// The locale's decimal and group separators.
+    pub fn separators(&self) -> Separators {
+        Separators {
+            decimal: self.decimal,
+            group: self.group,
+        }
+    }
+
+    /// Reads an amount typed in a form the locale's way: "12,50" is 12.50 in German and
+    /// refused as ambiguous in English, where "1,250.00" is 1250.00. Every form that takes an
+    /// amount reads it here, in the browser as on the server ([`billing::typed_amount`]).
+    pub fn parse_money(&self, text: &str, currency: Currency) -> Result<Money, TypedAmountError> {
+        typed_amount::parse(text, currency, self.separators())
+    }
+
+    /// An amount as a form's initial value, which [`Formats::parse_money`] reads back:
+    /// `1234.50`, `1234,50`.
+    pub fn amount_input(&self, money: &Money) -> String {
+        typed_amount::for_input(money, self.separators())
     }
 
     fn symbol(&self, currency: &str) -> &'static str {
@@ -273,6 +295,35 @@ mod tests {
         assert_eq!(f.bytes(12_345_000_000_000), "12.35\u{a0}TB");
         assert_eq!(f.bytes(20_000_000_000_000), "20\u{a0}TB");
         assert_eq!(Formats::new("de-DE").bytes(12_345_000_000), "12,3\u{a0}GB");
+    }
+
+    #[test]
+    fn typed_amounts_are_read_the_locales_way() {
+        let en = Formats::new("en-US");
+        let de = Formats::new("de-DE");
+        let fr = Formats::new("fr-FR");
+        assert_eq!(
+            de.parse_money("12,50", Currency::EUR).map(|m| m.amount()),
+            Ok(dec!(12.50))
+        );
+        assert_eq!(
+            en.parse_money("1,250.00", Currency::USD)
+                .map(|m| m.amount()),
+            Ok(dec!(1250.00))
+        );
+        assert_eq!(
+            fr.parse_money("1\u{202f}250,00\u{a0}€", Currency::EUR)
+                .map(|m| m.amount()),
+            Ok(dec!(1250.00))
+        );
+        assert!(en.parse_money("12,50", Currency::USD).is_err());
+        // What a form is filled with reads back as the same amount.
+        let amount = Money::new(dec!(1234.5), Currency::EUR);
+        assert_eq!(de.amount_input(&amount), "1234,50");
+        assert_eq!(
+            de.parse_money(&de.amount_input(&amount), Currency::EUR),
+            Ok(amount)
+        );
     }
 
     #[test]

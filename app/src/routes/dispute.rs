@@ -49,7 +49,7 @@ pub fn DisputePage() -> impl IntoView {
                                 <DisputeForm
                                     statement_id=line.statement_id
                                     line_id=line.line_id
-                                    default_amount=format!("{:.2}", line.amount.amount())
+                                    default_amount=f.amount_input(&line.amount)
                                     max=amount.clone()
                                 />
                             }.into_any()

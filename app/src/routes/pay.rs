@@ -53,7 +53,7 @@ fn PayView(page: PayPage) -> impl IntoView {
             <PayForm
                 via=PayVia::Portal
                 publishable_key=stripe.publishable_key
-                amount=page.suggested.map(|m| m.amount().to_string()).unwrap_or_default()
+                amount=page.suggested.map(|m| f.amount_input(&m)).unwrap_or_default()
                 min=f.money(&page.min)
                 max=f.money(&page.max)
                 currency=page.currency.clone()

@@ -64,12 +64,13 @@ fn PayLinkView(page: PayLinkPage, token: String) -> impl IntoView {
     let amount = f.money(&page.amount_due);
     let form = match (page.paid, page.stripe.clone()) {
         (true, _) => view! { <p class="notice notice-success" role="status" data-testid="link-paid">{p.link_paid}</p> }.into_any(),
+        (false, _) if page.on_hold => view! { <p class="notice notice-info" role="status" data-testid="link-on-hold">{p.link_on_hold}</p> }.into_any(),
         (false, Some(stripe)) => view! {
             <link rel="preload" r#as="script" id="stripe-js" href=stripe.js_url />
             <PayForm
                 via=PayVia::Link { token }
                 publishable_key=stripe.publishable_key
-                amount=page.amount_due.amount().to_string()
+                amount=f.amount_input(&page.amount_due)
                 min=String::new()
                 max=String::new()
                 currency=page.currency.clone()

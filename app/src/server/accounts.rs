@@ -89,7 +89,7 @@ pub async fn overview(
     let row = sqlx::query_as::<_, OverviewRow>(
         "select a.account_number, a.display_name, a.currency::text as currency, a.time_zone, a.locale,
                 a.billing_cycle_day,
-                (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id) as balance,
+                (select balance from account_balances where account_id = a.id) as balance,
                 p.name as plan_name, p.technology as plan_technology, p.download_mbps as plan_download_mbps,
                 p.upload_mbps as plan_upload_mbps, p.allowance_gb as plan_allowance_gb,
                 p.monthly_price as plan_monthly_price,

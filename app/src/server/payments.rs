@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use billing::Currency;
+use billing::{Currency, Money};
 use chrono::{Datelike, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
@@ -15,7 +15,7 @@ use super::access::AccountAccess;
 use super::accounts::money;
 use super::Portal;
 use crate::error::AppError;
-use crate::i18n::Texts;
+use crate::i18n::{Formats, Texts};
 use crate::types::payments::{
     ActionNeeded, CardsPage, Declined, LinkProblem, OpenStatement, PayLinkPage, PayPage,
     PayProgress, PayState, Receipt, SavedCard, StripeJs,
@@ -39,23 +39,22 @@ fn card_words(brand: &str, last4: &str) -> String {
     (Texts::for_locale("en").pay().card_line)(&engine::cards::payments::brand_name(brand), last4)
 }
 
-/// The amount typed in the pay form, checked against the card limits; errors are about the
+/// The amount typed in the pay form, read the account's locale's way
+/// ([`billing::typed_amount`]) and checked against the card limits; errors are about the
 /// `amount` field.
-pub fn parse_amount(portal: &Portal, text: &str) -> Result<Decimal, AppError> {
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '$' | ',' | ' ' | '\u{a0}'))
-        .collect();
+pub fn parse_amount(
+    portal: &Portal,
+    text: &str,
+    currency: Currency,
+    locale: &str,
+) -> Result<Money, AppError> {
     let invalid = |message: String| AppError::InvalidInput {
         field: "amount".into(),
         message,
     };
-    let amount: Decimal = cleaned
-        .parse()
-        .ok()
-        .filter(|d: &Decimal| d.normalize().scale() <= 2)
-        .ok_or_else(|| invalid(Texts::for_locale("en").pay().amount_invalid.to_string()))?;
+    let amount = Formats::new(locale)
+        .parse_money(text, currency)
+        .map_err(|e| invalid(e.to_string()))?;
     engine::cards::payments::check_amount(&portal.config.billing, amount).map_err(|e| match e {
         engine::EngineError::Invalid(message) => invalid(message),
         other => other.into(),
@@ -177,11 +176,11 @@ struct PayPageRow {
 /// The pay page: balance, the latest open statement, limits and saved cards.
 pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage, AppError> {
     let row = sqlx::query_as::<_, PayPageRow>(
-        "select a.currency::text as currency, a.time_zone, a.locale,
-                (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id) as balance,
+        "select a.currency::text as currency, a.time_zone, a.locale, b.balance,
                 s.id as statement_id, s.statement_number, s.total_due as statement_total,
                 s.due_on as statement_due_on
            from accounts a
+           join account_balances b on b.account_id = a.id
            left join lateral (select id, statement_number, total_due, due_on from statements
                                where account_id = a.id and status = 'open'
                                order by period_start desc limit 1) s on true
@@ -195,9 +194,16 @@ pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage
         .map_err(|e| AppError::internal("account currency", e))?;
     let today = super::today_in(&row.time_zone);
     let limits = portal.config.billing.card_limits;
-    let suggested = (row.balance > Decimal::ZERO)
-        .then(|| row.balance.clamp(limits.min, limits.max))
-        .map(|d| money(d, currency));
+    // What is owed, never an amount under dispute (`engine::owed`).
+    let owed = {
+        let mut conn = portal.pool.acquire().await?;
+        engine::owed::of_account(&mut conn, access.account_id())
+            .await?
+            .on_account()
+    };
+    let suggested = owed
+        .is_positive()
+        .then(|| money(owed.amount().clamp(limits.min, limits.max), currency));
     let statement = match (
         row.statement_id,
         row.statement_number,
@@ -240,14 +246,19 @@ pub async fn start(
         return Err(AppError::ReadOnly);
     }
     let stripe = stripe(portal)?;
-    let amount = parse_amount(portal, amount)?;
-    let statement_id: Option<i64> = sqlx::query_scalar(
-        "select id from statements where account_id = $1 and status = 'open'
-          order by period_start desc limit 1",
+    let (code, locale, statement_id): (String, String, Option<i64>) = sqlx::query_as(
+        "select a.currency::text, a.locale,
+                (select id from statements where account_id = a.id and status = 'open'
+                  order by period_start desc limit 1)
+           from accounts a where a.id = $1",
     )
     .bind(access.account_id())
     .fetch_optional(&portal.pool)
-    .await?;
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let currency =
+        Currency::parse(code.trim()).map_err(|e| AppError::internal("account currency", e))?;
+    let amount = parse_amount(portal, amount, currency, &locale)?;
     let payment = engine::cards::payments::start(
         &portal.pool,
         &stripe,
@@ -272,7 +283,7 @@ pub async fn start(
             &assist,
             access.account_id(),
             "support.assisted_payment",
-            serde_json::json!({ "payment_id": payment.payment_id, "amount": amount }),
+            serde_json::json!({ "payment_id": payment.payment_id, "amount": amount.amount() }),
         )
         .await?;
     }
@@ -436,23 +447,16 @@ pub struct LinkStatement {
     pub statement_id: i64,
     pub account_id: i64,
     statement_number: String,
-    total_due: Decimal,
     due_on: chrono::NaiveDate,
-    status: String,
-    balance: Decimal,
     currency: String,
     locale: String,
-}
-
-impl LinkStatement {
-    /// What is still owed on the statement: its total, less what has been paid since
-    /// (never more than the account's balance).
-    fn amount_due(&self) -> Decimal {
-        if self.status != "open" {
-            return Decimal::ZERO;
-        }
-        self.total_due.min(self.balance).max(Decimal::ZERO)
-    }
+    /// What is owed on the statement (`engine::owed`: nothing once it is paid, never an
+    /// amount under dispute).
+    #[sqlx(skip)]
+    owed: Decimal,
+    /// What of the statement is held by a dispute.
+    #[sqlx(skip)]
+    held: Decimal,
 }
 
 /// Verifies a pay-link token; `Err(Ok(problem))` for a link that does not open,
@@ -470,29 +474,38 @@ pub async fn open_link(
         Err(_) => return Ok(Err(LinkProblem::Invalid)),
     };
     let found = sqlx::query_as::<_, LinkStatement>(
-        "select s.id as statement_id, s.account_id, s.statement_number, s.total_due, s.due_on,
-                s.status, a.currency::text as currency, a.locale,
-                (select coalesce(sum(amount), 0) from ledger_entries where account_id = a.id) as balance
+        "select s.id as statement_id, s.account_id, s.statement_number, s.due_on,
+                a.currency::text as currency, a.locale
            from statements s join accounts a on a.id = s.account_id
           where s.id = $1 and s.status <> 'void'",
     )
     .bind(statement_id)
     .fetch_optional(&portal.pool)
     .await?;
-    Ok(found.ok_or(LinkProblem::Invalid))
+    let Some(mut link) = found else {
+        return Ok(Err(LinkProblem::Invalid));
+    };
+    let mut conn = portal.pool.acquire().await?;
+    let owed = engine::owed::of_account(&mut conn, link.account_id).await?;
+    if let Some(standing) = owed.allocation.statement(link.statement_id) {
+        link.owed = standing.owed.amount();
+        link.held = standing.held.amount();
+    }
+    Ok(Ok(link))
 }
 
 /// The pay-by-link page: the provider, the statement's number, what is due and when.
 pub fn link_page(portal: &Portal, link: &LinkStatement) -> Result<PayLinkPage, AppError> {
     let currency = Currency::parse(link.currency.trim())
         .map_err(|e| AppError::internal("account currency", e))?;
-    let due = link.amount_due();
+    let due = link.owed;
     Ok(PayLinkPage {
         provider_name: portal.config.provider_name.clone(),
         statement_number: link.statement_number.clone(),
         amount_due: money(due, currency),
         due_on: link.due_on,
-        paid: due.is_zero(),
+        paid: due.is_zero() && link.held.is_zero(),
+        on_hold: due.is_zero() && !link.held.is_zero(),
         stripe: stripe_js(portal),
         country: country_of(&link.locale),
         currency: link.currency.trim().to_lowercase(),
@@ -506,10 +519,16 @@ pub async fn link_start(
     attempt: &str,
 ) -> Result<PayProgress, AppError> {
     let stripe = stripe(portal)?;
-    let due = link.amount_due();
+    let due = link.owed;
     if due.is_zero() {
+        let p = Texts::for_locale(&link.locale).pay();
         return Err(AppError::Conflict {
-            message: Texts::for_locale("en").pay().link_paid.to_string(),
+            message: if link.held.is_zero() {
+                p.link_paid
+            } else {
+                p.link_on_hold
+            }
+            .to_string(),
         });
     }
     let limits = portal.config.billing.card_limits;
@@ -519,7 +538,11 @@ pub async fn link_start(
         &portal.config.billing,
         &PayRequest {
             account_id: link.account_id,
-            amount: due.clamp(limits.min, limits.max),
+            amount: Money::new(
+                due.clamp(limits.min, limits.max),
+                Currency::parse(link.currency.trim())
+                    .map_err(|e| AppError::internal("account currency", e))?,
+            ),
             statement_id: Some(link.statement_id),
             source: Source::PayLink,
             login_id: None,

@@ -252,15 +252,14 @@ pub async fn open_dispute(
     amount: &str,
     message: &str,
 ) -> Result<String, AppError> {
-    let amount = amount
-        .trim()
-        .trim_start_matches('$')
-        .replace(',', "")
-        .parse::<Decimal>()
-        .map_err(|_| AppError::InvalidInput {
+    let account = basics(&portal.pool, access).await?;
+    let amount = crate::i18n::Formats::new(&account.locale)
+        .parse_money(amount, account.currency()?)
+        .map_err(|e| AppError::InvalidInput {
             field: "amount".into(),
-            message: "Enter the amount you are questioning, like 12.50.".into(),
-        })?;
+            message: e.to_string(),
+        })?
+        .amount();
     let opened = engine::disputes::open(
         &portal.pool,
         &portal.config.billing,

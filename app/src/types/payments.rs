@@ -128,10 +128,13 @@ pub struct ActionNeeded {
 pub struct PayLinkPage {
     pub provider_name: String,
     pub statement_number: String,
-    /// What is still owed on the statement (zero once paid).
+    /// What is still owed on the statement (zero once paid, and never an amount under
+    /// dispute).
     pub amount_due: Money,
     pub due_on: NaiveDate,
     pub paid: bool,
+    /// Nothing is owed only because what is left is under dispute.
+    pub on_hold: bool,
     pub stripe: Option<StripeJs>,
     pub country: String,
     pub currency: String,

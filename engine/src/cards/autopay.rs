@@ -1,5 +1,6 @@
-//! Autopay: after a bill run, the amount due on each new statement of an account that opted
-//! in is charged off-session to its default card.
+//! Autopay: after a bill run, what is owed on each new statement of an account that opted
+//! in ([`crate::owed`]: never an amount under dispute) is charged off-session to its
+//! default card.
 //!
 //! Each statement is charged at most once: the payment's key is `autopay:<statement id>`,
 //! written before Stripe is called. A card the bank wants authenticated leaves the
@@ -29,15 +30,14 @@ pub struct Summary {
 }
 
 /// Statements issued on `date` or up to a week before (a run that missed a day catches up)
-/// that are open, owed, on autopay accounts with a default card, and not yet charged.
+/// that are open, on autopay accounts with a default card, and not yet charged. What is
+/// owed on each is decided by [`crate::owed`].
 const DUE: &str = "
-    select s.id, s.account_id, least(s.total_due, b.balance) as amount, m.stripe_payment_method_id
+    select s.id, s.account_id, m.stripe_payment_method_id
       from statements s
       join accounts a on a.id = s.account_id and a.autopay
       join payment_methods m on m.account_id = a.id and m.is_default and m.removed_at is null
-      cross join lateral (select coalesce(sum(amount), 0) as balance
-                            from ledger_entries l where l.account_id = s.account_id) b
-     where s.status = 'open' and s.total_due > 0 and b.balance > 0
+     where s.status = 'open' and s.total_due > 0
        and s.issued_on between $1::date - 7 and $1::date
        and not exists (select 1 from payments p where p.idempotency_key = 'autopay:' || s.id
                           and (p.status <> 'pending' or p.stripe_payment_intent_id is not null))
@@ -52,13 +52,22 @@ pub async fn run(
     date: NaiveDate,
     account_number: Option<&str>,
 ) -> Result<Summary, EngineError> {
-    let due: Vec<(i64, i64, Decimal, String)> = sqlx::query_as(DUE)
+    let due: Vec<(i64, i64, String)> = sqlx::query_as(DUE)
         .bind(date)
         .bind(account_number)
         .fetch_all(pool)
         .await?;
     let mut summary = Summary::default();
-    for (statement_id, account_id, amount, method) in due {
+    for (statement_id, account_id, method) in due {
+        let mut conn = pool.acquire().await?;
+        let owed = crate::owed::of_account(&mut conn, account_id)
+            .await?
+            .on_statement(statement_id);
+        drop(conn);
+        if !owed.is_positive() {
+            continue;
+        }
+        let amount = owed.amount();
         let inserted: Option<i64> = sqlx::query_scalar(
             "insert into payments (account_id, currency, amount, method, status, statement_id,
                                    payment_method_id, idempotency_key, source, card_brand, card_last4)
@@ -71,7 +80,7 @@ pub async fn run(
         )
         .bind(account_id)
         .bind(statement_id)
-        .bind(amount.round_dp(2))
+        .bind(amount)
         .fetch_optional(pool)
         .await?;
         let payment_id = match inserted {

@@ -129,7 +129,8 @@ impl Source {
 #[derive(Debug, Clone)]
 pub struct PayRequest {
     pub account_id: i64,
-    pub amount: Decimal,
+    /// In the account's currency.
+    pub amount: billing::Money,
     /// The statement being paid (pay by link always names one).
     pub statement_id: Option<i64>,
     pub source: Source,

@@ -12,12 +12,12 @@
 //! `lastmile-payment-<payment id>`: two requests for one payment make one intent, and a
 //! create retried after a crash gets Stripe's first answer back.
 
-use billing::text;
+use billing::{text, Currency, Money, TypedAmountError};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use super::stripe::{cents, Intent, NewIntent, Stripe, StripeFailure};
+use super::stripe::{Intent, NewIntent, Stripe, StripeFailure};
 use super::{CardPayment, Decline, PayRequest, PaymentState, Source};
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -40,6 +40,15 @@ pub(crate) struct PaymentRow {
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,
     pub stripe_payment_method_id: Option<String>,
+}
+
+impl PaymentRow {
+    /// The payment's amount in its currency.
+    pub(crate) fn money(&self) -> Result<Money, EngineError> {
+        let currency = Currency::parse(self.currency.trim())
+            .map_err(|e| EngineError::bad_data(&self.account_number, e.to_string()))?;
+        Ok(Money::new(self.amount, currency))
+    }
 }
 
 const PAYMENT_COLUMNS: &str =
@@ -77,15 +86,19 @@ fn valid_attempt(attempt: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Checks an amount against the limits and the currency's cents.
-pub fn check_amount(config: &EngineConfig, amount: Decimal) -> Result<(), EngineError> {
+/// Checks an amount against the limits and the currency's minor unit (a card cannot be
+/// charged a fraction of a cent, or of a yen).
+pub fn check_amount(config: &EngineConfig, amount: Money) -> Result<(), EngineError> {
     let limits = config.card_limits;
-    if amount.normalize().scale() > 2 {
+    if amount.to_minor_units().is_err() {
         return Err(EngineError::Invalid(
-            "Enter an amount in dollars and cents, like 45.99.".into(),
+            TypedAmountError::TooPrecise {
+                currency: amount.currency(),
+            }
+            .to_string(),
         ));
     }
-    if amount < limits.min || amount > limits.max {
+    if amount.amount() < limits.min || amount.amount() > limits.max {
         return Err(EngineError::Invalid(format!(
             "Enter an amount between {} and {}.",
             text::dollars(limits.min),
@@ -109,6 +122,19 @@ pub async fn start(
     }
     check_amount(config, request.amount)?;
     let mut tx = pool.begin().await?;
+    let currency: Option<String> =
+        sqlx::query_scalar("select currency::text from accounts where id = $1")
+            .bind(request.account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let currency = currency.ok_or(EngineError::NotFound)?;
+    if currency.trim() != request.amount.currency().as_str() {
+        return Err(EngineError::Invalid(format!(
+            "This account pays in {}, not {}.",
+            currency.trim(),
+            request.amount.currency()
+        )));
+    }
     let saved: Option<(i64, String)> = match request.saved_card {
         Some(card) => Some(
             sqlx::query_as(
@@ -144,7 +170,7 @@ pub async fn start(
          returning id",
     )
     .bind(request.account_id)
-    .bind(request.amount)
+    .bind(request.amount.amount())
     .bind(request.statement_id)
     .bind(saved.as_ref().map(|s| s.0))
     .bind(&key)
@@ -170,7 +196,7 @@ pub async fn start(
             if account != request.account_id {
                 return Err(EngineError::NotFound);
             }
-            if amount != request.amount {
+            if amount != request.amount.amount() {
                 return Err(EngineError::Conflict(format!(
                     "This payment was already started for {}. Please reload the page to pay a different amount.",
                     text::dollars(amount)
@@ -281,8 +307,7 @@ pub(crate) async fn charge(
     }
     let created = stripe
         .create_intent(&NewIntent {
-            amount: payment.amount,
-            currency: &payment.currency,
+            amount: payment.money()?,
             customer: Some(customer),
             payment_method: Some(payment_method),
             off_session,
@@ -477,8 +502,12 @@ async fn apply_locked(
     at: Option<DateTime<Utc>>,
 ) -> Result<PaymentState, EngineError> {
     let current = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Pending);
-    if cents(payment.amount)? != intent.amount
-        || !payment.currency.eq_ignore_ascii_case(&intent.currency)
+    let money = payment.money()?;
+    if money.to_minor_units().ok() != Some(intent.amount)
+        || !money
+            .currency()
+            .as_str()
+            .eq_ignore_ascii_case(&intent.currency)
     {
         return Err(EngineError::Invalid(format!(
             "PaymentIntent {} is for {} {}, payment {} for {} {}",
@@ -525,56 +554,32 @@ async fn apply_locked(
     Ok(new)
 }
 
-/// The ledger entry, history event and settlement of a confirmed card payment (once: the
-/// ledger allows one payment entry per payment).
+/// Posts a confirmed card payment through [`crate::payments::post`], the one path to the
+/// ledger (once: a second confirmation finds it posted).
 async fn record_succeeded(
     conn: &mut PgConnection,
     config: &EngineConfig,
     payment: &PaymentRow,
 ) -> Result<(), EngineError> {
-    let today = crate::clock::today(config.time_zone, Utc::now());
     let card = card_words(payment);
-    let how = if payment.source.as_deref() == Some("autopay") {
+    let description = if payment.source.as_deref() == Some("autopay") {
         format!("Autopay from {card}, thank you")
     } else {
         format!("Card payment from {card}, thank you")
     };
-    let written = sqlx::query(
-        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
-                                     payment_id, idempotency_key)
-         values ($1, $2, 'payment', $3, $4, $5, $6, $7)
-         on conflict do nothing",
+    crate::payments::post(
+        conn,
+        config,
+        &crate::payments::Received {
+            payment_id: payment.id,
+            account_id: payment.account_id,
+            amount: payment.money()?,
+            description,
+            summary: format!("Payment of {} by {card}", text::dollars(payment.amount)),
+            received_on: crate::clock::today(config.time_zone, Utc::now()),
+        },
     )
-    .bind(payment.account_id)
-    .bind(&payment.currency)
-    .bind(-payment.amount)
-    .bind(&how)
-    .bind(today)
-    .bind(payment.id)
-    .bind(format!("payment:{}", payment.id))
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if written == 0 {
-        return Ok(());
-    }
-    sqlx::query(
-        "insert into service_events (account_id, kind, summary, detail)
-         values ($1, 'payment', $2, $3)",
-    )
-    .bind(payment.account_id)
-    .bind(format!(
-        "Payment of {} by {card}",
-        text::dollars(payment.amount)
-    ))
-    .bind(serde_json::json!({ "payment_id": payment.id }))
-    .execute(&mut *conn)
     .await?;
-    sqlx::query("select 1 from accounts where id = $1 for update")
-        .bind(payment.account_id)
-        .execute(&mut *conn)
-        .await?;
-    crate::payments::settle(conn, config, payment.account_id, today).await?;
     Ok(())
 }
 

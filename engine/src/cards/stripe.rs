@@ -5,8 +5,8 @@
 //! stand-in in tests) leaves out would make a whole response unreadable. The tests at the
 //! bottom parse Stripe's documented objects into these same types.
 
+use billing::Money;
 use miniserde::Deserialize;
-use rust_decimal::Decimal;
 use serde::Serialize;
 use stripe_client_core::{IdempotencyKey, RequestBuilder, RequestStrategy, StripeMethod};
 
@@ -58,7 +58,7 @@ impl std::fmt::Debug for Stripe {
 pub struct Intent {
     pub id: String,
     pub status: String,
-    /// In cents.
+    /// In the currency's minor unit ([`billing::Money::to_minor_units`]).
     pub amount: i64,
     pub currency: String,
     pub client_secret: Option<String>,
@@ -113,9 +113,8 @@ pub struct ApiError {
 /// What a PaymentIntent is to be created with.
 #[derive(Debug, Clone)]
 pub struct NewIntent<'a> {
-    pub amount: Decimal,
-    /// ISO code, any case.
-    pub currency: &'a str,
+    /// What to charge: sent in the currency's minor unit.
+    pub amount: Money,
     pub customer: Option<&'a str>,
     pub payment_method: Option<&'a str>,
     /// Confirm at once, the subscriber not present (autopay).
@@ -150,21 +149,18 @@ struct Metadata<'a> {
     account_number: &'a str,
 }
 
-/// An amount in the currency's minor unit (every currency we bill has two decimals).
-pub fn cents(amount: Decimal) -> Result<i64, EngineError> {
-    let scaled = amount * Decimal::ONE_HUNDRED;
-    if scaled.fract() != Decimal::ZERO || amount <= Decimal::ZERO {
+/// What Stripe is sent for an amount: the count of the currency's minor units (¥500 is 500,
+/// $45.99 is 4599, BHD 1.234 is 1234), through [`Money::to_minor_units`], the one
+/// conversion. A fraction of a minor unit, or nothing to charge, is refused.
+pub fn stripe_amount(amount: Money) -> Result<i64, EngineError> {
+    if !amount.is_positive() {
         return Err(EngineError::Invalid(format!(
-            "{amount} is not a positive amount in cents"
+            "{amount} is not an amount to charge"
         )));
     }
-    i64::try_from(scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
-        .map_err(|_| EngineError::Invalid(format!("{amount} is too large")))
-}
-
-/// Cents back to an amount.
-pub fn from_cents(cents: i64) -> Decimal {
-    Decimal::new(cents, 2)
+    amount
+        .to_minor_units()
+        .map_err(|e| EngineError::Invalid(e.to_string()))
 }
 
 impl Stripe {
@@ -237,10 +233,11 @@ impl Stripe {
     }
 
     pub async fn create_intent(&self, new: &NewIntent<'_>) -> Result<Intent, StripeFailure> {
-        let amount = cents(new.amount).map_err(|e| StripeFailure::Transport(e.to_string()))?;
+        let amount =
+            stripe_amount(new.amount).map_err(|e| StripeFailure::Transport(e.to_string()))?;
         let form = IntentForm {
             amount,
-            currency: new.currency.to_ascii_lowercase(),
+            currency: new.amount.currency().as_str().to_ascii_lowercase(),
             customer: new.customer,
             payment_method: new.payment_method,
             off_session: new.off_session.then_some(true),
@@ -451,6 +448,7 @@ impl From<StripeFailure> for EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use billing::Currency;
 
     /// Stripe's documented PaymentIntent (API version 2024-06-20), abridged only where
     /// arrays were long; every field we do not read is still there.
@@ -546,14 +544,28 @@ mod tests {
     }
 
     #[test]
-    fn cents_are_exact() {
-        assert_eq!(cents(Decimal::new(4599, 2)).unwrap(), 4599);
-        assert_eq!(cents(Decimal::new(12, 0)).unwrap(), 1200);
-        assert_eq!(cents(Decimal::new(1000, 3)).unwrap(), 100);
-        assert!(cents(Decimal::new(1001, 3)).is_err());
-        assert!(cents(Decimal::ZERO).is_err());
-        assert!(cents(Decimal::new(-5, 0)).is_err());
-        assert_eq!(from_cents(4599), Decimal::new(4599, 2));
+    fn amounts_go_to_stripe_in_the_currencys_minor_unit() {
+        use rust_decimal_macros::dec;
+        let jpy = Currency::parse("JPY").unwrap();
+        let bhd = Currency::parse("BHD").unwrap();
+        assert_eq!(stripe_amount(Money::new(dec!(500), jpy)).unwrap(), 500);
+        assert_eq!(stripe_amount(Money::new(dec!(1.234), bhd)).unwrap(), 1234);
+        assert_eq!(
+            stripe_amount(Money::new(dec!(45.99), Currency::USD)).unwrap(),
+            4599
+        );
+        assert_eq!(
+            stripe_amount(Money::new(dec!(10.000), Currency::USD)).unwrap(),
+            1000
+        );
+        let refused = stripe_amount(Money::new(dec!(10.5), jpy)).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "10.5 JPY cannot be charged: JPY has 0 decimal places"
+        );
+        assert!(stripe_amount(Money::new(dec!(10.001), Currency::USD)).is_err());
+        assert!(stripe_amount(Money::zero(Currency::USD)).is_err());
+        assert!(stripe_amount(Money::new(dec!(-5), Currency::USD)).is_err());
     }
 
     #[test]

@@ -79,6 +79,39 @@ async fn balance(portal: &TestPortal, account_id: i64) -> rust_decimal::Decimal 
         .unwrap()
 }
 
+/// Makes the statement open and owing (40.00 on the account) if the seed, which follows
+/// today's date, left it paid: a charge posted as though the statement had shown it.
+async fn owing(portal: &TestPortal, account_id: i64, statement_id: i64, status: &str) {
+    let owed = balance(portal, account_id).await;
+    if status == "open" && owed > rust_decimal::Decimal::ONE {
+        return;
+    }
+    let top_up = rust_decimal::Decimal::new(4000, 2) - owed;
+    if top_up > rust_decimal::Decimal::ZERO {
+        sqlx::query(
+            "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on, statement_id)
+             select id, currency, 'adjustment', $2, 'Test adjustment', current_date, $3
+               from accounts where id = $1",
+        )
+        .bind(account_id)
+        .bind(top_up)
+        .bind(statement_id)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("update statements set status = 'open', paid_at = null where id = $1")
+        .bind(statement_id)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+}
+
+/// An amount as the server sends it (`{"amount": "12.34", "currency": "USD"}`).
+fn amount_of(money: &serde_json::Value) -> rust_decimal::Decimal {
+    money["amount"].as_str().unwrap().parse().unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn paying_needs_a_signed_in_subscriber(pool: PgPool) {
     let portal = portal(pool).await;
@@ -216,9 +249,9 @@ async fn an_amount_outside_the_limits_is_refused_beside_the_amount_field(pool: P
         ("0.50", "between $1.00 and $5,000.00"),
         ("5000.01", "between $1.00 and $5,000.00"),
         ("-20", "between $1.00 and $5,000.00"),
-        ("12.345", "dollars and cents"),
-        ("twelve", "dollars and cents"),
-        ("", "dollars and cents"),
+        ("12.345", "USD amounts have at most 2 decimal places."),
+        ("twelve", "Enter the amount in figures, like 1,234.50."),
+        ("", "Enter an amount, like 1,234.50."),
     ] {
         let response = portal
             .call(
@@ -443,29 +476,7 @@ async fn a_pay_link_pays_its_statement_with_a_new_card_once(pool: PgPool) {
         .fetch_one(&portal.pool)
         .await
         .unwrap();
-    let owed = balance(&portal, sam).await;
-    if status != "open" || owed <= rust_decimal::Decimal::ONE {
-        // The seed (which follows today's date) left it paid: make it owed again, the way an
-        // adjustment would, so the link always has something to pay.
-        let top_up = rust_decimal::Decimal::new(4000, 2) - owed;
-        if top_up > rust_decimal::Decimal::ZERO {
-            sqlx::query(
-                "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on)
-                 select id, currency, 'adjustment', $2, 'Test adjustment', current_date
-                   from accounts where id = $1",
-            )
-            .bind(sam)
-            .bind(top_up)
-            .execute(&portal.pool)
-            .await
-            .unwrap();
-        }
-        sqlx::query("update statements set status = 'open', paid_at = null where id = $1")
-            .bind(statement_id)
-            .execute(&portal.pool)
-            .await
-            .unwrap();
-    }
+    owing(&portal, sam, statement_id, &status).await;
     let token = engine::cards::pay_link::sign(
         LINK_SECRET,
         statement_id,
@@ -558,4 +569,221 @@ async fn a_pay_link_pays_its_statement_with_a_new_card_once(pool: PgPool) {
         )
         .await;
     assert_eq!(again.status().as_u16(), 409);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_pay_page_and_a_pay_link_never_ask_for_an_amount_under_dispute(pool: PgPool) {
+    let portal = portal(pool).await;
+    let sam = portal.account_id(SAM_NUMBER).await;
+    let (statement_id, status): (i64, String) = sqlx::query_as(
+        "select id, status from statements where account_id = $1 order by period_start desc limit 1",
+    )
+    .bind(sam)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    owing(&portal, sam, statement_id, &status).await;
+    let subscriber = portal.signed_in(SAM_EMAIL).await;
+    let token = engine::cards::pay_link::sign(
+        LINK_SECRET,
+        statement_id,
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    );
+    let stranger = portal.browser();
+    let asked = || async {
+        let page: serde_json::Value = portal
+            .call(&subscriber, "pay-page", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let link: serde_json::Value = portal
+            .call(&stranger, "pay-link", &[("token", &token)])
+            .await
+            .json()
+            .await
+            .unwrap();
+        (
+            amount_of(&page["suggested"]),
+            amount_of(&link["Ok"]["amount_due"]),
+        )
+    };
+    let (page_before, link_before) = asked().await;
+    assert!(link_before > rust_decimal::Decimal::ONE, "{link_before}");
+
+    // Sam questions 1.00 of the statement's largest charge.
+    let (line, login): (i64, i64) = sqlx::query_as(
+        "select l.id, (select id from portal_logins where account_id = $2 and is_primary)
+           from statement_lines l
+          where l.statement_id = $1 and l.amount >= 1
+            and l.kind in ('recurring', 'usage', 'one_time', 'tax')
+          order by l.amount desc, l.id limit 1",
+    )
+    .bind(statement_id)
+    .bind(sam)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    engine::disputes::open(
+        &portal.pool,
+        &engine::EngineConfig::default(),
+        &engine::disputes::DisputeRequest {
+            account_id: sam,
+            statement_id,
+            line_id: line,
+            amount: rust_decimal::Decimal::ONE,
+            message: "This charge looks higher than my plan.".into(),
+            login_id: login,
+        },
+    )
+    .await
+    .unwrap();
+
+    // Neither the pay page's suggestion nor the link asks for it any more.
+    let (page_after, link_after) = asked().await;
+    assert_eq!(page_after, page_before - rust_decimal::Decimal::ONE);
+    assert_eq!(link_after, link_before - rust_decimal::Decimal::ONE);
+    // And paying by the link takes only what is owed.
+    let started: serde_json::Value = portal
+        .call(
+            &stranger,
+            "pay-link-start",
+            &[("token", &token), ("attempt", "pay-link-dispute-000001")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let payment_id = started["payment_id"].as_i64().unwrap();
+    let amount: rust_decimal::Decimal =
+        sqlx::query_scalar("select amount from payments where id = $1")
+            .bind(payment_id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!(amount, link_after);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_typed_amount_is_read_the_way_the_accounts_locale_writes_it(pool: PgPool) {
+    let portal = portal(pool).await;
+    let alex_id = portal.account_id(ALEX_NUMBER).await;
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+    let set_locale = |locale: &'static str| {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query("update accounts set locale = $2 where id = $1")
+                .bind(alex_id)
+                .bind(locale)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    // Starts a payment of the typed amount; the amount the payment was started for, or
+    // the refusal shown beside the field.
+    let pay = |amount: &'static str, attempt: &'static str| {
+        let alex = &alex;
+        let portal = &portal;
+        async move {
+            let response = portal
+                .call(
+                    alex,
+                    "start-card-payment",
+                    &[("amount", amount), ("attempt", attempt)],
+                )
+                .await;
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap();
+            if status == 200 {
+                let id = body["payment_id"].as_i64().unwrap();
+                let amount: rust_decimal::Decimal =
+                    sqlx::query_scalar("select amount from payments where id = $1")
+                        .bind(id)
+                        .fetch_one(&portal.pool)
+                        .await
+                        .unwrap();
+                Ok(amount)
+            } else {
+                assert_eq!(
+                    (status, &body["field"]),
+                    (422, &serde_json::json!("amount"))
+                );
+                Err(body["message"].as_str().unwrap().to_string())
+            }
+        }
+    };
+
+    set_locale("en-US").await;
+    assert_eq!(
+        pay("1,250.00", "attempt-locale-en-000001").await,
+        Ok(rust_decimal::Decimal::new(125000, 2))
+    );
+    assert_eq!(
+        pay("$45.99", "attempt-locale-en-000002").await,
+        Ok(rust_decimal::Decimal::new(4599, 2))
+    );
+    assert_eq!(
+        pay("12,50", "attempt-locale-en-000003").await,
+        Err("“12,50” could be read two ways. For 12.50, write the decimals after a point.".into())
+    );
+    assert_eq!(
+        pay("12,5,0", "attempt-locale-en-000004").await,
+        Err("“12,5,0” is not an amount we can read. Write it like 1,234.50.".into())
+    );
+    assert_eq!(
+        pay("1.2.3", "attempt-locale-en-000005").await,
+        Err("“1.2.3” is not an amount we can read. Write it like 1,234.50.".into())
+    );
+
+    // In German a comma is the decimal separator: "12,50" is 12.50, never 1,250.
+    set_locale("de-DE").await;
+    assert_eq!(
+        pay("12,50", "attempt-locale-de-000001").await,
+        Ok(rust_decimal::Decimal::new(1250, 2))
+    );
+    assert_eq!(
+        pay("1.250,00", "attempt-locale-de-000002").await,
+        Ok(rust_decimal::Decimal::new(125000, 2))
+    );
+    assert_eq!(
+        pay("12.50", "attempt-locale-de-000003").await,
+        Err("“12.50” could be read two ways. For 12,50, write the decimals after a comma.".into())
+    );
+
+    // The same reading on the form that questions a charge: "1,00" is one euro-style
+    // hundredths figure, 1.00, not 100.
+    let (statement_id, line_id): (i64, i64) = sqlx::query_as(
+        "select s.id, l.id from statement_lines l join statements s on s.id = l.statement_id
+          where s.account_id = $1 and s.status <> 'void' and l.amount >= 1
+            and l.kind in ('recurring', 'usage', 'one_time', 'tax')
+            and not exists (select 1 from tickets t where t.statement_line_id = l.id
+                             and t.dispute_outcome is null)
+          order by s.period_start desc, l.amount desc limit 1",
+    )
+    .bind(alex_id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let response = portal
+        .call(
+            &alex,
+            "open-dispute",
+            &[
+                ("statement_id", &statement_id.to_string()),
+                ("line_id", &line_id.to_string()),
+                ("amount", "1,00"),
+                ("message", "I do not recognise this charge."),
+            ],
+        )
+        .await;
+    assert!(response.status().as_u16() < 400, "{}", response.status());
+    let disputed: rust_decimal::Decimal = sqlx::query_scalar(
+        "select disputed_amount from tickets where statement_line_id = $1 and dispute_outcome is null",
+    )
+    .bind(line_id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(disputed, rust_decimal::Decimal::ONE);
 }

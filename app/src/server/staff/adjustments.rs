@@ -10,6 +10,7 @@ use sqlx::PgPool;
 use super::audit::{self, Actor, Entry, RequestInfo};
 use super::{Right, StaffAccess};
 use crate::error::AppError;
+use crate::i18n::Formats;
 use crate::server::Portal;
 use crate::types::staff::{AdjustOutcome, AdjustPage, AdjustmentRow};
 
@@ -115,24 +116,34 @@ pub async fn queue(portal: &Portal, staff: &StaffAccess) -> Result<Vec<Adjustmen
     rows.into_iter().map(|r| to_row(portal, staff, r)).collect()
 }
 
-/// Parses the form's amount: `direction` is `credit` or `charge`, `amount` a positive figure.
-pub fn signed_amount(direction: &str, amount: &str) -> Result<Decimal, AppError> {
-    let invalid = |field: &str, message: &str| AppError::InvalidInput {
+/// The locale the console's pages are written in (see `components/staff_layout.rs`).
+const CONSOLE_LOCALE: &str = "en-US";
+
+/// Parses the form's amount: `direction` is `credit` or `charge`, `amount` a positive figure
+/// in the account's `currency`, written the console's way (`en-US`, as its pages are).
+pub fn signed_amount(
+    direction: &str,
+    amount: &str,
+    currency: Currency,
+) -> Result<Decimal, AppError> {
+    let invalid = |field: &str, message: String| AppError::InvalidInput {
         field: field.into(),
-        message: message.into(),
+        message,
     };
-    let value = amount
-        .trim()
-        .trim_start_matches('$')
-        .replace(',', "")
-        .parse::<Decimal>()
-        .ok()
-        .filter(|a| *a > Decimal::ZERO)
-        .ok_or_else(|| invalid("amount", "Enter a positive amount like 25.00."))?;
+    let value = Formats::new(CONSOLE_LOCALE)
+        .parse_money(amount, currency)
+        .map_err(|e| invalid("amount", e.to_string()))?
+        .amount();
+    if value <= Decimal::ZERO {
+        return Err(invalid(
+            "amount",
+            "Enter a positive amount like 25.00.".into(),
+        ));
+    }
     match direction {
         "credit" => Ok(-value),
         "charge" => Ok(value),
-        _ => Err(invalid("direction", "Choose a credit or a charge.")),
+        _ => Err(invalid("direction", "Choose a credit or a charge.".into())),
     }
 }
 
@@ -180,7 +191,12 @@ pub async fn request(
     reason: &str,
 ) -> Result<AdjustOutcome, AppError> {
     staff.require(Right::Adjust)?;
-    let amount = signed_amount(direction, amount)?;
+    let code: String = sqlx::query_scalar("select currency::text from accounts where id = $1")
+        .bind(account_id)
+        .fetch_optional(&portal.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let amount = signed_amount(direction, amount, currency(&code)?)?;
     let today = today_of(&portal.pool, account_id).await?;
     let outcome = engine::adjustments::request(
         &portal.pool,
@@ -281,17 +297,32 @@ mod tests {
     #[test]
     fn the_forms_amount_becomes_a_signed_figure() {
         assert_eq!(
-            signed_amount("credit", "$1,250.50").unwrap(),
+            signed_amount("credit", "$1,250.50", Currency::USD).unwrap(),
             dec!(-1250.50)
         );
-        assert_eq!(signed_amount("charge", "25").unwrap(), dec!(25));
         assert_eq!(
-            signed_amount("charge", "-5").unwrap_err().field(),
+            signed_amount("charge", "25", Currency::USD).unwrap(),
+            dec!(25)
+        );
+        assert_eq!(
+            signed_amount("charge", "-5", Currency::USD)
+                .unwrap_err()
+                .field(),
             Some("amount")
         );
         assert_eq!(
-            signed_amount("gift", "5").unwrap_err().field(),
+            signed_amount("gift", "5", Currency::USD)
+                .unwrap_err()
+                .field(),
             Some("direction")
         );
+        // The console writes amounts the en-US way: "12,50" could mean 12.50 or 1,250.
+        match signed_amount("credit", "12,50", Currency::USD) {
+            Err(AppError::InvalidInput { field, message }) => {
+                assert_eq!(field, "amount");
+                assert!(message.contains("could be read two ways"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
