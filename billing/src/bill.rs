@@ -43,6 +43,20 @@
 //! The total due is the previous statement's total due plus every line; the due date is
 //! `payment_terms_days` after the issue date (the issue date itself for prepaid accounts,
 //! which pay from their balance).
+//!
+//! # Who may post an adjustment alone
+//!
+//! The adjustments and credits of item 7 are posted by staff (`engine::adjustments`), and
+//! accepting a subscriber's dispute is one of them: a credit of the disputed amount. Each
+//! role has a limit for one adjustment and one for a day; the day is the provider's. Beyond
+//! either, the adjustment waits for a second person whose own per-adjustment limit covers it,
+//! and a dispute stays open (its amount held from dunning) until then. The day's total is
+//! what the person posted alone that day, in the adjustment's currency, **charges and
+//! credits both counted by their size**: a 90.00 charge and a 90.00 credit use 180.00 of the
+//! day, never nothing, so a charge cannot make room for more credit. What a second person
+//! approved does not count (they checked it). With the defaults (billing: 100.00 each, 500.00
+//! a day), after 90 + 90 + 90 + 90 + 100 = 460.00 posted, 40.00 more (500.00) is posted and
+//! then any amount waits (`engine::config::RoleLimits::needs_approval`).
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;

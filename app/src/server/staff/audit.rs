@@ -3,7 +3,7 @@
 //! no code path, ours or another system's, can rewrite what happened.
 
 use serde_json::{json, Value};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 
 use crate::error::AppError;
 use crate::server::access::Assist;
@@ -83,6 +83,57 @@ pub async fn record<'c>(
     .bind(request.request_id.as_deref())
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Staff opened something of an account in the console (`action`, e.g.
+/// `console.account_viewed`, `console.ticket_viewed`): written once per request.
+///
+/// Rendering a page may call its server functions more than once (Leptos walks a suspended
+/// view again to find every resource, and each walk of the console's frame makes the page
+/// anew), sometimes at the same moment. Those calls share the request's id: the first takes a
+/// lock on it for its transaction, the others wait, see its entry and add none.
+pub async fn staff_opened(
+    pool: &PgPool,
+    staff_id: i64,
+    account_id: i64,
+    action: &str,
+    detail: Value,
+    request: &RequestInfo,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if let Some(request_id) = &request.request_id {
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(request_id)
+            .execute(&mut *tx)
+            .await?;
+        let recorded: bool = sqlx::query_scalar(
+            "select exists (select 1 from audit_log
+                             where subject_account_id = $1 and occurred_at > now() - interval '1 hour'
+                               and request_id = $2 and action = $3)",
+        )
+        .bind(account_id)
+        .bind(request_id)
+        .bind(action)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recorded {
+            return Ok(());
+        }
+    }
+    record(
+        &mut *tx,
+        Entry {
+            actor: Actor::Staff { staff_id },
+            subject_account_id: Some(account_id),
+            action,
+            detail,
+            support_session_id: None,
+        },
+        request,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -298,52 +298,21 @@ pub async fn account_view(
 }
 
 /// Writes `console.account_viewed`, once per request.
-///
-/// Rendering a page may call its server functions more than once (Leptos walks a suspended
-/// view again to find every resource, and each walk of the console's frame makes the page
-/// anew), sometimes at the same moment. Those calls share the request's id: the first takes a
-/// lock on it for its transaction, the others wait, see its entry and add none.
 async fn record_view(
     pool: &PgPool,
     staff: &StaffAccess,
     account_id: i64,
     request: &RequestInfo,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    if let Some(request_id) = &request.request_id {
-        sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(request_id)
-            .execute(&mut *tx)
-            .await?;
-        let recorded: bool = sqlx::query_scalar(
-            "select exists (select 1 from audit_log
-                             where subject_account_id = $1 and occurred_at > now() - interval '1 hour'
-                               and request_id = $2 and action = 'console.account_viewed')",
-        )
-        .bind(account_id)
-        .bind(request_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if recorded {
-            return Ok(());
-        }
-    }
-    audit::record(
-        &mut *tx,
-        Entry {
-            actor: Actor::Staff {
-                staff_id: staff.staff_id(),
-            },
-            subject_account_id: Some(account_id),
-            action: "console.account_viewed",
-            detail: json!({ "path": request.path }),
-            support_session_id: None,
-        },
+    audit::staff_opened(
+        pool,
+        staff.staff_id(),
+        account_id,
+        "console.account_viewed",
+        json!({ "path": request.path }),
         request,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Adds a note to the account, signed by the staff member. Returns the note's id.
