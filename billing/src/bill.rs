@@ -56,6 +56,20 @@
 //! owes. Dunning pursues, autopay takes, a pay link asks for and the pay page suggests what
 //! is owed, never a held amount. For example, with 60.00 + 4.95 tax = 64.95 due and the
 //! 60.00 questioned, 4.95 is owed; if the next statement adds 64.95 (129.90 due), 69.90 is.
+//!
+//! # Who may post an adjustment alone
+//!
+//! The adjustments and credits of item 7 are posted by staff (`engine::adjustments`), and
+//! accepting a subscriber's dispute is one of them: a credit of the disputed amount. Each
+//! role has a limit for one adjustment and one for a day; the day is the provider's. Beyond
+//! either, the adjustment waits for a second person whose own per-adjustment limit covers it,
+//! and a dispute stays open (its amount held from dunning) until then. The day's total is
+//! what the person posted alone that day, in the adjustment's currency, **charges and
+//! credits both counted by their size**: a 90.00 charge and a 90.00 credit use 180.00 of the
+//! day, never nothing, so a charge cannot make room for more credit. What a second person
+//! approved does not count (they checked it). With the defaults (billing: 100.00 each, 500.00
+//! a day), after 90 + 90 + 90 + 90 + 100 = 460.00 posted, 40.00 more (500.00) is posted and
+//! then any amount waits (`engine::config::RoleLimits::needs_approval`).
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;

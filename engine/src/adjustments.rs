@@ -1,11 +1,19 @@
 //! Adjustments and credits posted by staff, with a reason, to the ledger.
 //!
-//! Each role has a limit (`EngineConfig::adjustment_limits`). Within it, the adjustment is
-//! posted at once by the person asking; above it, it waits for a second staff member whose
-//! own limit covers it (the schema refuses a self-approval of one that needed approval). A
-//! posted adjustment is a ledger entry keyed `adjustment:<id>` (a credit when negative), so it
-//! reaches the next statement through `ledger_entries_pending`, and an event on the
-//! subscriber's history.
+//! Each role has two limits (`EngineConfig::adjustment_limits`): the largest single
+//! adjustment, and the most one person posts alone in a provider-local day, charges and
+//! credits counted by their size in the adjustment's currency
+//! ([`RoleLimits::needs_approval`](crate::config::RoleLimits::needs_approval)). Within both,
+//! the adjustment is posted at once by the person asking; beyond either, it waits for a
+//! second staff member whose own per-adjustment limit covers it (the schema refuses a
+//! self-approval of one that needed approval). Requests of one person are recorded one at a
+//! time, so two at once cannot both fit in what is left of their day.
+//!
+//! Accepting a dispute is an adjustment too ([`crate::disputes`]): a credit of the disputed
+//! amount, under the same limits; posting it decides the dispute. A posted adjustment is a
+//! ledger entry keyed `adjustment:<id>` (`dispute:<ticket>` for a dispute; a credit when
+//! negative), so it reaches the next statement through `ledger_entries_pending`, and an event
+//! on the subscriber's history.
 
 use billing::text;
 use chrono::NaiveDate;
@@ -72,7 +80,7 @@ pub fn validate(amount: Decimal, reason: &str) -> Result<String, EngineError> {
     Ok(reason)
 }
 
-/// Records an adjustment: posted at once within the requester's limit, else left for a
+/// Records an adjustment: posted at once within the requester's limits, else left for a
 /// second person.
 pub async fn request(
     pool: &PgPool,
@@ -80,37 +88,112 @@ pub async fn request(
     req: &AdjustmentRequest,
 ) -> Result<Outcome, EngineError> {
     let reason = validate(req.amount, &req.reason)?;
-    let limit = config.adjustment_limits.of(&req.staff_role);
-    let needs_approval = req.amount.abs() > limit;
     let mut tx = pool.begin().await?;
-    let exists: Option<i64> =
-        sqlx::query_scalar("select id from accounts where id = $1 for update")
-            .bind(req.account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    exists.ok_or(EngineError::NotFound)?;
-    let id: i64 = sqlx::query_scalar(
-        "insert into adjustments (account_id, amount, reason, requested_by, needs_approval)
-         values ($1, $2, $3, $4, $5) returning id",
+    let outcome = record(
+        &mut tx,
+        config,
+        &Ask {
+            account_id: req.account_id,
+            amount: req.amount,
+            reason: &reason,
+            staff_id: req.staff_id,
+            staff_role: &req.staff_role,
+            dispute: None,
+        },
+        req.today,
     )
-    .bind(req.account_id)
-    .bind(req.amount)
-    .bind(&reason)
-    .bind(req.staff_id)
-    .bind(needs_approval)
-    .fetch_one(&mut *tx)
     .await?;
-    let outcome = if needs_approval {
-        Outcome::AwaitingApproval { adjustment_id: id }
-    } else {
-        let entry = post(&mut tx, config, id, req.staff_id, req.today).await?;
-        Outcome::Posted {
-            adjustment_id: id,
-            ledger_entry_id: entry,
-        }
-    };
     tx.commit().await?;
     Ok(outcome)
+}
+
+/// An adjustment to record (its amount and reason already checked).
+pub(crate) struct Ask<'a> {
+    pub account_id: i64,
+    pub amount: Decimal,
+    pub reason: &'a str,
+    pub staff_id: i64,
+    pub staff_role: &'a str,
+    /// The dispute it accepts, with the note to the subscriber.
+    pub dispute: Option<(i64, Option<&'a str>)>,
+}
+
+/// Records an adjustment in the caller's transaction and posts it when the requester's
+/// limits allow.
+pub(crate) async fn record(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    ask: &Ask<'_>,
+    today: NaiveDate,
+) -> Result<Outcome, EngineError> {
+    // One request of a person at a time: the day's total is read and added to together.
+    let staff: Option<i64> =
+        sqlx::query_scalar("select id from staff_users where id = $1 for no key update")
+            .bind(ask.staff_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    staff.ok_or(EngineError::NotFound)?;
+    let currency: Option<String> =
+        sqlx::query_scalar("select currency::text from accounts where id = $1 for update")
+            .bind(ask.account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let currency = currency.ok_or(EngineError::NotFound)?;
+    let posted_today = posted_alone_today(&mut *conn, config, ask.staff_id, &currency).await?;
+    let needs_approval = config
+        .adjustment_limits
+        .of(ask.staff_role)
+        .needs_approval(ask.amount, posted_today);
+    let (dispute_ticket_id, note) = match ask.dispute {
+        Some((ticket, note)) => (Some(ticket), note),
+        None => (None, None),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "insert into adjustments (account_id, amount, reason, requested_by, needs_approval,
+                                  dispute_ticket_id, subscriber_note)
+         values ($1, $2, $3, $4, $5, $6, $7) returning id",
+    )
+    .bind(ask.account_id)
+    .bind(ask.amount)
+    .bind(ask.reason)
+    .bind(ask.staff_id)
+    .bind(needs_approval)
+    .bind(dispute_ticket_id)
+    .bind(note)
+    .fetch_one(&mut *conn)
+    .await?;
+    if needs_approval {
+        return Ok(Outcome::AwaitingApproval { adjustment_id: id });
+    }
+    let entry = post(&mut *conn, config, id, ask.staff_id, today).await?;
+    Ok(Outcome::Posted {
+        adjustment_id: id,
+        ledger_entry_id: entry,
+    })
+}
+
+/// What a staff member posted alone (without a second person) today, the provider's day,
+/// in one currency: the sum of the sizes of those charges and credits.
+pub async fn posted_alone_today<'c>(
+    db: impl sqlx::PgExecutor<'c>,
+    config: &EngineConfig,
+    staff_id: i64,
+    currency: &str,
+) -> Result<Decimal, EngineError> {
+    let today = crate::clock::today(config.time_zone, chrono::Utc::now());
+    let (from, to) = crate::clock::day_bounds(config.time_zone, today);
+    Ok(sqlx::query_scalar(
+        "select coalesce(sum(abs(j.amount)), 0)
+           from adjustments j join accounts a on a.id = j.account_id
+          where j.requested_by = $1 and j.status = 'posted' and not j.needs_approval
+            and j.decided_at >= $2 and j.decided_at < $3 and a.currency = $4::char(3)",
+    )
+    .bind(staff_id)
+    .bind(from)
+    .bind(to)
+    .bind(currency)
+    .fetch_one(db)
+    .await?)
 }
 
 /// A second staff member approves a waiting adjustment: it is posted.
@@ -129,7 +212,7 @@ pub async fn approve(
             "Another person must approve an adjustment you asked for.".into(),
         ));
     }
-    if amount.abs() > config.adjustment_limits.of(staff_role) {
+    if amount.abs() > config.adjustment_limits.of(staff_role).per_adjustment {
         return Err(EngineError::Conflict(format!(
             "{} is beyond your own limit: someone with a higher limit must approve it.",
             text::dollars(amount.abs())
@@ -193,8 +276,21 @@ async fn pending(
     Ok((amount, requested_by))
 }
 
-/// Writes the ledger entry and the history event, marks the adjustment posted, and settles
-/// statements a credit covers.
+/// An adjustment being posted.
+#[derive(sqlx::FromRow)]
+struct Posting {
+    id: i64,
+    account_id: i64,
+    amount: Decimal,
+    reason: String,
+    currency: String,
+    requested_by: i64,
+    dispute_ticket_id: Option<i64>,
+    subscriber_note: Option<String>,
+}
+
+/// Writes the ledger entry and the history event (for a dispute, decides it), marks the
+/// adjustment posted, and settles statements a credit covers.
 async fn post(
     conn: &mut PgConnection,
     config: &EngineConfig,
@@ -202,14 +298,62 @@ async fn post(
     staff_id: i64,
     today: NaiveDate,
 ) -> Result<i64, EngineError> {
-    let (account_id, amount, reason, currency): (i64, Decimal, String, String) = sqlx::query_as(
-        "select j.account_id, j.amount, j.reason, a.currency::text
+    let adjustment: Posting = sqlx::query_as(
+        "select j.id, j.account_id, j.amount, j.reason, a.currency::text as currency,
+                j.requested_by, j.dispute_ticket_id, j.subscriber_note
            from adjustments j join accounts a on a.id = j.account_id where j.id = $1",
     )
     .bind(adjustment_id)
     .fetch_one(&mut *conn)
     .await?;
-    let (kind, label) = if amount < Decimal::ZERO {
+    let entry = match adjustment.dispute_ticket_id {
+        Some(ticket_id) => {
+            crate::disputes::credit(
+                &mut *conn,
+                config,
+                &crate::disputes::Credit {
+                    ticket_id,
+                    decided_by: adjustment.requested_by,
+                    posted_by: staff_id,
+                    note: adjustment.subscriber_note.as_deref(),
+                    today,
+                },
+            )
+            .await?
+        }
+        None => post_entry(&mut *conn, &adjustment, staff_id, today).await?,
+    };
+    sqlx::query(
+        "update adjustments set status = 'posted', decided_by = $2, decided_at = now(), ledger_entry_id = $3
+          where id = $1",
+    )
+    .bind(adjustment_id)
+    .bind(staff_id)
+    .bind(entry)
+    .execute(&mut *conn)
+    .await?;
+    if adjustment.amount < Decimal::ZERO {
+        crate::payments::settle(conn, config, adjustment.account_id, today).await?;
+    }
+    Ok(entry)
+}
+
+/// The ledger entry and history event of an ordinary adjustment.
+async fn post_entry(
+    conn: &mut PgConnection,
+    adjustment: &Posting,
+    staff_id: i64,
+    today: NaiveDate,
+) -> Result<i64, EngineError> {
+    let Posting {
+        id,
+        account_id,
+        amount,
+        reason,
+        currency,
+        ..
+    } = adjustment;
+    let (kind, label) = if *amount < Decimal::ZERO {
         ("credit", "Credit")
     } else {
         ("adjustment", "Adjustment")
@@ -221,23 +365,14 @@ async fn post(
          values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
     )
     .bind(account_id)
-    .bind(&currency)
+    .bind(currency)
     .bind(kind)
     .bind(amount)
     .bind(&description)
     .bind(today)
     .bind(staff_id)
-    .bind(format!("adjustment:{adjustment_id}"))
+    .bind(format!("adjustment:{id}"))
     .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query(
-        "update adjustments set status = 'posted', decided_by = $2, decided_at = now(), ledger_entry_id = $3
-          where id = $1",
-    )
-    .bind(adjustment_id)
-    .bind(staff_id)
-    .bind(entry)
-    .execute(&mut *conn)
     .await?;
     let summary: String = format!("{label} of {}: {reason}", text::dollars(amount.abs()))
         .chars()
@@ -249,12 +384,9 @@ async fn post(
     )
     .bind(account_id)
     .bind(summary)
-    .bind(serde_json::json!({ "adjustment_id": adjustment_id, "amount": amount }))
+    .bind(serde_json::json!({ "adjustment_id": id, "amount": amount }))
     .bind(staff_id)
     .execute(&mut *conn)
     .await?;
-    if amount < Decimal::ZERO {
-        crate::payments::settle(conn, config, account_id, today).await?;
-    }
     Ok(entry)
 }

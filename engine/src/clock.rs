@@ -34,6 +34,16 @@ pub fn at_local(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     }
 }
 
+/// The instants a provider-local day starts and ends (the end is the next day's start): 23,
+/// 24 or 25 hours apart.
+pub fn day_bounds(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let next = date.succ_opt().unwrap_or(date);
+    (
+        at_local(tz, date, NaiveTime::MIN),
+        at_local(tz, next, NaiveTime::MIN),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +96,20 @@ mod tests {
         assert_eq!(
             at_local(NY, d(2026, 11, 1), t(2, 0)),
             utc(2026, 11, 1, 7, 0)
+        );
+    }
+
+    #[test]
+    fn a_provider_day_runs_from_its_midnight_to_the_next() {
+        // An ordinary winter day in New York: 05:00 UTC to 05:00 UTC.
+        assert_eq!(
+            day_bounds(NY, d(2026, 1, 15)),
+            (utc(2026, 1, 15, 5, 0), utc(2026, 1, 16, 5, 0))
+        );
+        // 1 November 2026 has 25 hours (EDT midnight to EST midnight).
+        assert_eq!(
+            day_bounds(NY, d(2026, 11, 1)),
+            (utc(2026, 11, 1, 4, 0), utc(2026, 11, 2, 5, 0))
         );
     }
 }

@@ -32,37 +32,74 @@ pub struct EngineConfig {
     pub stripe: Option<std::sync::Arc<crate::cards::Stripe>>,
     /// Where subscribers' tickets and disputes are announced to the support team.
     pub support_inbox: String,
-    /// How large an adjustment each staff role may post without a second person.
+    /// How much each staff role may adjust (and credit by accepting disputes) without a
+    /// second person: per adjustment and per day.
     pub adjustment_limits: AdjustmentLimits,
 }
 
-/// The largest adjustment (charge or credit, in the account's currency) a role may post by
-/// itself; above it, another staff member whose limit covers it approves.
+/// What each staff role may post by itself, in the account's currency; beyond either limit
+/// another staff member whose own limit covers the adjustment approves it. Accepting a
+/// dispute is a credit like any other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AdjustmentLimits {
-    pub support_rep: rust_decimal::Decimal,
-    pub billing: rust_decimal::Decimal,
-    pub admin: rust_decimal::Decimal,
+    pub support_rep: RoleLimits,
+    pub billing: RoleLimits,
+    pub admin: RoleLimits,
+}
+
+/// One role's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleLimits {
+    /// The largest single adjustment (charge or credit) posted alone.
+    pub per_adjustment: Decimal,
+    /// The most a person posts alone in one provider-local day, charges and credits alike
+    /// counted at their size (see [`RoleLimits::needs_approval`]).
+    pub per_day: Decimal,
+}
+
+impl RoleLimits {
+    /// Nothing posted alone.
+    pub const NONE: RoleLimits = RoleLimits {
+        per_adjustment: Decimal::ZERO,
+        per_day: Decimal::ZERO,
+    };
+
+    /// Whether an adjustment of `amount` needs a second person, given `posted_today`: the sum
+    /// of the sizes of what this person already posted alone today in the same currency.
+    ///
+    /// Sizes, not signed amounts: a charge never makes room for a credit (nor the other way),
+    /// so a 90.00 charge and a 90.00 credit are 180.00 of the day's limit, not nothing. Only
+    /// what was posted alone counts: an adjustment a second person approved was checked by
+    /// them.
+    pub fn needs_approval(&self, amount: Decimal, posted_today: Decimal) -> bool {
+        amount.abs() > self.per_adjustment || posted_today + amount.abs() > self.per_day
+    }
 }
 
 impl Default for AdjustmentLimits {
     fn default() -> Self {
         AdjustmentLimits {
-            support_rep: rust_decimal::Decimal::ZERO,
-            billing: rust_decimal::Decimal::new(10_000, 2), // 100.00
-            admin: rust_decimal::Decimal::new(100_000, 2),  // 1,000.00
+            support_rep: RoleLimits::NONE,
+            billing: RoleLimits {
+                per_adjustment: Decimal::new(10_000, 2), // 100.00
+                per_day: Decimal::new(50_000, 2),        // 500.00
+            },
+            admin: RoleLimits {
+                per_adjustment: Decimal::new(100_000, 2), // 1,000.00
+                per_day: Decimal::new(500_000, 2),        // 5,000.00
+            },
         }
     }
 }
 
 impl AdjustmentLimits {
-    /// The limit of a role as stored in `staff_users.role` (unknown roles: nothing).
-    pub fn of(&self, role: &str) -> rust_decimal::Decimal {
+    /// The limits of a role as stored in `staff_users.role` (unknown roles: nothing).
+    pub fn of(&self, role: &str) -> RoleLimits {
         match role {
             "support_rep" => self.support_rep,
             "billing" => self.billing,
             "admin" => self.admin,
-            _ => rust_decimal::Decimal::ZERO,
+            _ => RoleLimits::NONE,
         }
     }
 }
@@ -136,5 +173,51 @@ impl Default for EngineConfig {
             support_inbox: "support@example.net".to_string(),
             adjustment_limits: AdjustmentLimits::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_person_posts_alone_within_both_limits_and_charges_and_credits_count_by_size() {
+        let billing = AdjustmentLimits::default().of("billing"); // 100.00 each, 500.00 a day
+        assert!(!billing.needs_approval(dec!(-100.00), dec!(0)));
+        assert!(
+            billing.needs_approval(dec!(-100.01), dec!(0)),
+            "above one adjustment's limit"
+        );
+        assert!(billing.needs_approval(dec!(100.01), dec!(0)), "charges too");
+        // 90 + 90 + 90 + 90 posted (credits and charges alike): 360.00 so far today.
+        let today = [dec!(-90), dec!(90), dec!(-90), dec!(90)]
+            .iter()
+            .map(|a: &Decimal| a.abs())
+            .sum::<Decimal>();
+        assert_eq!(today, dec!(360));
+        assert!(
+            !billing.needs_approval(dec!(-100.00), today),
+            "360 + 100 = 460"
+        );
+        assert!(
+            !billing.needs_approval(dec!(100.00), today),
+            "a charge: 360 + 100 = 460"
+        );
+        assert!(
+            billing.needs_approval(dec!(-100.00), dec!(400.01)),
+            "500.01 > 500"
+        );
+        assert!(
+            !billing.needs_approval(dec!(-100.00), dec!(400.00)),
+            "exactly 500"
+        );
+        // A rep posts nothing alone; an unknown role neither.
+        assert!(AdjustmentLimits::default()
+            .of("support_rep")
+            .needs_approval(dec!(-0.01), dec!(0)));
+        assert!(AdjustmentLimits::default()
+            .of("intern")
+            .needs_approval(dec!(0.01), dec!(0)));
     }
 }

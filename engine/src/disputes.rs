@@ -10,11 +10,16 @@
 //! to the ledger (key `dispute:<ticket>`, so it reaches the next statement through
 //! `ledger_entries_pending`), or **rejected**, with an explanation the subscriber reads on the
 //! ticket and in an email. Either way the hold ends.
+//!
+//! Accepting is an adjustment ([`crate::adjustments`]): the credit is within the accepting
+//! person's limits (one adjustment, and their day) or it waits for a second person's
+//! approval. While it waits, the dispute stays open and held, and can be neither accepted
+//! again nor rejected; approved, it is accepted as above; turned down, it is open as before.
 
 use billing::text;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -182,31 +187,62 @@ pub async fn open(
     Ok(Opened { ticket_id, number })
 }
 
+/// What deciding a dispute did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    /// Accepted: the credit is on the ledger.
+    Accepted { ledger_entry_id: i64 },
+    /// Accepting credits more than the person may alone: the credit (an adjustment) waits
+    /// for a second person; the dispute stays open and held.
+    AwaitingApproval { adjustment_id: i64 },
+    /// Rejected: the charge stands.
+    Rejected,
+}
+
+/// Who decides: a staff member and their role as stored in `staff_users.role` (read afresh).
+#[derive(Debug, Clone, Copy)]
+pub struct Decider<'a> {
+    pub staff_id: i64,
+    pub role: &'a str,
+}
+
+/// The longest note to the subscriber with an acceptance.
+pub const NOTE_MAX_CHARS: usize = 2000;
+
 /// Decides an open dispute of the account (once: a second decision is a conflict).
 pub async fn decide(
     pool: &PgPool,
     config: &EngineConfig,
-    staff_id: i64,
+    by: Decider<'_>,
     account_id: i64,
     ticket_id: i64,
     decision: &Decision,
     today: NaiveDate,
-) -> Result<(), EngineError> {
-    if let Decision::Reject { explanation } = decision {
-        let length = explanation.trim().chars().count();
-        if !(5..=2000).contains(&length) {
+) -> Result<Decided, EngineError> {
+    match decision {
+        Decision::Reject { explanation } => {
+            let length = explanation.trim().chars().count();
+            if !(5..=2000).contains(&length) {
+                return Err(invalid(
+                    "explanation",
+                    "Explain to the subscriber why the charge stands (5 to 2,000 characters).",
+                ));
+            }
+        }
+        Decision::Accept { note: Some(note) } if note.trim().chars().count() > NOTE_MAX_CHARS => {
             return Err(invalid(
-                "explanation",
-                "Explain to the subscriber why the charge stands (5 to 2,000 characters).",
+                "note",
+                "Keep the note to the subscriber under 2,000 characters.",
             ));
         }
+        Decision::Accept { .. } => {}
     }
     let mut tx = pool.begin().await?;
-    let found: Option<(String, Decimal, String, String, Option<String>)> = sqlx::query_as(
-        "select t.number, t.disputed_amount, l.description, a.currency::text, t.dispute_outcome
+    let found: Option<(String, Decimal, String, Option<String>, bool)> = sqlx::query_as(
+        "select t.number, t.disputed_amount, l.description, t.dispute_outcome,
+                exists (select 1 from adjustments j where j.dispute_ticket_id = t.id and j.status = 'pending')
            from tickets t
            join statement_lines l on l.id = t.statement_line_id
-           join accounts a on a.id = t.account_id
           where t.id = $1 and t.account_id = $2 and t.category = 'dispute'
           for update of t",
     )
@@ -214,7 +250,7 @@ pub async fn decide(
     .bind(account_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((number, disputed, description, currency, outcome)) = found else {
+    let Some((number, disputed, description, outcome, awaiting)) = found else {
         return Err(EngineError::NotFound);
     };
     if outcome.is_some() {
@@ -222,109 +258,228 @@ pub async fn decide(
             "This dispute was already decided.".into(),
         ));
     }
-    let amount = text::dollars(disputed);
-    let (outcome, credit_id, reply, event) = match decision {
+    if awaiting {
+        return Err(EngineError::Conflict(
+            "Accepting this dispute already waits for approval: it is decided once that is approved or turned down.".into(),
+        ));
+    }
+    let decided = match decision {
         Decision::Accept { note } => {
-            let credit_id: i64 = sqlx::query_scalar(
-                "insert into ledger_entries (account_id, currency, kind, amount, description,
-                                             effective_on, staff_user_id, idempotency_key)
-                 values ($1, $2, 'credit', $3, $4, $5, $6, $7) returning id",
-            )
-            .bind(account_id)
-            .bind(&currency)
-            .bind(-disputed)
-            .bind(
-                format!("Credit: disputed charge “{description}” ({number})")
-                    .chars()
-                    .take(300)
-                    .collect::<String>(),
-            )
-            .bind(today)
-            .bind(staff_id)
-            .bind(format!("dispute:{ticket_id}"))
-            .fetch_one(&mut *tx)
-            .await?;
-            let mut reply = format!(
-                "You were right: we have credited {amount} to your account. The credit appears on your next statement."
-            );
-            if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                reply.push_str("\n\n");
-                reply.push_str(note);
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            let reason: String = format!("Accepted dispute {number}: “{description}”")
+                .chars()
+                .take(500)
+                .collect();
+            let ask = crate::adjustments::Ask {
+                account_id,
+                amount: -disputed,
+                reason: &reason,
+                staff_id: by.staff_id,
+                staff_role: by.role,
+                dispute: Some((ticket_id, note)),
+            };
+            match crate::adjustments::record(&mut tx, config, &ask, today).await? {
+                crate::adjustments::Outcome::Posted {
+                    ledger_entry_id, ..
+                } => Decided::Accepted { ledger_entry_id },
+                crate::adjustments::Outcome::AwaitingApproval { adjustment_id } => {
+                    Decided::AwaitingApproval { adjustment_id }
+                }
             }
-            (
-                "accepted",
-                Some(credit_id),
-                reply,
-                format!("Dispute {number} accepted: {amount} credited"),
-            )
         }
-        Decision::Reject { explanation } => (
-            "rejected",
-            None,
-            explanation.trim().to_string(),
-            format!("Dispute {number} answered: the charge of {amount} stands"),
-        ),
+        Decision::Reject { explanation } => {
+            let explanation = explanation.trim();
+            conclude(
+                &mut tx,
+                config,
+                &Conclusion {
+                    ticket_id,
+                    account_id,
+                    number: &number,
+                    outcome: "rejected",
+                    credit_id: None,
+                    explanation: Some(explanation),
+                    reply: explanation.to_string(),
+                    event: format!(
+                        "Dispute {number} answered: the charge of {} stands",
+                        text::dollars(disputed)
+                    ),
+                    subject: format!("About the charge you questioned ({number})"),
+                    staff_id: by.staff_id,
+                },
+            )
+            .await?;
+            Decided::Rejected
+        }
     };
-    let explanation = match decision {
-        Decision::Reject { explanation } => Some(explanation.trim().to_string()),
-        Decision::Accept { .. } => None,
+    tx.commit().await?;
+    tracing::info!(account_id, ticket_id, ?decided, "dispute decided");
+    Ok(decided)
+}
+
+/// An accepted dispute's credit, as its adjustment is posted.
+pub(crate) struct Credit<'a> {
+    pub ticket_id: i64,
+    /// Who accepted the dispute (the adjustment's requester).
+    pub decided_by: i64,
+    /// Who posted the credit: the same person, or the one who approved it.
+    pub posted_by: i64,
+    pub note: Option<&'a str>,
+    pub today: NaiveDate,
+}
+
+/// Posts an accepted dispute's credit and decides the dispute: the ledger entry, the ticket,
+/// the message and the email to the subscriber. Returns the ledger entry. (Settling the
+/// statements it covers is the adjustment's.)
+pub(crate) async fn credit(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    credit: &Credit<'_>,
+) -> Result<i64, EngineError> {
+    let found: Option<(i64, String, Decimal, String, String, Option<String>)> = sqlx::query_as(
+        "select t.account_id, t.number, t.disputed_amount, l.description, a.currency::text,
+                t.dispute_outcome
+           from tickets t
+           join statement_lines l on l.id = t.statement_line_id
+           join accounts a on a.id = t.account_id
+          where t.id = $1 and t.category = 'dispute'
+          for update of t",
+    )
+    .bind(credit.ticket_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((account_id, number, disputed, description, currency, outcome)) = found else {
+        return Err(EngineError::NotFound);
     };
+    if outcome.is_some() {
+        return Err(EngineError::Conflict(
+            "This dispute was already decided.".into(),
+        ));
+    }
+    let credit_id: i64 = sqlx::query_scalar(
+        "insert into ledger_entries (account_id, currency, kind, amount, description,
+                                     effective_on, staff_user_id, idempotency_key)
+         values ($1, $2, 'credit', $3, $4, $5, $6, $7) returning id",
+    )
+    .bind(account_id)
+    .bind(&currency)
+    .bind(-disputed)
+    .bind(
+        format!("Credit: disputed charge “{description}” ({number})")
+            .chars()
+            .take(300)
+            .collect::<String>(),
+    )
+    .bind(credit.today)
+    .bind(credit.posted_by)
+    .bind(format!("dispute:{}", credit.ticket_id))
+    .fetch_one(&mut *conn)
+    .await?;
+    let amount = text::dollars(disputed);
+    let mut reply = format!(
+        "You were right: we have credited {amount} to your account. The credit appears on your next statement."
+    );
+    if let Some(note) = credit.note.map(str::trim).filter(|n| !n.is_empty()) {
+        reply.push_str("\n\n");
+        reply.push_str(note);
+    }
+    conclude(
+        conn,
+        config,
+        &Conclusion {
+            ticket_id: credit.ticket_id,
+            account_id,
+            number: &number,
+            outcome: "accepted",
+            credit_id: Some(credit_id),
+            explanation: None,
+            reply,
+            event: format!("Dispute {number} accepted: {amount} credited"),
+            subject: format!("We credited {amount} ({number})"),
+            staff_id: credit.decided_by,
+        },
+    )
+    .await?;
+    Ok(credit_id)
+}
+
+/// How a dispute ends.
+struct Conclusion<'a> {
+    ticket_id: i64,
+    account_id: i64,
+    number: &'a str,
+    outcome: &'static str,
+    credit_id: Option<i64>,
+    explanation: Option<&'a str>,
+    /// What the subscriber reads on the ticket and in the email.
+    reply: String,
+    /// The history event's summary.
+    event: String,
+    /// The email's subject.
+    subject: String,
+    staff_id: i64,
+}
+
+/// Marks the dispute decided and resolved, with the reply on the ticket, the history event
+/// and the email to the subscriber.
+async fn conclude(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    c: &Conclusion<'_>,
+) -> Result<(), EngineError> {
     sqlx::query(
         "update tickets set dispute_outcome = $2, dispute_credit_id = $3, dispute_explanation = $4,
                             decided_by_staff = $5, decided_at = now(), status = 'resolved',
                             closed_at = now(), updated_at = now()
           where id = $1",
     )
-    .bind(ticket_id)
-    .bind(outcome)
-    .bind(credit_id)
-    .bind(&explanation)
-    .bind(staff_id)
-    .execute(&mut *tx)
+    .bind(c.ticket_id)
+    .bind(c.outcome)
+    .bind(c.credit_id)
+    .bind(c.explanation)
+    .bind(c.staff_id)
+    .execute(&mut *conn)
     .await?;
     sqlx::query(
         "insert into ticket_messages (ticket_id, author_staff_id, body) values ($1, $2, $3)",
     )
-    .bind(ticket_id)
-    .bind(staff_id)
-    .bind(&reply)
-    .execute(&mut *tx)
+    .bind(c.ticket_id)
+    .bind(c.staff_id)
+    .bind(&c.reply)
+    .execute(&mut *conn)
     .await?;
     sqlx::query(
         "insert into service_events (account_id, kind, summary, detail, staff_user_id)
          values ($1, 'ticket', $2, $3, $4)",
     )
-    .bind(account_id)
-    .bind(&event)
-    .bind(serde_json::json!({ "ticket_id": ticket_id, "outcome": outcome, "credit_ledger_entry_id": credit_id }))
-    .bind(staff_id)
-    .execute(&mut *tx)
+    .bind(c.account_id)
+    .bind(&c.event)
+    .bind(serde_json::json!({ "ticket_id": c.ticket_id, "outcome": c.outcome, "credit_ledger_entry_id": c.credit_id }))
+    .bind(c.staff_id)
+    .execute(&mut *conn)
     .await?;
-    if let Some((to, first_name)) = mail::recipient(&mut tx, account_id).await? {
+    if let Some((to, first_name)) = mail::recipient(&mut *conn, c.account_id).await? {
+        let number = c.number;
         let email = Notice {
             kind: "dispute_decided",
-            account_id,
+            account_id: c.account_id,
             to: &to,
             first_name: &first_name,
-            subject: if credit_id.is_some() {
-                format!("We credited {amount} ({number})")
-            } else {
-                format!("About the charge you questioned ({number})")
-            },
-            paragraphs: reply.split("\n\n").map(str::to_string).collect(),
+            subject: c.subject.clone(),
+            paragraphs: c.reply.split("\n\n").map(str::to_string).collect(),
             link: Some((
                 "See the conversation",
                 format!("{}/support/{number}", config.public_url),
             )),
         }
         .render(config)?;
-        mail::enqueue_all(&mut tx, &[email]).await?;
+        mail::enqueue_all(&mut *conn, &[email]).await?;
     }
-    // A credit may cover what was owed: statements settle as with a payment.
-    if credit_id.is_some() {
-        crate::payments::settle(&mut tx, config, account_id, today).await?;
-    }
-    tx.commit().await?;
-    tracing::info!(account_id, ticket_id, outcome, "dispute decided");
+    tracing::info!(
+        account_id = c.account_id,
+        ticket_id = c.ticket_id,
+        outcome = c.outcome,
+        "dispute concluded"
+    );
     Ok(())
 }

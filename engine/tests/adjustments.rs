@@ -184,3 +184,115 @@ async fn within_the_limit_it_posts_above_it_a_second_person_approves(pool: PgPoo
     .unwrap();
     assert_eq!((credits, due), (dec!(-160.00), dec!(-30.10)));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn beyond_a_persons_daily_total_an_adjustment_waits_for_approval(pool: PgPool) {
+    let j = jurisdiction(&pool, "US-IL", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(
+        &pool,
+        "cable-300",
+        dec!(60.00),
+        Some(1000),
+        Some(dec!(2.00)),
+    )
+    .await;
+    let (account, _) = account(&pool, "20000202", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    bill(&pool, d(2026, 11, 5)).await;
+    let cfg = config(); // billing: 100.00 each, 500.00 a day
+    let billing = staff(&pool, "billing@example.net", "billing").await;
+    let colleague = staff(&pool, "billing2@example.net", "billing").await;
+    let posted = |outcome: Outcome| matches!(outcome, Outcome::Posted { .. });
+
+    // Credits and charges count by their size: 90 + 90 + 90 + 90 = 360.00, then 100.00 more
+    // is 460.00, all posted alone.
+    for amount in [dec!(-90), dec!(90), dec!(-90), dec!(90), dec!(-100)] {
+        let outcome =
+            adjustments::request(&pool, &cfg, &request(account, amount, billing, "billing"))
+                .await
+                .unwrap();
+        assert!(posted(outcome), "{amount}");
+    }
+    // Two requests of 40.00 at once: together 540.00. One is posted (exactly 500.00), the
+    // other waits, whichever comes first.
+    let forty = request(account, dec!(-40), billing, "billing");
+    let (a, b) = tokio::join!(
+        adjustments::request(&pool, &cfg, &forty),
+        adjustments::request(&pool, &cfg, &forty),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        [posted(a), posted(b)].iter().filter(|p| **p).count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    // At 500.00, even a cent waits; the colleague's day is their own.
+    let cent = adjustments::request(
+        &pool,
+        &cfg,
+        &request(account, dec!(0.01), billing, "billing"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(cent, Outcome::AwaitingApproval { .. }));
+    let theirs = adjustments::request(
+        &pool,
+        &cfg,
+        &request(account, dec!(-100), colleague, "billing"),
+    )
+    .await
+    .unwrap();
+    assert!(posted(theirs));
+    // What a second person approved is not the requester's own: approving the waiting 40.00
+    // leaves their day at 500.00, and the colleague's at 100.00 (approving is not posting alone).
+    let waiting = [a, b]
+        .into_iter()
+        .find_map(|o| match o {
+            Outcome::AwaitingApproval { adjustment_id } => Some(adjustment_id),
+            Outcome::Posted { .. } => None,
+        })
+        .unwrap();
+    adjustments::approve(&pool, &cfg, waiting, colleague, "billing", d(2026, 11, 20))
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    assert_eq!(
+        adjustments::posted_alone_today(&mut *conn, &cfg, billing, "USD")
+            .await
+            .unwrap(),
+        dec!(500.00)
+    );
+    assert_eq!(
+        adjustments::posted_alone_today(&mut *conn, &cfg, colleague, "USD")
+            .await
+            .unwrap(),
+        dec!(100.00)
+    );
+
+    // Yesterday's adjustments are yesterday's: 480.00 posted alone 26 hours ago leaves a
+    // whole day for today.
+    let yesterday = staff(&pool, "billing3@example.net", "billing").await;
+    sqlx::query(
+        "with entry as (
+             insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
+                                         staff_user_id, idempotency_key)
+             values ($1, 'USD', 'credit', -480.00, 'Credit: yesterday', '2026-11-19', $2, 'test:yesterday')
+             returning id)
+         insert into adjustments (account_id, amount, reason, requested_by, requested_at, needs_approval,
+                                  status, decided_by, decided_at, ledger_entry_id)
+         select $1, -480.00, 'Yesterday''s credit', $2, now() - interval '26 hours', false,
+                'posted', $2, now() - interval '26 hours', id from entry",
+    )
+    .bind(account)
+    .bind(yesterday)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let today = adjustments::request(
+        &pool,
+        &cfg,
+        &request(account, dec!(-100), yesterday, "billing"),
+    )
+    .await
+    .unwrap();
+    assert!(posted(today), "{today:?}");
+}

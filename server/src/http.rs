@@ -146,8 +146,8 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok()).unwrap_or("-");
-            // Only the path: query strings can carry reset tokens.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, account_id = tracing::field::Empty, staff_id = tracing::field::Empty)
+            // Only the path, its secrets left out: query strings can carry reset tokens.
+            tracing::info_span!("request", method = %req.method(), path = %path_for_log(req.uri().path()), request_id = %id, account_id = tracing::field::Empty, staff_id = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(set_client_request_id_aside))
@@ -369,6 +369,24 @@ fn safe_filename(text: &str) -> String {
         .collect()
 }
 
+/// A path as the logs show it: whatever follows a `pay` or `reset-password` segment (a pay
+/// link's signed token, which opens a statement for payment without signing in) is
+/// replaced by `[redacted]`. Reset tokens travel in the query, which is never logged.
+pub fn path_for_log(path: &str) -> std::borrow::Cow<'_, str> {
+    let mut offset = 0;
+    for segment in path.split('/') {
+        offset += segment.len() + 1;
+        if ["pay", "reset-password"]
+            .iter()
+            .any(|s| segment.eq_ignore_ascii_case(s))
+            && offset < path.len()
+        {
+            return format!("{}[redacted]", &path[..offset]).into();
+        }
+    }
+    path.into()
+}
+
 /// Pages open without signing in; everything else sends a signed-out visitor to sign in.
 fn is_public(path: &str) -> bool {
     matches!(
@@ -519,7 +537,7 @@ async fn refuse_cross_site(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     if is_cross_site(request.headers()) {
-        tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
+        tracing::warn!(path = %path_for_log(request.uri().path()), "refused a cross-site request");
         let body = serde_json::json!({ "code": "cross_site", "message": "This request came from another site and was refused." });
         return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
     }
@@ -681,5 +699,28 @@ mod tests {
             origin_of("http://localhost:8420/js.stripe.com/v3/"),
             "http://localhost:8420"
         );
+    }
+
+    #[test]
+    fn a_pay_links_token_is_left_out_of_the_logged_path() {
+        assert_eq!(
+            path_for_log("/pay/42.1795000000.c2lnbmF0dXJl"),
+            "/pay/[redacted]"
+        );
+        assert_eq!(
+            path_for_log("/PAY/42.1795000000.c2ln/extra"),
+            "/PAY/[redacted]"
+        );
+        assert_eq!(path_for_log("//pay/secret"), "//pay/[redacted]");
+        assert_eq!(
+            path_for_log("/reset-password/secret"),
+            "/reset-password/[redacted]"
+        );
+        // Nothing secret: the path as it is.
+        assert_eq!(path_for_log("/pay"), "/pay");
+        assert_eq!(path_for_log("/pay/"), "/pay/");
+        assert_eq!(path_for_log("/reset-password"), "/reset-password");
+        assert_eq!(path_for_log("/payments/7"), "/payments/7");
+        assert_eq!(path_for_log("/statements/3/pdf"), "/statements/3/pdf");
     }
 }

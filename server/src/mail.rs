@@ -1,6 +1,11 @@
 //! Delivers the email outbox: over SMTP when `LASTMILE_SMTP_URL` is set, otherwise into
 //! `LASTMILE_MAIL_DIR` as files a person trying the demo can open. Also sweeps expired
 //! sessions and old sign-in attempts.
+//!
+//! The outbox is a queue, not an archive: password-reset and pay links travel in the bodies,
+//! so the update that marks an email sent (or given up on, after [`MAX_ATTEMPTS`]) also
+//! clears its bodies; the kind, recipient, subject and times stay, which is what staff need
+//! to see that it went. The schema refuses a sent email that still has a body.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,34 +68,50 @@ struct Outgoing {
     html_body: String,
 }
 
+/// Attempts at delivering one email before it is given up on (`outbound_emails_no_body_once_done`
+/// in the schema counts the same).
+pub const MAX_ATTEMPTS: i32 = 10;
+
 /// Sends what is waiting; each email is claimed with SKIP LOCKED so several servers share
-/// the outbox without sending anything twice.
-async fn deliver_pending(pool: &PgPool, delivery: &Delivery) -> anyhow::Result<usize> {
+/// the outbox without sending anything twice. Returns how many were sent.
+pub async fn deliver_pending(pool: &PgPool, delivery: &Delivery) -> anyhow::Result<usize> {
     let mut sent = 0;
     loop {
         let mut tx = pool.begin().await?;
         let next = sqlx::query_as::<_, Outgoing>(
             "select id, kind, to_address::text as to_address, subject, text_body, html_body from outbound_emails
-              where sent_at is null and attempts < 10 order by id limit 1 for update skip locked",
+              where sent_at is null and attempts < $1 order by id limit 1 for update skip locked",
         )
+        .bind(MAX_ATTEMPTS)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(mail) = next else { return Ok(sent) };
         match send(delivery, &mail).await {
             Ok(()) => {
-                sqlx::query("update outbound_emails set sent_at = now(), attempts = attempts + 1 where id = $1")
-                    .bind(mail.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "update outbound_emails set sent_at = now(), attempts = attempts + 1,
+                                                text_body = '', html_body = ''
+                      where id = $1",
+                )
+                .bind(mail.id)
+                .execute(&mut *tx)
+                .await?;
                 sent += 1;
             }
             Err(e) => {
                 tracing::warn!(email_id = mail.id, kind = %mail.kind, error = %e, "email delivery failed");
-                sqlx::query("update outbound_emails set attempts = attempts + 1, last_error = $2 where id = $1")
-                    .bind(mail.id)
-                    .bind(e.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "update outbound_emails
+                        set attempts = attempts + 1, last_error = $2,
+                            text_body = case when attempts + 1 >= $3 then '' else text_body end,
+                            html_body = case when attempts + 1 >= $3 then '' else html_body end
+                      where id = $1",
+                )
+                .bind(mail.id)
+                .bind(e.to_string())
+                .bind(MAX_ATTEMPTS)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 return Ok(sent);
             }

@@ -279,29 +279,52 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
         plan_changes,
         card_limits,
         support_inbox: var("LASTMILE_SUPPORT_EMAIL").unwrap_or(defaults.support_inbox),
-        adjustment_limits: engine::config::AdjustmentLimits {
-            // A rep posts nothing alone unless the provider says so (0 is allowed here).
-            support_rep: match var("LASTMILE_ADJUST_LIMIT_REP") {
-                None => defaults.adjustment_limits.support_rep,
-                Some(text) => text
-                    .parse::<Decimal>()
-                    .ok()
-                    .filter(|a| *a >= Decimal::ZERO && a.scale() <= 2)
-                    .ok_or_else(|| {
-                        anyhow!(
-                            "LASTMILE_ADJUST_LIMIT_REP must be an amount like 25.00, got {text:?}"
-                        )
-                    })?,
-            },
-            billing: amount(
-                "LASTMILE_ADJUST_LIMIT_BILLING",
-                defaults.adjustment_limits.billing,
+        adjustment_limits: adjustment_limits(&defaults.adjustment_limits)?,
+    })
+}
+
+/// `LASTMILE_ADJUST_LIMIT_<ROLE>` and `LASTMILE_ADJUST_DAILY_LIMIT_<ROLE>` (`REP`, `BILLING`,
+/// `ADMIN`): what each role posts alone, per adjustment and per day. Zero is allowed for reps
+/// (who post nothing alone by default); a day's limit below one adjustment's is refused.
+fn adjustment_limits(
+    defaults: &engine::config::AdjustmentLimits,
+) -> anyhow::Result<engine::config::AdjustmentLimits> {
+    // Billing staff and administrators approve others' adjustments: their limits are positive.
+    let amount = |name: String, default: Decimal, zero_allowed: bool| match var(&name) {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<Decimal>()
+            .ok()
+            .filter(|a| (*a > Decimal::ZERO || (zero_allowed && a.is_zero())) && a.scale() <= 2)
+            .ok_or_else(|| anyhow!("{name} must be an amount like 25.00, got {text:?}")),
+    };
+    let role = |suffix: &str, default: engine::config::RoleLimits| {
+        let zero_allowed = suffix == "REP";
+        let limits = engine::config::RoleLimits {
+            per_adjustment: amount(
+                format!("LASTMILE_ADJUST_LIMIT_{suffix}"),
+                default.per_adjustment,
+                zero_allowed,
             )?,
-            admin: amount(
-                "LASTMILE_ADJUST_LIMIT_ADMIN",
-                defaults.adjustment_limits.admin,
+            per_day: amount(
+                format!("LASTMILE_ADJUST_DAILY_LIMIT_{suffix}"),
+                default.per_day,
+                zero_allowed,
             )?,
-        },
+        };
+        if limits.per_day < limits.per_adjustment {
+            return Err(anyhow!(
+                "LASTMILE_ADJUST_DAILY_LIMIT_{suffix} ({}) is less than LASTMILE_ADJUST_LIMIT_{suffix} ({})",
+                limits.per_day,
+                limits.per_adjustment
+            ));
+        }
+        Ok(limits)
+    };
+    Ok(engine::config::AdjustmentLimits {
+        support_rep: role("REP", defaults.support_rep)?,
+        billing: role("BILLING", defaults.billing)?,
+        admin: role("ADMIN", defaults.admin)?,
     })
 }
 

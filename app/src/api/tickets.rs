@@ -167,7 +167,8 @@ pub async fn set_ticket_status(number: String, status: String) -> Result<(), App
     )
 }
 
-/// Accepts a dispute: the disputed amount is credited (with an optional note to the subscriber).
+/// Accepts a dispute: the disputed amount is credited (with an optional note to the
+/// subscriber), or, beyond the caller's limits, sent for a second person's approval.
 #[server(prefix = "/api", endpoint = "accept-dispute")]
 pub async fn accept_dispute(number: String, note: Option<String>) -> Result<(), AppError> {
     super::respond(
@@ -175,14 +176,18 @@ pub async fn accept_dispute(number: String, note: Option<String>) -> Result<(), 
             let (portal, staff) = require_staff().await?;
             staff.require(Right::Support)?;
             let note = note.filter(|n| !n.trim().is_empty());
-            tickets::decide(
+            let decided = tickets::decide(
                 &portal,
                 &staff,
                 &number,
                 engine::disputes::Decision::Accept { note },
             )
             .await?;
-            leptos_axum::redirect(&format!("/staff/tickets/{}?saved=decided", number.trim()));
+            let saved = match decided {
+                engine::disputes::Decided::AwaitingApproval { .. } => "approval",
+                _ => "decided",
+            };
+            leptos_axum::redirect(&format!("/staff/tickets/{}?saved={saved}", number.trim()));
             Ok(())
         }
         .await,

@@ -42,7 +42,10 @@ pub struct StaffTexts {
     pub nav_approvals: &'static str,
     pub adjust_title: fn(&str) -> String,
     pub adjust_balance: &'static str,
-    pub adjust_limit: fn(&str) -> String,
+    /// The caller's limit for one adjustment, for a day, and what they posted alone today.
+    pub adjust_limit: fn(&str, &str, &str) -> String,
+    /// An adjustment that accepts a dispute: the ticket's number.
+    pub adjust_for_dispute: fn(&str) -> String,
     pub adjust_direction: &'static str,
     pub adjust_credit: &'static str,
     pub adjust_charge: &'static str,
@@ -116,9 +119,10 @@ pub static STAFF_EN: StaffTexts = StaffTexts {
     nav_approvals: "Approvals",
     adjust_title: |n| format!("Adjust account {n}"),
     adjust_balance: "Balance",
-    adjust_limit: |l| {
-        format!("You may post up to {l} yourself; above that, a second person approves.")
+    adjust_limit: |one, day, today| {
+        format!("You may post up to {one} at a time and {day} a day yourself (today so far: {today}, credits and charges alike); beyond either, a second person approves.")
     },
+    adjust_for_dispute: |n| format!("Accepts dispute {n}"),
     adjust_direction: "Kind",
     adjust_credit: "Credit (the subscriber owes less)",
     adjust_charge: "Charge (the subscriber owes more)",
@@ -127,7 +131,7 @@ pub static STAFF_EN: StaffTexts = StaffTexts {
     adjust_reason_hint: "The subscriber reads it on their history and next statement.",
     adjust_submit: "Post adjustment",
     adjust_posted: "Posted: it is on the ledger and will show on the next statement.",
-    adjust_waiting: "Above your limit: it waits for a second person's approval.",
+    adjust_waiting: "Beyond your limit (for one adjustment or for your day): it waits for a second person's approval.",
     adjust_recent: "Recent adjustments",
     adjust_none: "No adjustments yet.",
     back_to_account: "Back to the account",

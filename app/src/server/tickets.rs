@@ -6,7 +6,9 @@
 //! write is one transaction with what it causes: the message, the status, the history event,
 //! the email in the outbox and, for staff, the audit entry. Deciding a dispute is the billing
 //! engine's (`engine::disputes::decide`, its own transaction: the credit, the message, the
-//! email); its audit entry follows.
+//! email); its audit entry follows. Accepting is an adjustment, under the same limits: beyond
+//! the caller's, the credit waits in the approvals queue and the dispute stays open. Staff
+//! opening a ticket is audited, as opening an account is.
 
 use billing::{Currency, Money};
 use chrono::{DateTime, Utc};
@@ -20,9 +22,9 @@ use super::staff::{Right, StaffAccess};
 use super::Portal;
 use crate::error::AppError;
 use crate::types::tickets::{
-    Dispute, DisputeOutcome, Message, Queue, QueueItem, StaffTicket, SupportPage, SupportTicket,
-    TicketDetail, TicketItem, MESSAGE_MAX_CHARS, NEW_CATEGORIES, NOTE_MAX_CHARS, QUEUE_LIMIT,
-    QUEUE_VIEWS, REPLY_STATUSES, STATUSES, SUBJECT_MAX_CHARS,
+    AcceptanceWaiting, Dispute, DisputeOutcome, Message, Queue, QueueItem, StaffTicket,
+    SupportPage, SupportTicket, TicketDetail, TicketItem, MESSAGE_MAX_CHARS, NEW_CATEGORIES,
+    QUEUE_LIMIT, QUEUE_VIEWS, REPLY_STATUSES, STATUSES, SUBJECT_MAX_CHARS,
 };
 
 fn invalid(field: &str, message: &str) -> AppError {
@@ -519,14 +521,34 @@ pub async fn queue(
     })
 }
 
-/// Any ticket, with its account and assignee.
+/// Any ticket, with its account and assignee. Opening it is written to the audit log (once
+/// per request), as opening the account is: the conversation is the subscriber's.
 pub async fn staff_detail(
     pool: &PgPool,
     staff: &StaffAccess,
     number: &str,
 ) -> Result<StaffTicket, AppError> {
     staff.require(Right::Support)?;
+    let request = RequestInfo::current();
     let (row, ticket) = load(pool, number, None).await?;
+    audit::staff_opened(
+        pool,
+        staff.staff_id(),
+        row.account_id,
+        "console.ticket_viewed",
+        json!({ "ticket_id": row.id, "number": row.number, "path": request.path }),
+        &request,
+    )
+    .await?;
+    let waiting: Option<(String, DateTime<Utc>)> = sqlx::query_as(
+        "select r.display_name, j.requested_at
+           from adjustments j join staff_users r on r.id = j.requested_by
+          where j.dispute_ticket_id = $1 and j.status = 'pending'",
+    )
+    .bind(row.id)
+    .fetch_optional(pool)
+    .await?;
+    let tz = super::tz(&row.time_zone);
     Ok(StaffTicket {
         ticket,
         account_id: row.account_id,
@@ -535,6 +557,11 @@ pub async fn staff_detail(
         time_zone: row.time_zone,
         assigned_to_me: row.assigned_staff_id == Some(staff.staff_id()),
         assignee: row.assignee,
+        acceptance_waiting: waiting.map(|(asked_by, at)| AcceptanceWaiting {
+            asked_by,
+            asked_at: at.with_timezone(&tz).naive_local(),
+        }),
+        may_approve: staff.role().has(Right::Adjust),
     })
 }
 
@@ -790,23 +817,16 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Decides a dispute ticket through the billing engine, then audits it.
+/// Decides a dispute ticket through the billing engine, then audits it. Accepting is an
+/// adjustment: beyond the caller's limits it waits for a second person's approval.
 pub async fn decide(
     portal: &Portal,
     staff: &StaffAccess,
     number: &str,
     decision: engine::disputes::Decision,
-) -> Result<(), AppError> {
+) -> Result<engine::disputes::Decided, AppError> {
+    use engine::disputes::Decided;
     staff.require(Right::Support)?;
-    // The engine checks a rejection's explanation (field `explanation`); the note is ours.
-    if let engine::disputes::Decision::Accept { note: Some(note) } = &decision {
-        if note.trim().chars().count() > NOTE_MAX_CHARS {
-            return Err(invalid(
-                "note",
-                "Keep the note to the subscriber under 2,000 characters.",
-            ));
-        }
-    }
     let found: Option<(i64, i64, String)> =
         sqlx::query_as("select id, account_id, category from tickets where number = $1")
             .bind(number.trim())
@@ -819,33 +839,40 @@ pub async fn decide(
         return Err(AppError::NotFound);
     }
     let today = engine::clock::today(portal.config.billing.time_zone, Utc::now());
-    engine::disputes::decide(
+    let decided = engine::disputes::decide(
         &portal.pool,
         &portal.config.billing,
-        staff.staff_id(),
+        engine::disputes::Decider {
+            staff_id: staff.staff_id(),
+            role: staff.role().as_str(),
+        },
         account_id,
         ticket_id,
         &decision,
         today,
     )
     .await?;
-    let action = match decision {
-        engine::disputes::Decision::Accept { .. } => "dispute.accepted",
-        engine::disputes::Decision::Reject { .. } => "dispute.rejected",
+    let (action, detail) = match decided {
+        Decided::Accepted { ledger_entry_id } => (
+            "dispute.accepted",
+            json!({ "ticket_id": ticket_id, "number": number.trim(), "ledger_entry_id": ledger_entry_id }),
+        ),
+        Decided::AwaitingApproval { adjustment_id } => (
+            "dispute.acceptance_requested",
+            json!({ "ticket_id": ticket_id, "number": number.trim(), "adjustment_id": adjustment_id }),
+        ),
+        Decided::Rejected => (
+            "dispute.rejected",
+            json!({ "ticket_id": ticket_id, "number": number.trim() }),
+        ),
     };
     audit::record(
         &portal.pool,
-        staff_entry(
-            staff,
-            account_id,
-            action,
-            json!({ "ticket_id": ticket_id, "number": number.trim() }),
-        ),
+        staff_entry(staff, account_id, action, detail),
         &RequestInfo::current(),
     )
     .await?;
-    tracing::info!(account_id, ticket_id, action, "dispute decided");
-    Ok(())
+    Ok(decided)
 }
 
 #[cfg(test)]

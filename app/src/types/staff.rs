@@ -72,6 +72,10 @@ pub struct AdjustPage {
     pub balance: billing::Money,
     /// The largest adjustment the caller may post without a second person.
     pub own_limit: billing::Money,
+    /// The most the caller may post alone in a day (the provider's), and what they posted
+    /// alone today, in this account's currency.
+    pub own_daily_limit: billing::Money,
+    pub posted_today: billing::Money,
     pub recent: Vec<AdjustmentRow>,
 }
 
@@ -90,6 +94,8 @@ pub struct AdjustmentRow {
     pub status: String,
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
+    /// The dispute ticket (its number) this adjustment accepts, if it is one.
+    pub dispute_number: Option<String>,
     /// Whether the caller may approve or reject it (pending, not theirs, within their limit).
     pub can_decide: bool,
 }

@@ -144,4 +144,15 @@ pub struct StaffTicket {
     pub time_zone: String,
     pub assignee: Option<String>,
     pub assigned_to_me: bool,
+    /// An acceptance of the dispute beyond its asker's limits, waiting for a second person.
+    pub acceptance_waiting: Option<AcceptanceWaiting>,
+    /// Whether the caller may approve adjustments (and so see the approvals queue).
+    pub may_approve: bool,
+}
+
+/// Who accepted a dispute beyond their limits, and when (local to the account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptanceWaiting {
+    pub asked_by: String,
+    pub asked_at: NaiveDateTime,
 }

@@ -163,3 +163,207 @@ async fn over_plain_http_the_session_cookie_has_its_plain_name(pool: PgPool) {
     assert!(cookie.starts_with("lastmile_session="), "{cookie}");
     assert!(!cookie.to_ascii_lowercase().contains("secure"), "{cookie}");
 }
+
+/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
+async fn url_of(pool: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
+/// A directory of its own under the system's temporary one.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "lastmile-{name}-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_pay_links_token_never_reaches_the_request_log(pool: PgPool) {
+    // The real binary, with its own logging, on a free port; the request log is at debug
+    // (tower_http), the rest at info.
+    let site = scratch("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = "pay-link-secret-for-the-log-test-0123456789";
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_lastmile"))
+        .arg("serve")
+        .env("DATABASE_URL", url_of(&pool).await)
+        .env("LASTMILE_LISTEN", format!("127.0.0.1:{port}"))
+        .env("LASTMILE_SITE_ROOT", &site)
+        .env("LASTMILE_MAIL_DIR", scratch("mail"))
+        .env("LASTMILE_SCHEDULER", "off")
+        .env("LASTMILE_PAY_LINK_SECRET", secret)
+        .env("RUST_LOG", "info,tower_http=debug")
+        .env_remove("LASTMILE_LOG_FORMAT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the lastmile binary runs");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if http.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let token = engine::cards::pay_link::sign(
+        secret.as_bytes(),
+        1,
+        chrono::Utc::now() + chrono::Duration::hours(1),
+    );
+    if up {
+        // Opening the link, and a refused cross-site post to it (logged as a warning).
+        http.get(format!("{base}/pay/{token}"))
+            .send()
+            .await
+            .unwrap();
+        http.post(format!("{base}/pay/{token}"))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+    }
+    server.kill().unwrap();
+    let output = server.wait_with_output().unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(up, "the server did not start: {log}");
+    let (_, signature) = token.rsplit_once('.').unwrap();
+    assert!(
+        log.contains("/pay/[redacted]"),
+        "the requests are logged, redacted: {log}"
+    );
+    assert!(log.contains("refused a cross-site request"), "{log}");
+    assert!(
+        !log.contains(&token) && !log.contains(signature),
+        "the token is not in the log: {log}"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_delivered_email_keeps_who_what_and_when_but_not_its_links(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let response = portal
+        .call(
+            &portal.browser(),
+            "request-password-reset",
+            &[("identifier", ALEX_EMAIL)],
+        )
+        .await;
+    assert!(response.status().is_success());
+    let (reset_id, text): (i64, String) = sqlx::query_as(
+        "select id, text_body from outbound_emails where kind = 'password_reset' order by id desc limit 1",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/reset-password?token="))
+        .expect("the reset link is in the body until it is sent")
+        .to_string();
+    let token = link.rsplit_once('=').unwrap().1.to_string();
+
+    // Delivered (into files, as the demo does): every waiting email is sent.
+    let waiting: i64 =
+        sqlx::query_scalar("select count(*) from outbound_emails where sent_at is null")
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let dir = scratch("outbox");
+    let delivery = lastmile::mail::Delivery::Directory(dir.clone());
+    let sent = lastmile::mail::deliver_pending(&portal.pool, &delivery)
+        .await
+        .unwrap();
+    assert_eq!(sent as i64, waiting);
+    let file =
+        std::fs::read_to_string(dir.join(format!("{reset_id:06}-password_reset.txt"))).unwrap();
+    assert!(file.contains(&link), "the subscriber got the link");
+
+    // What stays: kind, recipient, subject, when; what goes: the bodies, of every sent email.
+    let (kind, to, subject, sent_at, text, html): (
+        String,
+        String,
+        String,
+        Option<chrono::DateTime<chrono::Utc>>,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "select kind, to_address::text, subject, sent_at, text_body, html_body from outbound_emails where id = $1",
+    )
+    .bind(reset_id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!((kind.as_str(), to.as_str()), ("password_reset", ALEX_EMAIL));
+    assert!(!subject.is_empty() && sent_at.is_some());
+    assert_eq!((text.as_str(), html.as_str()), ("", ""));
+    let readable: i64 = sqlx::query_scalar(
+        "select count(*) from outbound_emails
+          where text_body like '%' || $1 || '%' or html_body like '%' || $1 || '%'
+             or (sent_at is not null and (text_body <> '' or html_body <> ''))",
+    )
+    .bind(&token)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(readable, 0);
+    // The schema keeps it so.
+    let refilled = sqlx::query("update outbound_emails set text_body = $2 where id = $1")
+        .bind(reset_id)
+        .bind(&link)
+        .execute(&portal.pool)
+        .await;
+    assert!(refilled.is_err(), "a sent email has no body");
+
+    // An email that cannot be delivered keeps its body for the next attempt, until the last.
+    portal
+        .call(
+            &portal.browser(),
+            "request-password-reset",
+            &[("identifier", ALEX_EMAIL)],
+        )
+        .await;
+    let nowhere = lastmile::mail::Delivery::Directory(dir.join("missing"));
+    let attempt = || async {
+        lastmile::mail::deliver_pending(&portal.pool, &nowhere)
+            .await
+            .unwrap();
+        sqlx::query_as::<_, (i32, bool)>(
+            "select attempts, text_body <> '' from outbound_emails where kind = 'password_reset' and sent_at is null",
+        )
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(attempt().await, (1, true));
+    sqlx::query("update outbound_emails set attempts = $1 - 1 where sent_at is null")
+        .bind(lastmile::mail::MAX_ATTEMPTS)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        attempt().await,
+        (lastmile::mail::MAX_ATTEMPTS, false),
+        "given up on: its link goes too"
+    );
+}

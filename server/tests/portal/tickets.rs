@@ -649,7 +649,9 @@ async fn open_dispute(
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn staff_decide_disputes_rejected_with_a_reason_or_accepted_with_a_credit(pool: PgPool) {
+async fn staff_decide_disputes_rejected_with_a_reason_or_accepted_with_a_credit_a_second_person_approves(
+    pool: PgPool,
+) {
     let portal = TestPortal::start(pool).await;
     let alex_id = portal.account_id(ALEX_NUMBER).await;
     let alex = portal.signed_in(ALEX_EMAIL).await;
@@ -750,7 +752,8 @@ async fn staff_decide_disputes_rejected_with_a_reason_or_accepted_with_a_credit(
         .await;
     assert_eq!(refusal(again).await.0, 409);
 
-    // Accepted: the disputed amount is credited to the ledger, once.
+    // Accepted by the rep: a credit beyond a rep's limit (zero), so it waits for a second
+    // person and nothing is credited; the dispute stays open, its amount held.
     let amount = lines[1].2;
     let (ticket_id, accepted) =
         open_dispute(&portal, alex_id, (lines[1].0, lines[1].1, amount)).await;
@@ -765,6 +768,74 @@ async fn staff_decide_disputes_rejected_with_a_reason_or_accepted_with_a_credit(
         &rep,
         "accept-dispute",
         &[("number", &accepted), ("note", "Sorry for the trouble.")],
+    )
+    .await;
+    let (outcome, credit): (Option<String>, Option<i64>) =
+        sqlx::query_as("select dispute_outcome, dispute_credit_id from tickets where number = $1")
+            .bind(&accepted)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!((outcome, credit), (None, None), "not accepted yet");
+    let balance_waiting: Decimal = scalar(
+        &portal.pool,
+        "select coalesce(sum(amount), 0) from ledger_entries where account_id = $1::bigint",
+        alex_id,
+    )
+    .await;
+    assert_eq!(balance_waiting, balance_before, "nothing credited");
+    let held: Decimal = scalar(
+        &portal.pool,
+        "select coalesce(sum(disputed_amount), 0) from tickets
+          where account_id = $1::bigint and category = 'dispute' and dispute_outcome is null",
+        alex_id,
+    )
+    .await;
+    assert_eq!(held, amount, "dunning still holds the amount");
+    assert_eq!(
+        audits(&portal.pool, "dispute.acceptance_requested", &accepted).await,
+        1
+    );
+    assert_eq!(audits(&portal.pool, "dispute.accepted", &accepted).await, 0);
+    let (_, html) = portal
+        .page(&rep, &format!("/staff/tickets/{accepted}"))
+        .await;
+    assert!(html.contains("data-testid=\"acceptance-waiting\""));
+    assert!(
+        !html.contains("data-testid=\"decide-accept\""),
+        "it is not accepted twice while it waits"
+    );
+    let twice = portal
+        .call(&rep, "accept-dispute", &[("number", &accepted)])
+        .await;
+    assert_eq!(refusal(twice).await.0, 409);
+    // The rep cannot approve it; billing (whose limit covers it) does, and the credit posts.
+    let adjustment_id: i64 = scalar(
+        &portal.pool,
+        "select j.id from adjustments j join tickets t on t.id = j.dispute_ticket_id
+          where t.number = $1 and j.status = 'pending'",
+        &accepted,
+    )
+    .await;
+    let refused = portal
+        .call(
+            &rep,
+            "approve-adjustment",
+            &[("id", &adjustment_id.to_string())],
+        )
+        .await;
+    assert_eq!(refusal(refused).await.0, 403);
+    let billing = portal.staff_signed_in(BILLING_EMAIL).await;
+    let (_, queue) = portal.page(&billing, "/staff/adjustments").await;
+    assert!(
+        queue.contains(&format!("href=\"/staff/tickets/{accepted}\"")),
+        "the approvals queue links the dispute"
+    );
+    ok(
+        &portal,
+        &billing,
+        "approve-adjustment",
+        &[("id", &adjustment_id.to_string())],
     )
     .await;
     let (credit, kind, key): (Decimal, String, String) = sqlx::query_as(
@@ -784,7 +855,10 @@ async fn staff_decide_disputes_rejected_with_a_reason_or_accepted_with_a_credit(
     )
     .await;
     assert_eq!(balance_after, balance_before - amount);
-    assert_eq!(audits(&portal.pool, "dispute.accepted", &accepted).await, 1);
+    assert_eq!(
+        audits(&portal.pool, "adjustment.approved", &accepted).await,
+        1
+    );
     let (_, html) = portal.page(&alex, &format!("/support/{accepted}")).await;
     let outcome = html
         .split("data-testid=\"dispute-outcome\"")
@@ -809,4 +883,43 @@ async fn staff_decide_disputes_rejected_with_a_reason_or_accepted_with_a_credit(
     )
     .await;
     assert_eq!(credits, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_rep_opening_a_ticket_is_audited_once_naming_the_ticket_and_the_account(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let alex_id = portal.account_id(ALEX_NUMBER).await;
+    let rep = portal.staff_signed_in(REP_EMAIL).await;
+    let rep_id: i64 = scalar(
+        &portal.pool,
+        "select id from staff_users where email = $1",
+        REP_EMAIL,
+    )
+    .await;
+    let (code, _) = portal
+        .page(&rep, &format!("/staff/tickets/{ALEX_TICKET}"))
+        .await;
+    assert_eq!(code, 200);
+    let rows: Vec<(String, i64, Option<i64>, serde_json::Value)> = sqlx::query_as(
+        "select actor_kind, actor_id, subject_account_id, detail from audit_log
+          where action = 'console.ticket_viewed'",
+    )
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let (kind, actor, account, detail) = &rows[0];
+    assert_eq!(
+        (kind.as_str(), *actor, *account),
+        ("staff", rep_id, Some(alex_id))
+    );
+    assert_eq!(detail["number"], ALEX_TICKET);
+    assert_eq!(detail["path"], format!("/staff/tickets/{ALEX_TICKET}"));
+    let ticket_id: i64 = scalar(
+        &portal.pool,
+        "select id from tickets where number = $1",
+        ALEX_TICKET,
+    )
+    .await;
+    assert_eq!(detail["ticket_id"], ticket_id);
 }

@@ -48,7 +48,7 @@ pub fn AdjustPage() -> impl IntoView {
                             <h1>{title}</h1>
                             <p>{p.display_name.clone()} " · " {s.adjust_balance} " " <strong data-testid="balance">{f.money(&p.balance)}</strong></p>
                             {notice.map(|n| view! { <p class="notice notice-info" role="status" data-testid="adjust-notice">{n}</p> })}
-                            <p class="hint">{(s.adjust_limit)(&f.money(&p.own_limit))}</p>
+                            <p class="hint" data-testid="own-limit">{(s.adjust_limit)(&f.money(&p.own_limit), &f.money(&p.own_daily_limit), &f.money(&p.posted_today))}</p>
                             <AdjustForm account_id=p.account_id />
                             <h2>{s.adjust_recent}</h2>
                             <AdjustmentList rows=p.recent.clone() />
@@ -114,6 +114,9 @@ fn AdjustmentList(rows: Vec<AdjustmentRow>) -> impl IntoView {
                         " · " <span class="badge">{(s.adjustment_status)(&r.status)}</span>
                     </p>
                     <p>{r.reason.clone()}</p>
+                    {r.dispute_number.clone().map(|n| view! {
+                        <p><a href=format!("/staff/tickets/{n}") data-testid="adjustment-dispute">{(s.adjust_for_dispute)(&n)}</a></p>
+                    })}
                     <p class="hint">
                         {(s.asked_by)(&r.requested_by)} ", " {f.datetime(r.requested_at)}
                         {r.decided_by.clone().map(|d| format!(" · {}", (s.decided_by)(&d)))}

@@ -170,12 +170,15 @@ fn TicketView(ticket: StaffTicket, saved: Option<String>) -> impl IntoView {
         time_zone,
         assignee,
         assigned_to_me,
+        acceptance_waiting,
+        may_approve,
     } = ticket;
     let notice = match saved.as_deref() {
         Some("reply") => Some(tk.saved_reply),
         Some("assigned") => Some(tk.saved_assigned),
         Some("status") => Some(tk.saved_status),
         Some("decided") => Some(tk.saved_decided),
+        Some("approval") => Some(tk.saved_approval),
         _ => None,
     };
     let number = ticket.number.clone();
@@ -183,7 +186,7 @@ fn TicketView(ticket: StaffTicket, saved: Option<String>) -> impl IntoView {
     let undecided = ticket
         .dispute
         .as_ref()
-        .filter(|d| d.outcome.is_none())
+        .filter(|d| d.outcome.is_none() && acceptance_waiting.is_none())
         .map(|d| f.money(&d.amount));
     view! {
         <Title text=(tk.ticket_title)(&ticket.number, &ticket.subject) />
@@ -225,6 +228,13 @@ fn TicketView(ticket: StaffTicket, saved: Option<String>) -> impl IntoView {
                     </section>
                 </div>
                 <div class="console-column">
+                    {acceptance_waiting.map(|w| view! {
+                        <section class="card ticket-decide" id="decide" data-testid="acceptance-waiting" aria-labelledby="waiting-h">
+                            <h2 id="waiting-h">{tk.waiting_title}</h2>
+                            <p>{(tk.waiting_text)(&w.asked_by, &f.datetime(w.asked_at))}</p>
+                            {may_approve.then(|| view! { <p><a href="/staff/adjustments">{tk.waiting_queue_link}</a></p> })}
+                        </section>
+                    })}
                     {undecided.map(|amount| view! {
                         <section class="card ticket-decide" id="decide" data-testid="decide" aria-labelledby="decide-h">
                             <h2 id="decide-h">{tk.decide_title}</h2>
@@ -356,6 +366,7 @@ fn AcceptForm(number: String, amount: String) -> impl IntoView {
                     <p id="accept-note-hint" class="hint">{tk.note_hint}</p>
                     <p id="accept-note-error" class="field-error" data-testid="note-error">{move || field_error(error(), "note")}</p>
                 </div>
+                <p class="hint">{tk.accept_hint}</p>
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{(tk.accept_submit)(&amount)}</button>
             </ActionForm>
         </div>

@@ -18,7 +18,7 @@ fn currency(code: &str) -> Result<Currency, AppError> {
     Currency::parse(code.trim()).map_err(|e| AppError::internal("account currency", e))
 }
 
-fn limit(portal: &Portal, staff: &StaffAccess) -> Decimal {
+fn limits(portal: &Portal, staff: &StaffAccess) -> engine::config::RoleLimits {
     portal
         .config
         .billing
@@ -40,20 +40,23 @@ struct Row {
     status: String,
     decided_by: Option<String>,
     decision_note: Option<String>,
+    dispute_number: Option<String>,
 }
 
 const ROWS: &str = "select j.id, j.account_id, a.account_number, a.currency::text as currency, j.amount, j.reason,
         j.requested_by as requested_by_id, r.display_name as requested_by,
-        (j.requested_at at time zone 'UTC') as requested_at, j.status, d.display_name as decided_by, j.decision_note
+        (j.requested_at at time zone 'UTC') as requested_at, j.status, d.display_name as decided_by, j.decision_note,
+        t.number as dispute_number
    from adjustments j join accounts a on a.id = j.account_id
    join staff_users r on r.id = j.requested_by
-   left join staff_users d on d.id = j.decided_by";
+   left join staff_users d on d.id = j.decided_by
+   left join tickets t on t.id = j.dispute_ticket_id";
 
 fn to_row(portal: &Portal, staff: &StaffAccess, r: Row) -> Result<AdjustmentRow, AppError> {
     let can_decide = r.status == "pending"
         && r.requested_by_id != staff.staff_id()
         && staff.role().has(Right::Adjust)
-        && r.amount.abs() <= limit(portal, staff);
+        && r.amount.abs() <= limits(portal, staff).per_adjustment;
     Ok(AdjustmentRow {
         id: r.id,
         account_id: r.account_id,
@@ -65,6 +68,7 @@ fn to_row(portal: &Portal, staff: &StaffAccess, r: Row) -> Result<AdjustmentRow,
         status: r.status,
         decided_by: r.decided_by,
         decision_note: r.decision_note,
+        dispute_number: r.dispute_number,
         can_decide,
     })
 }
@@ -91,12 +95,22 @@ pub async fn page(
     .bind(account_id)
     .fetch_all(&portal.pool)
     .await?;
+    let posted_today = engine::adjustments::posted_alone_today(
+        &portal.pool,
+        &portal.config.billing,
+        staff.staff_id(),
+        &code,
+    )
+    .await?;
+    let own = limits(portal, staff);
     Ok(AdjustPage {
         account_id,
         account_number,
         display_name,
         balance: Money::new(balance, currency),
-        own_limit: Money::new(limit(portal, staff), currency),
+        own_limit: Money::new(own.per_adjustment, currency),
+        own_daily_limit: Money::new(own.per_day, currency),
+        posted_today: Money::new(posted_today, currency),
         recent: rows
             .into_iter()
             .map(|r| to_row(portal, staff, r))
@@ -164,12 +178,16 @@ fn staff_entry<'a>(
     }
 }
 
-async fn account_of(pool: &PgPool, adjustment_id: i64) -> Result<i64, AppError> {
-    sqlx::query_scalar("select account_id from adjustments where id = $1")
-        .bind(adjustment_id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or(AppError::NotFound)
+/// The account an adjustment is for, and the dispute it accepts (its number), if any.
+async fn account_of(pool: &PgPool, adjustment_id: i64) -> Result<(i64, Option<String>), AppError> {
+    sqlx::query_as(
+        "select j.account_id, t.number from adjustments j
+           left join tickets t on t.id = j.dispute_ticket_id where j.id = $1",
+    )
+    .bind(adjustment_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 async fn today_of(pool: &PgPool, account_id: i64) -> Result<chrono::NaiveDate, AppError> {
@@ -181,7 +199,8 @@ async fn today_of(pool: &PgPool, account_id: i64) -> Result<chrono::NaiveDate, A
     Ok(crate::server::today_in(&tz))
 }
 
-/// Asks for an adjustment: posted within the caller's limit, else waiting for approval.
+/// Asks for an adjustment: posted within the caller's limits (one adjustment, and their day),
+/// else waiting for approval.
 pub async fn request(
     portal: &Portal,
     staff: &StaffAccess,
@@ -242,7 +261,7 @@ pub async fn approve(
     adjustment_id: i64,
 ) -> Result<(), AppError> {
     staff.require(Right::Adjust)?;
-    let account_id = account_of(&portal.pool, adjustment_id).await?;
+    let (account_id, dispute) = account_of(&portal.pool, adjustment_id).await?;
     let today = today_of(&portal.pool, account_id).await?;
     engine::adjustments::approve(
         &portal.pool,
@@ -259,7 +278,7 @@ pub async fn approve(
             staff,
             account_id,
             "adjustment.approved",
-            json!({ "adjustment_id": adjustment_id }),
+            json!({ "adjustment_id": adjustment_id, "number": dispute }),
         ),
         &RequestInfo::current(),
     )
@@ -274,7 +293,7 @@ pub async fn reject(
     note: &str,
 ) -> Result<(), AppError> {
     staff.require(Right::Adjust)?;
-    let account_id = account_of(&portal.pool, adjustment_id).await?;
+    let (account_id, dispute) = account_of(&portal.pool, adjustment_id).await?;
     engine::adjustments::reject(&portal.pool, adjustment_id, staff.staff_id(), note).await?;
     audit::record(
         &portal.pool,
@@ -282,7 +301,7 @@ pub async fn reject(
             staff,
             account_id,
             "adjustment.rejected",
-            json!({ "adjustment_id": adjustment_id, "note": note.trim() }),
+            json!({ "adjustment_id": adjustment_id, "number": dispute, "note": note.trim() }),
         ),
         &RequestInfo::current(),
     )

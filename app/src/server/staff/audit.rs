@@ -3,7 +3,7 @@
 //! no code path, ours or another system's, can rewrite what happened.
 
 use serde_json::{json, Value};
-use sqlx::PgExecutor;
+use sqlx::{PgExecutor, PgPool};
 
 use crate::error::AppError;
 use crate::server::access::Assist;
@@ -109,6 +109,31 @@ pub async fn record<'c>(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Staff opened something of an account in the console (`action`, e.g.
+/// `console.account_viewed`, `console.ticket_viewed`). A console page loads its data once, so
+/// a page view writes one entry.
+pub async fn staff_opened(
+    pool: &PgPool,
+    staff_id: i64,
+    account_id: i64,
+    action: &str,
+    detail: Value,
+    request: &RequestInfo,
+) -> Result<(), AppError> {
+    record(
+        pool,
+        Entry {
+            actor: Actor::Staff { staff_id },
+            subject_account_id: Some(account_id),
+            action,
+            detail,
+            support_session_id: None,
+        },
+        request,
+    )
+    .await
 }
 
 /// A page or a piece of data viewed by staff while viewing as the subscriber.

@@ -305,17 +305,12 @@ async fn record_view(
     account_id: i64,
     request: &RequestInfo,
 ) -> Result<(), AppError> {
-    audit::record(
+    audit::staff_opened(
         pool,
-        Entry {
-            actor: Actor::Staff {
-                staff_id: staff.staff_id(),
-            },
-            subject_account_id: Some(account_id),
-            action: "console.account_viewed",
-            detail: json!({ "path": request.path }),
-            support_session_id: None,
-        },
+        staff.staff_id(),
+        account_id,
+        "console.account_viewed",
+        json!({ "path": request.path }),
         request,
     )
     .await
