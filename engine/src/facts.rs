@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use billing::bill::{
     BillFacts, BillingMode, DiscountFacts, DiscountValue, OneTimeFacts, PlanTerms, ReceivedFacts,
-    ServiceFacts, TaxTerms,
+    ServiceFacts, Suspension, SuspensionReason, TaxTerms, UsageSegment,
 };
-use billing::{period_containing, Allowance, Currency, CycleDay, EntryKind, Money, TaxRate};
+use billing::{
+    period_containing, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
+};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -21,10 +23,21 @@ pub(crate) struct Account {
     pub number: String,
     pub mode: BillingMode,
     pub currency: Currency,
-    /// Whether a statement for the period being billed already exists.
-    pub already_billed: bool,
+    /// Whether the statement for the period being billed already exists.
+    pub billed_for_period: bool,
+    /// The issue date of the account's latest statement, when it is later than the period
+    /// being billed (statements are issued in date order: none can come before it).
+    pub later_statement: Option<NaiveDate>,
     /// Where billing emails go, and the name to greet.
     pub email: Option<(String, String)>,
+}
+
+impl Account {
+    /// Whether the period being billed needs no statement (it has one, or a later one
+    /// exists).
+    pub fn already_billed(&self) -> bool {
+        self.billed_for_period || self.later_statement.is_some()
+    }
 }
 
 /// The facts of each account of a batch, in account order.
@@ -39,7 +52,8 @@ struct AccountRow {
     billing_mode: String,
     currency: String,
     billing_cycle_day: i16,
-    already_billed: bool,
+    billed_for_period: bool,
+    later_statement: Option<NaiveDate>,
     previous_due: Option<Decimal>,
 }
 
@@ -47,17 +61,83 @@ struct AccountRow {
 struct ServiceRow {
     id: i64,
     account_id: i64,
+    plan_id: i64,
     activated_on: Option<NaiveDate>,
     cancelled_on: Option<NaiveDate>,
-    plan_name: String,
+    jurisdiction_id: i64,
+    charged_through: Option<NaiveDate>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: i64,
+    name: String,
     monthly_price: Decimal,
-    plan_currency: String,
+    currency: String,
     price_includes_tax: bool,
     allowance_gb: Option<i32>,
     overage_per_gb: Option<Decimal>,
-    jurisdiction_id: i64,
-    charged_through: Option<NaiveDate>,
-    refunded_from: Option<NaiveDate>,
+}
+
+impl PlanRow {
+    /// The plan's terms. A plan priced in another currency than the account's is refused
+    /// by `compose`, not billed as if the figures were the account's.
+    fn terms(&self, account_number: &str) -> Result<PlanTerms, EngineError> {
+        let currency = Currency::parse(&self.currency)
+            .map_err(|e| EngineError::bad_data(account_number, e.to_string()))?;
+        Ok(PlanTerms {
+            name: self.name.clone(),
+            monthly_price: Money::new(self.monthly_price, currency),
+            price_includes_tax: self.price_includes_tax,
+            allowance: Allowance::from_optional_gb(
+                self.allowance_gb.and_then(|g| u32::try_from(g).ok()),
+            ),
+            overage_per_gb: self.overage_per_gb.map(|p| Money::new(p, currency)),
+        })
+    }
+}
+
+/// The days of a service's usage period on one plan.
+struct Segment {
+    service_id: i64,
+    days: Period,
+    plan_id: i64,
+}
+
+/// The usage period of a service split where its plan changed (effective days of applied
+/// changes within it), each piece with the plan in force then: the plan that the first
+/// change after the piece's first day replaced, or the plan now when none did.
+/// `changes` are the service's applied changes effective after the period's start, as
+/// (effective day, from plan), in order.
+fn segments(
+    service_id: i64,
+    usage: Period,
+    plan_now: i64,
+    changes: &[(NaiveDate, i64)],
+) -> Vec<Segment> {
+    let plan_on = |day: NaiveDate| {
+        changes
+            .iter()
+            .find(|(effective_on, _)| *effective_on > day)
+            .map_or(plan_now, |(_, from)| *from)
+    };
+    let mut bounds: Vec<NaiveDate> = changes
+        .iter()
+        .map(|(on, _)| *on)
+        .filter(|on| usage.start < *on && *on < usage.end)
+        .collect();
+    bounds.dedup();
+    let mut out = Vec::with_capacity(bounds.len() + 1);
+    let mut start = usage.start;
+    for end in bounds.into_iter().chain([usage.end]) {
+        out.push(Segment {
+            service_id,
+            days: Period { start, end },
+            plan_id: plan_on(start),
+        });
+        start = end;
+    }
+    out
 }
 
 /// id, account, service, description, amount, charge_on, kind, taxable
@@ -117,7 +197,9 @@ pub(crate) async fn load(
         "select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
                 a.billing_cycle_day,
                 exists (select 1 from statements s
-                         where s.account_id = a.id and s.period_start >= $2) as already_billed,
+                         where s.account_id = a.id and s.period_start = $2) as billed_for_period,
+                (select max(s.period_start) from statements s
+                  where s.account_id = a.id and s.period_start > $2) as later_statement,
                 (select s.total_due from statements s
                   where s.account_id = a.id and s.period_start < $2
                   order by s.period_start desc limit 1) as previous_due
@@ -131,20 +213,37 @@ pub(crate) async fn load(
     .await?;
 
     let services: Vec<ServiceRow> = sqlx::query_as(
-        "select s.id, s.account_id, s.activated_on, s.cancelled_on,
-                p.name as plan_name, p.monthly_price, p.currency::text as plan_currency, p.price_includes_tax, p.allowance_gb,
-                p.overage_per_gb, ad.jurisdiction_id,
+        "select s.id, s.account_id, s.plan_id, s.activated_on, s.cancelled_on, ad.jurisdiction_id,
                 (select max(c.period_end) from service_charges c
-                  where c.service_id = s.id and c.kind = 'charge') as charged_through,
-                (select min(c.period_start) from service_charges c
-                  where c.service_id = s.id and c.kind = 'refund') as refunded_from
+                  where c.service_id = s.id and c.kind = 'charge') as charged_through
            from services s
-           join plans p on p.id = s.plan_id
            join addresses ad on ad.id = s.address_id
           where s.account_id = any($1) and s.status <> 'pending'
           order by s.account_id, s.id",
     )
     .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+
+    // When services were switched off, and (for those that were, or are cancelled) the
+    // days charged and refunded so far: what a refund is worked out from.
+    let suspensions: Vec<(i64, String, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
+        "select service_id, reason, suspended_on, restored_on from service_suspensions
+          where account_id = any($1) order by service_id, suspended_on",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let refundable: Vec<i64> = services
+        .iter()
+        .filter(|s| s.cancelled_on.is_some() || suspensions.iter().any(|x| x.0 == s.id))
+        .map(|s| s.id)
+        .collect();
+    let charged: Vec<(i64, String, NaiveDate, NaiveDate)> = sqlx::query_as(
+        "select service_id, kind, period_start, period_end from service_charges
+          where service_id = any($1) order by service_id, period_start",
+    )
+    .bind(&refundable)
     .fetch_all(&mut *conn)
     .await?;
 
@@ -205,36 +304,88 @@ pub(crate) async fn load(
     let emails: HashMap<i64, (String, String)> =
         emails.into_iter().map(|(id, e, n)| (id, (e, n))).collect();
 
-    // Usage of each service over its account's usage period, in one query.
-    let mut usage_ids = Vec::new();
-    let mut usage_from = Vec::new();
-    let mut usage_to = Vec::new();
     let mut cycles: HashMap<i64, CycleDay> = HashMap::new();
     for a in &accounts {
         let cycle = cycle_day(a)?;
         cycles.insert(a.id, cycle);
     }
+    let usage_period = |account_id: i64| {
+        cycles
+            .get(&account_id)
+            .map(|cycle| period_containing(date, *cycle).previous(*cycle))
+    };
+
+    // The plans in force during each service's usage period: applied changes effective
+    // after it began, walked back from the plan now (billing::bill, rule 3).
+    let (change_services, change_from): (Vec<i64>, Vec<NaiveDate>) = services
+        .iter()
+        .filter_map(|s| Some((s.id, usage_period(s.account_id)?.start)))
+        .unzip();
+    let changes: Vec<(i64, NaiveDate, i64)> = sqlx::query_as(
+        "select c.service_id, c.effective_on, c.from_plan_id
+           from unnest($1::bigint[], $2::date[]) as q(service_id, from_day)
+           join plan_changes c on c.service_id = q.service_id and c.status = 'applied'
+                              and c.effective_on > q.from_day
+          order by c.service_id, c.effective_on, c.id",
+    )
+    .bind(&change_services)
+    .bind(&change_from)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut segments_of: HashMap<i64, Vec<Segment>> = HashMap::new();
     for s in &services {
-        if let Some(cycle) = cycles.get(&s.account_id) {
-            let usage = period_containing(date, *cycle).previous(*cycle);
-            usage_ids.push(s.id);
-            usage_from.push(usage.start);
-            usage_to.push(usage.end);
-        }
+        let Some(usage) = usage_period(s.account_id) else {
+            continue;
+        };
+        let of_service: Vec<(NaiveDate, i64)> = changes
+            .iter()
+            .filter(|c| c.0 == s.id)
+            .map(|c| (c.1, c.2))
+            .collect();
+        segments_of.insert(s.id, segments(s.id, usage, s.plan_id, &of_service));
     }
-    let usage: Vec<(i64, i64)> = sqlx::query_as(
-        "select u.service_id, sum(u.download_bytes + u.upload_bytes)::bigint
+    let mut plan_ids: Vec<i64> = services.iter().map(|s| s.plan_id).collect();
+    plan_ids.extend(changes.iter().map(|c| c.2));
+    plan_ids.sort_unstable();
+    plan_ids.dedup();
+    let plans: Vec<PlanRow> = sqlx::query_as(
+        "select id, name, monthly_price, currency::text as currency, price_includes_tax,
+                allowance_gb, overage_per_gb
+           from plans where id = any($1)",
+    )
+    .bind(&plan_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let plans: HashMap<i64, PlanRow> = plans.into_iter().map(|p| (p.id, p)).collect();
+
+    // The data used on each segment's days, in one query.
+    let all_segments: Vec<&Segment> = segments_of.values().flatten().collect();
+    let usage: Vec<(i64, NaiveDate, i64)> = sqlx::query_as(
+        "select q.service_id, q.from_day, sum(u.download_bytes + u.upload_bytes)::bigint
            from unnest($1::bigint[], $2::date[], $3::date[]) as q(service_id, from_day, to_day)
            join usage_daily u on u.service_id = q.service_id
                              and u.day >= q.from_day and u.day < q.to_day
-          group by u.service_id",
+          group by q.service_id, q.from_day",
     )
-    .bind(&usage_ids)
-    .bind(&usage_from)
-    .bind(&usage_to)
+    .bind(
+        all_segments
+            .iter()
+            .map(|x| x.service_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        all_segments
+            .iter()
+            .map(|x| x.days.start)
+            .collect::<Vec<_>>(),
+    )
+    .bind(all_segments.iter().map(|x| x.days.end).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
-    let usage: HashMap<i64, i64> = usage.into_iter().collect();
+    let used_bytes: HashMap<(i64, NaiveDate), i64> = usage
+        .into_iter()
+        .map(|(s, from, b)| ((s, from), b))
+        .collect();
 
     let mut out = Vec::with_capacity(accounts.len());
     for row in accounts {
@@ -257,31 +408,59 @@ pub(crate) async fn load(
                     }),
                     None => None,
                 };
-                // A plan priced in another currency than the account's is refused by
-                // `compose`, not billed as if the figures were the account's.
-                let plan_currency = Currency::parse(&s.plan_currency)
-                    .map_err(|e| EngineError::bad_data(&number, e.to_string()))?;
-                let plan_money = |amount: Decimal| Money::new(amount, plan_currency);
+                let plan_of = |id: i64| -> Result<PlanTerms, EngineError> {
+                    plans
+                        .get(&id)
+                        .ok_or_else(|| EngineError::bad_data(&number, format!("no plan {id}")))?
+                        .terms(&number)
+                };
+                let usage = segments_of
+                    .get(&s.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|seg| -> Result<UsageSegment, EngineError> {
+                        Ok(UsageSegment {
+                            days: seg.days,
+                            plan: plan_of(seg.plan_id)?,
+                            bytes: used_bytes
+                                .get(&(s.id, seg.days.start))
+                                .map_or(0, |b| u64::try_from(*b).unwrap_or(0)),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let pieces = |kind: &str| -> Vec<Period> {
+                    charged
+                        .iter()
+                        .filter(|c| c.0 == s.id && c.1 == kind)
+                        .map(|c| Period {
+                            start: c.2,
+                            end: c.3,
+                        })
+                        .collect()
+                };
                 Ok(ServiceFacts {
                     id: s.id,
-                    plan: PlanTerms {
-                        name: s.plan_name.clone(),
-                        monthly_price: plan_money(s.monthly_price),
-                        price_includes_tax: s.price_includes_tax,
-                        allowance: Allowance::from_optional_gb(
-                            s.allowance_gb.and_then(|g| u32::try_from(g).ok()),
-                        ),
-                        overage_per_gb: s.overage_per_gb.map(plan_money),
-                    },
+                    plan: plan_of(s.plan_id)?,
                     activated_on: s.activated_on,
                     cancelled_on: s.cancelled_on,
                     charged_through: s.charged_through,
-                    refunded_from: s.refunded_from,
-                    usage_bytes: Some(
-                        usage
-                            .get(&s.id)
-                            .map_or(0, |b| u64::try_from(*b).unwrap_or(0)),
-                    ),
+                    charged: pieces("charge"),
+                    refunded: pieces("refund"),
+                    suspensions: suspensions
+                        .iter()
+                        .filter(|x| x.0 == s.id)
+                        .map(|x| -> Result<Suspension, EngineError> {
+                            Ok(Suspension {
+                                reason: SuspensionReason::parse(&x.1).ok_or_else(|| {
+                                    EngineError::bad_data(&number, "unknown suspension reason")
+                                })?,
+                                from: x.2,
+                                until: x.3,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    usage,
                     tax,
                 })
             })
@@ -343,7 +522,8 @@ pub(crate) async fn load(
                 number: row.account_number,
                 mode,
                 currency,
-                already_billed: row.already_billed,
+                billed_for_period: row.billed_for_period,
+                later_statement: row.later_statement,
                 email: emails.get(&row.id).cloned(),
             },
             facts,

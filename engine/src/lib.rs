@@ -10,6 +10,8 @@
 //!   what follows them: statements settled, suspended services restored.
 //! * [`dunning`]: reminders, overdue notices, late fees and suspension for unpaid
 //!   statements, each step once.
+//! * `suspensions`: switching services off and on, with the days off recorded (a
+//!   suspended service accrues nothing while off).
 //! * [`jobs`]: the PostgreSQL job table that runs bill runs and dunning on schedule,
 //!   shared safely by several server instances; [`clock`]: the provider's calendar.
 //! * [`cards`]: card payments through Stripe: payments started from the portal or a pay
@@ -37,6 +39,7 @@ pub mod jobs;
 pub mod mail;
 pub mod payments;
 pub mod plan_changes;
+mod suspensions;
 
 pub use config::EngineConfig;
 pub use error::EngineError;

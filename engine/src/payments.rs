@@ -3,8 +3,9 @@
 //! [`record`] writes a payment (a cash, cheque or bank-transfer payment taken by the
 //! provider, or a prepaid top-up) and its ledger entry in one transaction, then
 //! [`settle`]s the account: statements now covered are marked paid, services suspended
-//! for non-payment or for a prepaid balance that ran out are restored once nothing is
-//! overdue. Card payments (Stripe) record through the same function once confirmed.
+//! for non-payment are restored once nothing is overdue, and those suspended for a prepaid
+//! balance that ran out once it pays a whole period of their plan. Card payments (Stripe)
+//! record through the same function once confirmed.
 //!
 //! A statement counts as paid when everything owed up to it has been covered: the
 //! account's balance now is no more than the new charges of the statements issued after
@@ -15,7 +16,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use billing::bill::Bill;
+use billing::bill::{Bill, SuspensionReason};
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -172,8 +173,8 @@ pub async fn balance(conn: &mut PgConnection, account_id: i64) -> Result<Decimal
 }
 
 /// Marks the statements now covered as paid and restores services suspended for
-/// non-payment (once nothing is overdue) or for a prepaid balance (once it is back in
-/// credit). Returns (statements paid, services restored). Call it in the transaction that
+/// non-payment (once nothing is overdue) or for a prepaid balance (once it pays a whole
+/// period of their plan). Returns (statements paid, services restored). Call it in the transaction that
 /// changed the balance, with the account row locked.
 pub async fn settle(
     conn: &mut PgConnection,
@@ -207,18 +208,16 @@ pub async fn settle(
     .fetch_one(&mut *conn)
     .await?;
 
-    let restored: Vec<i64> = sqlx::query_scalar(
-        "update services set status = 'active', suspension_reason = null
-          where account_id = $1 and status = 'suspended'
-            and ((suspension_reason = 'non_payment' and not $2)
-                 or (suspension_reason = 'prepaid_balance' and $3 <= 0))
-          returning id",
-    )
-    .bind(account_id)
-    .bind(overdue)
-    .bind(balance)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut reasons = Vec::new();
+    if !overdue {
+        reasons.push(SuspensionReason::NonPayment);
+    }
+    // Off for its balance: back once the balance pays a whole period of the plan.
+    if balance + crate::suspensions::plan_to_cover(conn, account_id, today).await? <= Decimal::ZERO
+    {
+        reasons.push(SuspensionReason::PrepaidBalance);
+    }
+    let restored = crate::suspensions::restore(conn, account_id, &reasons, today).await?;
     if !restored.is_empty() {
         restored_event(conn, config, account_id, &restored, balance).await?;
     }
@@ -270,17 +269,17 @@ pub(crate) async fn suspend_for_balance(
     bill: &Bill,
     owed: Decimal,
 ) -> Result<bool, EngineError> {
-    let suspended: Vec<i64> = sqlx::query_scalar(
-        "update services set status = 'suspended', suspension_reason = 'prepaid_balance'
-          where account_id = $1 and status = 'active' returning id",
+    let suspended = crate::suspensions::suspend(
+        conn,
+        account.id,
+        SuspensionReason::PrepaidBalance,
+        bill.period.start,
     )
-    .bind(account.id)
-    .fetch_all(&mut *conn)
     .await?;
     if suspended.is_empty() {
         return Ok(false);
     }
-    let owed_text = text::dollars(owed);
+    let owed_text = text::money(billing::Money::new(owed, account.currency));
     sqlx::query(
         "insert into service_events (account_id, service_id, kind, summary, detail)
          select $1, id, 'suspension', $2, $3 from unnest($4::bigint[]) as id",
@@ -316,21 +315,18 @@ pub(crate) async fn suspend_for_balance(
     Ok(true)
 }
 
-/// At a bill run, services suspended for a prepaid balance come back once it covers the
-/// plan again (a top-up arrived before the run could restore them).
+/// At a bill run, services suspended for a prepaid balance come back on `on`, the period's
+/// first day, once it covers the plan again (a top-up arrived before the run could restore
+/// them).
 pub(crate) async fn restore_if_covered(
     conn: &mut PgConnection,
     config: &EngineConfig,
     account_id: i64,
+    on: NaiveDate,
 ) -> Result<(), EngineError> {
-    let restored: Vec<i64> = sqlx::query_scalar(
-        "update services set status = 'active', suspension_reason = null
-          where account_id = $1 and status = 'suspended' and suspension_reason = 'prepaid_balance'
-          returning id",
-    )
-    .bind(account_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let restored =
+        crate::suspensions::restore(conn, account_id, &[SuspensionReason::PrepaidBalance], on)
+            .await?;
     if !restored.is_empty() {
         let balance = balance(conn, account_id).await?;
         restored_event(conn, config, account_id, &restored, balance).await?;
@@ -370,8 +366,8 @@ pub(crate) async fn low_balance_notice(
             paragraphs: vec![
                 format!(
                     "Your prepaid balance is {} and your plan costs {} a month: it will not cover your next period, which starts {}.",
-                    text::dollars(credit_left),
-                    text::dollars(next_plan),
+                    text::money(billing::Money::new(credit_left, account.currency)),
+                    text::money(billing::Money::new(next_plan, account.currency)),
                     text::day(bill.period.end)
                 ),
                 "Top up before then to keep your service running.".into(),
