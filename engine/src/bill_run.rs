@@ -930,17 +930,19 @@ async fn write(
     // this period was not charged).
     let mut suspended = 0;
     for ((a, b), balance) in bills.iter().zip(balances) {
-        match balance {
+        let switched_off = match balance {
             Some(Balance::Short(owed)) => {
-                if crate::payments::suspend_for_balance(conn, config, a, b, *owed).await? {
-                    suspended += 1;
-                }
+                crate::payments::suspend_for_balance(conn, config, a, b, *owed).await?
             }
             Some(Balance::Covers(credit_left)) => {
                 crate::payments::restore_if_covered(conn, config, a.id, b.period.start).await?;
                 crate::payments::low_balance_notice(conn, config, a, b, *credit_left).await?;
+                false
             }
-            None => {}
+            None => false,
+        };
+        if switched_off {
+            suspended += 1;
         }
     }
 
