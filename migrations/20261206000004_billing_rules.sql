@@ -69,6 +69,10 @@ create constraint trigger service_suspensions_match_status
     deferrable initially deferred
     for each row execute function service_suspension_recorded();
 
+-- The plans in force during a usage period are found from the changes applied to a service
+-- (billing::bill, rule 3), looked up per service at every bill run.
+create index plan_changes_applied on plan_changes (service_id, effective_on) where status = 'applied';
+
 -- ---------------------------------------------------------------------------------------
 -- Bill runs
 -- ---------------------------------------------------------------------------------------

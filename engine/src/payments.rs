@@ -305,7 +305,9 @@ pub(crate) async fn suspend_for_balance(
                     "Your prepaid balance did not cover your plan for {}: it is {owed_text} short, so your service is paused.",
                     text::period(&bill.period)
                 ),
-                "Top up your balance and your service comes back on straight away.".into(),
+                format!(
+                    "Nothing is charged while it is paused. Top up {owed_text} or more and your service comes back on straight away."
+                ),
             ],
             link: Some(("Top up", format!("{}/", config.public_url))),
         }
