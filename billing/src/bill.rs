@@ -13,18 +13,45 @@
 //!
 //! 1. **Recurring charges, in advance.** Each service is charged for the days of
 //!    `[charged_through, min(P.end, cancelled_on))` that it has not been charged for yet,
-//!    starting no earlier than its activation. That span is split at cycle boundaries and
-//!    each piece is prorated by day against the period it falls in
-//!    ([`crate::proration`]): a service activated mid-period is charged for its first
-//!    partial period on the next statement, together with the next full period in advance.
-//! 2. **Refunds for cancellation.** A service cancelled before the end of what it was
-//!    already charged for gets the unused days back: for each charged piece, what the piece
-//!    cost less what its served days cost, so the days served end up charged exactly as
-//!    their proration. The refund includes the tax rate on it (rounded on the refund), as
-//!    one credit line per piece, so no negative tax line is ever needed.
-//! 3. **Usage** of the period that just closed (`usage_period`), rated against the plan's
-//!    allowance per started gigabyte ([`crate::usage::rate_usage`]). The allowance is not
-//!    prorated for a partial period: a subscriber never pays overage for joining late.
+//!    starting no earlier than its activation and leaving out the days it is suspended
+//!    (rule 8). That span is split at cycle boundaries (and around suspensions) and each
+//!    piece is prorated by day against the period it falls in ([`crate::proration`]): a
+//!    service activated (or restored) mid-period is charged for its first partial period
+//!    on the next statement, together with the next full period in advance.
+//! 2. **Refunds.** Days already charged on which there was no service (after a
+//!    cancellation, or while suspended: rule 8) are given back once, as what was paid for
+//!    them. For each charged piece: what the piece cost less what its served days cost, so
+//!    the days served end up charged exactly as their proration; when a discount (rule 5)
+//!    reduced the piece, the same share of what was actually paid for it (the days' cost
+//!    × paid ÷ cost, each end rounded). The refund includes the tax rate on it (rounded on
+//!    the refund), as one credit line per piece, so no negative tax line is ever needed.
+//!    *Worked:* $60.00 for Nov 5 – Dec 4 (30 days) with 10% off was paid $54.00; cancelled
+//!    on Nov 20, the 15 unused days cost $30.00 and were paid $54.00 × 30 ÷ 60 = $27.00,
+//!    so $27.00 comes back (plus 8.25% sales tax: $2.23), not $30.00.
+//! 3. **Usage** of the period that just closed (`usage_period`), rated against the plan
+//!    in force while the data was used, never against one that was not in force then.
+//!    The engine gives each service's usage in segments, one per plan in force during the
+//!    usage period (a plan change splits it on its effective day), with the bytes used on
+//!    those days. Overage is charged per started gigabyte ([`crate::usage::rate_usage`]).
+//!    * One plan all period: its whole allowance. It is not prorated for a partial period
+//!      (a subscriber never pays overage for joining late).
+//!    * Several plans: each plan's allowance is prorated by the days it was in force out
+//!      of the days of service in the period (rounded up to the byte), and the data used
+//!      on those days is rated against that share at that plan's overage price: one usage
+//!      line per plan. Days on an unlimited plan (or one without an overage price) are
+//!      never charged overage.
+//!
+//!    *Worked:* a 30-day period, Fibre 1500 (1,500 GB, $2.00/GB over) for 25 days with
+//!    1,092 GB used, then Fibre 1000 (1,000 GB, $2.00/GB) for 5 days with 40 GB: the
+//!    shares are 1,500 × 25 ÷ 30 = 1,250 GB and 1,000 × 5 ÷ 30 = 166.7 GB; neither is
+//!    exceeded, so no overage (rated against the new plan alone, 1,132 GB would have been
+//!    133 GB over). A downgrade scheduled for the next cycle changes nothing in the
+//!    period that closes: 905 GB on a 750 GB plan at $1.00/GB is 155 GB, $155.00, whatever
+//!    the plan from the issue date (500 GB would have made it $405.00). Upgrading to an
+//!    unlimited plan on day 21 of 30 after 800 GB on a 750 GB plan: that plan's share is
+//!    750 × 20 ÷ 30 = 500 GB, so 300 GB over; the unlimited days cost nothing. Moving from
+//!    unlimited to a capped plan at the cycle: the closed period was all unlimited, no
+//!    overage.
 //! 4. **One-time charges** dated on or before the issue date and not yet billed.
 //! 5. **Discounts**, each reducing the recurring charges of the service(s) it covers for
 //!    pieces that start within its validity: a percentage of the charge (rounded half away
@@ -39,10 +66,29 @@
 //! 7. **Payments, credits and adjustments** recorded in the ledger since the last
 //!    statement, as they were recorded (they are already in the ledger; the statement
 //!    only shows them).
+//! 8. **A suspended service accrues nothing while it is switched off**, whatever the
+//!    reason: a prepaid or hybrid balance that did not cover the plan, non-payment of a
+//!    postpaid or hybrid account, or staff. Its recurring charge stops on the day it is
+//!    suspended and starts again, prorated by day, on the day it comes back; days already
+//!    charged in advance are refunded as in rule 2. A provider that switches a service off
+//!    has stopped providing it, and a charge for it would only grow a debt the subscriber
+//!    cannot use the service to work off. What follows from this elsewhere:
+//!    * At a bill run, a prepaid or hybrid account whose balance does not cover the
+//!      period's plan is suspended from the period's first day, and that period is not
+//!      charged (the statement still bills the usage and one-time charges before it). A
+//!      top-up restores it; the days from then are charged on the next statement.
+//!    * Dunning (`engine::dunning`) charges a late fee on a statement only when what that
+//!      statement newly charged, less any late fee on it, is still unpaid: never on a
+//!      statement that only carries an earlier balance forward, so late fees do not pile up
+//!      month after month on a switched-off service, nor on each other.
+//!
+//!    *Worked:* a prepaid $40.00 plan with 8.25% tax ($43.30) on a balance that ran out
+//!    owes nothing more for four periods switched off (not $173.20).
 //!
 //! The total due is the previous statement's total due plus every line; the due date is
 //! `payment_terms_days` after the issue date (the issue date itself for prepaid accounts,
-//! which pay from their balance).
+//! which pay from their balance). Every amount in a description is written in the
+//! account's currency ([`crate::text::money`]: "price £18.38 incl. VAT").
 //!
 //! # What is paid and what is owed
 //!
@@ -82,7 +128,7 @@ use crate::proration::{prorate, ProrationError};
 use crate::statement::{Line, LineKind, StatementError, Totals};
 use crate::tax::{apply_tax, TaxRate};
 use crate::text;
-use crate::usage::{rate_usage, Allowance};
+use crate::usage::{rate_usage_within, Allowance};
 
 /// Why a statement could not be composed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,7 +220,7 @@ pub struct TaxTerms {
 pub struct ServiceFacts {
     /// `services.id`.
     pub id: i64,
-    /// The plan now.
+    /// The plan now: the days still to charge are charged at its price.
     pub plan: PlanTerms,
     /// The first day of service (`None`: not active yet, nothing to charge).
     pub activated_on: Option<NaiveDate>,
@@ -183,13 +229,86 @@ pub struct ServiceFacts {
     /// The day up to which recurring charges have been billed (exclusive); `None` when the
     /// service was never charged.
     pub charged_through: Option<NaiveDate>,
-    /// The day from which a cancellation refund has already been given, if one has.
-    pub refunded_from: Option<NaiveDate>,
-    /// Bytes used in the usage period, or `None` when the service had no usage period
-    /// (it was not active then).
-    pub usage_bytes: Option<u64>,
+    /// The pieces charged so far, as the statements charged them, for refunds (rule 2).
+    /// When empty, every day from activation to `charged_through` counts as charged,
+    /// period by period (what a service never suspended was charged).
+    pub charged: Vec<Period>,
+    /// The days already refunded.
+    pub refunded: Vec<Period>,
+    /// When the service was switched off (rule 8).
+    pub suspensions: Vec<Suspension>,
+    /// The usage period's data, one segment per plan in force (rule 3); empty when there
+    /// is none to bill.
+    pub usage: Vec<UsageSegment>,
     /// The tax at the service's address (`None`: not taxed).
     pub tax: Option<TaxTerms>,
+}
+
+/// Why a service was switched off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspensionReason {
+    /// A postpaid or hybrid statement was not paid (dunning).
+    NonPayment,
+    /// A prepaid or hybrid balance did not cover the plan.
+    PrepaidBalance,
+    /// Staff, for another reason.
+    Other,
+}
+
+impl SuspensionReason {
+    /// The `service_suspensions.reason` value.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SuspensionReason::NonPayment => "non_payment",
+            SuspensionReason::PrepaidBalance => "prepaid_balance",
+            SuspensionReason::Other => "other",
+        }
+    }
+
+    /// Parses a `service_suspensions.reason` value.
+    pub fn parse(s: &str) -> Option<SuspensionReason> {
+        match s {
+            "non_payment" => Some(SuspensionReason::NonPayment),
+            "prepaid_balance" => Some(SuspensionReason::PrepaidBalance),
+            "other" => Some(SuspensionReason::Other),
+            _ => None,
+        }
+    }
+}
+
+/// A time a service was switched off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspension {
+    /// Why.
+    pub reason: SuspensionReason,
+    /// The first day without service.
+    pub from: NaiveDate,
+    /// The first day with service again; `None` while still off.
+    pub until: Option<NaiveDate>,
+}
+
+impl Suspension {
+    /// The days off (up to the last representable day while still off); `None` when it
+    /// ended the day it began.
+    pub fn days(&self) -> Option<Period> {
+        let end = self.until.unwrap_or(NaiveDate::MAX);
+        (end > self.from).then_some(Period {
+            start: self.from,
+            end,
+        })
+    }
+}
+
+/// The data a service used on the days one plan was in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSegment {
+    /// The days (within the usage period).
+    pub days: Period,
+    /// The plan in force on those days.
+    pub plan: PlanTerms,
+    /// Bytes used on those days.
+    pub bytes: u64,
 }
 
 /// A one-time charge waiting to be billed.
@@ -415,9 +534,26 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
         let service_end = service
             .cancelled_on
             .map_or(facts.period.end, |c| c.min(facts.period.end));
+        let off: Vec<Period> = merged(
+            service
+                .suspensions
+                .iter()
+                .filter_map(Suspension::days)
+                .collect(),
+        );
 
-        // 1. Recurring, in advance, piece by piece.
-        for days in split_at_cycle(first_uncharged, service_end, facts.cycle_day) {
+        // 1. Recurring, in advance, piece by piece, leaving out the days switched off.
+        let to_charge = without(
+            Period {
+                start: first_uncharged,
+                end: service_end,
+            },
+            &off,
+        );
+        for days in to_charge
+            .iter()
+            .flat_map(|span| split_at_cycle(span.start, span.end, facts.cycle_day))
+        {
             let within = period_containing(days.start, facts.cycle_day);
             let amount = prorate(plan.monthly_price, &within, &days)?;
             let whole = days == within;
@@ -456,24 +592,8 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 taxed.push((index, tax.clone(), inclusive));
             }
             // 5. Discounts on this piece.
-            for discount in facts.discounts.iter().filter(|d| {
-                d.service_id.is_none_or(|s| s == service.id)
-                    && d.valid_from <= days.start
-                    && d.valid_to.is_none_or(|to| days.start < to)
-            }) {
-                let off = match discount.value {
-                    DiscountValue::Percent(pct) => amount
-                        .checked_times(pct / Decimal::ONE_HUNDRED)?
-                        .round_to_minor_units(),
-                    DiscountValue::Fixed(fixed) => {
-                        let fixed = check(fixed)?;
-                        if fixed.amount() > amount.amount() {
-                            amount
-                        } else {
-                            fixed
-                        }
-                    }
-                };
+            for discount in discounts_for(facts, service.id, days.start) {
+                let off = discount_off(discount, amount, currency)?;
                 if off.is_positive() {
                     let index = lines.len();
                     lines.push(BillLine {
@@ -497,41 +617,53 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
             }
         }
 
-        // 2. Refund of days charged beyond a cancellation.
-        if let (Some(cancelled_on), Some(charged_through)) =
-            (service.cancelled_on, service.charged_through)
-        {
-            let refund_to = service
-                .refunded_from
-                .unwrap_or(charged_through)
-                .min(charged_through);
-            let refund_from = cancelled_on.max(activated_on);
-            for days in split_at_cycle(refund_from, refund_to, facts.cycle_day) {
-                // What the piece cost less what its served days cost, so the days served
-                // end up charged exactly as a proration of them would be.
-                let within = period_containing(days.start, facts.cycle_day);
-                let piece_start = within.start.max(activated_on);
-                let up_to_end = prorate(
-                    plan.monthly_price,
-                    &within,
-                    &Period {
-                        start: piece_start,
-                        end: days.end,
-                    },
-                )?;
-                let up_to_start = prorate(
-                    plan.monthly_price,
-                    &within,
-                    &Period {
-                        start: piece_start,
-                        end: days.start,
-                    },
-                )?;
-                let price = up_to_end.checked_sub(up_to_start)?;
+        // 2. Refund of days charged without service: after a cancellation, or while
+        // switched off.
+        let Some(charged_through) = service.charged_through else {
+            continue;
+        };
+        let charged: Vec<Period> = if service.charged.is_empty() {
+            split_at_cycle(activated_on, charged_through, facts.cycle_day)
+        } else {
+            service
+                .charged
+                .iter()
+                .flat_map(|p| split_at_cycle(p.start, p.end, facts.cycle_day))
+                .collect()
+        };
+        let mut not_served = off.clone();
+        if let Some(cancelled_on) = service.cancelled_on {
+            not_served.push(Period {
+                start: cancelled_on.max(activated_on),
+                end: NaiveDate::MAX,
+            });
+        }
+        let not_served = merged(not_served);
+        let refunded = merged(service.refunded.clone());
+        for piece in charged {
+            // Split at the cancellation, so each credit says why it is given.
+            let cancelled = service.cancelled_on.map(|c| Period {
+                start: c,
+                end: NaiveDate::MAX,
+            });
+            let owed = not_served
+                .iter()
+                .filter_map(|n| piece.intersection(n))
+                .flat_map(|r| without(r, &refunded))
+                .flat_map(|r| match cancelled {
+                    Some(c) => {
+                        let mut parts = without(r, &[c]);
+                        parts.extend(r.intersection(&c));
+                        parts
+                    }
+                    None => vec![r],
+                });
+            for days in owed {
+                let paid = paid_for(facts, service, &piece, &days, currency)?;
                 let paid = match &service.tax {
                     Some(tax) if !inclusive => {
                         apply_tax(
-                            price,
+                            paid,
                             &TaxRate {
                                 inclusive: false,
                                 ..tax.rate
@@ -539,28 +671,30 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                         )
                         .gross
                     }
-                    _ => price,
+                    _ => paid,
                 };
-                if paid.is_positive() {
-                    lines.push(BillLine {
-                        kind: LineKind::Credit,
-                        description: format!(
-                            "{}: refund for {} after cancellation",
-                            plan.name,
-                            text::period(&days)
-                        ),
-                        service_id: Some(service.id),
-                        period: Some(days),
-                        quantity: None,
-                        unit_price: None,
-                        amount: paid.neg(),
-                        posts: Some(EntryKind::Credit),
-                        source: Source::Refund {
-                            service_id: service.id,
-                            days,
-                        },
-                    });
+                if !paid.is_positive() {
+                    continue;
                 }
+                let why = if service.cancelled_on.is_some_and(|c| c <= days.start) {
+                    "after cancellation"
+                } else {
+                    "while suspended"
+                };
+                lines.push(BillLine {
+                    kind: LineKind::Credit,
+                    description: format!("{}: refund for {} {why}", plan.name, text::period(&days)),
+                    service_id: Some(service.id),
+                    period: Some(days),
+                    quantity: None,
+                    unit_price: None,
+                    amount: paid.neg(),
+                    posts: Some(EntryKind::Credit),
+                    source: Source::Refund {
+                        service_id: service.id,
+                        days,
+                    },
+                });
             }
         }
     }
@@ -573,60 +707,91 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
         Money::zero(currency)
     };
 
-    // 3. Usage of the period that just closed.
+    // 3. Usage of the period that just closed, against the plan(s) in force then.
     let usage_period = facts.usage_period();
     for service in &facts.services {
-        let (Some(used), Some(activated_on)) = (service.usage_bytes, service.activated_on) else {
+        let Some(activated_on) = service.activated_on else {
             continue;
         };
-        let plan = &service.plan;
-        let (Allowance::Gigabytes(gb), Some(price)) = (plan.allowance, plan.overage_per_gb) else {
-            continue;
-        };
-        let price = check(price)?;
-        let Some(days) = usage_period.intersection(&Period {
+        let served = Period {
             start: activated_on,
             end: service
                 .cancelled_on
-                .unwrap_or(usage_period.end)
+                .unwrap_or(NaiveDate::MAX)
                 .max(activated_on),
-        }) else {
-            continue;
         };
-        let rating = rate_usage(used, plan.allowance, Some(price));
-        let included = format!("{} GB included", text::count(gb.into()));
-        let description = if rating.overage_gb > 0 {
-            format!(
-                "Data usage {}: {} of {included}; {} started GB over at {}/GB",
-                text::period(&days),
-                text::gigabytes(used),
-                text::count(rating.overage_gb.into()),
-                text::dollars(price.amount())
-            )
-        } else {
-            format!(
-                "Data usage {}: {} of {included}",
-                text::period(&days),
-                text::gigabytes(used)
-            )
-        };
-        let amount = rating.charge_or_zero(currency);
-        let index = lines.len();
-        lines.push(BillLine {
-            kind: LineKind::Usage,
-            description,
-            service_id: Some(service.id),
-            period: Some(days),
-            quantity: Some(Decimal::from(rating.overage_gb)),
-            unit_price: Some(price.amount()),
-            amount,
-            posts: posting(EntryKind::Charge, amount),
-            source: Source::Usage {
-                service_id: service.id,
-            },
-        });
-        if let Some(tax) = &service.tax {
-            taxed.push((index, tax.clone(), plan.price_includes_tax));
+        let segments: Vec<(Period, &UsageSegment)> = service
+            .usage
+            .iter()
+            .filter_map(|seg| {
+                let days = seg
+                    .days
+                    .intersection(&usage_period)?
+                    .intersection(&served)?;
+                Some((days, seg))
+            })
+            .collect();
+        let served_days: i64 = segments.iter().map(|(days, _)| days.days()).sum();
+        let several = segments.len() > 1;
+        for (days, segment) in segments {
+            let plan = &segment.plan;
+            let (Allowance::Gigabytes(gb), Some(price)) = (plan.allowance, plan.overage_per_gb)
+            else {
+                continue;
+            };
+            let price = check(price)?;
+            let included = plan.allowance.prorated_bytes(days.days(), served_days);
+            let used = segment.bytes;
+            let rating = rate_usage_within(used, included, Some(price));
+            let on_plan = if several || plan.name != service.plan.name {
+                format!(" on {}", plan.name)
+            } else {
+                String::new()
+            };
+            let included = if several {
+                format!(
+                    "{} included ({} of {} days of {} GB)",
+                    text::gigabytes(included.unwrap_or_default()),
+                    days.days(),
+                    served_days,
+                    text::count(gb.into())
+                )
+            } else {
+                format!("{} GB included", text::count(gb.into()))
+            };
+            let description = if rating.overage_gb > 0 {
+                format!(
+                    "Data usage {}{on_plan}: {} of {included}; {} started GB over at {}/GB",
+                    text::period(&days),
+                    text::gigabytes(used),
+                    text::count(rating.overage_gb.into()),
+                    text::money(price)
+                )
+            } else {
+                format!(
+                    "Data usage {}{on_plan}: {} of {included}",
+                    text::period(&days),
+                    text::gigabytes(used)
+                )
+            };
+            let amount = rating.charge_or_zero(currency);
+            let index = lines.len();
+            lines.push(BillLine {
+                kind: LineKind::Usage,
+                description,
+                service_id: Some(service.id),
+                period: Some(days),
+                quantity: Some(Decimal::from(rating.overage_gb)),
+                unit_price: Some(price.amount()),
+                amount,
+                posts: posting(EntryKind::Charge, amount),
+                source: Source::Usage {
+                    service_id: service.id,
+                },
+            });
+            if let Some(tax) = &service.tax {
+                taxed.push((index, tax.clone(), plan.price_includes_tax));
+            }
         }
     }
 
@@ -698,7 +863,7 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 line.description = format!(
                     "{} (price {} incl. {})",
                     line.description,
-                    text::dollars(split.gross.amount()),
+                    text::money(split.gross),
                     tax.name
                 );
             }
@@ -791,6 +956,129 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
 /// that change a balance).
 fn posting(kind: EntryKind, amount: Money) -> Option<EntryKind> {
     (!amount.is_zero()).then_some(kind)
+}
+
+/// The discounts that apply to a piece of `service_id` starting on `start` (rule 5).
+fn discounts_for(
+    facts: &BillFacts,
+    service_id: i64,
+    start: NaiveDate,
+) -> impl Iterator<Item = &DiscountFacts> {
+    facts.discounts.iter().filter(move |d| {
+        d.service_id.is_none_or(|s| s == service_id)
+            && d.valid_from <= start
+            && d.valid_to.is_none_or(|to| start < to)
+    })
+}
+
+/// What `discount` takes off a piece charged `amount` (rule 5).
+fn discount_off(
+    discount: &DiscountFacts,
+    amount: Money,
+    currency: Currency,
+) -> Result<Money, BillError> {
+    Ok(match discount.value {
+        DiscountValue::Percent(pct) => amount
+            .checked_times(pct / Decimal::ONE_HUNDRED)?
+            .round_to_minor_units(),
+        DiscountValue::Fixed(fixed) => {
+            if fixed.currency() != currency {
+                return Err(BillError::Currency {
+                    expected: currency,
+                    found: fixed.currency(),
+                });
+            }
+            if fixed.amount() > amount.amount() {
+                amount
+            } else {
+                fixed
+            }
+        }
+    })
+}
+
+/// What was paid, before tax, for `days` of the charged `piece` (rule 2): the days' share
+/// of the piece's price, reckoned from the piece's first day so that the days kept are
+/// charged exactly their proration, and scaled to what the discounts left of it.
+fn paid_for(
+    facts: &BillFacts,
+    service: &ServiceFacts,
+    piece: &Period,
+    days: &Period,
+    currency: Currency,
+) -> Result<Money, BillError> {
+    let price = service.plan.monthly_price;
+    let within = period_containing(piece.start, facts.cycle_day);
+    let cost_to = |end: NaiveDate| {
+        prorate(
+            price,
+            &within,
+            &Period {
+                start: piece.start,
+                end,
+            },
+        )
+    };
+    let whole = cost_to(piece.end)?;
+    let to_end = cost_to(days.end)?;
+    let to_start = cost_to(days.start)?;
+    let mut paid = whole;
+    for discount in discounts_for(facts, service.id, piece.start) {
+        paid = paid.checked_sub(discount_off(discount, whole, currency)?)?;
+    }
+    if paid == whole {
+        return Ok(to_end.checked_sub(to_start)?);
+    }
+    if !whole.is_positive() || !paid.is_positive() {
+        return Ok(Money::zero(currency));
+    }
+    let share = |part: Money| -> Result<Money, BillError> {
+        let scaled = paid.checked_times(part.amount())?;
+        let amount = scaled
+            .amount()
+            .checked_div(whole.amount())
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Money::new(amount, currency).round_to_minor_units())
+    };
+    Ok(share(to_end)?.checked_sub(share(to_start)?)?)
+}
+
+/// The periods merged where they overlap or touch, in order.
+fn merged(mut periods: Vec<Period>) -> Vec<Period> {
+    periods.sort_by_key(|p| p.start);
+    let mut out: Vec<Period> = Vec::with_capacity(periods.len());
+    for p in periods {
+        match out.last_mut() {
+            Some(last) if p.start <= last.end => last.end = last.end.max(p.end),
+            _ => out.push(p),
+        }
+    }
+    out
+}
+
+/// The days of `span` outside every one of `holes`, in order; empty when `span` is.
+fn without(span: Period, holes: &[Period]) -> Vec<Period> {
+    let mut out = vec![span];
+    for hole in holes {
+        out = out
+            .into_iter()
+            .flat_map(|p| {
+                [
+                    Period {
+                        start: p.start,
+                        end: p.end.min(hole.start),
+                    },
+                    Period {
+                        start: p.start.max(hole.end),
+                        end: p.end,
+                    },
+                ]
+            })
+            .collect();
+        out.retain(|p| p.end > p.start);
+    }
+    out.retain(|p| p.end > p.start);
+    out
 }
 
 /// `[from, to)` split at the cycle's boundaries; empty when `to <= from`.

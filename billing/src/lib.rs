@@ -43,5 +43,6 @@ pub use statement::{
 pub use tax::{apply_tax, TaxError, TaxRate, TaxSplit};
 pub use typed_amount::{Separators, TypedAmountError};
 pub use usage::{
-    percent_of_allowance, project_usage, rate_usage, Allowance, UsageRating, BYTES_PER_GB,
+    percent_of_allowance, project_usage, rate_usage, rate_usage_within, Allowance, UsageRating,
+    BYTES_PER_GB,
 };

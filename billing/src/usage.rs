@@ -36,6 +36,20 @@ impl Allowance {
     pub fn from_optional_gb(gb: Option<u32>) -> Allowance {
         gb.map_or(Allowance::Unlimited, Allowance::Gigabytes)
     }
+
+    /// The share of the allowance for `days` of `of_days`, in bytes, rounded **up** to the
+    /// byte (in the subscriber's favour); `None` when unlimited. The whole allowance when
+    /// `days >= of_days` or `of_days` is not positive.
+    pub fn prorated_bytes(&self, days: i64, of_days: i64) -> Option<u64> {
+        let whole = self.bytes()?;
+        if of_days <= 0 || days >= of_days {
+            return Some(whole);
+        }
+        let days = u128::try_from(days.max(0)).unwrap_or(0);
+        let of_days = u128::try_from(of_days).unwrap_or(1);
+        let share = (u128::from(whole) * days).div_ceil(of_days);
+        Some(u64::try_from(share).unwrap_or(whole))
+    }
 }
 
 /// The outcome of rating one period's usage.
@@ -76,7 +90,17 @@ pub fn rate_usage(
     allowance: Allowance,
     overage_price_per_gb: Option<Money>,
 ) -> UsageRating {
-    let included_bytes = allowance.bytes();
+    rate_usage_within(used_bytes, allowance.bytes(), overage_price_per_gb)
+}
+
+/// [`rate_usage`] against an allowance given in bytes (`None`: unlimited), such as a share
+/// of a plan's allowance for the days it was in force ([`Allowance::prorated_bytes`]). The
+/// same per-started-gigabyte rule applies.
+pub fn rate_usage_within(
+    used_bytes: u64,
+    included_bytes: Option<u64>,
+    overage_price_per_gb: Option<Money>,
+) -> UsageRating {
     let overage_gb = match included_bytes {
         None => 0,
         Some(included) => {
@@ -234,6 +258,29 @@ mod tests {
         let rating = rate_usage(u64::MAX, Allowance::Gigabytes(0), None);
         // u64::MAX bytes is about 1.8 × 10¹⁰ GB, more than u32::MAX.
         assert_eq!(rating.overage_gb, u32::MAX);
+    }
+
+    #[test]
+    fn a_prorated_allowance_is_rounded_up_to_the_byte() {
+        // 1,500 GB for 25 of 30 days: 1,250 GB exactly.
+        assert_eq!(
+            Allowance::Gigabytes(1500).prorated_bytes(25, 30),
+            Some(1_250 * GB)
+        );
+        // 1,000 GB for 5 of 30 days: 166.666… GB, rounded up to 166,666,666,667 bytes.
+        assert_eq!(
+            Allowance::Gigabytes(1000).prorated_bytes(5, 30),
+            Some(166_666_666_667)
+        );
+        assert_eq!(
+            Allowance::Gigabytes(500).prorated_bytes(30, 30),
+            Some(500 * GB)
+        );
+        assert_eq!(Allowance::Unlimited.prorated_bytes(5, 30), None);
+        // 166.67 GB used of a 166.666… GB share: one started GB over.
+        let rating = rate_usage_within(166_670_000_000, Some(166_666_666_667), Some(usd(dec!(2))));
+        assert_eq!(rating.overage_gb, 1);
+        assert_eq!(rating.charge, Some(usd(dec!(2))));
     }
 
     #[test]

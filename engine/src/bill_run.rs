@@ -15,13 +15,25 @@
 //!
 //! Each statement's lines are posted to the ledger in the same transaction; entries already
 //! in the ledger (payments, credits) are linked to the statement that shows them.
+//!
+//! # What a run says
+//!
+//! Accounts not billed are counted by [`SkipReason`]; an account that cannot be billed
+//! (its data makes no valid statement) does not stop the others and is reported by its
+//! account number, and the run is then recorded as `partial` rather than `done`. Statements
+//! are issued in date order: a date before an account's latest statement, or before any of
+//! its services was active, bills nothing for it.
+//!
+//! Prepaid and hybrid accounts pay the plan from their balance at the start of the
+//! period; when the balance does not cover it, the services are switched off from the
+//! period's first day and the period is not charged (`billing::bill`, rule 8).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use billing::bill::{compose, Bill, Source};
+use billing::bill::{compose, Bill, BillFacts, Source, Suspension, SuspensionReason};
 use billing::{period_containing, text, Currency, LineKind, Money};
 use chrono::NaiveDate;
 use futures::{stream, StreamExt, TryStreamExt};
@@ -42,17 +54,30 @@ const DUE_ON_DATE: &str = "(a.billing_cycle_day = extract(day from $1::date)
 
 /// An account gets a statement when a service runs or ended within the last month (its last
 /// usage is still to bill), a cancelled service's unused days are still to refund, or a
-/// charge or a payment waits to be shown. Long-closed
-/// services with nothing new do not produce empty statements month after month.
+/// charge or a payment dated on or before the issue date waits to be shown. Long-closed
+/// services with nothing new do not produce empty statements month after month, and a date
+/// before a service was active bills nothing.
 const HAS_SOMETHING_TO_BILL: &str = "(exists (select 1 from services s where s.account_id = a.id
-                        and s.status <> 'pending'
+                        and s.status <> 'pending' and s.activated_on <= $1::date
                         and (s.cancelled_on is null or s.cancelled_on > $1::date - 31))
       or exists (select 1 from services s where s.account_id = a.id and s.cancelled_on is not null
                   and not exists (select 1 from service_charges r where r.service_id = s.id and r.kind = 'refund')
                   and s.cancelled_on < (select max(c.period_end) from service_charges c
                                          where c.service_id = s.id and c.kind = 'charge'))
-      or exists (select 1 from ledger_entries_pending p where p.account_id = a.id)
-      or exists (select 1 from one_time_charges o where o.account_id = a.id and o.statement_id is null))";
+      or exists (select 1 from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
+                  where p.account_id = a.id and l.effective_on <= $1::date)
+      or exists (select 1 from one_time_charges o where o.account_id = a.id and o.statement_id is null
+                  and o.charge_on <= $1::date))";
+
+/// An account with a statement for a period after the date `$1`: statements are issued in
+/// date order, so none can come before it.
+const LATER_STATEMENT: &str = "(exists (select 1 from statements x where x.account_id = a.id
+                                     and x.period_start > $1::date))";
+
+/// An account whose services all start after the date `$1` (and that has no statement
+/// yet): the date is before its history.
+const NOT_YET_ACTIVE: &str = "(not exists (select 1 from statements x where x.account_id = a.id)
+      and exists (select 1 from services s where s.account_id = a.id and s.activated_on > $1::date))";
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -77,17 +102,66 @@ pub struct Summary {
     /// Statements written (or, in a dry run, that would be).
     pub billed: u64,
     /// Accounts not billed, by reason.
-    pub skipped: Vec<(String, u64)>,
+    pub skipped: Vec<Skipped>,
     /// Sums over the statements, per currency: charges, tax, total due.
     pub totals: Vec<CurrencyTotals>,
     /// Prepaid and hybrid accounts suspended because their balance did not cover the plan.
     pub suspended: u64,
     /// Accounts that could not be billed, with why (everything else was billed).
-    pub failed: Vec<(i64, String)>,
+    pub failed: Vec<Failure>,
     /// How long it took, in milliseconds.
     pub elapsed_ms: u64,
     /// The statements, when one account was asked for (for printing).
     pub statements: Vec<Bill>,
+}
+
+/// Why accounts due on the date were not billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The statement for this period exists.
+    AlreadyBilled,
+    /// A statement for a later period exists: statements are issued in date order.
+    LaterStatement,
+    /// No service of the account was active yet on the date, and it has no statement.
+    NotYetActive,
+    /// No service, charge or payment to bill.
+    NothingToBill,
+    /// The account is closed.
+    Closed,
+}
+
+impl SkipReason {
+    /// The reason in words, as the summary prints it.
+    pub fn text(&self) -> &'static str {
+        match self {
+            SkipReason::AlreadyBilled => "already billed for this date",
+            SkipReason::LaterStatement => {
+                "already billed for a later date (statements are issued in date order)"
+            }
+            SkipReason::NotYetActive => "no service active yet on this date",
+            SkipReason::NothingToBill => "nothing to bill (no service, charge or payment)",
+            SkipReason::Closed => "account closed",
+        }
+    }
+}
+
+/// How many accounts were not billed for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Why.
+    pub reason: SkipReason,
+    /// How many accounts.
+    pub accounts: u64,
+}
+
+/// An account that could not be billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// Its account number.
+    pub account_number: String,
+    /// Why, as the engine reported it.
+    pub error: String,
 }
 
 /// Sums in one currency.
@@ -115,17 +189,21 @@ pub async fn run(
 ) -> Result<Summary, EngineError> {
     let started = Instant::now();
     let date = options.date;
-    let mut skipped: Vec<(String, u64)> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
 
-    let ids: Vec<i64> = match &options.account {
+    // (id, account number) of the accounts to bill.
+    let due: Vec<(i64, String)> = match &options.account {
         Some(number) => {
-            let row: Option<(i64, i16, String)> = sqlx::query_as(
-                "select id, billing_cycle_day, status from accounts where account_number = $1",
-            )
+            let row: Option<(i64, i16, String, bool)> = sqlx::query_as(&format!(
+                "select a.id, a.billing_cycle_day, a.status,
+                        not {HAS_SOMETHING_TO_BILL} and {NOT_YET_ACTIVE}
+                   from accounts a where a.account_number = $2"
+            ))
+            .bind(date)
             .bind(number)
             .fetch_optional(pool)
             .await?;
-            let Some((id, day, status)) = row else {
+            let Some((id, day, status, not_yet_active)) = row else {
                 return Err(EngineError::NoSuchAccount(number.clone()));
             };
             let cycle = u8::try_from(day)
@@ -134,44 +212,55 @@ pub async fn run(
                 .ok_or_else(|| EngineError::bad_data(number, "billing cycle day out of range"))?;
             let period = period_containing(date, cycle);
             if period.start != date {
-                skipped.push((
-                    format!(
-                        "not its cycle day (its next statement is on {})",
-                        period.end
-                    ),
-                    1,
-                ));
+                return Err(not_its_cycle_day(pool, id, number, cycle, date).await?);
+            }
+            if status == "closed" {
+                skipped.push(Skipped {
+                    reason: SkipReason::Closed,
+                    accounts: 1,
+                });
                 vec![]
-            } else if status == "closed" {
-                skipped.push(("account closed".into(), 1));
+            } else if not_yet_active {
+                skipped.push(Skipped {
+                    reason: SkipReason::NotYetActive,
+                    accounts: 1,
+                });
                 vec![]
             } else {
-                vec![id]
+                vec![(id, number.clone())]
             }
         }
         None => {
-            let (closed, none_active): (i64, i64) = sqlx::query_as(&format!(
-                "select count(*) filter (where a.status = 'closed'),
-                        count(*) filter (where a.status <> 'closed' and not ({HAS_SOMETHING_TO_BILL}))
+            let (closed, later, not_yet_active, none_active): (i64, i64, i64, i64) =
+                sqlx::query_as(&format!(
+                    "select count(*) filter (where a.status = 'closed'),
+                        count(*) filter (where a.status <> 'closed' and not ({HAS_SOMETHING_TO_BILL})
+                                           and {LATER_STATEMENT}),
+                        count(*) filter (where a.status <> 'closed' and not ({HAS_SOMETHING_TO_BILL})
+                                           and {NOT_YET_ACTIVE}),
+                        count(*) filter (where a.status <> 'closed' and not ({HAS_SOMETHING_TO_BILL})
+                                           and not {LATER_STATEMENT} and not {NOT_YET_ACTIVE})
                    from accounts a
                   where {DUE_ON_DATE}"
-            ))
-            .bind(date)
-            .fetch_one(pool)
-            .await?;
+                ))
+                .bind(date)
+                .fetch_one(pool)
+                .await?;
             for (reason, n) in [
-                ("account closed", closed),
-                (
-                    "nothing to bill (no service, charge or payment)",
-                    none_active,
-                ),
+                (SkipReason::Closed, closed),
+                (SkipReason::LaterStatement, later),
+                (SkipReason::NotYetActive, not_yet_active),
+                (SkipReason::NothingToBill, none_active),
             ] {
                 if n > 0 {
-                    skipped.push((reason.into(), n as u64));
+                    skipped.push(Skipped {
+                        reason,
+                        accounts: n as u64,
+                    });
                 }
             }
-            sqlx::query_scalar(&format!(
-                "select a.id from accounts a
+            sqlx::query_as(&format!(
+                "select a.id, a.account_number from accounts a
                   where {DUE_ON_DATE} and a.status <> 'closed' and {HAS_SOMETHING_TO_BILL}
                   order by a.id"
             ))
@@ -179,6 +268,17 @@ pub async fn run(
             .fetch_all(pool)
             .await?
         }
+    };
+    let numbers: HashMap<i64, String> = due.iter().cloned().collect();
+    let ids: Vec<i64> = due.into_iter().map(|(id, _)| id).collect();
+    let failure = |id: i64, error: &EngineError| Failure {
+        account_number: numbers.get(&id).cloned().unwrap_or_else(|| id.to_string()),
+        error: match error {
+            // The account is named already; say only what is wrong.
+            EngineError::Bill { source, .. } => source.to_string(),
+            EngineError::BadData { what, .. } => what.clone(),
+            other => other.to_string(),
+        },
     };
 
     let run_id: Option<i64> = if options.dry_run {
@@ -244,13 +344,13 @@ pub async fn run(
                             Err(EngineError::Database(e)) if !is_data_error(&e) => {
                                 return Err(EngineError::Database(e))
                             }
-                            Err(e) => merged.failed.push((*id, e.to_string())),
+                            Err(e) => merged.failed.push(failure(*id, &e)),
                         }
                     }
                     merged
                 }
                 Err(e) => BatchOutcome {
-                    failed: vec![(chunk[0], e.to_string())],
+                    failed: vec![failure(chunk[0], &e)],
                     ..BatchOutcome::default()
                 },
             };
@@ -291,11 +391,12 @@ pub async fn run(
         ..Summary::default()
     };
     let mut totals: HashMap<Currency, (Decimal, Decimal, Decimal)> = HashMap::new();
-    let mut already = 0;
+    let (mut already, mut later) = (0, 0);
     for outcome in outcomes {
         summary.billed += outcome.billed;
         summary.suspended += outcome.suspended;
         already += outcome.already_billed;
+        later += outcome.later_statement;
         summary.failed.extend(outcome.failed);
         for (c, charges, tax, due) in outcome.totals {
             let t = totals.entry(c).or_default();
@@ -305,9 +406,22 @@ pub async fn run(
         }
         summary.statements.extend(outcome.bills);
     }
-    if already > 0 {
-        skipped.insert(0, ("already billed for this date".into(), already));
+    for (reason, accounts) in [
+        (SkipReason::LaterStatement, later),
+        (SkipReason::AlreadyBilled, already),
+    ] {
+        if accounts == 0 {
+            continue;
+        }
+        match skipped.iter_mut().find(|s| s.reason == reason) {
+            Some(s) => s.accounts += accounts,
+            None => skipped.push(Skipped { reason, accounts }),
+        }
     }
+    skipped.sort_by_key(|s| s.reason);
+    summary
+        .failed
+        .sort_by(|a, b| a.account_number.cmp(&b.account_number));
     summary.skipped = skipped;
     let mut totals: Vec<_> = totals.into_iter().collect();
     totals.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
@@ -323,25 +437,91 @@ pub async fn run(
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
 
     if let Some(id) = run_id {
-        let skipped_count: u64 = summary.skipped.iter().map(|s| s.1).sum();
+        let skipped_count: u64 = summary.skipped.iter().map(|s| s.accounts).sum();
         let total_due: Decimal = summary.totals.iter().map(|t| t.total_due.amount()).sum();
         sqlx::query(
-            "update bill_runs set status = 'done', finished_at = now(), accounts_billed = $2,
-                    accounts_skipped = $3, total_due = $4, last_error = $5
+            "update bill_runs set status = $2, finished_at = now(), accounts_billed = $3,
+                    accounts_skipped = $4, accounts_failed = $5, total_due = $6, last_error = $7
               where id = $1",
         )
         .bind(id)
+        .bind(if summary.failed.is_empty() {
+            "done"
+        } else {
+            "partial"
+        })
         .bind(i32::try_from(summary.billed).unwrap_or(i32::MAX))
         .bind(i32::try_from(skipped_count).unwrap_or(i32::MAX))
+        .bind(i32::try_from(summary.failed.len()).unwrap_or(i32::MAX))
         .bind(total_due)
-        .bind(
-            (!summary.failed.is_empty())
-                .then(|| format!("{} accounts could not be billed", summary.failed.len())),
-        )
+        .bind((!summary.failed.is_empty()).then(|| failures_text(&summary.failed)))
         .execute(pool)
         .await?;
     }
     Ok(summary)
+}
+
+/// "2 accounts could not be billed: 30000007 (an amount in EUR on an account billed in
+/// USD); 30000011 (...)", the first 20 named.
+pub fn failures_text(failed: &[Failure]) -> String {
+    let named: Vec<String> = failed
+        .iter()
+        .take(20)
+        .map(|f| format!("{} ({})", f.account_number, f.error))
+        .collect();
+    let more = failed.len().saturating_sub(named.len());
+    format!(
+        "{} could not be billed: {}{}",
+        text::plural(failed.len() as u64, "account", "accounts"),
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The refusal of `--account` on a day that is not the account's cycle day: which day is,
+/// and whether this period's statement is still to issue (then that is the one to run).
+async fn not_its_cycle_day(
+    pool: &PgPool,
+    account_id: i64,
+    number: &str,
+    cycle: billing::CycleDay,
+    date: NaiveDate,
+) -> Result<EngineError, EngineError> {
+    let period = period_containing(date, cycle);
+    let issued: bool = sqlx::query_scalar(
+        "select exists (select 1 from statements where account_id = $1 and period_start = $2)",
+    )
+    .bind(account_id)
+    .bind(period.start)
+    .fetch_one(pool)
+    .await?;
+    let day = cycle.get();
+    let cycle_text = if day >= 29 {
+        format!(
+            "the {} (or the month's last day)",
+            text::ordinal(day.into())
+        )
+    } else {
+        format!("the {}", text::ordinal(day.into()))
+    };
+    let next = if issued {
+        format!(
+            "its statement for this period was issued on {}; the next is due on {}",
+            period.start, period.end
+        )
+    } else {
+        format!(
+            "its statement for this period was due on {} and has not been issued: bill it with --date {}",
+            period.start, period.start
+        )
+    };
+    Ok(EngineError::Invalid(format!(
+        "{date} is not a billing day of account {number}, which is billed on {cycle_text} of each month: {next}"
+    )))
 }
 
 #[derive(Default)]
@@ -352,9 +532,10 @@ struct BatchOutcome {
     /// The statements themselves, only when asked for.
     bills: Vec<Bill>,
     already_billed: u64,
+    later_statement: u64,
     suspended: u64,
-    /// Accounts that could not be billed (account id, why).
-    failed: Vec<(i64, String)>,
+    /// Accounts that could not be billed.
+    failed: Vec<Failure>,
 }
 
 impl BatchOutcome {
@@ -372,6 +553,7 @@ impl BatchOutcome {
         }
         self.bills.extend(other.bills);
         self.already_billed += other.already_billed;
+        self.later_statement += other.later_statement;
         self.suspended += other.suspended;
         self.failed.extend(other.failed);
     }
@@ -401,19 +583,31 @@ async fn bill_batch(
     crate::plan_changes::apply_due(&mut tx, ids, date).await?;
     let batch = facts::load(&mut tx, ids, date, config.payment_terms_days, true).await?;
     let mut composed = Vec::with_capacity(batch.accounts.len());
-    let mut already_billed = 0;
-    for (account, facts) in batch.accounts {
-        if account.already_billed || facts.period.start != date {
+    let mut balances = Vec::with_capacity(batch.accounts.len());
+    let (mut already_billed, mut later_statement) = (0, 0);
+    for (account, mut facts) in batch.accounts {
+        if account.later_statement.is_some() {
+            later_statement += 1;
+            continue;
+        }
+        if account.billed_for_period || facts.period.start != date {
             already_billed += 1;
             continue;
         }
-        let bill = compose(&facts).map_err(|source| EngineError::Bill {
+        let bill_error = |source| EngineError::Bill {
             account_number: account.number.clone(),
             source,
-        })?;
+        };
+        let balance = if account.mode.plan_from_balance() {
+            Some(pay_plan_from_balance(&mut facts).map_err(bill_error)?)
+        } else {
+            None
+        };
+        let bill = compose(&facts).map_err(bill_error)?;
         composed.push((account, bill));
+        balances.push(balance);
     }
-    let suspended = write(&mut tx, config, &composed, run_id).await?;
+    let suspended = write(&mut tx, config, &composed, &balances, run_id).await?;
     if dry_run {
         tx.rollback().await?;
     } else {
@@ -442,9 +636,69 @@ async fn bill_batch(
             vec![]
         },
         already_billed,
+        later_statement,
         suspended,
         failed: vec![],
     })
+}
+
+/// Whether a prepaid or hybrid balance pays the period's plan.
+enum Balance {
+    /// It does, leaving this much in credit.
+    Covers(Decimal),
+    /// It is this much short: the services are switched off from the period's first day.
+    Short(Decimal),
+}
+
+/// What the balance had before the plan: the previous total due and what the ledger
+/// received since (negative: in credit).
+fn before_plan(bill: &Bill) -> Decimal {
+    bill.totals.previous_balance.amount()
+        + bill
+            .lines
+            .iter()
+            .filter(|l| matches!(l.source, Source::Received(_)))
+            .map(|l| l.amount.amount())
+            .sum::<Decimal>()
+}
+
+/// Decides whether the balance pays the plan for `facts.period` (a service off for its
+/// balance counts as back on the period's first day), and leaves `facts` as the period will
+/// be billed: when it does not, every service that would run is switched off from the
+/// period's first day, so the period is not charged (`billing::bill`, rule 8).
+fn pay_plan_from_balance(facts: &mut BillFacts) -> Result<Balance, billing::bill::BillError> {
+    let day = facts.period.start;
+    let off_for_balance =
+        |s: &Suspension| s.reason == SuspensionReason::PrepaidBalance && s.until.is_none();
+    let mut on_again = facts.clone();
+    for service in &mut on_again.services {
+        for s in service
+            .suspensions
+            .iter_mut()
+            .filter(|s| off_for_balance(s))
+        {
+            s.until = Some(day);
+        }
+    }
+    let bill = compose(&on_again)?;
+    let after_plan = before_plan(&bill) + bill.from_balance.amount();
+    if after_plan <= Decimal::ZERO {
+        *facts = on_again;
+        return Ok(Balance::Covers(-after_plan));
+    }
+    for service in &mut facts.services {
+        let runs = service.activated_on.is_some_and(|a| a <= day)
+            && service.cancelled_on.is_none_or(|c| c > day)
+            && !service.suspensions.iter().any(|s| s.until.is_none());
+        if runs {
+            service.suspensions.push(Suspension {
+                reason: SuspensionReason::PrepaidBalance,
+                from: day,
+                until: None,
+            });
+        }
+    }
+    Ok(Balance::Short(after_plan))
 }
 
 /// Writes the statements of a batch: headers, lines, ledger entries, links, charged days,
@@ -454,6 +708,7 @@ async fn write(
     conn: &mut PgConnection,
     config: &EngineConfig,
     bills: &[(Account, Bill)],
+    balances: &[Option<Balance>],
     run_id: Option<i64>,
 ) -> Result<u64, EngineError> {
     if bills.is_empty() {
@@ -580,7 +835,7 @@ async fn write(
         let due_text = if b.totals.total_due.is_positive() {
             format!(
                 "{} due by {}",
-                text::dollars(b.totals.total_due.amount()),
+                text::money(b.totals.total_due),
                 text::day(b.due_on)
             )
         } else {
@@ -671,23 +926,23 @@ async fn write(
         .await?;
     }
 
-    // Prepaid and hybrid: the plan is paid from the balance, or the service stops.
+    // Prepaid and hybrid: the plan is paid from the balance, or the service stops (and
+    // this period was not charged).
     let mut suspended = 0;
-    for (a, b) in bills.iter().filter(|(a, _)| a.mode.plan_from_balance()) {
-        let before = b.totals.previous_balance.amount()
-            + b.lines
-                .iter()
-                .filter(|l| matches!(l.source, Source::Received(_)))
-                .map(|l| l.amount.amount())
-                .sum::<Decimal>();
-        let after_plan = before + b.from_balance.amount();
-        if after_plan > Decimal::ZERO {
-            if crate::payments::suspend_for_balance(conn, config, a, b, after_plan).await? {
-                suspended += 1;
+    for ((a, b), balance) in bills.iter().zip(balances) {
+        let switched_off = match balance {
+            Some(Balance::Short(owed)) => {
+                crate::payments::suspend_for_balance(conn, config, a, b, *owed).await?
             }
-        } else {
-            crate::payments::restore_if_covered(conn, config, a.id).await?;
-            crate::payments::low_balance_notice(conn, config, a, b, -after_plan).await?;
+            Some(Balance::Covers(credit_left)) => {
+                crate::payments::restore_if_covered(conn, config, a.id, b.period.start).await?;
+                crate::payments::low_balance_notice(conn, config, a, b, *credit_left).await?;
+                false
+            }
+            None => false,
+        };
+        if switched_off {
+            suspended += 1;
         }
     }
 
@@ -787,7 +1042,7 @@ pub async fn preview_in_cycle(
     let Some((account, facts)) = found else {
         return Ok(None);
     };
-    if account.already_billed || facts.services.is_empty() {
+    if account.already_billed() || facts.services.is_empty() {
         return Ok(None);
     }
     let bill = compose(&facts).map_err(|source| EngineError::Bill {

@@ -11,8 +11,15 @@
 //! Prepaid accounts have no due dates; their balance is handled at the bill run. What is
 //! pursued is what [`crate::owed`] says is owed on the statement: an amount under dispute
 //! ([`crate::disputes`]) is held, and dunning pursues only the rest.
+//!
+//! A late fee is charged on a statement only when it newly charged something other than
+//! late fees (its charges, tax and credits, less the late fees on it, are positive): a
+//! statement that only carries an earlier balance forward, as those of a switched-off
+//! service do (`billing::bill`, rule 8), gets none, so late fees never pile up month after
+//! month on the same debt, nor on each other.
 
-use billing::text;
+use billing::bill::SuspensionReason;
+use billing::{text, Currency, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -63,6 +70,10 @@ pub async fn run(
                                 and (st.action <> 'reminder' or ($1 <= s.due_on and not a.autopay))
           where s.status = 'open' and s.total_due > 0
             and a.billing_mode <> 'prepaid' and a.status <> 'closed'
+            and (st.action <> 'late_fee'
+                 or s.total_charges + s.total_tax + s.total_credits
+                    > coalesce((select sum(o.amount) from one_time_charges o
+                                 where o.statement_id = s.id and o.kind = 'late_fee'), 0))
             and not exists (select 1 from dunning_actions d
                              where d.statement_id = s.id and d.step_code = st.code)
           order by s.account_id, st.days_after_due",
@@ -104,7 +115,11 @@ pub async fn run(
             tx.rollback().await?;
             continue;
         }
-        let amount = text::dollars(outstanding);
+        let currency = Currency::parse(&step.currency).map_err(|e| {
+            EngineError::Invalid(format!("statement {}: {e}", step.statement_number))
+        })?;
+        let money = |amount: Decimal| text::money(Money::new(amount, currency));
+        let amount = money(outstanding);
         let due_day = text::day(step.due_on);
         let number = &step.statement_number;
         let link = format!("{}/statements/{}", config.public_url, step.statement_id);
@@ -145,7 +160,7 @@ pub async fn run(
                 .bind(today)
                 .execute(&mut *tx)
                 .await?;
-                let fee = text::dollars(fee);
+                let fee = money(fee);
                 (
                     format!("Late fee of {fee} charged: {amount} on statement {number} was due {due_day}"),
                     format!("A late fee of {fee} has been added"),
@@ -156,12 +171,12 @@ pub async fn run(
                 )
             }
             _ => {
-                let suspended: Vec<i64> = sqlx::query_scalar(
-                    "update services set status = 'suspended', suspension_reason = 'non_payment'
-                      where account_id = $1 and status = 'active' returning id",
+                let suspended = crate::suspensions::suspend(
+                    &mut tx,
+                    step.account_id,
+                    SuspensionReason::NonPayment,
+                    today,
                 )
-                .bind(step.account_id)
-                .fetch_all(&mut *tx)
                 .await?;
                 if suspended.is_empty() {
                     tx.commit().await?;

@@ -1,14 +1,18 @@
 //! Gathering the facts of a batch of accounts for [`billing::bill::compose`], in one
 //! statement whatever the batch size: the bill run's batches and the overview's "next bill,
-//! so far" (one account) each read their facts in one round trip.
+//! so far" (one account) each read their facts in one round trip. The facts include each
+//! service's usage split by the plans in force while it was used (`billing::bill`, rule 3)
+//! and the days it was switched off (rule 8).
 
 use std::collections::HashMap;
 
 use billing::bill::{
     BillFacts, BillingMode, DiscountFacts, DiscountValue, OneTimeFacts, PlanTerms, ReceivedFacts,
-    ServiceFacts, TaxTerms,
+    ServiceFacts, Suspension, SuspensionReason, TaxTerms, UsageSegment,
 };
-use billing::{period_containing, Allowance, Currency, CycleDay, EntryKind, Money, TaxRate};
+use billing::{
+    period_containing, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
+};
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -24,13 +28,25 @@ pub(crate) struct Account {
     pub number: String,
     pub mode: BillingMode,
     pub currency: Currency,
-    /// Whether a statement for the period being billed already exists.
-    pub already_billed: bool,
+    /// Whether the statement for the period being billed already exists.
+    pub billed_for_period: bool,
+    /// The first day of the period of the account's latest statement, when it is later
+    /// than the period being billed (statements are issued in date order: none can come
+    /// before it).
+    pub later_statement: Option<NaiveDate>,
     /// Whether a scheduled plan change takes effect by the statement date (the bill run
     /// applies it before billing).
     pub change_due: bool,
     /// Where billing emails go, and the name to greet.
     pub email: Option<(String, String)>,
+}
+
+impl Account {
+    /// Whether the period being billed needs no statement (it has one, or a later one
+    /// exists).
+    pub fn already_billed(&self) -> bool {
+        self.billed_for_period || self.later_statement.is_some()
+    }
 }
 
 /// The facts of each account of a batch, in account order.
@@ -45,7 +61,8 @@ struct AccountRow {
     billing_mode: String,
     currency: String,
     billing_cycle_day: i16,
-    already_billed: bool,
+    billed_for_period: bool,
+    later_statement: Option<NaiveDate>,
     previous_due: Option<Decimal>,
     change_due: bool,
 }
@@ -54,17 +71,76 @@ struct AccountRow {
 struct ServiceRow {
     id: i64,
     account_id: i64,
+    plan_id: i64,
     activated_on: Option<NaiveDate>,
     cancelled_on: Option<NaiveDate>,
-    plan_name: String,
+    jurisdiction_id: i64,
+    charged_through: Option<NaiveDate>,
+}
+
+#[derive(Deserialize)]
+struct PlanRow {
+    id: i64,
+    name: String,
     monthly_price: Decimal,
-    plan_currency: String,
+    currency: String,
     price_includes_tax: bool,
     allowance_gb: Option<i32>,
     overage_per_gb: Option<Decimal>,
-    jurisdiction_id: i64,
-    charged_through: Option<NaiveDate>,
-    refunded_from: Option<NaiveDate>,
+}
+
+impl PlanRow {
+    /// The plan's terms. A plan priced in another currency than the account's is refused
+    /// by `compose`, not billed as if the figures were the account's.
+    fn terms(&self, account_number: &str) -> Result<PlanTerms, EngineError> {
+        let currency = Currency::parse(&self.currency)
+            .map_err(|e| EngineError::bad_data(account_number, e.to_string()))?;
+        Ok(PlanTerms {
+            name: self.name.clone(),
+            monthly_price: Money::new(self.monthly_price, currency),
+            price_includes_tax: self.price_includes_tax,
+            allowance: Allowance::from_optional_gb(
+                self.allowance_gb.and_then(|g| u32::try_from(g).ok()),
+            ),
+            overage_per_gb: self.overage_per_gb.map(|p| Money::new(p, currency)),
+        })
+    }
+}
+
+/// The days of a service's usage period on one plan.
+struct Segment {
+    days: Period,
+    plan_id: i64,
+}
+
+/// The usage period of a service split where its plan changed (effective days of applied
+/// changes within it), each piece with the plan in force then: the plan that the first
+/// change after the piece's first day replaced, or the plan now when none did.
+/// `changes` are the service's applied changes effective after the period's start, as
+/// (effective day, from plan), in order.
+fn segments(usage: Period, plan_now: i64, changes: &[(NaiveDate, i64)]) -> Vec<Segment> {
+    let plan_on = |day: NaiveDate| {
+        changes
+            .iter()
+            .find(|(effective_on, _)| *effective_on > day)
+            .map_or(plan_now, |(_, from)| *from)
+    };
+    let mut bounds: Vec<NaiveDate> = changes
+        .iter()
+        .map(|(on, _)| *on)
+        .filter(|on| usage.start < *on && *on < usage.end)
+        .collect();
+    bounds.dedup();
+    let mut out = Vec::with_capacity(bounds.len() + 1);
+    let mut start = usage.start;
+    for end in bounds.into_iter().chain([usage.end]) {
+        out.push(Segment {
+            days: Period { start, end },
+            plan_id: plan_on(start),
+        });
+        start = end;
+    }
+    out
 }
 
 #[derive(Deserialize)]
@@ -116,10 +192,37 @@ struct EmailRow {
     first_name: String,
 }
 
+/// An applied plan change effective after the start of its service's usage period.
+#[derive(Deserialize)]
+struct ChangeRow {
+    service_id: i64,
+    effective_on: NaiveDate,
+    from_plan_id: i64,
+}
+
+/// The data a service used on the days of one segment (from `from_day`).
 #[derive(Deserialize)]
 struct UsageRow {
     service_id: i64,
+    from_day: NaiveDate,
     bytes: i64,
+}
+
+#[derive(Deserialize)]
+struct SuspensionRow {
+    service_id: i64,
+    reason: String,
+    suspended_on: NaiveDate,
+    restored_on: Option<NaiveDate>,
+}
+
+/// A piece of a service's days charged or refunded (`service_charges`).
+#[derive(Deserialize)]
+struct ChargedRow {
+    service_id: i64,
+    kind: String,
+    period_start: NaiveDate,
+    period_end: NaiveDate,
 }
 
 /// Every fact of a batch, one JSON array per kind, from one statement.
@@ -127,6 +230,10 @@ struct UsageRow {
 struct FactsRow {
     accounts: Json<Vec<AccountRow>>,
     services: Json<Vec<ServiceRow>>,
+    plans: Json<Vec<PlanRow>>,
+    changes: Json<Vec<ChangeRow>>,
+    suspensions: Json<Vec<SuspensionRow>>,
+    charged: Json<Vec<ChargedRow>>,
     taxes: Json<Vec<TaxRow>>,
     one_time: Json<Vec<OneTimeRow>>,
     discounts: Json<Vec<DiscountRow>>,
@@ -140,12 +247,20 @@ struct FactsRow {
 /// on the way). Parameters: `$1` the accounts, `$2` the statement date, `$3` the last day a
 /// discount may start to count, `$4..$6` the usage period of each cycle day (worked out by
 /// `billing::cycle`, not here).
+///
+/// `changes` are the applied plan changes effective after a service's usage period began
+/// (the plans in force are walked back from the plan now, see [`segments`]); `usage` sums
+/// each service's data per segment, a segment starting on the usage period's first day or
+/// on the day of a change within it. `charged` (the pieces charged and refunded) is read
+/// only for services cancelled or ever switched off: what a refund is worked out from.
 const FACTS: &str = "
 with acc as (
     select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
            a.billing_cycle_day,
            exists (select 1 from statements s
-                    where s.account_id = a.id and s.period_start >= $2) as already_billed,
+                    where s.account_id = a.id and s.period_start = $2) as billed_for_period,
+           (select max(s.period_start) from statements s
+             where s.account_id = a.id and s.period_start > $2) as later_statement,
            (select s.total_due::text from statements s
              where s.account_id = a.id and s.period_start < $2
              order by s.period_start desc limit 1) as previous_due,
@@ -155,22 +270,46 @@ with acc as (
       from accounts a
      where a.id = any($1)
 ), svc as (
-    select s.id, s.account_id, s.activated_on, s.cancelled_on,
-           p.name as plan_name, p.monthly_price::text as monthly_price,
-           p.currency::text as plan_currency, p.price_includes_tax, p.allowance_gb,
-           p.overage_per_gb::text as overage_per_gb, ad.jurisdiction_id,
+    select s.id, s.account_id, s.plan_id, s.activated_on, s.cancelled_on, ad.jurisdiction_id,
            (select max(c.period_end) from service_charges c
-             where c.service_id = s.id and c.kind = 'charge') as charged_through,
-           (select min(c.period_start) from service_charges c
-             where c.service_id = s.id and c.kind = 'refund') as refunded_from
+             where c.service_id = s.id and c.kind = 'charge') as charged_through
       from services s
-      join plans p on p.id = s.plan_id
       join addresses ad on ad.id = s.address_id
      where s.account_id = any($1) and s.status <> 'pending'
+), win as (
+    select svc.id as service_id, w.from_day, w.to_day
+      from svc
+      join acc on acc.id = svc.account_id
+      join unnest($4::smallint[], $5::date[], $6::date[]) as w(cycle_day, from_day, to_day)
+        on w.cycle_day = acc.billing_cycle_day
+), chg as (
+    select c.id, c.service_id, c.effective_on, c.from_plan_id, win.to_day
+      from win
+      join plan_changes c on c.service_id = win.service_id and c.status = 'applied'
+                         and c.effective_on > win.from_day
+), susp as (
+    select x.service_id, x.reason, x.suspended_on, x.restored_on
+      from service_suspensions x
+     where x.account_id = any($1)
 )
 select
     (select coalesce(json_agg(acc order by acc.id), '[]') from acc) as accounts,
     (select coalesce(json_agg(svc order by svc.account_id, svc.id), '[]') from svc) as services,
+    (select coalesce(json_agg(p order by p.id), '[]') from (
+        select id, name, monthly_price::text as monthly_price, currency::text as currency,
+               price_includes_tax, allowance_gb, overage_per_gb::text as overage_per_gb
+          from plans
+         where id in (select plan_id from svc union select from_plan_id from chg)) p) as plans,
+    (select coalesce(json_agg(chg order by chg.service_id, chg.effective_on, chg.id), '[]')
+       from chg) as changes,
+    (select coalesce(json_agg(susp order by susp.service_id, susp.suspended_on), '[]')
+       from susp) as suspensions,
+    (select coalesce(json_agg(c order by c.service_id, c.period_start, c.kind), '[]') from (
+        select c.service_id, c.kind, c.period_start, c.period_end
+          from service_charges c
+          join svc on svc.id = c.service_id
+         where svc.cancelled_on is not null
+            or exists (select 1 from susp where susp.service_id = svc.id)) c) as charged,
     (select coalesce(json_agg(t order by t.jurisdiction_id), '[]') from (
         select distinct on (jurisdiction_id) jurisdiction_id, name, rate::text as rate, inclusive
           from tax_rates
@@ -196,15 +335,18 @@ select
           from people
          where account_id = any($1) and email is not null
          order by account_id, (role = 'billing') desc, (role = 'owner') desc, id) e) as emails,
-    (select coalesce(json_agg(u order by u.service_id), '[]') from (
-        select u.service_id, sum(u.download_bytes + u.upload_bytes)::bigint as bytes
-          from svc
-          join acc on acc.id = svc.account_id
-          join unnest($4::smallint[], $5::date[], $6::date[]) as w(cycle_day, from_day, to_day)
-            on w.cycle_day = acc.billing_cycle_day
-          join usage_daily u on u.service_id = svc.id
-                            and u.day >= w.from_day and u.day < w.to_day
-         group by u.service_id) u) as usage";
+    (select coalesce(json_agg(u order by u.service_id, u.from_day), '[]') from (
+        select d.service_id, d.from_day, sum(d.bytes)::bigint as bytes
+          from (select u.service_id,
+                       coalesce((select max(chg.effective_on) from chg
+                                  where chg.service_id = u.service_id
+                                    and chg.effective_on <= u.day
+                                    and chg.effective_on < win.to_day), win.from_day) as from_day,
+                       u.download_bytes + u.upload_bytes as bytes
+                  from win
+                  join usage_daily u on u.service_id = win.service_id
+                                    and u.day >= win.from_day and u.day < win.to_day) d
+         group by d.service_id, d.from_day) u) as usage";
 
 /// Loads the accounts `ids` and their facts for the statements issued on `date`, in one
 /// statement (see [`FACTS`]).
@@ -250,6 +392,10 @@ pub(crate) async fn load(
         .await?;
     let accounts = row.accounts.0;
     let services = row.services.0;
+    let plans: HashMap<i64, PlanRow> = row.plans.0.into_iter().map(|p| (p.id, p)).collect();
+    let changes = row.changes.0;
+    let suspensions = row.suspensions.0;
+    let charged = row.charged.0;
     let taxes: HashMap<i64, TaxRow> = row
         .taxes
         .0
@@ -265,15 +411,31 @@ pub(crate) async fn load(
         .into_iter()
         .map(|e| (e.account_id, (e.email, e.first_name)))
         .collect();
-    let usage: HashMap<i64, i64> = row
+    let used_bytes: HashMap<(i64, NaiveDate), i64> = row
         .usage
         .0
         .into_iter()
-        .map(|u| (u.service_id, u.bytes))
+        .map(|u| ((u.service_id, u.from_day), u.bytes))
         .collect();
     let mut cycles: HashMap<i64, CycleDay> = HashMap::new();
     for a in &accounts {
         cycles.insert(a.id, cycle_day(a)?);
+    }
+
+    // The plans in force during each service's usage period: applied changes effective
+    // after it began, walked back from the plan now (billing::bill, rule 3).
+    let mut segments_of: HashMap<i64, Vec<Segment>> = HashMap::new();
+    for s in &services {
+        let Some(cycle) = cycles.get(&s.account_id) else {
+            continue;
+        };
+        let usage = period_containing(date, *cycle).previous(*cycle);
+        let of_service: Vec<(NaiveDate, i64)> = changes
+            .iter()
+            .filter(|c| c.service_id == s.id)
+            .map(|c| (c.effective_on, c.from_plan_id))
+            .collect();
+        segments_of.insert(s.id, segments(usage, s.plan_id, &of_service));
     }
 
     let mut out = Vec::with_capacity(accounts.len());
@@ -297,31 +459,59 @@ pub(crate) async fn load(
                     }),
                     None => None,
                 };
-                // A plan priced in another currency than the account's is refused by
-                // `compose`, not billed as if the figures were the account's.
-                let plan_currency = Currency::parse(&s.plan_currency)
-                    .map_err(|e| EngineError::bad_data(&number, e.to_string()))?;
-                let plan_money = |amount: Decimal| Money::new(amount, plan_currency);
+                let plan_of = |id: i64| -> Result<PlanTerms, EngineError> {
+                    plans
+                        .get(&id)
+                        .ok_or_else(|| EngineError::bad_data(&number, format!("no plan {id}")))?
+                        .terms(&number)
+                };
+                let usage = segments_of
+                    .get(&s.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|seg| -> Result<UsageSegment, EngineError> {
+                        Ok(UsageSegment {
+                            days: seg.days,
+                            plan: plan_of(seg.plan_id)?,
+                            bytes: used_bytes
+                                .get(&(s.id, seg.days.start))
+                                .map_or(0, |b| u64::try_from(*b).unwrap_or(0)),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let pieces = |kind: &str| -> Vec<Period> {
+                    charged
+                        .iter()
+                        .filter(|c| c.service_id == s.id && c.kind == kind)
+                        .map(|c| Period {
+                            start: c.period_start,
+                            end: c.period_end,
+                        })
+                        .collect()
+                };
                 Ok(ServiceFacts {
                     id: s.id,
-                    plan: PlanTerms {
-                        name: s.plan_name.clone(),
-                        monthly_price: plan_money(s.monthly_price),
-                        price_includes_tax: s.price_includes_tax,
-                        allowance: Allowance::from_optional_gb(
-                            s.allowance_gb.and_then(|g| u32::try_from(g).ok()),
-                        ),
-                        overage_per_gb: s.overage_per_gb.map(plan_money),
-                    },
+                    plan: plan_of(s.plan_id)?,
                     activated_on: s.activated_on,
                     cancelled_on: s.cancelled_on,
                     charged_through: s.charged_through,
-                    refunded_from: s.refunded_from,
-                    usage_bytes: Some(
-                        usage
-                            .get(&s.id)
-                            .map_or(0, |b| u64::try_from(*b).unwrap_or(0)),
-                    ),
+                    charged: pieces("charge"),
+                    refunded: pieces("refund"),
+                    suspensions: suspensions
+                        .iter()
+                        .filter(|x| x.service_id == s.id)
+                        .map(|x| -> Result<Suspension, EngineError> {
+                            Ok(Suspension {
+                                reason: SuspensionReason::parse(&x.reason).ok_or_else(|| {
+                                    EngineError::bad_data(&number, "unknown suspension reason")
+                                })?,
+                                from: x.suspended_on,
+                                until: x.restored_on,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    usage,
                     tax,
                 })
             })
@@ -383,7 +573,8 @@ pub(crate) async fn load(
                 number: row.account_number,
                 mode,
                 currency,
-                already_billed: row.already_billed,
+                billed_for_period: row.billed_for_period,
+                later_statement: row.later_statement,
                 change_due: row.change_due,
                 email: emails.get(&row.id).cloned(),
             },

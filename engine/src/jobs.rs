@@ -178,12 +178,12 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
             }
             // Accounts that failed keep the job failing (and retried, then left 'failed'
             // for an operator) while everyone else is billed.
-            match summary.failed.first() {
-                None => Ok(Outcome::BillRun(summary)),
-                Some((account, why)) => Err(EngineError::Invalid(format!(
-                    "{} accounts could not be billed; the first, account id {account}: {why}",
-                    summary.failed.len()
-                ))),
+            if summary.failed.is_empty() {
+                Ok(Outcome::BillRun(summary))
+            } else {
+                Err(EngineError::Invalid(bill_run::failures_text(
+                    &summary.failed,
+                )))
             }
         }
         "dunning" => Ok(Outcome::Dunning(dunning::run(pool, config, date).await?)),

@@ -13,6 +13,8 @@
 //!   dispute held: the one answer for dunning, autopay, pay links and the pay page.
 //! * [`dunning`]: reminders, overdue notices, late fees and suspension for unpaid
 //!   statements, each step once.
+//! * `suspensions`: switching services off and on, with the days off recorded (a
+//!   suspended service accrues nothing while off).
 //! * [`jobs`]: the PostgreSQL job table that runs bill runs and dunning on schedule,
 //!   shared safely by several server instances; [`clock`]: the provider's calendar.
 //! * [`cards`]: card payments through Stripe: payments started from the portal or a pay
@@ -41,6 +43,7 @@ pub mod mail;
 pub mod owed;
 pub mod payments;
 pub mod plan_changes;
+mod suspensions;
 
 pub use config::EngineConfig;
 pub use error::EngineError;

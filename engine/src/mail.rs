@@ -88,12 +88,12 @@ pub(crate) fn statement_ready(
         provider: &config.provider_name,
         number,
         period: text::period(&bill.period),
-        amount: text::dollars(due.amount()),
+        amount: text::money(due),
         due: text::day(bill.due_on),
         owed: due.is_positive(),
         prepaid: account.mode.plan_from_balance() && !due.is_positive(),
-        charged: text::dollars(bill.from_balance.amount()),
-        balance: balance_text(-due.amount()),
+        charged: text::money(bill.from_balance),
+        balance: balance_in(due.neg()),
         link: format!("{}/statements/{statement_id}", config.public_url),
         pay_link: match &config.pay_links {
             Some(links) if due.is_positive() => Some(crate::cards::pay_link::url(
@@ -121,6 +121,15 @@ pub(crate) fn statement_ready(
         html: StatementReadyHtml { v: &view }.render()?,
         account_id: Some(account.id),
     })
+}
+
+/// A credit balance reads as "£12.00 in credit"; a debt as "£12.00 owed".
+pub(crate) fn balance_in(credit: billing::Money) -> String {
+    if credit.is_negative() {
+        format!("{} owed", text::money(credit.neg()))
+    } else {
+        format!("{} in credit", text::money(credit))
+    }
 }
 
 /// A credit balance reads as "$12.00 in credit"; a debt as "$12.00 owed".

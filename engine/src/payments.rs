@@ -7,7 +7,8 @@
 //! confirms them ([`crate::cards::payments::apply_intent`]).
 //!
 //! [`settle`] marks the statements now covered as paid and restores services suspended for
-//! non-payment or for a prepaid balance that ran out. Which statements are covered is the
+//! non-payment once nothing is overdue, and those suspended for a prepaid balance that ran
+//! out once it pays a whole period of their plan. Which statements are covered is the
 //! allocation rule of [`billing::ledger::allocate`] (payments pay the oldest charges first),
 //! applied through [`crate::owed`].
 
@@ -16,7 +17,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use billing::bill::Bill;
+use billing::bill::{Bill, SuspensionReason};
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -250,7 +251,7 @@ pub async fn balance(conn: &mut PgConnection, account_id: i64) -> Result<Decimal
 
 /// Marks the statements now covered as paid ([`crate::owed`]) and restores services
 /// suspended for non-payment (once nothing owed is overdue) or for a prepaid balance (once
-/// it is back in credit). Call it in the transaction that changed the balance, with the
+/// it pays a whole period of their plan: [`crate::suspensions::plan_to_cover`]). Call it in the transaction that changed the balance, with the
 /// account row locked.
 pub async fn settle(
     conn: &mut PgConnection,
@@ -269,18 +270,16 @@ pub async fn settle(
     .await?
     .rows_affected();
     let balance = owed.balance.amount();
-    let restored: Vec<i64> = sqlx::query_scalar(
-        "update services set status = 'active', suspension_reason = null
-          where account_id = $1 and status = 'suspended'
-            and ((suspension_reason = 'non_payment' and not $2)
-                 or (suspension_reason = 'prepaid_balance' and $3 <= 0))
-          returning id",
-    )
-    .bind(account_id)
-    .bind(owed.overdue(today))
-    .bind(balance)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut reasons = Vec::new();
+    if !owed.overdue(today) {
+        reasons.push(SuspensionReason::NonPayment);
+    }
+    // Off for its balance: back once the balance pays a whole period of the plan.
+    if balance + crate::suspensions::plan_to_cover(conn, account_id, today).await? <= Decimal::ZERO
+    {
+        reasons.push(SuspensionReason::PrepaidBalance);
+    }
+    let restored = crate::suspensions::restore(conn, account_id, &reasons, today).await?;
     if !restored.is_empty() {
         restored_event(conn, config, account_id, &restored, balance).await?;
     }
@@ -335,17 +334,17 @@ pub(crate) async fn suspend_for_balance(
     bill: &Bill,
     owed: Decimal,
 ) -> Result<bool, EngineError> {
-    let suspended: Vec<i64> = sqlx::query_scalar(
-        "update services set status = 'suspended', suspension_reason = 'prepaid_balance'
-          where account_id = $1 and status = 'active' returning id",
+    let suspended = crate::suspensions::suspend(
+        conn,
+        account.id,
+        SuspensionReason::PrepaidBalance,
+        bill.period.start,
     )
-    .bind(account.id)
-    .fetch_all(&mut *conn)
     .await?;
     if suspended.is_empty() {
         return Ok(false);
     }
-    let owed_text = text::dollars(owed);
+    let owed_text = text::money(billing::Money::new(owed, account.currency));
     sqlx::query(
         "insert into service_events (account_id, service_id, kind, summary, detail)
          select $1, id, 'suspension', $2, $3 from unnest($4::bigint[]) as id",
@@ -371,7 +370,9 @@ pub(crate) async fn suspend_for_balance(
                     "Your prepaid balance did not cover your plan for {}: it is {owed_text} short, so your service is paused.",
                     text::period(&bill.period)
                 ),
-                "Top up your balance and your service comes back on straight away.".into(),
+                format!(
+                    "Nothing is charged while it is paused. Top up {owed_text} or more and your service comes back on straight away."
+                ),
             ],
             link: Some(("Top up", format!("{}/", config.public_url))),
         }
@@ -381,21 +382,18 @@ pub(crate) async fn suspend_for_balance(
     Ok(true)
 }
 
-/// At a bill run, services suspended for a prepaid balance come back once it covers the
-/// plan again (a top-up arrived before the run could restore them).
+/// At a bill run, services suspended for a prepaid balance come back on `on`, the period's
+/// first day, once it covers the plan again (a top-up arrived before the run could restore
+/// them).
 pub(crate) async fn restore_if_covered(
     conn: &mut PgConnection,
     config: &EngineConfig,
     account_id: i64,
+    on: NaiveDate,
 ) -> Result<(), EngineError> {
-    let restored: Vec<i64> = sqlx::query_scalar(
-        "update services set status = 'active', suspension_reason = null
-          where account_id = $1 and status = 'suspended' and suspension_reason = 'prepaid_balance'
-          returning id",
-    )
-    .bind(account_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let restored =
+        crate::suspensions::restore(conn, account_id, &[SuspensionReason::PrepaidBalance], on)
+            .await?;
     if !restored.is_empty() {
         let balance = balance(conn, account_id).await?;
         restored_event(conn, config, account_id, &restored, balance).await?;
@@ -435,8 +433,8 @@ pub(crate) async fn low_balance_notice(
             paragraphs: vec![
                 format!(
                     "Your prepaid balance is {} and your plan costs {} a month: it will not cover your next period, which starts {}.",
-                    text::dollars(credit_left),
-                    text::dollars(next_plan),
+                    text::money(billing::Money::new(credit_left, account.currency)),
+                    text::money(billing::Money::new(next_plan, account.currency)),
                     text::day(bill.period.end)
                 ),
                 "Top up before then to keep your service running.".into(),

@@ -228,10 +228,17 @@ async fn following(
     };
     for service in &mut facts.services {
         // The next statement charges through `next.end`.
-        if service.activated_on.is_some_and(|a| a < next.end) {
+        if let Some(activated_on) = service.activated_on.filter(|a| *a < next.end) {
+            let from = service.charged_through.unwrap_or(activated_on);
+            if !service.charged.is_empty() && from < next.end {
+                service.charged.push(Period {
+                    start: from,
+                    end: next.end,
+                });
+            }
             service.charged_through = service.charged_through.max(Some(next.end));
         }
-        service.usage_bytes = None;
+        service.usage.clear();
     }
     facts.previous_balance = Money::zero(facts.currency);
     facts.one_time.clear();
@@ -267,7 +274,7 @@ pub async fn request(
             return Err(EngineError::Invalid(format!(
                 "This change ends your contract early: please confirm the early termination \
                  fee of {}.",
-                text::dollars(fee.amount())
+                text::money(fee)
             )));
         }
     }
@@ -753,12 +760,12 @@ impl Context {
         if quote.adjustment.is_positive() {
             summary.push_str(&format!(
                 "; {} prorated charge",
-                text::dollars(quote.adjustment.amount())
+                text::money(quote.adjustment)
             ));
         } else if quote.adjustment.is_negative() {
             summary.push_str(&format!(
                 "; {} prorated credit",
-                text::dollars(quote.adjustment.amount().abs())
+                text::money(quote.adjustment.neg())
             ));
         }
         sqlx::query(

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use engine::bill_run::{Failure, SkipReason, Skipped};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -130,7 +131,10 @@ async fn a_first_statement_prorates_rates_usage_taxes_and_posts_to_the_ledger(po
     assert_eq!(again.billed, 0);
     assert_eq!(
         again.skipped,
-        vec![("already billed for this date".to_string(), 1)]
+        vec![Skipped {
+            reason: SkipReason::AlreadyBilled,
+            accounts: 1
+        }]
     );
     assert_eq!(count(&pool, "select count(*) from statements").await, 1);
     assert_eq!(count(&pool, "select count(*) from ledger_entries").await, 5);
@@ -222,24 +226,25 @@ async fn a_dry_run_reports_the_statement_and_writes_nothing(pool: PgPool) {
             "{table}"
         );
     }
-    // Another day is not this account's cycle day: nothing, and why.
+    // Another day is not this account's cycle day: refused, pointing to the statement of
+    // the period that day falls in, which was never issued (not to a later one).
     let other = engine::bill_run::run(
         &pool,
         &config(),
         &engine::bill_run::RunOptions {
             dry_run: true,
             account: Some("20000002".into()),
-            ..run_options(d(2027, 2, 27))
+            ..run_options(d(2027, 3, 2))
         },
         None,
     )
     .await
-    .unwrap();
-    assert_eq!(other.billed, 0);
-    assert!(
-        other.skipped[0].0.contains("not its cycle day"),
-        "{:?}",
-        other.skipped
+    .expect_err("not a billing day");
+    assert_eq!(
+        other.to_string(),
+        "2027-03-02 is not a billing day of account 20000002, which is billed on the 31st (or \
+         the month's last day) of each month: its statement for this period was due on \
+         2027-02-28 and has not been issued: bill it with --date 2027-02-28"
     );
 }
 
@@ -474,10 +479,12 @@ async fn prepaid_plans_are_paid_from_the_balance_and_suspended_when_it_runs_out(
         1
     );
 
-    // Dec 5: 32.48 more than the 17.52 left: 14.96 short, so the service is suspended.
+    // Dec 5: 32.48 is more than the 17.52 left, so the service is switched off from Dec 5
+    // and the period is not charged (billing::bill, rule 8): still 17.52 in credit.
     let summary = bill(&pool, d(2026, 12, 5)).await;
     assert_eq!(summary.suspended, 1);
-    assert_eq!(balance(&pool, account).await, dec!(14.96));
+    assert_eq!(lines(&pool, account, d(2026, 12, 5)).await, vec![]);
+    assert_eq!(balance(&pool, account).await, dec!(-17.52));
     let reason: Option<String> =
         sqlx::query_scalar("select suspension_reason from services where id = $1")
             .bind(service)
@@ -494,16 +501,25 @@ async fn prepaid_plans_are_paid_from_the_balance_and_suspended_when_it_runs_out(
         1
     );
 
-    // A 20.00 top-up: back in credit (5.04), the statement settled, the service restored.
+    // A 20.00 top-up: 37.52 pays a whole period (30.00 + 8.25% = 32.48), so the service
+    // comes back from Dec 6.
     let topped = pay(&pool, "20000005", dec!(20.00), "TOPUP-2", d(2026, 12, 6)).await;
-    assert_eq!(topped.balance, dec!(-5.04));
-    assert_eq!((topped.statements_paid, topped.services_restored), (1, 1));
+    assert_eq!(topped.balance, dec!(-37.52));
+    assert_eq!((topped.statements_paid, topped.services_restored), (0, 1));
     let status: String = sqlx::query_scalar("select status from services where id = $1")
         .bind(service)
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(status, "active");
+    let days: Vec<(chrono::NaiveDate, Option<chrono::NaiveDate>)> = sqlx::query_as(
+        "select suspended_on, restored_on from service_suspensions where service_id = $1",
+    )
+    .bind(service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(days, vec![(d(2026, 12, 5), Some(d(2026, 12, 6)))]);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -547,7 +563,7 @@ async fn an_account_that_cannot_be_billed_does_not_stop_the_others(pool: PgPool)
     .fetch_one(&pool)
     .await
     .unwrap();
-    let (bad, _) = account(&pool, "20000007", "postpaid", 5, j, euro, d(2026, 11, 5)).await;
+    account(&pool, "20000007", "postpaid", 5, j, euro, d(2026, 11, 5)).await;
     for n in 0..3 {
         account(
             &pool,
@@ -572,19 +588,35 @@ async fn an_account_that_cannot_be_billed_does_not_stop_the_others(pool: PgPool)
     .await
     .unwrap();
     assert_eq!(summary.billed, 3);
-    assert_eq!(summary.failed.len(), 1);
-    assert_eq!(summary.failed[0].0, bad);
-    assert!(
-        summary.failed[0].1.contains("EUR"),
-        "{}",
-        summary.failed[0].1
+    // Named by its account number, with what is wrong.
+    assert_eq!(
+        summary.failed,
+        vec![Failure {
+            account_number: "20000007".into(),
+            error: "an amount in EUR on an account billed in USD".into(),
+        }]
     );
     assert_eq!(count(&pool, "select count(*) from statements").await, 3);
-    let error: Option<String> = sqlx::query_scalar("select last_error from bill_runs")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(error.as_deref(), Some("1 accounts could not be billed"));
+    // The run is recorded as partial, not done, and says which account.
+    let run: (String, i32, i32, Option<String>) = sqlx::query_as(
+        "select status, accounts_billed, accounts_failed, last_error from bill_runs",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        run,
+        (
+            "partial".to_string(),
+            3,
+            1,
+            Some(
+                "1 account could not be billed: 20000007 (an amount in EUR on an account \
+                 billed in USD)"
+                    .to_string()
+            )
+        )
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -611,10 +643,10 @@ async fn services_cancelled_long_ago_get_no_more_empty_statements(pool: PgPool) 
     assert_eq!(summary.billed, 0);
     assert_eq!(
         summary.skipped,
-        vec![(
-            "nothing to bill (no service, charge or payment)".to_string(),
-            1
-        )]
+        vec![Skipped {
+            reason: SkipReason::NothingToBill,
+            accounts: 1
+        }]
     );
     // A payment arriving later is shown on a statement again.
     pay(&pool, "20000008", dec!(10.00), "LATE-1", d(2026, 9, 10)).await;
@@ -687,4 +719,249 @@ async fn the_database_refuses_lines_that_do_not_add_up_whoever_writes_them(pool:
     .unwrap();
     let err = tx.commit().await.expect_err("refused at commit");
     assert!(err.to_string().contains("do not add up"), "{err}");
+}
+
+/// Days from `from` to `to` (inclusive), dunning run on each as the scheduler would.
+async fn dun_each_day(pool: &PgPool, from: chrono::NaiveDate, to: chrono::NaiveDate) {
+    for day in from.iter_days().take_while(|d| *d <= to) {
+        engine::dunning::run(pool, &config(), day).await.unwrap();
+    }
+}
+
+async fn late_fees(pool: &PgPool, account: i64) -> Vec<chrono::NaiveDate> {
+    sqlx::query_scalar(
+        "select charge_on from one_time_charges where account_id = $1 and kind = 'late_fee'
+          order by charge_on",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_prepaid_service_switched_off_for_its_balance_accrues_nothing_until_topped_up(
+    pool: PgPool,
+) {
+    // $40.00 plus 8.25% sales tax: 43.30 a period, taken from the balance.
+    let j = jurisdiction(&pool, "US-TX", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(&pool, "prepaid-40", dec!(40.00), None, None).await;
+    let (account, service) = account(&pool, "20000021", "prepaid", 5, j, p, d(2026, 11, 5)).await;
+    pay(&pool, "20000021", dec!(50.00), "TOPUP-1", d(2026, 11, 1)).await;
+
+    // Nov 5: 43.30 from 50.00, 6.70 left.
+    bill(&pool, d(2026, 11, 5)).await;
+    assert_eq!(balance(&pool, account).await, dec!(-6.70));
+    // Dec 5: 6.70 does not pay 43.30: off from Dec 5, not charged. Four periods off cost
+    // nothing (they used to cost 4 × 43.30 = 173.20).
+    for (y, m) in [(2026, 12), (2027, 1), (2027, 2), (2027, 3)] {
+        bill(&pool, d(y, m, 5)).await;
+        assert_eq!(lines(&pool, account, d(y, m, 5)).await, vec![], "{y}-{m}");
+    }
+    assert_eq!(balance(&pool, account).await, dec!(-6.70));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries where kind in ('charge', 'tax')"
+        )
+        .await,
+        2,
+        "only November's plan and tax"
+    );
+
+    // Mar 20: a 40.00 top-up makes 46.70, which pays a whole period (43.30): back on.
+    let topped = pay(&pool, "20000021", dec!(40.00), "TOPUP-2", d(2027, 3, 20)).await;
+    assert_eq!(topped.services_restored, 1);
+    // Apr 5: Mar 20 – Apr 4 is 16 of 31 days (40 × 16 / 31 = 20.645… → 20.65), and with
+    // Apr 5 – May 4 (40.00) and their tax (60.65 × 8.25% = 5.00) it would be 65.65, more
+    // than 46.70: off again from Apr 5, and only the days it ran are charged: 20.65 + 1.70
+    // tax (1.703625) = 22.35, leaving 24.35.
+    bill(&pool, d(2027, 4, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2027, 4, 5)).await,
+        vec![
+            l("recurring", dec!(20.65)),
+            l("tax", dec!(1.70)),
+            l("payment", dec!(-40.00))
+        ]
+    );
+    assert_eq!(balance(&pool, account).await, dec!(-24.35));
+    let days: Vec<(chrono::NaiveDate, Option<chrono::NaiveDate>)> = sqlx::query_as(
+        "select suspended_on, restored_on from service_suspensions where service_id = $1
+          order by suspended_on",
+    )
+    .bind(service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        days,
+        vec![
+            (d(2026, 12, 5), Some(d(2027, 3, 20))),
+            (d(2027, 4, 5), None)
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_hybrid_service_switched_off_for_its_balance_gets_neither_charges_nor_late_fees(
+    pool: PgPool,
+) {
+    let j = jurisdiction(&pool, "US-TX", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(&pool, "hybrid-40", dec!(40.00), None, None).await;
+    let (account, _) = account(&pool, "20000022", "hybrid", 5, j, p, d(2026, 11, 5)).await;
+    // Nothing in the balance on Nov 5: off from the start, and no period is charged, so
+    // nothing falls due and dunning has nothing to pursue.
+    for (y, m) in [(2026, 11), (2026, 12), (2027, 1), (2027, 2)] {
+        bill(&pool, d(y, m, 5)).await;
+        assert_eq!(lines(&pool, account, d(y, m, 5)).await, vec![], "{y}-{m}");
+    }
+    dun_each_day(&pool, d(2026, 11, 5), d(2027, 3, 4)).await;
+    assert_eq!(late_fees(&pool, account).await, vec![]);
+    assert_eq!(balance(&pool, account).await, dec!(0));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_service_suspended_for_non_payment_accrues_nothing_and_late_fees_do_not_pile_up(
+    pool: PgPool,
+) {
+    let (j, p) = cable(&pool).await;
+    let (account, service) = account(&pool, "20000023", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    // Nov 5: 60.00 + 4.95 tax = 64.95, due Nov 26; unpaid: a late fee on Dec 3.
+    bill(&pool, d(2026, 11, 5)).await;
+    dun_each_day(&pool, d(2026, 11, 5), d(2026, 12, 4)).await;
+    // Dec 5: 60.00, usage 0.00, the 15.00 late fee, 4.95 tax; due Dec 26.
+    bill(&pool, d(2026, 12, 5)).await;
+    assert_eq!(balance(&pool, account).await, dec!(144.90));
+    // Dec 10: November is 14 days overdue: switched off. Jan 2: December's own charges
+    // (79.95) are unpaid a week after its due date: its late fee.
+    dun_each_day(&pool, d(2026, 12, 5), d(2027, 1, 4)).await;
+    assert_eq!(
+        late_fees(&pool, account).await,
+        vec![d(2026, 12, 3), d(2027, 1, 2)]
+    );
+
+    // Jan 5: nothing for Jan 5 – Feb 4; Dec 10 – Jan 4 was charged ahead and is refunded:
+    // 60.00 less Dec 5 – 9 (60 × 5 / 31 = 9.68) = 50.32, plus its 8.25% tax (4.1514 →
+    // 4.15): 54.47. December's usage (0.00) and the late fee are billed.
+    bill(&pool, d(2027, 1, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2027, 1, 5)).await,
+        vec![
+            l("credit", dec!(-54.47)),
+            l("usage", dec!(0.00)),
+            l("one_time", dec!(15.00)),
+        ]
+    );
+    // 144.90 + 15.00 − 54.47
+    assert_eq!(balance(&pool, account).await, dec!(105.43));
+    // January's statement charged nothing new but a late fee: no late fee on it, nor on
+    // February's, which carries the balance forward and nothing else (each used to add
+    // 60.00 + tax, and a 15.00 fee on top).
+    dun_each_day(&pool, d(2027, 1, 5), d(2027, 2, 4)).await;
+    bill(&pool, d(2027, 2, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2027, 2, 5)).await,
+        vec![l("usage", dec!(0.00))]
+    );
+    dun_each_day(&pool, d(2027, 2, 5), d(2027, 3, 4)).await;
+    assert_eq!(
+        late_fees(&pool, account).await,
+        vec![d(2026, 12, 3), d(2027, 1, 2)]
+    );
+    assert_eq!(balance(&pool, account).await, dec!(105.43));
+
+    // Paid on Feb 20: back on from that day. Mar 5: Feb 20 – Mar 4 is 13 of 28 days
+    // (60 × 13 / 28 = 27.857… → 27.86), then Mar 5 – Apr 4 in advance; tax on 87.86 =
+    // 7.24845 → 7.25.
+    let paid = pay(&pool, "20000023", dec!(105.43), "BT-1", d(2027, 2, 20)).await;
+    assert_eq!(paid.services_restored, 1);
+    bill(&pool, d(2027, 3, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2027, 3, 5)).await,
+        vec![
+            l("recurring", dec!(27.86)),
+            l("recurring", dec!(60.00)),
+            l("usage", dec!(0.00)),
+            l("tax", dec!(7.25)),
+            l("payment", dec!(-105.43)),
+        ]
+    );
+    let days: Vec<(chrono::NaiveDate, Option<chrono::NaiveDate>)> = sqlx::query_as(
+        "select suspended_on, restored_on from service_suspensions where service_id = $1",
+    )
+    .bind(service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(days, vec![(d(2026, 12, 10), Some(d(2027, 2, 20)))]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_service_cannot_be_switched_off_without_the_days_being_recorded(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let (_, service) = account(&pool, "20000024", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    let err = sqlx::query(
+        "update services set status = 'suspended', suspension_reason = 'other' where id = $1",
+    )
+    .bind(service)
+    .execute(&pool)
+    .await
+    .expect_err("refused at commit");
+    assert!(err.to_string().contains("service_suspensions"), "{err}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_pound_account_reads_pounds_in_its_stored_lines_and_history(pool: PgPool) {
+    let j = jurisdiction(&pool, "GB", "VAT", dec!(0.20), true).await;
+    let p: i64 = sqlx::query_scalar(
+        "insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, price_includes_tax, overage_per_gb)
+         values ('fibre-150-gb', 'Fibre 150', 'fibre', 150, 30, 100, 22.06, 'GBP', true, 1.50)
+         returning id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let (account, service) = account(&pool, "20000025", "postpaid", 5, j, p, d(2026, 10, 5)).await;
+    sqlx::query("update accounts set currency = 'GBP', locale = 'en-GB' where id = $1")
+        .bind(account)
+        .execute(&pool)
+        .await
+        .unwrap();
+    usage(
+        &pool,
+        service,
+        d(2026, 10, 5),
+        d(2026, 11, 5),
+        110_000_000_000,
+    )
+    .await;
+    bill(&pool, d(2026, 11, 5)).await;
+    let descriptions: Vec<String> =
+        sqlx::query_scalar("select description from statement_lines order by line_no")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    // 22.06 incl. 20% VAT is 18.38 net; 10 GB over at £1.50 is £15.00 incl. VAT.
+    assert_eq!(
+        descriptions,
+        vec![
+            "Fibre 150, Oct 5 – Nov 4, 2026 (price £22.06 incl. VAT)",
+            "Fibre 150, Nov 5 – Dec 4, 2026 (price £22.06 incl. VAT)",
+            "Data usage Oct 5 – Nov 4, 2026: 110.0 GB of 100 GB included; 10 started GB over \
+             at £1.50/GB (price £15.00 incl. VAT)",
+            "VAT 20%",
+        ]
+    );
+    let history: String =
+        sqlx::query_scalar("select summary from service_events where kind = 'statement'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // 22.06 + 22.06 + 15.00
+    assert_eq!(
+        history,
+        "Statement S-20000025-202611 issued: £59.12 due by Nov 26, 2026"
+    );
 }

@@ -6,8 +6,9 @@
 //!   total due is that sum less the entries no statement has shown yet;
 //! * every statement's lines add up to its total;
 //! * no day of a service is charged twice or left uncharged: the charged days run without a
-//!   gap from activation, up to the end of the latest period billed (or the cancellation,
-//!   whose unused days are refunded exactly once).
+//!   gap from activation (but for days the service was off), up to the end of the latest
+//!   period billed; the days charged without service (after a cancellation, or while off)
+//!   are refunded exactly once.
 
 mod common;
 
@@ -144,6 +145,7 @@ async fn generated_operations_keep_the_books_straight(pool: PgPool) {
             "select count(*) from statement_lines where description like '%incl. VAT%'",
         ),
         ("dunning steps", "select count(*) from dunning_actions"),
+        ("suspensions", "select count(*) from service_suspensions"),
     ] {
         assert!(
             count(&pool, sql).await > 0,
@@ -189,12 +191,17 @@ async fn check(pool: &PgPool, day: NaiveDate) {
     // Charged days: contiguous from activation (no gap, no overlap)...
     let gaps: Vec<(i64, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
         "select service_id, period_start, previous_end from (
-             select c.service_id, c.period_start,
+             select c.service_id, c.service_id as x_service_id, c.period_start,
                     lag(c.period_end) over (partition by c.service_id order by c.period_start) as previous_end,
                     s.activated_on
                from service_charges c join services s on s.id = c.service_id
               where c.kind = 'charge') x
-          where coalesce(previous_end, activated_on) <> period_start",
+          where coalesce(previous_end, activated_on) <> period_start
+            -- a gap is allowed only for days the service was off (billing::bill, rule 8)
+            and not exists (select 1 from service_suspensions x
+                              where x.service_id = x_service_id
+                                and x.suspended_on <= coalesce(previous_end, activated_on)
+                                and coalesce(x.restored_on, 'infinity') >= period_start)",
     )
     .fetch_all(pool)
     .await
@@ -204,7 +211,8 @@ async fn check(pool: &PgPool, day: NaiveDate) {
         "{day}: gaps or overlaps in charged days: {gaps:?}"
     );
 
-    // ...up to the end of the latest period billed, for every service still running then.
+    // ...up to the end of the latest period billed, for every service still running then
+    // (not off since its charges stopped).
     let uncharged: Vec<(i64, Option<NaiveDate>, NaiveDate)> = sqlx::query_as(
         "select s.id, (select max(c.period_end) from service_charges c where c.service_id = s.id and c.kind = 'charge'),
                 st.period_end
@@ -213,7 +221,12 @@ async fn check(pool: &PgPool, day: NaiveDate) {
                           order by period_start desc limit 1) st on true
           where s.cancelled_on is null and s.activated_on < st.period_end
             and (select max(c.period_end) from service_charges c where c.service_id = s.id and c.kind = 'charge')
-                is distinct from st.period_end",
+                is distinct from st.period_end
+            and not exists (select 1 from service_suspensions x
+                             where x.service_id = s.id
+                               and coalesce(x.restored_on, 'infinity') > coalesce(
+                                   (select max(c.period_end) from service_charges c
+                                     where c.service_id = s.id and c.kind = 'charge'), s.activated_on))",
     )
     .fetch_all(pool)
     .await
@@ -223,21 +236,50 @@ async fn check(pool: &PgPool, day: NaiveDate) {
         "{day}: days left uncharged: {uncharged:?}"
     );
 
-    // A cancelled service, once billed after its cancellation, is charged up to the
-    // cancellation: its refunds start exactly there and run to the end of what was charged.
-    let refunds: Vec<(i64, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
-        "select s.id, s.cancelled_on, min(c.period_start)
-           from services s join service_charges c on c.service_id = s.id and c.kind = 'refund'
-          group by s.id, s.cancelled_on
-         having min(c.period_start) <> greatest(s.cancelled_on, s.activated_on)
-             or max(c.period_end) <> (select max(x.period_end) from service_charges x
-                                       where x.service_id = s.id and x.kind = 'charge')",
+    // Days refunded are days charged on which there was no service (after a cancellation,
+    // or while off), each once; and every such day is refunded by the first statement after
+    // the cancellation or suspension began.
+    let refunds: Vec<(String, i64, NaiveDate)> = sqlx::query_as(
+        "with days as (
+             select c.service_id, c.kind, d::date as day
+               from service_charges c,
+                    generate_series(c.period_start, c.period_end - 1, interval '1 day') d),
+         charged as (select service_id, day from days where kind = 'charge'),
+         refunded as (select service_id, day from days where kind = 'refund'),
+         not_served as (
+             select s.id as service_id, greatest(s.cancelled_on, s.activated_on) as since, c.day
+               from services s join charged c on c.service_id = s.id
+              where s.cancelled_on is not null and c.day >= greatest(s.cancelled_on, s.activated_on)
+             union all
+             select x.service_id, x.suspended_on, d::date
+               from service_suspensions x,
+                    generate_series(x.suspended_on, coalesce(x.restored_on, '2028-01-01') - 1,
+                                    interval '1 day') d),
+         latest as (
+             select s.id as service_id, max(st.issued_on) as issued_on
+               from services s join statements st on st.account_id = s.account_id
+              group by s.id),
+         wrong as (
+             select service_id, day from refunded
+             except (select service_id, day from charged
+                     intersect select service_id, day from not_served)),
+         missing as (
+             (select service_id, day from charged
+              intersect select n.service_id, n.day from not_served n
+                          join latest l on l.service_id = n.service_id
+                         where n.since < l.issued_on)
+             except select service_id, day from refunded)
+         select 'refunded but served or never charged', service_id, day from wrong
+         union all
+         select 'charged without service and not refunded', service_id, day from missing
+          order by 2, 3
+          limit 5",
     )
     .fetch_all(pool)
     .await
     .unwrap();
     assert!(
         refunds.is_empty(),
-        "{day}: refunds do not match cancellations: {refunds:?}"
+        "{day}: refunds do not match cancellations and suspensions: {refunds:?}"
     );
 }

@@ -605,3 +605,160 @@ async fn another_accounts_service_and_plan_change_are_not_found(pool: PgPool) {
         "{refused:?}"
     );
 }
+
+/// A plan on cable with a data allowance (`None`: unlimited) at $1.00 per GB over.
+async fn cable_plan(pool: &PgPool, code: &str, name: &str, price: Decimal, gb: Option<i32>) -> i64 {
+    sqlx::query_scalar(
+        "insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, overage_per_gb)
+         values ($1, $2, 'cable', 300, 30, $3, $4, 'USD', case when $3 is null then null else 1.00 end)
+         returning id",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(gb)
+    .bind(price)
+    .fetch_one(pool)
+    .await
+    .expect("plan")
+}
+
+/// An account on `plan` (cycle day 1, 10% sales tax on top) activated on Oct 1 2026 and
+/// billed on Nov 1, so it is charged through Dec 1. Returns (account, service).
+async fn cable_account(pool: &PgPool, number: &str, plan: i64) -> (i64, i64) {
+    let j = jurisdiction(
+        pool,
+        &format!("US-{}", &number[6..]),
+        "Sales tax",
+        dec!(0.10),
+        false,
+    )
+    .await;
+    let (account, service) = account(pool, number, "postpaid", 1, j, plan, d(2026, 10, 1)).await;
+    sqlx::query("update addresses set technologies = '{cable}' where account_id = $1")
+        .bind(account)
+        .execute(pool)
+        .await
+        .unwrap();
+    bill(pool, d(2026, 11, 1)).await;
+    (account, service)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn usage_before_a_scheduled_downgrade_is_rated_against_the_plan_it_was_used_on(pool: PgPool) {
+    let p750 = cable_plan(&pool, "cable-750", "Cable 750", dec!(60), Some(750)).await;
+    let p500 = cable_plan(&pool, "cable-500", "Cable 500", dec!(45), Some(500)).await;
+    let (account, service) = cable_account(&pool, "30000011", p750).await;
+    let w = World {
+        account,
+        service,
+        p60: p750,
+        p90: p750,
+        p120: p750,
+    };
+    let outcome = plan_changes::request(&pool, &config(), &change(&w, p500, p750, d(2026, 11, 12)))
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Scheduled);
+    // All of November on Cable 750: 905 GB.
+    usage(
+        &pool,
+        service,
+        d(2026, 11, 1),
+        d(2026, 12, 1),
+        905_000_000_000,
+    )
+    .await;
+
+    // Dec 1: December on Cable 500 (45.00); November's 905 GB against Cable 750's 750 GB:
+    // 155 started GB × 1.00 = 155.00 (against the new 500 GB it would be 405.00); 10% tax
+    // on 200.00 = 20.00.
+    bill(&pool, d(2026, 12, 1)).await;
+    assert_eq!(plan_of(&pool, service).await, p500);
+    assert_eq!(
+        lines(&pool, account, d(2026, 12, 1)).await,
+        vec![
+            l("recurring", dec!(45.00)),
+            l("usage", dec!(155.00)),
+            l("tax", dec!(20.00))
+        ]
+    );
+    let usage_line: String = sqlx::query_scalar(
+        "select description from statement_lines where kind = 'usage' and amount = 155.00",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        usage_line,
+        "Data usage Nov 1 – Nov 30, 2026 on Cable 750: 905.0 GB of 750 GB included; \
+         155 started GB over at $1.00/GB"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn usage_around_an_upgrade_to_unlimited_is_rated_against_each_plan_in_force(pool: PgPool) {
+    let p750 = cable_plan(&pool, "cable-750", "Cable 750", dec!(60), Some(750)).await;
+    let unlimited = cable_plan(&pool, "cable-max", "Cable Unlimited", dec!(90), None).await;
+    let (account, service) = cable_account(&pool, "30000012", p750).await;
+    let w = World {
+        account,
+        service,
+        p60: p750,
+        p90: unlimited,
+        p120: unlimited,
+    };
+    // 800 GB in the 20 days Nov 1 – 20 on Cable 750, then 500 GB unlimited.
+    usage(
+        &pool,
+        service,
+        d(2026, 11, 1),
+        d(2026, 11, 21),
+        800_000_000_000,
+    )
+    .await;
+    usage(
+        &pool,
+        service,
+        d(2026, 11, 21),
+        d(2026, 12, 1),
+        500_000_000_000,
+    )
+    .await;
+    let outcome = plan_changes::request(
+        &pool,
+        &config(),
+        &change(&w, unlimited, p750, d(2026, 11, 21)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.status, ChangeStatus::Applied);
+    // The upgrade's prorated difference for Nov 21 – 30: (90 − 60) × 10 / 30 = 10.00.
+    assert_eq!(outcome.quote.adjustment.amount(), dec!(10.00));
+
+    // Dec 1: December unlimited (90.00). Cable 750 was in force 20 of November's 30 days:
+    // 750 × 20 / 30 = 500 GB, so 300 started GB over × 1.00 = 300.00; nothing for the
+    // unlimited days (rated against the plan now alone, there was no usage charge at
+    // all). The upgrade's 10.00. 10% tax on 400.00 = 40.00.
+    bill(&pool, d(2026, 12, 1)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 12, 1)).await,
+        vec![
+            l("recurring", dec!(90.00)),
+            l("usage", dec!(300.00)),
+            l("one_time", dec!(10.00)),
+            l("tax", dec!(40.00))
+        ]
+    );
+    let usage_line: String = sqlx::query_scalar(
+        "select description from statement_lines where kind = 'usage' and amount = 300.00",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        usage_line,
+        "Data usage Nov 1 – Nov 20, 2026 on Cable 750: 800.0 GB of 500.0 GB included (20 of \
+         30 days of 750 GB); 300 started GB over at $1.00/GB"
+    );
+}

@@ -42,12 +42,22 @@ enum Command {
         #[arg(long)]
         today: Option<chrono::NaiveDate>,
     },
-    /// Bill every account whose cycle day is DATE (or one account), and print a summary.
+    /// Bill every account whose cycle day is DATE (or one account), and print a summary;
+    /// or every day from --from to --to in order, to catch up days that were missed.
     BillRun {
         /// The provider-local issue date, YYYY-MM-DD.
-        #[arg(long)]
-        date: chrono::NaiveDate,
-        /// Compute everything and print it, write nothing.
+        #[arg(long, value_parser = bill_run_date, required_unless_present = "from",
+              conflicts_with_all = ["from", "to"])]
+        date: Option<chrono::NaiveDate>,
+        /// The first day of a range to bill, YYYY-MM-DD (each day is its own run; days
+        /// already billed are skipped, so a range can be run again safely).
+        #[arg(long, value_parser = bill_run_date)]
+        from: Option<chrono::NaiveDate>,
+        /// The last day of the range, YYYY-MM-DD (default: today, provider-local).
+        #[arg(long, value_parser = bill_run_date, requires = "from")]
+        to: Option<chrono::NaiveDate>,
+        /// Compute everything and print it, write nothing (over a range, each day is
+        /// previewed as if the days before it had not been billed).
         #[arg(long)]
         dry_run: bool,
         /// Only this account number.
@@ -194,10 +204,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::BillRun {
             date,
+            from,
+            to,
             dry_run,
             account,
             json,
-        } => bill_run(date, dry_run, account, json).await,
+        } => bill_run(date, from, to, dry_run, account, json).await,
         Command::Dunning { date } => {
             let config = settings::engine_config()?;
             refuse_future(&config, date)?;
@@ -348,77 +360,247 @@ fn refuse_future(config: &engine::EngineConfig, date: chrono::NaiveDate) -> anyh
     Ok(())
 }
 
+/// A `--date`, `--from` or `--to` of `bill-run`: YYYY-MM-DD, and a day that exists.
+fn bill_run_date(value: &str) -> Result<chrono::NaiveDate, String> {
+    use chrono::{Datelike, NaiveDate};
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(date);
+    }
+    let parts: Vec<&str> = value.split('-').collect();
+    let numbers: Option<Vec<u32>> = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            parts.iter().map(|p| p.parse().ok()).collect()
+        }
+        _ => None,
+    };
+    let Some([year, month, _]) = numbers.as_deref().map(|n| [n[0], n[1], n[2]]) else {
+        return Err(format!(
+            "'{value}' is not a date: write it as YYYY-MM-DD, for example 2026-11-05"
+        ));
+    };
+    if !(1..=12).contains(&month) {
+        return Err(format!(
+            "'{value}' is not a date: there is no month {month} (write YYYY-MM-DD)"
+        ));
+    }
+    let first = NaiveDate::from_ymd_opt(year as i32, month, 1);
+    let days = first
+        .and_then(|f| f.checked_add_months(chrono::Months::new(1)))
+        .zip(first)
+        .map(|(next, f)| (next - f).num_days());
+    match (first, days) {
+        (Some(f), Some(days)) => Err(format!(
+            "'{value}' is not a date: {} {} has {days} days",
+            f.format("%B"),
+            f.year()
+        )),
+        _ => Err(format!("'{value}' is not a date the calendar can hold")),
+    }
+}
+
+/// Days a `bill-run --from/--to` may cover at once (a year and a day): more is likely a
+/// mistyped year.
+const MAX_RANGE_DAYS: i64 = 366;
+
 async fn bill_run(
-    date: chrono::NaiveDate,
+    date: Option<chrono::NaiveDate>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
     dry_run: bool,
     account: Option<String>,
     json: bool,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     let config = settings::engine_config()?;
-    if !dry_run {
-        refuse_future(&config, date)?;
-    }
-    let pool = db::connect(&settings::database_url()?, config.workers as u32 + 2).await?;
-    let bar = (std::io::stderr().is_terminal() && !json).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} accounts  {per_sec}  eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
-    let progress: Option<engine::bill_run::Progress> = bar.clone().map(|bar| {
-        Arc::new(move |done: u64, due: u64| {
-            bar.set_length(due);
-            bar.set_position(done);
-        }) as engine::bill_run::Progress
-    });
-    let summary = engine::bill_run::run(
-        &pool,
-        &config,
-        &engine::bill_run::RunOptions {
-            date,
-            dry_run,
-            account: account.clone(),
-            started_by: "command line".into(),
-        },
-        progress,
-    )
-    .await?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else {
-        print!("{}", lastmile::report::bill_run(&summary));
-    }
-    // Autopay follows a real run (the scheduler's bill run does the same).
-    if let (false, Some(stripe)) = (dry_run, &config.stripe) {
-        let charged =
-            engine::cards::autopay::run(&pool, stripe, &config, date, account.as_deref()).await?;
-        if !json {
-            println!(
-                "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run",
-                charged.charged,
-                charged.succeeded,
-                billing::text::dollars(charged.total),
-                charged.needs_action,
-                charged.failed,
-                charged.deferred
-            );
+    let today = engine::clock::today(config.time_zone, chrono::Utc::now());
+    let days: Vec<chrono::NaiveDate> = match (date, from) {
+        (Some(date), _) => {
+            if !dry_run {
+                refuse_future(&config, date)?;
+            }
+            vec![date]
         }
+        (None, Some(from)) => {
+            let to = to.unwrap_or(today);
+            if to < from {
+                anyhow::bail!("--from {from} is after --to {to}: give the earlier day as --from");
+            }
+            if !dry_run {
+                refuse_future(&config, to)?;
+            }
+            if (to - from).num_days() >= MAX_RANGE_DAYS {
+                anyhow::bail!(
+                    "--from {from} to --to {to} is more than {MAX_RANGE_DAYS} days: check the \
+                     years, or bill it a year at a time"
+                );
+            }
+            from.iter_days().take_while(|d| *d <= to).collect()
+        }
+        (None, None) => anyhow::bail!("give --date, or --from (and --to) for a range of days"),
+    };
+    let range = date.is_none();
+    let pool = db::connect(&settings::database_url()?, config.workers as u32 + 2).await?;
+    // Over a range, one account is billed on its own billing days only.
+    let days = match (&account, range) {
+        (Some(number), true) => {
+            let day: Option<i16> = sqlx::query_scalar(
+                "select billing_cycle_day from accounts where account_number = $1",
+            )
+            .bind(number)
+            .fetch_optional(&pool)
+            .await?;
+            let Some(cycle) = day
+                .and_then(|d| u8::try_from(d).ok())
+                .and_then(|d| billing::CycleDay::new(d).ok())
+            else {
+                anyhow::bail!("no account numbered {number}");
+            };
+            days.into_iter()
+                .filter(|d| billing::period_containing(*d, cycle).start == *d)
+                .collect()
+        }
+        _ => days,
+    };
+    let mut summaries = Vec::with_capacity(days.len());
+    let mut out = Output::default();
+    for day in days {
+        let bar = (std::io::stderr().is_terminal() && !json).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} accounts  {per_sec}  eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        let progress: Option<engine::bill_run::Progress> = bar.clone().map(|bar| {
+            Arc::new(move |done: u64, due: u64| {
+                bar.set_length(due);
+                bar.set_position(done);
+            }) as engine::bill_run::Progress
+        });
+        let summary = engine::bill_run::run(
+            &pool,
+            &config,
+            &engine::bill_run::RunOptions {
+                date: day,
+                dry_run,
+                account: account.clone(),
+                started_by: "command line".into(),
+            },
+            progress,
+        )
+        .await?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        // Over a range, days with nothing due say nothing.
+        let quiet = range && summary.billed == 0 && summary.failed.is_empty();
+        if !json && !quiet {
+            out.print(&lastmile::report::bill_run(&summary));
+        }
+        // Autopay follows a real run (the scheduler's bill run does the same).
+        if let (false, Some(stripe)) = (dry_run, &config.stripe) {
+            let charged =
+                engine::cards::autopay::run(&pool, stripe, &config, day, account.as_deref())
+                    .await?;
+            if !json && !quiet {
+                out.print(&format!(
+                    "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run\n",
+                    charged.charged,
+                    charged.succeeded,
+                    billing::text::dollars(charged.total),
+                    charged.needs_action,
+                    charged.failed,
+                    charged.deferred
+                ));
+            }
+        }
+        summaries.push(summary);
     }
-    if !summary.failed.is_empty() {
+    let failed: Vec<engine::bill_run::Failure> =
+        summaries.iter().flat_map(|s| s.failed.clone()).collect();
+    if json {
+        let runs: Vec<serde_json::Value> = summaries
+            .iter()
+            .map(lastmile::report::bill_run_json)
+            .collect();
+        let value = match (range, runs.as_slice()) {
+            (false, [one]) => one.clone(),
+            _ => serde_json::json!({
+                "from": from,
+                "to": summaries.last().and_then(|s| s.date),
+                "billed": summaries.iter().map(|s| s.billed).sum::<u64>(),
+                "runs": runs,
+            }),
+        };
+        out.print(&format!("{}\n", serde_json::to_string_pretty(&value)?));
+    } else if range {
+        out.print(&format!(
+            "{} from {} to {}: {} billed\n",
+            billing::text::plural(summaries.len() as u64, "day", "days"),
+            summaries
+                .first()
+                .and_then(|s| s.date)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            summaries
+                .last()
+                .and_then(|s| s.date)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            billing::text::plural(
+                summaries.iter().map(|s| s.billed).sum::<u64>(),
+                "account",
+                "accounts"
+            ),
+        ));
+    }
+    out.finish()?;
+    if !failed.is_empty() {
         anyhow::bail!(
-            "{} accounts could not be billed (listed above); every other account was billed",
-            summary.failed.len()
+            "{}; every other account was billed",
+            engine::bill_run::failures_text(&failed)
         );
     }
     Ok(())
+}
+
+/// Standard output that a closed reader (`| head`) ends quietly: what is left unprinted was
+/// not wanted, and the run itself has finished. Any other failure to write is reported.
+#[derive(Default)]
+struct Output {
+    stopped: bool,
+    error: Option<std::io::Error>,
+}
+
+impl Output {
+    fn print(&mut self, text: &str) {
+        use std::io::Write;
+        if self.stopped {
+            return;
+        }
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            self.stopped = true;
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self.error {
+            Some(e) => Err(anyhow::Error::new(e).context(
+                "the run finished, but its summary could not be written to standard output",
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 async fn serve() -> anyhow::Result<()> {

@@ -125,8 +125,8 @@ fn skipped(summary: &serde_json::Value, reason: &str) -> i64 {
         .as_array()
         .expect("skipped")
         .iter()
-        .filter(|r| r[0].as_str() == Some(reason))
-        .map(|r| r[1].as_i64().unwrap())
+        .filter(|r| r["reason"].as_str() == Some(reason))
+        .map(|r| r["accounts"].as_i64().unwrap())
         .sum()
 }
 
@@ -373,11 +373,7 @@ async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: P
     // Started again, it bills what is left and finds the rest billed.
     let summary = run_json(&url, &["--date", DATE], &[]);
     assert_eq!(billed(&summary), N - part, "{summary}");
-    assert_eq!(
-        skipped(&summary, "already billed for this date"),
-        part,
-        "{summary}"
-    );
+    assert_eq!(skipped(&summary, "already_billed"), part, "{summary}");
     assert_eq!(total_due(&summary), Decimal::from(N - part) * dec!(64.95));
 
     assert_one_clean_run(&pool).await;
@@ -406,11 +402,7 @@ async fn two_runs_at_once_share_the_accounts_and_bill_each_once(pool: PgPool) {
     // Between them they billed every account once; each found the other's as billed.
     assert_eq!(billed(&a) + billed(&b), N, "{a}\n{b}");
     for s in [&a, &b] {
-        assert_eq!(
-            billed(s) + skipped(s, "already billed for this date"),
-            N,
-            "{s}"
-        );
+        assert_eq!(billed(s) + skipped(s, "already_billed"), N, "{s}");
     }
     assert_eq!(
         total_due(&a) + total_due(&b),
@@ -449,11 +441,7 @@ async fn a_second_run_for_the_same_date_bills_nothing(pool: PgPool) {
 
     let again = run_json(&url, &["--date", DATE], &[]);
     assert_eq!(billed(&again), 0, "{again}");
-    assert_eq!(
-        skipped(&again, "already billed for this date"),
-        N,
-        "{again}"
-    );
+    assert_eq!(skipped(&again, "already_billed"), N, "{again}");
     assert_eq!(again["totals"].as_array().map(Vec::len), Some(0), "{again}");
     assert_one_clean_run(&pool).await;
     // Runs one after the other roll nothing back (what the test of two runs at once relies
@@ -522,4 +510,375 @@ async fn a_dry_run_reports_what_the_run_will_do_and_writes_nothing(pool: PgPool)
     assert_eq!(dry["totals"], real["totals"]);
     assert_eq!(total_due(&dry), Decimal::from(N) * dec!(64.95));
     assert_one_clean_run(&pool).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// What an operator reads
+// ---------------------------------------------------------------------------------------
+
+/// A few accounts with one untaxed cable service each (55.00 a month, 1,000 GB included,
+/// 2.00 per GB over), activated on Nov 5 2026: (account number, cycle day, plan currency).
+async fn few(pool: &PgPool, accounts: &[(&str, i16, &str)]) {
+    sqlx::raw_sql(
+        "insert into jurisdictions (code, name) values ('US-NH', 'New Hampshire');
+         insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, overage_per_gb)
+              values ('cable-55', 'Cable 55', 'cable', 300, 20, 1000, 55.00, 'USD', 2.00),
+                     ('euro-55', 'Euro 55', 'cable', 300, 20, 1000, 55.00, 'EUR', 2.00);",
+    )
+    .execute(pool)
+    .await
+    .expect("plans");
+    for (number, day, currency) in accounts {
+        sqlx::query(
+            "with a as (
+                 insert into accounts (account_number, kind, display_name, billing_mode,
+                                       billing_cycle_day, currency, time_zone)
+                 values ($1, 'residential', 'Subscriber', 'postpaid', $2, 'USD', 'America/Chicago')
+                 returning id),
+             ad as (
+                 insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
+                 select a.id, '1 Test Street', 'Concord', '03301', 'US', j.id
+                   from a cross join jurisdictions j
+                 returning id, account_id)
+             insert into services (account_id, address_id, plan_id, status, activated_on)
+             select ad.account_id, ad.id, p.id, 'active', '2026-11-05'
+               from ad join plans p on p.currency = $3",
+        )
+        .bind(number)
+        .bind(day)
+        .bind(currency)
+        .execute(pool)
+        .await
+        .expect("account");
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    text(&out.stdout)
+}
+
+#[test]
+fn a_date_that_does_not_exist_says_why_and_how_to_write_one() {
+    let out = run(
+        "postgres://nobody@127.0.0.1:1/none",
+        &["--date", "2026-02-30"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("'2026-02-30' is not a date: February 2026 has 28 days"),
+        "{err}"
+    );
+    assert!(!err.contains("input is out of range"), "{err}");
+
+    let out = run(
+        "postgres://nobody@127.0.0.1:1/none",
+        &["--date", "5/11/2026"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("'5/11/2026' is not a date: write it as YYYY-MM-DD, for example 2026-11-05"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(
+        "postgres://nobody@127.0.0.1:1/none",
+        &["--date", "2026-13-01"],
+        &[],
+    );
+    assert!(
+        text(&out.stderr).contains("there is no month 13"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_date_before_an_accounts_history_bills_nothing_and_says_why(pool: PgPool) {
+    few(&pool, &[("30000001", 5, "USD"), ("30000002", 5, "USD")]).await;
+    let url = url_of(&pool).await;
+
+    // Before the services started: nothing to bill yet (no empty statements written).
+    let before = run_json(&url, &["--date", "2026-10-05"], &[]);
+    assert_eq!(billed(&before), 0, "{before}");
+    assert_eq!(skipped(&before, "not_yet_active"), 2, "{before}");
+    assert_eq!(count(&pool, "statements").await, 0);
+
+    run_json(&url, &["--date", "2026-11-05"], &[]);
+    // Between two statements' dates, or before the first: a later statement exists, which
+    // is not "already billed for this date".
+    let out = run(&url, &["--date", "2026-10-05"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout(&out).contains(
+            "skipped:   2 accounts already billed for a later date (statements are issued in date order)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("for this date"), "{}", stdout(&out));
+    assert_eq!(count(&pool, "statements").await, 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn one_account_on_a_day_that_is_not_its_billing_day_points_to_the_statement_to_issue(
+    pool: PgPool,
+) {
+    few(&pool, &[("30000001", 5, "USD")]).await;
+    let url = url_of(&pool).await;
+
+    let out = run(
+        &url,
+        &["--date", "2026-11-20", "--account", "30000001"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "2026-11-20 is not a billing day of account 30000001, which is billed on the 5th of \
+             each month: its statement for this period was due on 2026-11-05 and has not been \
+             issued: bill it with --date 2026-11-05"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(count(&pool, "statements").await, 0);
+
+    let out = run(
+        &url,
+        &["--date", "2026-11-05", "--account", "30000001"],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout(&out).contains("billed:    1 account\n"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        &url,
+        &["--date", "2026-11-20", "--account", "30000001"],
+        &[],
+    );
+    assert!(
+        text(&out.stderr).contains(
+            "its statement for this period was issued on 2026-11-05; the next is due on 2026-12-05"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_run_where_an_account_failed_is_partial_names_its_number_and_exits_non_zero(
+    pool: PgPool,
+) {
+    few(
+        &pool,
+        &[
+            ("30000001", 5, "USD"),
+            ("30000002", 5, "EUR"),
+            ("30000003", 5, "USD"),
+        ],
+    )
+    .await;
+    let url = url_of(&pool).await;
+
+    let out = run(&url, &["--date", "2026-11-05"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let printed = stdout(&out);
+    assert!(printed.contains("billed:    2 accounts"), "{printed}");
+    assert!(
+        printed
+            .contains("FAILED:    account 30000002: an amount in EUR on an account billed in USD"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("run again with --date 2026-11-05 --account <number>"),
+        "{printed}"
+    );
+    assert!(
+        text(&out.stderr).contains(
+            "1 account could not be billed: 30000002 (an amount in EUR on an account billed in \
+             USD); every other account was billed"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let run_row: (String, i32, i32, String) = sqlx::query_as(
+        "select status, accounts_billed, accounts_failed, last_error from bill_runs",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        run_row,
+        (
+            "partial".to_string(),
+            2,
+            1,
+            "1 account could not be billed: 30000002 (an amount in EUR on an account billed in USD)"
+                .to_string()
+        )
+    );
+    // The JSON names it the same way.
+    let out = run(&url, &["--date", "2026-11-05", "--json"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["failed"],
+        serde_json::json!([{
+            "account_number": "30000002",
+            "error": "an amount in EUR on an account billed in USD"
+        }])
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn json_piped_into_a_reader_that_stops_early_ends_without_a_panic(pool: PgPool) {
+    few(&pool, &[("30000001", 5, "USD")]).await;
+    let url = url_of(&pool).await;
+    let mut child = spawn(&url, &["--date", "2026-11-05", "--json"], &[]);
+    // `| head -0`: the reader is gone before anything is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // The run itself was done and recorded.
+    assert_eq!(count(&pool, "statements").await, 1);
+    assert_eq!(bill_runs(&pool).await, vec![("done".to_string(), 1, 1)]);
+}
+
+/// Every `"amount"` in a JSON value, wherever it is.
+fn amounts(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("amount", serde_json::Value::Object(_)) => amounts(v, out),
+                    ("amount", v) => {
+                        out.push(v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                    }
+                    _ => amounts(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| amounts(v, out)),
+        _ => {}
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn json_amounts_have_the_currencys_decimals_and_skips_are_labelled(pool: PgPool) {
+    few(&pool, &[("30000001", 5, "USD")]).await;
+    let url = url_of(&pool).await;
+
+    // One untaxed account: no tax, no previous balance, no payments (all zero).
+    let summary = run_json(
+        &url,
+        &["--date", "2026-11-05", "--account", "30000001"],
+        &[],
+    );
+    let mut found = Vec::new();
+    amounts(&summary, &mut found);
+    assert!(found.len() > 8, "{summary}");
+    for amount in &found {
+        let (_, cents) = amount.split_once('.').unwrap_or((amount, ""));
+        assert_eq!(cents.len(), 2, "{amount} in {summary}");
+    }
+    assert_eq!(summary["totals"][0]["tax"]["amount"], "0.00", "{summary}");
+    assert_eq!(
+        summary["totals"][0]["charges"]["amount"], "55.00",
+        "{summary}"
+    );
+    let statement = &summary["statements"][0];
+    assert_eq!(statement["previous_balance"]["amount"], "0.00");
+    assert_eq!(statement["payments"]["amount"], "0.00");
+    assert_eq!(statement["total_due"]["amount"], "55.00");
+
+    let again = run_json(&url, &["--date", "2026-11-05"], &[]);
+    assert_eq!(
+        again["skipped"],
+        serde_json::json!([{
+            "reason": "already_billed",
+            "text": "already billed for this date",
+            "accounts": 1
+        }])
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_range_of_days_bills_each_day_in_order_and_again_bills_nothing(pool: PgPool) {
+    few(
+        &pool,
+        &[
+            ("30000001", 5, "USD"),
+            ("30000002", 6, "USD"),
+            ("30000003", 8, "USD"),
+        ],
+    )
+    .await;
+    let url = url_of(&pool).await;
+
+    let out = run(&url, &["--from", "2026-11-08", "--to", "2026-11-05"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--from 2026-11-08 is after --to 2026-11-05"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&url, &["--date", "2026-11-05", "--from", "2026-11-05"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--date and --from together are refused"
+    );
+
+    // Nov 5 – Nov 7 catches up the accounts due on the 5th and the 6th, not the 8th.
+    let first = run_json(&url, &["--from", "2026-11-05", "--to", "2026-11-07"], &[]);
+    assert_eq!(first["billed"], 2, "{first}");
+    let runs = first["runs"].as_array().expect("runs");
+    let days: Vec<(&str, i64)> = runs
+        .iter()
+        .map(|r| (r["date"].as_str().unwrap(), r["billed"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        days,
+        vec![("2026-11-05", 1), ("2026-11-06", 1), ("2026-11-07", 0)]
+    );
+    let billed_in_order: Vec<(String, chrono::NaiveDate)> = sqlx::query_as(
+        "select a.account_number, s.issued_on from statements s
+           join accounts a on a.id = s.account_id order by s.id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        billed_in_order,
+        vec![
+            (
+                "30000001".to_string(),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap()
+            ),
+            (
+                "30000002".to_string(),
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 6).unwrap()
+            ),
+        ]
+    );
+
+    // Again, and over a wider range: only the 8th is new.
+    let out = run(&url, &["--from", "2026-11-04", "--to", "2026-11-08"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout(&out).contains("5 days from 2026-11-04 to 2026-11-08: 1 account billed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(count(&pool, "statements").await, 3);
 }

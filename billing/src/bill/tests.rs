@@ -42,10 +42,24 @@ fn service(price: Decimal) -> ServiceFacts {
         activated_on: Some(d(2025, 1, 5)),
         cancelled_on: None,
         charged_through: Some(d(2026, 11, 5)),
-        refunded_from: None,
-        usage_bytes: Some(0),
+        charged: vec![],
+        refunded: vec![],
+        suspensions: vec![],
+        usage: whole_period(&plan(price), 0),
         tax: None,
     }
+}
+
+/// Usage on one plan over any usage period (`compose` keeps the usage period's days).
+fn whole_period(plan: &PlanTerms, bytes: u64) -> Vec<UsageSegment> {
+    vec![UsageSegment {
+        days: Period {
+            start: d(2000, 1, 1),
+            end: d(2100, 1, 1),
+        },
+        plan: plan.clone(),
+        bytes,
+    }]
 }
 
 fn facts(day: u8, period_start: NaiveDate, services: Vec<ServiceFacts>) -> BillFacts {
@@ -76,7 +90,7 @@ fn a_regular_month_charges_in_advance_rates_usage_taxes_and_shows_payments() {
     let mut s = service(dec!(60.00));
     s.tax = sales_tax();
     // 1,004.4 GB against 1,000 GB: 4.4 GB over, 5 started gigabytes at $2.00 = $10.00.
-    s.usage_bytes = Some(1_004_400_000_000);
+    s.usage = whole_period(&s.plan, 1_004_400_000_000);
     let mut f = facts(5, d(2026, 11, 5), vec![s]);
     f.previous_balance = usd(dec!(65.00));
     f.received.push(ReceivedFacts {
@@ -123,7 +137,7 @@ fn activation_mid_period_is_prorated_by_day_and_billed_with_the_next_period() {
     let mut s = service(dec!(60.00));
     s.activated_on = Some(d(2026, 10, 20));
     s.charged_through = None;
-    s.usage_bytes = Some(500_000_000_000);
+    s.usage = whole_period(&s.plan, 500_000_000_000);
     let bill = compose(&facts(5, d(2026, 11, 5), vec![s])).expect("composes");
     // Oct 20 – Nov 4 is 16 of the 31 days of Oct 5 – Nov 4: 60 × 16 / 31 = 30.9677… → 30.97.
     assert_eq!(
@@ -156,7 +170,7 @@ fn cycle_day_31_in_february_and_cycle_day_30_on_29_february() {
     let mut s = service(dec!(60.00));
     s.activated_on = Some(d(2027, 2, 10));
     s.charged_through = None;
-    s.usage_bytes = None;
+    s.usage = vec![];
     let bill = compose(&facts(31, d(2027, 2, 28), vec![s.clone()])).expect("composes");
     assert_eq!(
         bill.period,
@@ -202,7 +216,7 @@ fn cancellation_mid_period_refunds_the_unused_days_with_their_tax() {
     s.tax = sales_tax();
     s.charged_through = Some(d(2026, 12, 5));
     s.cancelled_on = Some(d(2026, 11, 20));
-    s.usage_bytes = Some(0);
+    s.usage = whole_period(&s.plan, 0);
     let bill = compose(&facts(5, d(2026, 12, 5), vec![s])).expect("composes");
     // Nothing more to charge. Nov 20 – Dec 4 is 15 of 30 days: 60 × 15 / 30 = 30.00, plus
     // the 8.25% paid on it (2.475 → 2.48): a credit of 32.48. Usage covers Nov 5 – 19.
@@ -224,13 +238,291 @@ fn cancellation_mid_period_refunds_the_unused_days_with_their_tax() {
     assert!(bill.settled_on_issue());
 }
 
+/// A plan with a data allowance and an overage price.
+fn capped(name: &str, gb: Option<u32>, price: Decimal, per_gb: Decimal) -> PlanTerms {
+    PlanTerms {
+        name: name.into(),
+        monthly_price: usd(price),
+        price_includes_tax: false,
+        allowance: Allowance::from_optional_gb(gb),
+        overage_per_gb: gb.map(|_| usd(per_gb)),
+    }
+}
+
+fn segment(plan: &PlanTerms, from: NaiveDate, to: NaiveDate, gb: u64) -> UsageSegment {
+    UsageSegment {
+        days: Period {
+            start: from,
+            end: to,
+        },
+        plan: plan.clone(),
+        bytes: gb * crate::usage::BYTES_PER_GB,
+    }
+}
+
+const GB: u64 = crate::usage::BYTES_PER_GB;
+
+#[test]
+fn usage_on_two_plans_is_rated_against_each_plan_with_its_allowance_prorated_by_days() {
+    // Fibre 1500 until Nov 29, Fibre 1000 from Nov 30 (an immediate change); the usage
+    // period is Nov 5 – Dec 4, 30 days: 25 on the old plan, 5 on the new.
+    let old = capped("Fibre 1500", Some(1500), dec!(90.00), dec!(2.00));
+    let new = capped("Fibre 1000", Some(1000), dec!(70.00), dec!(2.00));
+    let mut s = service(dec!(70.00));
+    s.plan = new.clone();
+    s.charged_through = Some(d(2026, 12, 5));
+    s.usage = vec![
+        segment(&old, d(2026, 11, 5), d(2026, 11, 30), 1_092),
+        segment(&new, d(2026, 11, 30), d(2026, 12, 5), 40),
+    ];
+    let mut f = facts(5, d(2026, 12, 5), vec![s]);
+    let bill = compose(&f).expect("composes");
+    // Shares: 1,500 × 25 / 30 = 1,250 GB and 1,000 × 5 / 30 = 166.67 GB. 1,092 GB and
+    // 40 GB are within them: no overage. (Against the new plan alone, 1,132 GB would be
+    // 133 started GB over, $266.00.)
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(70.00)),
+            (LineKind::Usage, dec!(0.00)),
+            (LineKind::Usage, dec!(0.00)),
+        ]
+    );
+    assert_eq!(
+        bill.lines[1].description,
+        "Data usage Nov 5 – Nov 29, 2026 on Fibre 1500: 1,092.0 GB of 1,250.0 GB included \
+         (25 of 30 days of 1,500 GB)"
+    );
+    assert_eq!(
+        bill.lines[2].description,
+        "Data usage Nov 30 – Dec 4, 2026 on Fibre 1000: 40.0 GB of 166.7 GB included \
+         (5 of 30 days of 1,000 GB)"
+    );
+
+    // 200 GB in the last 5 days: 200 − 166.67 = 33.33 GB over, 34 started GB × $2.00.
+    f.services[0].usage[1] = segment(&new, d(2026, 11, 30), d(2026, 12, 5), 200);
+    let bill = compose(&f).expect("composes");
+    assert_eq!(bill.lines[2].amount.amount(), dec!(68.00));
+    assert_eq!(bill.lines[2].quantity, Some(dec!(34)));
+    assert_eq!(bill.lines[1].amount.amount(), dec!(0.00));
+}
+
+#[test]
+fn usage_before_a_change_at_the_cycle_is_rated_against_the_plan_it_was_used_on() {
+    // A downgrade from 750 GB to 500 GB (both $1.00 per GB over) took effect on the issue
+    // date: the whole usage period was on the 750 GB plan.
+    let old = capped("Cable 750", Some(750), dec!(60.00), dec!(1.00));
+    let new = capped("Cable 500", Some(500), dec!(45.00), dec!(1.00));
+    let mut s = service(dec!(45.00));
+    s.plan = new;
+    s.usage = vec![segment(&old, d(2026, 10, 5), d(2026, 11, 5), 905)];
+    let bill = compose(&facts(5, d(2026, 11, 5), vec![s])).expect("composes");
+    // 905 − 750 = 155 started GB × $1.00 = $155.00 (against 500 GB it would be $405.00).
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(45.00)),
+            (LineKind::Usage, dec!(155.00)),
+        ]
+    );
+    assert_eq!(
+        bill.lines[1].description,
+        "Data usage Oct 5 – Nov 4, 2026 on Cable 750: 905.0 GB of 750 GB included; \
+         155 started GB over at $1.00/GB"
+    );
+
+    // 1,092 GB on a 1,500 GB plan, then moved to 1,000 GB at the cycle: no overage.
+    let old = capped("Fibre 1500", Some(1500), dec!(90.00), dec!(2.00));
+    let mut s = service(dec!(70.00));
+    s.plan = capped("Fibre 1000", Some(1000), dec!(70.00), dec!(2.00));
+    s.usage = vec![segment(&old, d(2026, 10, 5), d(2026, 11, 5), 1_092)];
+    let bill = compose(&facts(5, d(2026, 11, 5), vec![s])).expect("composes");
+    assert_eq!(bill.lines[1].amount.amount(), dec!(0.00));
+}
+
+#[test]
+fn days_on_an_unlimited_plan_are_never_charged_overage_before_or_after_a_change() {
+    let capped_plan = capped("Cable 750", Some(750), dec!(60.00), dec!(1.00));
+    let unlimited = capped("Fibre Unlimited", None, dec!(95.00), dec!(0));
+    // Upgraded to unlimited on Nov 25: 20 of the 30 days (Nov 5 – 24) on 750 GB with
+    // 800 GB used, 10 days unlimited with 500 GB.
+    let mut s = service(dec!(95.00));
+    s.plan = unlimited.clone();
+    s.charged_through = Some(d(2026, 12, 5));
+    s.usage = vec![
+        segment(&capped_plan, d(2026, 11, 5), d(2026, 11, 25), 800),
+        segment(&unlimited, d(2026, 11, 25), d(2026, 12, 5), 500),
+    ];
+    let bill = compose(&facts(5, d(2026, 12, 5), vec![s])).expect("composes");
+    // 750 × 20 / 30 = 500 GB share: 300 started GB over × $1.00. Nothing for the
+    // unlimited days (the new plan alone would have charged nothing at all).
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(95.00)),
+            (LineKind::Usage, dec!(300.00)),
+        ]
+    );
+    assert_eq!(
+        bill.lines[1].period,
+        Some(Period {
+            start: d(2026, 11, 5),
+            end: d(2026, 11, 25)
+        })
+    );
+
+    // From unlimited to 750 GB at the cycle: the period that closed was all unlimited.
+    let mut s = service(dec!(60.00));
+    s.plan = capped_plan;
+    s.usage = vec![segment(&unlimited, d(2026, 10, 5), d(2026, 11, 5), 2_000)];
+    let bill = compose(&facts(5, d(2026, 11, 5), vec![s])).expect("composes");
+    assert_eq!(amounts(&bill), vec![(LineKind::Recurring, dec!(60.00))]);
+}
+
+#[test]
+fn a_refund_during_a_discount_gives_back_what_was_paid_with_its_tax() {
+    let mut s = service(dec!(60.00));
+    s.tax = sales_tax();
+    s.charged_through = Some(d(2026, 12, 5));
+    s.cancelled_on = Some(d(2026, 11, 20));
+    s.usage = vec![];
+    let mut f = facts(5, d(2026, 12, 5), vec![s]);
+    f.discounts.push(DiscountFacts {
+        id: 1,
+        description: "Loyalty 10%".into(),
+        service_id: None,
+        value: DiscountValue::Percent(dec!(10)),
+        valid_from: d(2026, 1, 1),
+        valid_to: None,
+    });
+    let bill = compose(&f).expect("composes");
+    // Nov 5 – Dec 4 cost 60.00 less 6.00 off: 54.00 paid. The 15 unused days of 30 cost
+    // 30.00 and were paid 54.00 × 30 / 60 = 27.00; with 8.25% tax (2.2275 → 2.23): 29.23.
+    assert_eq!(amounts(&bill), vec![(LineKind::Credit, dec!(-29.23))]);
+    assert_eq!(
+        bill.lines[0].description,
+        "Cable 300: refund for Nov 20 – Dec 4, 2026 after cancellation"
+    );
+
+    // A fixed 5.00 off each period: 55.00 paid, half of it back: 27.50 + 2.26875 → 29.77.
+    f.discounts[0].value = DiscountValue::Fixed(usd(dec!(5.00)));
+    let bill = compose(&f).expect("composes");
+    assert_eq!(amounts(&bill), vec![(LineKind::Credit, dec!(-29.77))]);
+}
+
+#[test]
+fn a_suspended_service_is_not_charged_while_off_and_is_refunded_what_was_charged_ahead() {
+    // Charged Dec 5 – Jan 4 in advance (31 days), switched off for non-payment on Dec 10
+    // and still off on Jan 5.
+    let mut s = service(dec!(60.00));
+    s.charged_through = Some(d(2027, 1, 5));
+    s.usage = vec![];
+    s.suspensions = vec![Suspension {
+        reason: SuspensionReason::NonPayment,
+        from: d(2026, 12, 10),
+        until: None,
+    }];
+    let bill = compose(&facts(5, d(2027, 1, 5), vec![s.clone()])).expect("composes");
+    // Nothing for Jan 5 – Feb 4. Back: 60.00 less Dec 5 – 9 (60 × 5 / 31 = 9.677… → 9.68):
+    // 50.32.
+    assert_eq!(amounts(&bill), vec![(LineKind::Credit, dec!(-50.32))]);
+    assert_eq!(
+        bill.lines[0].description,
+        "Cable 300: refund for Dec 10, 2026 – Jan 4, 2027 while suspended"
+    );
+
+    // Restored on Jan 15 (after paying): the Feb 5 statement charges Jan 15 – Feb 4, 21 of
+    // 31 days (60 × 21 / 31 = 40.645… → 40.65), and Feb 5 – Mar 4 in advance; the refund
+    // is not given twice.
+    s.charged = vec![Period {
+        start: d(2026, 12, 5),
+        end: d(2027, 1, 5),
+    }];
+    s.refunded = vec![Period {
+        start: d(2026, 12, 10),
+        end: d(2027, 1, 5),
+    }];
+    s.suspensions[0].until = Some(d(2027, 1, 15));
+    let bill = compose(&facts(5, d(2027, 2, 5), vec![s])).expect("composes");
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(40.65)),
+            (LineKind::Recurring, dec!(60.00)),
+        ]
+    );
+    assert_eq!(
+        bill.lines[0].description,
+        "Cable 300, Jan 15 – Feb 4, 2027 (21 of 31 days)"
+    );
+}
+
+#[test]
+fn a_prepaid_service_switched_off_from_the_period_start_accrues_nothing() {
+    // $40.00 plus 8.25% tax is $43.30 a period. Switched off on Nov 5 when the balance
+    // did not cover it: four periods later nothing more is owed (not 4 × 43.30 = 173.20).
+    let mut s = service(dec!(40.00));
+    s.tax = sales_tax();
+    s.usage = vec![];
+    s.suspensions = vec![Suspension {
+        reason: SuspensionReason::PrepaidBalance,
+        from: d(2026, 11, 5),
+        until: None,
+    }];
+    let mut total = Decimal::ZERO;
+    for start in [d(2026, 11, 5), d(2026, 12, 5), d(2027, 1, 5), d(2027, 2, 5)] {
+        let mut f = facts(5, start, vec![s.clone()]);
+        f.mode = BillingMode::Prepaid;
+        let bill = compose(&f).expect("composes");
+        assert!(bill.lines.is_empty(), "{start}: {:?}", amounts(&bill));
+        total += bill.totals.total_due.amount();
+    }
+    assert_eq!(total, dec!(0));
+}
+
+#[test]
+fn descriptions_write_amounts_in_the_accounts_currency() {
+    let gbp = |amount: Decimal| Money::new(amount, Currency::GBP);
+    let mut s = service(dec!(0));
+    s.plan = PlanTerms {
+        name: "Fibre 150".into(),
+        monthly_price: gbp(dec!(22.06)),
+        price_includes_tax: true,
+        allowance: Allowance::Gigabytes(100),
+        overage_per_gb: Some(gbp(dec!(1.50))),
+    };
+    s.tax = Some(TaxTerms {
+        name: "VAT".into(),
+        rate: TaxRate::new(dec!(0.20), true).expect("rate"),
+    });
+    s.usage = whole_period(&s.plan, 110 * GB);
+    let mut f = facts(5, d(2026, 11, 5), vec![s]);
+    f.currency = Currency::GBP;
+    f.previous_balance = Money::zero(Currency::GBP);
+    let bill = compose(&f).expect("composes");
+    // 22.06 incl. 20% VAT: 3.676… → 3.68 tax, 18.38 net. 10 GB over × £1.50 = £15.00.
+    assert_eq!(
+        bill.lines[0].description,
+        "Fibre 150, Nov 5 – Dec 4, 2026 (price £22.06 incl. VAT)"
+    );
+    assert_eq!(
+        bill.lines[1].description,
+        "Data usage Oct 5 – Nov 4, 2026: 110.0 GB of 100 GB included; 10 started GB over at \
+         £1.50/GB (price £15.00 incl. VAT)"
+    );
+    assert!(bill.lines.iter().all(|l| !l.description.contains('$')));
+}
+
 #[test]
 fn a_refund_already_given_is_not_given_again() {
     let mut s = service(dec!(60.00));
     s.charged_through = Some(d(2026, 12, 5));
     s.cancelled_on = Some(d(2026, 11, 20));
-    s.refunded_from = Some(d(2026, 11, 20));
-    s.usage_bytes = None;
+    s.refunded = vec![Period {
+        start: d(2026, 11, 20),
+        end: d(2026, 12, 5),
+    }];
+    s.usage = vec![];
     let bill = compose(&facts(5, d(2027, 1, 5), vec![s])).expect("composes");
     assert!(bill.lines.is_empty());
 }
@@ -245,7 +537,7 @@ fn tax_inclusive_prices_show_the_net_and_the_tax_adds_back_to_the_price() {
     s.plan.price_includes_tax = true;
     s.plan.overage_per_gb = None;
     s.tax = Some(vat);
-    s.usage_bytes = None;
+    s.usage = vec![];
     let mut f = facts(5, d(2026, 11, 5), vec![s]);
     f.one_time.push(OneTimeFacts {
         id: 3,
@@ -276,7 +568,7 @@ fn tax_inclusive_prices_show_the_net_and_the_tax_adds_back_to_the_price() {
 fn exclusive_tax_is_rounded_once_on_the_sum_not_per_line() {
     let mut a = service(dec!(10.01));
     a.tax = sales_tax();
-    a.usage_bytes = None;
+    a.usage = vec![];
     let mut b = a.clone();
     b.id = 8;
     let bill = compose(&facts(5, d(2026, 11, 5), vec![a, b])).expect("composes");
@@ -288,7 +580,7 @@ fn exclusive_tax_is_rounded_once_on_the_sum_not_per_line() {
 fn discounts_take_a_percentage_or_a_capped_amount_while_valid() {
     let mut s = service(dec!(59.99));
     s.tax = sales_tax();
-    s.usage_bytes = None;
+    s.usage = vec![];
     let mut f = facts(5, d(2026, 11, 5), vec![s]);
     f.discounts.push(DiscountFacts {
         id: 1,
@@ -343,7 +635,7 @@ fn discounts_take_a_percentage_or_a_capped_amount_while_valid() {
 #[test]
 fn one_time_charges_wait_for_their_day_and_late_fees_post_as_late_fees() {
     let mut s = service(dec!(60.00));
-    s.usage_bytes = None;
+    s.usage = vec![];
     let mut f = facts(5, d(2026, 11, 5), vec![s]);
     for (id, on, late) in [(1, d(2026, 11, 5), true), (2, d(2026, 11, 6), false)] {
         f.one_time.push(OneTimeFacts {
@@ -370,7 +662,7 @@ fn one_time_charges_wait_for_their_day_and_late_fees_post_as_late_fees() {
 fn prepaid_statements_are_due_on_issue_and_paid_from_the_balance() {
     let mut s = service(dec!(30.00));
     s.tax = sales_tax();
-    s.usage_bytes = None;
+    s.usage = vec![];
     let mut f = facts(5, d(2026, 11, 5), vec![s]);
     f.mode = BillingMode::Prepaid;
     f.previous_balance = usd(dec!(-50.00));
@@ -435,7 +727,7 @@ fn generated_service_lives_are_charged_for_each_day_exactly_once() {
         s.activated_on = Some(activated);
         s.cancelled_on = None;
         s.charged_through = None;
-        s.usage_bytes = None;
+        s.usage = vec![];
 
         let mut charged: Vec<Period> = Vec::new();
         let mut refunded: Vec<Period> = Vec::new();
@@ -455,7 +747,8 @@ fn generated_service_lives_are_charged_for_each_day_exactly_once() {
                 }
             }
             s.charged_through = charged.iter().map(|p| p.end).max();
-            s.refunded_from = refunded.iter().map(|p| p.start).min();
+            s.charged = charged.clone();
+            s.refunded = refunded.clone();
             period = period.next(day);
         }
 

@@ -19,7 +19,7 @@
 use anyhow::Context;
 use billing::bill::{
     compose, Bill, BillFacts, BillingMode, DiscountFacts, DiscountValue, OneTimeFacts, PlanTerms,
-    ReceivedFacts, ServiceFacts, Source, TaxTerms,
+    ReceivedFacts, ServiceFacts, Source, Suspension, SuspensionReason, TaxTerms, UsageSegment,
 };
 use billing::{
     last_n_periods, text, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
@@ -114,7 +114,7 @@ impl AccountWriter<'_> {
         let address_id = self.write_address(created);
         self.write_card();
         self.write_login();
-        self.write_service(address_id, created, &periods);
+        self.write_service(address_id, created, &periods, suspended_on);
 
         let gaps: Vec<usage::Gap> = self
             .p
@@ -300,7 +300,13 @@ impl AccountWriter<'_> {
             .end();
     }
 
-    fn write_service(&mut self, address_id: i64, created: NaiveDateTime, periods: &[Period]) {
+    fn write_service(
+        &mut self,
+        address_id: i64,
+        created: NaiveDateTime,
+        periods: &[Period],
+        suspended_on: Option<NaiveDate>,
+    ) {
         let p = self.p;
         self.service_id = next(&mut self.ids.service);
         // A contract runs from activation, or from the change to the current plan.
@@ -326,6 +332,21 @@ impl AccountWriter<'_> {
             .utc(created)
             .opt_text(p.suspended.then_some("non_payment"))
             .end();
+        // The days it has been off (it accrues nothing for them: billing::bill, rule 8).
+        if let Some(day) = suspended_on {
+            let id = next(&mut self.ids.suspension);
+            let at = self.at(day, 9, 0);
+            self.rows
+                .service_suspensions
+                .row()
+                .int(id)
+                .int(self.service_id)
+                .int(self.account_id)
+                .text("non_payment")
+                .date(day)
+                .utc(at)
+                .end();
+        }
         let original = p.plan_for_statement(0);
         let activated = self.at(p.activated_on, 10, 30);
         let summary = format!("{} service activated at {}", original.name, p.address.line1);
@@ -441,9 +462,30 @@ impl AccountWriter<'_> {
                     activated_on: Some(self.p.activated_on),
                     cancelled_on: None,
                     charged_through,
-                    refunded_from: None,
-                    // None before the seeded usage begins: the period would be incomplete.
-                    usage_bytes: usage.total_between(usage_period.start, usage_period.end),
+                    charged: vec![],
+                    refunded: vec![],
+                    // Off from its suspension day, once that has come.
+                    suspensions: suspended_on
+                        .filter(|day| *day <= issued_on)
+                        .map(|from| Suspension {
+                            reason: SuspensionReason::NonPayment,
+                            from,
+                            until: None,
+                        })
+                        .into_iter()
+                        .collect(),
+                    // Rated against the plan of the period it was used in (the plan changes
+                    // at a period's start); none before the seeded usage begins: the period
+                    // would be incomplete.
+                    usage: usage
+                        .total_between(usage_period.start, usage_period.end)
+                        .map(|bytes| UsageSegment {
+                            days: usage_period,
+                            plan: plan_terms(self.p.plan_for_statement(k.saturating_sub(1))),
+                            bytes,
+                        })
+                        .into_iter()
+                        .collect(),
                     tax: Some(tax.clone()),
                 }],
                 one_time,
@@ -505,7 +547,7 @@ impl AccountWriter<'_> {
             let due_text = if totals.total_due.is_positive() {
                 format!(
                     "{} due by {}",
-                    text::dollars(totals.total_due.amount()),
+                    text::money(totals.total_due),
                     text::day(due_on)
                 )
             } else {

@@ -26,6 +26,8 @@ tables! {
         created_at, password_changed_at");
     SERVICES: "services" ("id, account_id, address_id, plan_id, status, activated_on, \
         contract_ends_on, created_at, suspension_reason");
+    SERVICE_SUSPENSIONS: "service_suspensions" ("id, service_id, account_id, reason, suspended_on, \
+        created_at");
     DISCOUNTS: "discounts" ("id, account_id, currency, service_id, description, percent, amount, \
         valid_from, valid_to, created_at");
     PLAN_CHANGES: "plan_changes" ("id, service_id, from_plan_id, to_plan_id, effective_on, status, \
@@ -65,6 +67,7 @@ pub const TABLES_WITH_IDS: &[&str] = &[
     "payment_methods",
     "portal_logins",
     "services",
+    "service_suspensions",
     "discounts",
     "plan_changes",
     "statements",
@@ -88,6 +91,7 @@ pub const PER_ACCOUNT_TABLES: &[&str] = &[
     "payment_methods",
     "portal_logins",
     "services",
+    "service_suspensions",
     "discounts",
     "plan_changes",
     "statements",
@@ -114,6 +118,7 @@ pub struct Rows {
     pub payment_methods: TextRows,
     pub portal_logins: TextRows,
     pub services: TextRows,
+    pub service_suspensions: TextRows,
     pub discounts: TextRows,
     pub plan_changes: TextRows,
     pub statements: TextRows,
@@ -141,6 +146,7 @@ impl Rows {
             payment_methods: TextRows::new(&PAYMENT_METHODS),
             portal_logins: TextRows::new(&PORTAL_LOGINS),
             services: TextRows::new(&SERVICES),
+            service_suspensions: TextRows::new(&SERVICE_SUSPENSIONS),
             discounts: TextRows::new(&DISCOUNTS),
             plan_changes: TextRows::new(&PLAN_CHANGES),
             statements: TextRows::new(&STATEMENTS),
@@ -170,6 +176,7 @@ impl Rows {
             self.payment_methods.into_copy(),
             self.portal_logins.into_copy(),
             self.services.into_copy(),
+            self.service_suspensions.into_copy(),
             self.discounts.into_copy(),
             self.plan_changes.into_copy(),
             self.statements.into_copy(),
@@ -197,6 +204,7 @@ pub struct Ids {
     pub payment_method: i64,
     pub login: i64,
     pub service: i64,
+    pub suspension: i64,
     pub discount: i64,
     pub plan_change: i64,
     pub statement: i64,

@@ -32,6 +32,7 @@ const SEEDED_TABLES: &[(&str, &str)] = &[
     ("payment_methods", "id"),
     ("portal_logins", "id"),
     ("services", "id"),
+    ("service_suspensions", "id"),
     ("plan_changes", "id"),
     ("statements", "id"),
     ("statement_lines", "id"),
@@ -593,13 +594,16 @@ async fn a_bill_run_carries_on_from_the_seeded_history(pool: PgPool) {
         total_due: Decimal,
         charged_through: NaiveDate,
         pending: Vec<i64>,
+        suspended_on: Option<NaiveDate>,
     }
     let accounts: Vec<Latest> = sqlx::query_as(
         "select a.id as account_id, a.account_number, a.billing_mode, s.period_end, s.total_due,
                 (select max(c.period_end) from service_charges c where c.account_id = a.id
                    and c.kind = 'charge') as charged_through,
                 array(select p.ledger_entry_id from ledger_entries_pending p
-                       where p.account_id = a.id order by 1) as pending
+                       where p.account_id = a.id order by 1) as pending,
+                (select x.suspended_on from service_suspensions x
+                  where x.account_id = a.id and x.restored_on is null) as suspended_on
            from accounts a
            join lateral (select period_end, total_due from statements where account_id = a.id
                           order by period_start desc limit 1) s on true
@@ -663,11 +667,36 @@ async fn a_bill_run_carries_on_from_the_seeded_history(pool: PgPool) {
         .fetch_all(&pool)
         .await
         .expect("recurring lines");
-        assert_eq!(
-            recurring,
-            [(period_start, period_end)],
-            "{number}: exactly the next period charged, from where the seed stopped"
-        );
+        match a.suspended_on {
+            // Switched off: nothing charged, and the days off already charged come back.
+            Some(off) => {
+                assert_eq!(recurring, [], "{number}: nothing charged while off");
+                let refunded: Vec<(NaiveDate, NaiveDate)> = sqlx::query_as(
+                    "select period_start, period_end from statement_lines
+                      where statement_id = $1 and kind = 'credit' order by line_no",
+                )
+                .bind(statement_id)
+                .fetch_all(&pool)
+                .await
+                .expect("refunds");
+                let expected: Vec<(NaiveDate, NaiveDate)> = (off < a.charged_through)
+                    .then_some((off, a.charged_through))
+                    .into_iter()
+                    .collect();
+                assert_eq!(refunded, expected, "{number}: the days off refunded");
+            }
+            // A prepaid balance that does not pay the period: off from its first day, and
+            // the period not charged.
+            None if summary.suspended == 1 => {
+                assert_eq!(a.billing_mode, "prepaid", "{number}");
+                assert_eq!(recurring, [], "{number}: nothing charged while off");
+            }
+            None => assert_eq!(
+                recurring,
+                [(period_start, period_end)],
+                "{number}: exactly the next period charged, from where the seed stopped"
+            ),
+        }
         assert_eq!(period_start, a.charged_through);
 
         let shown: Vec<i64> = sqlx::query_scalar(
