@@ -206,6 +206,7 @@ async fn a_pay_links_token_never_reaches_the_request_log(pool: PgPool) {
         .env("LASTMILE_MAIL_DIR", scratch("mail"))
         .env("LASTMILE_SCHEDULER", "off")
         .env("LASTMILE_PAY_LINK_SECRET", secret)
+        .env("LASTMILE_TOTP_KEY", app::server::staff::totp_keys::TEST_KEY)
         .env("RUST_LOG", "info,tower_http=debug")
         .env_remove("LASTMILE_LOG_FORMAT")
         .stdout(std::process::Stdio::piped())
