@@ -5,7 +5,7 @@
 // not meet.
 import { test, expect, Page, TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
-import { dollars, one, sql } from './db';
+import { dollars, emailed, one, sql } from './db';
 import { billRun, freshSubscriber } from './accounts';
 import { noSidewaysScroll, ready, signIn } from './pages';
 
@@ -237,11 +237,8 @@ test('a pay link pays its statement without signing in, and a stale one offers s
   await expect(page.getByTestId('link-refused')).toBeVisible();
 
   // The link the statement email carries opens the page.
-  const emailed = one(
-    `select substring(text_body from '/pay/[A-Za-z0-9._-]+') from outbound_emails
-      where account_id = ${id} and kind = 'statement_ready'`,
-  );
-  await page.goto(emailed);
+  const link = await emailed(`account_id = ${id} and kind = 'statement_ready'`, /\/pay\/[A-Za-z0-9._-]+/);
+  await page.goto(link);
   await ready(page);
   await expect(page.getByTestId('link-statement')).toHaveText(statementNumber);
   await expect(page.getByTestId('link-amount')).toHaveText(dollars(due));

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ALEX, SAM, dollars, one, sql } from './db';
+import { ALEX, SAM, dollars, emailed, one, sql } from './db';
 import { fillSignIn, noSidewaysScroll, ready, signIn } from './pages';
 
 test('a wrong password is refused with a message and no session', async ({ page }) => {
@@ -116,8 +116,7 @@ test('a forgotten password is reset through the emailed link', async ({ page }, 
   await page.getByRole('button', { name: 'Email me a link' }).click();
   await expect(page.getByTestId('reset-sent')).toBeVisible();
 
-  const link = one(`select substring(text_body from 'https?://\\S+/reset-password\\?token=\\S+') from outbound_emails
-                    where to_address = '${email}' order by id desc limit 1`);
+  const link = await emailed(`to_address = '${email}' and kind = 'password_reset'`, /https?:\/\/\S+\/reset-password\?token=\S+/);
   await page.goto(new URL(link).pathname + new URL(link).search);
   await ready(page);
   await page.getByLabel('New password', { exact: true }).fill('my new password 1');
