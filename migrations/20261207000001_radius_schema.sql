@@ -152,3 +152,21 @@ grant select on radius.radcheck, radius.radreply, radius.radgroupcheck, radius.r
 grant select, insert, update on radius.radacct, radius.nasreload to lastmile_radius;
 grant insert on radius.radpostauth to lastmile_radius;
 grant usage on sequence radius.radacct_radacctid_seq, radius.radpostauth_id_seq to lastmile_radius;
+
+-- Each service's network credentials: what the subscriber's router (PPPoE) or the access
+-- network (IPoE: the circuit id or MAC the NAS sends as User-Name) presents to RADIUS.
+-- The PPPoE password is kept readable: CHAP and MS-CHAP, which PPPoE uses, need the
+-- cleartext at the RADIUS server (radcheck's Cleartext-Password), and staff read it out to a
+-- subscriber setting up a router. The provisioning worker copies these to radius.radcheck.
+create table network_credentials (
+    service_id  bigint primary key,
+    account_id  bigint not null,
+    kind        text not null check (kind in ('pppoe', 'ipoe')),
+    -- printable ASCII without spaces, as NAS vendors send it
+    username    text not null unique check (username ~ '^[!-~]{3,253}$'),
+    password    text check (password ~ '^[!-~]{8,64}$'),
+    changed_at  timestamptz not null default now(),
+    foreign key (service_id, account_id) references services (id, account_id),
+    check ((kind = 'pppoe') = (password is not null))
+);
+create index network_credentials_account on network_credentials (account_id);
