@@ -7,7 +7,7 @@ export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 export LASTMILE_SITE_ROOT="${LASTMILE_SITE_ROOT:-$ROOT/target/site}"
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+log() { printf '\033[1m==> [%s] %s\033[0m\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
@@ -89,10 +89,12 @@ redact() { python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); 
 #   lastmile-console  the staff console (feature: console)
 # Each is compiled with the size-first `wasm-release` profile, bound by wasm-bindgen and shrunk
 # by wasm-opt, into $LASTMILE_SITE_ROOT/pkg with the stylesheet. The server serves that folder.
-build_site() {
+# Runs in a subshell, so that a failed step removes its half-built staging folder on the way out.
+build_site() (
   local pkg="$LASTMILE_SITE_ROOT/pkg" wasm_dir="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release"
   local staging
   staging=$(mktemp -d)
+  trap 'rm -rf "$staging" "$pkg.new"' EXIT
   log "building the browser bundles (WebAssembly, size-optimised)"
   local bundle name features
   for bundle in "lastmile:hydrate" "lastmile-pay:payments" "lastmile-console:console"; do
@@ -108,7 +110,7 @@ build_site() {
   rm -rf "$pkg.new" && mkdir -p "$(dirname "$pkg")" && mv "$staging" "$pkg.new"
   chmod 755 "$pkg.new"
   rm -rf "$pkg" && mv "$pkg.new" "$pkg"
-}
+)
 
 # The server binary. `dev` (the default) shares its compiled crates with `cargo test` and
 # builds in a fraction of the release time (dependencies are still optimised, see

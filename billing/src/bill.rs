@@ -28,6 +28,14 @@
 //!    *Worked:* $60.00 for Nov 5 – Dec 4 (30 days) with 10% off was paid $54.00; cancelled
 //!    on Nov 20, the 15 unused days cost $30.00 and were paid $54.00 × 30 ÷ 60 = $27.00,
 //!    so $27.00 comes back (plus 8.25% sales tax: $2.23), not $30.00.
+//!    Each day is priced at the plan in force on it, not the plan now: a plan change
+//!    within a charged period settled the difference for the days after it (the prorated
+//!    charge or credit of `engine::plan_changes`), so the days before it were paid at the
+//!    old plan's price and the days after at the new one's.
+//!    *Worked:* Fibre 300 at $90.00 charged for Nov 5 – Dec 4; suspended Nov 10 – 15 and
+//!    restored; a downgrade to Fibre 100 at $60.00 takes effect on Dec 5. The Dec 5
+//!    statement refunds the 5 days off as $90.00 × 5 ÷ 30 = $15.00, what was paid for
+//!    them, not $60.00 × 5 ÷ 30 = $10.00 at the plan now.
 //! 3. **Usage** of the period that just closed (`usage_period`), rated against the plan
 //!    in force while the data was used, never against one that was not in force then.
 //!    The engine gives each service's usage in segments, one per plan in force during the
@@ -235,6 +243,11 @@ pub struct ServiceFacts {
     pub charged: Vec<Period>,
     /// The days already refunded.
     pub refunded: Vec<Period>,
+    /// The plans in force before `plan`, oldest first, each up to (not including) the day
+    /// the next one took effect: what refunded days are priced at (rule 2). Empty when the
+    /// plan never changed (or no refund can be due).
+    #[serde(default)]
+    pub earlier_plans: Vec<EarlierPlan>,
     /// When the service was switched off (rule 8).
     pub suspensions: Vec<Suspension>,
     /// The usage period's data, one segment per plan in force (rule 3); empty when there
@@ -297,6 +310,47 @@ impl Suspension {
             start: self.from,
             end,
         })
+    }
+}
+
+/// A plan a service was on before a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierPlan {
+    /// The day the next plan took effect (this one's last day is the day before).
+    pub until: NaiveDate,
+    /// The plan.
+    pub plan: PlanTerms,
+}
+
+impl ServiceFacts {
+    /// The plan in force on `day`.
+    pub fn plan_on(&self, day: NaiveDate) -> &PlanTerms {
+        self.earlier_plans
+            .iter()
+            .find(|e| day < e.until)
+            .map_or(&self.plan, |e| &e.plan)
+    }
+
+    /// `days` cut where the plan in force changes, so each part has one price.
+    fn split_at_plan_changes(&self, days: Period) -> Vec<Period> {
+        let mut cuts: Vec<NaiveDate> = self
+            .earlier_plans
+            .iter()
+            .map(|e| e.until)
+            .filter(|c| days.start < *c && *c < days.end)
+            .collect();
+        cuts.sort();
+        let mut parts = Vec::with_capacity(cuts.len() + 1);
+        let mut start = days.start;
+        for cut in cuts {
+            parts.push(Period { start, end: cut });
+            start = cut;
+        }
+        parts.push(Period {
+            start,
+            end: days.end,
+        });
+        parts
     }
 }
 
@@ -657,7 +711,8 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                         parts
                     }
                     None => vec![r],
-                });
+                })
+                .flat_map(|r| service.split_at_plan_changes(r));
             for days in owed {
                 let paid = paid_for(facts, service, &piece, &days, currency)?;
                 let paid = match &service.tax {
@@ -683,7 +738,11 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 };
                 lines.push(BillLine {
                     kind: LineKind::Credit,
-                    description: format!("{}: refund for {} {why}", plan.name, text::period(&days)),
+                    description: format!(
+                        "{}: refund for {} {why}",
+                        service.plan_on(days.start).name,
+                        text::period(&days)
+                    ),
                     service_id: Some(service.id),
                     period: Some(days),
                     quantity: None,
@@ -1007,9 +1066,13 @@ fn paid_for(
     days: &Period,
     currency: Currency,
 ) -> Result<Money, BillError> {
-    let price = service.plan.monthly_price;
+    // The piece was charged at the price of the plan in force on its first day; the days
+    // are worth the price of the plan in force on them (the same, unless a change within
+    // the piece settled the difference).
+    let charged_at = service.plan_on(piece.start).monthly_price;
+    let days_at = service.plan_on(days.start).monthly_price;
     let within = period_containing(piece.start, facts.cycle_day);
-    let cost_to = |end: NaiveDate| {
+    let cost_to = |price: Money, end: NaiveDate| {
         prorate(
             price,
             &within,
@@ -1019,9 +1082,9 @@ fn paid_for(
             },
         )
     };
-    let whole = cost_to(piece.end)?;
-    let to_end = cost_to(days.end)?;
-    let to_start = cost_to(days.start)?;
+    let whole = cost_to(charged_at, piece.end)?;
+    let to_end = cost_to(days_at, days.end)?;
+    let to_start = cost_to(days_at, days.start)?;
     let mut paid = whole;
     for discount in discounts_for(facts, service.id, piece.start) {
         paid = paid.checked_sub(discount_off(discount, whole, currency)?)?;

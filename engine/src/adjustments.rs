@@ -15,7 +15,7 @@
 //! negative), so it reaches the next statement through `ledger_entries_pending`, and an event
 //! on the subscriber's history.
 
-use billing::text;
+use billing::{text, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
@@ -60,14 +60,17 @@ fn invalid(field: &'static str, message: impl Into<String>) -> EngineError {
 }
 
 /// Checks an amount and a reason as a form gives them.
-pub fn validate(amount: Decimal, reason: &str) -> Result<String, EngineError> {
-    if amount.is_zero() || amount.scale() > 2 {
+pub fn validate(amount: Money, reason: &str) -> Result<String, EngineError> {
+    if amount.is_zero() || amount.to_minor_units().is_err() {
         return Err(invalid("amount", "Enter an amount like 25.00 (not zero)."));
     }
-    if amount.abs() > CEILING {
+    if amount.amount().abs() > CEILING {
         return Err(invalid(
             "amount",
-            format!("At most {} in one adjustment.", text::dollars(CEILING)),
+            format!(
+                "At most {} in one adjustment.",
+                text::money(Money::new(CEILING, amount.currency()))
+            ),
         ));
     }
     let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -87,8 +90,9 @@ pub async fn request(
     config: &EngineConfig,
     req: &AdjustmentRequest,
 ) -> Result<Outcome, EngineError> {
-    let reason = validate(req.amount, &req.reason)?;
     let mut tx = pool.begin().await?;
+    let currency = crate::payments::currency_of(&mut tx, req.account_id).await?;
+    let reason = validate(Money::new(req.amount, currency), &req.reason)?;
     let outcome = record(
         &mut tx,
         config,
@@ -212,10 +216,10 @@ pub async fn approve(
             "Another person must approve an adjustment you asked for.".into(),
         ));
     }
-    if amount.abs() > config.adjustment_limits.of(staff_role).per_adjustment {
+    if amount.amount().abs() > config.adjustment_limits.of(staff_role).per_adjustment {
         return Err(EngineError::Conflict(format!(
             "{} is beyond your own limit: someone with a higher limit must approve it.",
-            text::dollars(amount.abs())
+            text::money(Money::new(amount.amount().abs(), amount.currency()))
         )));
     }
     let entry = post(&mut tx, config, adjustment_id, staff_id, today).await?;
@@ -257,23 +261,24 @@ pub async fn reject(
     Ok(())
 }
 
-async fn pending(
-    conn: &mut PgConnection,
-    adjustment_id: i64,
-) -> Result<(Decimal, i64), EngineError> {
-    let row: Option<(Decimal, i64, String)> = sqlx::query_as(
-        "select amount, requested_by, status from adjustments where id = $1 for update",
+async fn pending(conn: &mut PgConnection, adjustment_id: i64) -> Result<(Money, i64), EngineError> {
+    let row: Option<(Decimal, i64, String, String)> = sqlx::query_as(
+        "select j.amount, j.requested_by, j.status, a.currency::text
+           from adjustments j join accounts a on a.id = j.account_id
+          where j.id = $1 for update of j",
     )
     .bind(adjustment_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (amount, requested_by, status) = row.ok_or(EngineError::NotFound)?;
+    let (amount, requested_by, status, currency) = row.ok_or(EngineError::NotFound)?;
     if status != "pending" {
         return Err(EngineError::Conflict(format!(
             "This adjustment was already {status}."
         )));
     }
-    Ok((amount, requested_by))
+    let currency = billing::Currency::parse(currency.trim())
+        .map_err(|e| EngineError::bad_data(&adjustment_id.to_string(), e.to_string()))?;
+    Ok((Money::new(amount, currency), requested_by))
 }
 
 /// An adjustment being posted.
@@ -374,7 +379,12 @@ async fn post_entry(
     .bind(format!("adjustment:{id}"))
     .fetch_one(&mut *conn)
     .await?;
-    let summary: String = format!("{label} of {}: {reason}", text::dollars(amount.abs()))
+    let size = Money::new(
+        amount.abs(),
+        billing::Currency::parse(currency.trim())
+            .map_err(|e| EngineError::bad_data(&account_id.to_string(), e.to_string()))?,
+    );
+    let summary: String = format!("{label} of {}: {reason}", text::money(size))
         .chars()
         .take(300)
         .collect();

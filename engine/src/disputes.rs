@@ -16,7 +16,7 @@
 //! approval. While it waits, the dispute stays open and held, and can be neither accepted
 //! again nor rejected; approved, it is accepted as above; turned down, it is open as before.
 
-use billing::text;
+use billing::{text, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
@@ -110,12 +110,13 @@ pub async fn open(
     if !DISPUTABLE.contains(&kind.as_str()) || line_amount <= Decimal::ZERO {
         return Err(invalid("amount", "Only a charge can be questioned."));
     }
+    let currency = crate::payments::currency_of(&mut tx, req.account_id).await?;
     if req.amount > line_amount {
         return Err(invalid(
             "amount",
             &format!(
                 "You can question at most the charge itself, {}.",
-                text::dollars(line_amount)
+                text::money(Money::new(line_amount, currency))
             ),
         ));
     }
@@ -154,7 +155,7 @@ pub async fn open(
     .bind(message)
     .execute(&mut *tx)
     .await?;
-    let amount = text::dollars(req.amount);
+    let amount = text::money(Money::new(req.amount, currency));
     sqlx::query(
         "insert into service_events (account_id, kind, summary, detail) values ($1, 'ticket', $2, $3)",
     )
@@ -289,6 +290,7 @@ pub async fn decide(
         }
         Decision::Reject { explanation } => {
             let explanation = explanation.trim();
+            let currency = crate::payments::currency_of(&mut tx, account_id).await?;
             conclude(
                 &mut tx,
                 config,
@@ -302,7 +304,7 @@ pub async fn decide(
                     reply: explanation.to_string(),
                     event: format!(
                         "Dispute {number} answered: the charge of {} stands",
-                        text::dollars(disputed)
+                        text::money(Money::new(disputed, currency))
                     ),
                     subject: format!("About the charge you questioned ({number})"),
                     staff_id: by.staff_id,
@@ -375,7 +377,10 @@ pub(crate) async fn credit(
     .bind(format!("dispute:{}", credit.ticket_id))
     .fetch_one(&mut *conn)
     .await?;
-    let amount = text::dollars(disputed);
+    let amount = text::money(Money::new(
+        disputed,
+        crate::payments::currency_of(&mut *conn, account_id).await?,
+    ));
     let mut reply = format!(
         "You were right: we have credited {amount} to your account. The credit appears on your next statement."
     );

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use billing::bill::{
-    BillFacts, BillingMode, DiscountFacts, DiscountValue, OneTimeFacts, PlanTerms, ReceivedFacts,
-    ServiceFacts, Suspension, SuspensionReason, TaxTerms, UsageSegment,
+    BillFacts, BillingMode, DiscountFacts, DiscountValue, EarlierPlan, OneTimeFacts, PlanTerms,
+    ReceivedFacts, ServiceFacts, Suspension, SuspensionReason, TaxTerms, UsageSegment,
 };
 use billing::{
     period_containing, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
@@ -192,7 +192,8 @@ struct EmailRow {
     first_name: String,
 }
 
-/// An applied plan change effective after the start of its service's usage period.
+/// An applied plan change: effective after the start of its service's usage period
+/// (`changes`), or any, of a service a refund may be due on (`history`).
 #[derive(Deserialize)]
 struct ChangeRow {
     service_id: i64,
@@ -233,6 +234,7 @@ struct FactsRow {
     plans: Json<Vec<PlanRow>>,
     changes: Json<Vec<ChangeRow>>,
     suspensions: Json<Vec<SuspensionRow>>,
+    history: Json<Vec<ChangeRow>>,
     charged: Json<Vec<ChargedRow>>,
     taxes: Json<Vec<TaxRow>>,
     one_time: Json<Vec<OneTimeRow>>,
@@ -251,8 +253,9 @@ struct FactsRow {
 /// `changes` are the applied plan changes effective after a service's usage period began
 /// (the plans in force are walked back from the plan now, see [`segments`]); `usage` sums
 /// each service's data per segment, a segment starting on the usage period's first day or
-/// on the day of a change within it. `charged` (the pieces charged and refunded) is read
-/// only for services cancelled or ever switched off: what a refund is worked out from.
+/// on the day of a change within it. `charged` (the pieces charged and refunded) and
+/// `history` (every applied change) are read only for services cancelled or ever switched
+/// off: what a refund is worked out from.
 const FACTS: &str = "
 with acc as (
     select a.id, a.account_number, a.billing_mode, a.currency::text as currency,
@@ -291,6 +294,12 @@ with acc as (
     select x.service_id, x.reason, x.suspended_on, x.restored_on
       from service_suspensions x
      where x.account_id = any($1)
+), hist as (
+    select c.id, c.service_id, c.effective_on, c.from_plan_id
+      from svc
+      join plan_changes c on c.service_id = svc.id and c.status = 'applied'
+     where svc.cancelled_on is not null
+        or exists (select 1 from susp where susp.service_id = svc.id)
 )
 select
     (select coalesce(json_agg(acc order by acc.id), '[]') from acc) as accounts,
@@ -299,11 +308,14 @@ select
         select id, name, monthly_price::text as monthly_price, currency::text as currency,
                price_includes_tax, allowance_gb, overage_per_gb::text as overage_per_gb
           from plans
-         where id in (select plan_id from svc union select from_plan_id from chg)) p) as plans,
+         where id in (select plan_id from svc union select from_plan_id from chg
+                      union select from_plan_id from hist)) p) as plans,
     (select coalesce(json_agg(chg order by chg.service_id, chg.effective_on, chg.id), '[]')
        from chg) as changes,
     (select coalesce(json_agg(susp order by susp.service_id, susp.suspended_on), '[]')
        from susp) as suspensions,
+    (select coalesce(json_agg(hist order by hist.service_id, hist.effective_on, hist.id), '[]')
+       from hist) as history,
     (select coalesce(json_agg(c order by c.service_id, c.period_start, c.kind), '[]') from (
         select c.service_id, c.kind, c.period_start, c.period_end
           from service_charges c
@@ -396,6 +408,7 @@ pub(crate) async fn load(
     let changes = row.changes.0;
     let suspensions = row.suspensions.0;
     let charged = row.charged.0;
+    let history = row.history.0;
     let taxes: HashMap<i64, TaxRow> = row
         .taxes
         .0
@@ -498,6 +511,18 @@ pub(crate) async fn load(
                     charged_through: s.charged_through,
                     charged: pieces("charge"),
                     refunded: pieces("refund"),
+                    // Each change's old plan, in force until the change: what refunded
+                    // days are priced at (billing::bill, rule 2).
+                    earlier_plans: history
+                        .iter()
+                        .filter(|h| h.service_id == s.id)
+                        .map(|h| -> Result<EarlierPlan, EngineError> {
+                            Ok(EarlierPlan {
+                                until: h.effective_on,
+                                plan: plan_of(h.from_plan_id)?,
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
                     suspensions: suspensions
                         .iter()
                         .filter(|x| x.service_id == s.id)

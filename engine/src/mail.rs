@@ -132,15 +132,6 @@ pub(crate) fn balance_in(credit: billing::Money) -> String {
     }
 }
 
-/// A credit balance reads as "$12.00 in credit"; a debt as "$12.00 owed".
-pub(crate) fn balance_text(credit: rust_decimal::Decimal) -> String {
-    if credit.is_sign_negative() && !credit.is_zero() {
-        format!("{} owed", text::dollars(-credit))
-    } else {
-        format!("{} in credit", text::dollars(credit))
-    }
-}
-
 #[derive(Template)]
 #[template(path = "email/notice.txt")]
 struct NoticeText<'a> {

@@ -49,6 +49,8 @@ pub struct Recorded {
     pub new: bool,
     /// The account's balance afterwards (negative: in credit).
     pub balance: Decimal,
+    /// The account's currency.
+    pub currency: billing::Currency,
     /// Statements marked paid by it.
     pub statements_paid: u64,
     /// Services restored by it.
@@ -113,6 +115,7 @@ pub async fn record(
             payment_id,
             new: false,
             balance,
+            currency,
             statements_paid: 0,
             services_restored: 0,
         });
@@ -141,10 +144,7 @@ pub async fn record(
             account_id,
             amount,
             description: format!("Payment received {how}, thank you"),
-            summary: format!(
-                "Payment of {} received {how}",
-                text::dollars(payment.amount)
-            ),
+            summary: format!("Payment of {} received {how}", text::money(amount)),
             received_on: payment.received_on,
         },
     )
@@ -156,6 +156,7 @@ pub async fn record(
         payment_id,
         new: true,
         balance,
+        currency,
         statements_paid: posted.statements_paid,
         services_restored: posted.services_restored,
     })
@@ -289,6 +290,21 @@ pub async fn settle(
     })
 }
 
+/// The account's currency.
+pub(crate) async fn currency_of(
+    conn: &mut PgConnection,
+    account_id: i64,
+) -> Result<billing::Currency, EngineError> {
+    let code: Option<String> =
+        sqlx::query_scalar("select currency::text from accounts where id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let code = code.ok_or(EngineError::NotFound)?;
+    billing::Currency::parse(code.trim())
+        .map_err(|e| EngineError::bad_data(&account_id.to_string(), e.to_string()))
+}
+
 async fn restored_event(
     conn: &mut PgConnection,
     config: &EngineConfig,
@@ -315,7 +331,10 @@ async fn restored_event(
             paragraphs: vec![
                 "Thank you for your payment. Your service has been restored and works as before."
                     .into(),
-                format!("Your balance is now {}.", mail::balance_text(-balance)),
+                format!(
+                    "Your balance is now {}.",
+                    mail::balance_in(Money::new(-balance, currency_of(conn, account_id).await?))
+                ),
             ],
             link: Some(("See your account", config.public_url.clone())),
         }

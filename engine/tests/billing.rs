@@ -965,3 +965,50 @@ async fn a_pound_account_reads_pounds_in_its_stored_lines_and_history(pool: PgPo
         "Statement S-20000025-202611 issued: £59.12 due by Nov 26, 2026"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn days_off_are_refunded_at_the_price_they_were_paid_after_a_downgrade(pool: PgPool) {
+    let (j, p) = cable(&pool).await;
+    let cheaper = plan(&pool, "cable-100", dec!(30.00), Some(500), Some(dec!(2.00))).await;
+    let (account, service) = account(&pool, "20000031", "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    // Nov 5: Nov 5 – Dec 4 charged at $60.00 in advance.
+    bill(&pool, d(2026, 11, 5)).await;
+    // Off Nov 10 – 14 (back on Nov 15), then a downgrade to the $30.00 plan from Dec 5.
+    sqlx::query(
+        "insert into service_suspensions (service_id, account_id, reason, suspended_on, restored_on)
+         values ($1, $2, 'other', date '2026-11-10', date '2026-11-15')",
+    )
+    .bind(service)
+    .bind(account)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "with c as (
+             insert into plan_changes (service_id, from_plan_id, to_plan_id, effective_on, status,
+                                       decided_at, kind)
+             values ($1, $2, $3, date '2026-12-05', 'applied', now(), 'downgrade'))
+         update services set plan_id = $3 where id = $1",
+    )
+    .bind(service)
+    .bind(p)
+    .bind(cheaper)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    // Dec 5: Dec 5 – Jan 4 at $30.00; the 5 days off were paid at $60.00:
+    // 60 × 10 / 30 − 60 × 5 / 30 = 20.00 − 10.00 = 10.00, with its 8.25% tax (0.825 →
+    // 0.83): 10.83 back (at the plan now it would be 5.00 + 0.41). Tax on 30.00: 2.475 → 2.48.
+    bill(&pool, d(2026, 12, 5)).await;
+    let mut got = lines(&pool, account, d(2026, 12, 5)).await;
+    got.sort();
+    let mut want = vec![
+        l("recurring", dec!(30.00)),
+        l("credit", dec!(-10.83)),
+        l("usage", dec!(0.00)),
+        l("tax", dec!(2.48)),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}

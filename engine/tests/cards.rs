@@ -656,9 +656,9 @@ async fn autopay_charges_the_new_statement_once_and_asks_for_authentication_when
             first.charged,
             first.succeeded,
             first.needs_action,
-            first.total
+            first.totals_text()
         ),
-        (2, 1, 1, dec!(64.95)),
+        (2, 1, 1, "$64.95".to_string()),
         "{first:?}"
     );
     assert_eq!(payment_entries(&pool, plain).await, [dec!(-64.95)]);
@@ -818,7 +818,10 @@ async fn autopay_takes_what_is_owed_never_an_amount_under_dispute(pool: PgPool) 
     let run = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
         .await
         .unwrap();
-    assert_eq!((run.charged, run.succeeded, run.total), (1, 1, dec!(4.95)));
+    assert_eq!(
+        (run.charged, run.succeeded, run.totals_text()),
+        (1, 1, "$4.95".to_string())
+    );
     assert_eq!(payment_entries(&pool, account).await, [dec!(-4.95)]);
     assert_eq!(balance(&pool, account).await, dec!(60.00));
     let status: String = sqlx::query_scalar("select status from statements where id = $1")

@@ -12,38 +12,6 @@ use sqlx::PgPool;
 
 /// A postpaid cable account billed on Nov 5 (60.00 + 4.95 tax = 64.95, due Nov 26), with a
 /// portal login; returns (account, login, statement, recurring line, tax line).
-async fn billed(pool: &PgPool, number: &str) -> (i64, i64, i64, i64, i64) {
-    let j = jurisdiction(pool, "US-IL", "Sales tax", dec!(0.0825), false).await;
-    let p = plan(pool, "cable-300", dec!(60.00), Some(1000), Some(dec!(2.00))).await;
-    let (account, _) = account(pool, number, "postpaid", 5, j, p, d(2026, 11, 5)).await;
-    bill(pool, d(2026, 11, 5)).await;
-    let login: i64 = sqlx::query_scalar(
-        "insert into portal_logins (account_id, person_id, email, password_hash)
-         select account_id, id, email, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' from people where account_id = $1
-         returning id",
-    )
-    .bind(account)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let (statement, recurring): (i64, i64) = sqlx::query_as(
-        "select s.id, l.id from statements s join statement_lines l on l.statement_id = s.id
-          where s.account_id = $1 and l.kind = 'recurring'",
-    )
-    .bind(account)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let tax: i64 = sqlx::query_scalar(
-        "select l.id from statement_lines l where l.statement_id = $1 and l.kind = 'tax'",
-    )
-    .bind(statement)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    (account, login, statement, recurring, tax)
-}
-
 fn request(
     account: i64,
     login: i64,
@@ -80,7 +48,8 @@ fn as_billing(staff_id: i64) -> Decider<'static> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_disputed_charge_is_held_from_dunning_and_only_the_rest_is_pursued(pool: PgPool) {
-    let (account, login, statement, recurring, tax) = billed(&pool, "20000101").await;
+    let (account, login, statement, recurring, tax) =
+        billed(&pool, "20000101", Some((1000, dec!(2.00)))).await;
     let cfg = config();
 
     // Questioning more than the line, or a line of another statement, is refused.
@@ -219,7 +188,8 @@ async fn a_disputed_charge_is_held_from_dunning_and_only_the_rest_is_pursued(poo
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_accepted_dispute_credits_the_amount_on_the_next_statement_once(pool: PgPool) {
-    let (account, login, statement, recurring, _) = billed(&pool, "20000102").await;
+    let (account, login, statement, recurring, _) =
+        billed(&pool, "20000102", Some((1000, dec!(2.00)))).await;
     let cfg = config();
     let opened = disputes::open(
         &pool,
@@ -341,7 +311,8 @@ async fn ticket_state(pool: &PgPool, ticket: i64) -> (Option<String>, String) {
 async fn a_rep_accepting_a_dispute_sends_the_credit_for_approval_and_the_amount_stays_held(
     pool: PgPool,
 ) {
-    let (account, login, statement, recurring, tax) = billed(&pool, "20000103").await;
+    let (account, login, statement, recurring, tax) =
+        billed(&pool, "20000103", Some((1000, dec!(2.00)))).await;
     let cfg = config(); // a rep's limits are 0; billing's 100.00 each, 500.00 a day
     let rep = staff_as(&pool, "rep@example.net", "support_rep").await;
     let billing = staff(&pool).await;
@@ -553,7 +524,8 @@ async fn a_rep_accepting_a_dispute_sends_the_credit_for_approval_and_the_amount_
 
 #[sqlx::test(migrations = "../migrations")]
 async fn an_accepted_dispute_counts_toward_the_persons_daily_limit(pool: PgPool) {
-    let (account, login, statement, recurring, _) = billed(&pool, "20000104").await;
+    let (account, login, statement, recurring, _) =
+        billed(&pool, "20000104", Some((1000, dec!(2.00)))).await;
     let cfg = config(); // billing: 100.00 each, 500.00 a day
     let billing = staff(&pool).await;
     // 4 × 100.00 of credits posted alone today: 400.00.

@@ -13,31 +13,6 @@ use sqlx::PgPool;
 /// A postpaid account on a 60.00 plan with 8.25% sales tax, billed Nov 5:
 /// 60.00 + 4.95 = 64.95, due Nov 26. Returns (account, login, Nov statement, its
 /// recurring line).
-async fn billed(pool: &PgPool, number: &str) -> (i64, i64, i64, i64) {
-    let j = jurisdiction(pool, "US-IL", "Sales tax", dec!(0.0825), false).await;
-    let p = plan(pool, "cable-300", dec!(60.00), None, None).await;
-    let (account, _) = account(pool, number, "postpaid", 5, j, p, d(2026, 11, 5)).await;
-    bill(pool, d(2026, 11, 5)).await;
-    let login: i64 = sqlx::query_scalar(
-        "insert into portal_logins (account_id, person_id, email, password_hash)
-         select account_id, id, email, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' from people where account_id = $1
-         returning id",
-    )
-    .bind(account)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    let (statement, recurring): (i64, i64) = sqlx::query_as(
-        "select s.id, l.id from statements s join statement_lines l on l.statement_id = s.id
-          where s.account_id = $1 and l.kind = 'recurring'",
-    )
-    .bind(account)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    (account, login, statement, recurring)
-}
-
 async fn statement_of(pool: &PgPool, account: i64, start: chrono::NaiveDate) -> (i64, String) {
     sqlx::query_as("select id, status from statements where account_id = $1 and period_start = $2")
         .bind(account)
@@ -64,7 +39,7 @@ async fn dunning_events(pool: &PgPool, account: i64) -> Vec<String> {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_dispute_on_an_earlier_statement_is_held_on_the_next_one_that_carries_it(pool: PgPool) {
-    let (account, login, nov, recurring) = billed(&pool, "20000201").await;
+    let (account, login, nov, recurring, _) = billed(&pool, "20000201", None).await;
     disputes::open(
         &pool,
         &config(),
@@ -118,7 +93,7 @@ async fn a_dispute_on_an_earlier_statement_is_held_on_the_next_one_that_carries_
 
 #[sqlx::test(migrations = "../migrations")]
 async fn a_statement_paid_in_full_is_paid_though_a_staff_charge_came_after_it(pool: PgPool) {
-    let (account, _, nov, _) = billed(&pool, "20000202").await;
+    let (account, _, nov, _, _) = billed(&pool, "20000202", None).await;
     // Nov 10: a staff charge of 20.00 no statement has shown yet.
     sqlx::query(
         "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on)

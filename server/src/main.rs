@@ -249,7 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!(
                     "payment {} recorded on account {account}: balance now {}; {} statement(s) paid, {} service(s) restored",
                     recorded.payment_id,
-                    billing::text::dollars(recorded.balance),
+                    billing::text::money(billing::Money::new(recorded.balance, recorded.currency)),
                     recorded.statements_paid,
                     recorded.services_restored
                 );
@@ -510,7 +510,7 @@ async fn bill_run(
                     "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run\n",
                     charged.charged,
                     charged.succeeded,
-                    billing::text::dollars(charged.total),
+                    charged.totals_text(),
                     charged.needs_action,
                     charged.failed,
                     charged.deferred

@@ -44,6 +44,7 @@ fn service(price: Decimal) -> ServiceFacts {
         charged_through: Some(d(2026, 11, 5)),
         charged: vec![],
         refunded: vec![],
+        earlier_plans: vec![],
         suspensions: vec![],
         usage: whole_period(&plan(price), 0),
         tax: None,
@@ -455,6 +456,72 @@ fn a_suspended_service_is_not_charged_while_off_and_is_refunded_what_was_charged
         bill.lines[0].description,
         "Cable 300, Jan 15 – Feb 4, 2027 (21 of 31 days)"
     );
+}
+
+fn named(name: &str, price: Decimal) -> PlanTerms {
+    PlanTerms {
+        name: name.into(),
+        ..plan(price)
+    }
+}
+
+#[test]
+fn days_off_are_refunded_at_the_plan_they_were_paid_at_not_the_plan_now() {
+    // Fibre 300 at $90.00 charged Nov 5 – Dec 4 (30 days); off Nov 10 – 14 (back on Nov 15);
+    // a downgrade to Fibre 100 at $60.00 took effect on Dec 5, before this statement.
+    let mut s = service(dec!(60.00));
+    s.plan = named("Fibre 100", dec!(60.00));
+    s.earlier_plans = vec![EarlierPlan {
+        until: d(2026, 12, 5),
+        plan: named("Fibre 300", dec!(90.00)),
+    }];
+    s.charged_through = Some(d(2026, 12, 5));
+    s.usage = vec![];
+    s.suspensions = vec![Suspension {
+        reason: SuspensionReason::NonPayment,
+        from: d(2026, 11, 10),
+        until: Some(d(2026, 11, 15)),
+    }];
+    let bill = compose(&facts(5, d(2026, 12, 5), vec![s])).expect("composes");
+    // Dec 5 – Jan 4 at the plan now, $60.00; back for the 5 days off what they were paid:
+    // 90 × 10 / 30 − 90 × 5 / 30 = 30.00 − 15.00 = $15.00 (at the plan now it would be $10.00).
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(60.00)),
+            (LineKind::Credit, dec!(-15.00))
+        ]
+    );
+    assert!(
+        bill.lines[1]
+            .description
+            .starts_with("Fibre 300: refund for Nov 10"),
+        "{}",
+        bill.lines[1].description
+    );
+}
+
+#[test]
+fn after_a_mid_period_upgrade_a_cancellation_refunds_the_days_at_the_new_price() {
+    // Cable 300 at $60.00 charged Nov 5 – Dec 4; upgraded on Nov 20 to Fibre 300 at $90.00
+    // (the upgrade charged the difference for Nov 20 – Dec 4: 30 × 15 / 30 = $15.00);
+    // cancelled from Nov 25. The 10 days Nov 25 – Dec 4 were paid 60 × 10 / 30 = $20.00
+    // with the period and 30 × 10 / 30 = $10.00 with the upgrade: $30.00 back, which is
+    // the new price's 90 × 30 / 30 − 90 × 20 / 30 = 90.00 − 60.00.
+    let mut s = service(dec!(90.00));
+    s.plan = named("Fibre 300", dec!(90.00));
+    s.earlier_plans = vec![EarlierPlan {
+        until: d(2026, 11, 20),
+        plan: named("Cable 300", dec!(60.00)),
+    }];
+    s.charged_through = Some(d(2026, 12, 5));
+    s.cancelled_on = Some(d(2026, 11, 25));
+    s.usage = vec![];
+    let bill = compose(&facts(5, d(2026, 12, 5), vec![s])).expect("composes");
+    assert_eq!(amounts(&bill), vec![(LineKind::Credit, dec!(-30.00))]);
+    assert!(bill.lines[0]
+        .description
+        .starts_with("Fibre 300: refund for Nov 25"));
 }
 
 #[test]

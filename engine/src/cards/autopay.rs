@@ -8,8 +8,8 @@
 //! a link to finish it. A declined card is emailed too, and the statement stays open for
 //! dunning as any other.
 
+use billing::Money;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use super::payments::{charge, ensure_customer};
@@ -26,7 +26,33 @@ pub struct Summary {
     pub failed: u64,
     /// Stripe unreachable: left for the next run.
     pub deferred: u64,
-    pub total: Decimal,
+    /// What was taken, one sum per currency (amounts in two currencies do not add up).
+    pub totals: Vec<Money>,
+}
+
+impl Summary {
+    fn taken(&mut self, amount: Money) {
+        match self
+            .totals
+            .iter_mut()
+            .find(|t| t.currency() == amount.currency())
+        {
+            Some(total) => *total = Money::new(total.amount() + amount.amount(), amount.currency()),
+            None => self.totals.push(amount),
+        }
+    }
+
+    /// "$64.95", "$64.95 + £12.00", or "nothing".
+    pub fn totals_text(&self) -> String {
+        if self.totals.is_empty() {
+            return "nothing".into();
+        }
+        self.totals
+            .iter()
+            .map(|t| billing::text::money(*t))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
 }
 
 /// Statements issued on `date` or up to a week before (a run that missed a day catches up)
@@ -118,7 +144,7 @@ pub async fn run(
             Ok(result) => match result.state {
                 PaymentState::Succeeded => {
                     summary.succeeded += 1;
-                    summary.total += amount;
+                    summary.taken(owed);
                 }
                 PaymentState::RequiresAction => summary.needs_action += 1,
                 PaymentState::Failed | PaymentState::Cancelled => summary.failed += 1,

@@ -101,8 +101,8 @@ pub fn check_amount(config: &EngineConfig, amount: Money) -> Result<(), EngineEr
     if amount.amount() < limits.min || amount.amount() > limits.max {
         return Err(EngineError::Invalid(format!(
             "Enter an amount between {} and {}.",
-            text::dollars(limits.min),
-            text::dollars(limits.max)
+            text::money(Money::new(limits.min, amount.currency())),
+            text::money(Money::new(limits.max, amount.currency()))
         )));
     }
     Ok(())
@@ -199,7 +199,7 @@ pub async fn start(
             if amount != request.amount.amount() {
                 return Err(EngineError::Conflict(format!(
                     "This payment was already started for {}. Please reload the page to pay a different amount.",
-                    text::dollars(amount)
+                    text::money(Money::new(amount, request.amount.currency()))
                 )));
             }
             id
@@ -575,7 +575,7 @@ async fn record_succeeded(
             account_id: payment.account_id,
             amount: payment.money()?,
             description,
-            summary: format!("Payment of {} by {card}", text::dollars(payment.amount)),
+            summary: format!("Payment of {} by {card}", text::money(payment.money()?)),
             received_on: crate::clock::today(config.time_zone, Utc::now()),
         },
     )
@@ -614,7 +614,7 @@ async fn notify(
 ) -> Result<(), EngineError> {
     let autopay = payment.source.as_deref() == Some(Source::Autopay.as_str());
     let link = format!("{}/payments/{}", config.public_url, payment.id);
-    let amount = text::dollars(payment.amount);
+    let amount = text::money(payment.money()?);
     let (kind, subject, paragraphs, label) = match state {
         PaymentState::Succeeded => (
             "payment_receipt",

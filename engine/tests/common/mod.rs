@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 use engine::EngineConfig;
 use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
 use sqlx::PgPool;
 
 pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -204,4 +205,44 @@ pub async fn pay(
     )
     .await
     .expect("payment")
+}
+
+/// A postpaid account on cable-300 ($60.00, 8.25% sales tax) billed on 2026-11-05, with a
+/// portal login: (account, login, statement, its recurring line, its tax line).
+pub async fn billed(
+    pool: &PgPool,
+    number: &str,
+    allowance: Option<(i32, Decimal)>,
+) -> (i64, i64, i64, i64, i64) {
+    let j = jurisdiction(pool, "US-IL", "Sales tax", dec!(0.0825), false).await;
+    let p = plan(
+        pool,
+        "cable-300",
+        dec!(60.00),
+        allowance.map(|(gb, _)| gb),
+        allowance.map(|(_, per_gb)| per_gb),
+    )
+    .await;
+    let (account, _) = account(pool, number, "postpaid", 5, j, p, d(2026, 11, 5)).await;
+    bill(pool, d(2026, 11, 5)).await;
+    let login: i64 = sqlx::query_scalar(
+        "insert into portal_logins (account_id, person_id, email, password_hash)
+         select account_id, id, email, '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' from people where account_id = $1
+         returning id",
+    )
+    .bind(account)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let (statement, recurring, tax): (i64, i64, i64) = sqlx::query_as(
+        "select s.id,
+                (select l.id from statement_lines l where l.statement_id = s.id and l.kind = 'recurring'),
+                (select l.id from statement_lines l where l.statement_id = s.id and l.kind = 'tax')
+           from statements s where s.account_id = $1",
+    )
+    .bind(account)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (account, login, statement, recurring, tax)
 }

@@ -464,6 +464,7 @@ impl AccountWriter<'_> {
                     charged_through,
                     charged: vec![],
                     refunded: vec![],
+                    earlier_plans: vec![],
                     // Off from its suspension day, once that has come.
                     suspensions: suspended_on
                         .filter(|day| *day <= issued_on)
