@@ -25,7 +25,7 @@ create table network_coa_requests (
                       check (status in ('pending', 'ack', 'nak', 'timeout', 'failed', 'superseded')),
     attempts          integer not null default 0 check (attempts between 0 and 100),
     -- the NAK's Error-Cause (RFC 5176 section 3.5), when the NAS gave one
-    error_cause       integer check (error_cause between 0 and 4294967295),
+    error_cause       bigint check (error_cause between 0 and 4294967295),
     last_error        text,
     created_at        timestamptz not null default now(),
     sent_at           timestamptz,

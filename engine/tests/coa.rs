@@ -269,23 +269,41 @@ async fn an_online_subscriber_gets_the_new_rate_and_the_ack_is_recorded(pool: Pg
     assert_eq!(rows(&pool).await.len(), 1);
     assert!(fake.packets().is_empty());
 
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 1);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        1
+    );
     let packets = fake.packets();
-    assert_eq!(packets.len(), 1, "one CoA-Request, for the one open session");
+    assert_eq!(
+        packets.len(),
+        1,
+        "one CoA-Request, for the one open session"
+    );
     check_signed(&packets[0]);
     let packet = Packet::decode(&packets[0], SECRET.as_bytes()).expect("decode");
     assert_eq!(packet.get_code(), Code::CoARequest);
-    assert_eq!(rfc2865::lookup_user_name(&packet).expect("User-Name").expect("text"), "alice");
     assert_eq!(
-        rfc2866::lookup_acct_session_id(&packet).expect("Acct-Session-Id").expect("text"),
+        rfc2865::lookup_user_name(&packet)
+            .expect("User-Name")
+            .expect("text"),
+        "alice"
+    );
+    assert_eq!(
+        rfc2866::lookup_acct_session_id(&packet)
+            .expect("Acct-Session-Id")
+            .expect("text"),
         "S-1"
     );
     assert_eq!(
-        rfc2865::lookup_framed_ip_address(&packet).expect("Framed-IP").expect("ip"),
+        rfc2865::lookup_framed_ip_address(&packet)
+            .expect("Framed-IP")
+            .expect("ip"),
         Ipv4Addr::new(100, 64, 0, 7)
     );
     assert_eq!(
-        rfc2865::lookup_nas_ip_address(&packet).expect("NAS-IP").expect("ip"),
+        rfc2865::lookup_nas_ip_address(&packet)
+            .expect("NAS-IP")
+            .expect("ip"),
         Ipv4Addr::new(127, 0, 0, 1)
     );
     // Mikrotik (14988) Rate-Limit (8) as text; WISPr (14122) Bandwidth-Max-Down (8) and
@@ -313,7 +331,10 @@ async fn an_online_subscriber_gets_the_new_rate_and_the_ack_is_recorded(pool: Pg
         }]
     );
     // Nothing is sent twice.
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 0);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        0
+    );
     assert_eq!(fake.packets().len(), 1);
 }
 
@@ -325,24 +346,41 @@ async fn a_suspension_disconnects_and_a_nak_is_recorded_with_its_error_cause(poo
     session(&pool, "carol", "S-3", "127.0.0.1", "100.64.0.9", true).await;
 
     queue(&pool, event, service, "carol", Change::Disconnect).await;
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 1);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        1
+    );
 
     let packets = fake.packets();
     assert_eq!(packets.len(), 1);
     check_signed(&packets[0]);
     let packet = Packet::decode(&packets[0], SECRET.as_bytes()).expect("decode");
     assert_eq!(packet.get_code(), Code::DisconnectRequest);
-    assert_eq!(rfc2865::lookup_user_name(&packet).expect("User-Name").expect("text"), "carol");
     assert_eq!(
-        rfc2866::lookup_acct_session_id(&packet).expect("Acct-Session-Id").expect("text"),
+        rfc2865::lookup_user_name(&packet)
+            .expect("User-Name")
+            .expect("text"),
+        "carol"
+    );
+    assert_eq!(
+        rfc2866::lookup_acct_session_id(&packet)
+            .expect("Acct-Session-Id")
+            .expect("text"),
         "S-3"
     );
-    assert!(vendor_attributes(&packet).is_empty(), "a Disconnect sets nothing");
+    assert!(
+        vendor_attributes(&packet).is_empty(),
+        "a Disconnect sets nothing"
+    );
 
     let recorded = rows(&pool).await;
     assert_eq!(recorded.len(), 1);
     assert_eq!(
-        (recorded[0].kind.as_str(), recorded[0].status.as_str(), recorded[0].attempts),
+        (
+            recorded[0].kind.as_str(),
+            recorded[0].status.as_str(),
+            recorded[0].attempts
+        ),
         ("disconnect", "nak", 1)
     );
     assert_eq!(recorded[0].error_cause, Some(503));
@@ -360,7 +398,10 @@ async fn an_unanswered_request_is_sent_again_then_recorded_as_a_timeout(pool: Pg
     session(&pool, "dave", "S-4", "127.0.0.1", "100.64.0.10", true).await;
 
     queue(&pool, event, service, "dave", rate()).await;
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 1);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        1
+    );
 
     let packets = fake.packets();
     assert_eq!(packets.len(), 3, "three attempts");
@@ -368,7 +409,11 @@ async fn an_unanswered_request_is_sent_again_then_recorded_as_a_timeout(pool: Pg
     assert!(packets.iter().all(|p| p == &packets[0]));
     let recorded = rows(&pool).await;
     assert_eq!(
-        (recorded[0].status.as_str(), recorded[0].attempts, recorded[0].sent),
+        (
+            recorded[0].status.as_str(),
+            recorded[0].attempts,
+            recorded[0].sent
+        ),
         ("timeout", 3, true)
     );
     assert_eq!(
@@ -376,7 +421,10 @@ async fn an_unanswered_request_is_sent_again_then_recorded_as_a_timeout(pool: Pg
         Some(format!("no answer from 127.0.0.1:{} after 3 attempts", fake.port).as_str())
     );
     // Recorded, not retried for ever.
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 0);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        0
+    );
     assert_eq!(fake.packets().len(), 3);
 }
 
@@ -396,7 +444,10 @@ async fn an_answer_signed_with_another_secret_is_not_an_ack(pool: PgPool) {
 
     assert_eq!(fake.packets().len(), 2);
     let recorded = rows(&pool).await;
-    assert_eq!((recorded[0].status.as_str(), recorded[0].attempts), ("timeout", 2));
+    assert_eq!(
+        (recorded[0].status.as_str(), recorded[0].attempts),
+        ("timeout", 2)
+    );
     let why = recorded[0].last_error.clone().expect("why");
     assert!(why.contains("failed the authenticator check"), "{why}");
 }
@@ -407,8 +458,15 @@ async fn two_senders_at_once_send_each_request_once(pool: PgPool) {
     nas(&pool, fake.port).await;
     let (service, event) = service_with_event(&pool, "900005").await;
     for n in 1..=12 {
-        session(&pool, "frank", &format!("S-F{n}"), "127.0.0.1", &format!("100.64.1.{n}"), true)
-            .await;
+        session(
+            &pool,
+            "frank",
+            &format!("S-F{n}"),
+            "127.0.0.1",
+            &format!("100.64.1.{n}"),
+            true,
+        )
+        .await;
     }
     queue(&pool, event, service, "frank", rate()).await;
     assert_eq!(rows(&pool).await.len(), 12);
@@ -425,14 +483,19 @@ async fn two_senders_at_once_send_each_request_once(pool: PgPool) {
         .iter()
         .map(|bytes| {
             let packet = Packet::decode(bytes, SECRET.as_bytes()).expect("decode");
-            rfc2866::lookup_acct_session_id(&packet).expect("id").expect("text")
+            rfc2866::lookup_acct_session_id(&packet)
+                .expect("id")
+                .expect("text")
         })
         .collect();
     sessions.sort();
     let mut expected: Vec<String> = (1..=12).map(|n| format!("S-F{n}")).collect();
     expected.sort();
     assert_eq!(sessions, expected, "each session's request exactly once");
-    assert!(rows(&pool).await.iter().all(|r| r.status == "ack" && r.attempts == 1));
+    assert!(rows(&pool)
+        .await
+        .iter()
+        .all(|r| r.status == "ack" && r.attempts == 1));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -463,7 +526,10 @@ async fn a_session_on_a_nas_without_a_secret_is_recorded_as_failed(pool: PgPool)
             finished: true,
         }
     );
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 1);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        1
+    );
     assert_eq!(fake.packets().len(), 1, "only the session on the known NAS");
     assert_eq!(rows(&pool).await[1].status, "ack");
 }
@@ -487,13 +553,24 @@ async fn a_newer_change_replaces_one_not_yet_sent_and_an_event_is_queued_once(po
             .collect::<Vec<_>>(),
         vec![("coa", "superseded"), ("disconnect", "pending")]
     );
-    assert!(recorded[0].last_error.as_deref().unwrap_or("").contains("replaced"));
+    assert!(recorded[0]
+        .last_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("replaced"));
 
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 1);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        1
+    );
     let packets = fake.packets();
     assert_eq!(packets.len(), 1);
     let packet = Packet::decode(&packets[0], SECRET.as_bytes()).expect("decode");
-    assert_eq!(packet.get_code(), Code::DisconnectRequest, "the last decision wins");
+    assert_eq!(
+        packet.get_code(),
+        Code::DisconnectRequest,
+        "the last decision wins"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -511,10 +588,16 @@ async fn an_attribute_the_dictionary_does_not_know_fails_with_its_name(pool: PgP
         Change::Rate(vec![("Acme-Turbo".into(), "on".into())]),
     )
     .await;
-    assert_eq!(coa::send_pending(&pool, &settings()).await.expect("send"), 1);
+    assert_eq!(
+        coa::send_pending(&pool, &settings()).await.expect("send"),
+        1
+    );
     assert!(fake.packets().is_empty());
     let recorded = rows(&pool).await;
-    assert_eq!((recorded[0].status.as_str(), recorded[0].sent), ("failed", false));
+    assert_eq!(
+        (recorded[0].status.as_str(), recorded[0].sent),
+        ("failed", false)
+    );
     assert_eq!(
         recorded[0].last_error.as_deref(),
         Some("attribute Acme-Turbo is not in the RADIUS dictionary")

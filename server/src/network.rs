@@ -54,7 +54,11 @@ pub fn settings_from_env() -> anyhow::Result<CoaSettings> {
     let dictionary = match var("LASTMILE_RADIUS_DICTIONARIES") {
         None => Dictionary::built_in(),
         Some(v) => {
-            let files: Vec<&str> = v.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
+            let files: Vec<&str> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .collect();
             Dictionary::with_files(&files)
                 .map_err(|e| anyhow!("LASTMILE_RADIUS_DICTIONARIES: {e}"))?
         }

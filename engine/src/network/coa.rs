@@ -201,16 +201,56 @@ const BUILT_IN: &[(&str, Option<u32>, u8, AttributeKind)] = &[
     ("Idle-Timeout", None, 28, AttributeKind::Integer),
     ("Acct-Interim-Interval", None, 85, AttributeKind::Integer),
     ("Framed-Pool", None, 88, AttributeKind::String),
-    ("Mikrotik-Recv-Limit", Some(14988), 1, AttributeKind::Integer),
-    ("Mikrotik-Xmit-Limit", Some(14988), 2, AttributeKind::Integer),
+    (
+        "Mikrotik-Recv-Limit",
+        Some(14988),
+        1,
+        AttributeKind::Integer,
+    ),
+    (
+        "Mikrotik-Xmit-Limit",
+        Some(14988),
+        2,
+        AttributeKind::Integer,
+    ),
     ("Mikrotik-Group", Some(14988), 3, AttributeKind::String),
     ("Mikrotik-Rate-Limit", Some(14988), 8, AttributeKind::String),
-    ("Mikrotik-Address-List", Some(14988), 19, AttributeKind::String),
-    ("WISPr-Redirection-URL", Some(14122), 4, AttributeKind::String),
-    ("WISPr-Bandwidth-Min-Up", Some(14122), 5, AttributeKind::Integer),
-    ("WISPr-Bandwidth-Min-Down", Some(14122), 6, AttributeKind::Integer),
-    ("WISPr-Bandwidth-Max-Up", Some(14122), 7, AttributeKind::Integer),
-    ("WISPr-Bandwidth-Max-Down", Some(14122), 8, AttributeKind::Integer),
+    (
+        "Mikrotik-Address-List",
+        Some(14988),
+        19,
+        AttributeKind::String,
+    ),
+    (
+        "WISPr-Redirection-URL",
+        Some(14122),
+        4,
+        AttributeKind::String,
+    ),
+    (
+        "WISPr-Bandwidth-Min-Up",
+        Some(14122),
+        5,
+        AttributeKind::Integer,
+    ),
+    (
+        "WISPr-Bandwidth-Min-Down",
+        Some(14122),
+        6,
+        AttributeKind::Integer,
+    ),
+    (
+        "WISPr-Bandwidth-Max-Up",
+        Some(14122),
+        7,
+        AttributeKind::Integer,
+    ),
+    (
+        "WISPr-Bandwidth-Max-Down",
+        Some(14122),
+        8,
+        AttributeKind::Integer,
+    ),
 ];
 
 impl Dictionary {
@@ -468,8 +508,7 @@ pub async fn send_pending(pool: &PgPool, settings: &CoaSettings) -> Result<usize
         return Ok(0);
     }
     let outcomes =
-        futures::future::join_all(claimed.iter().map(|request| send_one(request, settings)))
-            .await;
+        futures::future::join_all(claimed.iter().map(|request| send_one(request, settings))).await;
     for (request, outcome) in claimed.iter().zip(outcomes) {
         record(&mut tx, request, &outcome).await?;
     }
@@ -666,17 +705,16 @@ async fn exchange(
         }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let received =
-                match tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await {
-                    Err(_) => break, // this attempt's wait is over
-                    Ok(Err(e)) => {
-                        // e.g. ICMP port unreachable: nothing listens on the CoA port
-                        discarded.push(format!("{nas}: {e}"));
-                        tokio::time::sleep_until(deadline).await;
-                        break;
-                    }
-                    Ok(Ok(length)) => &buffer[..length],
-                };
+            let received = match tokio::time::timeout_at(deadline, socket.recv(&mut buffer)).await {
+                Err(_) => break, // this attempt's wait is over
+                Ok(Err(e)) => {
+                    // e.g. ICMP port unreachable: nothing listens on the CoA port
+                    discarded.push(format!("{nas}: {e}"));
+                    tokio::time::sleep_until(deadline).await;
+                    break;
+                }
+                Ok(Ok(length)) => &buffer[..length],
+            };
             if received.len() < 20 || received[1] != bytes[1] {
                 discarded.push("an answer with another Identifier".into());
                 continue;
@@ -796,10 +834,7 @@ mod tests {
         let mut packet = Packet::new(Code::CoARequest, b"s");
         packet.add(avp);
         let bytes = packet.encode().expect("packet");
-        assert_eq!(
-            &bytes[20..],
-            &[26, 12, 0, 0, 0x27, 0x0f, 7, 6, 0, 0, 0, 3]
-        );
+        assert_eq!(&bytes[20..], &[26, 12, 0, 0, 0x27, 0x0f, 7, 6, 0, 0, 0, 3]);
         assert!(dictionary.encode("Acme-Speed", "warp").is_err());
         assert!(dictionary.encode("Nope", "1").is_err());
         assert!(Dictionary::default()
@@ -813,15 +848,13 @@ mod tests {
         if !dir.join("dictionary.mikrotik").exists() {
             return; // FreeRADIUS is installed by the test set-up; nothing to compare here
         }
-        let files =
-            Dictionary::with_files(&[dir.join("dictionary.mikrotik"), dir.join("dictionary.wispr")])
-                .expect("loads");
+        let files = Dictionary::with_files(&[
+            dir.join("dictionary.mikrotik"),
+            dir.join("dictionary.wispr"),
+        ])
+        .expect("loads");
         for (name, ..) in BUILT_IN.iter().filter(|(_, vendor, ..)| vendor.is_some()) {
-            assert_eq!(
-                files.get(name),
-                Dictionary::built_in().get(name),
-                "{name}"
-            );
+            assert_eq!(files.get(name), Dictionary::built_in().get(name), "{name}");
         }
     }
 
