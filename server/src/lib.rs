@@ -6,6 +6,7 @@
 //! - [`documents`]: printable documents (the statement PDF) and the provider's letterhead;
 //! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
 //! - [`report`]: what the operator commands print;
+//! - [`network`]: sends queued changes to subscribers' online sessions (CoA);
 //! - [`mail`]: delivers the email outbox; [`staff`]: staff accounts; [`seed`]: demo data.
 
 #![recursion_limit = "256"]
@@ -15,6 +16,7 @@ pub mod db;
 pub mod documents;
 pub mod http;
 pub mod mail;
+pub mod network;
 pub mod report;
 pub mod scheduler;
 pub mod seed;

@@ -669,6 +669,12 @@ async fn serve() -> anyhow::Result<()> {
         mail::Delivery::from_settings(&settings)?,
         shutdown.clone(),
     ));
+    // Changes queued for subscribers already online, sent to their NAS (RFC 5176).
+    let network = tokio::spawn(lastmile::network::run_background(
+        pool.clone(),
+        lastmile::network::settings_from_env()?,
+        shutdown.clone(),
+    ));
     let scheduler = if std::env::var("LASTMILE_SCHEDULER").as_deref() == Ok("off") {
         None
     } else {
@@ -681,6 +687,8 @@ async fn serve() -> anyhow::Result<()> {
     let served = http::serve(app, settings.listen).await;
     shutdown.notify_waiters();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    // A batch in flight is recorded or, if cut off, left pending for the next start.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), network).await;
     if let Some(scheduler) = scheduler {
         // A bill run in progress stops at its next batch; what it committed stays.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
