@@ -40,6 +40,7 @@ pub mod error;
 mod facts;
 pub mod jobs;
 pub mod mail;
+pub mod network;
 pub mod owed;
 pub mod payments;
 pub mod plan_changes;

@@ -6,6 +6,7 @@
 //! - [`documents`]: printable documents (the statement PDF) and the provider's letterhead;
 //! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
 //! - [`report`]: what the operator commands print;
+//! - [`usage`]: reads RADIUS accounting into usage in the background;
 //! - [`mail`]: delivers the email outbox; [`staff`]: staff accounts; [`seed`]: demo data.
 
 #![recursion_limit = "256"]
@@ -20,3 +21,4 @@ pub mod scheduler;
 pub mod seed;
 pub mod settings;
 pub mod staff;
+pub mod usage;
