@@ -417,7 +417,7 @@ async fn save_rejects(conn: &mut PgConnection, rejects: &[Reject]) -> Result<(),
     .bind(rejects.iter().map(|r| r.radacctid).collect::<Vec<_>>())
     .bind(rejects.iter().map(|r| r.username.clone()).collect::<Vec<_>>())
     .bind(rejects.iter().map(|r| r.at).collect::<Vec<_>>())
-    .bind(rejects.iter().map(|r| r.reason).collect::<Vec<_>>())
+    .bind(rejects.iter().map(|r| r.reason.to_string()).collect::<Vec<_>>())
     .bind(detail)
     .execute(conn)
     .await?;
@@ -572,10 +572,12 @@ impl Usage {
              on conflict (service_id, day) do update
                 set download_bytes = array(select coalesce(a, 0) + coalesce(b, 0)
                                              from unnest(usage_hourly.download_bytes,
-                                                         excluded.download_bytes) as x(a, b)),
+                                                         excluded.download_bytes)
+                                                  with ordinality as x(a, b, i) order by i),
                     upload_bytes = array(select coalesce(a, 0) + coalesce(b, 0)
                                            from unnest(usage_hourly.upload_bytes,
-                                                       excluded.upload_bytes) as x(a, b))",
+                                                       excluded.upload_bytes)
+                                                with ordinality as x(a, b, i) order by i)",
         )
         .bind(&service)
         .bind(&day)
