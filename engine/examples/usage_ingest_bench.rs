@@ -48,9 +48,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/lastmile_usagebench".into());
     let n: i64 = arg("--services", "100000").parse()?;
     let rounds: usize = arg("--rounds", "3").parse()?;
-    let (admin, db) = url.rsplit_once('/').ok_or("DATABASE_URL has no database name")?;
+    let (admin, db) = url
+        .rsplit_once('/')
+        .ok_or("DATABASE_URL has no database name")?;
     if !db.contains("bench") {
-        return Err(format!("the database {db} is dropped and made again: its name must contain 'bench'").into());
+        return Err(format!(
+            "the database {db} is dropped and made again: its name must contain 'bench'"
+        )
+        .into());
     }
     let mut conn = PgConnection::connect(&format!("{admin}/postgres")).await?;
     sqlx::query(&format!("drop database if exists \"{db}\" with (force)"))
@@ -60,7 +65,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute(&mut conn)
         .await?;
     conn.close().await?;
-    let pool = PgPoolOptions::new().max_connections(4).connect(&url).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .connect(&url)
+        .await?;
     sqlx::migrate!("../migrations").run(&pool).await?;
     let setup = Instant::now();
     services(&pool, n).await?;
@@ -88,12 +96,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .fetch_all(&pool)
             .await?;
         for id in &service_ids {
-            text.push_str(&format!("{id}\t{day}\t{}\t{}\n", 1_000_000 + id, 100_000 + id));
+            text.push_str(&format!(
+                "{id}\t{day}\t{}\t{}\n",
+                1_000_000 + id,
+                100_000 + id
+            ));
         }
         let mut c = pool.acquire().await?;
         let started = Instant::now();
         let mut copy = c
-            .copy_in_raw("copy usage_daily (service_id, day, download_bytes, upload_bytes) from stdin")
+            .copy_in_raw(
+                "copy usage_daily (service_id, day, download_bytes, upload_bytes) from stdin",
+            )
             .await?;
         copy.send(text.as_bytes()).await?;
         copy.finish().await?;
@@ -158,9 +172,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         sqlx::query("alter table radius.radacct enable trigger radacct_journal")
             .execute(&pool)
             .await?;
-        sqlx::query("update radius.radacct set acctstoptime = acctupdatetime where acctstoptime is null")
-            .execute(&pool)
-            .await?;
+        sqlx::query(
+            "update radius.radacct set acctstoptime = acctupdatetime where acctstoptime is null",
+        )
+        .execute(&pool)
+        .await?;
         accounting::ingest(&pool, TZ).await?;
         let (down, hours): (i64, i64) = sqlx::query_as(
             "select coalesce(sum(download_bytes), 0)::bigint,
@@ -182,14 +198,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = (t0 + Duration::minutes(i64::try_from(round)?)).to_rfc3339();
         let end = (t0 + Duration::minutes(i64::try_from(round)? + 59)).to_rfc3339();
         for (i, u) in users.iter().enumerate() {
-            csv.push_str(&format!("{u},{start},{end},{},{}\n", 5_000_000 + i, 500_000 + i));
+            csv.push_str(&format!(
+                "{u},{start},{end},{},{}\n",
+                5_000_000 + i,
+                500_000 + i
+            ));
         }
         let started = Instant::now();
         let report =
             usage_import::import(&pool, TZ, "bench.csv", csv.as_bytes(), Utc::now()).await?;
         import_s.push(started.elapsed().as_secs_f64());
         if report.new_records != users.len() {
-            return Err(format!("imported {} of {} records", report.new_records, users.len()).into());
+            return Err(
+                format!("imported {} of {} records", report.new_records, users.len()).into(),
+            );
         }
     }
 

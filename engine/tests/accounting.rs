@@ -105,9 +105,17 @@ async fn a_session_over_midnight_with_a_gigawords_wrap_lands_in_both_days(pool: 
     let p = Packet::new("sess-1", "cpe-0001", NAS_A, at(2026, 1, 16, 4, 0));
     radius::start(&pool, &p).await;
     // 23:30: 1,000 octets up; down 2^32 + 500, which the NAS sends as Gigawords 1, Octets 500.
-    radius::interim(&pool, &p.counters(at(2026, 1, 16, 4, 30), 1_000, GIB4 + 500)).await;
+    radius::interim(
+        &pool,
+        &p.counters(at(2026, 1, 16, 4, 30), 1_000, GIB4 + 500),
+    )
+    .await;
     // 00:30 on the 16th: Stop with 3,600 more up and 7,200 more down.
-    radius::stop(&pool, &p.counters(at(2026, 1, 16, 5, 30), 4_600, GIB4 + 7_700)).await;
+    radius::stop(
+        &pool,
+        &p.counters(at(2026, 1, 16, 5, 30), 4_600, GIB4 + 7_700),
+    )
+    .await;
 
     let summary = ingest(&pool, NY).await.expect("ingest");
     assert_eq!(summary.snapshots, 3);
@@ -167,12 +175,11 @@ async fn repeated_late_and_backwards_counters_add_nothing_and_are_recorded(pool:
     assert_eq!(hourly(&pool, s, day(2026, 1, 15)).await.0[10], 35_000);
     let reasons: Vec<String> = rejects(&pool).await.into_iter().map(|r| r.0).collect();
     assert_eq!(reasons, vec!["late", "counters_backwards"]);
-    let detail: String = sqlx::query_scalar(
-        "select detail from usage_rejects where reason = 'counters_backwards'",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("detail");
+    let detail: String =
+        sqlx::query_scalar("select detail from usage_rejects where reason = 'counters_backwards'")
+            .fetch_one(&pool)
+            .await
+            .expect("detail");
     assert!(detail.contains("input 3000 -> 500"), "{detail}");
 }
 
@@ -336,9 +343,9 @@ async fn daily_totals_equal_the_true_bytes_for_generated_sessions(pool: PgPool) 
             "truncate usage_daily, usage_hourly, usage_sessions, usage_rejects, usage_unattributed,
                       radius.radacct, radius.radacct_journal",
         )
-            .execute(&pool)
-            .await
-            .expect("truncate");
+        .execute(&pool)
+        .await
+        .expect("truncate");
         let mut truth: HashMap<(i64, NaiveDate), (i64, i64)> = HashMap::new();
         let sessions = rng.gen_range(1..=5);
         for n in 0..sessions {
@@ -406,8 +413,15 @@ async fn daily_totals_equal_the_true_bytes_for_generated_sessions(pool: PgPool) 
             for (d, (down, up)) in &got {
                 let (hd, hu) = hourly(&pool, s, *d).await;
                 let (start, end) = engine::clock::day_bounds(NY, *d);
-                assert_eq!(hd.len() as i64, (end - start).num_hours(), "case {case} {d}");
-                assert_eq!((hd.iter().sum::<i64>(), hu.iter().sum::<i64>()), (*down, *up));
+                assert_eq!(
+                    hd.len() as i64,
+                    (end - start).num_hours(),
+                    "case {case} {d}"
+                );
+                assert_eq!(
+                    (hd.iter().sum::<i64>(), hu.iter().sum::<i64>()),
+                    (*down, *up)
+                );
             }
         }
     }

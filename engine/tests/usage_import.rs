@@ -136,7 +136,12 @@ async fn bad_rows_are_all_reported_and_nothing_is_loaded(pool: PgPool) {
     let got: Vec<(usize, &str)> = rows.iter().map(|r| (r.line, r.column.as_str())).collect();
     assert_eq!(got, vec![(5, "username"), (6, "service_id"), (7, "")]);
     assert!(rows[2].reason.contains("line 2"), "{}", rows[2].reason);
-    for table in ["usage_daily", "usage_hourly", "usage_import_files", "usage_import_records"] {
+    for table in [
+        "usage_daily",
+        "usage_hourly",
+        "usage_import_files",
+        "usage_import_records",
+    ] {
         assert_eq!(count(&pool, table).await, 0, "{table}");
     }
 }

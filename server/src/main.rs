@@ -358,8 +358,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// when any row is wrong (nothing is then imported).
 async fn usage_import(file: &std::path::Path) -> anyhow::Result<()> {
     use engine::network::usage_import::{import, ImportError};
-    let content =
-        std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let content = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let config = settings::engine_config()?;
     let pool = db::connect(&settings::database_url()?, 2).await?;
     let name = file.display().to_string();

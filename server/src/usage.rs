@@ -9,12 +9,7 @@ use chrono_tz::Tz;
 use sqlx::PgPool;
 
 /// Runs until `stop` is notified: ingests accounting every `every`.
-pub async fn run_background(
-    pool: PgPool,
-    tz: Tz,
-    every: Duration,
-    stop: Arc<tokio::sync::Notify>,
-) {
+pub async fn run_background(pool: PgPool, tz: Tz, every: Duration, stop: Arc<tokio::sync::Notify>) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

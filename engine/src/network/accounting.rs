@@ -415,9 +415,19 @@ async fn save_rejects(conn: &mut PgConnection, rejects: &[Reject]) -> Result<(),
          select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])",
     )
     .bind(rejects.iter().map(|r| r.radacctid).collect::<Vec<_>>())
-    .bind(rejects.iter().map(|r| r.username.clone()).collect::<Vec<_>>())
+    .bind(
+        rejects
+            .iter()
+            .map(|r| r.username.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(rejects.iter().map(|r| r.at).collect::<Vec<_>>())
-    .bind(rejects.iter().map(|r| r.reason.to_string()).collect::<Vec<_>>())
+    .bind(
+        rejects
+            .iter()
+            .map(|r| r.reason.to_string())
+            .collect::<Vec<_>>(),
+    )
     .bind(detail)
     .execute(conn)
     .await?;
@@ -513,14 +523,22 @@ impl Usage {
         upload: i64,
     ) {
         let Usage { days, bounds } = self;
-        spread(tz, bounds, from, to, download, upload, |day, hours, hour, d, u| {
-            let e = days.entry((service, day)).or_insert_with(|| DayUsage {
-                download: vec![0; hours],
-                upload: vec![0; hours],
-            });
-            e.download[hour] += d;
-            e.upload[hour] += u;
-        });
+        spread(
+            tz,
+            bounds,
+            from,
+            to,
+            download,
+            upload,
+            |day, hours, hour, d, u| {
+                let e = days.entry((service, day)).or_insert_with(|| DayUsage {
+                    download: vec![0; hours],
+                    upload: vec![0; hours],
+                });
+                e.download[hour] += d;
+                e.upload[hour] += u;
+            },
+        );
     }
 
     /// The gathered figures, by service and local day.
@@ -607,11 +625,19 @@ pub type DayCache = HashMap<NaiveDate, (DateTime<Utc>, DateTime<Utc>, usize)>;
 
 /// A local day's start, end and number of hours (23, 24 or 25; a day with a half-hour
 /// shift gets the hour it partly has).
-fn day_shape(tz: Tz, cache: &mut DayCache, day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>, usize) {
+fn day_shape(
+    tz: Tz,
+    cache: &mut DayCache,
+    day: NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>, usize) {
     *cache.entry(day).or_insert_with(|| {
         let (start, end) = clock::day_bounds(tz, day);
         let secs = (end - start).num_seconds().max(3600);
-        (start, end, usize::try_from((secs + 3599) / 3600).unwrap_or(24))
+        (
+            start,
+            end,
+            usize::try_from((secs + 3599) / 3600).unwrap_or(24),
+        )
     })
 }
 
@@ -653,7 +679,11 @@ pub fn spread(
         let (start, end, _) = day_shape(tz, cache, day);
         let hour_end = (start + Duration::hours(i64::try_from(h).unwrap_or(0) + 1)).min(end);
         // A cursor at or past the day's last boundary (cannot happen; guards the loop).
-        let next = if hour_end > cursor { hour_end.min(to) } else { to };
+        let next = if hour_end > cursor {
+            hour_end.min(to)
+        } else {
+            to
+        };
         let (down_to, up_to) = if next == to {
             (download, upload)
         } else {
@@ -674,12 +704,26 @@ mod tests {
     const NY: Tz = chrono_tz::America::New_York;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().expect("instant")
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .expect("instant")
     }
 
-    fn gather(from: DateTime<Utc>, to: DateTime<Utc>, down: i64) -> Vec<(NaiveDate, usize, usize, i64)> {
+    fn gather(
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        down: i64,
+    ) -> Vec<(NaiveDate, usize, usize, i64)> {
         let mut out = Vec::new();
-        spread(NY, &mut HashMap::new(), from, to, down, 0, |d, n, h, b, _| out.push((d, n, h, b)));
+        spread(
+            NY,
+            &mut HashMap::new(),
+            from,
+            to,
+            down,
+            0,
+            |d, n, h, b, _| out.push((d, n, h, b)),
+        );
         out
     }
 

@@ -232,7 +232,9 @@ pub async fn import(
             errors.push(RowError {
                 line: r.line,
                 column: String::new(),
-                reason: format!("the same record as line {first} (same service, interval and bytes)"),
+                reason: format!(
+                    "the same record as line {first} (same service, interval and bytes)"
+                ),
             });
             continue;
         }
@@ -407,11 +409,20 @@ fn parse(content: &[u8], now: DateTime<Utc>, errors: &mut Vec<RowError>) -> Vec<
             errors.push(RowError {
                 line,
                 column: String::new(),
-                reason: format!("{} fields where the header has {}", fields.len(), header.len()),
+                reason: format!(
+                    "{} fields where the header has {}",
+                    fields.len(),
+                    header.len()
+                ),
             });
             continue;
         }
-        let get = |c: &str| index.get(c).map(|i| fields[*i].trim()).filter(|v| !v.is_empty());
+        let get = |c: &str| {
+            index
+                .get(c)
+                .map(|i| fields[*i].trim())
+                .filter(|v| !v.is_empty())
+        };
         let mut row = RowFields::new(line, errors);
         let who = row.who(
             get("username").map(str::to_string),
@@ -419,8 +430,14 @@ fn parse(content: &[u8], now: DateTime<Utc>, errors: &mut Vec<RowError>) -> Vec<
         );
         let start = row.instant("start", get("start"));
         let end = row.instant("end", get("end"));
-        let download = row.bytes("download_bytes", get("download_bytes").map(|v| v.parse::<i64>().map_err(|_| ())));
-        let upload = row.bytes("upload_bytes", get("upload_bytes").map(|v| v.parse::<i64>().map_err(|_| ())));
+        let download = row.bytes(
+            "download_bytes",
+            get("download_bytes").map(|v| v.parse::<i64>().map_err(|_| ())),
+        );
+        let upload = row.bytes(
+            "upload_bytes",
+            get("upload_bytes").map(|v| v.parse::<i64>().map_err(|_| ())),
+        );
         if let Some(r) = row.finish(who, start, end, download, upload, now) {
             records.push(r);
         }
@@ -448,7 +465,10 @@ fn json_row(
     let mut row = RowFields::new(line, errors);
     for key in object.keys() {
         if !COLUMNS.contains(&key.as_str()) {
-            row.fail(key, format!("unknown key (expected {})", COLUMNS.join(", ")));
+            row.fail(
+                key,
+                format!("unknown key (expected {})", COLUMNS.join(", ")),
+            );
         }
     }
     let text = |k: &str| match object.get(k) {
@@ -576,7 +596,10 @@ impl<'a> RowFields<'a> {
                 None
             }
             Some(Err(_)) => {
-                self.fail(column, format!("not a whole number of bytes (0 to {})", i64::MAX));
+                self.fail(
+                    column,
+                    format!("not a whole number of bytes (0 to {})", i64::MAX),
+                );
                 None
             }
         }
@@ -668,7 +691,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).single().expect("now")
+        Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
+            .single()
+            .expect("now")
     }
 
     #[test]
@@ -709,7 +734,12 @@ mod tests {
         let mut errors = Vec::new();
         let records = parse(file.as_bytes(), now(), &mut errors);
         assert_eq!(records.len(), 1);
-        assert_eq!(records[0].start, Utc.with_ymd_and_hms(2026, 11, 20, 16, 0, 0).single().expect("t"));
+        assert_eq!(
+            records[0].start,
+            Utc.with_ymd_and_hms(2026, 11, 20, 16, 0, 0)
+                .single()
+                .expect("t")
+        );
         assert!(errors.iter().all(|e| e.line == 3), "{errors:?}");
         assert!(errors.iter().any(|e| e.column == "username"));
     }
