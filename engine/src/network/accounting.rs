@@ -163,7 +163,7 @@ fn apply(state: Option<Session>, row: &JournalRow) -> (Session, Option<Delta>, O
             restarted: false,
             stopped: row.stopped,
         };
-        let delta = (row.input_octets > 0 || row.output_octets > 0).then(|| Delta {
+        let delta = (row.input_octets > 0 || row.output_octets > 0).then_some(Delta {
             username,
             from,
             to: row.at,
@@ -463,7 +463,9 @@ async fn attribute_unknown(
         .bind(INGEST_LOCK)
         .execute(&mut *tx)
         .await?;
-    let rows: Vec<(i64, DateTime<Utc>, DateTime<Utc>, i64, i64)> = sqlx::query_as(
+    // (service, from, to, download, upload)
+    type Kept = (i64, DateTime<Utc>, DateTime<Utc>, i64, i64);
+    let rows: Vec<Kept> = sqlx::query_as(
         "delete from usage_unattributed u using network_credentials c
           where c.username = u.username
           returning c.service_id, u.started_at, u.ended_at, u.download_bytes, u.upload_bytes",
