@@ -53,7 +53,7 @@ use crate::clock;
 use crate::EngineError;
 
 /// Journal rows consumed per transaction.
-pub const BATCH: i64 = 20_000;
+pub const BATCH: i64 = 100_000;
 
 /// The advisory lock two ingesting instances take turns on.
 const INGEST_LOCK: i64 = 0x4c4d_5553_4147_4531; // "LMUSAGE1"
