@@ -7,6 +7,7 @@
 //! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
 //! - [`report`]: what the operator commands print;
 //! - [`network`]: sends queued changes to subscribers' online sessions (CoA);
+//! - [`usage`]: reads RADIUS accounting into usage in the background;
 //! - [`mail`]: delivers the email outbox; [`staff`]: staff accounts; [`seed`]: demo data.
 
 #![recursion_limit = "256"]
@@ -22,3 +23,4 @@ pub mod scheduler;
 pub mod seed;
 pub mod settings;
 pub mod staff;
+pub mod usage;

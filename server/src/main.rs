@@ -92,11 +92,29 @@ enum Command {
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
+    /// Usage from the network: import a file, or read RADIUS accounting now.
+    Usage {
+        #[command(subcommand)]
+        command: UsageCommand,
+    },
     /// Manage staff users.
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum UsageCommand {
+    /// Import usage from a file: CSV with a header, or JSON lines (see the README). Every
+    /// row is checked first and nothing is imported if any is wrong; records imported
+    /// before (from any file) are not counted again.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Read RADIUS accounting into usage now (`serve` does it every few seconds).
+    Ingest,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +279,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Usage {
+            command: UsageCommand::Import { file },
+        } => usage_import(&file).await,
+        Command::Usage {
+            command: UsageCommand::Ingest,
+        } => {
+            let config = settings::engine_config()?;
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let s = engine::network::accounting::ingest(&pool, config.time_zone).await?;
+            println!(
+                "accounting: {} snapshots read, {} bytes down and {} up added; {} late, {} backwards, {} of unknown usernames (kept), {} kept earlier now added",
+                s.snapshots, s.download_bytes, s.upload_bytes, s.late, s.backwards, s.unknown_user, s.attributed_later
+            );
+            Ok(())
+        }
         Command::Staff {
             command: StaffCommand::Add { email, name, role },
         } => {
@@ -318,6 +351,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// `lastmile usage import FILE`: every rejected row on standard error and a failure exit
+/// when any row is wrong (nothing is then imported).
+async fn usage_import(file: &std::path::Path) -> anyhow::Result<()> {
+    use engine::network::usage_import::{import, ImportError};
+    let content = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let config = settings::engine_config()?;
+    let pool = db::connect(&settings::database_url()?, 2).await?;
+    let name = file.display().to_string();
+    match import(&pool, config.time_zone, &name, &content, chrono::Utc::now()).await {
+        Ok(r) => {
+            if let Some(at) = r.file_imported_at {
+                println!(
+                    "{name} was already imported on {}; nothing added ({} records)",
+                    at.format("%Y-%m-%d %H:%M UTC"),
+                    r.records
+                );
+            } else {
+                println!(
+                    "{name}: {} records, {} new ({} bytes down, {} up over {} service-days), {} imported before and not counted again",
+                    r.records, r.new_records, r.download_bytes, r.upload_bytes, r.service_days, r.already_imported
+                );
+            }
+            Ok(())
+        }
+        Err(ImportError::Rejected(rows)) => {
+            for row in &rows {
+                eprintln!("{name}: {row}");
+            }
+            anyhow::bail!("{} row(s) rejected; nothing was imported", rows.len())
+        }
+        Err(ImportError::Engine(e)) => Err(e.into()),
     }
 }
 
@@ -684,11 +751,29 @@ async fn serve() -> anyhow::Result<()> {
             shutdown.clone(),
         )))
     };
+    let accounting = if std::env::var("LASTMILE_ACCOUNTING").as_deref() == Ok("off") {
+        None
+    } else {
+        let every = std::env::var("LASTMILE_ACCOUNTING_INTERVAL_SECS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(10);
+        Some(tokio::spawn(lastmile::usage::run_background(
+            pool.clone(),
+            settings::engine_config()?.time_zone,
+            std::time::Duration::from_secs(every),
+            shutdown.clone(),
+        )))
+    };
     let served = http::serve(app, settings.listen).await;
     shutdown.notify_waiters();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     // A batch in flight is recorded or, if cut off, left pending for the next start.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), network).await;
+    if let Some(accounting) = accounting {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), accounting).await;
+    }
     if let Some(scheduler) = scheduler {
         // A bill run in progress stops at its next batch; what it committed stays.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;

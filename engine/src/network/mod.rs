@@ -1,3 +1,12 @@
-//! The network: RADIUS provisioning, changes sent to online sessions, accounting.
+//! The network: what billing tells RADIUS, and what RADIUS tells billing.
+//!
+//! * [`coa`]: a change reaches a subscriber already online (CoA-Request with the new rate,
+//!   Disconnect-Request for a suspension), sent to the NAS holding the session, with
+//!   retries and a record of each answer.
+//! * [`accounting`]: RADIUS accounting (FreeRADIUS's `radius.radacct`, through a journal
+//!   its trigger appends to) becomes `usage_daily` / `usage_hourly`, each byte once.
+//! * [`usage_import`]: `lastmile usage import FILE` for networks without RADIUS accounting.
 
+pub mod accounting;
 pub mod coa;
+pub mod usage_import;

@@ -1,0 +1,769 @@
+//! RADIUS accounting into usage: `radius.radacct` -> `usage_daily` / `usage_hourly`.
+//!
+//! ## Where the snapshots come from
+//!
+//! FreeRADIUS's stock PostgreSQL queries keep one `radacct` row per session (Start inserts
+//! it; Interim-Update and Stop overwrite its cumulative counters, already combined as
+//! `Gigawords << 32 + Octets`; Accounting-On/Off stamps a stop time on every open session
+//! of that NAS). Reading `radacct` now and then would lose what the counters were between
+//! two reads, so a trigger on it (migration `20261207000300`) appends every change of a
+//! session's counters or times to `radius.radacct_journal` in FreeRADIUS's own
+//! transaction. [`ingest`] consumes the journal in id order, in batches, and deletes each
+//! batch in the transaction that adds its bytes: a crash or a second run cannot count a
+//! snapshot twice or skip one. Two instances take turns through a transaction-level
+//! advisory lock. For one session, journal ids follow commit order (FreeRADIUS's updates
+//! of one row wait for each other, and each trigger runs after the row lock is taken).
+//!
+//! ## Direction
+//!
+//! Counters are the NAS's: `acctinputoctets` is what the NAS **received from** the
+//! subscriber (their upload), `acctoutputoctets` what it **sent to** them (their
+//! download). So input -> `upload_bytes`, output -> `download_bytes`.
+//!
+//! ## From snapshots to bytes (per session, `usage_sessions` keeps the state)
+//!
+//! * The bytes between two snapshots are the counter increase, spread over the interval
+//!   between them in proportion to time, split at every local hour and midnight of the
+//!   provider's time zone (23- and 25-hour days included; see [`spread`]). The first
+//!   snapshot of a session counts from zero, spread from the session's start.
+//! * The same counters again add nothing (they only move the session's "last read" time).
+//! * Counters lower than already counted add nothing and are recorded in `usage_rejects`:
+//!   `late` when the snapshot is not newer than the last one (an out-of-order interim),
+//!   `counters_backwards` when it is. Only bytes above the highest counters ever seen are
+//!   counted, so a late packet followed by the next interim never counts a byte twice.
+//!   (A NAS that resets its counters without starting a new session therefore loses
+//!   bytes until they pass the old figure: billing errs towards counting less.)
+//! * A session that restarts is a new session: a new Acct-Unique-Session-Id is a new
+//!   `radacct` row; a Start again under the same id (FreeRADIUS moves its start time) marks
+//!   the session, and the next lower counters are counted from zero.
+//! * A Stop, or an Accounting-On/Off closing the NAS's sessions, closes the session
+//!   (bytes in the Stop are counted like an interim's).
+//! * A username no service has: the bytes are kept in `usage_unattributed` with their
+//!   interval and an `unknown_user` reject is recorded; once credentials with that
+//!   username exist, the next ingestion adds them to that service (and marks the rejects
+//!   resolved).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sqlx::{PgConnection, PgPool};
+
+use crate::clock;
+use crate::EngineError;
+
+/// Journal rows consumed per transaction.
+pub const BATCH: i64 = 100_000;
+
+/// The advisory lock two ingesting instances take turns on.
+const INGEST_LOCK: i64 = 0x4c4d_5553_4147_4531; // "LMUSAGE1"
+
+/// What one [`ingest`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestSummary {
+    /// Journal rows (snapshots) consumed.
+    pub snapshots: u64,
+    /// Bytes added to services' usage (this run, including bytes attributed late).
+    pub download_bytes: i64,
+    /// Bytes added to services' usage.
+    pub upload_bytes: i64,
+    /// Snapshots whose counters were lower than already counted and not newer.
+    pub late: u64,
+    /// Snapshots whose counters went backwards though newer.
+    pub backwards: u64,
+    /// Snapshots of usernames no service has (their bytes are kept for later).
+    pub unknown_user: u64,
+    /// Earlier bytes of unknown usernames added now that credentials exist.
+    pub attributed_later: u64,
+    /// Sessions closed (Stop or a NAS reboot).
+    pub sessions_closed: u64,
+    /// Transactions committed.
+    pub batches: u64,
+}
+
+/// Consumes the whole accounting journal into usage, in batches of [`BATCH`], then adds
+/// earlier bytes of usernames that now have credentials. Local days and hours are `tz`'s
+/// (the provider's time zone).
+pub async fn ingest(pool: &PgPool, tz: Tz) -> Result<IngestSummary, EngineError> {
+    ingest_in_batches(pool, tz, BATCH).await
+}
+
+/// [`ingest`] with another batch size (tests use small ones to cross batch boundaries).
+pub async fn ingest_in_batches(
+    pool: &PgPool,
+    tz: Tz,
+    batch: i64,
+) -> Result<IngestSummary, EngineError> {
+    let mut summary = IngestSummary::default();
+    loop {
+        let consumed = ingest_batch(pool, tz, batch.max(1), &mut summary).await?;
+        if consumed < batch.max(1) {
+            break;
+        }
+    }
+    attribute_unknown(pool, tz, &mut summary).await?;
+    Ok(summary)
+}
+
+#[derive(sqlx::FromRow)]
+struct JournalRow {
+    id: i64,
+    radacctid: i64,
+    username: Option<String>,
+    started_at: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+    input_octets: i64,
+    output_octets: i64,
+    stopped: bool,
+    restarted: bool,
+}
+
+#[derive(sqlx::FromRow, Clone)]
+struct Session {
+    radacctid: i64,
+    username: String,
+    started_at: Option<DateTime<Utc>>,
+    last_at: DateTime<Utc>,
+    input_octets: i64,
+    output_octets: i64,
+    restarted: bool,
+    stopped: bool,
+}
+
+/// Bytes a session used over an interval.
+struct Delta {
+    username: String,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    download: i64,
+    upload: i64,
+}
+
+struct Reject {
+    radacctid: i64,
+    username: String,
+    at: DateTime<Utc>,
+    reason: &'static str,
+    detail: String,
+}
+
+/// Applies one snapshot to a session's state: the bytes it adds, or why it adds none.
+fn apply(state: Option<Session>, row: &JournalRow) -> (Session, Option<Delta>, Option<Reject>) {
+    let username = row.username.clone().unwrap_or_default();
+    let Some(mut s) = state else {
+        // First sight of the session: everything so far, since it started.
+        let from = row.started_at.filter(|t| *t <= row.at).unwrap_or(row.at);
+        let s = Session {
+            radacctid: row.radacctid,
+            username: username.clone(),
+            started_at: row.started_at,
+            last_at: row.at,
+            input_octets: row.input_octets,
+            output_octets: row.output_octets,
+            restarted: false,
+            stopped: row.stopped,
+        };
+        let delta = (row.input_octets > 0 || row.output_octets > 0).then_some(Delta {
+            username,
+            from,
+            to: row.at,
+            download: row.output_octets,
+            upload: row.input_octets,
+        });
+        return (s, delta, None);
+    };
+    if row.restarted {
+        s.restarted = true;
+        s.started_at = row.started_at;
+    }
+    s.stopped |= row.stopped;
+    let (input, output) = (row.input_octets, row.output_octets);
+    if input >= s.input_octets && output >= s.output_octets {
+        let grew = input > s.input_octets || output > s.output_octets;
+        // Larger counters read earlier than the last snapshot cannot happen with a sane
+        // clock: count them at the last snapshot's time rather than before it.
+        let to = row.at.max(s.last_at);
+        let delta = grew.then(|| Delta {
+            username: username.clone(),
+            from: s.last_at,
+            to,
+            download: output - s.output_octets,
+            upload: input - s.input_octets,
+        });
+        if grew {
+            s.restarted = false;
+        }
+        s.input_octets = input;
+        s.output_octets = output;
+        s.last_at = to;
+        return (s, delta, None);
+    }
+    if s.restarted && row.at > s.last_at {
+        // The session began again under the same id: these counters are the new one's.
+        let from = s
+            .started_at
+            .filter(|t| *t >= s.last_at && *t <= row.at)
+            .unwrap_or(s.last_at);
+        let delta = Delta {
+            username,
+            from,
+            to: row.at,
+            download: output,
+            upload: input,
+        };
+        s.restarted = false;
+        s.input_octets = input;
+        s.output_octets = output;
+        s.last_at = row.at;
+        return (s, Some(delta), None);
+    }
+    let late = row.at <= s.last_at;
+    let reject = Reject {
+        radacctid: row.radacctid,
+        username,
+        at: row.at,
+        reason: if late { "late" } else { "counters_backwards" },
+        detail: format!(
+            "{}: input {} -> {}, output {} -> {} octets (read {} after {}); nothing counted",
+            if late {
+                "an earlier reading arrived late"
+            } else {
+                "counters went backwards"
+            },
+            s.input_octets,
+            input,
+            s.output_octets,
+            output,
+            row.at.format("%Y-%m-%dT%H:%M:%SZ"),
+            s.last_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        ),
+    };
+    (s, None, Some(reject))
+}
+
+/// One transaction: a batch of journal rows consumed into usage. Returns how many rows.
+async fn ingest_batch(
+    pool: &PgPool,
+    tz: Tz,
+    batch: i64,
+    summary: &mut IngestSummary,
+) -> Result<i64, EngineError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(INGEST_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let mut rows: Vec<JournalRow> = sqlx::query_as(
+        "delete from radius.radacct_journal
+          where id in (select id from radius.radacct_journal order by id limit $1)
+          returning id, radacctid, username, started_at, at, input_octets, output_octets,
+                    stopped, restarted",
+    )
+    .bind(batch)
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    rows.sort_unstable_by_key(|r| r.id);
+    let consumed = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.radacctid).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut sessions: HashMap<i64, Session> = sqlx::query_as::<_, Session>(
+        "select radacctid, username, started_at, last_at, input_octets, output_octets,
+                restarted, stopped
+           from usage_sessions where radacctid = any($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|s| (s.radacctid, s))
+    .collect();
+
+    let mut usernames: Vec<String> = rows.iter().filter_map(|r| r.username.clone()).collect();
+    usernames.sort_unstable();
+    usernames.dedup();
+    let services = services_of(&mut tx, &usernames).await?;
+
+    let mut usage = Usage::default();
+    let mut rejects = Vec::new();
+    let mut unattributed = Vec::new();
+    for row in &rows {
+        let before = sessions.remove(&row.radacctid);
+        let was_stopped = before.as_ref().is_some_and(|s| s.stopped);
+        let (after, delta, reject) = apply(before, row);
+        if after.stopped && !was_stopped {
+            summary.sessions_closed += 1;
+        }
+        if let Some(r) = reject {
+            if r.reason == "late" {
+                summary.late += 1;
+            } else {
+                summary.backwards += 1;
+            }
+            rejects.push(r);
+        }
+        if let Some(d) = delta {
+            match services.get(&d.username) {
+                Some(&service) => {
+                    summary.download_bytes += d.download;
+                    summary.upload_bytes += d.upload;
+                    usage.add(tz, service, d.from, d.to, d.download, d.upload);
+                }
+                None => {
+                    summary.unknown_user += 1;
+                    rejects.push(Reject {
+                        radacctid: row.radacctid,
+                        username: d.username.clone(),
+                        at: row.at,
+                        reason: "unknown_user",
+                        detail: format!(
+                            "no service has the network username {:?}: {} octets down, {} up kept until one does",
+                            d.username, d.download, d.upload
+                        ),
+                    });
+                    unattributed.push(d);
+                }
+            }
+        }
+        sessions.insert(row.radacctid, after);
+    }
+
+    save_sessions(&mut tx, sessions.into_values().collect()).await?;
+    save_rejects(&mut tx, &rejects).await?;
+    save_unattributed(&mut tx, &unattributed).await?;
+    usage.write(&mut tx).await?;
+    tx.commit().await?;
+    summary.snapshots += u64::try_from(consumed).unwrap_or(0);
+    summary.batches += 1;
+    Ok(consumed)
+}
+
+/// The service of each network username that has one.
+async fn services_of(
+    conn: &mut PgConnection,
+    usernames: &[String],
+) -> Result<HashMap<String, i64>, EngineError> {
+    Ok(sqlx::query_as::<_, (String, i64)>(
+        "select username, service_id from network_credentials where username = any($1)",
+    )
+    .bind(usernames)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .collect())
+}
+
+async fn save_sessions(conn: &mut PgConnection, mut all: Vec<Session>) -> Result<(), EngineError> {
+    all.sort_unstable_by_key(|s| s.radacctid);
+    let mut id = Vec::with_capacity(all.len());
+    let mut username = Vec::with_capacity(all.len());
+    let mut started = Vec::with_capacity(all.len());
+    let mut last = Vec::with_capacity(all.len());
+    let mut input = Vec::with_capacity(all.len());
+    let mut output = Vec::with_capacity(all.len());
+    let mut restarted = Vec::with_capacity(all.len());
+    let mut stopped = Vec::with_capacity(all.len());
+    for s in all {
+        id.push(s.radacctid);
+        username.push(s.username);
+        started.push(s.started_at);
+        last.push(s.last_at);
+        input.push(s.input_octets);
+        output.push(s.output_octets);
+        restarted.push(s.restarted);
+        stopped.push(s.stopped);
+    }
+    sqlx::query(
+        "insert into usage_sessions (radacctid, username, started_at, last_at, input_octets,
+                                     output_octets, restarted, stopped)
+         select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[],
+                              $5::bigint[], $6::bigint[], $7::bool[], $8::bool[])
+         on conflict (radacctid) do update
+            set username = excluded.username, started_at = excluded.started_at,
+                last_at = excluded.last_at, input_octets = excluded.input_octets,
+                output_octets = excluded.output_octets, restarted = excluded.restarted,
+                stopped = excluded.stopped, updated_at = now()",
+    )
+    .bind(id)
+    .bind(username)
+    .bind(started)
+    .bind(last)
+    .bind(input)
+    .bind(output)
+    .bind(restarted)
+    .bind(stopped)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn save_rejects(conn: &mut PgConnection, rejects: &[Reject]) -> Result<(), EngineError> {
+    if rejects.is_empty() {
+        return Ok(());
+    }
+    let detail: Vec<String> = rejects
+        .iter()
+        .map(|r| r.detail.chars().take(500).collect())
+        .collect();
+    sqlx::query(
+        "insert into usage_rejects (radacctid, username, at, reason, detail)
+         select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])",
+    )
+    .bind(rejects.iter().map(|r| r.radacctid).collect::<Vec<_>>())
+    .bind(
+        rejects
+            .iter()
+            .map(|r| r.username.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(rejects.iter().map(|r| r.at).collect::<Vec<_>>())
+    .bind(
+        rejects
+            .iter()
+            .map(|r| r.reason.to_string())
+            .collect::<Vec<_>>(),
+    )
+    .bind(detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn save_unattributed(conn: &mut PgConnection, deltas: &[Delta]) -> Result<(), EngineError> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into usage_unattributed (username, started_at, ended_at, download_bytes, upload_bytes)
+         select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::bigint[])",
+    )
+    .bind(deltas.iter().map(|d| d.username.clone()).collect::<Vec<_>>())
+    .bind(deltas.iter().map(|d| d.from).collect::<Vec<_>>())
+    .bind(deltas.iter().map(|d| d.to).collect::<Vec<_>>())
+    .bind(deltas.iter().map(|d| d.download).collect::<Vec<_>>())
+    .bind(deltas.iter().map(|d| d.upload).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Bytes of usernames that were unknown and now have a service: added to its usage.
+async fn attribute_unknown(
+    pool: &PgPool,
+    tz: Tz,
+    summary: &mut IngestSummary,
+) -> Result<(), EngineError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(INGEST_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    // (service, from, to, download, upload)
+    type Kept = (i64, DateTime<Utc>, DateTime<Utc>, i64, i64);
+    let rows: Vec<Kept> = sqlx::query_as(
+        "delete from usage_unattributed u using network_credentials c
+          where c.username = u.username
+          returning c.service_id, u.started_at, u.ended_at, u.download_bytes, u.upload_bytes",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let mut usage = Usage::default();
+    for (service, from, to, down, up) in &rows {
+        usage.add(tz, *service, *from, *to, *down, *up);
+        summary.download_bytes += down;
+        summary.upload_bytes += up;
+    }
+    summary.attributed_later += u64::try_from(rows.len()).unwrap_or(0);
+    sqlx::query(
+        "update usage_rejects r set resolved_at = now()
+           from network_credentials c
+          where r.reason = 'unknown_user' and r.resolved_at is null and c.username = r.username",
+    )
+    .execute(&mut *tx)
+    .await?;
+    usage.write(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One service's usage on one local day, by hour (index = hours since local midnight).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayUsage {
+    /// Bytes downloaded in each hour of the day (23, 24 or 25 of them).
+    pub download: Vec<i64>,
+    /// Bytes uploaded in each hour.
+    pub upload: Vec<i64>,
+}
+
+/// Usage gathered in memory before it is added to `usage_daily` / `usage_hourly` in one
+/// statement each (shared by accounting and file imports).
+#[derive(Debug, Default)]
+pub struct Usage {
+    days: HashMap<(i64, NaiveDate), DayUsage>,
+    bounds: DayCache,
+}
+
+impl Usage {
+    /// Adds `download` / `upload` bytes used by `service` from `from` to `to`, spread over
+    /// the interval (see [`spread`]).
+    pub fn add(
+        &mut self,
+        tz: Tz,
+        service: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        download: i64,
+        upload: i64,
+    ) {
+        let Usage { days, bounds } = self;
+        spread(
+            tz,
+            bounds,
+            from,
+            to,
+            download,
+            upload,
+            |day, hours, hour, d, u| {
+                let e = days.entry((service, day)).or_insert_with(|| DayUsage {
+                    download: vec![0; hours],
+                    upload: vec![0; hours],
+                });
+                e.download[hour] += d;
+                e.upload[hour] += u;
+            },
+        );
+    }
+
+    /// The gathered figures, by service and local day.
+    pub fn days(&self) -> &HashMap<(i64, NaiveDate), DayUsage> {
+        &self.days
+    }
+
+    /// Adds everything gathered to `usage_daily` and `usage_hourly`.
+    pub async fn write(&self, conn: &mut PgConnection) -> Result<(), EngineError> {
+        if self.days.is_empty() {
+            return Ok(());
+        }
+        // Rows in key order, so concurrent writers lock them in the same order.
+        let mut keys: Vec<&(i64, NaiveDate)> = self.days.keys().collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        let mut service = Vec::with_capacity(n);
+        let mut day = Vec::with_capacity(n);
+        let mut down = Vec::with_capacity(n);
+        let mut up = Vec::with_capacity(n);
+        let mut down_h = Vec::with_capacity(n);
+        let mut up_h = Vec::with_capacity(n);
+        for k in keys {
+            let u = &self.days[k];
+            service.push(k.0);
+            day.push(k.1);
+            down.push(u.download.iter().sum::<i64>());
+            up.push(u.upload.iter().sum::<i64>());
+            down_h.push(array_literal(&u.download));
+            up_h.push(array_literal(&u.upload));
+        }
+        sqlx::query(
+            "insert into usage_daily (service_id, day, download_bytes, upload_bytes)
+             select * from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[])
+             on conflict (service_id, day) do update
+                set download_bytes = usage_daily.download_bytes + excluded.download_bytes,
+                    upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes",
+        )
+        .bind(&service)
+        .bind(&day)
+        .bind(&down)
+        .bind(&up)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
+             select s, d, dh::bigint[], uh::bigint[]
+               from unnest($1::bigint[], $2::date[], $3::text[], $4::text[]) as t(s, d, dh, uh)
+             on conflict (service_id, day) do update
+                set download_bytes = array(select coalesce(a, 0) + coalesce(b, 0)
+                                             from unnest(usage_hourly.download_bytes,
+                                                         excluded.download_bytes)
+                                                  with ordinality as x(a, b, i) order by i),
+                    upload_bytes = array(select coalesce(a, 0) + coalesce(b, 0)
+                                           from unnest(usage_hourly.upload_bytes,
+                                                       excluded.upload_bytes)
+                                                with ordinality as x(a, b, i) order by i)",
+        )
+        .bind(&service)
+        .bind(&day)
+        .bind(&down_h)
+        .bind(&up_h)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
+fn array_literal(values: &[i64]) -> String {
+    let mut s = String::with_capacity(values.len() * 4 + 2);
+    s.push('{');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&v.to_string());
+    }
+    s.push('}');
+    s
+}
+
+/// Each local day's start, end and number of hours, computed once per day.
+pub type DayCache = HashMap<NaiveDate, (DateTime<Utc>, DateTime<Utc>, usize)>;
+
+/// A local day's start, end and number of hours (23, 24 or 25; a day with a half-hour
+/// shift gets the hour it partly has).
+fn day_shape(
+    tz: Tz,
+    cache: &mut DayCache,
+    day: NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>, usize) {
+    *cache.entry(day).or_insert_with(|| {
+        let (start, end) = clock::day_bounds(tz, day);
+        let secs = (end - start).num_seconds().max(3600);
+        (
+            start,
+            end,
+            usize::try_from((secs + 3599) / 3600).unwrap_or(24),
+        )
+    })
+}
+
+/// Spreads `download` / `upload` bytes used from `from` to `to` over the local hours of
+/// `tz` they cover, in proportion to time: `emit(day, hours_in_day, hour, down, up)` for
+/// each piece, where `hour` counts from local midnight (so on the day clocks go back it
+/// runs to 24, and on the day they go forward to 22). Each piece is the difference of
+/// `bytes × elapsed / length` rounded down at its two ends, so the pieces add up to the
+/// bytes exactly. An interval of no length puts everything in the hour of `to`.
+pub fn spread(
+    tz: Tz,
+    cache: &mut DayCache,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    download: i64,
+    upload: i64,
+    mut emit: impl FnMut(NaiveDate, usize, usize, i64, i64),
+) {
+    let hour_of = |cache: &mut DayCache, t: DateTime<Utc>| {
+        let day = clock::today(tz, t);
+        let (start, _, hours) = day_shape(tz, cache, day);
+        let h = usize::try_from((t - start).num_seconds() / 3600).unwrap_or(0);
+        (day, hours, h.min(hours - 1))
+    };
+    if to <= from {
+        let (day, hours, h) = hour_of(cache, to);
+        emit(day, hours, h, download, upload);
+        return;
+    }
+    let length = i128::from((to - from).num_microseconds().unwrap_or(i64::MAX));
+    let share = |bytes: i64, t: DateTime<Utc>| -> i64 {
+        let elapsed = i128::from((t - from).num_microseconds().unwrap_or(i64::MAX));
+        i64::try_from(i128::from(bytes) * elapsed / length).unwrap_or(bytes)
+    };
+    let mut cursor = from;
+    let (mut done_down, mut done_up) = (0_i64, 0_i64);
+    while cursor < to {
+        let (day, hours, h) = hour_of(cache, cursor);
+        let (start, end, _) = day_shape(tz, cache, day);
+        let hour_end = (start + Duration::hours(i64::try_from(h).unwrap_or(0) + 1)).min(end);
+        // A cursor at or past the day's last boundary (cannot happen; guards the loop).
+        let next = if hour_end > cursor {
+            hour_end.min(to)
+        } else {
+            to
+        };
+        let (down_to, up_to) = if next == to {
+            (download, upload)
+        } else {
+            (share(download, next), share(upload, next))
+        };
+        emit(day, hours, h, down_to - done_down, up_to - done_up);
+        done_down = down_to;
+        done_up = up_to;
+        cursor = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const NY: Tz = chrono_tz::America::New_York;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .expect("instant")
+    }
+
+    fn gather(
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        down: i64,
+    ) -> Vec<(NaiveDate, usize, usize, i64)> {
+        let mut out = Vec::new();
+        spread(
+            NY,
+            &mut HashMap::new(),
+            from,
+            to,
+            down,
+            0,
+            |d, n, h, b, _| out.push((d, n, h, b)),
+        );
+        out
+    }
+
+    #[test]
+    fn bytes_split_at_local_midnight_in_proportion_to_time() {
+        // 23:30 to 00:30 New York time on 15 Jan (EST, UTC-5): 04:30 to 05:30 UTC.
+        // 3,600 bytes over 60 minutes: 1,800 in hour 23 of the 15th, 1,800 in hour 0 of the 16th.
+        let pieces = gather(utc(2026, 1, 16, 4, 30), utc(2026, 1, 16, 5, 30), 3_600);
+        let d15 = NaiveDate::from_ymd_opt(2026, 1, 15).expect("date");
+        let d16 = NaiveDate::from_ymd_opt(2026, 1, 16).expect("date");
+        assert_eq!(pieces, vec![(d15, 24, 23, 1_800), (d16, 24, 0, 1_800)]);
+    }
+
+    #[test]
+    fn the_day_clocks_go_back_has_25_hours() {
+        // 1 Nov 2026 in New York: 04:00 UTC (midnight EDT) to 05:00 UTC on the 2nd
+        // (midnight EST) is 25 hours. 25 bytes over the whole day: one per hour, the last
+        // in hour 24.
+        let pieces = gather(utc(2026, 11, 1, 4, 0), utc(2026, 11, 2, 5, 0), 25);
+        assert_eq!(pieces.len(), 25);
+        assert!(pieces.iter().all(|p| p.1 == 25 && p.3 == 1));
+        assert_eq!(pieces.last().map(|p| p.2), Some(24));
+    }
+
+    #[test]
+    fn the_day_clocks_go_forward_has_23_hours() {
+        // 8 Mar 2026: 05:00 UTC (midnight EST) to 04:00 UTC on the 9th (midnight EDT).
+        let pieces = gather(utc(2026, 3, 8, 5, 0), utc(2026, 3, 9, 4, 0), 2_300);
+        assert_eq!(pieces.len(), 23);
+        assert!(pieces.iter().all(|p| p.1 == 23 && p.3 == 100));
+    }
+
+    #[test]
+    fn uneven_splits_still_add_up() {
+        // 10 bytes over 3 hours from 10:20 local: floor(10*40/180)=2, floor(10*100/180)=5,
+        // then the rest: pieces 2, 3, 3, 2.
+        let pieces = gather(utc(2026, 1, 15, 15, 20), utc(2026, 1, 15, 18, 20), 10);
+        let bytes: Vec<i64> = pieces.iter().map(|p| p.3).collect();
+        assert_eq!(bytes, vec![2, 3, 3, 2]);
+    }
+}
