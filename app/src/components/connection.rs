@@ -18,9 +18,10 @@ use crate::types::network::Connection;
 pub fn ConnectionSection(connection: Connection, viewed_by_staff: bool) -> impl IntoView {
     let n = use_i18n().t.network();
     let heading = format!("connection-{}", connection.service_id);
+    let labelled_by = heading.clone();
     let has_password = connection.has_password();
     view! {
-        <section class="plan-connection" aria-labelledby=heading.clone() data-testid="connection">
+        <section class="plan-connection" aria-labelledby=labelled_by data-testid="connection">
             <h3 id=heading>{n.connection_title}</h3>
             <p class="muted">{(n.kind_intro)(&connection.kind)}</p>
             <dl class="plan-facts">

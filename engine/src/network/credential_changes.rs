@@ -134,7 +134,7 @@ pub fn check_password(username: &str, password: &str) -> Result<(), PasswordProb
     distinct.sort_unstable();
     distinct.dedup();
     let repeated = (1..=bytes.len() / 2)
-        .any(|unit| bytes.len() % unit == 0 && bytes.chunks(unit).all(|c| c == &bytes[..unit]));
+        .any(|unit| bytes.len().is_multiple_of(unit) && bytes.chunks(unit).all(|c| c == &bytes[..unit]));
     if distinct.len() < MIN_DISTINCT_CHARS || repeated {
         return Err(PasswordProblem::TooRepetitive);
     }
@@ -301,9 +301,15 @@ pub async fn set_identifier(
     .execute(&mut *conn)
     .await
     // Taken meanwhile by another transaction: the unique constraint says so.
-    .map_err(|e| match e.as_database_error().and_then(|d| d.constraint()) {
-        Some("network_credentials_username_key") => identifier_taken(),
-        _ => e.into(),
+    .map_err(|e| {
+        let constraint = e
+            .as_database_error()
+            .and_then(|d| d.constraint())
+            .map(str::to_owned);
+        match constraint.as_deref() {
+            Some("network_credentials_username_key") => identifier_taken(),
+            _ => e.into(),
+        }
     })?;
     Ok(IdentifierChange {
         from: current.username,

@@ -187,7 +187,7 @@ async fn a_subscriber_changes_their_connection_password_only_to_one_that_meets_t
                 &alex,
                 "change-connection-password",
                 &[
-                    ("service_id", &service),
+                    ("service_id", service.as_str()),
                     ("current_password", current),
                     ("new_password", new),
                     ("confirm", confirm),
@@ -211,7 +211,7 @@ async fn a_subscriber_changes_their_connection_password_only_to_one_that_meets_t
             &alex,
             "change-connection-password",
             &[
-                ("service_id", &service),
+                ("service_id", service.as_str()),
                 ("current_password", PASSWORD),
                 ("new_password", "Maple-Grove-7"),
                 ("confirm", "Maple-Grove-7"),
@@ -267,7 +267,7 @@ async fn another_subscriber_sending_a_service_id_finds_nothing_and_changes_nothi
             &sam,
             "change-connection-password",
             &[
-                ("service_id", &service),
+                ("service_id", service.as_str()),
                 ("current_password", PASSWORD),
                 ("new_password", "Sams-Choice-9"),
                 ("confirm", "Sams-Choice-9"),
@@ -329,7 +329,7 @@ async fn staff_viewing_as_the_subscriber_see_the_username_but_neither_see_nor_ch
         ] {
             let mut form = form;
             let service = service_id.to_string();
-            form.push(("service_id", &service));
+            form.push(("service_id", service.as_str()));
             let response = portal.call(&staff, endpoint, &form).await;
             let (status, code, _) = answer(response).await;
             assert_eq!((status, code.as_str()), (403, "read_only"), "{email} {endpoint}");
@@ -439,17 +439,17 @@ async fn billing_staff_see_the_username_but_may_not_reveal_reset_or_change_ident
     for (endpoint, form) in [
         (
             "staff-reveal-connection-password",
-            vec![("account_id", account.as_str()), ("service_id", &service)],
+            vec![("account_id", account.as_str()), ("service_id", service.as_str())],
         ),
         (
             "staff-reset-connection-password",
-            vec![("account_id", account.as_str()), ("service_id", &service)],
+            vec![("account_id", account.as_str()), ("service_id", service.as_str())],
         ),
         (
             "staff-set-ipoe-identifier",
             vec![
                 ("account_id", account.as_str()),
-                ("service_id", &service),
+                ("service_id", service.as_str()),
                 ("identifier", "olt-9/9/9:1"),
             ],
         ),
