@@ -128,13 +128,9 @@ pub async fn change(
     }
     confirm_portal_password(portal, access, current_password).await?;
     let mut tx = portal.pool.begin().await?;
-    let username = credential_changes::set_password(
-        &mut tx,
-        access.account_id(),
-        service_id,
-        new_password,
-    )
-    .await?;
+    let username =
+        credential_changes::set_password(&mut tx, access.account_id(), service_id, new_password)
+            .await?;
     audit::record(
         &mut *tx,
         subscriber_entry(access, "network.password_changed", service_id),

@@ -60,11 +60,47 @@ const GENERATED_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUV
 /// Passwords tried first, as the letters left once digits and symbols around them are taken
 /// off (`Password1!` is `password`).
 const COMMON: &[&str] = &[
-    "password", "passw", "passwd", "pass", "qwerty", "qwertyuiop", "qwertz", "azerty", "asdf",
-    "asdfgh", "asdfghjkl", "zxcvbnm", "letmein", "welcome", "iloveyou", "admin", "administrator",
-    "changeme", "default", "internet", "broadband", "router", "wifi", "wireless", "modem",
-    "secret", "monkey", "dragon", "football", "baseball", "sunshine", "princess", "master",
-    "abc", "abcd", "test", "guest", "login", "user", "pppoe", "lastmile",
+    "password",
+    "passw",
+    "passwd",
+    "pass",
+    "qwerty",
+    "qwertyuiop",
+    "qwertz",
+    "azerty",
+    "asdf",
+    "asdfgh",
+    "asdfghjkl",
+    "zxcvbnm",
+    "letmein",
+    "welcome",
+    "iloveyou",
+    "admin",
+    "administrator",
+    "changeme",
+    "default",
+    "internet",
+    "broadband",
+    "router",
+    "wifi",
+    "wireless",
+    "modem",
+    "secret",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "sunshine",
+    "princess",
+    "master",
+    "abc",
+    "abcd",
+    "test",
+    "guest",
+    "login",
+    "user",
+    "pppoe",
+    "lastmile",
 ];
 
 /// Why a password chosen for a connection is refused.
@@ -133,8 +169,9 @@ pub fn check_password(username: &str, password: &str) -> Result<(), PasswordProb
     let mut distinct = bytes.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
-    let repeated = (1..=bytes.len() / 2)
-        .any(|unit| bytes.len().is_multiple_of(unit) && bytes.chunks(unit).all(|c| c == &bytes[..unit]));
+    let repeated = (1..=bytes.len() / 2).any(|unit| {
+        bytes.len().is_multiple_of(unit) && bytes.chunks(unit).all(|c| c == &bytes[..unit])
+    });
     if distinct.len() < MIN_DISTINCT_CHARS || repeated {
         return Err(PasswordProblem::TooRepetitive);
     }
@@ -233,11 +270,9 @@ pub async fn set_password(
     if current.kind != "pppoe" {
         return Err(no_password());
     }
-    check_password(&current.username, password).map_err(|problem| {
-        EngineError::InvalidField {
-            field: "new_password",
-            message: problem.message().into(),
-        }
+    check_password(&current.username, password).map_err(|problem| EngineError::InvalidField {
+        field: "new_password",
+        message: problem.message().into(),
     })?;
     store_password(conn, service_id, password).await?;
     Ok(current.username)
@@ -387,7 +422,10 @@ mod tests {
     #[test]
     fn a_password_is_not_repetitive_a_run_or_a_common_one() {
         assert_eq!(problem("aaaaaaaa"), Some(PasswordProblem::TooRepetitive));
-        assert_eq!(problem("abcdabcdabcd"), Some(PasswordProblem::TooRepetitive));
+        assert_eq!(
+            problem("abcdabcdabcd"),
+            Some(PasswordProblem::TooRepetitive)
+        );
         assert_eq!(problem("xY3!-xY3!-"), Some(PasswordProblem::TooRepetitive));
         assert_eq!(problem("Tr4in-Tr4in-Z"), None);
         assert_eq!(problem("12345678"), Some(PasswordProblem::Run));

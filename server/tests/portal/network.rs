@@ -104,9 +104,7 @@ async fn the_plans_page_shows_the_connection_username_and_never_its_password(poo
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_subscriber_reveals_their_connection_password_after_their_portal_password(
-    pool: PgPool,
-) {
+async fn a_subscriber_reveals_their_connection_password_after_their_portal_password(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let (service, username) = give_pppoe(&portal.pool, ALEX_NUMBER).await;
     let account = portal.account_id(ALEX_NUMBER).await;
@@ -117,7 +115,10 @@ async fn a_subscriber_reveals_their_connection_password_after_their_portal_passw
         .call(
             &alex,
             "reveal-connection-password",
-            &[("service_id", &service), ("current_password", "not-my-password")],
+            &[
+                ("service_id", &service),
+                ("current_password", "not-my-password"),
+            ],
         )
         .await;
     assert_eq!(
@@ -174,13 +175,23 @@ async fn a_subscriber_changes_their_connection_password_only_to_one_that_meets_t
     for (current, new, confirm, field) in [
         (PASSWORD, "Maple-Grove-7", "Maple-Grove-8", "confirm"),
         (PASSWORD, "", "", "new_password"),
-        ("wrong-password", "Maple-Grove-7", "Maple-Grove-7", "current_password"),
+        (
+            "wrong-password",
+            "Maple-Grove-7",
+            "Maple-Grove-7",
+            "current_password",
+        ),
         (PASSWORD, "12345678", "12345678", "new_password"),
         (PASSWORD, "short7!", "short7!", "new_password"),
         (PASSWORD, "maplegrove", "maplegrove", "new_password"),
         (PASSWORD, "Password1!", "Password1!", "new_password"),
         (PASSWORD, "with space 9", "with space 9", "new_password"),
-        (PASSWORD, &format!("{username}X"), &format!("{username}X"), "new_password"),
+        (
+            PASSWORD,
+            &format!("{username}X"),
+            &format!("{username}X"),
+            "new_password",
+        ),
     ] {
         let response = portal
             .call(
@@ -332,7 +343,11 @@ async fn staff_viewing_as_the_subscriber_see_the_username_but_neither_see_nor_ch
             form.push(("service_id", service.as_str()));
             let response = portal.call(&staff, endpoint, &form).await;
             let (status, code, _) = answer(response).await;
-            assert_eq!((status, code.as_str()), (403, "read_only"), "{email} {endpoint}");
+            assert_eq!(
+                (status, code.as_str()),
+                (403, "read_only"),
+                "{email} {endpoint}"
+            );
         }
     }
     assert_eq!(
@@ -343,9 +358,7 @@ async fn staff_viewing_as_the_subscriber_see_the_username_but_neither_see_nor_ch
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn a_support_rep_reveals_and_resets_a_connection_password_and_both_are_audited(
-    pool: PgPool,
-) {
+async fn a_support_rep_reveals_and_resets_a_connection_password_and_both_are_audited(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let (service_id, username) = give_pppoe(&portal.pool, ALEX_NUMBER).await;
     let account = portal.account_id(ALEX_NUMBER).await;
@@ -361,7 +374,10 @@ async fn a_support_rep_reveals_and_resets_a_connection_password_and_both_are_aud
         .page(&rep, &format!("/staff/accounts/{account}"))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(testid_text(&html, "connection-kind").as_deref(), Some("PPPoE"));
+    assert_eq!(
+        testid_text(&html, "connection-kind").as_deref(),
+        Some("PPPoE")
+    );
     assert_eq!(
         testid_text(&html, "connection-username").as_deref(),
         Some(username.as_str())
@@ -439,11 +455,17 @@ async fn billing_staff_see_the_username_but_may_not_reveal_reset_or_change_ident
     for (endpoint, form) in [
         (
             "staff-reveal-connection-password",
-            vec![("account_id", account.as_str()), ("service_id", service.as_str())],
+            vec![
+                ("account_id", account.as_str()),
+                ("service_id", service.as_str()),
+            ],
         ),
         (
             "staff-reset-connection-password",
-            vec![("account_id", account.as_str()), ("service_id", service.as_str())],
+            vec![
+                ("account_id", account.as_str()),
+                ("service_id", service.as_str()),
+            ],
         ),
         (
             "staff-set-ipoe-identifier",
@@ -484,7 +506,10 @@ async fn staff_change_an_ipoe_identifier_and_the_old_and_new_are_audited(pool: P
         .page(&admin, &format!("/staff/accounts/{account}"))
         .await;
     assert_eq!(status, 200);
-    assert_eq!(testid_text(&html, "connection-kind").as_deref(), Some("IPoE"));
+    assert_eq!(
+        testid_text(&html, "connection-kind").as_deref(),
+        Some("IPoE")
+    );
     assert!(html.contains("action=\"/api/staff-set-ipoe-identifier\""));
     assert!(html.contains("value=\"olt-1/1/1:100\""));
     // No password to reveal on a line recognised by its identifier.

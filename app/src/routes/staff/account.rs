@@ -489,7 +489,8 @@ fn ConnectionLine(
 ) -> impl IntoView {
     let n = use_i18n().t.network();
     let Some(connection) = connection else {
-        return view! { <p class="muted small" data-testid="connection">{n.no_connection}</p> }.into_any();
+        return view! { <p class="muted small" data-testid="connection">{n.no_connection}</p> }
+            .into_any();
     };
     let pppoe = connection.has_password();
     view! {

@@ -159,13 +159,14 @@ pub async fn account_view(
                 address: s.address,
                 // The username only: the password is read by `network::reveal_for_staff`,
                 // audited, when asked for.
-                connection: s.net_kind.zip(s.net_username).map(|(kind, username)| {
-                    Connection {
+                connection: s
+                    .net_kind
+                    .zip(s.net_username)
+                    .map(|(kind, username)| Connection {
                         service_id: s.id,
                         kind,
                         username,
-                    }
-                }),
+                    }),
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
