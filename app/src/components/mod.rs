@@ -2,6 +2,7 @@
 
 pub mod card_form;
 pub mod charts;
+pub mod connection;
 pub mod layout;
 pub mod meter;
 pub mod notices;

@@ -1,17 +1,21 @@
 //! Changing plans: `/plans` compares each service's plan with the plans offered at its
 //! address and shows a change waiting (with a button to cancel it); `/plans/{service}/{plan}`
 //! is the billing engine's preview of one change, with the contract explained and a button
-//! to confirm. Both are plain HTML with plain forms: nothing here needs the page's code.
+//! to confirm. Both are plain HTML with plain forms: nothing here needs the page's code,
+//! except the connection's password forms under each service (`components::connection`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::plans::{load_plans_page, preview_plan_change};
+use crate::components::connection::ConnectionSection;
+use crate::components::layout::page_frame;
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::types::plans::{PlanChangePreview, PlanOption, PlansPage, ServicePlans};
+use crate::types::Me;
 
 #[component]
 pub fn PlansPage() -> impl IntoView {
@@ -88,6 +92,7 @@ fn ServiceView(service: ServicePlans) -> impl IntoView {
     let current_price = service.current.monthly_price.amount();
     let service_id = service.service_id;
     let heading_id = format!("service-{service_id}");
+    let viewed_by_staff = page_frame::<Me>().is_some_and(|me| me.viewed_by.is_some());
     view! {
         <section class="card card-flat plan-service" aria-labelledby=heading_id.clone() data-testid="plan-service">
             <h2 id=heading_id.clone()>{(p.service_at)(&service.address)}</h2>
@@ -110,6 +115,9 @@ fn ServiceView(service: ServicePlans) -> impl IntoView {
                         <button type="submit" class="button" data-testid="cancel-change">{p.cancel_change}</button>
                     </form>
                 </div>
+            })}
+            {service.connection.map(|connection| view! {
+                <ConnectionSection connection viewed_by_staff />
             })}
             <h3>{p.available_title}</h3>
             {if service.available.is_empty() {

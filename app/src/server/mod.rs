@@ -3,13 +3,15 @@
 //! - [`access`]: who is calling and which account they may see (the capability every query needs);
 //! - [`session`]: the typed session; [`auth`]: passwords, throttling, password reset;
 //! - [`mail`]: emails, written to an outbox in the same transaction as what caused them;
-//! - [`accounts`], [`usage`], [`statements`], [`history`]: the queries, one module per aggregate.
+//! - [`accounts`], [`usage`], [`statements`], [`history`]: the queries, one module per aggregate;
+//! - [`network`]: a service's connection credentials: who may see and change them, audited.
 
 pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod history;
 pub mod mail;
+pub mod network;
 pub mod payments;
 pub mod plans;
 pub mod session;

@@ -12,6 +12,7 @@ use super::access::AccountAccess;
 use super::accounts::basics;
 use super::Portal;
 use crate::error::AppError;
+use crate::types::network::Connection;
 use crate::types::plans::{PendingChange, PlanChangePreview, PlanOption, PlansPage, ServicePlans};
 use crate::types::{NextBill, StatementLine};
 
@@ -41,6 +42,8 @@ struct ServiceRow {
     pending_plan: Option<String>,
     pending_on: Option<chrono::NaiveDate>,
     pending_fee: Option<Decimal>,
+    net_kind: Option<String>,
+    net_username: Option<String>,
 }
 
 /// Each active service of the account: its plan, a change waiting, the plans it may take.
@@ -50,9 +53,11 @@ pub async fn page(portal: &Portal, access: &AccountAccess) -> Result<PlansPage, 
     let rows: Vec<ServiceRow> = sqlx::query_as(
         "select s.id, s.plan_id, s.contract_ends_on, ad.line1, ad.city, ad.postal_code,
                 c.id as pending_id, p.name as pending_plan, c.effective_on as pending_on,
-                c.early_termination_fee as pending_fee
+                c.early_termination_fee as pending_fee,
+                nc.kind as net_kind, nc.username as net_username
            from services s
            join addresses ad on ad.id = s.address_id
+           left join network_credentials nc on nc.service_id = s.id and nc.account_id = s.account_id
            left join plan_changes c on c.service_id = s.id and c.status = 'scheduled'
            left join plans p on p.id = c.to_plan_id
           where s.account_id = $1 and s.status = 'active'
@@ -90,6 +95,15 @@ pub async fn page(portal: &Portal, access: &AccountAccess) -> Result<PlansPage, 
                 _ => None,
             },
             available: available.iter().map(|p| option(p, currency)).collect(),
+            // The username only; the password is shown by `network::reveal`, when asked for.
+            connection: row
+                .net_kind
+                .zip(row.net_username)
+                .map(|(kind, username)| Connection {
+                    service_id: row.id,
+                    kind,
+                    username,
+                }),
         });
     }
     Ok(PlansPage { services })

@@ -44,6 +44,9 @@ pub struct Account360 {
     /// Whether the staff member looking may post adjustments to the account (their role's
     /// `Adjust` right), for the link to that form.
     pub may_adjust: bool,
+    /// Whether the staff member may reveal and reset connection passwords and change IPoE
+    /// identifiers (their role's `Network` right).
+    pub may_manage_network: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +106,8 @@ pub struct Service {
     pub contract_ends_on: Option<NaiveDate>,
     /// The street line and city of the service address.
     pub address: String,
+    /// How its line signs in to the network (none recorded yet: `None`).
+    pub connection: Option<super::network::Connection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -44,6 +44,8 @@ pub struct ServicePlans {
     pub pending: Option<PendingChange>,
     /// Cheapest first.
     pub available: Vec<PlanOption>,
+    /// How the service's line signs in to the network (none recorded yet: `None`).
+    pub connection: Option<super::network::Connection>,
 }
 
 /// The plans page.

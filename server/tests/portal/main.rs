@@ -11,6 +11,7 @@ mod documents;
 mod helpers;
 mod matrix;
 mod measure;
+mod network;
 mod pages;
 mod payments;
 mod plans;

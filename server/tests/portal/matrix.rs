@@ -26,6 +26,8 @@ const READ_A: &str = "401 ok 404 401 ok 401 401";
 const STAFF: &str = "401 401 401 ok ok ok ok";
 /// Billing staff and administrators only.
 const ADJUST: &str = "401 401 401 403 403 ok ok";
+/// Support reps and administrators (the `Network` right), in the console or while viewing.
+const NETWORK: &str = "401 401 401 ok ok 403 ok";
 /// Open to anyone (a form's own checks answer).
 const OPEN: &str = "in in in in in in in";
 
@@ -150,6 +152,26 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             "set-autopay",
             vec![("on", s("false"))],
             "401 in in 401 403 401 401",
+        ),
+        // The connection's password: the subscriber alone, after their portal password
+        // (staff use the console). B sending A's service finds nothing.
+        (
+            "reveal-connection-password",
+            vec![
+                ("service_id", id(ids.service)),
+                ("current_password", s(PASSWORD)),
+            ],
+            "401 ok 404 401 403 401 401",
+        ),
+        (
+            "change-connection-password",
+            vec![
+                ("service_id", id(ids.service)),
+                ("current_password", s(PASSWORD)),
+                ("new_password", s("Matrix-Pass-42")),
+                ("confirm", s("Matrix-Pass-42")),
+            ],
+            "401 ok 404 401 403 401 401",
         ),
         // Support requests: the subscriber themselves writes them.
         (
@@ -304,6 +326,33 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             vec![("id", s("999999")), ("note", s("Matrix test"))],
             "401 401 401 403 403 404 404",
         ),
+        // Connections in the console: support reps and administrators, not billing staff.
+        (
+            "staff-reveal-connection-password",
+            vec![
+                ("account_id", id(ids.account)),
+                ("service_id", id(ids.service)),
+            ],
+            NETWORK,
+        ),
+        (
+            "staff-reset-connection-password",
+            vec![
+                ("account_id", id(ids.account)),
+                ("service_id", id(ids.service)),
+            ],
+            NETWORK,
+        ),
+        // A's service is a PPPoE one: let through, then refused beside the field.
+        (
+            "staff-set-ipoe-identifier",
+            vec![
+                ("account_id", id(ids.account)),
+                ("service_id", id(ids.service)),
+                ("identifier", s("matrix-olt-1/1/1")),
+            ],
+            "401 401 401 in in 403 in",
+        ),
         // Changing who the caller is: last.
         (
             "start-viewing",
@@ -456,6 +505,17 @@ async fn ids(portal: &TestPortal) -> Ids {
             .fetch_one(&portal.pool)
             .await
             .unwrap();
+    // A's service gets connection credentials (whether or not the demo data made some).
+    sqlx::query(
+        "insert into network_credentials (service_id, account_id, kind, username, password)
+         values ($1, $2, 'pppoe', 'matrix-' || $1, 'Matrix-Start-1')
+         on conflict (service_id) do update set kind = 'pppoe', password = 'Matrix-Start-1'",
+    )
+    .bind(service)
+    .bind(account)
+    .execute(&portal.pool)
+    .await
+    .unwrap();
     let alex = portal.signed_in(ALEX_EMAIL).await;
     let offers: serde_json::Value = portal
         .call(&alex, "plans-page", &[])

@@ -6,12 +6,18 @@
 //! service and money on the left; its people, the conversation with them (notes,
 //! interactions, tickets) and what happened on the right.
 //! The three forms are islands (errors beside their fields) and plain form posts without code.
+//! Under each service, its connection: kind and username; the password hidden until a
+//! member of staff with the right reveals or resets it (an island: the password comes back
+//! in the answer, never in the page), and an IPoE line's identifier, changeable.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::console::{account_360, AddNote, LogInteraction};
+use crate::api::network::{
+    StaffResetConnectionPassword, StaffRevealConnectionPassword, StaffSetIpoeIdentifier,
+};
 use crate::api::staff::StartViewing;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::error::AppError;
@@ -21,12 +27,14 @@ use crate::routes::state_label;
 use crate::types::console::{
     Account360, Interaction, Note, Person, CHANNELS, DIRECTIONS, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS,
 };
+use crate::types::network::Connection;
 
 /// What the address says was just done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Saved {
     Note,
     Interaction,
+    Identifier,
     ViewEnded,
 }
 
@@ -39,6 +47,7 @@ pub fn AccountPage() -> impl IntoView {
         match (q.get("saved").as_deref(), q.get("ended").is_some()) {
             (Some("note"), _) => Some(Saved::Note),
             (Some("interaction"), _) => Some(Saved::Interaction),
+            (Some("identifier"), _) => Some(Saved::Identifier),
             (_, true) => Some(Saved::ViewEnded),
             _ => None,
         }
@@ -106,6 +115,7 @@ fn AccountView(view: Account360, saved: Option<Saved>) -> impl IntoView {
         interactions,
         notes,
         may_adjust,
+        may_manage_network,
     } = view;
     let account_id = account.id;
     let people_choices: Vec<(i64, String)> = people
@@ -200,6 +210,9 @@ fn AccountView(view: Account360, saved: Option<Saved>) -> impl IntoView {
 
             <section class="card" id="services" data-testid="services" aria-labelledby="services-h">
                 <h2 id="services-h">{c.services_title}</h2>
+                {(saved == Some(Saved::Identifier)).then(|| view! {
+                    <p class="notice notice-success" role="status" data-testid="saved">{t.network().saved_identifier}</p>
+                })}
                 {if services.is_empty() {
                     view! { <Empty text=c.no_services /> }.into_any()
                 } else {
@@ -231,6 +244,7 @@ fn AccountView(view: Account360, saved: Option<Saved>) -> impl IntoView {
                                             <span class="plan-price">{(c.per_month)(&f.money(&s.monthly_price))}</span>
                                         </p>
                                         <p class="muted small">{s.address} " · " {when} " · " {contract}</p>
+                                        <ConnectionLine account_id service_id=s.id connection=s.connection may_manage=may_manage_network />
                                     </li>
                                 }
                             }).collect_view()}
@@ -462,6 +476,113 @@ fn AccountView(view: Account360, saved: Option<Saved>) -> impl IntoView {
 /// Where a statement of the account is opened from the console: its PDF.
 fn statement_href(account_id: i64, statement_id: i64) -> String {
     format!("/staff/accounts/{account_id}/statements/{statement_id}/pdf")
+}
+
+/// A service's connection under it: kind, username or identifier, and what the staff
+/// member's role lets them do with it.
+#[component]
+fn ConnectionLine(
+    account_id: i64,
+    service_id: i64,
+    connection: Option<Connection>,
+    may_manage: bool,
+) -> impl IntoView {
+    let n = use_i18n().t.network();
+    let Some(connection) = connection else {
+        return view! { <p class="muted small" data-testid="connection">{n.no_connection}</p> }
+            .into_any();
+    };
+    let pppoe = connection.has_password();
+    view! {
+        <div class="console-connection" data-testid="connection">
+            <p class="console-row">
+                <span class="console-kind" data-testid="connection-kind">{(n.kind)(&connection.kind)}</span>
+                <span class="mono" data-testid="connection-username">{connection.username.clone()}</span>
+                {pppoe.then(|| view! { <span class="muted" aria-label=n.password_label>{n.masked}</span> })}
+            </p>
+            {match (may_manage, pppoe) {
+                (true, true) => view! { <PasswordActions account_id service_id /> }.into_any(),
+                (true, false) => view! { <IdentifierForm account_id service_id current=connection.username /> }.into_any(),
+                (false, _) => view! { <p class="muted small">{n.not_allowed}</p> }.into_any(),
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// Reveal and reset a connection's password; what comes back is shown here only.
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
+fn PasswordActions(account_id: i64, service_id: i64) -> impl IntoView {
+    let n = use_i18n().t.network();
+    let reveal = ServerAction::<StaffRevealConnectionPassword>::new();
+    let reset = ServerAction::<StaffResetConnectionPassword>::new();
+    let error = move || {
+        reveal
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| reset.value().get().and_then(|r| r.err()))
+    };
+    let hidden = move || {
+        view! {
+            <input type="hidden" name="account_id" value=account_id.to_string() />
+            <input type="hidden" name="service_id" value=service_id.to_string() />
+        }
+    };
+    view! {
+        <div class="console-form console-connection-actions">
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || reveal.value().get().and_then(Result::ok).map(|shown| view! {
+                <p class="notice notice-info" role="status">{n.revealed_note} " "
+                    <code class="mono" data-testid="revealed-password">{shown.password}</code></p>
+            })}
+            {move || reset.value().get().and_then(Result::ok).map(|new| view! {
+                <p class="notice notice-success" role="status">{n.reset_done} " "
+                    <code class="mono" data-testid="reset-password">{new.password}</code></p>
+            })}
+            <div class="console-row">
+                <ActionForm action=reveal>
+                    {hidden()}
+                    <button type="submit" class="button button-small" data-testid="reveal-password" disabled=move || reveal.pending().get()>{n.reveal}</button>
+                </ActionForm>
+                <ActionForm action=reset>
+                    {hidden()}
+                    <button type="submit" class="button button-small" data-testid="reset-password-button" disabled=move || reset.pending().get()>{n.reset}</button>
+                </ActionForm>
+            </div>
+            <p class="hint">{n.reset_hint}</p>
+        </div>
+    }
+}
+
+/// Change an IPoE line's identifier; errors beside the field.
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
+fn IdentifierForm(account_id: i64, service_id: i64, current: String) -> impl IntoView {
+    let n = use_i18n().t.network();
+    let action = ServerAction::<StaffSetIpoeIdentifier>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    let id = format!("identifier-{service_id}");
+    view! {
+        <div class="console-form">
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            <ActionForm action=action attr:class="stack" attr:novalidate=true>
+                <input type="hidden" name="account_id" value=account_id.to_string() />
+                <input type="hidden" name="service_id" value=service_id.to_string() />
+                <div class="field">
+                    <label for=id.clone()>{n.identifier_label}</label>
+                    <input id=id.clone() name="identifier" type="text" value=current required
+                        autocomplete="off" autocapitalize="none" spellcheck="false"
+                        aria-describedby=format!("{id}-hint {id}-error")
+                        aria-invalid=move || field_error(error(), "identifier").is_some().to_string() />
+                    <p id=format!("{id}-hint") class="hint">{n.identifier_hint}</p>
+                    <p id=format!("{id}-error") class="field-error" data-testid="identifier-error">{move || field_error(error(), "identifier")}</p>
+                </div>
+                <button type="submit" class="button button-small" data-testid="identifier-submit" disabled=move || action.pending().get()>{n.identifier_submit}</button>
+            </ActionForm>
+        </div>
+    }
 }
 
 #[component]

@@ -1,6 +1,9 @@
 //! The 360-degree view of an account for staff, and the two things they write there: notes
 //! and CRM interactions.
 //!
+//! Each service comes with its connection's kind and username, never its password (see
+//! `crate::server::network`, which reveals and resets it, audited).
+//!
 //! The view is one statement that gathers the account and every list on the page (each list
 //! a `json_agg` of its latest rows), then, in parallel, this cycle's usage (its period follows
 //! from the account's cycle day and time zone) and the audit entry saying who opened it.
@@ -21,6 +24,7 @@ use crate::types::console::{
     Account360, AccountFacts, Address, CycleTotals, Interaction, LedgerEntry, Note, Payment,
     Person, Service, ServiceEvent, Ticket, CHANNELS, DIRECTIONS, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS,
 };
+use crate::types::network::Connection;
 use crate::types::StatementSummary;
 
 /// The account and every list of the view, newest first, each cut to what the page shows.
@@ -46,8 +50,10 @@ select a.id, a.account_number, a.display_name, a.status, a.kind, a.billing_mode,
                   s.activated_on, s.cancelled_on, s.contract_ends_on,
                   p.name as plan_name, p.technology, p.download_mbps, p.upload_mbps, p.allowance_gb,
                   p.monthly_price::text as monthly_price, p.currency::text as currency,
-                  ad.line1 || ', ' || ad.city as address
+                  ad.line1 || ', ' || ad.city as address,
+                  nc.kind as net_kind, nc.username as net_username
              from services s join plans p on p.id = s.plan_id join addresses ad on ad.id = s.address_id
+             left join network_credentials nc on nc.service_id = s.id and nc.account_id = s.account_id
             where s.account_id = a.id
             order by s.status = 'cancelled', s.activated_on desc nulls first, s.id desc limit 50) x), '[]')
            as services,
@@ -151,6 +157,16 @@ pub async fn account_view(
                 cancelled_on: s.cancelled_on,
                 contract_ends_on: s.contract_ends_on,
                 address: s.address,
+                // The username only: the password is read by `network::reveal_for_staff`,
+                // audited, when asked for.
+                connection: s
+                    .net_kind
+                    .zip(s.net_username)
+                    .map(|(kind, username)| Connection {
+                        service_id: s.id,
+                        kind,
+                        username,
+                    }),
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
@@ -294,6 +310,7 @@ pub async fn account_view(
             })
             .collect(),
         may_adjust: staff.role().has(Right::Adjust),
+        may_manage_network: staff.role().has(Right::Network),
     })
 }
 
@@ -565,6 +582,8 @@ struct ServiceRow {
     monthly_price: Decimal,
     currency: String,
     address: String,
+    net_kind: Option<String>,
+    net_username: Option<String>,
 }
 
 #[derive(Deserialize)]

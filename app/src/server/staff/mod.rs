@@ -9,7 +9,8 @@
 //! - [`impersonation`]: "view as subscriber", time-boxed and audited;
 //! - [`adjustments`]: charges and credits within the role's limit, approvals above it;
 //! - [`audit`]: the append-only audit log;
-//! - [`console`]: the 360-degree view of an account, notes and interactions.
+//! - [`console`]: the 360-degree view of an account, notes and interactions (and its
+//!   services' connections: `crate::server::network`).
 
 pub mod adjustments;
 pub mod audit;
@@ -35,6 +36,10 @@ pub enum Right {
     AssistedChanges,
     /// Post adjustments and credits (up to the role's limit).
     Adjust,
+    /// Reveal and reset a service's connection (PPPoE) password, change its IPoE identifier:
+    /// the work of setting up and mending a line, so support reps and administrators, not
+    /// billing staff (who see the username, as every role does).
+    Network,
 }
 
 impl Role {
@@ -42,6 +47,7 @@ impl Role {
         match right {
             Right::Support => true,
             Right::AssistedChanges | Right::Adjust => matches!(self, Role::Billing | Role::Admin),
+            Right::Network => matches!(self, Role::SupportRep | Role::Admin),
         }
     }
 }

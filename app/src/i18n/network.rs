@@ -1,0 +1,90 @@
+//! The words about a service's connection (its network credentials): the "Your connection"
+//! part of the plans page, and the console's "Connection" lines under each service.
+//! Reached through [`Texts::network`].
+
+use super::Texts;
+
+/// The strings about connections in one language.
+pub struct NetworkTexts {
+    // The subscriber's plans page.
+    pub connection_title: &'static str,
+    pub kind_intro: fn(&str) -> &'static str,
+    pub username_label: &'static str,
+    pub identifier_label: &'static str,
+    pub password_label: &'static str,
+    pub password_hidden: &'static str,
+    pub staff_viewing: &'static str,
+    pub current_password_label: &'static str,
+    pub current_password_hint: &'static str,
+    pub reveal_submit: &'static str,
+    pub change_title: &'static str,
+    pub new_password_label: &'static str,
+    pub new_password_hint: &'static str,
+    pub confirm_label: &'static str,
+    pub change_submit: &'static str,
+    pub changed_notice: &'static str,
+    pub shown_once: &'static str,
+
+    // The console.
+    pub console_title: &'static str,
+    pub kind: fn(&str) -> &'static str,
+    pub no_connection: &'static str,
+    pub masked: &'static str,
+    pub reveal: &'static str,
+    pub revealed_note: &'static str,
+    pub reset: &'static str,
+    pub reset_hint: &'static str,
+    pub reset_done: &'static str,
+    pub not_allowed: &'static str,
+    pub identifier_hint: &'static str,
+    pub identifier_submit: &'static str,
+    pub saved_identifier: &'static str,
+}
+
+impl Texts {
+    /// The connection texts in this language.
+    pub fn network(&self) -> &'static NetworkTexts {
+        &NETWORK_EN
+    }
+}
+
+pub static NETWORK_EN: NetworkTexts = NetworkTexts {
+    connection_title: "Your connection",
+    kind_intro: |kind| match kind {
+        "ipoe" => "Your line is recognised by the network itself: there is nothing to enter in your router.",
+        _ => "Your router signs in to the network (PPPoE) with this username and password.",
+    },
+    username_label: "Username",
+    identifier_label: "Line identifier",
+    password_label: "Password",
+    password_hidden: "Hidden. Type your portal password to see it, or to choose a new one.",
+    staff_viewing: "Only the subscriber sees or changes this password here; staff use the console.",
+    current_password_label: "Your portal password",
+    current_password_hint: "The one you sign in here with: we ask for it before showing or changing your connection's password.",
+    reveal_submit: "Show the password",
+    change_title: "Choose a new connection password",
+    new_password_label: "New connection password",
+    new_password_hint: "8 to 64 characters: letters, digits and keyboard symbols, no spaces or accents. Under 12 characters, mix two kinds (say letters and digits). Not your username, nor a run like 12345678.",
+    confirm_label: "The new password again",
+    change_submit: "Change the password",
+    changed_notice: "Saved. Enter the new password in your router: it stops connecting with the old one.",
+    shown_once: "Shown this once: note it down or enter it in your router now.",
+
+    console_title: "Connection",
+    kind: |kind| match kind {
+        "pppoe" => "PPPoE",
+        "ipoe" => "IPoE",
+        _ => "Other",
+    },
+    no_connection: "No network credentials recorded yet.",
+    masked: "••••••••",
+    reveal: "Reveal password",
+    revealed_note: "Revealed: this is in the audit log.",
+    reset: "Reset password",
+    reset_hint: "A new random password: the router stops connecting until it is given the new one.",
+    reset_done: "New password, shown once (the reset is in the audit log):",
+    not_allowed: "Support reps and administrators can reveal or reset it.",
+    identifier_hint: "Exactly as the network sends it as User-Name: the circuit id or the MAC address.",
+    identifier_submit: "Change identifier",
+    saved_identifier: "Identifier changed.",
+};
