@@ -189,6 +189,8 @@ end $$;
 -- it applies that event, and fails it (to try again) while a service in force has none.
 create function network_credentials_provisioning() returns trigger
 language plpgsql as $$
+declare
+    service_status text;
 begin
     if tg_op = 'UPDATE' and new.username = old.username
        and new.password is not distinct from old.password and new.kind = old.kind then
@@ -198,7 +200,11 @@ begin
                                      where service_id = new.service_id and published_at is null) then
         return null;
     end if;
-    if exists (select 1 from services where id = new.service_id and status in ('active', 'suspended')) then
+    -- The service's row is locked first, so that a change of it being made at the same
+    -- time commits its own row before this one is written: this row then carries the
+    -- service as that change left it, after it in the outbox.
+    select status into service_status from services where id = new.service_id for share;
+    if service_status in ('active', 'suspended') then
         perform provisioning_enqueue(new.service_id, 'credentials');
     end if;
     return null;

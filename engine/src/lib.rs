@@ -28,6 +28,8 @@
 //! * [`disputes`]: a subscriber questions a statement line: dunning holds that amount
 //!   until staff accept (a credit is posted) or reject it (with an explanation).
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
+//! * [`network`]: RADIUS: network credentials, the provisioning outbox applied to
+//!   FreeRADIUS's tables, the NAS attribute templates and suspension policy.
 
 pub mod adjustments;
 pub mod bill_run;
@@ -40,6 +42,7 @@ pub mod error;
 mod facts;
 pub mod jobs;
 pub mod mail;
+pub mod network;
 pub mod owed;
 pub mod payments;
 pub mod plan_changes;

@@ -5,6 +5,7 @@
 //! - [`assets`]: the built browser assets, compressed once and served from memory;
 //! - [`documents`]: printable documents (the statement PDF) and the provider's letterhead;
 //! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
+//! - [`provisioning`]: applies the provisioning outbox to FreeRADIUS's tables;
 //! - [`report`]: what the operator commands print;
 //! - [`mail`]: delivers the email outbox; [`staff`]: staff accounts; [`seed`]: demo data.
 
@@ -15,6 +16,7 @@ pub mod db;
 pub mod documents;
 pub mod http;
 pub mod mail;
+pub mod provisioning;
 pub mod report;
 pub mod scheduler;
 pub mod seed;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses some of these
 
+pub mod freeradius;
+
 use chrono::NaiveDate;
 use engine::EngineConfig;
 use rust_decimal::Decimal;
