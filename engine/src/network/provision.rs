@@ -254,13 +254,16 @@ async fn apply(
     .bind(event.id)
     .execute(&mut *conn)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.constraint() == Some("network_provisioned_username_key") => {
+    .map_err(|e| {
+        let taken = matches!(&e, sqlx::Error::Database(d)
+            if d.constraint() == Some("network_provisioned_username_key"));
+        if taken {
             EngineError::Conflict(format!(
                 "the username {username} is still provisioned for another service"
             ))
+        } else {
+            e.into()
         }
-        _ => e.into(),
     })?;
     if let Some((old, _)) = &previous {
         if *old != username {
