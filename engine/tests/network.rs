@@ -17,7 +17,13 @@ use rust_decimal_macros::dec;
 use sqlx::{Connection, PgPool};
 
 /// A plan with these speeds; returns its id.
-async fn plan_with(pool: &PgPool, code: &str, down: i32, up: i32, price: rust_decimal::Decimal) -> i64 {
+async fn plan_with(
+    pool: &PgPool,
+    code: &str,
+    down: i32,
+    up: i32,
+    price: rust_decimal::Decimal,
+) -> i64 {
     sqlx::query_scalar(
         "insert into plans (code, name, technology, download_mbps, upload_mbps, monthly_price, currency)
          values ($1, $1, 'cable', $2, $3, $4, 'USD') returning id",
@@ -49,13 +55,12 @@ async fn subscriber(pool: &PgPool, number: &str, plan: i64) -> Sub {
         None => jurisdiction(pool, "US-NT", "No tax", dec!(0), false).await,
     };
     let (account, service) = account(pool, number, "postpaid", 1, j, plan, d(2026, 10, 1)).await;
-    let (username, password): (String, Option<String>) = sqlx::query_as(
-        "select username, password from network_credentials where service_id = $1",
-    )
-    .bind(service)
-    .fetch_one(pool)
-    .await
-    .expect("every service gets credentials");
+    let (username, password): (String, Option<String>) =
+        sqlx::query_as("select username, password from network_credentials where service_id = $1")
+            .bind(service)
+            .fetch_one(pool)
+            .await
+            .expect("every service gets credentials");
     Sub {
         account,
         service,
@@ -71,7 +76,11 @@ async fn provision_all(pool: &PgPool, config: &NetworkConfig) -> provision::Repo
 }
 
 async fn waiting(pool: &PgPool) -> i64 {
-    count(pool, "select count(*) from provisioning_outbox where published_at is null").await
+    count(
+        pool,
+        "select count(*) from provisioning_outbox where published_at is null",
+    )
+    .await
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -103,7 +112,10 @@ async fn a_new_account_is_accepted_with_its_plans_rate(pool: PgPool) {
     // PPPoE's CHAP works from the same stored password.
     assert!(radius.chap(&sub.username, &sub.password).await.accepted());
     // A wrong password, or an unknown user, is refused.
-    assert!(radius.pap(&sub.username, "not-the-password").await.rejected());
+    assert!(radius
+        .pap(&sub.username, "not-the-password")
+        .await
+        .rejected());
     assert!(radius.pap("40000001-2", &sub.password).await.rejected());
 
     // FreeRADIUS wrote its own records as the role it connects as.
@@ -132,7 +144,10 @@ async fn an_upgrade_reaches_radius_with_the_new_rate(pool: PgPool) {
     provision_all(&pool, &config).await;
     let radius = FreeRadius::start(&pool).await;
     assert_eq!(
-        radius.pap(&sub.username, &sub.password).await.get("Mikrotik-Rate-Limit"),
+        radius
+            .pap(&sub.username, &sub.password)
+            .await
+            .get("Mikrotik-Rate-Limit"),
         Some("20M/300M")
     );
 
@@ -156,7 +171,10 @@ async fn an_upgrade_reaches_radius_with_the_new_rate(pool: PgPool) {
     assert_eq!(outcome.status, ChangeStatus::Applied);
     // Until the worker runs, RADIUS still answers with the old rate.
     assert_eq!(
-        radius.pap(&sub.username, &sub.password).await.get("Mikrotik-Rate-Limit"),
+        radius
+            .pap(&sub.username, &sub.password)
+            .await
+            .get("Mikrotik-Rate-Limit"),
         Some("20M/300M")
     );
     let report = provision_all(&pool, &config).await;
@@ -166,13 +184,12 @@ async fn an_upgrade_reaches_radius_with_the_new_rate(pool: PgPool) {
     assert_eq!(reply.get("Mikrotik-Rate-Limit"), Some("500M/1000M"));
     assert_eq!(reply.get("WISPr-Bandwidth-Max-Down"), Some("1000000000"));
     // The row the worker applied is the plan change's.
-    let linked: Option<i64> = sqlx::query_scalar(
-        "select plan_change_id from provisioning_outbox where id = $1",
-    )
-    .bind(report.applied[0])
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let linked: Option<i64> =
+        sqlx::query_scalar("select plan_change_id from provisioning_outbox where id = $1")
+            .bind(report.applied[0])
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(linked, Some(outcome.plan_change_id));
 }
 
@@ -245,7 +262,11 @@ async fn with_the_reject_policy_a_suspended_subscriber_is_refused(pool: PgPool) 
     provision_all(&pool, &config).await;
     assert!(radius.pap(&sub.username, &sub.password).await.accepted());
     assert_eq!(
-        count(&pool, "select count(*) from radius.radcheck where attribute = 'Auth-Type'").await,
+        count(
+            &pool,
+            "select count(*) from radius.radcheck where attribute = 'Auth-Type'"
+        )
+        .await,
         0
     );
 }
@@ -260,21 +281,30 @@ async fn a_cancelled_service_is_refused_and_its_rows_removed(pool: PgPool) {
     assert!(radius.pap(&sub.username, &sub.password).await.accepted());
 
     // Cancelled by whatever shares the database: the trigger queues it all the same.
-    sqlx::query("update services set status = 'cancelled', cancelled_on = '2026-12-01' where id = $1")
-        .bind(sub.service)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "update services set status = 'cancelled', cancelled_on = '2026-12-01' where id = $1",
+    )
+    .bind(sub.service)
+    .execute(&pool)
+    .await
+    .unwrap();
     provision_all(&pool, &config).await;
     assert!(radius.pap(&sub.username, &sub.password).await.rejected());
     for table in ["radius.radcheck", "radius.radusergroup"] {
         assert_eq!(
-            count(&pool, &format!("select count(*) from {table} where username = '40000005-1'")).await,
+            count(
+                &pool,
+                &format!("select count(*) from {table} where username = '40000005-1'")
+            )
+            .await,
             0,
             "{table}"
         );
     }
-    assert_eq!(count(&pool, "select count(*) from network_provisioned").await, 0);
+    assert_eq!(
+        count(&pool, "select count(*) from network_provisioned").await,
+        0
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -299,23 +329,37 @@ async fn new_credentials_replace_the_old_ones_in_radius(pool: PgPool) {
         Err(engine::EngineError::NotFound)
     ));
     assert!(matches!(
-        credentials::set_username(&mut conn, other.account, other.service, "robin@example-isp").await,
-        Err(engine::EngineError::InvalidField { field: "username", .. })
+        credentials::set_username(&mut conn, other.account, other.service, "robin@example-isp")
+            .await,
+        Err(engine::EngineError::InvalidField {
+            field: "username",
+            ..
+        })
     ));
     assert!(matches!(
         credentials::set_password(&mut conn, sub.account, sub.service, "short").await,
-        Err(engine::EngineError::InvalidField { field: "password", .. })
+        Err(engine::EngineError::InvalidField {
+            field: "password",
+            ..
+        })
     ));
     drop(conn);
 
     provision_all(&pool, &config).await;
     assert!(radius.pap("40000006-1", &sub.password).await.rejected());
-    assert!(radius.pap("robin@example-isp", &sub.password).await.rejected());
+    assert!(radius
+        .pap("robin@example-isp", &sub.password)
+        .await
+        .rejected());
     let reply = radius.pap("robin@example-isp", &password).await;
     assert!(reply.accepted(), "{reply:?}");
     assert_eq!(reply.get("Mikrotik-Rate-Limit"), Some("20M/300M"));
     assert_eq!(
-        count(&pool, "select count(*) from radius.radcheck where username = '40000006-1'").await,
+        count(
+            &pool,
+            "select count(*) from radius.radcheck where username = '40000006-1'"
+        )
+        .await,
         0
     );
 }
@@ -380,7 +424,11 @@ async fn two_workers_at_once_apply_every_row_exactly_once_in_order_per_service(p
     ];
     let mut services = Vec::new();
     for i in 0..30 {
-        services.push(subscriber(&pool, &format!("4100{i:04}"), plans[0]).await.service);
+        services.push(
+            subscriber(&pool, &format!("4100{i:04}"), plans[0])
+                .await
+                .service,
+        );
     }
     // Each service: activate, change to p-200, p-300 (then suspended), p-400: 5 rows each.
     churn(&pool, &services, &plans[1..]).await;
@@ -395,7 +443,9 @@ async fn two_workers_at_once_apply_every_row_exactly_once_in_order_per_service(p
     let worker = |pool: PgPool, config: NetworkConfig| async move {
         let mut applied = Vec::new();
         loop {
-            let report = provision::run_batch(&pool, &config, 7).await.expect("batch");
+            let report = provision::run_batch(&pool, &config, 7)
+                .await
+                .expect("batch");
             assert!(report.failed.is_empty(), "{:?}", report.failed);
             if report.applied.is_empty() {
                 return applied;
@@ -410,7 +460,13 @@ async fn two_workers_at_once_apply_every_row_exactly_once_in_order_per_service(p
     let (a, b) = (a.unwrap(), b.unwrap());
     let mut both: Vec<i64> = a.iter().chain(b.iter()).copied().collect();
     both.sort();
-    assert_eq!(both, all, "every row once: {} by one worker, {} by the other", a.len(), b.len());
+    assert_eq!(
+        both,
+        all,
+        "every row once: {} by one worker, {} by the other",
+        a.len(),
+        b.len()
+    );
     assert_eq!(waiting(&pool).await, 0);
 
     // In order per service: each row was marked after the one before it of its service.
@@ -432,8 +488,14 @@ async fn two_workers_at_once_apply_every_row_exactly_once_in_order_per_service(p
         .await,
         30
     );
-    assert_eq!(count(&pool, "select count(*) from radius.radusergroup").await, 30);
-    assert_eq!(count(&pool, "select count(*) from radius.radcheck").await, 30);
+    assert_eq!(
+        count(&pool, "select count(*) from radius.radusergroup").await,
+        30
+    );
+    assert_eq!(
+        count(&pool, "select count(*) from radius.radcheck").await,
+        30
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -466,7 +528,11 @@ async fn one_row_per_service_is_claimed_the_oldest_first(pool: PgPool) {
         let report = provision::run_batch(&pool, &config, 100).await.unwrap();
         assert_eq!(report.applied, vec![rows_one[step], rows_two[step]]);
     }
-    assert!(provision::run_batch(&pool, &config, 100).await.unwrap().applied.is_empty());
+    assert!(provision::run_batch(&pool, &config, 100)
+        .await
+        .unwrap()
+        .applied
+        .is_empty());
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -514,7 +580,11 @@ async fn a_failure_is_recorded_and_holds_up_only_its_own_service(pool: PgPool) {
     assert!(error.unwrap().contains("has no network credentials"));
     assert_eq!(waiting_rows, 2, "its later row waits behind it");
     assert_eq!(
-        count(&pool, "select count(*) from radius.radusergroup where groupname = 'plan:p-200'").await,
+        count(
+            &pool,
+            "select count(*) from radius.radusergroup where groupname = 'plan:p-200'"
+        )
+        .await,
         1
     );
 
@@ -528,11 +598,17 @@ async fn a_failure_is_recorded_and_holds_up_only_its_own_service(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    assert!(provision::run(&pool, &config).await.unwrap().applied.is_empty());
-    sqlx::query("update provisioning_outbox set next_attempt_at = now() where published_at is null")
-        .execute(&pool)
+    assert!(provision::run(&pool, &config)
         .await
-        .unwrap();
+        .unwrap()
+        .applied
+        .is_empty());
+    sqlx::query(
+        "update provisioning_outbox set next_attempt_at = now() where published_at is null",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let report = provision_all(&pool, &config).await;
     assert_eq!(report.applied.len(), 2);
     let group: Option<String> =
@@ -550,7 +626,10 @@ async fn the_groups_are_written_once_from_the_configuration(pool: PgPool) {
     plan_with(&pool, "p-200", 200, 20, dec!(40)).await;
     let config = NetworkConfig::default();
     let first = config::sync_groups(&pool, &config).await.unwrap();
-    assert_eq!(first.written, vec!["plan:p-100", "plan:p-200", "walled-garden"]);
+    assert_eq!(
+        first.written,
+        vec!["plan:p-100", "plan:p-200", "walled-garden"]
+    );
     let again = config::sync_groups(&pool, &config).await.unwrap();
     assert!(again.written.is_empty());
     assert_eq!(again.unchanged, 3);
@@ -563,7 +642,12 @@ async fn the_groups_are_written_once_from_the_configuration(pool: PgPool) {
     assert_eq!(rows.len(), 3 + 3 + 1);
     assert_eq!(
         rows[0],
-        ("plan:p-100".into(), "Mikrotik-Rate-Limit".into(), "=".into(), "10M/100M".into())
+        (
+            "plan:p-100".into(),
+            "Mikrotik-Rate-Limit".into(),
+            "=".into(),
+            "10M/100M".into()
+        )
     );
     // Another vendor set: the plan groups are rewritten, nothing is left of the old one.
     let cisco = NetworkConfig::from_toml(
@@ -573,7 +657,11 @@ async fn the_groups_are_written_once_from_the_configuration(pool: PgPool) {
     let changed = config::sync_groups(&pool, &cisco).await.unwrap();
     assert_eq!(changed.written, vec!["plan:p-100", "plan:p-200"]);
     assert_eq!(
-        count(&pool, "select count(*) from radius.radgroupreply where groupname like 'plan:%'").await,
+        count(
+            &pool,
+            "select count(*) from radius.radgroupreply where groupname like 'plan:%'"
+        )
+        .await,
         2
     );
 }

@@ -294,7 +294,11 @@ async fn a_downgrade_is_scheduled_shown_on_the_next_statement_and_cancelled(pool
     // row is the service's activation when the fixture created it).
     assert_eq!(plan_of(&pool, w.service).await, w.p90);
     assert_eq!(
-        count(&pool, "select count(*) from provisioning_outbox where action <> 'activate'").await,
+        count(
+            &pool,
+            "select count(*) from provisioning_outbox where action <> 'activate'"
+        )
+        .await,
         0
     );
     // "Your next bill, so far" shows the new price.

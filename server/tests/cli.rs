@@ -492,11 +492,12 @@ async fn network_commands_write_the_groups_apply_the_outbox_and_name_a_bad_confi
         String::from_utf8_lossy(&out.stdout),
         "provisioning: 1 applied, 0 failed, 0 waiting\n"
     );
-    let group: String =
-        sqlx::query_scalar("select groupname from radius.radusergroup where username = '50000001-1'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let group: String = sqlx::query_scalar(
+        "select groupname from radius.radusergroup where username = '50000001-1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(group, "plan:cable-300");
 
     // A bad configuration file stops the command, naming the file and the mistake.

@@ -224,7 +224,10 @@ fn builtin_vendors() -> BTreeMap<String, BTreeMap<String, String>> {
     let mut vendors = BTreeMap::new();
     vendors.insert(
         "mikrotik".to_string(),
-        BTreeMap::from([("Mikrotik-Rate-Limit".to_string(), "{up}M/{down}M".to_string())]),
+        BTreeMap::from([(
+            "Mikrotik-Rate-Limit".to_string(),
+            "{up}M/{down}M".to_string(),
+        )]),
     );
     vendors.insert(
         "wispr".to_string(),
@@ -533,11 +536,23 @@ mod tests {
     fn mistakes_are_refused_with_what_is_wrong() {
         let cases = [
             ("nas_vendors = [\"juniper\"]", "neither built in"),
-            ("[vendors.mikrotik]\nMikrotik-Rate-Limit = \"{speed}\"", "unknown placeholder {speed}"),
-            ("[vendors.mikrotik]\nMikrotik-Rate-Limit = \"{up\"", "without its }"),
-            ("[vendors.mikrotik]\n\"Bad Name\" = \"1\"", "not a RADIUS attribute name"),
+            (
+                "[vendors.mikrotik]\nMikrotik-Rate-Limit = \"{speed}\"",
+                "unknown placeholder {speed}",
+            ),
+            (
+                "[vendors.mikrotik]\nMikrotik-Rate-Limit = \"{up\"",
+                "without its }",
+            ),
+            (
+                "[vendors.mikrotik]\n\"Bad Name\" = \"1\"",
+                "not a RADIUS attribute name",
+            ),
             ("[suspension]\npolicy = \"drop\"", "walled_garden"),
-            ("[suspension]\ngroup = \"plan:garden\"", "starts with group_prefix"),
+            (
+                "[suspension]\ngroup = \"plan:garden\"",
+                "starts with group_prefix",
+            ),
             ("colour = \"blue\"", "unknown field"),
             ("nas_vendors = []", "empty"),
         ];

@@ -220,8 +220,8 @@ async fn apply(
         download_mbps: event.download_mbps,
         upload_mbps: event.upload_mbps,
     };
-    let policy =
-        (event.service_status == "suspended").then(|| config.policy_for(event.suspension_reason.as_deref()));
+    let policy = (event.service_status == "suspended")
+        .then(|| config.policy_for(event.suspension_reason.as_deref()));
     let group: Option<String> = match policy {
         None => Some(config.plan_group(&event.plan_code)),
         Some(SuspensionPolicy::WalledGarden) => Some(config.suspension.group.clone()),

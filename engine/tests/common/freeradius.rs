@@ -62,11 +62,12 @@ impl Reply {
 /// here; the check is repeated.
 pub async fn allow_radius_login(pool: &PgPool) {
     for _ in 0..20 {
-        let can: bool =
-            sqlx::query_scalar("select rolcanlogin from pg_roles where rolname = 'lastmile_radius'")
-                .fetch_one(pool)
-                .await
-                .expect("the role lastmile_radius exists");
+        let can: bool = sqlx::query_scalar(
+            "select rolcanlogin from pg_roles where rolname = 'lastmile_radius'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("the role lastmile_radius exists");
         if can {
             return;
         }
@@ -79,12 +80,11 @@ pub async fn allow_radius_login(pool: &PgPool) {
 
 /// Where the pool's server is, as FreeRADIUS should reach it.
 async fn database(pool: &PgPool) -> (String, u16, String) {
-    let (host, port, name): (Option<String>, Option<i32>, String) = sqlx::query_as(
-        "select host(inet_server_addr()), inet_server_port(), current_database()",
-    )
-    .fetch_one(pool)
-    .await
-    .expect("database address");
+    let (host, port, name): (Option<String>, Option<i32>, String) =
+        sqlx::query_as("select host(inet_server_addr()), inet_server_port(), current_database()")
+            .fetch_one(pool)
+            .await
+            .expect("database address");
     (
         host.unwrap_or_else(|| "127.0.0.1".into()),
         port.and_then(|p| u16::try_from(p).ok()).unwrap_or(5432),
@@ -127,8 +127,11 @@ impl FreeRadius {
                 queries.display()
             )
         });
-        std::fs::write(dir.join("dictionary"), "# the package's dictionaries only\n")
-            .expect("dictionary");
+        std::fs::write(
+            dir.join("dictionary"),
+            "# the package's dictionaries only\n",
+        )
+        .expect("dictionary");
         let (auth_port, acct_port) = free_ports();
         let conf = include_str!("radiusd.conf.in")
             .replace("@DIR@", &dir.to_string_lossy())
@@ -172,7 +175,10 @@ impl FreeRadius {
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("freeradius exited ({status}) before it was ready:\n{}", self.log());
+                panic!(
+                    "freeradius exited ({status}) before it was ready:\n{}",
+                    self.log()
+                );
             }
             if started.elapsed() > Duration::from_secs(30) {
                 panic!("freeradius was not ready within 30 s:\n{}", self.log());
@@ -183,7 +189,9 @@ impl FreeRadius {
 
     /// The server's logs.
     pub fn log(&self) -> String {
-        let read = |name: &str| std::fs::read_to_string(self.dir.join("log").join(name)).unwrap_or_default();
+        let read = |name: &str| {
+            std::fs::read_to_string(self.dir.join("log").join(name)).unwrap_or_default()
+        };
         format!("{}{}", read("stdout.log"), read("radius.log"))
     }
 
