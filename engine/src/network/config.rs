@@ -391,24 +391,29 @@ pub async fn sync_groups(pool: &PgPool, config: &NetworkConfig) -> Result<SyncRe
         sqlx::query_as("select code, download_mbps, upload_mbps from plans order by code")
             .fetch_all(&mut *tx)
             .await?;
+    let mut groups: Vec<(String, Vec<(String, String)>)> = plans
+        .iter()
+        .map(|(code, down, up)| {
+            let attributes = config.rate_attributes(Speed {
+                plan_code: code,
+                download_mbps: *down,
+                upload_mbps: *up,
+            });
+            (config.plan_group(code), attributes)
+        })
+        .collect();
+    if config.suspension.policy == SuspensionPolicy::WalledGarden {
+        groups.push((
+            config.suspension.group.clone(),
+            config.suspension.attributes.clone(),
+        ));
+    }
+    // In order of their names, as the worker writes them (see write_group).
+    groups.sort();
     let mut report = SyncReport::default();
-    for (code, down, up) in &plans {
-        let attributes = config.rate_attributes(Speed {
-            plan_code: code,
-            download_mbps: *down,
-            upload_mbps: *up,
-        });
-        let group = config.plan_group(code);
+    for (group, attributes) in groups {
         if write_group(&mut tx, &group, &attributes).await? {
             report.written.push(group);
-        } else {
-            report.unchanged += 1;
-        }
-    }
-    if config.suspension.policy == SuspensionPolicy::WalledGarden {
-        let group = &config.suspension.group;
-        if write_group(&mut tx, group, &config.suspension.attributes).await? {
-            report.written.push(group.clone());
         } else {
             report.unchanged += 1;
         }
@@ -418,30 +423,28 @@ pub async fn sync_groups(pool: &PgPool, config: &NetworkConfig) -> Result<SyncRe
 }
 
 /// Makes `group`'s rows in `radius.radgroupreply` exactly `attributes` (with [`REPLY_OP`]).
-/// Returns whether anything was written. Two transactions writing one group wait for each
-/// other (an advisory lock on the group's name), so a group never gets its rows twice.
+/// Returns whether anything was written. A group already right is only read; one to write
+/// is locked first (an advisory lock on its name, held to the end of the transaction), so
+/// two transactions never write one group's rows twice. Callers writing several groups
+/// do so in order of their names, so that two of them never wait for each other.
 pub async fn write_group(
     conn: &mut PgConnection,
     group: &str,
     attributes: &[(String, String)],
 ) -> Result<bool, EngineError> {
-    sqlx::query("select pg_advisory_xact_lock(hashtext('radgroupreply:' || $1))")
-        .bind(group)
-        .execute(&mut *conn)
-        .await?;
-    let mut current: Vec<(String, String, String)> = sqlx::query_as(
-        "select attribute, op, value from radius.radgroupreply where groupname = $1",
-    )
-    .bind(group)
-    .fetch_all(&mut *conn)
-    .await?;
-    current.sort();
     let mut wanted: Vec<(String, String, String)> = attributes
         .iter()
         .map(|(n, v)| (n.clone(), REPLY_OP.to_string(), v.clone()))
         .collect();
     wanted.sort();
-    if current == wanted {
+    if group_rows(conn, group).await? == wanted {
+        return Ok(false);
+    }
+    sqlx::query("select pg_advisory_xact_lock(hashtext('radgroupreply:' || $1))")
+        .bind(group)
+        .execute(&mut *conn)
+        .await?;
+    if group_rows(conn, group).await? == wanted {
         return Ok(false);
     }
     sqlx::query("delete from radius.radgroupreply where groupname = $1")
@@ -461,6 +464,20 @@ pub async fn write_group(
     .execute(&mut *conn)
     .await?;
     Ok(true)
+}
+
+async fn group_rows(
+    conn: &mut PgConnection,
+    group: &str,
+) -> Result<Vec<(String, String, String)>, EngineError> {
+    let mut rows: Vec<(String, String, String)> = sqlx::query_as(
+        "select attribute, op, value from radius.radgroupreply where groupname = $1",
+    )
+    .bind(group)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.sort();
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -24,7 +24,8 @@
 //! `Auth-Type` and every radusergroup row; `network_provisioned` records the username and
 //! group last written, so that a changed username has its old rows removed. A plan's group
 //! (`radius.radgroupreply`) is written from the configuration when the worker first puts
-//! someone in it.
+//! someone in it (each batch writes the groups it needs first, in order of their names, so
+//! that two workers never deadlock on them).
 //!
 //! A subscriber who may be online when their group changes is told through
 //! [`super::coa::queue`], in the same transaction: a new plan's rate as a CoA-Request, a
@@ -32,7 +33,7 @@
 //! Disconnect-Request (they reconnect and are authorised afresh). Changed credentials take
 //! effect at the next connection.
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 
 use sqlx::{PgConnection, PgPool};
 
@@ -120,13 +121,18 @@ pub async fn run_batch(
         .fetch_all(&mut *tx)
         .await?;
     let mut report = Report::default();
-    // Groups written (or found right) in this transaction.
-    let mut groups: HashSet<String> = HashSet::new();
+    // The groups the rows put subscribers in are written (or found right) first, in order
+    // of their names: two workers never wait for each other's groups.
+    let groups: BTreeMap<String, Vec<(String, String)>> =
+        events.iter().filter_map(|e| target(config, e)).collect();
+    for (group, attributes) in &groups {
+        super::config::write_group(&mut tx, group, attributes).await?;
+    }
     for event in &events {
         sqlx::query("savepoint provision_event")
             .execute(&mut *tx)
             .await?;
-        match apply(&mut tx, config, event, &mut groups).await {
+        match apply(&mut tx, config, event).await {
             Ok(()) => {
                 sqlx::query("release savepoint provision_event")
                     .execute(&mut *tx)
@@ -137,8 +143,6 @@ pub async fn run_batch(
                 sqlx::query("rollback to savepoint provision_event")
                     .execute(&mut *tx)
                     .await?;
-                // What the rolled-back part wrote is gone, groups included.
-                groups.clear();
                 let error = error.to_string();
                 tracing::warn!(outbox_id = event.id, service_id = event.service_id, %error, "provisioning failed; will retry");
                 sqlx::query(
@@ -169,7 +173,6 @@ async fn apply(
     conn: &mut PgConnection,
     config: &NetworkConfig,
     event: &Event,
-    groups: &mut HashSet<String>,
 ) -> Result<(), EngineError> {
     let previous: Option<(String, Option<String>)> = sqlx::query_as(
         "select username, groupname from network_provisioned where service_id = $1 for update",
@@ -215,29 +218,8 @@ async fn apply(
         )));
     };
 
-    let speed = Speed {
-        plan_code: &event.plan_code,
-        download_mbps: event.download_mbps,
-        upload_mbps: event.upload_mbps,
-    };
-    let policy = (event.service_status == "suspended")
-        .then(|| config.policy_for(event.suspension_reason.as_deref()));
-    let group: Option<String> = match policy {
-        None => Some(config.plan_group(&event.plan_code)),
-        Some(SuspensionPolicy::WalledGarden) => Some(config.suspension.group.clone()),
-        Some(SuspensionPolicy::Reject) => None,
-    };
-    if let Some(group) = &group {
-        if !groups.contains(group) {
-            let attributes = if policy.is_none() {
-                config.rate_attributes(speed)
-            } else {
-                config.suspension.attributes.clone()
-            };
-            super::config::write_group(conn, group, &attributes).await?;
-            groups.insert(group.clone());
-        }
-    }
+    let group = target(config, event).map(|(group, _)| group);
+    let policy = suspension_policy(config, event);
 
     // Recorded first: the unique username refuses a name another service's rows still hold
     // (that service's own row, waiting, frees it).
@@ -314,7 +296,7 @@ async fn apply(
         let change = match (&old_group, &group) {
             (old, new) if old == new => None,
             (Some(old), Some(new)) if config.is_plan_group(old) && config.is_plan_group(new) => {
-                Some(Change::Rate(config.rate_attributes(speed)))
+                Some(Change::Rate(config.rate_attributes(speed(event))))
             }
             _ => Some(Change::Disconnect),
         };
@@ -333,6 +315,39 @@ async fn apply(
     }
     tracing::debug!(outbox_id = event.id, service_id = event.service_id, action = %event.action, "provisioned");
     mark_applied(conn, event.id).await
+}
+
+/// What a suspended service gets, for a row that leaves it suspended.
+fn suspension_policy(config: &NetworkConfig, event: &Event) -> Option<SuspensionPolicy> {
+    (event.service_status == "suspended")
+        .then(|| config.policy_for(event.suspension_reason.as_deref()))
+}
+
+/// The group a row puts its subscriber in, with the group's reply attributes: the plan's,
+/// or the walled garden; none for a service rejected or no longer in force.
+fn target(config: &NetworkConfig, event: &Event) -> Option<(String, Vec<(String, String)>)> {
+    match event.service_status.as_str() {
+        "active" => Some((
+            config.plan_group(&event.plan_code),
+            config.rate_attributes(speed(event)),
+        )),
+        "suspended" => match suspension_policy(config, event) {
+            Some(SuspensionPolicy::WalledGarden) => Some((
+                config.suspension.group.clone(),
+                config.suspension.attributes.clone(),
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn speed(event: &Event) -> Speed<'_> {
+    Speed {
+        plan_code: &event.plan_code,
+        download_mbps: event.download_mbps,
+        upload_mbps: event.upload_mbps,
+    }
 }
 
 /// Removes what Lastmile writes for `username`.
