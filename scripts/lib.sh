@@ -55,6 +55,18 @@ ensure_chromium() {
   fi
 }
 
+# FreeRADIUS 3.2 with its PostgreSQL driver, and radclient: the network tests start one per
+# test (engine/tests/common/freeradius.rs); no daemon is started here.
+ensure_freeradius() {
+  if ! command -v freeradius >/dev/null || ! command -v radclient >/dev/null \
+     || ! [ -e /usr/lib/freeradius/rlm_sql_postgresql.so ]; then
+    log "installing FreeRADIUS (freeradius, freeradius-postgresql, freeradius-utils) for the network tests"
+    apt_install freeradius freeradius-postgresql freeradius-utils
+  fi
+  # The package enables and starts its own daemon on the standard ports; the tests do not
+  # need it (each starts its own on free ports).
+}
+
 # Makes sure PostgreSQL answers at $DATABASE_URL, starting (or installing) the local server
 # when it does not, then creates the URL's database if it is missing.
 ensure_postgres() {

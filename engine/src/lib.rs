@@ -28,8 +28,9 @@
 //! * [`disputes`]: a subscriber questions a statement line: dunning holds that amount
 //!   until staff accept (a credit is posted) or reject it (with an explanation).
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
-//! * [`network`]: the network side (RADIUS): provisioning from the outbox, changes sent to
-//!   subscribers' online sessions (RFC 5176), accounting into usage, network credentials.
+//! * [`network`]: the network side (RADIUS): network credentials, the provisioning outbox
+//!   applied to FreeRADIUS's tables (NAS attribute templates, suspension policy), changes
+//!   sent to subscribers' online sessions (RFC 5176), accounting into usage.
 
 pub mod adjustments;
 pub mod bill_run;

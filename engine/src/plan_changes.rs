@@ -9,7 +9,8 @@
 //!   charged becomes a one-time charge on the next statement (or, for a cheaper plan, a
 //!   ledger credit that includes the tax paid on those days, as a cancellation refund
 //!   does), an early termination fee becomes a one-time charge, and the service history and
-//!   the provisioning outbox (the new speeds and allowance for the network) get their rows.
+//!   the provisioning outbox (the new speeds and allowance for the network, written by the
+//!   trigger on `services` when the plan changes) get their rows.
 //! * **At the next cycle** (downgrades by default): a `plan_changes` row waits as
 //!   scheduled (the schema allows one per service); [`apply_due`] applies it, with the fee
 //!   the subscriber accepted, in the transaction of the bill run that issues the first
@@ -787,23 +788,8 @@ impl Context {
         .bind(staff_id)
         .execute(&mut *conn)
         .await?;
-        sqlx::query(
-            "insert into provisioning_outbox (account_id, service_id, action, plan_change_id, plan_id,
-                                              plan_code, download_mbps, upload_mbps, allowance_gb,
-                                              effective_on)
-             values ($1, $2, 'change_plan', $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(self.account_id)
-        .bind(self.service_id)
-        .bind(change_id)
-        .bind(self.to.id)
-        .bind(&self.to.code)
-        .bind(self.to.download_mbps)
-        .bind(self.to.upload_mbps)
-        .bind(self.to.allowance_gb)
-        .bind(quote.effective_on)
-        .execute(&mut *conn)
-        .await?;
+        // The network is told by the trigger on `services` (provisioning_outbox, linked to
+        // this change), in this transaction.
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 //! - [`assets`]: the built browser assets, compressed once and served from memory;
 //! - [`documents`]: printable documents (the statement PDF) and the provider's letterhead;
 //! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
+//! - [`provisioning`]: applies the provisioning outbox to FreeRADIUS's tables;
 //! - [`report`]: what the operator commands print;
 //! - [`network`]: sends queued changes to subscribers' online sessions (CoA);
 //! - [`usage`]: reads RADIUS accounting into usage in the background;
@@ -18,6 +19,7 @@ pub mod documents;
 pub mod http;
 pub mod mail;
 pub mod network;
+pub mod provisioning;
 pub mod report;
 pub mod scheduler;
 pub mod seed;

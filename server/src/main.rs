@@ -102,6 +102,25 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The network: RADIUS groups and provisioning (configuration: LASTMILE_NETWORK_CONFIG).
+    Network {
+        #[command(subcommand)]
+        command: NetworkCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum NetworkCommand {
+    /// Write every plan's RADIUS group (and the walled garden's) to radius.radgroupreply from
+    /// the network configuration; groups already right are left alone.
+    SyncGroups,
+    /// Apply the provisioning outbox to the RADIUS tables (what `serve` does every 2 s).
+    Provision {
+        /// Apply what waits now and exit (non-zero naming the rows that failed), instead of
+        /// going on every 2 seconds until interrupted.
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -328,6 +347,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             print_enrolment(&pool, &keys, id, &email).await
         }
+        Command::Network {
+            command: NetworkCommand::SyncGroups,
+        } => {
+            let network = engine::network::NetworkConfig::from_env().map_err(anyhow::Error::msg)?;
+            let pool = db::connect(&settings::database_url()?, 2).await?;
+            let report = engine::network::config::sync_groups(&pool, &network).await?;
+            println!(
+                "RADIUS groups: {} written{}, {} already right",
+                report.written.len(),
+                if report.written.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", report.written.join(", "))
+                },
+                report.unchanged
+            );
+            Ok(())
+        }
+        Command::Network {
+            command: NetworkCommand::Provision { once },
+        } => provision(once).await,
         Command::Staff {
             command: StaffCommand::RotateTotpKey,
         } => {
@@ -386,6 +426,44 @@ async fn usage_import(file: &std::path::Path) -> anyhow::Result<()> {
         }
         Err(ImportError::Engine(e)) => Err(e.into()),
     }
+/// `lastmile network provision [--once]`.
+async fn provision(once: bool) -> anyhow::Result<()> {
+    let network = engine::network::NetworkConfig::from_env().map_err(anyhow::Error::msg)?;
+    let pool = db::connect(&settings::database_url()?, 2).await?;
+    if !once {
+        let shutdown = Arc::new(tokio::sync::Notify::new());
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.notify_waiters();
+        });
+        lastmile::provisioning::run(pool, network, shutdown).await;
+        return Ok(());
+    }
+    let report = engine::network::provision::run(&pool, &network).await?;
+    let waiting: i64 =
+        sqlx::query_scalar("select count(*) from provisioning_outbox where published_at is null")
+            .fetch_one(&pool)
+            .await?;
+    println!(
+        "provisioning: {} applied, {} failed, {} waiting",
+        report.applied.len(),
+        report.failed.len(),
+        waiting
+    );
+    for failure in &report.failed {
+        eprintln!(
+            "outbox row {} (service {}): {}",
+            failure.outbox_id, failure.service_id, failure.error
+        );
+    }
+    if !report.failed.is_empty() {
+        anyhow::bail!(
+            "{} outbox rows could not be applied (listed above); they are tried again later",
+            report.failed.len()
+        );
+    }
+    Ok(())
 }
 
 /// Enrols a staff user's second factor and prints what they need, once: the authenticator
@@ -742,6 +820,16 @@ async fn serve() -> anyhow::Result<()> {
         lastmile::network::settings_from_env()?,
         shutdown.clone(),
     ));
+    let provisioning = if std::env::var("LASTMILE_PROVISIONING").as_deref() == Ok("off") {
+        None
+    } else {
+        let network = engine::network::NetworkConfig::from_env().map_err(anyhow::Error::msg)?;
+        Some(tokio::spawn(lastmile::provisioning::run(
+            pool.clone(),
+            network,
+            shutdown.clone(),
+        )))
+    };
     let scheduler = if std::env::var("LASTMILE_SCHEDULER").as_deref() == Ok("off") {
         None
     } else {
@@ -773,6 +861,8 @@ async fn serve() -> anyhow::Result<()> {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), network).await;
     if let Some(accounting) = accounting {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), accounting).await;
+    if let Some(provisioning) = provisioning {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), provisioning).await;
     }
     if let Some(scheduler) = scheduler {
         // A bill run in progress stops at its next batch; what it committed stays.

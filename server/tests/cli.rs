@@ -30,6 +30,7 @@ fn lastmile_with(
         .env_remove("DATABASE_URL")
         .env_remove("LASTMILE_TOTP_KEY")
         .env_remove("LASTMILE_TOTP_OLD_KEYS")
+        .env_remove("LASTMILE_NETWORK_CONFIG")
         .envs(vars.iter().copied())
         .env("RUST_LOG", "off")
         .stdin(Stdio::piped())
@@ -447,4 +448,80 @@ fn bad_card_payment_settings_are_named() {
         "{}",
         stderr(&out)
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn network_commands_write_the_groups_apply_the_outbox_and_name_a_bad_config(pool: PgPool) {
+    let url = url_of(&pool).await;
+    sqlx::query(
+        "insert into plans (code, name, technology, download_mbps, upload_mbps, monthly_price, currency)
+         values ('cable-300', 'Cable 300', 'cable', 300, 20, 50, 'USD')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let out = lastmile(&["network", "sync-groups"], Some(&url), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "RADIUS groups: 2 written (plan:cable-300, walled-garden), 0 already right\n"
+    );
+    let again = lastmile(&["network", "sync-groups"], Some(&url), None);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "RADIUS groups: 0 written, 2 already right\n"
+    );
+
+    // A service created by another system sharing the database is queued by the trigger.
+    sqlx::query(
+        "with a as (insert into accounts (account_number, kind, display_name, billing_cycle_day, currency, time_zone)
+                    values ('50000001', 'residential', 'Test', 1, 'USD', 'America/Chicago') returning id),
+              j as (insert into jurisdictions (code, name) values ('US-CL', 'CLI') returning id),
+              ad as (insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
+                     select a.id, '1 Test St', 'Springfield', '62701', 'US', j.id from a, j returning id, account_id)
+         insert into services (account_id, address_id, plan_id, status, activated_on)
+         select ad.account_id, ad.id, (select id from plans), 'active', '2026-10-01' from ad",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let out = lastmile(&["network", "provision", "--once"], Some(&url), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "provisioning: 1 applied, 0 failed, 0 waiting\n"
+    );
+    let group: String = sqlx::query_scalar(
+        "select groupname from radius.radusergroup where username = '50000001-1'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(group, "plan:cable-300");
+
+    // A bad configuration file stops the command, naming the file and the mistake.
+    let dir = std::env::temp_dir().join(format!("lastmile-network-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("network.toml");
+    std::fs::write(&file, "[suspension]\npolicy = \"drop\"\n").unwrap();
+    let path = file.to_string_lossy().to_string();
+    let out = lastmile_with(
+        &["network", "sync-groups"],
+        Some(&url),
+        None,
+        &[("LASTMILE_NETWORK_CONFIG", path.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&path), "{}", stderr(&out));
+    assert!(stderr(&out).contains("walled_garden"), "{}", stderr(&out));
+    let missing = lastmile_with(
+        &["network", "provision", "--once"],
+        Some(&url),
+        None,
+        &[("LASTMILE_NETWORK_CONFIG", "/nonexistent/network.toml")],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("cannot read /nonexistent/network.toml"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses some of these
 
 pub mod radius;
+pub mod freeradius;
 
 use chrono::NaiveDate;
 use engine::EngineConfig;
