@@ -542,7 +542,7 @@ async fn a_failure_is_recorded_and_holds_up_only_its_own_service(pool: PgPool) {
         plan_with(&pool, "p-200", 200, 20, dec!(40)).await,
     ];
     let broken = subscriber(&pool, "43000001", plans[0]).await;
-    let fine = subscriber(&pool, "43000002", plans[0]).await;
+    let _fine = subscriber(&pool, "43000002", plans[0]).await;
     let config = NetworkConfig::default();
     provision_all(&pool, &config).await;
     // Someone removes the broken service's credentials, then both change plan.

@@ -426,6 +426,8 @@ async fn usage_import(file: &std::path::Path) -> anyhow::Result<()> {
         }
         Err(ImportError::Engine(e)) => Err(e.into()),
     }
+}
+
 /// `lastmile network provision [--once]`.
 async fn provision(once: bool) -> anyhow::Result<()> {
     let network = engine::network::NetworkConfig::from_env().map_err(anyhow::Error::msg)?;
@@ -861,6 +863,7 @@ async fn serve() -> anyhow::Result<()> {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), network).await;
     if let Some(accounting) = accounting {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), accounting).await;
+    }
     if let Some(provisioning) = provisioning {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), provisioning).await;
     }

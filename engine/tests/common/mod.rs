@@ -3,8 +3,8 @@
 
 #![allow(dead_code)] // each test file uses some of these
 
-pub mod radius;
 pub mod freeradius;
+pub mod radius;
 
 use chrono::NaiveDate;
 use engine::EngineConfig;
