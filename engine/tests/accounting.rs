@@ -55,8 +55,11 @@ async fn services(pool: &PgPool, users: &[&str]) -> Vec<i64> {
 
 async fn credentials(pool: &PgPool, account: i64, service: i64, user: &str) {
     sqlx::query(
+        // Every service is given PPPoE credentials when created; these tests name the
+        // service by an IPoE identifier of their own instead.
         "insert into network_credentials (service_id, account_id, kind, username)
-         values ($1, $2, 'ipoe', $3)",
+         values ($1, $2, 'ipoe', $3)
+         on conflict (service_id) do update set kind = 'ipoe', username = excluded.username, password = null",
     )
     .bind(service)
     .bind(account)

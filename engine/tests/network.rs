@@ -711,3 +711,91 @@ async fn the_radius_role_reads_its_tables_and_nothing_of_the_billing_data(pool: 
     }
     radius.close().await.unwrap();
 }
+
+/// One accounting packet through radclient, as a NAS sends it; `at` is the Event-Timestamp.
+async fn acct(radius: &FreeRadius, user: &str, status: &str, at: i64, counters: [u64; 2]) {
+    let [down, up] = counters;
+    let reply = radius
+        .send(
+            "acct",
+            &format!(
+                "Acct-Status-Type = {status}, User-Name = \"{user}\", Acct-Session-Id = \"e2e-1\", \
+                 NAS-IP-Address = 10.9.0.1, NAS-Port = 7, Event-Timestamp = {at}, \
+                 Acct-Output-Octets = {}, Acct-Output-Gigawords = {}, \
+                 Acct-Input-Octets = {}, Acct-Input-Gigawords = {}",
+                down & 0xffff_ffff,
+                down >> 32,
+                up & 0xffff_ffff,
+                up >> 32
+            ),
+        )
+        .await;
+    assert_eq!(reply.code, "Accounting-Response", "{status}: {}", radius.log());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn accounting_sent_by_radclient_becomes_the_subscribers_usage_to_the_byte(pool: PgPool) {
+    let cable = plan_with(&pool, "cable-300", 300, 20, dec!(50)).await;
+    let sub = subscriber(&pool, "40000091", cable).await;
+    provision_all(&pool, &NetworkConfig::default()).await;
+    let radius = FreeRadius::start(&pool).await;
+
+    // A session from Nov 10 22:00 UTC to Nov 11 02:00 UTC. Output octets (what the NAS sent
+    // out) are the subscriber's download, input octets the upload. The download passes 2³²
+    // bytes, so the NAS sends it as Gigawords + Octets (5,000,000,000 = 1 × 2³² + 705,032,704).
+    let start = 1_794_348_000; // 2026-11-10 22:00:00 UTC
+    let hour = 3_600;
+    acct(&radius, &sub.username, "Start", start, [0, 0]).await;
+    acct(&radius, &sub.username, "Interim-Update", start + hour, [4_000_000_000, 1_000]).await;
+    acct(&radius, &sub.username, "Interim-Update", start + 3 * hour, [5_000_000_000, 3_000]).await;
+    // The same interim again (a NAS retrying) changes nothing.
+    acct(&radius, &sub.username, "Interim-Update", start + 3 * hour, [5_000_000_000, 3_000]).await;
+    acct(&radius, &sub.username, "Stop", start + 4 * hour, [6_000_000_000, 5_000]).await;
+    let stored: (i64, i64) = sqlx::query_as(
+        "select acctoutputoctets, acctinputoctets from radius.radacct where username = $1",
+    )
+    .bind(&sub.username)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, (6_000_000_000, 5_000), "FreeRADIUS joined the Gigawords");
+
+    engine::network::accounting::ingest(&pool, chrono_tz::UTC)
+        .await
+        .expect("ingest");
+    // Twice, or again later: nothing more.
+    engine::network::accounting::ingest(&pool, chrono_tz::UTC)
+        .await
+        .expect("ingest again");
+
+    // 22:00 – 23:00: 4,000,000,000 down, 1,000 up, on Nov 10. 23:00 – 01:00: 1,000,000,000
+    // down and 2,000 up spread evenly over the two hours, half on each day. 01:00 – 02:00:
+    // 1,000,000,000 down, 2,000 up, on Nov 11.
+    // Nov 10: 4,500,000,000 down, 2,000 up. Nov 11: 1,500,000,000 down, 3,000 up.
+    let days: Vec<(chrono::NaiveDate, i64, i64)> = sqlx::query_as(
+        "select day, download_bytes, upload_bytes from usage_daily where service_id = $1 order by day",
+    )
+    .bind(sub.service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        days,
+        vec![
+            (d(2026, 11, 10), 4_500_000_000, 2_000),
+            (d(2026, 11, 11), 1_500_000_000, 3_000),
+        ]
+    );
+    let hours: Vec<(chrono::NaiveDate, Vec<i64>)> = sqlx::query_as(
+        "select day, download_bytes from usage_hourly where service_id = $1 order by day",
+    )
+    .bind(sub.service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(hours[0].1[22], 4_000_000_000);
+    assert_eq!(hours[0].1[23], 500_000_000);
+    assert_eq!(hours[1].1[0], 500_000_000);
+    assert_eq!(hours[1].1[1], 1_000_000_000);
+    assert_eq!(hours[1].1.iter().sum::<i64>(), 1_500_000_000);
+}

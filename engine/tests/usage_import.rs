@@ -32,7 +32,8 @@ async fn two_services(pool: &PgPool) -> (i64, i64) {
     let (_, s2) = common::account(pool, "200002", "postpaid", 1, j, plan, day(2026, 1, 1)).await;
     sqlx::query(
         "insert into network_credentials (service_id, account_id, kind, username, password)
-         values ($1, $2, 'pppoe', 'fibre-0001', 'correct-horse')",
+         values ($1, $2, 'pppoe', 'fibre-0001', 'correct-horse')
+         on conflict (service_id) do update set username = excluded.username, password = excluded.password",
     )
     .bind(s1)
     .bind(a1)
