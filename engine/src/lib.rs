@@ -28,12 +28,16 @@
 //! * [`disputes`]: a subscriber questions a statement line: dunning holds that amount
 //!   until staff accept (a credit is posted) or reject it (with an explanation).
 //! * [`mail`]: the billing emails (askama, text and HTML), queued in the outbox.
+//! * [`usage_alerts`]: alerts at the operator's thresholds of a cycle's allowance, once
+//!   per cycle (by email, and as a notice on the overview); [`data_addons`]: "+100 GB
+//!   this cycle", added to the next statement.
 
 pub mod adjustments;
 pub mod bill_run;
 pub mod cards;
 pub mod clock;
 pub mod config;
+pub mod data_addons;
 pub mod disputes;
 pub mod dunning;
 pub mod error;
@@ -44,6 +48,7 @@ pub mod owed;
 pub mod payments;
 pub mod plan_changes;
 mod suspensions;
+pub mod usage_alerts;
 
 pub use config::EngineConfig;
 pub use error::EngineError;

@@ -2,6 +2,7 @@
 
 pub mod card_form;
 pub mod charts;
+pub mod data_cap;
 pub mod layout;
 pub mod meter;
 pub mod notices;
