@@ -755,10 +755,8 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 continue;
             };
             let price = check(price)?;
-            let included = plan
-                .allowance
-                .prorated_bytes(days.days(), served_days)
-                .map(|share| share.saturating_add(segment.addon_bytes));
+            let share = plan.allowance.prorated_bytes(days.days(), served_days);
+            let included = share.map(|share| share.saturating_add(segment.addon_bytes));
             let used = segment.bytes;
             let rating = rate_usage_within(used, included, Some(price));
             let on_plan = if several || plan.name != service.plan.name {
@@ -769,7 +767,7 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
             let included = if several {
                 format!(
                     "{} included ({} of {} days of {} GB)",
-                    text::gigabytes(included.unwrap_or_default()),
+                    text::gigabytes(share.unwrap_or_default()),
                     days.days(),
                     served_days,
                     text::count(gb.into())

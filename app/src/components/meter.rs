@@ -17,7 +17,7 @@ fn percent(part: u64, whole: u64) -> u64 {
 /// `forecast`: the data cap's forecast sentence (`components::data_cap`), which replaces the
 /// plain projection for a capped plan (it stays silent until the cycle's pace is known).
 #[component]
-pub fn UsageMeter(usage: CycleUsage, #[prop(optional)] forecast: Option<String>) -> impl IntoView {
+pub fn UsageMeter(usage: CycleUsage, forecast: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
     let used = f.bytes(usage.used_bytes);

@@ -218,7 +218,11 @@ async fn an_add_on_is_bought_once_from_a_form_and_raises_the_cycles_allowance(po
     // A page out of date (its number already used by another tab's second add-on) is a
     // conflict: the seq 3 form is refused, nothing bought.
     let stale = portal
-        .call(&browser, "buy-data-addon", &[("service_id", &service), ("seq", "3")])
+        .call(
+            &browser,
+            "buy-data-addon",
+            &[("service_id", service.as_str()), ("seq", "3")],
+        )
         .await;
     assert_eq!(error_code(stale).await, (409, "conflict".to_string()));
     assert_eq!(addons(&portal, alex.service).await.len(), 1);
@@ -238,7 +242,7 @@ async fn staff_viewing_read_only_see_the_offer_disabled_and_cannot_buy(pool: PgP
             &rep,
             "start-viewing",
             &[
-                ("account_id", &alex.account.to_string()),
+                ("account_id", alex.account.to_string().as_str()),
                 ("reason", "Caller asks about data add-ons"),
             ],
         )
@@ -256,7 +260,7 @@ async fn staff_viewing_read_only_see_the_offer_disabled_and_cannot_buy(pool: PgP
         .call(
             &rep,
             "buy-data-addon",
-            &[("service_id", &alex.service.to_string()), ("seq", "1")],
+            &[("service_id", alex.service.to_string().as_str()), ("seq", "1")],
         )
         .await;
     assert_eq!(error_code(response).await, (403, "read_only".to_string()));
