@@ -60,3 +60,7 @@ create table usage_alerts (
     foreign key (service_id, account_id) references services (id, account_id)
 );
 create index usage_alerts_account on usage_alerts (account_id, cycle_start);
+
+-- The hourly usage-alert check is a job like the bill run and dunning (engine::jobs).
+alter table jobs drop constraint jobs_known_kind;
+alter table jobs add constraint jobs_known_kind check (kind in ('bill_run', 'dunning', 'usage_alerts'));
