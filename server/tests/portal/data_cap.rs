@@ -84,7 +84,7 @@ fn expected_forecast(alex: &Alex, allowance_gb: u64) -> String {
         let on = alex.cycle.start + Days::new(wait as u64);
         return format!("A forecast appears on {}", us_date(on));
     }
-    let reach = (allowance_gb as i64).div_ceil(40);
+    let reach = (allowance_gb as i64 + 39) / 40;
     if reach > days {
         return "At this pace you'll use about".into();
     }
