@@ -109,9 +109,7 @@ pub fn forecast(
     } else {
         used * period_days / days
     };
-    let projected_bytes = u64::try_from(projected)
-        .unwrap_or(u64::MAX)
-        .max(used_total);
+    let projected_bytes = u64::try_from(projected).unwrap_or(u64::MAX).max(used_total);
     if used == 0 {
         return Forecast::Lasts { projected_bytes };
     }
@@ -284,10 +282,16 @@ mod tests {
     #[test]
     fn thresholds_are_reached_at_their_exact_share() {
         let t = [50, 85, 100];
-        assert_eq!(thresholds_reached(499_999_999_999, 1_000 * GB, &t), Vec::<u32>::new());
+        assert_eq!(
+            thresholds_reached(499_999_999_999, 1_000 * GB, &t),
+            Vec::<u32>::new()
+        );
         assert_eq!(thresholds_reached(500 * GB, 1_000 * GB, &t), vec![50]);
         assert_eq!(thresholds_reached(850 * GB, 1_000 * GB, &t), vec![50, 85]);
-        assert_eq!(thresholds_reached(1_200 * GB, 1_000 * GB, &t), vec![50, 85, 100]);
+        assert_eq!(
+            thresholds_reached(1_200 * GB, 1_000 * GB, &t),
+            vec![50, 85, 100]
+        );
         // With a 100 GB add-on, 1,000 GB of 1,100 GB is 90.9%: 100% is not reached.
         assert_eq!(thresholds_reached(1_000 * GB, 1_100 * GB, &t), vec![50, 85]);
         assert!(thresholds_reached(5, 0, &t).is_empty());

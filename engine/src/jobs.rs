@@ -16,8 +16,8 @@ use crate::bill_run::{self, RunOptions};
 use crate::clock;
 use crate::config::EngineConfig;
 use crate::dunning;
-use crate::usage_alerts;
 use crate::error::EngineError;
+use crate::usage_alerts;
 
 /// How long a claimed job is an instance's before another may take it over.
 const LEASE_MINUTES: i32 = 30;

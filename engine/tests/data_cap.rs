@@ -139,9 +139,7 @@ async fn each_threshold_is_announced_once_per_cycle_and_the_highest_new_one_is_e
     // 100 GB × $0.50 with the default 50% off = $25.00.
     assert!(emails[0].1.contains("add 100 GB"), "{}", emails[0].1);
     assert!(emails[0].1.contains("for $25.00"), "{}", emails[0].1);
-    assert!(emails[0]
-        .1
-        .contains("https://portal.example.net/usage"));
+    assert!(emails[0].1.contains("https://portal.example.net/usage"));
 
     // Run again, twice at once as two instances would: nothing new.
     let (a, b) = tokio::join!(
@@ -209,9 +207,7 @@ async fn each_threshold_is_announced_once_per_cycle_and_the_highest_new_one_is_e
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_operators_thresholds_are_the_ones_checked_and_unlimited_plans_have_none(
-    pool: PgPool,
-) {
+async fn the_operators_thresholds_are_the_ones_checked_and_unlimited_plans_have_none(pool: PgPool) {
     let mut config = config();
     config.data_cap.thresholds = vec![90];
     let (_, service, _) = capped_account(&pool, "30000002").await;
@@ -273,16 +269,19 @@ async fn an_add_on_raises_its_cycles_allowance_and_is_billed_once_with_its_tax(p
         Err(EngineError::NotFound)
     ));
     assert_eq!(
-        count(&pool, "select count(*) from one_time_charges where kind = 'data_addon'").await,
+        count(
+            &pool,
+            "select count(*) from one_time_charges where kind = 'data_addon'"
+        )
+        .await,
         1
     );
-    let (description, amount): (String, Decimal) = sqlx::query_as(
-        "select description, amount from one_time_charges where id = $1",
-    )
-    .bind(bought.one_time_charge_id)
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let (description, amount): (String, Decimal) =
+        sqlx::query_as("select description, amount from one_time_charges where id = $1")
+            .bind(bought.one_time_charge_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(
         (description.as_str(), amount),
         ("Data add-on: 100 GB for Nov 5 – Dec 4, 2026", dec!(25.00))

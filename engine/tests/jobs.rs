@@ -335,7 +335,11 @@ async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
     // And the hour's usage-alert check (12:00 UTC), after them.
     assert_eq!(
         kinds,
-        [("bill_run", true), ("dunning", true), ("usage_alerts", true)],
+        [
+            ("bill_run", true),
+            ("dunning", true),
+            ("usage_alerts", true)
+        ],
         "{ran:?}"
     );
     assert_eq!(

@@ -57,7 +57,8 @@ pub static CAP_EN: CapTexts = CapTexts {
     addon_note: "For this cycle only; added to your next statement, with tax.",
     addon_read_only: "Viewing as the subscriber: buying is for the subscriber or billing staff.",
     addon_bought: "Data added for this cycle. It appears on your next statement.",
-    addon_error_conflict: "This page was out of date. Here are your data add-ons as they stand now.",
+    addon_error_conflict:
+        "This page was out of date. Here are your data add-ons as they stand now.",
     addon_error_other: "The data could not be added. Nothing was charged; please try again.",
     upgrade: "See a plan with more data",
     ways_out: "Ways to avoid overage",

@@ -59,14 +59,22 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
     let freshness = match updated_at {
         Some(at) if at.date() == today => Some((c.updated)(&f.time(at))),
         Some(at) => Some((c.updated)(&f.datetime(at))),
-        None => period.days.last().map(|d| (c.figures_through)(&f.date(d.day))),
+        None => period
+            .days
+            .last()
+            .map(|d| (c.figures_through)(&f.date(d.day))),
     };
     let notice = {
         let q = use_query_map().read_untracked();
         match (q.get("addon").as_deref(), q.get("error").as_deref()) {
             (Some("bought"), _) => Some(("notice notice-success", c.addon_bought.to_string())),
-            (_, Some("conflict")) => Some(("notice notice-error", c.addon_error_conflict.to_string())),
-            (_, Some("read_only")) => Some(("notice notice-error", (t.error)(&crate::error::AppError::ReadOnly))),
+            (_, Some("conflict")) => {
+                Some(("notice notice-error", c.addon_error_conflict.to_string()))
+            }
+            (_, Some("read_only")) => Some((
+                "notice notice-error",
+                (t.error)(&crate::error::AppError::ReadOnly),
+            )),
             (_, Some(_)) => Some(("notice notice-error", c.addon_error_other.to_string())),
             _ => None,
         }
@@ -199,4 +207,3 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
         </section>
     }
 }
-

@@ -122,31 +122,31 @@ pub async fn load(
         .assisted()
         .is_none_or(|a| a.role.has(super::staff::Right::AssistedChanges));
     facts.cap = Some(DataCap {
-            service_id,
-            period_start: cycle.start,
-            period_end: cycle.end,
-            allowance_bytes,
-            addon_bytes,
+        service_id,
+        period_start: cycle.start,
+        period_end: cycle.end,
+        allowance_bytes,
+        addon_bytes,
+        used_bytes,
+        forecast: forecast(
+            &cycle,
+            today,
+            bytes(row.used_complete),
             used_bytes,
-            forecast: forecast(
-                &cycle,
-                today,
-                bytes(row.used_complete),
-                used_bytes,
-                allowance_bytes,
-            ),
-            alert: row.alert.and_then(|a| u32::try_from(a).ok()),
-            overage_per_gb,
-            offer: engine::data_addons::offer(config, overage_per_gb).map(|o| AddOnOffer {
-                gigabytes: o.gigabytes,
-                price: o.price,
-                seq,
-            }),
-            upgrade_href: row
-                .upgrade_plan_id
-                .map(|plan| format!("/plans/{service_id}/{plan}")),
-            may_buy,
-        });
+            allowance_bytes,
+        ),
+        alert: row.alert.and_then(|a| u32::try_from(a).ok()),
+        overage_per_gb,
+        offer: engine::data_addons::offer(config, overage_per_gb).map(|o| AddOnOffer {
+            gigabytes: o.gigabytes,
+            price: o.price,
+            seq,
+        }),
+        upgrade_href: row
+            .upgrade_plan_id
+            .map(|plan| format!("/plans/{service_id}/{plan}")),
+        may_buy,
+    });
     Ok(facts)
 }
 
