@@ -104,11 +104,7 @@ pub fn forecast(
         return Forecast::TooEarly { speaks_on };
     };
     let used = u128::from(used_complete);
-    let projected = if days == 0 {
-        used
-    } else {
-        used * period_days / days
-    };
+    let projected = (used * period_days).checked_div(days).unwrap_or(used);
     let projected_bytes = u64::try_from(projected).unwrap_or(u64::MAX).max(used_total);
     if used == 0 {
         return Forecast::Lasts { projected_bytes };
