@@ -110,6 +110,8 @@ pub struct Overview {
     pub open_tickets: Vec<TicketSummary>,
     /// Autopay payments waiting for the subscriber's bank.
     pub needing_action: Vec<payments::ActionNeeded>,
+    /// The current cycle's data cap, for a capped plan.
+    pub cap: Option<DataCap>,
 }
 
 /// "Your next bill, so far": the statement the next bill run would issue, computed now.
@@ -177,6 +179,46 @@ pub struct UsageReport {
     pub period: UsagePeriod,
     pub day: Option<UsageDayDetail>,
     pub history: Vec<PeriodTotal>,
+    /// The current cycle's data cap (forecast, add-ons, alerts), for a capped plan.
+    pub cap: Option<DataCap>,
+    /// When the newest usage figure was taken (the account's local time), if known.
+    pub updated_at: Option<NaiveDateTime>,
+    /// The account's today (an update today is shown by its time alone).
+    pub today: NaiveDate,
+}
+
+/// The data cap of the account's service in the current cycle: what is used, the
+/// forecast (`billing::data_cap`), the highest alert reached, and the two ways out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataCap {
+    pub service_id: i64,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// The plan's allowance plus `addon_bytes`.
+    pub allowance_bytes: u64,
+    /// Data add-ons bought for this cycle.
+    pub addon_bytes: u64,
+    pub used_bytes: u64,
+    pub forecast: billing::data_cap::Forecast,
+    /// The highest alert threshold (percent) reached this cycle.
+    pub alert: Option<u32>,
+    /// The price of each started GB over, when overage is charged.
+    pub overage_per_gb: Option<Money>,
+    /// A data add-on the subscriber may buy now.
+    pub offer: Option<AddOnOffer>,
+    /// The preview of a plan with more data (`/plans/{service}/{plan}`), if there is one.
+    pub upgrade_href: Option<String>,
+    /// Whether the caller may buy (false for staff viewing read-only).
+    pub may_buy: bool,
+}
+
+/// "+100 GB this cycle for $25.00".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddOnOffer {
+    pub gigabytes: u32,
+    pub price: Money,
+    /// The number this add-on would have in the cycle (sent back when buying).
+    pub seq: i16,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

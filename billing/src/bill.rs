@@ -60,6 +60,17 @@
 //!    750 × 20 ÷ 30 = 500 GB, so 300 GB over; the unlimited days cost nothing. Moving from
 //!    unlimited to a capped plan at the cycle: the closed period was all unlimited, no
 //!    overage.
+//!    * **Data add-ons** ([`crate::data_cap`]) raise the allowance of the cycle they were
+//!      bought in, for that cycle only: their gigabytes are added in full (never prorated)
+//!      to the share of the plan in force on the day each was bought, and nothing is
+//!      carried to the next cycle. The add-on's price is a one-time charge (rule 4, taxed
+//!      like any other) dated the day it was bought, so it is billed on the same statement
+//!      as the usage it covers.
+//!
+//!    *Worked (add-on):* a 1,000 GB plan at $0.50/GB over, 8.25% sales tax, 1,150 GB used
+//!    and one 100 GB add-on bought for $25.00: 1,100 GB included, 50 GB over = $25.00,
+//!    plus the add-on's $25.00; tax on $50.00 is $4.125 → $4.13; $54.13 in all. Without
+//!    the add-on: 150 GB over = $75.00, tax $6.1875 → $6.19, $81.19.
 //! 4. **One-time charges** dated on or before the issue date and not yet billed.
 //! 5. **Discounts**, each reducing the recurring charges of the service(s) it covers for
 //!    pieces that start within its validity: a percentage of the charge (rounded half away
@@ -363,6 +374,10 @@ pub struct UsageSegment {
     pub plan: PlanTerms,
     /// Bytes used on those days.
     pub bytes: u64,
+    /// Bytes of data add-ons bought on those days for the usage period (rule 3): added to
+    /// this segment's allowance in full.
+    #[serde(default)]
+    pub addon_bytes: u64,
 }
 
 /// A one-time charge waiting to be billed.
@@ -799,7 +814,8 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 continue;
             };
             let price = check(price)?;
-            let included = plan.allowance.prorated_bytes(days.days(), served_days);
+            let share = plan.allowance.prorated_bytes(days.days(), served_days);
+            let included = share.map(|share| share.saturating_add(segment.addon_bytes));
             let used = segment.bytes;
             let rating = rate_usage_within(used, included, Some(price));
             let on_plan = if several || plan.name != service.plan.name {
@@ -810,13 +826,21 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
             let included = if several {
                 format!(
                     "{} included ({} of {} days of {} GB)",
-                    text::gigabytes(included.unwrap_or_default()),
+                    text::gigabytes(share.unwrap_or_default()),
                     days.days(),
                     served_days,
                     text::count(gb.into())
                 )
             } else {
                 format!("{} GB included", text::count(gb.into()))
+            };
+            let included = if segment.addon_bytes > 0 {
+                format!(
+                    "{included} + {} of data add-ons",
+                    text::gigabytes(segment.addon_bytes)
+                )
+            } else {
+                included
             };
             let description = if rating.overage_gb > 0 {
                 format!(

@@ -13,6 +13,7 @@
 //! * [`statement`]: statement lines, their grouping, totals and status.
 //! * [`ledger`]: ledger entry kinds, balances, and allocating a balance to statements
 //!   (what is paid, what is owed, what is held by a dispute).
+//! * [`data_cap`]: the forecast of when the allowance runs out, thresholds, add-on prices.
 //! * [`bill`]: composing a statement from an account's facts (the bill run's arithmetic).
 //! * [`plan_change`]: what changing a plan costs now, when it takes effect, contract fees.
 //! * [`text`]: how amounts, dates and volumes read in stored descriptions.
@@ -21,6 +22,7 @@
 
 pub mod bill;
 pub mod cycle;
+pub mod data_cap;
 pub mod ledger;
 pub mod money;
 pub mod plan_change;

@@ -35,6 +35,30 @@ pub struct EngineConfig {
     /// How much each staff role may adjust (and credit by accepting disputes) without a
     /// second person: per adjustment and per day.
     pub adjustment_limits: AdjustmentLimits,
+    /// Usage alerts and data add-ons.
+    pub data_cap: DataCapPolicy,
+}
+
+/// The operator's choices for the data cap (`billing::data_cap`, `crate::usage_alerts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataCapPolicy {
+    /// Alert when a service's cycle use reaches these percentages of its allowance (each
+    /// once per cycle), ascending.
+    pub thresholds: Vec<u32>,
+    /// The gigabytes one data add-on adds to the cycle's allowance.
+    pub addon_gigabytes: u32,
+    /// The add-on's price is the plan's overage price for its gigabytes less this percentage.
+    pub addon_discount_percent: u32,
+}
+
+impl Default for DataCapPolicy {
+    fn default() -> Self {
+        DataCapPolicy {
+            thresholds: vec![50, 85, 100],
+            addon_gigabytes: 100,
+            addon_discount_percent: 50,
+        }
+    }
 }
 
 /// What each staff role may post by itself, in the account's currency; beyond either limit
@@ -172,6 +196,7 @@ impl Default for EngineConfig {
             stripe: None,
             support_inbox: "support@example.net".to_string(),
             adjustment_limits: AdjustmentLimits::default(),
+            data_cap: DataCapPolicy::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use billing::bill::{
 };
 use billing::{
     period_containing, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
+    BYTES_PER_GB,
 };
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -209,6 +210,14 @@ struct UsageRow {
     bytes: i64,
 }
 
+/// A data add-on bought for a service's usage period (its gigabytes, on its day).
+#[derive(Deserialize)]
+struct AddOnRow {
+    service_id: i64,
+    bought_on: NaiveDate,
+    gigabytes: i64,
+}
+
 #[derive(Deserialize)]
 struct SuspensionRow {
     service_id: i64,
@@ -242,6 +251,7 @@ struct FactsRow {
     received: Json<Vec<ReceivedRow>>,
     emails: Json<Vec<EmailRow>>,
     usage: Json<Vec<UsageRow>>,
+    addons: Json<Vec<AddOnRow>>,
 }
 
 /// The facts of a batch of accounts, as one statement: one snapshot, one round trip. Each
@@ -358,7 +368,13 @@ select
                   from win
                   join usage_daily u on u.service_id = win.service_id
                                     and u.day >= win.from_day and u.day < win.to_day) d
-         group by d.service_id, d.from_day) u) as usage";
+         group by d.service_id, d.from_day) u) as usage,
+    (select coalesce(json_agg(x order by x.service_id, x.bought_on), '[]') from (
+        select a.service_id, a.bought_on, a.gigabytes
+          from win
+          join data_addons a on a.service_id = win.service_id
+                            and a.bought_on >= win.from_day and a.bought_on < win.to_day) x)
+        as addons";
 
 /// Loads the accounts `ids` and their facts for the statements issued on `date`, in one
 /// statement (see [`FACTS`]).
@@ -430,6 +446,7 @@ pub(crate) async fn load(
         .into_iter()
         .map(|u| ((u.service_id, u.from_day), u.bytes))
         .collect();
+    let addons = row.addons.0;
     let mut cycles: HashMap<i64, CycleDay> = HashMap::new();
     for a in &accounts {
         cycles.insert(a.id, cycle_day(a)?);
@@ -490,6 +507,13 @@ pub(crate) async fn load(
                             bytes: used_bytes
                                 .get(&(s.id, seg.days.start))
                                 .map_or(0, |b| u64::try_from(*b).unwrap_or(0)),
+                            // billing::bill, rule 3: an add-on counts in full for the plan
+                            // in force on the day it was bought.
+                            addon_bytes: addons
+                                .iter()
+                                .filter(|a| a.service_id == s.id && seg.days.contains(a.bought_on))
+                                .map(|a| u64::try_from(a.gigabytes).unwrap_or(0) * BYTES_PER_GB)
+                                .sum(),
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;

@@ -8,7 +8,7 @@
 //! by design: bill runs and dunning steps are each exactly-once in the database.
 //! Days missed while no instance ran (up to a week) are scheduled too, oldest first.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Days, DurationRound, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -17,6 +17,7 @@ use crate::clock;
 use crate::config::EngineConfig;
 use crate::dunning;
 use crate::error::EngineError;
+use crate::usage_alerts;
 
 /// How long a claimed job is an instance's before another may take it over.
 const LEASE_MINUTES: i32 = 30;
@@ -71,6 +72,28 @@ pub async fn schedule(
     Ok(added)
 }
 
+/// The job run every hour: usage alerts (`crate::usage_alerts`). Only the current hour is
+/// scheduled (an hour missed is covered by the next one, which checks the same cycle).
+pub const HOURLY: &str = "usage_alerts";
+
+/// Schedules this hour's usage-alert check (keyed by the UTC hour, so once per hour
+/// whatever the number of instances). Returns how many jobs were newly scheduled.
+pub async fn schedule_hourly(pool: &PgPool, now: DateTime<Utc>) -> Result<u64, EngineError> {
+    let hour = now
+        .duration_trunc(chrono::TimeDelta::hours(1))
+        .unwrap_or(now);
+    Ok(sqlx::query(
+        "insert into jobs (kind, dedupe_key, payload, run_at) values ($1, $2, '{}', $3)
+         on conflict (kind, dedupe_key) do nothing",
+    )
+    .bind(HOURLY)
+    .bind(hour.format("%Y-%m-%dT%H").to_string())
+    .bind(hour)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 /// A claimed job.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
@@ -91,6 +114,8 @@ pub enum Outcome {
     BillRun(bill_run::Summary),
     /// A dunning run's summary.
     Dunning(dunning::Summary),
+    /// What a usage-alert check recorded and emailed.
+    UsageAlerts(usage_alerts::AlertSummary),
 }
 
 /// Claims the oldest due job, if any, for this instance.
@@ -151,6 +176,11 @@ pub async fn execute(
 }
 
 async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outcome, EngineError> {
+    if job.kind == HOURLY {
+        return Ok(Outcome::UsageAlerts(
+            usage_alerts::check_thresholds(pool, config, Utc::now(), None).await?,
+        ));
+    }
     let date: NaiveDate = job
         .dedupe_key
         .parse()
@@ -198,6 +228,7 @@ pub async fn run_due(
     now: DateTime<Utc>,
 ) -> Result<Vec<(Job, Result<Outcome, String>)>, EngineError> {
     schedule(pool, config, now).await?;
+    schedule_hourly(pool, now).await?;
     let mut ran = Vec::new();
     while let Some(job) = claim(pool, now).await? {
         let outcome = execute(pool, config, &job).await.map_err(|e| e.to_string());

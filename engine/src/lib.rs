@@ -31,12 +31,16 @@
 //! * [`network`]: the network side (RADIUS): network credentials, the provisioning outbox
 //!   applied to FreeRADIUS's tables (NAS attribute templates, suspension policy), changes
 //!   sent to subscribers' online sessions (RFC 5176), accounting into usage.
+//! * [`usage_alerts`]: alerts at the operator's thresholds of a cycle's allowance, once
+//!   per cycle (by email, and as a notice on the overview); [`data_addons`]: "+100 GB
+//!   this cycle", added to the next statement.
 
 pub mod adjustments;
 pub mod bill_run;
 pub mod cards;
 pub mod clock;
 pub mod config;
+pub mod data_addons;
 pub mod disputes;
 pub mod dunning;
 pub mod error;
@@ -48,6 +52,7 @@ pub mod owed;
 pub mod payments;
 pub mod plan_changes;
 mod suspensions;
+pub mod usage_alerts;
 
 pub use config::EngineConfig;
 pub use error::EngineError;

@@ -40,8 +40,8 @@ use crate::facts;
 /// account's currency, available, and of a billing mode the account can pay (postpaid plans
 /// for postpaid accounts, prepaid plans for prepaid ones, either for hybrid ones), other
 /// than the one it is on. `s`, `ad`, `a` and `p` are the service, its address, its account
-/// and the plan.
-const ELIGIBLE: &str = "p.technology = any(ad.technologies) and p.currency = a.currency
+/// and the plan. The portal's upgrade suggestion (the data cap) uses the same rule.
+pub const ELIGIBLE: &str = "p.technology = any(ad.technologies) and p.currency = a.currency
      and p.available and (a.billing_mode = 'hybrid' or p.billing_mode = a.billing_mode)
      and p.id <> s.plan_id";
 

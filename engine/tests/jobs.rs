@@ -332,7 +332,16 @@ async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
         .iter()
         .map(|(job, outcome)| (job.kind.as_str(), outcome.is_ok()))
         .collect();
-    assert_eq!(kinds, [("bill_run", true), ("dunning", true)], "{ran:?}");
+    // And the hour's usage-alert check (12:00 UTC), after them.
+    assert_eq!(
+        kinds,
+        [
+            ("bill_run", true),
+            ("dunning", true),
+            ("usage_alerts", true)
+        ],
+        "{ran:?}"
+    );
     assert_eq!(
         sqlx::query_scalar::<_, i64>("select count(*) from statements")
             .fetch_one(&pool)

@@ -280,6 +280,56 @@ pub fn engine_config() -> anyhow::Result<engine::EngineConfig> {
         card_limits,
         support_inbox: var("LASTMILE_SUPPORT_EMAIL").unwrap_or(defaults.support_inbox),
         adjustment_limits: adjustment_limits(&defaults.adjustment_limits)?,
+        data_cap: data_cap(&defaults.data_cap)?,
+    })
+}
+
+/// `LASTMILE_USAGE_ALERTS` (percentages of the allowance, comma-separated, e.g.
+/// `50,85,100`; `off` for none), `LASTMILE_DATA_ADDON_GB` and
+/// `LASTMILE_DATA_ADDON_DISCOUNT_PERCENT`.
+fn data_cap(
+    defaults: &engine::config::DataCapPolicy,
+) -> anyhow::Result<engine::config::DataCapPolicy> {
+    let thresholds = match var("LASTMILE_USAGE_ALERTS") {
+        None => defaults.thresholds.clone(),
+        Some(text) if text.trim() == "off" => Vec::new(),
+        Some(text) => {
+            let mut list = text
+                .split(',')
+                .map(|t| t.trim().parse::<u32>().ok().filter(|t| (1..=1000).contains(t)))
+                .collect::<Option<Vec<u32>>>()
+                .ok_or_else(|| {
+                    anyhow!("LASTMILE_USAGE_ALERTS must be percentages from 1 to 1000 separated by commas (like 50,85,100) or off, got {text:?}")
+                })?;
+            list.sort_unstable();
+            list.dedup();
+            list
+        }
+    };
+    let addon_gigabytes = number(
+        "LASTMILE_DATA_ADDON_GB",
+        defaults.addon_gigabytes,
+        "gigabytes",
+    )?;
+    if !(1..=100_000).contains(&addon_gigabytes) {
+        return Err(anyhow!(
+            "LASTMILE_DATA_ADDON_GB must be from 1 to 100000, got {addon_gigabytes}"
+        ));
+    }
+    let addon_discount_percent = number(
+        "LASTMILE_DATA_ADDON_DISCOUNT_PERCENT",
+        defaults.addon_discount_percent,
+        "percent",
+    )?;
+    if addon_discount_percent >= 100 {
+        return Err(anyhow!(
+            "LASTMILE_DATA_ADDON_DISCOUNT_PERCENT must be below 100 (an add-on is never free), got {addon_discount_percent}"
+        ));
+    }
+    Ok(engine::config::DataCapPolicy {
+        thresholds,
+        addon_gigabytes,
+        addon_discount_percent,
     })
 }
 

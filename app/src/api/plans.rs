@@ -103,7 +103,7 @@ pub async fn cancel_plan_change(change_id: i64) -> Result<(), AppError> {
 
 /// For a plain form post, sends the browser to `page` with the error's code to show.
 #[cfg(feature = "ssr")]
-fn back_with(error: &AppError, page: &str) {
+pub(crate) fn back_with(error: &AppError, page: &str) {
     let plain_form_post = use_context::<http::request::Parts>()
         .and_then(|p| {
             p.headers

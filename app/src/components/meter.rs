@@ -14,8 +14,10 @@ fn percent(part: u64, whole: u64) -> u64 {
     }
 }
 
+/// `forecast`: the data cap's forecast sentence (`components::data_cap`), which replaces the
+/// plain projection for a capped plan (it stays silent until the cycle's pace is known).
 #[component]
-pub fn UsageMeter(usage: CycleUsage) -> impl IntoView {
+pub fn UsageMeter(usage: CycleUsage, forecast: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
     let used = f.bytes(usage.used_bytes);
@@ -41,7 +43,7 @@ pub fn UsageMeter(usage: CycleUsage) -> impl IntoView {
                         <rect class="meter-used" class:over=(usage.used_bytes > allowance) x="0" y="0" width=used_pct.to_string() height="8" rx="2" />
                     </svg>
                     <p class="meter-note" data-testid="usage-projection">
-                        {if over { (t.usage_projection_over)(&projected) } else { (t.usage_projection)(&projected) }}
+                        {forecast.unwrap_or_else(|| if over { (t.usage_projection_over)(&projected) } else { (t.usage_projection)(&projected) })}
                     </p>
                     <p class="muted">{dates}</p>
                 </div>

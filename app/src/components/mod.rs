@@ -3,6 +3,7 @@
 pub mod card_form;
 pub mod charts;
 pub mod connection;
+pub mod data_cap;
 pub mod layout;
 pub mod meter;
 pub mod notices;

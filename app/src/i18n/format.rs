@@ -228,7 +228,12 @@ impl Formats {
 
     /// A local date and time: `Nov 21, 2026, 3:05 PM` or `21 Nov 2026, 15:05`.
     pub fn datetime(&self, at: NaiveDateTime) -> String {
-        let time = if self.twelve_hour {
+        format!("{}, {}", self.date(at.date()), self.time(at))
+    }
+
+    /// A local clock time: `3:05 PM` or `15:05`.
+    pub fn time(&self, at: NaiveDateTime) -> String {
+        if self.twelve_hour {
             let h = at.hour();
             let h12 = match h % 12 {
                 0 => 12,
@@ -241,8 +246,7 @@ impl Formats {
             )
         } else {
             format!("{:02}:{:02}", at.hour(), at.minute())
-        };
-        format!("{}, {time}", self.date(at.date()))
+        }
     }
 }
 

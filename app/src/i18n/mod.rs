@@ -5,6 +5,7 @@
 //! [`Texts::for_locale`]; the pages do not change. Number and date conventions follow the
 //! account's locale (`en-US`, `en-GB`, `de-DE`, ...), the currency symbol the amount's currency.
 
+mod cap;
 mod console;
 mod disputes;
 mod en;
@@ -15,6 +16,7 @@ mod plans;
 mod staff;
 mod tickets;
 
+pub use cap::{CapTexts, CAP_EN};
 pub use console::{ConsoleTexts, CONSOLE_EN};
 pub use disputes::{DisputeTexts, DISPUTES_EN};
 pub use format::Formats;

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use super::receipt::ActionNeededNotice;
 use super::state_label;
 use crate::api::account::load_overview;
+use crate::components::data_cap::{forecast_text, CapAlert};
 use crate::components::meter::UsageMeter;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::i18n::use_i18n;
@@ -44,6 +45,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
         last_payment,
         open_tickets,
         needing_action,
+        cap,
     } = overview;
 
     let due_view = match due {
@@ -57,6 +59,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
 
     view! {
         <ActionNeededNotice needing_action />
+        {cap.clone().map(|cap| view! { <CapAlert cap /> })}
         <div class="cards">
             <section class="card card-balance" aria-labelledby="balance-h">
                 <h2 id="balance-h">{if balance.is_negative() { t.balance_credit } else { t.balance }}</h2>
@@ -83,7 +86,10 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
             <section class="card card-wide" aria-labelledby="usage-h">
                 <h2 id="usage-h">{t.usage_this_cycle}</h2>
                 {match usage {
-                    Some(u) => view! { <UsageMeter usage=u /> <p><a href="/usage">{t.view_usage}</a></p> }.into_any(),
+                    Some(u) => {
+                        let forecast = cap.as_ref().map(forecast_text);
+                        view! { <UsageMeter usage=u forecast /> <p><a href="/usage">{t.view_usage}</a></p> }.into_any()
+                    }
                     None => view! { <Empty text=t.usage_no_data /> }.into_any(),
                 }}
             </section>

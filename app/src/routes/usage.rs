@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::usage::load_usage;
 use crate::components::charts::{Bar, BarChart};
+use crate::components::data_cap::CapForecast;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::i18n::use_i18n;
 use crate::types::UsageReport;
@@ -50,7 +51,34 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
         period,
         day,
         history,
+        cap,
+        updated_at,
+        today,
     } = report;
+    let c = t.cap();
+    let freshness = match updated_at {
+        Some(at) if at.date() == today => Some((c.updated)(&f.time(at))),
+        Some(at) => Some((c.updated)(&f.datetime(at))),
+        None => period
+            .days
+            .last()
+            .map(|d| (c.figures_through)(&f.date(d.day))),
+    };
+    let notice = {
+        let q = use_query_map().read_untracked();
+        match (q.get("addon").as_deref(), q.get("error").as_deref()) {
+            (Some("bought"), _) => Some(("notice notice-success", c.addon_bought.to_string())),
+            (_, Some("conflict")) => {
+                Some(("notice notice-error", c.addon_error_conflict.to_string()))
+            }
+            (_, Some("read_only")) => Some((
+                "notice notice-error",
+                (t.error)(&crate::error::AppError::ReadOnly),
+            )),
+            (_, Some(_)) => Some(("notice notice-error", c.addon_error_other.to_string())),
+            _ => None,
+        }
+    };
     let last_day = period.period_end.pred_opt().unwrap_or(period.period_end);
     let dates = (t.cycle_dates)(&f.date(period.period_start), &f.date(last_day));
     let period_days = (period.period_end - period.period_start).num_days().max(1) as u64;
@@ -72,6 +100,7 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
     let newer = (offset > 0).then(|| format!("/usage?cycle={}", offset - 1));
 
     view! {
+        {notice.map(|(class, text)| view! { <p class=class role="status" data-testid="cap-notice">{text}</p> })}
         <section class="card card-flat" aria-labelledby="period-h">
             <div class="period-bar">
                 {older.map(|href| view! { <a class="button button-small" href=href rel="prev">"← " {t.usage_previous_cycle}</a> })}
@@ -84,6 +113,8 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
                     None => (t.usage_used)(&f.bytes(total)),
                 }}
             </p>
+            {freshness.map(|text| view! { <p class="muted small" data-testid="usage-updated">{text}</p> })}
+            {cap.map(|cap| view! { <CapForecast cap /> })}
             {if period.days.is_empty() {
                 view! { <Empty text=t.usage_no_data /> }.into_any()
             } else {

@@ -140,20 +140,12 @@ pub async fn overview(
         _ => None,
     };
 
+    // This cycle's usage and data cap, in one statement (`data_cap::load`).
+    let cap_facts = super::data_cap::load(pool, billing_config, access, account).await?;
     let usage = match &plan {
         Some(plan) => {
             let period = billing::cycle::period_containing(today, account.cycle_day()?);
-            let used: i64 = sqlx::query_scalar(
-                "select coalesce(sum(u.download_bytes + u.upload_bytes), 0)::bigint
-                   from usage_daily u join services s on s.id = u.service_id
-                  where s.account_id = $1 and u.day >= $2 and u.day < $3",
-            )
-            .bind(id)
-            .bind(period.start)
-            .bind(period.end)
-            .fetch_one(pool)
-            .await?;
-            let used = u64::try_from(used).unwrap_or(0);
+            let used = cap_facts.account_used;
             // Usage is complete up to the end of yesterday: project from the days elapsed.
             let elapsed_days = (today - period.start).num_days();
             let projected =
@@ -163,9 +155,13 @@ pub async fn overview(
                 period_end: period.end,
                 used_bytes: used,
                 projected_bytes: projected,
-                allowance_bytes: plan
-                    .allowance_gb
-                    .map(|gb| gb as u64 * billing::usage::BYTES_PER_GB),
+                allowance_bytes: cap_facts.cap.as_ref().map_or_else(
+                    || {
+                        plan.allowance_gb
+                            .map(|gb| gb as u64 * billing::usage::BYTES_PER_GB)
+                    },
+                    |c| Some(c.allowance_bytes),
+                ),
             })
         }
         None => None,
@@ -223,6 +219,7 @@ pub async fn overview(
             })
             .collect(),
         needing_action,
+        cap: cap_facts.cap,
     })
 }
 

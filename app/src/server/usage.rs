@@ -111,26 +111,34 @@ pub async fn day(
     Ok(Some(UsageDayDetail { day, hours }))
 }
 
-/// The usage page in one call: the chosen period by day, one day of it by hour, and the
-/// totals of the last 12 periods (read together, in three queries).
+/// The usage page in one call: the chosen period by day, one day of it by hour, the totals
+/// of the last 12 periods and the current cycle's data cap (`data_cap::load`, which also
+/// gives the plan's allowance), in four queries.
 pub async fn report(
     pool: &PgPool,
+    config: &engine::EngineConfig,
     access: &AccountAccess,
     offset: u32,
     chosen_day: Option<NaiveDate>,
 ) -> Result<UsageReport, AppError> {
     let account = basics(pool, access).await?;
-    let allowance = allowance_bytes(pool, access).await?;
+    let cap_facts = super::data_cap::load(pool, config, access, &account).await?;
+    let allowance = cap_facts.plan_allowance_bytes;
     let periods = last_n_periods(account.today(), account.cycle_day()?, HISTORY_PERIODS);
     let (Some(oldest), Some(newest)) = (periods.last(), periods.first()) else {
         return Err(AppError::internal("usage periods", "none"));
     };
     let all_days = days(pool, access, oldest.start, newest.end).await?;
     let chosen = periods[(offset as usize).min(HISTORY_PERIODS - 1)];
+    let current = offset == 0;
     let period = UsagePeriod {
         period_start: chosen.start,
         period_end: chosen.end,
-        allowance_bytes: allowance,
+        // This cycle's allowance counts its data add-ons.
+        allowance_bytes: match &cap_facts.cap {
+            Some(cap) if current => Some(cap.allowance_bytes),
+            _ => allowance,
+        },
         days: all_days
             .iter()
             .filter(|d| chosen.contains(d.day))
@@ -161,6 +169,9 @@ pub async fn report(
         period,
         day,
         history,
+        cap: cap_facts.cap.filter(|_| current),
+        updated_at: cap_facts.updated_at,
+        today: account.today(),
     })
 }
 

@@ -60,6 +60,7 @@ fn whole_period(plan: &PlanTerms, bytes: u64) -> Vec<UsageSegment> {
         },
         plan: plan.clone(),
         bytes,
+        addon_bytes: 0,
     }]
 }
 
@@ -258,6 +259,7 @@ fn segment(plan: &PlanTerms, from: NaiveDate, to: NaiveDate, gb: u64) -> UsageSe
         },
         plan: plan.clone(),
         bytes: gb * crate::usage::BYTES_PER_GB,
+        addon_bytes: 0,
     }
 }
 
@@ -306,6 +308,76 @@ fn usage_on_two_plans_is_rated_against_each_plan_with_its_allowance_prorated_by_
     assert_eq!(bill.lines[2].amount.amount(), dec!(68.00));
     assert_eq!(bill.lines[2].quantity, Some(dec!(34)));
     assert_eq!(bill.lines[1].amount.amount(), dec!(0.00));
+}
+
+#[test]
+fn a_data_addon_raises_its_cycles_allowance_and_is_charged_once_with_tax() {
+    // A 1,000 GB plan at $70.00 and $0.50 per GB over, 8.25% sales tax; the usage period
+    // Nov 5 – Dec 4 used 1,150 GB, and a 100 GB add-on was bought on Nov 20 for $25.00.
+    let fibre = capped("Fibre 1000", Some(1000), dec!(70.00), dec!(0.50));
+    let mut s = service(dec!(70.00));
+    s.plan = fibre.clone();
+    s.tax = sales_tax();
+    s.charged_through = Some(d(2026, 12, 5));
+    s.usage = vec![segment(&fibre, d(2026, 11, 5), d(2026, 12, 5), 1_150)];
+    let without = facts(5, d(2026, 12, 5), vec![s.clone()]);
+    s.usage[0].addon_bytes = 100 * GB;
+    let mut with = facts(5, d(2026, 12, 5), vec![s]);
+    with.one_time.push(OneTimeFacts {
+        id: 31,
+        service_id: Some(7),
+        description: "Data add-on: 100 GB for Nov 5 – Dec 4, 2026".into(),
+        amount: usd(dec!(25.00)),
+        charge_on: d(2026, 11, 20),
+        taxable: true,
+        late_fee: false,
+    });
+
+    // Without it: 150 started GB over × $0.50 = $75.00; tax 8.25% × (70.00 + 75.00) =
+    // 11.9625 → $11.96; $156.96 in all.
+    let bill = compose(&without).expect("composes");
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(70.00)),
+            (LineKind::Usage, dec!(75.00)),
+            (LineKind::Tax, dec!(11.96)),
+        ]
+    );
+    assert_eq!(bill.totals.total_due.amount(), dec!(156.96));
+
+    // With it: 1,100 GB included, 50 GB over × $0.50 = $25.00, the add-on $25.00; tax
+    // 8.25% × (70.00 + 25.00 + 25.00) = 8.25% × 120.00 = $9.90; $129.90 in all.
+    let bill = compose(&with).expect("composes");
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(70.00)),
+            (LineKind::Usage, dec!(25.00)),
+            (LineKind::OneTime, dec!(25.00)),
+            (LineKind::Tax, dec!(9.90)),
+        ]
+    );
+    assert_eq!(bill.totals.total_due.amount(), dec!(129.90));
+    assert_eq!(
+        bill.lines[1].description,
+        "Data usage Nov 5 – Dec 4, 2026: 1,150.0 GB of 1,000 GB included + 100.0 GB of data \
+         add-ons; 50 started GB over at $0.50/GB"
+    );
+    assert_eq!(bill.lines[2].source, Source::OneTime(31));
+
+    // An add-on is for its own cycle only: the next statement rates the next period's
+    // 1,050 GB against 1,000 GB (50 GB over, $25.00) and has no add-on to charge.
+    let mut next = with.clone();
+    next.period = Period {
+        start: d(2027, 1, 5),
+        end: d(2027, 2, 5),
+    };
+    next.one_time.clear();
+    next.services[0].charged_through = Some(d(2027, 1, 5));
+    next.services[0].usage = vec![segment(&fibre, d(2026, 12, 5), d(2027, 1, 5), 1_050)];
+    let bill = compose(&next).expect("composes");
+    assert_eq!(bill.lines[1].amount.amount(), dec!(25.00));
 }
 
 #[test]

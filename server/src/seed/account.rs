@@ -484,6 +484,7 @@ impl AccountWriter<'_> {
                             days: usage_period,
                             plan: plan_terms(self.p.plan_for_statement(k.saturating_sub(1))),
                             bytes,
+                            addon_bytes: 0,
                         })
                         .into_iter()
                         .collect(),

@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod console;
 mod cost;
+mod data_cap;
 mod documents;
 mod helpers;
 mod matrix;

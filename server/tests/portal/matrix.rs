@@ -92,6 +92,13 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             ],
             "401 in 404 401 403 401 401",
         ),
+        // A data add-on: the sequence number is not the next one, so the subscriber gets
+        // 409 (or 422 on an unlimited plan) and nothing is bought; B finds no such service.
+        (
+            "buy-data-addon",
+            vec![("service_id", id(ids.service)), ("seq", s("20"))],
+            "401 in 404 401 403 401 401",
+        ),
         (
             "cancel-plan-change",
             vec![("change_id", s("999999"))],
