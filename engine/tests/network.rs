@@ -730,7 +730,12 @@ async fn acct(radius: &FreeRadius, user: &str, status: &str, at: i64, counters: 
             ),
         )
         .await;
-    assert_eq!(reply.code, "Accounting-Response", "{status}: {}", radius.log());
+    assert_eq!(
+        reply.code,
+        "Accounting-Response",
+        "{status}: {}",
+        radius.log()
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -746,11 +751,39 @@ async fn accounting_sent_by_radclient_becomes_the_subscribers_usage_to_the_byte(
     let start = 1_794_348_000; // 2026-11-10 22:00:00 UTC
     let hour = 3_600;
     acct(&radius, &sub.username, "Start", start, [0, 0]).await;
-    acct(&radius, &sub.username, "Interim-Update", start + hour, [4_000_000_000, 1_000]).await;
-    acct(&radius, &sub.username, "Interim-Update", start + 3 * hour, [5_000_000_000, 3_000]).await;
+    acct(
+        &radius,
+        &sub.username,
+        "Interim-Update",
+        start + hour,
+        [4_000_000_000, 1_000],
+    )
+    .await;
+    acct(
+        &radius,
+        &sub.username,
+        "Interim-Update",
+        start + 3 * hour,
+        [5_000_000_000, 3_000],
+    )
+    .await;
     // The same interim again (a NAS retrying) changes nothing.
-    acct(&radius, &sub.username, "Interim-Update", start + 3 * hour, [5_000_000_000, 3_000]).await;
-    acct(&radius, &sub.username, "Stop", start + 4 * hour, [6_000_000_000, 5_000]).await;
+    acct(
+        &radius,
+        &sub.username,
+        "Interim-Update",
+        start + 3 * hour,
+        [5_000_000_000, 3_000],
+    )
+    .await;
+    acct(
+        &radius,
+        &sub.username,
+        "Stop",
+        start + 4 * hour,
+        [6_000_000_000, 5_000],
+    )
+    .await;
     let stored: (i64, i64) = sqlx::query_as(
         "select acctoutputoctets, acctinputoctets from radius.radacct where username = $1",
     )
@@ -758,7 +791,11 @@ async fn accounting_sent_by_radclient_becomes_the_subscribers_usage_to_the_byte(
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(stored, (6_000_000_000, 5_000), "FreeRADIUS joined the Gigawords");
+    assert_eq!(
+        stored,
+        (6_000_000_000, 5_000),
+        "FreeRADIUS joined the Gigawords"
+    );
 
     engine::network::accounting::ingest(&pool, chrono_tz::UTC)
         .await

@@ -851,7 +851,7 @@ async fn serve() -> anyhow::Result<()> {
             .unwrap_or(10);
         Some(tokio::spawn(lastmile::usage::run_background(
             pool.clone(),
-            settings::engine_config()?.time_zone,
+            settings::engine_config()?,
             std::time::Duration::from_secs(every),
             shutdown.clone(),
         )))

@@ -1,15 +1,22 @@
 //! The accounting loop: RADIUS accounting (the journal FreeRADIUS's writes to radacct
-//! append to) read into usage every few seconds while the server runs. Several instances
-//! may run it; they take turns (see engine::network::accounting).
+//! append to) read into usage every few seconds while the server runs, and the usage alerts
+//! checked at once for the services whose usage grew. Several instances may run it; they
+//! take turns (see engine::network::accounting).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono_tz::Tz;
+use engine::EngineConfig;
 use sqlx::PgPool;
 
 /// Runs until `stop` is notified: ingests accounting every `every`.
-pub async fn run_background(pool: PgPool, tz: Tz, every: Duration, stop: Arc<tokio::sync::Notify>) {
+pub async fn run_background(
+    pool: PgPool,
+    config: EngineConfig,
+    every: Duration,
+    stop: Arc<tokio::sync::Notify>,
+) {
+    let tz = config.time_zone;
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -18,16 +25,31 @@ pub async fn run_background(pool: PgPool, tz: Tz, every: Duration, stop: Arc<tok
             _ = tick.tick() => {}
         }
         match engine::network::accounting::ingest(&pool, tz).await {
-            Ok(s) if s.snapshots > 0 || s.attributed_later > 0 => tracing::info!(
-                snapshots = s.snapshots,
-                download_bytes = s.download_bytes,
-                upload_bytes = s.upload_bytes,
-                late = s.late,
-                backwards = s.backwards,
-                unknown_user = s.unknown_user,
-                attributed_later = s.attributed_later,
-                "accounting read into usage"
-            ),
+            Ok(s) if s.snapshots > 0 || s.attributed_later > 0 => {
+                tracing::info!(
+                    snapshots = s.snapshots,
+                    download_bytes = s.download_bytes,
+                    upload_bytes = s.upload_bytes,
+                    late = s.late,
+                    backwards = s.backwards,
+                    unknown_user = s.unknown_user,
+                    attributed_later = s.attributed_later,
+                    "accounting read into usage"
+                );
+                // A threshold crossed now is told now, not at the next hourly check.
+                if !s.services.is_empty() {
+                    if let Err(e) = engine::usage_alerts::check_thresholds(
+                        &pool,
+                        &config,
+                        chrono::Utc::now(),
+                        Some(&s.services),
+                    )
+                    .await
+                    {
+                        tracing::warn!(error = %e, "usage alerts after accounting");
+                    }
+                }
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "accounting"),
         }

@@ -79,6 +79,8 @@ pub struct IngestSummary {
     pub sessions_closed: u64,
     /// Transactions committed.
     pub batches: u64,
+    /// The services whose usage grew (for the usage alerts to look at).
+    pub services: Vec<i64>,
 }
 
 /// Consumes the whole accounting journal into usage, in batches of [`BATCH`], then adds
@@ -102,6 +104,8 @@ pub async fn ingest_in_batches(
         }
     }
     attribute_unknown(pool, tz, &mut summary).await?;
+    summary.services.sort_unstable();
+    summary.services.dedup();
     Ok(summary)
 }
 
@@ -338,6 +342,7 @@ async fn ingest_batch(
     save_unattributed(&mut tx, &unattributed).await?;
     usage.write(&mut tx).await?;
     tx.commit().await?;
+    summary.services.extend(usage.services());
     summary.snapshots += u64::try_from(consumed).unwrap_or(0);
     summary.batches += 1;
     Ok(consumed)
@@ -492,6 +497,7 @@ async fn attribute_unknown(
     .await?;
     usage.write(&mut tx).await?;
     tx.commit().await?;
+    summary.services.extend(usage.services());
     Ok(())
 }
 
@@ -510,6 +516,8 @@ pub struct DayUsage {
 pub struct Usage {
     days: HashMap<(i64, NaiveDate), DayUsage>,
     bounds: DayCache,
+    /// Per service, the latest instant its figures now cover (`usage_freshness`).
+    through: HashMap<i64, DateTime<Utc>>,
 }
 
 impl Usage {
@@ -524,7 +532,15 @@ impl Usage {
         download: i64,
         upload: i64,
     ) {
-        let Usage { days, bounds } = self;
+        let Usage {
+            days,
+            bounds,
+            through,
+        } = self;
+        through
+            .entry(service)
+            .and_modify(|t| *t = (*t).max(to))
+            .or_insert(to);
         spread(
             tz,
             bounds,
@@ -541,6 +557,13 @@ impl Usage {
                 e.upload[hour] += u;
             },
         );
+    }
+
+    /// The services with figures gathered.
+    pub fn services(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.through.keys().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// The gathered figures, by service and local day.
@@ -603,6 +626,22 @@ impl Usage {
         .bind(&day)
         .bind(&down_h)
         .bind(&up_h)
+        .execute(&mut *conn)
+        .await?;
+        // How fresh each service's figures are, for the usage page ("Updated 10:40").
+        let (ids, times): (Vec<i64>, Vec<DateTime<Utc>>) = self
+            .services()
+            .into_iter()
+            .map(|id| (id, self.through[&id]))
+            .unzip();
+        sqlx::query(
+            "insert into usage_freshness (service_id, through)
+             select * from unnest($1::bigint[], $2::timestamptz[])
+             on conflict (service_id) do update
+                set through = greatest(usage_freshness.through, excluded.through)",
+        )
+        .bind(&ids)
+        .bind(&times)
         .execute(&mut *conn)
         .await?;
         Ok(())
