@@ -113,8 +113,8 @@ async fn service_with_event(pool: &PgPool, number: &str) -> (i64, i64) {
 async fn outbox(pool: &PgPool, account: i64, service: i64, plan: i64) -> i64 {
     sqlx::query_scalar(
         "insert into provisioning_outbox (account_id, service_id, action, plan_id, plan_code,
-                                          download_mbps, upload_mbps, effective_on)
-         values ($1, $2, 'change_plan', $3, 'fibre-100', 100, 20, '2026-12-07') returning id",
+                                          download_mbps, upload_mbps, effective_on, service_status)
+         values ($1, $2, 'change_plan', $3, 'fibre-100', 100, 20, '2026-12-07', 'active') returning id",
     )
     .bind(account)
     .bind(service)

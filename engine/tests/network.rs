@@ -11,7 +11,7 @@ mod common;
 use common::freeradius::{allow_radius_login, FreeRadius};
 use common::*;
 use engine::network::config::{self, NetworkConfig};
-use engine::network::{credentials, provision};
+use engine::network::{credential_changes, credentials, provision};
 use engine::plan_changes::{self, ChangeRequest, ChangeStatus};
 use rust_decimal_macros::dec;
 use sqlx::{Connection, PgPool};
@@ -319,13 +319,14 @@ async fn new_credentials_replace_the_old_ones_in_radius(pool: PgPool) {
     credentials::set_username(&mut conn, sub.account, sub.service, "robin@example-isp")
         .await
         .unwrap();
-    let password = credentials::reset_password(&mut conn, sub.account, sub.service)
+    let password = credential_changes::reset_password(&mut conn, sub.account, sub.service)
         .await
         .unwrap();
     // Another account's service is not found; a taken username or a short password is refused.
     let other = subscriber(&pool, "40000007", plan).await;
     assert!(matches!(
-        credentials::set_password(&mut conn, other.account, sub.service, "long-enough-pw").await,
+        credential_changes::set_password(&mut conn, other.account, sub.service, "long-enough-pw")
+            .await,
         Err(engine::EngineError::NotFound)
     ));
     assert!(matches!(
@@ -337,9 +338,9 @@ async fn new_credentials_replace_the_old_ones_in_radius(pool: PgPool) {
         })
     ));
     assert!(matches!(
-        credentials::set_password(&mut conn, sub.account, sub.service, "short").await,
+        credential_changes::set_password(&mut conn, sub.account, sub.service, "short").await,
         Err(engine::EngineError::InvalidField {
-            field: "password",
+            field: "new_password",
             ..
         })
     ));

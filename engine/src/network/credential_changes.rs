@@ -41,6 +41,13 @@ use sqlx::PgConnection;
 
 use crate::EngineError;
 
+// A reset password: as long as, and from the same characters as, the one the schema gives
+// a new service ([`super::credentials`]: no letters or digits mistaken for each other when
+// read out over the phone).
+use super::credentials::{
+    PASSWORD_ALPHABET as GENERATED_ALPHABET, PASSWORD_LENGTH as GENERATED_CHARS,
+};
+
 /// The fewest characters a password may have.
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// The most characters a password may have (what routers accept).
@@ -49,13 +56,8 @@ pub const PASSWORD_MAX_CHARS: usize = 64;
 pub const ONE_KIND_MIN_CHARS: usize = 12;
 /// The fewest different characters a password may have.
 pub const MIN_DISTINCT_CHARS: usize = 5;
-/// The length of a password staff reset.
-pub const GENERATED_CHARS: usize = 16;
 /// The longest IPoE identifier (RADIUS's User-Name).
 pub const IDENTIFIER_MAX_CHARS: usize = 253;
-
-/// Letters and digits, without those mistaken for each other when read out.
-const GENERATED_ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 /// Passwords tried first, as the letters left once digits and symbols around them are taken
 /// off (`Password1!` is `password`).
@@ -458,6 +460,7 @@ mod tests {
             assert_eq!(password.len(), GENERATED_CHARS);
             assert!(password.bytes().all(|b| GENERATED_ALPHABET.contains(&b)));
             assert!(!password.contains(['0', 'O', 'o', '1', 'l', 'I']));
+            assert_eq!(password, password.to_lowercase());
             assert_eq!(check_password("lm10000001", &password), Ok(()));
             seen.insert(password);
         }

@@ -13,10 +13,13 @@
 //! - **IPoE**: the circuit id or MAC address the NAS sends as User-Name, no password
 //!   (RADIUS accepts it by name: `Auth-Type := Accept`).
 //!
+//! A password chosen or reset later follows the rules of
+//! [`super::credential_changes`], the one place they are written; a reset draws from
+//! [`PASSWORD_ALPHABET`] like the schema does.
+//!
 //! Any change here reaches RADIUS through the provisioning outbox (a trigger queues it),
 //! and takes effect at the subscriber's next connection.
 
-use rand::Rng;
 use sqlx::PgConnection;
 
 use crate::error::EngineError;
@@ -53,14 +56,6 @@ pub async fn for_service(
     .await?)
 }
 
-/// A new random password (the operating system's random source).
-pub fn generate_password() -> String {
-    let mut rng = rand::rngs::OsRng;
-    (0..PASSWORD_LENGTH)
-        .map(|_| char::from(PASSWORD_ALPHABET[rng.gen_range(0..PASSWORD_ALPHABET.len())]))
-        .collect()
-}
-
 /// Why `username` cannot be a network username, if it cannot: printable ASCII without
 /// spaces, 3 to 253 characters (as the schema checks).
 pub fn check_username(username: &str) -> Result<(), String> {
@@ -69,53 +64,6 @@ pub fn check_username(username: &str) -> Result<(), String> {
     } else {
         Err("Use 3 to 253 letters, digits or symbols, without spaces.".into())
     }
-}
-
-/// Why `password` cannot be a PPPoE password, if it cannot: printable ASCII without spaces,
-/// 8 to 64 characters (as the schema checks).
-pub fn check_password(password: &str) -> Result<(), String> {
-    if (8..=64).contains(&password.len()) && password.chars().all(|c| c.is_ascii_graphic()) {
-        Ok(())
-    } else {
-        Err("Use 8 to 64 letters, digits or symbols, without spaces.".into())
-    }
-}
-
-/// Gives the PPPoE service `service_id` of `account_id` a new random password; returns it.
-pub async fn reset_password(
-    conn: &mut PgConnection,
-    account_id: i64,
-    service_id: i64,
-) -> Result<String, EngineError> {
-    let password = generate_password();
-    set_password(conn, account_id, service_id, &password).await?;
-    Ok(password)
-}
-
-/// Sets the PPPoE password of the service `service_id` of `account_id`.
-pub async fn set_password(
-    conn: &mut PgConnection,
-    account_id: i64,
-    service_id: i64,
-    password: &str,
-) -> Result<(), EngineError> {
-    check_password(password).map_err(|message| EngineError::InvalidField {
-        field: "password",
-        message,
-    })?;
-    let updated = sqlx::query(
-        "update network_credentials set password = $3
-          where service_id = $1 and account_id = $2 and kind = 'pppoe'",
-    )
-    .bind(service_id)
-    .bind(account_id)
-    .bind(password)
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(EngineError::NotFound);
-    }
-    Ok(())
 }
 
 /// Sets the username of the service `service_id` of `account_id`; a username another
@@ -158,21 +106,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_passwords_are_long_from_the_alphabet_and_differ() {
-        let a = generate_password();
-        let b = generate_password();
-        assert_eq!(a.len(), PASSWORD_LENGTH);
-        assert!(a.bytes().all(|c| PASSWORD_ALPHABET.contains(&c)), "{a}");
-        assert!(check_password(&a).is_ok());
-        assert_ne!(a, b);
-    }
-
-    #[test]
-    fn usernames_and_passwords_are_checked_as_the_schema_does() {
+    fn usernames_are_checked_as_the_schema_does() {
         assert!(check_username("10000001-1").is_ok());
         assert!(check_username("ab").is_err());
         assert!(check_username("has space").is_err());
-        assert!(check_password("short").is_err());
-        assert!(check_password("long-enough").is_ok());
     }
 }
