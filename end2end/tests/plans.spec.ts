@@ -74,7 +74,7 @@ test('a plan is upgraded after its preview, and a downgrade is scheduled and can
   await expect(page.getByTestId('plan-notice')).toBeVisible();
   await expect(page.getByTestId('current-plan-name')).toHaveText(upName);
   expect(one(`select p.name from services s join plans p on p.id = s.plan_id where s.id = ${serviceId}`)).toBe(upName);
-  expect(one(`select count(*) from provisioning_outbox where service_id = ${serviceId}`)).toBe('1');
+  expect(one(`select count(*) from provisioning_outbox where service_id = ${serviceId} and action = 'change_plan'`)).toBe('1');
 
   await page.goto('/history');
   await expect(page.getByText(`Plan changed from ${currentName} to ${upName}`)).toBeVisible();
