@@ -839,3 +839,75 @@ async fn accounting_sent_by_radclient_becomes_the_subscribers_usage_to_the_byte(
     assert_eq!(hours[1].1[1], 1_000_000_000);
     assert_eq!(hours[1].1.iter().sum::<i64>(), 1_500_000_000);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_worker_queues_the_new_rate_for_an_online_session_and_a_disconnect_on_suspension(
+    pool: PgPool,
+) {
+    let config = NetworkConfig::default();
+    let cable = plan_with(&pool, "cable-300", 300, 20, dec!(50)).await;
+    let fibre = plan_with(&pool, "fibre-900", 900, 100, dec!(80)).await;
+    let sub = subscriber(&pool, "40000095", cable).await;
+    provision_all(&pool, &config).await;
+    // Online: an open session on a known NAS (as FreeRADIUS's Start writes it).
+    sqlx::query(
+        "insert into radius.radacct (acctsessionid, acctuniqueid, username, nasipaddress, acctstarttime)
+         values ('s-1', 'u-1', $1, '10.9.0.1', now())",
+    )
+    .bind(&sub.username)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("insert into radius.nas (nasname, shortname, secret) values ('10.9.0.1', 'bng-1', 'coa-secret')")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    sqlx::query("update services set plan_id = $1 where id = $2")
+        .bind(fibre)
+        .bind(sub.service)
+        .execute(&pool)
+        .await
+        .unwrap();
+    provision_all(&pool, &config).await;
+    let queued: Vec<(String, serde_json::Value, String)> = sqlx::query_as(
+        "select kind, attributes, acct_session_id from network_coa_requests where service_id = $1",
+    )
+    .bind(sub.service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].0, "coa");
+    assert_eq!(queued[0].2, "s-1");
+    assert!(
+        queued[0]
+            .1
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(["Mikrotik-Rate-Limit", "100M/900M"])),
+        "{:?}",
+        queued[0].1
+    );
+
+    // Switched off for non-payment: the session is told to end.
+    sqlx::query(
+        "with off as (update services set status = 'suspended', suspension_reason = 'non_payment'
+                       where id = $1 returning id, account_id)
+         insert into service_suspensions (service_id, account_id, reason, suspended_on)
+         select id, account_id, 'non_payment', current_date from off",
+    )
+    .bind(sub.service)
+    .execute(&pool)
+    .await
+    .unwrap();
+    provision_all(&pool, &config).await;
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "select kind from network_coa_requests where service_id = $1 order by id",
+    )
+    .bind(sub.service)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(kinds, vec!["coa", "disconnect"]);
+}
