@@ -142,10 +142,79 @@ async fn a_session_over_midnight_with_a_gigawords_wrap_lands_in_both_days(pool: 
     let (down16, up16) = hourly(&pool, s, day(2026, 1, 16)).await;
     assert_eq!((down16[0], up16[0]), (3_600, 1_800));
 
+    // How fresh each day's figures are: the newest reading added to it (the Stop at 00:30
+    // on the 16th reached both days).
+    let through: Vec<(NaiveDate, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "select day, through from usage_daily where service_id = $1 order by day",
+    )
+    .bind(s)
+    .fetch_all(&pool)
+    .await
+    .expect("through");
+    let stop = Utc.timestamp_opt(at(2026, 1, 16, 5, 30), 0).single();
+    assert_eq!(
+        through,
+        vec![(day(2026, 1, 15), stop), (day(2026, 1, 16), stop)]
+    );
+
     // Nothing new: running again adds nothing.
     let again = ingest(&pool, NY).await.expect("ingest again");
     assert_eq!(again.snapshots, 0);
     assert_eq!(daily(&pool, s).await, got);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn sessions_are_forgotten_only_once_radacct_no_longer_has_them(pool: PgPool) {
+    let ids = services(&pool, &["cpe-p1", "cpe-p2", "cpe-p3"]).await;
+    let t0 = at(2026, 1, 15, 15, 0);
+    let mut packets = Vec::new();
+    for (unique, user) in [("p1", "cpe-p1"), ("p2", "cpe-p2"), ("p3", "cpe-p3")] {
+        let p = Packet::new(unique, user, NAS_A, t0);
+        radius::start(&pool, &p).await;
+        radius::interim(&pool, &p.counters(t0 + 300, 100, 1_000)).await;
+        packets.push(p);
+    }
+    // p1 stops; p2 stops; p3 stays online.
+    radius::stop(&pool, &packets[0].counters(t0 + 600, 200, 2_000)).await;
+    radius::stop(&pool, &packets[1].counters(t0 + 600, 200, 2_000)).await;
+    ingest(&pool, NY).await.expect("ingest");
+    // The operator's retention deletes p1's and p2's radacct rows, but p2's deletion comes
+    // after a snapshot not yet read (a last write the trigger journaled).
+    sqlx::query(
+        "update radius.radacct set acctupdatetime = acctupdatetime + interval '1 second'
+          where acctuniqueid = 'p2'",
+    )
+    .execute(&pool)
+    .await
+    .expect("late write");
+    sqlx::query("delete from radius.radacct where acctuniqueid in ('p1', 'p2')")
+        .execute(&pool)
+        .await
+        .expect("retention");
+    let forgotten = engine::network::accounting::prune_sessions(&pool)
+        .await
+        .expect("prune");
+    assert_eq!(forgotten, 1, "only p1: p2 has a journal row waiting, p3 is open");
+    let left: Vec<String> =
+        sqlx::query_scalar("select username from usage_sessions order by username")
+            .fetch_all(&pool)
+            .await
+            .expect("sessions");
+    assert_eq!(left, vec!["cpe-p2", "cpe-p3"]);
+    // Once read, p2 goes too; nothing was counted twice.
+    ingest(&pool, NY).await.expect("ingest");
+    assert_eq!(
+        engine::network::accounting::prune_sessions(&pool)
+            .await
+            .expect("prune"),
+        1
+    );
+    for s in &ids[..2] {
+        assert_eq!(
+            daily(&pool, *s).await,
+            BTreeMap::from([(day(2026, 1, 15), (2_000, 200))])
+        );
+    }
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -1,7 +1,8 @@
 //! The accounting loop: RADIUS accounting (the journal FreeRADIUS's writes to radacct
 //! append to) read into usage every few seconds while the server runs, and the usage alerts
 //! checked at once for the services whose usage grew. Several instances may run it; they
-//! take turns (see engine::network::accounting).
+//! take turns (see engine::network::accounting). Once an hour it forgets the state of
+//! sessions whose radacct rows the operator has deleted.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +20,20 @@ pub async fn run_background(
     let tz = config.time_zone;
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Sessions whose radacct rows the operator deleted are forgotten once an hour.
+    let mut last_prune: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
             _ = stop.notified() => return,
             _ = tick.tick() => {}
+        }
+        if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
+            last_prune = Some(tokio::time::Instant::now());
+            match engine::network::accounting::prune_sessions(&pool).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "accounting sessions forgotten"),
+                Err(e) => tracing::warn!(error = %e, "forgetting accounting sessions"),
+            }
         }
         match engine::network::accounting::ingest(&pool, tz).await {
             Ok(s) if s.snapshots > 0 || s.attributed_later > 0 => {

@@ -60,8 +60,8 @@ pub async fn load(
                 (select coalesce(sum(u.download_bytes + u.upload_bytes), 0)
                    from usage_daily u join services s on s.id = u.service_id
                   where s.account_id = $1 and u.day >= $2 and u.day < $3)::bigint as account_used,
-                (select max(f.through) from usage_freshness f join services s on s.id = f.service_id
-                  where s.account_id = $1) as fresh
+                (select max(u.through) from usage_daily u join services s on s.id = u.service_id
+                  where s.account_id = $1 and u.day >= $2 and u.day < $3) as fresh
            from (select 1) one
            left join lateral (
              select s.id as service_id, s.status, p.allowance_gb, p.overage_per_gb,

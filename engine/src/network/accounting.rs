@@ -43,7 +43,7 @@
 //!   username exist, the next ingestion adds them to that service (and marks the rejects
 //!   resolved).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -57,6 +57,9 @@ pub const BATCH: i64 = 100_000;
 
 /// The advisory lock two ingesting instances take turns on.
 const INGEST_LOCK: i64 = 0x4c4d_5553_4147_4531; // "LMUSAGE1"
+
+/// The advisory lock every writer of usage rows takes before writing them ([`Usage::write`]).
+pub const USAGE_WRITE_LOCK: i64 = 0x4c4d_5553_4147_4557; // "LMUSAGEW"
 
 /// What one [`ingest`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -287,6 +290,7 @@ async fn ingest_batch(
     .into_iter()
     .map(|s| (s.radacctid, s))
     .collect();
+    let known: HashSet<i64> = sessions.keys().copied().collect();
 
     let mut usernames: Vec<String> = rows.iter().filter_map(|r| r.username.clone()).collect();
     usernames.sort_unstable();
@@ -337,7 +341,7 @@ async fn ingest_batch(
         sessions.insert(row.radacctid, after);
     }
 
-    save_sessions(&mut tx, sessions.into_values().collect()).await?;
+    save_sessions(&mut tx, sessions.into_values().collect(), &known).await?;
     save_rejects(&mut tx, &rejects).await?;
     save_unattributed(&mut tx, &unattributed).await?;
     usage.write(&mut tx).await?;
@@ -363,47 +367,72 @@ async fn services_of(
     .collect())
 }
 
-async fn save_sessions(conn: &mut PgConnection, mut all: Vec<Session>) -> Result<(), EngineError> {
+/// Saves the sessions' state: an update of those already known (`known`, read in this
+/// transaction under the ingestion lock, so no other ingestion changes them meanwhile) and
+/// an insert of the new ones.
+async fn save_sessions(
+    conn: &mut PgConnection,
+    mut all: Vec<Session>,
+    known: &HashSet<i64>,
+) -> Result<(), EngineError> {
     all.sort_unstable_by_key(|s| s.radacctid);
-    let mut id = Vec::with_capacity(all.len());
-    let mut username = Vec::with_capacity(all.len());
-    let mut started = Vec::with_capacity(all.len());
-    let mut last = Vec::with_capacity(all.len());
-    let mut input = Vec::with_capacity(all.len());
-    let mut output = Vec::with_capacity(all.len());
-    let mut restarted = Vec::with_capacity(all.len());
-    let mut stopped = Vec::with_capacity(all.len());
-    for s in all {
-        id.push(s.radacctid);
-        username.push(s.username);
-        started.push(s.started_at);
-        last.push(s.last_at);
-        input.push(s.input_octets);
-        output.push(s.output_octets);
-        restarted.push(s.restarted);
-        stopped.push(s.stopped);
+    let (old, new): (Vec<Session>, Vec<Session>) =
+        all.into_iter().partition(|s| known.contains(&s.radacctid));
+    for (sessions, statement) in [
+        (
+            old,
+            "update usage_sessions u
+                set username = t.username, started_at = t.started_at, last_at = t.last_at,
+                    input_octets = t.input_octets, output_octets = t.output_octets,
+                    restarted = t.restarted, stopped = t.stopped, updated_at = now()
+               from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[],
+                           $5::bigint[], $6::bigint[], $7::bool[], $8::bool[])
+                    as t(radacctid, username, started_at, last_at, input_octets, output_octets,
+                         restarted, stopped)
+              where u.radacctid = t.radacctid",
+        ),
+        (
+            new,
+            "insert into usage_sessions (radacctid, username, started_at, last_at, input_octets,
+                                         output_octets, restarted, stopped)
+             select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[],
+                                  $5::bigint[], $6::bigint[], $7::bool[], $8::bool[])",
+        ),
+    ] {
+        if sessions.is_empty() {
+            continue;
+        }
+        let n = sessions.len();
+        let mut id = Vec::with_capacity(n);
+        let mut username = Vec::with_capacity(n);
+        let mut started = Vec::with_capacity(n);
+        let mut last = Vec::with_capacity(n);
+        let mut input = Vec::with_capacity(n);
+        let mut output = Vec::with_capacity(n);
+        let mut restarted = Vec::with_capacity(n);
+        let mut stopped = Vec::with_capacity(n);
+        for s in sessions {
+            id.push(s.radacctid);
+            username.push(s.username);
+            started.push(s.started_at);
+            last.push(s.last_at);
+            input.push(s.input_octets);
+            output.push(s.output_octets);
+            restarted.push(s.restarted);
+            stopped.push(s.stopped);
+        }
+        sqlx::query(statement)
+            .bind(id)
+            .bind(username)
+            .bind(started)
+            .bind(last)
+            .bind(input)
+            .bind(output)
+            .bind(restarted)
+            .bind(stopped)
+            .execute(&mut *conn)
+            .await?;
     }
-    sqlx::query(
-        "insert into usage_sessions (radacctid, username, started_at, last_at, input_octets,
-                                     output_octets, restarted, stopped)
-         select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[],
-                              $5::bigint[], $6::bigint[], $7::bool[], $8::bool[])
-         on conflict (radacctid) do update
-            set username = excluded.username, started_at = excluded.started_at,
-                last_at = excluded.last_at, input_octets = excluded.input_octets,
-                output_octets = excluded.output_octets, restarted = excluded.restarted,
-                stopped = excluded.stopped, updated_at = now()",
-    )
-    .bind(id)
-    .bind(username)
-    .bind(started)
-    .bind(last)
-    .bind(input)
-    .bind(output)
-    .bind(restarted)
-    .bind(stopped)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 
@@ -501,6 +530,31 @@ async fn attribute_unknown(
     Ok(())
 }
 
+/// Forgets the state of sessions FreeRADIUS no longer has: `usage_sessions` rows whose
+/// `radacct` row the operator has deleted (FreeRADIUS never prunes radacct; operators keep
+/// it for as long as they need) and for which no journal row waits. Such a session can
+/// never change again (a session that starts again under the same id while its radacct
+/// row exists keeps its state; a new radacct row is a new session), so nothing can be
+/// counted twice. `usage_sessions` then stays as large as radacct's open and retained
+/// sessions. Returns how many were forgotten.
+pub async fn prune_sessions(pool: &PgPool) -> Result<u64, EngineError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(INGEST_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let gone = sqlx::query(
+        "delete from usage_sessions s
+          where not exists (select from radius.radacct r where r.radacctid = s.radacctid)
+            and not exists (select from radius.radacct_journal j where j.radacctid = s.radacctid)",
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(gone)
+}
+
 /// One service's usage on one local day, by hour (index = hours since local midnight).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayUsage {
@@ -508,6 +562,20 @@ pub struct DayUsage {
     pub download: Vec<i64>,
     /// Bytes uploaded in each hour.
     pub upload: Vec<i64>,
+    /// The newest instant of the usage added to this day (how fresh its figures are).
+    pub through: DateTime<Utc>,
+}
+
+impl DayUsage {
+    /// The hours that carry bytes, as `first..end` (an interim update usually touches one
+    /// or two): only those are sent to the database and added there.
+    fn used_hours(&self) -> std::ops::Range<usize> {
+        let used = |i: &usize| self.download[*i] != 0 || self.upload[*i] != 0;
+        let n = self.download.len();
+        let first = (0..n).find(used).unwrap_or(0);
+        let end = (0..n).rev().find(used).map_or(first, |i| i + 1);
+        first..end.max(first + 1).min(n)
+    }
 }
 
 /// Usage gathered in memory before it is added to `usage_daily` / `usage_hourly` in one
@@ -516,8 +584,6 @@ pub struct DayUsage {
 pub struct Usage {
     days: HashMap<(i64, NaiveDate), DayUsage>,
     bounds: DayCache,
-    /// Per service, the latest instant its figures now cover (`usage_freshness`).
-    through: HashMap<i64, DateTime<Utc>>,
 }
 
 impl Usage {
@@ -532,15 +598,7 @@ impl Usage {
         download: i64,
         upload: i64,
     ) {
-        let Usage {
-            days,
-            bounds,
-            through,
-        } = self;
-        through
-            .entry(service)
-            .and_modify(|t| *t = (*t).max(to))
-            .or_insert(to);
+        let Usage { days, bounds } = self;
         spread(
             tz,
             bounds,
@@ -552,17 +610,20 @@ impl Usage {
                 let e = days.entry((service, day)).or_insert_with(|| DayUsage {
                     download: vec![0; hours],
                     upload: vec![0; hours],
+                    through: to,
                 });
                 e.download[hour] += d;
                 e.upload[hour] += u;
+                e.through = e.through.max(to);
             },
         );
     }
 
     /// The services with figures gathered.
     pub fn services(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self.through.keys().copied().collect();
+        let mut ids: Vec<i64> = self.days.keys().map(|k| k.0).collect();
         ids.sort_unstable();
+        ids.dedup();
         ids
     }
 
@@ -571,11 +632,20 @@ impl Usage {
         &self.days
     }
 
-    /// Adds everything gathered to `usage_daily` and `usage_hourly`.
+    /// Adds everything gathered to `usage_daily` and `usage_hourly`, in the caller's
+    /// transaction: each statement adds to the rows that exist (a HOT update, see migration
+    /// `20261208000001`) and inserts the others. Lastmile's writers of usage (accounting,
+    /// imports) take turns on [`USAGE_WRITE_LOCK`] until their transactions end, so they
+    /// never wait for each other's rows; another system inserting the same day row
+    /// meanwhile is met by `on conflict`, so nothing is lost or refused.
     pub async fn write(&self, conn: &mut PgConnection) -> Result<(), EngineError> {
         if self.days.is_empty() {
             return Ok(());
         }
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(USAGE_WRITE_LOCK)
+            .execute(&mut *conn)
+            .await?;
         // Rows in key order, so concurrent writers lock them in the same order.
         let mut keys: Vec<&(i64, NaiveDate)> = self.days.keys().collect();
         keys.sort_unstable();
@@ -584,78 +654,133 @@ impl Usage {
         let mut day = Vec::with_capacity(n);
         let mut down = Vec::with_capacity(n);
         let mut up = Vec::with_capacity(n);
-        let mut down_h = Vec::with_capacity(n);
-        let mut up_h = Vec::with_capacity(n);
+        let mut through = Vec::with_capacity(n);
+        // Hourly figures: one hour touched (most interim updates) is added element by
+        // element; a wider range through usage_add_hours.
+        let mut one = HourRows::default();
+        let mut more = HourRows::default();
         for k in keys {
             let u = &self.days[k];
             service.push(k.0);
             day.push(k.1);
             down.push(u.download.iter().sum::<i64>());
             up.push(u.upload.iter().sum::<i64>());
-            down_h.push(array_literal(&u.download));
-            up_h.push(array_literal(&u.upload));
+            through.push(u.through);
+            let used = u.used_hours();
+            let rows = if used.len() == 1 { &mut one } else { &mut more };
+            rows.service.push(k.0);
+            rows.day.push(k.1);
+            rows.hours.push(i32::try_from(u.download.len()).unwrap_or(24));
+            rows.first.push(i32::try_from(used.start).unwrap_or(0));
+            rows.down.push(array_literal(&u.download[used.clone()]));
+            rows.up.push(array_literal(&u.upload[used]));
         }
         sqlx::query(
-            "insert into usage_daily (service_id, day, download_bytes, upload_bytes)
-             select * from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[])
+            "with t as (
+                select * from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[],
+                                     $5::timestamptz[]) as t(service_id, day, down, up, through)
+             ), added as (
+                update usage_daily u
+                   set download_bytes = u.download_bytes + t.down,
+                       upload_bytes = u.upload_bytes + t.up,
+                       through = greatest(u.through, t.through)
+                  from t
+                 where u.service_id = t.service_id and u.day = t.day
+                returning u.service_id, u.day
+             )
+             insert into usage_daily (service_id, day, download_bytes, upload_bytes, through)
+             select t.service_id, t.day, t.down, t.up, t.through
+               from t
+              where not exists (select from added a
+                                 where a.service_id = t.service_id and a.day = t.day)
              on conflict (service_id, day) do update
                 set download_bytes = usage_daily.download_bytes + excluded.download_bytes,
-                    upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes",
+                    upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes,
+                    through = greatest(usage_daily.through, excluded.through)",
         )
         .bind(&service)
         .bind(&day)
         .bind(&down)
         .bind(&up)
+        .bind(&through)
         .execute(&mut *conn)
         .await?;
-        sqlx::query(
-            "insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
-             select s, d, dh::bigint[], uh::bigint[]
-               from unnest($1::bigint[], $2::date[], $3::text[], $4::text[]) as t(s, d, dh, uh)
-             on conflict (service_id, day) do update
-                set download_bytes = array(select coalesce(a, 0) + coalesce(b, 0)
-                                             from unnest(usage_hourly.download_bytes,
-                                                         excluded.download_bytes)
-                                                  with ordinality as x(a, b, i) order by i),
-                    upload_bytes = array(select coalesce(a, 0) + coalesce(b, 0)
-                                           from unnest(usage_hourly.upload_bytes,
-                                                       excluded.upload_bytes)
-                                                with ordinality as x(a, b, i) order by i)",
-        )
-        .bind(&service)
-        .bind(&day)
-        .bind(&down_h)
-        .bind(&up_h)
-        .execute(&mut *conn)
-        .await?;
-        // How fresh each service's figures are, for the usage page ("Updated 10:40").
-        let (ids, times): (Vec<i64>, Vec<DateTime<Utc>>) = self
-            .services()
-            .into_iter()
-            .map(|id| (id, self.through[&id]))
-            .unzip();
-        sqlx::query(
-            "insert into usage_freshness (service_id, through)
-             select * from unnest($1::bigint[], $2::timestamptz[])
-             on conflict (service_id) do update
-                set through = greatest(usage_freshness.through, excluded.through)",
-        )
-        .bind(&ids)
-        .bind(&times)
-        .execute(&mut *conn)
-        .await?;
+        for (rows, add_existing) in [
+            (
+                one,
+                "set download_bytes[t.first + 1] = u.download_bytes[t.first + 1] + t.down[1],
+                     upload_bytes[t.first + 1] = u.upload_bytes[t.first + 1] + t.up[1]",
+            ),
+            (
+                more,
+                "set download_bytes = usage_add_hours(u.download_bytes, t.first, t.down),
+                     upload_bytes = usage_add_hours(u.upload_bytes, t.first, t.up)",
+            ),
+        ] {
+            if rows.service.is_empty() {
+                continue;
+            }
+            sqlx::query(&format!(
+                "with t as (
+                    select service_id, day, hours, first, down::bigint[], up::bigint[]
+                      from unnest($1::bigint[], $2::date[], $3::int[], $4::int[], $5::text[],
+                                  $6::text[]) as t(service_id, day, hours, first, down, up)
+                 ), added as (
+                    update usage_hourly u
+                       {add_existing}
+                      from t
+                     where u.service_id = t.service_id and u.day = t.day
+                    returning u.service_id, u.day
+                 )
+                 insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
+                 select t.service_id, t.day,
+                        array_fill(0::bigint, array[t.first]) || t.down
+                          || array_fill(0::bigint, array[t.hours - t.first - cardinality(t.down)]),
+                        array_fill(0::bigint, array[t.first]) || t.up
+                          || array_fill(0::bigint, array[t.hours - t.first - cardinality(t.up)])
+                   from t
+                  where not exists (select from added a
+                                     where a.service_id = t.service_id and a.day = t.day)
+                 on conflict (service_id, day) do update
+                    set download_bytes = usage_add_hours(usage_hourly.download_bytes, 0,
+                                                         excluded.download_bytes),
+                        upload_bytes = usage_add_hours(usage_hourly.upload_bytes, 0,
+                                                       excluded.upload_bytes)"
+            ))
+            .bind(&rows.service)
+            .bind(&rows.day)
+            .bind(&rows.hours)
+            .bind(&rows.first)
+            .bind(&rows.down)
+            .bind(&rows.up)
+            .execute(&mut *conn)
+            .await?;
+        }
         Ok(())
     }
 }
 
+/// Hourly rows to add, as the statement's parameters: the hours used of each, from
+/// `first`, as array literals.
+#[derive(Default)]
+struct HourRows {
+    service: Vec<i64>,
+    day: Vec<NaiveDate>,
+    hours: Vec<i32>,
+    first: Vec<i32>,
+    down: Vec<String>,
+    up: Vec<String>,
+}
+
 fn array_literal(values: &[i64]) -> String {
-    let mut s = String::with_capacity(values.len() * 4 + 2);
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(values.len() * 8 + 2);
     s.push('{');
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&v.to_string());
+        let _ = write!(s, "{v}");
     }
     s.push('}');
     s

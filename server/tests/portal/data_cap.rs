@@ -125,8 +125,9 @@ async fn the_usage_page_says_how_fresh_it_is_forecasts_and_offers_the_two_ways_o
 
     // Ingestion recorded figures up to 10:40 today, Alex's time.
     sqlx::query(
-        "insert into usage_freshness (service_id, through)
-         select $1, ((now() at time zone a.time_zone)::date + time '10:40') at time zone a.time_zone
+        "insert into usage_daily (service_id, day, download_bytes, upload_bytes, through)
+         select $1, (now() at time zone a.time_zone)::date, 0, 0,
+                ((now() at time zone a.time_zone)::date + time '10:40') at time zone a.time_zone
            from accounts a where a.id = $2",
     )
     .bind(alex.service)
