@@ -302,7 +302,10 @@ pub async fn buy(
     .await?;
     let paid_now = match purchase.pay {
         PayBy::NextStatement => None,
-        PayBy::Card => Some(post_now(&mut *tx, purchase, charge, offer.price, &description).await?),
+        PayBy::Card => {
+            let posted = post_now(&mut tx, purchase, charge, offer.price, &description).await?;
+            Some(posted)
+        }
     };
     let id: i64 = sqlx::query_scalar(
         "insert into data_addons (account_id, service_id, cycle_start, cycle_end, seq, gigabytes,
@@ -421,13 +424,14 @@ pub async fn due(
     account_id: i64,
     data_addon_id: i64,
 ) -> Result<Due, EngineError> {
-    let row: Option<(String, String, Option<Decimal>, Option<Decimal>, bool)> = sqlx::query_as(
-        "select o.description, o.currency::text,
-                (select l.amount from ledger_entries l where l.id = o.posted_entry_id),
+    let row: Option<DueRow> = sqlx::query_as(
+        "select o.description, o.currency::text as currency,
+                (select l.amount from ledger_entries l where l.id = o.posted_entry_id)
+                  as posted_charge,
                 (select l.amount from ledger_entries l
-                  where l.idempotency_key = 'one-time:' || o.id || ':tax'),
+                  where l.idempotency_key = 'one-time:' || o.id || ':tax') as posted_tax,
                 exists (select 1 from payments p
-                         where p.data_addon_id = x.id and p.status = 'succeeded')
+                         where p.data_addon_id = x.id and p.status = 'succeeded') as paid
            from data_addons x join one_time_charges o on o.id = x.one_time_charge_id
           where x.id = $1 and x.account_id = $2",
     )
@@ -435,15 +439,24 @@ pub async fn due(
     .bind(account_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (description, currency, charge, tax, paid) = row.ok_or(EngineError::NotFound)?;
-    let currency = Currency::parse(currency.trim())
+    let row = row.ok_or(EngineError::NotFound)?;
+    let currency = Currency::parse(row.currency.trim())
         .map_err(|e| EngineError::bad_data(&account_id.to_string(), e.to_string()))?;
     Ok(Due {
         id: data_addon_id,
-        description,
-        paid_now: posted(charge, tax, currency),
-        paid,
+        description: row.description,
+        paid_now: posted(row.posted_charge, row.posted_tax, currency),
+        paid: row.paid,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    description: String,
+    currency: String,
+    posted_charge: Option<Decimal>,
+    posted_tax: Option<Decimal>,
+    paid: bool,
 }
 
 /// A card payment for an add-on bought to be paid now.
