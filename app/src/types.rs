@@ -216,9 +216,24 @@ pub struct DataCap {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddOnOffer {
     pub gigabytes: u32,
+    /// Before tax where tax is added (as the next statement charges it).
     pub price: Money,
     /// The number this add-on would have in the cycle (sent back when buying).
     pub seq: i16,
+    /// Paying now by card, when card payments are on (`billing::data_cap::paid_now`).
+    pub pay_now: Option<PayNowOffer>,
+}
+
+/// What paying a data add-on now by card comes to, shown before the subscriber confirms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PayNowOffer {
+    /// The tax on the add-on alone.
+    pub tax: Money,
+    /// What the card is asked for.
+    pub total: Money,
+    /// The saved card charged at once ("Visa •••• 4242"); `None`: the pay page asks for a
+    /// card (no usable default card, or staff taking the payment).
+    pub card: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

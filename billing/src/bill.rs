@@ -65,13 +65,41 @@
 //!      to the share of the plan in force on the day each was bought, and nothing is
 //!      carried to the next cycle. The add-on's price is a one-time charge (rule 4, taxed
 //!      like any other) dated the day it was bought, so it is billed on the same statement
-//!      as the usage it covers.
+//!      as the usage it covers; or, when the subscriber chose to pay it by card, it was
+//!      posted to the ledger that day with its own tax and the statement shows it (rule 4).
 //!
 //!    *Worked (add-on):* a 1,000 GB plan at $0.50/GB over, 8.25% sales tax, 1,150 GB used
 //!    and one 100 GB add-on bought for $25.00: 1,100 GB included, 50 GB over = $25.00,
 //!    plus the add-on's $25.00; tax on $50.00 is $4.125 → $4.13; $54.13 in all. Without
 //!    the add-on: 150 GB over = $75.00, tax $6.1875 → $6.19, $81.19.
-//! 4. **One-time charges** dated on or before the issue date and not yet billed.
+//! 4. **One-time charges** dated on or before the issue date and not yet billed, taxed at
+//!    the rate of the service they belong to (or, where its address has none, the
+//!    account's first taxed service's).
+//!    * **Paid now by card** (a data add-on, [`crate::data_cap::paid_now`]): the subscriber
+//!      who chooses "Pay now" is shown the price with its tax before confirming, and that
+//!      is what is posted and charged. The charge and its tax are posted to the ledger the
+//!      day it is bought, the tax worked out on the add-on alone at the rate above as in
+//!      force that day (rounded once, half away from zero), so the balance shows it at
+//!      once and the card is charged exactly their sum. The statement never charges it
+//!      again: it shows the two entries as posted (rule 7), and the card payment with the
+//!      other payments received in its period.
+//!    * **The add-on is granted when it is bought, paid or not.** If the card is declined,
+//!      the bank's check is not finished, or the subscriber leaves the pay page, what was
+//!      posted stays owed like any charge no statement has shown yet: the next statement
+//!      shows it, it is due with that statement, and it may be paid on the pay page at any
+//!      time before. (Holding the data back until the card pays would leave a subscriber
+//!      who chose to pay at once worse off than one who chose the statement.) A card
+//!      payment for an add-on is a payment like any other: it pays the oldest charges
+//!      first ("What is paid and what is owed").
+//!
+//!    *Worked (paid now):* a $25.00 add-on on Nov 20 at 8.25% sales tax: tax 2.0625 →
+//!    $2.06, so $27.06 is posted (25.00 + 2.06) and charged to the card, and the balance
+//!    is back where it was once the card pays. The Dec 5 statement shows "Data add-on …
+//!    $25.00", "Sales tax 8.25% on the data add-on $2.06" and the payment −$27.06; its own
+//!    tax is worked out without the add-on: with $145.00 of plan and usage, 8.25% × 145.00
+//!    = $11.96 (billed there instead, the add-on would have made it 8.25% × 170.00 =
+//!    $14.03, a cent more than 11.96 + 2.06). Declined, the $27.06 stays on the balance
+//!    and is due with the Dec 5 statement.
 //! 5. **Discounts**, each reducing the recurring charges of the service(s) it covers for
 //!    pieces that start within its validity: a percentage of the charge (rounded half away
 //!    from zero), or a fixed amount capped at the charge, so a discount never makes the
@@ -84,7 +112,9 @@
 //!    inclusive.
 //! 7. **Payments, credits and adjustments** recorded in the ledger since the last
 //!    statement, as they were recorded (they are already in the ledger; the statement
-//!    only shows them).
+//!    only shows them). A charge and its tax posted outside a bill run (an add-on paid
+//!    now, rule 4) are shown the same way, as a one-time line and a tax line, so the
+//!    statement's charges and tax include them.
 //! 8. **A suspended service accrues nothing while it is switched off**, whatever the
 //!    reason: a prepaid or hybrid balance that did not cover the plan, non-payment of a
 //!    postpaid or hybrid account, or staff. Its recurring charge stops on the day it is
@@ -1002,6 +1032,9 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
         let kind = match entry.kind {
             EntryKind::Payment => LineKind::Payment,
             EntryKind::Credit => LineKind::Credit,
+            // Posted when bought and paid by card (rule 4): shown, never charged again.
+            EntryKind::Charge => LineKind::OneTime,
+            EntryKind::Tax => LineKind::Tax,
             _ => LineKind::Adjustment,
         };
         lines.push(BillLine {

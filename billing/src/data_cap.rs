@@ -34,6 +34,13 @@
 //! Its price is the plan's overage price for those gigabytes less the operator's discount
 //! ([`addon_price`]), rounded to the currency's minor units half away from zero. How the
 //! bill rates usage with an add-on is written in [`crate::bill`] (rule 3).
+//!
+//! The subscriber chooses how to pay when buying: **on the next statement** (a one-time
+//! charge, taxed there with the statement's other charges), or **now by card**: then the
+//! charge and its tax, worked out on the add-on alone ([`paid_now`]), are posted to the
+//! ledger the day it is bought and the card is asked for exactly their sum. Either way the
+//! data is granted when it is bought; a card that is declined, or a payment never finished,
+//! leaves the add-on owed with the next statement (`crate::bill`, rule 4).
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
@@ -41,6 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cycle::Period;
 use crate::money::Money;
+use crate::tax::{apply_tax, TaxRate};
 
 /// The fewest complete days of a cycle before the forecast speaks.
 pub const MIN_FORECAST_DAYS: i64 = 3;
@@ -148,6 +156,46 @@ pub fn addon_price(overage_per_gb: Money, gigabytes: u32, discount_percent: u32)
     overage_per_gb
         .times(Decimal::from(gigabytes) * keep / Decimal::ONE_HUNDRED)
         .round_to_minor_units()
+}
+
+/// A data add-on paid now by card: what is posted to the ledger the day it is bought, and
+/// what the card is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidNow {
+    /// The charge as the ledger records it: the price, or, under a tax-inclusive rate, the
+    /// price less the tax it contains.
+    pub charge: Money,
+    /// The tax on the add-on alone (zero where no tax applies).
+    pub tax: Money,
+    /// What the card is charged: `charge + tax`, to the cent.
+    pub total: Money,
+}
+
+/// The charge, tax and total of a data add-on of `price` paid now by card, at `tax` (the
+/// rate `crate::bill` rule 4 applies to it: its service's, on the day it is bought). The
+/// tax is worked out on this price alone and rounded once, half away from zero
+/// ([`apply_tax`]); a statement would have pooled it with the statement's other
+/// tax-exclusive charges.
+///
+/// *Worked:* $25.00 at 8.25% sales tax: 2.0625 → $2.06, $27.06 by card. £25.00 with 20%
+/// VAT included: 25.00 × 0.20 ÷ 1.20 = 4.1667 → £4.17 of VAT, a charge of £20.83, £25.00 by
+/// card. Without a tax: $25.00.
+pub fn paid_now(price: Money, tax: Option<&TaxRate>) -> PaidNow {
+    match tax {
+        Some(rate) => {
+            let split = apply_tax(price, rate);
+            PaidNow {
+                charge: split.net,
+                tax: split.tax,
+                total: split.gross,
+            }
+        }
+        None => PaidNow {
+            charge: price,
+            tax: Money::zero(price.currency()),
+            total: price,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -291,6 +339,53 @@ mod tests {
         // With a 100 GB add-on, 1,000 GB of 1,100 GB is 90.9%: 100% is not reached.
         assert_eq!(thresholds_reached(1_000 * GB, 1_100 * GB, &t), vec![50, 85]);
         assert!(thresholds_reached(5, 0, &t).is_empty());
+    }
+
+    #[test]
+    fn an_add_on_paid_now_is_taxed_alone_and_the_card_pays_charge_and_tax() {
+        let usd = |a| Money::new(a, Currency::USD);
+        let sales = TaxRate::new(dec!(0.0825), false).unwrap();
+        // 25.00 × 8.25% = 2.0625 → 2.06; 25.00 + 2.06 = 27.06.
+        assert_eq!(
+            paid_now(usd(dec!(25.00)), Some(&sales)),
+            PaidNow {
+                charge: usd(dec!(25.00)),
+                tax: usd(dec!(2.06)),
+                total: usd(dec!(27.06))
+            }
+        );
+        // 37.50 × 8.25% = 3.09375 → 3.09; 40.59.
+        assert_eq!(
+            paid_now(usd(dec!(37.50)), Some(&sales)).total,
+            usd(dec!(40.59))
+        );
+        // Half a cent rounds away from zero: 25.00 × 8.5% = 2.125 → 2.13; 27.13.
+        let half = TaxRate::new(dec!(0.085), false).unwrap();
+        assert_eq!(
+            paid_now(usd(dec!(25.00)), Some(&half)).total,
+            usd(dec!(27.13))
+        );
+        // VAT included in the price: 25.00 × 0.20 ÷ 1.20 = 4.1667 → 4.17; the charge is
+        // 25.00 − 4.17 = 20.83 and the card pays the price, 25.00.
+        let gbp = |a| Money::new(a, Currency::GBP);
+        let vat = TaxRate::new(dec!(0.20), true).unwrap();
+        assert_eq!(
+            paid_now(gbp(dec!(25.00)), Some(&vat)),
+            PaidNow {
+                charge: gbp(dec!(20.83)),
+                tax: gbp(dec!(4.17)),
+                total: gbp(dec!(25.00))
+            }
+        );
+        // No tax where the service is: the price alone.
+        assert_eq!(
+            paid_now(usd(dec!(25.00)), None),
+            PaidNow {
+                charge: usd(dec!(25.00)),
+                tax: usd(dec!(0.00)),
+                total: usd(dec!(25.00))
+            }
+        );
     }
 
     #[test]

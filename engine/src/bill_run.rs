@@ -67,7 +67,7 @@ const HAS_SOMETHING_TO_BILL: &str = "(exists (select 1 from services s where s.a
       or exists (select 1 from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
                   where p.account_id = a.id and l.effective_on <= $1::date)
       or exists (select 1 from one_time_charges o where o.account_id = a.id and o.statement_id is null
-                  and o.charge_on <= $1::date))";
+                  and o.posted_entry_id is null and o.charge_on <= $1::date))";
 
 /// An account with a statement for a period after the date `$1`: statements are issued in
 /// date order, so none can come before it.

@@ -341,7 +341,8 @@ select
         select o.id, o.account_id, o.service_id, o.description, o.amount::text as amount,
                o.charge_on, o.kind, coalesce(ct.taxable, o.kind <> 'late_fee') as taxable
           from one_time_charges o left join charge_types ct on ct.id = o.charge_type_id
-         where o.account_id = any($1) and o.statement_id is null and o.charge_on <= $2) o)
+         where o.account_id = any($1) and o.statement_id is null and o.posted_entry_id is null
+           and o.charge_on <= $2) o)
         as one_time,
     (select coalesce(json_agg(d order by d.account_id, d.id), '[]') from (
         select id, account_id, service_id, description, percent::text as percent,

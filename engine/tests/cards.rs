@@ -122,6 +122,7 @@ fn request(account: i64, statement: Option<i64>, amount: Decimal, n: u32) -> Pay
         account_id: account,
         amount: Money::new(amount, Currency::USD),
         statement_id: statement,
+        data_addon_id: None,
         source: Source::Portal,
         login_id: None,
         attempt: attempt(n),

@@ -1,15 +1,24 @@
 //! The data cap against a real PostgreSQL: usage alerts once per service, cycle and
 //! threshold (however often and from however many instances the check runs), and a data
 //! add-on that raises one cycle's allowance and is billed once, with its tax, on the same
-//! statement as the usage it covers. Amounts are worked out by hand in the comments.
+//! statement as the usage it covers, or is paid now by card (against localstripe, at
+//! `LASTMILE_TEST_STRIPE_URL`): posted with its own tax when bought, the card charged
+//! exactly that once however often it is asked, and still the subscriber's, owed with the
+//! next statement, when the card is declined. Amounts are worked out by hand in the
+//! comments.
 
 mod common;
 
+use std::sync::Arc;
+
+use billing::data_cap::PaidNow;
+use billing::{Currency, Money};
 use chrono::{DateTime, TimeZone, Utc};
 use common::*;
-use engine::data_addons::{self, Purchase};
+use engine::cards::{self, PaymentState, Stripe};
+use engine::data_addons::{self, AddOnPayment, PayBy, Purchase};
 use engine::usage_alerts::{check_thresholds, AlertSummary};
-use engine::EngineError;
+use engine::{EngineConfig, EngineError};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -62,6 +71,7 @@ fn purchase(account: i64, service: i64, login: i64, seq: i16) -> Purchase {
         login_id: Some(login),
         staff_id: None,
         today: d(2026, 11, 20),
+        pay: PayBy::NextStatement,
     }
 }
 
@@ -356,6 +366,7 @@ async fn an_add_on_is_refused_for_an_unlimited_plan_and_for_a_suspended_service(
         login_id: None,
         staff_id: Some(staff),
         today: d(2026, 11, 20),
+        pay: PayBy::NextStatement,
     };
     assert!(matches!(
         data_addons::buy(&pool, &config, &by_staff).await,
@@ -392,4 +403,526 @@ async fn an_add_on_is_refused_for_an_unlimited_plan_and_for_a_suspended_service(
         Err(EngineError::Invalid(_))
     ));
     assert_eq!(count(&pool, "select count(*) from data_addons").await, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Paid now by card (billing::bill, rule 4).
+// ---------------------------------------------------------------------------------------
+
+const PK: &str = "pk_test_addons";
+
+fn stripe_url() -> String {
+    std::env::var("LASTMILE_TEST_STRIPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8420".into())
+}
+
+fn card_config() -> EngineConfig {
+    EngineConfig {
+        stripe: Some(Arc::new(
+            Stripe::new(cards::StripeSettings {
+                secret_key: "sk_test_addons".into(),
+                publishable_key: PK.into(),
+                api_url: stripe_url(),
+                js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
+                webhook_secrets: vec!["whsec_addons".into()],
+            })
+            .expect("stripe client"),
+        )),
+        ..config()
+    }
+}
+
+/// Confirms a SetupIntent with a typed card as Stripe.js would (and, for a 3-D Secure
+/// card, completes the check asked at setup).
+async fn confirm_setup(secret: &str, number: &str) -> String {
+    let id = secret.split("_secret_").next().unwrap().to_string();
+    let http = reqwest::Client::new();
+    let body: serde_json::Value = http
+        .post(format!("{}/v1/setup_intents/{id}/confirm", stripe_url()))
+        .basic_auth("sk_test_addons", Some(""))
+        .form(&[
+            ("payment_method_data[type]", "card"),
+            ("payment_method_data[card][number]", number),
+            ("payment_method_data[card][exp_month]", "12"),
+            ("payment_method_data[card][exp_year]", "2030"),
+            ("payment_method_data[card][cvc]", "123"),
+        ])
+        .send()
+        .await
+        .expect("localstripe answers")
+        .json()
+        .await
+        .unwrap();
+    if body["status"] == "requires_action" {
+        let done = http
+            .post(format!("{}/v1/setup_intents/{id}/confirm", stripe_url()))
+            .form(&[("key", PK), ("client_secret", secret)])
+            .send()
+            .await
+            .unwrap();
+        assert!(done.status().is_success(), "{}", done.text().await.unwrap());
+    }
+    id
+}
+
+/// Saves `number` as the account's default card (through a SetupIntent, as the cards page
+/// does).
+async fn default_card(pool: &PgPool, config: &EngineConfig, account: i64, number: &str) -> i64 {
+    let stripe = config.stripe.clone().unwrap();
+    let secret = cards::saved::start_setup(pool, &stripe, account)
+        .await
+        .unwrap();
+    let setup = confirm_setup(&secret, number).await;
+    let card = cards::saved::finish_setup(pool, &stripe, account, &setup)
+        .await
+        .unwrap();
+    cards::saved::make_default(pool, account, card)
+        .await
+        .unwrap();
+    card
+}
+
+fn by_card(account: i64, service: i64, login: i64, seq: i16) -> Purchase {
+    Purchase {
+        pay: PayBy::Card,
+        ..purchase(account, service, login, seq)
+    }
+}
+
+/// The account's ledger: (kind, amount, description), oldest first.
+async fn ledger(pool: &PgPool, account: i64) -> Vec<(String, Decimal, String)> {
+    sqlx::query_as(
+        "select kind, amount, description from ledger_entries where account_id = $1 order by id",
+    )
+    .bind(account)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// The PaymentIntent of a payment, as localstripe holds it: (amount in cents, currency,
+/// status).
+async fn intent_at_stripe(pool: &PgPool, payment: i64) -> (i64, String, String) {
+    let id: String =
+        sqlx::query_scalar("select stripe_payment_intent_id from payments where id = $1")
+            .bind(payment)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let intent: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{id}", stripe_url()))
+        .basic_auth("sk_test_addons", Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        intent["amount"].as_i64().unwrap(),
+        intent["currency"].as_str().unwrap().to_string(),
+        intent["status"].as_str().unwrap().to_string(),
+    )
+}
+
+fn usd(amount: Decimal) -> Money {
+    Money::new(amount, Currency::USD)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_add_on_paid_now_is_posted_with_its_own_tax_and_the_saved_card_pays_exactly_that_once(
+    pool: PgPool,
+) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let (account, service, login) = capped_account(&pool, "30000010").await;
+    default_card(&pool, &config, account, "4242424242424242").await;
+    // 1,150 GB used in the cycle Nov 5 – Dec 4.
+    usage(&pool, service, d(2026, 11, 5), d(2026, 12, 5), 1_150 * GB).await;
+
+    // Bought on Nov 20 to pay now: $25.00 and the tax on it alone, 8.25% × 25.00 = 2.0625
+    // → $2.06, posted at once: the balance shows $27.06.
+    let bought = data_addons::buy(&pool, &config, &by_card(account, service, login, 1))
+        .await
+        .unwrap();
+    let due = PaidNow {
+        charge: usd(dec!(25.00)),
+        tax: usd(dec!(2.06)),
+        total: usd(dec!(27.06)),
+    };
+    assert_eq!(bought.paid_now, Some(due));
+    assert_eq!(
+        ledger(&pool, account).await,
+        vec![
+            (
+                "charge".to_string(),
+                dec!(25.00),
+                "Data add-on: 100 GB for Nov 5 – Dec 4, 2026".to_string()
+            ),
+            (
+                "tax".to_string(),
+                dec!(2.06),
+                "Sales tax 8.25% on the data add-on".to_string()
+            ),
+        ]
+    );
+    assert_eq!(balance(&pool, account).await, dec!(27.06));
+
+    // The card on file pays exactly that: one PaymentIntent of 2,706 cents at Stripe, one
+    // payment entry, and the balance is back to zero.
+    let paid = data_addons::pay_one_tap(
+        &pool,
+        &stripe,
+        &config,
+        account,
+        bought.id,
+        login,
+        d(2026, 11, 20),
+    )
+    .await
+    .unwrap()
+    .expect("a default card");
+    assert_eq!(paid.state, PaymentState::Succeeded, "{paid:?}");
+    let (amount, addon, status): (Decimal, Option<i64>, String) =
+        sqlx::query_as("select amount, data_addon_id, status from payments where id = $1")
+            .bind(paid.payment_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (amount, addon, status.as_str()),
+        (dec!(27.06), Some(bought.id), "succeeded")
+    );
+    assert_eq!(
+        intent_at_stripe(&pool, paid.payment_id).await,
+        (2706, "usd".to_string(), "succeeded".to_string())
+    );
+    assert_eq!(
+        ledger(&pool, account).await[2],
+        (
+            "payment".to_string(),
+            dec!(-27.06),
+            "Card payment for the data add-on from Visa ending 4242, thank you".to_string()
+        )
+    );
+    assert_eq!(balance(&pool, account).await, dec!(0.00));
+
+    // The same post again (a double tap, a retry after a lost answer), twice at once: the
+    // add-on already bought, its payment found again, nothing charged twice.
+    let again = data_addons::buy(&pool, &config, &by_card(account, service, login, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.id, again.new, again.paid_now),
+        (bought.id, false, Some(due))
+    );
+    let (a, b) = tokio::join!(
+        data_addons::pay_one_tap(
+            &pool,
+            &stripe,
+            &config,
+            account,
+            bought.id,
+            login,
+            d(2026, 11, 20)
+        ),
+        data_addons::pay_one_tap(
+            &pool,
+            &stripe,
+            &config,
+            account,
+            bought.id,
+            login,
+            d(2026, 11, 20)
+        ),
+    );
+    let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
+    assert_eq!(
+        (a.payment_id, b.payment_id),
+        (paid.payment_id, paid.payment_id)
+    );
+    assert_eq!(
+        (a.state, b.state),
+        (PaymentState::Succeeded, PaymentState::Succeeded)
+    );
+    assert_eq!(count(&pool, "select count(*) from payments").await, 1);
+    assert_eq!(count(&pool, "select count(*) from data_addons").await, 1);
+    assert_eq!(ledger(&pool, account).await.len(), 3);
+    // Another payment for it, from the pay page, is refused: it is paid.
+    let refused = data_addons::pay(
+        &pool,
+        &stripe,
+        &config,
+        &AddOnPayment {
+            account_id: account,
+            data_addon_id: bought.id,
+            shown: Some(usd(dec!(27.06))),
+            saved_card: None,
+            attempt: "pay-page-attempt-0001".into(),
+            login_id: Some(login),
+            assisted: None,
+        },
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(EngineError::Conflict(_))),
+        "{refused:?}"
+    );
+
+    // The statement of Dec 5 (Nov 5 – Dec 4 and Dec 5 – Jan 4 at $60.00 each; usage
+    // against 1,000 + 100 GB: 50 GB over × $0.50 = $25.00) does not charge the add-on
+    // again: its own tax is 8.25% × 145.00 = 11.9625 → $11.96, then the add-on and its tax
+    // as posted on Nov 20: 60 + 60 + 25 + 11.96 + 25 + 2.06 = $184.02. (Billed on the
+    // statement instead, the add-on's tax would have been pooled: $14.03 in all, a cent
+    // more than 11.96 + 2.06.) The card payment was received today, after Dec 5: it waits
+    // for the next statement, and the balance is 184.02 − 27.06 = $156.96.
+    bill(&pool, d(2026, 12, 5)).await;
+    assert_eq!(
+        lines(&pool, account, d(2026, 12, 5)).await,
+        vec![
+            ("recurring".to_string(), dec!(60.00)),
+            ("recurring".to_string(), dec!(60.00)),
+            ("usage".to_string(), dec!(25.00)),
+            ("tax".to_string(), dec!(11.96)),
+            ("one_time".to_string(), dec!(25.00)),
+            ("tax".to_string(), dec!(2.06)),
+        ]
+    );
+    assert_eq!(balance(&pool, account).await, dec!(156.96));
+    let (total_due, charged_once): (Decimal, i64) = sqlx::query_as(
+        "select s.total_due,
+                (select count(*) from ledger_entries l where l.account_id = s.account_id
+                  and l.description like 'Data add-on%')
+           from statements s where s.account_id = $1",
+    )
+    .bind(account)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((total_due, charged_once), (dec!(184.02), 1));
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from one_time_charges where statement_id is not null"
+        )
+        .await,
+        0,
+        "the posted charge is not billed"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_declined_card_leaves_the_add_on_bought_and_owed_with_the_next_statement(pool: PgPool) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let (account, service, login) = capped_account(&pool, "30000011").await;
+    default_card(&pool, &config, account, "4000000000000341").await;
+    usage(&pool, service, d(2026, 11, 5), d(2026, 12, 5), 1_150 * GB).await;
+
+    let bought = data_addons::buy(&pool, &config, &by_card(account, service, login, 1))
+        .await
+        .unwrap();
+    let declined = data_addons::pay_one_tap(
+        &pool,
+        &stripe,
+        &config,
+        account,
+        bought.id,
+        login,
+        d(2026, 11, 20),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(declined.state, PaymentState::Failed);
+    assert_eq!(declined.decline.unwrap().code, "card_declined");
+    // Nothing paid; the add-on is still bought (1,100 GB this cycle) and its $27.06 owed.
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries where kind = 'payment'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(count(&pool, "select count(*) from data_addons").await, 1);
+    assert_eq!(balance(&pool, account).await, dec!(27.06));
+
+    // The pay page's amount must be the add-on's: $25.00 (the price before tax) is refused.
+    let pay_page = |attempt: &str, shown: Decimal| AddOnPayment {
+        account_id: account,
+        data_addon_id: bought.id,
+        shown: Some(usd(shown)),
+        saved_card: None,
+        attempt: attempt.into(),
+        login_id: Some(login),
+        assisted: None,
+    };
+    let refused = data_addons::pay(
+        &pool,
+        &stripe,
+        &config,
+        &pay_page("pay-page-attempt-0001", dec!(25.00)),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(EngineError::Conflict(_))),
+        "{refused:?}"
+    );
+
+    // The Dec 5 statement shows the add-on and its tax as posted and no payment: due
+    // 60 + 60 + 25 + 11.96 (as in the test above) + 25.00 + 2.06 = $184.02.
+    bill(&pool, d(2026, 12, 5)).await;
+    let total_due: Decimal =
+        sqlx::query_scalar("select total_due from statements where account_id = $1")
+            .bind(account)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(total_due, dec!(184.02));
+    assert_eq!(balance(&pool, account).await, dec!(184.02));
+
+    // Paid afterwards on the pay page with another card: exactly $27.06, the rest of the
+    // statement still owed.
+    let started = data_addons::pay(
+        &pool,
+        &stripe,
+        &config,
+        &pay_page("pay-page-attempt-0002", dec!(27.06)),
+    )
+    .await
+    .unwrap();
+    let setup = confirm_setup(&started.setup_secret.unwrap(), "4242424242424242").await;
+    let paid = cards::payments::pay_with_setup(
+        &pool,
+        &stripe,
+        &config,
+        account,
+        started.payment_id,
+        &setup,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(paid.state, PaymentState::Succeeded, "{paid:?}");
+    assert_eq!(
+        intent_at_stripe(&pool, paid.payment_id).await,
+        (2706, "usd".to_string(), "succeeded".to_string())
+    );
+    assert_eq!(balance(&pool, account).await, dec!(156.96));
+    let due = {
+        let mut conn = pool.acquire().await.unwrap();
+        data_addons::due(&mut conn, account, bought.id)
+            .await
+            .unwrap()
+    };
+    assert!(due.paid);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_card_the_bank_must_confirm_pays_once_the_check_is_done(pool: PgPool) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let (account, service, login) = capped_account(&pool, "30000012").await;
+    default_card(&pool, &config, account, "4000002500003155").await;
+    let bought = data_addons::buy(&pool, &config, &by_card(account, service, login, 1))
+        .await
+        .unwrap();
+    let asked = data_addons::pay_one_tap(
+        &pool,
+        &stripe,
+        &config,
+        account,
+        bought.id,
+        login,
+        d(2026, 11, 20),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(asked.state, PaymentState::RequiresAction);
+    assert_eq!(balance(&pool, account).await, dec!(27.06));
+    // The cardholder completes the bank's check (Stripe.js, on the receipt page).
+    let secret = asked.client_secret.expect("a secret for the bank's check");
+    let pi = secret.split("_secret_").next().unwrap();
+    let done = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/payment_intents/{pi}/_authenticate?success=true",
+            stripe_url()
+        ))
+        .form(&[("key", PK), ("client_secret", secret.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success(), "{}", done.text().await.unwrap());
+    let paid = cards::payments::refresh(&pool, &stripe, &config, account, asked.payment_id)
+        .await
+        .unwrap();
+    assert_eq!(paid.state, PaymentState::Succeeded);
+    assert_eq!(balance(&pool, account).await, dec!(0.00));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn another_accounts_add_on_is_not_found_and_one_on_the_statement_is_not_paid_now(
+    pool: PgPool,
+) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let (account, service, login) = capped_account(&pool, "30000013").await;
+    let (other, other_service, other_login) = capped_account(&pool, "30000014").await;
+    let on_card = data_addons::buy(&pool, &config, &by_card(account, service, login, 1))
+        .await
+        .unwrap();
+    let on_bill = data_addons::buy(
+        &pool,
+        &config,
+        &purchase(other, other_service, other_login, 1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(on_bill.paid_now, None);
+    let attempt = |account_id: i64, data_addon_id: i64| AddOnPayment {
+        account_id,
+        data_addon_id,
+        shown: None,
+        saved_card: None,
+        attempt: "pay-page-attempt-0003".into(),
+        login_id: None,
+        assisted: None,
+    };
+    // The other account asks to pay (or see) this account's add-on: not found.
+    assert!(matches!(
+        data_addons::pay(&pool, &stripe, &config, &attempt(other, on_card.id)).await,
+        Err(EngineError::NotFound)
+    ));
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(matches!(
+        data_addons::due(&mut conn, other, on_card.id).await,
+        Err(EngineError::NotFound)
+    ));
+    drop(conn);
+    // Or tries to buy one for this account's service: not found.
+    assert!(matches!(
+        data_addons::buy(&pool, &config, &by_card(other, service, other_login, 2)).await,
+        Err(EngineError::NotFound)
+    ));
+    // An add-on on the next statement has nothing to pay now, and nothing was posted for it.
+    assert!(matches!(
+        data_addons::pay(&pool, &stripe, &config, &attempt(other, on_bill.id)).await,
+        Err(EngineError::Invalid(_))
+    ));
+    assert_eq!(balance(&pool, other).await, dec!(0.00));
+    // Without a saved card there is no one-tap payment: the pay page asks for a card.
+    assert!(data_addons::pay_one_tap(
+        &pool,
+        &stripe,
+        &config,
+        account,
+        on_card.id,
+        login,
+        d(2026, 11, 20)
+    )
+    .await
+    .unwrap()
+    .is_none());
+    assert_eq!(count(&pool, "select count(*) from payments").await, 0);
 }

@@ -16,13 +16,14 @@ use crate::types::payments::{
     ActionNeeded, CardsPage, LinkProblem, PayLinkPage, PayPage, PayProgress, Receipt,
 };
 
-/// The pay page: balance, open statement, limits, saved cards, Stripe.js.
+/// The pay page: balance, open statement, limits, saved cards, Stripe.js; with `addon`, the
+/// account's data add-on bought to be paid now, whose amount it asks for.
 #[server(prefix = "/api", endpoint = "pay-page")]
-pub async fn load_pay_page() -> Result<PayPage, AppError> {
+pub async fn load_pay_page(addon: Option<i64>) -> Result<PayPage, AppError> {
     super::respond(
         async move {
             let (portal, access) = require_viewer().await?;
-            payments::pay_page(&portal, &access).await
+            payments::pay_page(&portal, &access, addon).await
         }
         .await,
     )
@@ -30,17 +31,19 @@ pub async fn load_pay_page() -> Result<PayPage, AppError> {
 
 /// Starts paying `amount` (as typed) with a saved card, or with a new card (`saved_card`
 /// absent: the answer carries a SetupIntent secret). `attempt` is made once per pay form by
-/// the browser: the same key again is the same payment.
+/// the browser: the same key again is the same payment. With `data_addon`, the payment is
+/// for that add-on bought to be paid now: its amount, which `amount` must be.
 #[server(prefix = "/api", endpoint = "start-card-payment")]
 pub async fn start_card_payment(
     amount: String,
     attempt: String,
     saved_card: Option<i64>,
+    data_addon: Option<i64>,
 ) -> Result<PayProgress, AppError> {
     super::respond(
         async move {
             let (portal, access) = require_acting().await?;
-            payments::start(&portal, &access, &amount, &attempt, saved_card).await
+            payments::start(&portal, &access, &amount, &attempt, saved_card, data_addon).await
         }
         .await,
     )

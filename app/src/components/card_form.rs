@@ -295,8 +295,8 @@ pub enum PayVia {
     Link { token: String },
 }
 
-/// The pay form. `amount` is prefilled (and fixed for a pay link); `cards` are the saved
-/// cards to choose from.
+/// The pay form. `amount` is prefilled (and fixed for a pay link, and for a data add-on
+/// being paid, `data_addon`); `cards` are the saved cards to choose from.
 #[cfg_attr(any(feature = "ssr", feature = "payments"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "payments")), component)]
 pub fn PayForm(
@@ -309,11 +309,14 @@ pub fn PayForm(
     country: String,
     cards: Vec<SavedCard>,
     provider_name: String,
+    data_addon: Option<i64>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
     let p = t.pay();
     let link = matches!(via, PayVia::Link { .. });
+    // The amount is decided by the server: a statement's through its link, an add-on's.
+    let fixed = link || data_addon.is_some();
     let amount = RwSignal::new(amount);
     let amount_error = RwSignal::new(None::<String>);
     let card_error = RwSignal::new(None::<String>);
@@ -397,7 +400,10 @@ pub fn PayForm(
                     };
                     let started = match &via {
                         PayVia::Portal => {
-                            crate::api::payments::start_card_payment(typed, attempt, saved).await
+                            crate::api::payments::start_card_payment(
+                                typed, attempt, saved, data_addon,
+                            )
+                            .await
                         }
                         PayVia::Link { token } => {
                             crate::api::payments::pay_link_start(token.clone(), attempt).await
@@ -535,7 +541,7 @@ pub fn PayForm(
                     <div id="wallet-button" aria-label=p.wallet_label></div>
                     <p class="muted small">{p.wallet_or}</p>
                 </div>
-                {(!link).then(|| view! {
+                {(!fixed).then(|| view! {
                     <div class="field">
                         <label for="amount">{p.amount_label}</label>
                         <div class="amount-input">

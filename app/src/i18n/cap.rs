@@ -24,13 +24,30 @@ pub struct CapTexts {
     pub alert_all_used: &'static str,
     /// "Includes 100 GB of data add-ons for this cycle."
     pub addons_included: fn(&str) -> String,
-    /// The add-on button: "Add 100 GB for $25.00".
-    pub addon_buy: fn(&str, &str) -> String,
+    /// Above the add-on's buttons: "Add 100 GB for this cycle".
+    pub addon_title: fn(&str) -> String,
+    /// "Add to my next bill: $25.00".
+    pub addon_next_bill: fn(&str) -> String,
+    /// "Pay $27.06 now by card" (the pay page asks for the card).
+    pub addon_pay_now: fn(&str) -> String,
+    /// "Pay $27.06 now with Visa •••• 4242" (that card is charged at once).
+    pub addon_pay_now_with: fn(&str, &str) -> String,
+    /// "Now by card: $25.00 + $2.06 tax = $27.06."
+    pub addon_pay_now_tax: fn(&str, &str, &str) -> String,
     pub addon_note: &'static str,
     pub addon_read_only: &'static str,
     pub addon_bought: &'static str,
     pub addon_error_conflict: &'static str,
     pub addon_error_other: &'static str,
+    /// The pay page, paying an add-on: "Paying now: Data add-on: 100 GB for …".
+    pub addon_paying_for: fn(&str) -> String,
+    pub addon_yours: &'static str,
+    pub addon_already_paid: &'static str,
+    /// A receipt's "For" row.
+    pub receipt_for: &'static str,
+    /// A receipt of a declined add-on payment: "The data add-on is still yours: $27.06 …".
+    pub receipt_addon_unpaid: fn(&str) -> String,
+    pub receipt_addon_retry: &'static str,
     pub upgrade: &'static str,
     pub ways_out: &'static str,
 }
@@ -53,13 +70,25 @@ pub static CAP_EN: CapTexts = CapTexts {
     alert_reached: |pct| format!("You have used {pct}% of this cycle's data."),
     alert_all_used: "You have used all of this cycle's data.",
     addons_included: |gb| format!("Includes {gb} of data add-ons for this cycle."),
-    addon_buy: |gb, price| format!("Add {gb} for {price}"),
-    addon_note: "For this cycle only; added to your next statement, with tax.",
+    addon_title: |gb| format!("Add {gb} for this cycle"),
+    addon_next_bill: |price| format!("Add to my next bill: {price}"),
+    addon_pay_now: |total| format!("Pay {total} now by card"),
+    addon_pay_now_with: |total, card| format!("Pay {total} now with {card}"),
+    addon_pay_now_tax: |price, tax, total| format!("Now by card: {price} + {tax} tax = {total}."),
+    addon_note: "For this cycle only. On your next bill, tax is added with your other charges.",
     addon_read_only: "Viewing as the subscriber: buying is for the subscriber or billing staff.",
     addon_bought: "Data added for this cycle. It appears on your next statement.",
     addon_error_conflict:
         "This page was out of date. Here are your data add-ons as they stand now.",
     addon_error_other: "The data could not be added. Nothing was charged; please try again.",
+    addon_paying_for: |what| format!("Paying now: {what}"),
+    addon_yours: "The data is already yours. If you don't pay now, this amount is due with your next statement.",
+    addon_already_paid: "Your data add-on is paid. Thank you.",
+    receipt_for: "For",
+    receipt_addon_unpaid: |amount| {
+        format!("The data add-on is still yours: {amount} stays on your balance, due with your next statement.")
+    },
+    receipt_addon_retry: "Pay it with another card",
     upgrade: "See a plan with more data",
     ways_out: "Ways to avoid overage",
 };

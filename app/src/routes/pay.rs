@@ -1,9 +1,11 @@
 //! Paying by card: the balance and the open statement, the amount (prefilled with what is
 //! owed), a saved card or a new one in Stripe's card element, Apple Pay / Google Pay where
-//! the browser has them.
+//! the browser has them. With `?addon=<id>`, a data add-on bought to be paid now: its price
+//! and tax, and exactly that amount to pay.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::api::payments::load_pay_page;
 use crate::components::card_form::{PayForm, PayVia};
@@ -14,7 +16,16 @@ use crate::types::payments::PayPage;
 #[component]
 pub fn PayPage() -> impl IntoView {
     let t = use_i18n().t;
-    let data = Resource::new(|| (), |_| load_pay_page());
+    let query = use_query_map();
+    let data = Resource::new(
+        move || {
+            query
+                .read()
+                .get("addon")
+                .and_then(|id| id.parse::<i64>().ok())
+        },
+        load_pay_page,
+    );
     view! {
         <Title text=t.pay().pay_title />
         <Suspense fallback=Loading>
@@ -47,6 +58,20 @@ fn PayView(page: PayPage) -> impl IntoView {
         }
     });
     let owed = page.suggested.is_some();
+    let c = t.cap();
+    let addon = page.addon.clone().map(|a| {
+        let breakdown = a.tax.is_positive().then(|| {
+            (c.addon_pay_now_tax)(&f.money(&a.charge), &f.money(&a.tax), &f.money(&a.total))
+        });
+        view! {
+            <div class="pay-addon" data-testid="pay-addon">
+                <p><strong>{(c.addon_paying_for)(&a.description)}</strong></p>
+                {breakdown.map(|text| view! { <p data-testid="pay-addon-amount">{text}</p> })}
+                <p class="muted">{if a.paid { c.addon_already_paid } else { c.addon_yours }}</p>
+            </div>
+        }
+    });
+    let paying_addon = page.addon.as_ref().filter(|a| !a.paid).map(|a| a.id);
     let form = match page.stripe.clone() {
         Some(stripe) => view! {
             <link rel="preload" r#as="script" id="stripe-js" href=stripe.js_url />
@@ -60,6 +85,7 @@ fn PayView(page: PayPage) -> impl IntoView {
                 country=page.country.clone()
                 cards=page.cards.clone()
                 provider_name=t.app_name.to_string()
+                data_addon=paying_addon
             />
         }
         .into_any(),
@@ -70,6 +96,7 @@ fn PayView(page: PayPage) -> impl IntoView {
         <div class="pay-page">
             <h1>{p.pay_title}</h1>
             <section class="card card-flat pay-summary" aria-label=p.balance_now>
+                {addon}
                 <p class="muted">{p.balance_now}</p>
                 <p class="figure" data-testid="pay-balance">{f.money(&page.balance)}</p>
                 {statement}

@@ -77,6 +77,7 @@ fn PayLinkView(page: PayLinkPage, token: String) -> impl IntoView {
                 country=page.country.clone()
                 cards=Vec::new()
                 provider_name=page.provider_name.clone()
+                data_addon=None
             />
         }
         .into_any(),

@@ -58,8 +58,22 @@ pub(crate) fn state_words(p: &'static PayTexts, state: PayState) -> (&'static st
 fn ReceiptView(receipt: Receipt) -> impl IntoView {
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
-    let p = t.pay();
+    let (p, c) = (t.pay(), t.cap());
     let r = receipt;
+    // A declined payment for a data add-on: the add-on stays, owed with the next statement
+    // (billing::bill, rule 4), and can be paid with another card.
+    let addon_unpaid = r
+        .data_addon
+        .clone()
+        .filter(|_| matches!(r.state, PayState::Failed | PayState::Cancelled))
+        .map(|(id, _)| {
+            view! {
+                <p class="notice notice-info" data-testid="receipt-addon-unpaid">
+                    {(c.receipt_addon_unpaid)(&f.money(&r.amount))} " "
+                    <a href=format!("/pay?addon={id}") data-testid="receipt-addon-retry">{c.receipt_addon_retry}</a>
+                </p>
+            }
+        });
     let (label, class) = state_words(p, r.state);
     let source = match r.source.as_str() {
         "autopay" => p.source_autopay,
@@ -88,6 +102,7 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
             {r.failure.clone().map(|d| view! {
                 <p class="notice notice-error" role="alert" data-testid="receipt-failure">{(p.decline)(&d.code)}</p>
             })}
+            {addon_unpaid}
             <dl class="facts receipt-facts">
                 <dt>{p.receipt_amount}</dt><dd class="num" data-testid="receipt-amount">{f.money(&r.amount)}</dd>
                 <dt>{p.receipt_status}</dt><dd><span class=class data-testid="receipt-state">{label}</span></dd>
@@ -95,6 +110,9 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 {r.card.clone().map(|c| view! { <dt>{p.receipt_card}</dt><dd data-testid="receipt-card">{c}</dd> })}
                 {r.statement.clone().map(|(id, number)| view! {
                     <dt>{p.receipt_statement}</dt><dd><a href=format!("/statements/{id}")>{number}</a></dd>
+                })}
+                {r.data_addon.clone().map(|(_, what)| view! {
+                    <dt>{c.receipt_for}</dt><dd data-testid="receipt-for">{what}</dd>
                 })}
                 <dt>{p.receipt_how}</dt><dd>{source}</dd>
                 <dt>{p.receipt_reference}</dt><dd class="mono" data-testid="receipt-reference">{format!("P-{}", r.id)}</dd>

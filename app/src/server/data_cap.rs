@@ -1,11 +1,13 @@
 //! The data cap as the overview and the usage page show it: the current cycle's use against
 //! the allowance (plan and add-ons), the forecast (`billing::data_cap`), the highest alert
 //! reached, how fresh the figures are, and the two ways out (a data add-on, an upgrade).
-//! Read in one statement, so neither page pays a round trip more for it.
+//! Read in one statement, so neither page pays a round trip more for it: with the tax an
+//! add-on paid now would carry and the card it would be charged to, so both are shown
+//! before the subscriber confirms.
 
 use billing::cycle::period_containing;
-use billing::data_cap::forecast;
-use billing::{Money, BYTES_PER_GB};
+use billing::data_cap::{forecast, paid_now};
+use billing::{Money, TaxRate, BYTES_PER_GB};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::PgPool;
@@ -13,7 +15,7 @@ use sqlx::PgPool;
 use super::access::AccountAccess;
 use super::accounts::AccountBasics;
 use crate::error::AppError;
-use crate::types::{AddOnOffer, DataCap};
+use crate::types::{AddOnOffer, DataCap, PayNowOffer};
 
 #[derive(sqlx::FromRow)]
 struct CapRow {
@@ -29,6 +31,10 @@ struct CapRow {
     alert: Option<i32>,
     upgrade_plan_id: Option<i64>,
     fresh: Option<DateTime<Utc>>,
+    tax_rate: Option<Decimal>,
+    tax_inclusive: Option<bool>,
+    card_brand: Option<String>,
+    card_last4: Option<String>,
 }
 
 /// What [`load`] finds.
@@ -80,14 +86,21 @@ pub async fn load(
                       where cp.id = s.plan_id and {eligible}
                         and (p.allowance_gb is null or p.allowance_gb > cp.allowance_gb)
                       order by p.allowance_gb nulls last, p.monthly_price, p.id limit 1)
-                      as upgrade_plan_id
+                      as upgrade_plan_id,
+                    tx.rate as tax_rate, tx.inclusive as tax_inclusive,
+                    card.brand as card_brand, card.last4 as card_last4
                from services s
                join accounts a on a.id = s.account_id
                join addresses ad on ad.id = s.address_id
                join plans p on p.id = s.plan_id
+               left join lateral ({tax}) tx on true
+               left join lateral (select m.brand, m.last4::text as last4 from payment_methods m
+                                   where {card}) card on true
               where s.account_id = $1 and s.status in ('active', 'suspended')
               order by s.activated_on, s.id limit 1) c on true",
-        eligible = engine::plan_changes::ELIGIBLE
+        eligible = engine::plan_changes::ELIGIBLE,
+        tax = engine::data_addons::tax_sql("s.id", "s.account_id", "$4::date"),
+        card = engine::cards::saved::one_tap_condition("s.account_id", "$4::date"),
     ))
     .bind(access.account_id())
     .bind(cycle.start)
@@ -121,6 +134,27 @@ pub async fn load(
     let may_buy = access
         .assisted()
         .is_none_or(|a| a.role.has(super::staff::Right::AssistedChanges));
+    // Paid now, the add-on carries the tax on it alone (billing::bill, rule 4); the card
+    // named is the one charged at once, the subscriber's own default card (staff take a
+    // card on the pay page, never a saved one).
+    let tax = row
+        .tax_rate
+        .zip(row.tax_inclusive)
+        .and_then(|(rate, inclusive)| TaxRate::new(rate, inclusive).ok());
+    let one_tap_card = match (&row.card_brand, &row.card_last4, access.assisted()) {
+        (Some(brand), Some(last4), None) => Some(super::payments::card_words(brand, last4)),
+        _ => None,
+    };
+    let pay_now = |price: Money| {
+        config.stripe.is_some().then(|| {
+            let due = paid_now(price, tax.as_ref());
+            PayNowOffer {
+                tax: due.tax,
+                total: due.total,
+                card: one_tap_card.clone(),
+            }
+        })
+    };
     facts.cap = Some(DataCap {
         service_id,
         period_start: cycle.start,
@@ -141,6 +175,7 @@ pub async fn load(
             gigabytes: o.gigabytes,
             price: o.price,
             seq,
+            pay_now: pay_now(o.price),
         }),
         upgrade_href: row
             .upgrade_plan_id
@@ -150,14 +185,29 @@ pub async fn load(
     Ok(facts)
 }
 
-/// Buys a data add-on for the service's current cycle (added to the next statement).
+/// Buys a data add-on for the service's current cycle, to be paid as the subscriber chose
+/// (`engine::data_addons`), and says where the browser goes next:
+///
+/// * on the next statement: back to the usage page, with a notice;
+/// * now by card, by the subscriber with a usable default card: that card is charged at
+///   once for what was posted (the add-on's own attempt key, so a repeated post is the same
+///   payment), and the receipt shows how it went (paid, the bank's check to finish, or
+///   declined with the add-on still theirs);
+/// * now by card otherwise (no such card, staff acting for the subscriber, Stripe not
+///   answering): the pay page, asking for exactly that amount.
+///
 /// Staff acting for the subscriber are recorded as the buyer and audited.
 pub async fn buy(
     portal: &super::Portal,
     access: &AccountAccess,
     service_id: i64,
     seq: i16,
-) -> Result<engine::data_addons::Bought, AppError> {
+    pay: engine::data_addons::PayBy,
+) -> Result<String, AppError> {
+    use engine::data_addons::PayBy;
+    if pay == PayBy::Card && portal.stripe.is_none() {
+        return Err(AppError::Unavailable);
+    }
     let account = super::accounts::basics(&portal.pool, access).await?;
     let bought = engine::data_addons::buy(
         &portal.pool,
@@ -169,6 +219,7 @@ pub async fn buy(
             login_id: access.assisted().is_none().then_some(access.login_id()),
             staff_id: access.assisted().map(|a| a.staff_id),
             today: account.today(),
+            pay,
         },
     )
     .await?;
@@ -178,9 +229,42 @@ pub async fn buy(
             &assist,
             access.account_id(),
             "support.assisted_data_addon",
-            serde_json::json!({ "service_id": service_id, "data_addon_id": bought.id }),
+            serde_json::json!({
+                "service_id": service_id,
+                "data_addon_id": bought.id,
+                "paid_now": bought.paid_now.map(|p| p.total.amount()),
+            }),
         )
         .await?;
     }
-    Ok(bought)
+    // A repeated post keeps the first post's choice: one on the next statement stays there.
+    if bought.paid_now.is_none() {
+        return Ok("/usage?addon=bought".into());
+    }
+    let pay_page = format!("/pay?addon={}", bought.id);
+    let (Some(stripe), None) = (portal.stripe.as_ref(), access.assisted()) else {
+        return Ok(pay_page);
+    };
+    match engine::data_addons::pay_one_tap(
+        &portal.pool,
+        stripe,
+        &portal.config.billing,
+        access.account_id(),
+        bought.id,
+        access.login_id(),
+        account.today(),
+    )
+    .await
+    {
+        Ok(Some(payment)) => Ok(format!("/payments/{}", payment.payment_id)),
+        Ok(None) => Ok(pay_page),
+        // Bought and posted; the card could not be asked now: the pay page can.
+        Err(engine::EngineError::Stripe(error)) => {
+            tracing::warn!(data_addon = bought.id, %error, "data add-on: Stripe unreachable");
+            Ok(pay_page)
+        }
+        // Paid already by another payment (a second tab): its page says so.
+        Err(engine::EngineError::Conflict(_)) => Ok(pay_page),
+        Err(other) => Err(other.into()),
+    }
 }

@@ -17,7 +17,7 @@ use super::Portal;
 use crate::error::AppError;
 use crate::i18n::{Formats, Texts};
 use crate::types::payments::{
-    ActionNeeded, CardsPage, Declined, LinkProblem, OpenStatement, PayLinkPage, PayPage,
+    ActionNeeded, AddOnDue, CardsPage, Declined, LinkProblem, OpenStatement, PayLinkPage, PayPage,
     PayProgress, PayState, Receipt, SavedCard, StripeJs,
 };
 use engine::cards::{CardPayment, PayRequest, PaymentState, Source, Stripe};
@@ -35,7 +35,7 @@ fn stripe_js(portal: &Portal) -> Option<StripeJs> {
 }
 
 /// The words for a card the subscriber sees: "Visa •••• 4242".
-fn card_words(brand: &str, last4: &str) -> String {
+pub(crate) fn card_words(brand: &str, last4: &str) -> String {
     (Texts::for_locale("en").pay().card_line)(&engine::cards::payments::brand_name(brand), last4)
 }
 
@@ -173,8 +173,14 @@ struct PayPageRow {
     statement_due_on: Option<chrono::NaiveDate>,
 }
 
-/// The pay page: balance, the latest open statement, limits and saved cards.
-pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage, AppError> {
+/// The pay page: balance, the latest open statement, limits and saved cards; with
+/// `addon`, the data add-on of the account bought to be paid now (another account's is not
+/// found), whose amount it asks for while it is unpaid.
+pub async fn pay_page(
+    portal: &Portal,
+    access: &AccountAccess,
+    addon: Option<i64>,
+) -> Result<PayPage, AppError> {
     let row = sqlx::query_as::<_, PayPageRow>(
         "select a.currency::text as currency, a.time_zone, a.locale, b.balance,
                 s.id as statement_id, s.statement_number, s.total_due as statement_total,
@@ -201,9 +207,28 @@ pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage
             .await?
             .on_account()
     };
-    let suggested = owed
-        .is_positive()
-        .then(|| money(owed.amount().clamp(limits.min, limits.max), currency));
+    let addon = match addon {
+        Some(id) => {
+            let mut conn = portal.pool.acquire().await?;
+            let due = engine::data_addons::due(&mut conn, access.account_id(), id).await?;
+            // An add-on on the next statement has nothing to pay now: the ordinary page.
+            due.paid_now.map(|posted| AddOnDue {
+                id,
+                description: due.description,
+                charge: posted.charge,
+                tax: posted.tax,
+                total: posted.total,
+                paid: due.paid,
+            })
+        }
+        None => None,
+    };
+    let suggested = match &addon {
+        Some(a) if !a.paid => Some(a.total),
+        _ => owed
+            .is_positive()
+            .then(|| money(owed.amount().clamp(limits.min, limits.max), currency)),
+    };
     let statement = match (
         row.statement_id,
         row.statement_number,
@@ -229,16 +254,21 @@ pub async fn pay_page(portal: &Portal, access: &AccountAccess) -> Result<PayPage
         stripe: stripe_js(portal),
         country: country_of(&row.locale),
         currency: row.currency.trim().to_lowercase(),
+        addon,
     })
 }
 
-/// Starts a card payment from the portal (or finds it again with the same attempt key).
+/// Starts a card payment from the portal (or finds it again with the same attempt key):
+/// towards the balance, or, with `data_addon`, for that add-on of the account bought to be
+/// paid now (`engine::data_addons::pay`: exactly what was posted for it, which `amount`,
+/// as the page showed it, must be).
 pub async fn start(
     portal: &Portal,
     access: &AccountAccess,
     amount: &str,
     attempt: &str,
     saved_card: Option<i64>,
+    data_addon: Option<i64>,
 ) -> Result<PayProgress, AppError> {
     // Staff viewing as the subscriber may take a payment with a card the subscriber gives
     // them, never charge a saved card.
@@ -259,24 +289,48 @@ pub async fn start(
     let currency =
         Currency::parse(code.trim()).map_err(|e| AppError::internal("account currency", e))?;
     let amount = parse_amount(portal, amount, currency, &locale)?;
-    let payment = engine::cards::payments::start(
-        &portal.pool,
-        &stripe,
-        &portal.config.billing,
-        &PayRequest {
-            account_id: access.account_id(),
-            amount,
-            statement_id,
-            source: Source::Portal,
-            login_id: access.assisted().is_none().then_some(access.login_id()),
-            attempt: attempt.to_string(),
-            saved_card,
-            assisted: access
-                .assisted()
-                .map(|a| (a.staff_id, a.support_session_id)),
-        },
-    )
-    .await?;
+    let login_id = access.assisted().is_none().then_some(access.login_id());
+    let assisted = access
+        .assisted()
+        .map(|a| (a.staff_id, a.support_session_id));
+    let payment = match data_addon {
+        Some(data_addon_id) => {
+            engine::data_addons::pay(
+                &portal.pool,
+                &stripe,
+                &portal.config.billing,
+                &engine::data_addons::AddOnPayment {
+                    account_id: access.account_id(),
+                    data_addon_id,
+                    shown: Some(amount),
+                    saved_card,
+                    attempt: attempt.to_string(),
+                    login_id,
+                    assisted,
+                },
+            )
+            .await?
+        }
+        None => {
+            engine::cards::payments::start(
+                &portal.pool,
+                &stripe,
+                &portal.config.billing,
+                &PayRequest {
+                    account_id: access.account_id(),
+                    amount,
+                    statement_id,
+                    data_addon_id: None,
+                    source: Source::Portal,
+                    login_id,
+                    attempt: attempt.to_string(),
+                    saved_card,
+                    assisted,
+                },
+            )
+            .await?
+        }
+    };
     if let Some(assist) = access.assisted() {
         crate::server::staff::audit::assisted_action(
             &portal.pool,
@@ -346,6 +400,8 @@ struct ReceiptRow {
     failure_code: Option<String>,
     failure_message: Option<String>,
     time_zone: String,
+    data_addon_id: Option<i64>,
+    data_addon: Option<String>,
 }
 
 /// A card payment's receipt, for its own account only.
@@ -357,9 +413,12 @@ pub async fn receipt(
     let row = sqlx::query_as::<_, ReceiptRow>(
         "select p.id, p.amount, p.currency::text as currency, p.status, p.source, p.created_at,
                 p.succeeded_at, p.card_brand, p.card_last4::text as card_last4, p.statement_id,
-                s.statement_number, p.failure_code, p.failure_message, a.time_zone
+                s.statement_number, p.failure_code, p.failure_message, a.time_zone,
+                p.data_addon_id, o.description as data_addon
            from payments p join accounts a on a.id = p.account_id
            left join statements s on s.id = p.statement_id and s.account_id = p.account_id
+           left join data_addons x on x.id = p.data_addon_id and x.account_id = p.account_id
+           left join one_time_charges o on o.id = x.one_time_charge_id
           where p.id = $1 and p.account_id = $2 and p.method in ('card', 'autopay')",
     )
     .bind(payment_id)
@@ -394,6 +453,7 @@ pub async fn receipt(
         stripe: (state == PayState::RequiresAction)
             .then(|| stripe_js(portal))
             .flatten(),
+        data_addon: row.data_addon_id.zip(row.data_addon),
     })
 }
 
@@ -544,6 +604,7 @@ pub async fn link_start(
                     .map_err(|e| AppError::internal("account currency", e))?,
             ),
             statement_id: Some(link.statement_id),
+            data_addon_id: None,
             source: Source::PayLink,
             login_id: None,
             attempt: attempt.to_string(),

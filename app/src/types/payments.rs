@@ -55,6 +55,26 @@ pub struct PayPage {
     /// the currency in lower case.
     pub country: String,
     pub currency: String,
+    /// The data add-on this visit pays for (`/pay?addon=<id>`), when it was bought to be
+    /// paid now.
+    pub addon: Option<AddOnDue>,
+}
+
+/// A data add-on bought to be paid now by card, as the pay page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AddOnDue {
+    /// `data_addons.id`.
+    pub id: i64,
+    /// "Data add-on: 100 GB for Nov 5 – Dec 4, 2026".
+    pub description: String,
+    /// The charge posted for it (the price, less its tax where the price includes it).
+    pub charge: Money,
+    /// The tax posted on it.
+    pub tax: Money,
+    /// What the card is asked for: `charge + tax`.
+    pub total: Money,
+    /// A card payment for it has gone through.
+    pub paid: bool,
 }
 
 /// Where a card payment stands.
@@ -106,6 +126,8 @@ pub struct Receipt {
     pub failure: Option<Declined>,
     /// Confirming with the bank needs Stripe.js.
     pub stripe: Option<StripeJs>,
+    /// The data add-on it pays for: its id and description.
+    pub data_addon: Option<(i64, String)>,
 }
 
 /// The saved-cards page.

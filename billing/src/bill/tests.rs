@@ -381,6 +381,83 @@ fn a_data_addon_raises_its_cycles_allowance_and_is_charged_once_with_tax() {
 }
 
 #[test]
+fn an_add_on_paid_now_is_shown_as_posted_and_not_charged_again() {
+    // The same cycle as above, the add-on paid by card on Nov 20: its $25.00 and the tax
+    // on it alone, 8.25% × 25.00 = 2.0625 → $2.06, were posted that day, and the card paid
+    // $27.06. The one-time charge is not among the facts (it is posted, not billed).
+    let fibre = capped("Fibre 1000", Some(1000), dec!(70.00), dec!(0.50));
+    let mut s = service(dec!(70.00));
+    s.plan = fibre.clone();
+    s.tax = sales_tax();
+    s.charged_through = Some(d(2026, 12, 5));
+    s.usage = vec![segment(&fibre, d(2026, 11, 5), d(2026, 12, 5), 1_150)];
+    s.usage[0].addon_bytes = 100 * GB;
+    let mut f = facts(5, d(2026, 12, 5), vec![s]);
+    let posted = [
+        (
+            41,
+            EntryKind::Charge,
+            "Data add-on: 100 GB for Nov 5 – Dec 4, 2026",
+            dec!(25.00),
+        ),
+        (
+            42,
+            EntryKind::Tax,
+            "Sales tax 8.25% on the data add-on",
+            dec!(2.06),
+        ),
+        (
+            43,
+            EntryKind::Payment,
+            "Card payment from Visa ending 4242, thank you",
+            dec!(-27.06),
+        ),
+    ];
+    for (id, kind, description, amount) in posted {
+        f.received.push(ReceivedFacts {
+            ledger_entry_id: id,
+            kind,
+            description: description.into(),
+            amount: usd(amount),
+            effective_on: d(2026, 11, 20),
+        });
+    }
+    let bill = compose(&f).expect("composes");
+    // 50 GB over × $0.50 = $25.00; the statement's tax is on 70.00 + 25.00 = 95.00 only:
+    // 7.8375 → $7.84. Then the add-on and its tax as posted, and the payment.
+    assert_eq!(
+        amounts(&bill),
+        vec![
+            (LineKind::Recurring, dec!(70.00)),
+            (LineKind::Usage, dec!(25.00)),
+            (LineKind::Tax, dec!(7.84)),
+            (LineKind::OneTime, dec!(25.00)),
+            (LineKind::Tax, dec!(2.06)),
+            (LineKind::Payment, dec!(-27.06)),
+        ]
+    );
+    // Charges 70.00 + 25.00 + 25.00 = 120.00; tax 7.84 + 2.06 = 9.90; the card's 27.06
+    // leaves 70.00 + 25.00 + 7.84 = $102.84 due.
+    assert_eq!(bill.totals.charges.amount(), dec!(120.00));
+    assert_eq!(bill.totals.tax.amount(), dec!(9.90));
+    assert_eq!(bill.totals.total_due.amount(), dec!(102.84));
+    for line in &bill.lines[3..] {
+        assert_eq!(
+            line.posts, None,
+            "already in the ledger: {}",
+            line.description
+        );
+    }
+    assert_eq!(bill.lines[3].source, Source::Received(41));
+    assert_eq!(bill.lines[4].source, Source::Received(42));
+
+    // Declined: no payment; the $27.06 posted is due with this statement, $129.90 in all.
+    f.received.pop();
+    let bill = compose(&f).expect("composes");
+    assert_eq!(bill.totals.total_due.amount(), dec!(129.90));
+}
+
+#[test]
 fn usage_before_a_change_at_the_cycle_is_rated_against_the_plan_it_was_used_on() {
     // A downgrade from 750 GB to 500 GB (both $1.00 per GB over) took effect on the issue
     // date: the whole usage period was on the 750 GB plan.

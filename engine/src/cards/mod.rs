@@ -133,6 +133,9 @@ pub struct PayRequest {
     pub amount: billing::Money,
     /// The statement being paid (pay by link always names one).
     pub statement_id: Option<i64>,
+    /// The data add-on being paid now (`crate::data_addons::pay`, which decides the
+    /// amount); `None` for a payment towards the balance.
+    pub data_addon_id: Option<i64>,
     pub source: Source,
     pub login_id: Option<i64>,
     /// Made by the browser once per payment form shown: the same key twice is the same

@@ -40,6 +40,8 @@ pub(crate) struct PaymentRow {
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,
     pub stripe_payment_method_id: Option<String>,
+    /// The data add-on it pays for, if any.
+    pub data_addon_id: Option<i64>,
 }
 
 impl PaymentRow {
@@ -55,7 +57,7 @@ const PAYMENT_COLUMNS: &str =
     "p.id, p.account_id, a.account_number, p.currency::text as currency, p.amount,
     p.status, p.source, p.stripe_payment_intent_id, p.stripe_status_at,
     p.failure_code, p.failure_message, p.card_brand, p.card_last4::text as card_last4,
-    m.stripe_payment_method_id";
+    m.stripe_payment_method_id, p.data_addon_id";
 
 pub(crate) async fn load(
     conn: &mut PgConnection,
@@ -162,8 +164,10 @@ pub async fn start(
     let inserted: Option<i64> = sqlx::query_scalar(
         "insert into payments (account_id, currency, amount, method, status, statement_id,
                                payment_method_id, idempotency_key, source, requested_by_login,
-                               card_brand, card_last4, assisted_by_staff, support_session_id)
-         select a.id, a.currency, $2, 'card', 'pending', $3, $4, $5, $6, $7, m.brand, m.last4, $8, $9
+                               card_brand, card_last4, assisted_by_staff, support_session_id,
+                               data_addon_id)
+         select a.id, a.currency, $2, 'card', 'pending', $3, $4, $5, $6, $7, m.brand, m.last4, $8, $9,
+                $10
            from accounts a left join payment_methods m on m.id = $4 and m.account_id = a.id
           where a.id = $1
          on conflict (idempotency_key) do nothing
@@ -178,6 +182,7 @@ pub async fn start(
     .bind(request.login_id)
     .bind(request.assisted.map(|a| a.0))
     .bind(request.assisted.map(|a| a.1))
+    .bind(request.data_addon_id)
     .fetch_optional(&mut *tx)
     .await?;
     let payment_id = match inserted {
@@ -564,6 +569,8 @@ async fn record_succeeded(
     let card = card_words(payment);
     let description = if payment.source.as_deref() == Some("autopay") {
         format!("Autopay from {card}, thank you")
+    } else if payment.data_addon_id.is_some() {
+        format!("Card payment for the data add-on from {card}, thank you")
     } else {
         format!("Card payment from {card}, thank you")
     };

@@ -2,7 +2,8 @@
 //! one default per account (the one autopay charges), removed at Stripe and here. Autopay
 //! is switched on per account and needs a default card.
 
-use sqlx::PgPool;
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgPool};
 
 use super::payments::ensure_customer;
 use super::stripe::{PaymentMethod, Stripe};
@@ -113,6 +114,34 @@ pub(crate) async fn store(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The card a one-tap purchase (a data add-on paid now) charges: the account's default
+/// card, not removed, and not past its expiry month on `day` (provider-local). As a
+/// condition on `payment_methods m`; `account` and `day` are SQL expressions, so the
+/// portal's pages name the same card in their own queries.
+pub fn one_tap_condition(account: &str, day: &str) -> String {
+    format!(
+        "m.account_id = {account} and m.is_default and m.removed_at is null
+         and m.exp_year * 12 + m.exp_month
+             >= extract(year from {day})::int * 12 + extract(month from {day})::int"
+    )
+}
+
+/// The account's one-tap card ([`one_tap_condition`]), if it has one.
+pub async fn one_tap_card(
+    conn: &mut PgConnection,
+    account_id: i64,
+    today: NaiveDate,
+) -> Result<Option<i64>, EngineError> {
+    Ok(sqlx::query_scalar(&format!(
+        "select m.id from payment_methods m where {}",
+        one_tap_condition("$1", "$2::date")
+    ))
+    .bind(account_id)
+    .bind(today)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Makes a saved card the account's default.

@@ -1,10 +1,14 @@
 //! The data cap over HTTP: how fresh the usage page's figures are, the forecast with the two
 //! ways out, a data add-on bought once from a plain form post (never by another account,
-//! never by staff viewing read-only), and the overview's notice once an alert is recorded.
+//! never by staff viewing read-only), paid on the next bill or now by card (against
+//! localstripe: the saved card charged once for the price with its tax, a declined card
+//! leaving the add-on owed, the pay page asking for exactly its amount), and the
+//! overview's notice once an alert is recorded.
 //!
 //! Alex (the demo's first account) is on Cable 300: 1,000 GB, $0.50 per GB over, cycle day
-//! 5, at an address offering cable (Cable 600 has 1,500 GB) and DSL. Alex's usage in the
-//! current cycle is replaced by 40 GB on each day before today.
+//! 5, in Texas (8.25% sales tax, added on top), at an address offering cable (Cable 600 has
+//! 1,500 GB) and DSL. Alex's usage in the current cycle is replaced by 40 GB on each day
+//! before today.
 
 use billing::{period_containing, CycleDay, Period};
 use chrono::{Datelike, Days, NaiveDate};
@@ -146,11 +150,15 @@ async fn the_usage_page_says_how_fresh_it_is_forecasts_and_offers_the_two_ways_o
         forecast.contains(&expected_forecast(&alex, 1_000)),
         "{forecast}"
     );
-    // The add-on: 100 GB × $0.50 with 50% off = $25.00, the first of the cycle.
-    assert!(
-        html.contains(&format!("Add 100{NBSP}GB for {}", dollars(dec!(25.00)))),
+    // The add-on: 100 GB × $0.50 with 50% off = $25.00, the first of the cycle; without
+    // card payments configured, on the next bill only.
+    assert!(html.contains(&format!("Add 100{NBSP}GB for this cycle")));
+    assert_eq!(
+        testid_text(&html, "buy-addon").as_deref().map(str::trim),
+        Some(format!("Add to my next bill: {}", dollars(dec!(25.00))).as_str()),
         "the add-on button"
     );
+    assert!(!html.contains("data-testid=\"buy-addon-card\""));
     assert!(html.contains(&format!("name=\"service_id\" value=\"{}\"", alex.service)));
     assert!(html.contains("name=\"seq\" value=\"1\""));
     // The upgrade: the preview of Cable 600 (1,500 GB), the next plan with more data.
@@ -268,6 +276,19 @@ async fn staff_viewing_read_only_see_the_offer_disabled_and_cannot_buy(pool: PgP
         )
         .await;
     assert_eq!(error_code(response).await, (403, "read_only".to_string()));
+    // Paying now is refused the same way.
+    let response = portal
+        .call(
+            &rep,
+            "buy-data-addon",
+            &[
+                ("service_id", alex.service.to_string().as_str()),
+                ("seq", "1"),
+                ("pay", "card"),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (403, "read_only".to_string()));
     assert!(addons(&portal, alex.service).await.is_empty());
 }
 
@@ -315,4 +336,454 @@ async fn the_overview_shows_the_alert_reached_with_the_ways_out(pool: PgPool) {
     );
     assert!(html.contains("data-testid=\"buy-addon\""));
     assert!(html.contains("data-testid=\"cap-upgrade\""));
+}
+
+// ---------------------------------------------------------------------------------------
+// Paid now by card (billing::bill, rule 4), against localstripe.
+// ---------------------------------------------------------------------------------------
+
+async fn card_portal(pool: PgPool) -> TestPortal {
+    TestPortal::start_with(pool, |t| t.config.billing.stripe = Some(stripe())).await
+}
+
+/// Saves `number` at localstripe as Alex's card and makes it the default (the seeded card
+/// is not one localstripe knows).
+async fn default_card(portal: &TestPortal, account: i64, number: &str) -> i64 {
+    let card = crate::payments::saved_card(portal, account, number).await;
+    sqlx::query("update payment_methods set is_default = false where account_id = $1")
+        .bind(account)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    sqlx::query("update payment_methods set is_default = true where id = $1")
+        .bind(card)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    card
+}
+
+async fn ledger_balance(portal: &TestPortal, account: i64) -> rust_decimal::Decimal {
+    sqlx::query_scalar("select balance from account_balances where account_id = $1")
+        .bind(account)
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap()
+}
+
+/// The account's entries posted since `after` (an entry id): (kind, amount, description).
+async fn entries_after(
+    portal: &TestPortal,
+    account: i64,
+    after: i64,
+) -> Vec<(String, rust_decimal::Decimal, String)> {
+    sqlx::query_as(
+        "select kind, amount, description from ledger_entries
+          where account_id = $1 and id > $2 order by id",
+    )
+    .bind(account)
+    .bind(after)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap()
+}
+
+async fn last_entry(portal: &TestPortal) -> i64 {
+    sqlx::query_scalar("select coalesce(max(id), 0) from ledger_entries")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap()
+}
+
+/// The payments made for an add-on: (id, amount, status).
+async fn addon_payments(
+    portal: &TestPortal,
+    service: i64,
+) -> Vec<(i64, rust_decimal::Decimal, String)> {
+    sqlx::query_as(
+        "select p.id, p.amount, p.status from payments p join data_addons x on x.id = p.data_addon_id
+          where x.service_id = $1 order by p.id",
+    )
+    .bind(service)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap()
+}
+
+/// Where a redirect goes.
+fn location(response: &reqwest::Response) -> String {
+    assert!(response.status().is_redirection(), "{}", response.status());
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn paying_an_add_on_now_charges_the_saved_card_once_for_the_price_with_its_tax(pool: PgPool) {
+    let portal = card_portal(pool).await;
+    let alex = alex_at_40_gb_a_day(&portal).await;
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    default_card(&portal, alex.account, "4242424242424242").await;
+
+    // Both ways, with their amounts, before the tap: $25.00 on the next bill (tax added
+    // there), or now: 8.25% × 25.00 = 2.0625 → $2.06, $27.06 to the Visa ending 4242.
+    let (_, html) = portal.page(&browser, "/usage").await;
+    assert_eq!(
+        testid_text(&html, "buy-addon-card")
+            .as_deref()
+            .map(str::trim),
+        Some("Pay $27.06 now with Visa •••• 4242")
+    );
+    assert_eq!(
+        testid_text(&html, "buy-addon").as_deref().map(str::trim),
+        Some("Add to my next bill: $25.00")
+    );
+    assert!(
+        testid_text(&html, "addon-note")
+            .unwrap_or_default()
+            .starts_with("Now by card: $25.00 + $2.06 tax = $27.06."),
+        "{html}"
+    );
+
+    let service = alex.service.to_string();
+    let form = [
+        ("service_id", service.as_str()),
+        ("seq", "1"),
+        ("pay", "card"),
+    ];
+    // Sam sends Alex's service: not found; nothing bought, posted or charged.
+    let sam = portal.signed_in(SAM_EMAIL).await;
+    let response = portal.call(&sam, "buy-data-addon", &form).await;
+    assert_eq!(error_code(response).await, (404, "not_found".to_string()));
+    assert!(addons(&portal, alex.service).await.is_empty());
+
+    let before = ledger_balance(&portal, alex.account).await;
+    let mark = last_entry(&portal).await;
+    let response = form_post(&portal, &browser, "buy-data-addon", &form).await;
+    let receipt = location(&response);
+    let payments = addon_payments(&portal, alex.service).await;
+    assert_eq!(payments.len(), 1);
+    let (payment, amount, status) = payments[0].clone();
+    assert_eq!(receipt, format!("/payments/{payment}"));
+    assert_eq!((amount, status.as_str()), (dec!(27.06), "succeeded"));
+    assert_eq!(
+        entries_after(&portal, alex.account, mark).await,
+        vec![
+            (
+                "charge".to_string(),
+                dec!(25.00),
+                format!(
+                    "Data add-on: 100 GB for {}",
+                    billing::text::period(&alex.cycle)
+                )
+            ),
+            (
+                "tax".to_string(),
+                dec!(2.06),
+                "Texas sales tax 8.25% on the data add-on".to_string()
+            ),
+            (
+                "payment".to_string(),
+                dec!(-27.06),
+                "Card payment for the data add-on from Visa ending 4242, thank you".to_string()
+            ),
+        ]
+    );
+    assert_eq!(ledger_balance(&portal, alex.account).await, before);
+    // Stripe was asked for 2,706 cents, once.
+    let intent: String =
+        sqlx::query_scalar("select stripe_payment_intent_id from payments where id = $1")
+            .bind(payment)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let at_stripe: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/payment_intents/{intent}", stripe_url()))
+        .basic_auth("sk_test_payments", Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (at_stripe["amount"].as_i64(), at_stripe["currency"].as_str()),
+        (Some(2706), Some("usd"))
+    );
+
+    // A double tap: the same post twice at once goes to the same receipt; nothing more is
+    // bought, posted or charged.
+    let (a, b) = tokio::join!(
+        form_post(&portal, &browser, "buy-data-addon", &form),
+        form_post(&portal, &browser, "buy-data-addon", &form)
+    );
+    assert_eq!(
+        (location(&a), location(&b)),
+        (receipt.clone(), receipt.clone())
+    );
+    assert_eq!(addons(&portal, alex.service).await, vec![(1, 100)]);
+    assert_eq!(addon_payments(&portal, alex.service).await.len(), 1);
+    assert_eq!(entries_after(&portal, alex.account, mark).await.len(), 3);
+
+    // The receipt says what it paid for.
+    let (status, html) = portal.page(&browser, &receipt).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        testid_text(&html, "receipt-amount").as_deref(),
+        Some("$27.06")
+    );
+    assert!(testid_text(&html, "receipt-for")
+        .unwrap_or_default()
+        .starts_with("Data add-on: 100 GB for"));
+    // Sam cannot open it.
+    let (status, _) = portal.page(&sam, &receipt).await;
+    assert_eq!(status, 404);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_declined_card_leaves_the_add_on_owed_and_the_pay_page_asks_for_exactly_its_amount(
+    pool: PgPool,
+) {
+    let portal = card_portal(pool).await;
+    let alex = alex_at_40_gb_a_day(&portal).await;
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    default_card(&portal, alex.account, "4000000000000341").await;
+    let before = ledger_balance(&portal, alex.account).await;
+    let service = alex.service.to_string();
+    let form = [
+        ("service_id", service.as_str()),
+        ("seq", "1"),
+        ("pay", "card"),
+    ];
+    let response = form_post(&portal, &browser, "buy-data-addon", &form).await;
+    let receipt = location(&response);
+    let payments = addon_payments(&portal, alex.service).await;
+    assert_eq!(payments.len(), 1);
+    assert_eq!(receipt, format!("/payments/{}", payments[0].0));
+    assert_eq!(payments[0].2, "failed");
+    // The add-on is Alex's all the same (1,100 GB this cycle), its $27.06 owed.
+    assert_eq!(addons(&portal, alex.service).await, vec![(1, 100)]);
+    assert_eq!(
+        ledger_balance(&portal, alex.account).await,
+        before + dec!(27.06)
+    );
+    let (_, html) = portal.page(&browser, &receipt).await;
+    assert!(html.contains("data-testid=\"receipt-failure\""));
+    assert!(
+        testid_text(&html, "receipt-addon-unpaid")
+            .unwrap_or_default()
+            .contains("$27.06 stays on your balance"),
+        "{html}"
+    );
+    let addon: i64 = sqlx::query_scalar("select id from data_addons where service_id = $1")
+        .bind(alex.service)
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("href=\"/pay?addon={addon}\"")));
+
+    // The pay page for it: the price, its tax and exactly that amount.
+    let (status, html) = portal.page(&browser, &format!("/pay?addon={addon}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        testid_text(&html, "pay-addon-amount").as_deref(),
+        Some("Now by card: $25.00 + $2.06 tax = $27.06.")
+    );
+    let page: serde_json::Value = portal
+        .call(&browser, "pay-page", &[("addon", &addon.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["suggested"]["amount"], "27.06", "{page}");
+    assert_eq!(page["addon"]["paid"], false);
+
+    // Sam can neither see it nor pay it.
+    let sam = portal.signed_in(SAM_EMAIL).await;
+    let response = portal
+        .call(&sam, "pay-page", &[("addon", &addon.to_string())])
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+    let response = portal
+        .call(
+            &sam,
+            "start-card-payment",
+            &[
+                ("amount", "27.06"),
+                ("attempt", "sam-pays-alex-addon-0001"),
+                ("data_addon", &addon.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (404, "not_found".to_string()));
+
+    // Alex pays it with a new card: an amount other than the add-on's is refused, then
+    // $27.06 goes through and the balance is back where it was.
+    let response = portal
+        .call(
+            &browser,
+            "start-card-payment",
+            &[
+                ("amount", "25.00"),
+                ("attempt", "alex-pays-addon-00000001"),
+                ("data_addon", &addon.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (409, "conflict".to_string()));
+    let started: serde_json::Value = portal
+        .call(
+            &browser,
+            "start-card-payment",
+            &[
+                ("amount", "27.06"),
+                ("attempt", "alex-pays-addon-00000002"),
+                ("data_addon", &addon.to_string()),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = started["setup_secret"]
+        .as_str()
+        .expect("a new card")
+        .to_string();
+    let seti = secret.split("_secret_").next().unwrap().to_string();
+    let confirmed = reqwest::Client::new()
+        .post(format!("{}/v1/setup_intents/{seti}/confirm", stripe_url()))
+        .form(&[
+            ("key", "pk_test_payments"),
+            ("client_secret", secret.as_str()),
+            ("payment_method_data[type]", "card"),
+            ("payment_method_data[card][number]", "4242424242424242"),
+            ("payment_method_data[card][exp_month]", "12"),
+            ("payment_method_data[card][exp_year]", "2030"),
+            ("payment_method_data[card][cvc]", "123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(confirmed.status().is_success(), "{}", confirmed.status());
+    let payment_id = started["payment_id"].as_i64().unwrap().to_string();
+    let paid: serde_json::Value = portal
+        .call(
+            &browser,
+            "pay-with-new-card",
+            &[
+                ("payment_id", payment_id.as_str()),
+                ("setup_intent", seti.as_str()),
+                ("save", "false"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["state"], "succeeded", "{paid}");
+    assert_eq!(ledger_balance(&portal, alex.account).await, before);
+    let statuses: Vec<String> = addon_payments(&portal, alex.service)
+        .await
+        .into_iter()
+        .map(|(_, amount, status)| format!("{amount} {status}"))
+        .collect();
+    assert_eq!(statuses, ["27.06 failed", "27.06 succeeded"]);
+    // Paid: the pay page no longer asks for it.
+    let page: serde_json::Value = portal
+        .call(&browser, "pay-page", &[("addon", &addon.to_string())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["addon"]["paid"], true);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn without_a_saved_card_paying_now_goes_to_the_pay_page_and_staff_never_charge_one(
+    pool: PgPool,
+) {
+    let portal = card_portal(pool).await;
+    let alex = alex_at_40_gb_a_day(&portal).await;
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    // No usable card: the seeded one is removed.
+    sqlx::query(
+        "update payment_methods set is_default = false, removed_at = now() where account_id = $1",
+    )
+    .bind(alex.account)
+    .execute(&portal.pool)
+    .await
+    .unwrap();
+    let (_, html) = portal.page(&browser, "/usage").await;
+    assert_eq!(
+        testid_text(&html, "buy-addon-card")
+            .as_deref()
+            .map(str::trim),
+        Some("Pay $27.06 now by card")
+    );
+    let service = alex.service.to_string();
+    let response = form_post(
+        &portal,
+        &browser,
+        "buy-data-addon",
+        &[
+            ("service_id", service.as_str()),
+            ("seq", "1"),
+            ("pay", "card"),
+        ],
+    )
+    .await;
+    let addon: i64 = sqlx::query_scalar("select id from data_addons where service_id = $1")
+        .bind(alex.service)
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
+    assert_eq!(location(&response), format!("/pay?addon={addon}"));
+    assert!(addon_payments(&portal, alex.service).await.is_empty());
+
+    // Billing staff acting for Alex, with a card on file again: the pay page too, never a
+    // one-tap charge of the subscriber's saved card.
+    default_card(&portal, alex.account, "4242424242424242").await;
+    let staff = portal.staff_signed_in(BILLING_EMAIL).await;
+    let started = portal
+        .call(
+            &staff,
+            "start-viewing",
+            &[
+                ("account_id", alex.account.to_string().as_str()),
+                ("reason", "Caller wants more data and to pay now"),
+            ],
+        )
+        .await;
+    assert!(started.status().is_success() || started.status().is_redirection());
+    let (_, html) = portal.page(&staff, "/usage").await;
+    assert_eq!(
+        testid_text(&html, "buy-addon-card")
+            .as_deref()
+            .map(str::trim),
+        Some("Pay $27.06 now by card")
+    );
+    let response = form_post(
+        &portal,
+        &staff,
+        "buy-data-addon",
+        &[
+            ("service_id", service.as_str()),
+            ("seq", "2"),
+            ("pay", "card"),
+        ],
+    )
+    .await;
+    let second: i64 =
+        sqlx::query_scalar("select id from data_addons where service_id = $1 and seq = 2")
+            .bind(alex.service)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!(location(&response), format!("/pay?addon={second}"));
+    assert!(addon_payments(&portal, alex.service).await.is_empty());
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'support.assisted_data_addon'",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
 }

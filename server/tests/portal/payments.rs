@@ -24,7 +24,7 @@ async fn portal(pool: PgPool) -> TestPortal {
 
 /// A card saved for the account, made and attached at localstripe as Stripe.js and the
 /// SetupIntent would.
-async fn saved_card(portal: &TestPortal, account_id: i64, number: &str) -> i64 {
+pub(crate) async fn saved_card(portal: &TestPortal, account_id: i64, number: &str) -> i64 {
     let customer = engine::cards::payments::ensure_customer(&portal.pool, &stripe(), account_id)
         .await
         .unwrap();
