@@ -131,7 +131,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         copy.finish().await?;
         let daily_done = started.elapsed().as_secs_f64();
         let mut copy = c
-            .copy_in_raw("copy usage_hourly (service_id, day, download_bytes, upload_bytes) from stdin")
+            .copy_in_raw(
+                "copy usage_hourly (service_id, day, download_bytes, upload_bytes) from stdin",
+            )
             .await?;
         copy.send(hourly.as_bytes()).await?;
         copy.finish().await?;

@@ -144,13 +144,12 @@ async fn a_session_over_midnight_with_a_gigawords_wrap_lands_in_both_days(pool: 
 
     // How fresh each day's figures are: the newest reading added to it (the Stop at 00:30
     // on the 16th reached both days).
-    let through: Vec<(NaiveDate, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "select day, through from usage_daily where service_id = $1 order by day",
-    )
-    .bind(s)
-    .fetch_all(&pool)
-    .await
-    .expect("through");
+    let through: Vec<(NaiveDate, Option<DateTime<Utc>>)> =
+        sqlx::query_as("select day, through from usage_daily where service_id = $1 order by day")
+            .bind(s)
+            .fetch_all(&pool)
+            .await
+            .expect("through");
     let stop = Utc.timestamp_opt(at(2026, 1, 16, 5, 30), 0).single();
     assert_eq!(
         through,
@@ -194,7 +193,10 @@ async fn sessions_are_forgotten_only_once_radacct_no_longer_has_them(pool: PgPoo
     let forgotten = engine::network::accounting::prune_sessions(&pool)
         .await
         .expect("prune");
-    assert_eq!(forgotten, 1, "only p1: p2 has a journal row waiting, p3 is open");
+    assert_eq!(
+        forgotten, 1,
+        "only p1: p2 has a journal row waiting, p3 is open"
+    );
     let left: Vec<String> =
         sqlx::query_scalar("select username from usage_sessions order by username")
             .fetch_all(&pool)

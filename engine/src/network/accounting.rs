@@ -670,7 +670,8 @@ impl Usage {
             let rows = if used.len() == 1 { &mut one } else { &mut more };
             rows.service.push(k.0);
             rows.day.push(k.1);
-            rows.hours.push(i32::try_from(u.download.len()).unwrap_or(24));
+            rows.hours
+                .push(i32::try_from(u.download.len()).unwrap_or(24));
             rows.first.push(i32::try_from(used.start).unwrap_or(0));
             rows.down.push(array_literal(&u.download[used.clone()]));
             rows.up.push(array_literal(&u.upload[used]));
