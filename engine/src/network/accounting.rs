@@ -633,8 +633,9 @@ impl Usage {
     }
 
     /// Adds everything gathered to `usage_daily` and `usage_hourly`, in the caller's
-    /// transaction: each statement adds to the rows that exist (a HOT update, see migration
-    /// `20261208000001`) and inserts the others. Lastmile's writers of usage (accounting,
+    /// transaction: for each table, one statement adds to the rows that exist (a HOT
+    /// update, see migration `20261208000001`) and says which, and, only when some did not
+    /// exist, a second inserts those. Lastmile's writers of usage (accounting,
     /// imports) take turns on [`USAGE_WRITE_LOCK`] until their transactions end, so they
     /// never wait for each other's rows; another system inserting the same day row
     /// meanwhile is met by `on conflict`, so nothing is lost or refused.
@@ -676,36 +677,50 @@ impl Usage {
             rows.down.push(array_literal(&u.download[used.clone()]));
             rows.up.push(array_literal(&u.upload[used]));
         }
-        sqlx::query(
-            "with t as (
-                select * from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[],
-                                     $5::timestamptz[]) as t(service_id, day, down, up, through)
-             ), added as (
-                update usage_daily u
-                   set download_bytes = u.download_bytes + t.down,
-                       upload_bytes = u.upload_bytes + t.up,
-                       through = greatest(u.through, t.through)
-                  from t
-                 where u.service_id = t.service_id and u.day = t.day
-                returning u.service_id, u.day
-             )
-             insert into usage_daily (service_id, day, download_bytes, upload_bytes, through)
-             select t.service_id, t.day, t.down, t.up, t.through
-               from t
-              where not exists (select from added a
-                                 where a.service_id = t.service_id and a.day = t.day)
-             on conflict (service_id, day) do update
-                set download_bytes = usage_daily.download_bytes + excluded.download_bytes,
-                    upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes,
-                    through = greatest(usage_daily.through, excluded.through)",
+        // Day rows: add to those that exist (the statement returns which), then insert
+        // the others; a row another system inserted meanwhile is met by `on conflict` and
+        // added to.
+        let existed: HashSet<(i64, NaiveDate)> = sqlx::query_as(
+            "update usage_daily u
+                set download_bytes = u.download_bytes + t.down,
+                    upload_bytes = u.upload_bytes + t.up,
+                    through = greatest(u.through, t.through)
+               from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[],
+                           $5::timestamptz[]) as t(service_id, day, down, up, through)
+              where u.service_id = t.service_id and u.day = t.day
+             returning u.service_id, u.day",
         )
         .bind(&service)
         .bind(&day)
         .bind(&down)
         .bind(&up)
         .bind(&through)
-        .execute(&mut *conn)
-        .await?;
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+        if existed.len() < n {
+            let new: Vec<usize> = (0..n)
+                .filter(|&i| !existed.contains(&(service[i], day[i])))
+                .collect();
+            sqlx::query(
+                "insert into usage_daily (service_id, day, download_bytes, upload_bytes, through)
+                 select * from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[],
+                                      $5::timestamptz[])
+                 on conflict (service_id, day) do update
+                    set download_bytes = usage_daily.download_bytes + excluded.download_bytes,
+                        upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes,
+                        through = greatest(usage_daily.through, excluded.through)",
+            )
+            .bind(pick(&service, &new))
+            .bind(pick(&day, &new))
+            .bind(pick(&down, &new))
+            .bind(pick(&up, &new))
+            .bind(pick(&through, &new))
+            .execute(&mut *conn)
+            .await?;
+        }
+        // Hourly rows, the same way.
         for (rows, add_existing) in [
             (
                 one,
@@ -721,32 +736,15 @@ impl Usage {
             if rows.service.is_empty() {
                 continue;
             }
-            sqlx::query(&format!(
-                "with t as (
-                    select service_id, day, hours, first, down::bigint[], up::bigint[]
-                      from unnest($1::bigint[], $2::date[], $3::int[], $4::int[], $5::text[],
-                                  $6::text[]) as t(service_id, day, hours, first, down, up)
-                 ), added as (
-                    update usage_hourly u
-                       {add_existing}
-                      from t
-                     where u.service_id = t.service_id and u.day = t.day
-                    returning u.service_id, u.day
-                 )
-                 insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
-                 select t.service_id, t.day,
-                        array_fill(0::bigint, array[t.first]) || t.down
-                          || array_fill(0::bigint, array[t.hours - t.first - cardinality(t.down)]),
-                        array_fill(0::bigint, array[t.first]) || t.up
-                          || array_fill(0::bigint, array[t.hours - t.first - cardinality(t.up)])
-                   from t
-                  where not exists (select from added a
-                                     where a.service_id = t.service_id and a.day = t.day)
-                 on conflict (service_id, day) do update
-                    set download_bytes = usage_add_hours(usage_hourly.download_bytes, 0,
-                                                         excluded.download_bytes),
-                        upload_bytes = usage_add_hours(usage_hourly.upload_bytes, 0,
-                                                       excluded.upload_bytes)"
+            const ROWS: &str = "(select service_id, day, hours, first, down::bigint[], up::bigint[]
+                                   from unnest($1::bigint[], $2::date[], $3::int[], $4::int[],
+                                               $5::text[], $6::text[])
+                                        as t(service_id, day, hours, first, down, up)) as t";
+            let existed: HashSet<(i64, NaiveDate)> = sqlx::query_as(&format!(
+                "update usage_hourly u {add_existing}
+                   from {ROWS}
+                  where u.service_id = t.service_id and u.day = t.day
+                 returning u.service_id, u.day"
             ))
             .bind(&rows.service)
             .bind(&rows.day)
@@ -754,11 +752,46 @@ impl Usage {
             .bind(&rows.first)
             .bind(&rows.down)
             .bind(&rows.up)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+            if existed.len() == rows.service.len() {
+                continue;
+            }
+            let new: Vec<usize> = (0..rows.service.len())
+                .filter(|&i| !existed.contains(&(rows.service[i], rows.day[i])))
+                .collect();
+            sqlx::query(&format!(
+                "insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
+                 select t.service_id, t.day,
+                        array_fill(0::bigint, array[t.first]) || t.down
+                          || array_fill(0::bigint, array[t.hours - t.first - cardinality(t.down)]),
+                        array_fill(0::bigint, array[t.first]) || t.up
+                          || array_fill(0::bigint, array[t.hours - t.first - cardinality(t.up)])
+                   from {ROWS}
+                 on conflict (service_id, day) do update
+                    set download_bytes = usage_add_hours(usage_hourly.download_bytes, 0,
+                                                         excluded.download_bytes),
+                        upload_bytes = usage_add_hours(usage_hourly.upload_bytes, 0,
+                                                       excluded.upload_bytes)"
+            ))
+            .bind(pick(&rows.service, &new))
+            .bind(pick(&rows.day, &new))
+            .bind(pick(&rows.hours, &new))
+            .bind(pick(&rows.first, &new))
+            .bind(pick(&rows.down, &new))
+            .bind(pick(&rows.up, &new))
             .execute(&mut *conn)
             .await?;
         }
         Ok(())
     }
+}
+
+/// The elements of `all` at the positions `at`.
+fn pick<T: Clone>(all: &[T], at: &[usize]) -> Vec<T> {
+    at.iter().map(|&i| all[i].clone()).collect()
 }
 
 /// Hourly rows to add, as the statement's parameters: the hours used of each, from
