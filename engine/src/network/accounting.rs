@@ -280,9 +280,12 @@ async fn ingest_batch(
     ids.sort_unstable();
     ids.dedup();
     let mut sessions: HashMap<i64, Session> = sqlx::query_as::<_, Session>(
-        "select radacctid, username, started_at, last_at, input_octets, output_octets,
-                restarted, stopped
-           from usage_sessions where radacctid = any($1)",
+        // A join with the ids, not `= any($1)`: a table the planner last saw empty is
+        // then still read by its index, never scanned with each row tested against every
+        // id (which took 30 s for 100,000 sessions).
+        "select s.radacctid, s.username, s.started_at, s.last_at, s.input_octets,
+                s.output_octets, s.restarted, s.stopped
+           from unnest($1::bigint[]) as k(id) join usage_sessions s on s.radacctid = k.id",
     )
     .bind(&ids)
     .fetch_all(&mut *tx)
@@ -358,7 +361,8 @@ async fn services_of(
     usernames: &[String],
 ) -> Result<HashMap<String, i64>, EngineError> {
     Ok(sqlx::query_as::<_, (String, i64)>(
-        "select username, service_id from network_credentials where username = any($1)",
+        "select c.username, c.service_id
+           from unnest($1::text[]) as k(username) join network_credentials c using (username)",
     )
     .bind(usernames)
     .fetch_all(conn)

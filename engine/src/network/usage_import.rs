@@ -185,20 +185,22 @@ pub async fn import(
     ids.sort_unstable();
     ids.dedup();
     let by_username: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "select username, service_id from network_credentials where username = any($1)",
+        "select c.username, c.service_id
+           from unnest($1::text[]) as k(username) join network_credentials c using (username)",
     )
     .bind(&usernames)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
-    let known_ids: HashSet<i64> =
-        sqlx::query_scalar::<_, i64>("select id from services where id = any($1)")
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
+    let known_ids: HashSet<i64> = sqlx::query_scalar::<_, i64>(
+        "select s.id from unnest($1::bigint[]) as k(id) join services s on s.id = k.id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
 
     let mut keyed = Vec::with_capacity(records.len());
     let mut first_line: HashMap<[u8; 16], usize> = HashMap::with_capacity(records.len());
