@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use billing::{Currency, Money};
 use chrono::Utc;
 use common::*;
@@ -16,69 +14,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
 
-const PK: &str = "pk_test_lastmile";
-const WHSEC: &str = "whsec_lastmile_tests";
-
-fn stripe_url() -> String {
-    std::env::var("LASTMILE_TEST_STRIPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8420".into())
-}
-
-fn stripe() -> Arc<Stripe> {
-    Arc::new(
-        Stripe::new(cards::StripeSettings {
-            secret_key: "sk_test_lastmile".into(),
-            publishable_key: PK.into(),
-            api_url: stripe_url(),
-            js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
-            webhook_secrets: vec![WHSEC.into()],
-        })
-        .expect("stripe client"),
-    )
-}
-
-fn card_config() -> EngineConfig {
-    EngineConfig {
-        stripe: Some(stripe()),
-        ..config()
-    }
-}
-
-/// What the browser does with Stripe.js: confirms the SetupIntent with a typed card number.
-/// Returns the SetupIntent id, or Stripe's error code when the card is refused.
-async fn browser_confirms_setup(setup_secret: &str, number: &str) -> Result<String, String> {
-    let id = setup_secret.split("_secret_").next().unwrap().to_string();
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/setup_intents/{id}/confirm", stripe_url()))
-        .basic_auth("sk_test_lastmile", Some(""))
-        .form(&[
-            ("payment_method_data[type]", "card"),
-            ("payment_method_data[card][number]", number),
-            ("payment_method_data[card][exp_month]", "12"),
-            ("payment_method_data[card][exp_year]", "2030"),
-            ("payment_method_data[card][cvc]", "123"),
-        ])
-        .send()
-        .await
-        .expect("localstripe answers");
-    let status = response.status();
-    let body: serde_json::Value = response.json().await.unwrap();
-    if status.is_success() && body["status"] == "requires_action" {
-        // A 3-D Secure card asks when it is set up too; the cardholder completes it.
-        let done = reqwest::Client::new()
-            .post(format!("{}/v1/setup_intents/{id}/confirm", stripe_url()))
-            .form(&[("key", PK), ("client_secret", setup_secret)])
-            .send()
-            .await
-            .expect("localstripe answers");
-        assert!(done.status().is_success(), "{}", done.text().await.unwrap());
-        return Ok(id);
-    }
-    if status.is_success() {
-        Ok(id)
-    } else {
-        Err(body["error"]["code"].as_str().unwrap_or("?").to_string())
-    }
-}
+use common::stripe::{browser_confirms_setup, card_config, intent_json, PK};
 
 /// What Stripe.js's 3-D Secure prompt does when the cardholder completes or fails it.
 async fn browser_authenticates(client_secret: &str, success: bool) {
@@ -86,7 +22,7 @@ async fn browser_authenticates(client_secret: &str, success: bool) {
     let response = reqwest::Client::new()
         .post(format!(
             "{}/v1/payment_intents/{id}/_authenticate?success={success}",
-            stripe_url()
+            common::stripe::url()
         ))
         .form(&[("key", PK), ("client_secret", client_secret)])
         .send()
@@ -453,18 +389,6 @@ async fn intent_of(pool: &PgPool, payment_id: i64) -> String {
     sqlx::query_scalar("select stripe_payment_intent_id from payments where id = $1")
         .bind(payment_id)
         .fetch_one(pool)
-        .await
-        .unwrap()
-}
-
-async fn intent_json(id: &str) -> serde_json::Value {
-    reqwest::Client::new()
-        .get(format!("{}/v1/payment_intents/{id}", stripe_url()))
-        .basic_auth("sk_test_lastmile", Some(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
         .await
         .unwrap()
 }

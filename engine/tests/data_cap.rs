@@ -9,13 +9,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use billing::data_cap::PaidNow;
 use billing::{Currency, Money};
 use chrono::{DateTime, TimeZone, Utc};
 use common::*;
-use engine::cards::{self, PaymentState, Stripe};
+use engine::cards::{self, PaymentState};
 use engine::data_addons::{self, AddOnPayment, PayBy, Purchase};
 use engine::usage_alerts::{check_thresholds, AlertSummary};
 use engine::{EngineConfig, EngineError};
@@ -409,59 +407,13 @@ async fn an_add_on_is_refused_for_an_unlimited_plan_and_for_a_suspended_service(
 // Paid now by card (billing::bill, rule 4).
 // ---------------------------------------------------------------------------------------
 
-const PK: &str = "pk_test_addons";
+use common::stripe::{browser_confirms_setup, card_config, intent_json, PK};
 
-fn stripe_url() -> String {
-    std::env::var("LASTMILE_TEST_STRIPE_URL").unwrap_or_else(|_| "http://127.0.0.1:8420".into())
-}
-
-fn card_config() -> EngineConfig {
-    EngineConfig {
-        stripe: Some(Arc::new(
-            Stripe::new(cards::StripeSettings {
-                secret_key: "sk_test_addons".into(),
-                publishable_key: PK.into(),
-                api_url: stripe_url(),
-                js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
-                webhook_secrets: vec!["whsec_addons".into()],
-            })
-            .expect("stripe client"),
-        )),
-        ..config()
-    }
-}
-
-/// Confirms a SetupIntent with a typed card as Stripe.js would (and, for a 3-D Secure
-/// card, completes the check asked at setup).
+/// Confirms a SetupIntent with a typed card (the browser's part); the card is accepted.
 async fn confirm_setup(secret: &str, number: &str) -> String {
-    let id = secret.split("_secret_").next().unwrap().to_string();
-    let http = reqwest::Client::new();
-    let body: serde_json::Value = http
-        .post(format!("{}/v1/setup_intents/{id}/confirm", stripe_url()))
-        .basic_auth("sk_test_addons", Some(""))
-        .form(&[
-            ("payment_method_data[type]", "card"),
-            ("payment_method_data[card][number]", number),
-            ("payment_method_data[card][exp_month]", "12"),
-            ("payment_method_data[card][exp_year]", "2030"),
-            ("payment_method_data[card][cvc]", "123"),
-        ])
-        .send()
+    browser_confirms_setup(secret, number)
         .await
-        .expect("localstripe answers")
-        .json()
-        .await
-        .unwrap();
-    if body["status"] == "requires_action" {
-        let done = http
-            .post(format!("{}/v1/setup_intents/{id}/confirm", stripe_url()))
-            .form(&[("key", PK), ("client_secret", secret)])
-            .send()
-            .await
-            .unwrap();
-        assert!(done.status().is_success(), "{}", done.text().await.unwrap());
-    }
-    id
+        .expect("the card is accepted")
 }
 
 /// Saves `number` as the account's default card (through a SetupIntent, as the cards page
@@ -508,15 +460,7 @@ async fn intent_at_stripe(pool: &PgPool, payment: i64) -> (i64, String, String) 
             .fetch_one(pool)
             .await
             .unwrap();
-    let intent: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/payment_intents/{id}", stripe_url()))
-        .basic_auth("sk_test_addons", Some(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let intent = intent_json(&id).await;
     (
         intent["amount"].as_i64().unwrap(),
         intent["currency"].as_str().unwrap().to_string(),
@@ -847,7 +791,7 @@ async fn a_card_the_bank_must_confirm_pays_once_the_check_is_done(pool: PgPool) 
     let done = reqwest::Client::new()
         .post(format!(
             "{}/v1/payment_intents/{pi}/_authenticate?success=true",
-            stripe_url()
+            common::stripe::url()
         ))
         .form(&[("key", PK), ("client_secret", secret.as_str())])
         .send()

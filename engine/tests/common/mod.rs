@@ -5,6 +5,7 @@
 
 pub mod freeradius;
 pub mod radius;
+pub mod stripe;
 
 use chrono::NaiveDate;
 use engine::EngineConfig;
