@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::radius::{self, Packet};
-use engine::network::accounting::{ingest, ingest_in_batches};
+use engine::network::accounting::{ingest, ingest_in_batches, Usage};
 use rand::{Rng, SeedableRng};
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
@@ -391,6 +391,94 @@ async fn two_instances_at_once_count_every_byte_once(pool: PgPool) {
             BTreeMap::from([(day(2026, 1, 15), (500, 50))])
         );
     }
+}
+
+/// Another system (not Lastmile, so not on its usage lock) inserts today's rows while an
+/// ingestion is writing the same service's day: the ingestion's fast insert is refused by
+/// the unique key, rolled back to its savepoint, and done again adding to the other
+/// system's figures, so neither side's bytes are lost.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_day_row_another_system_inserts_meanwhile_is_added_to(pool: PgPool) {
+    let service = services(&pool, &["cpe-other"]).await[0];
+    let d = day(2026, 3, 10);
+    let mut other = pool.begin().await.expect("other system");
+    let mut other_hours = vec![0_i64; 24];
+    other_hours[0] = 1_000;
+    sqlx::query(
+        "insert into usage_daily (service_id, day, download_bytes, upload_bytes, through)
+         values ($1, $2, 1000, 100, $3)",
+    )
+    .bind(service)
+    .bind(d)
+    .bind(
+        Utc.timestamp_opt(at(2026, 3, 10, 5, 0), 0)
+            .single()
+            .expect("instant"),
+    )
+    .execute(&mut *other)
+    .await
+    .expect("the other system's day row");
+    sqlx::query(
+        "insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
+         values ($1, $2, $3, $4)",
+    )
+    .bind(service)
+    .bind(d)
+    .bind(&other_hours)
+    .bind(other_hours.iter().map(|b| b / 10).collect::<Vec<i64>>())
+    .execute(&mut *other)
+    .await
+    .expect("the other system's hourly row");
+
+    // 11:00-11:30 New York time (daylight time began on March 8).
+    let writer = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            let mut usage = Usage::default();
+            let from = Utc
+                .timestamp_opt(at(2026, 3, 10, 15, 0), 0)
+                .single()
+                .expect("instant");
+            usage.add(
+                NY,
+                service,
+                from,
+                from + chrono::Duration::minutes(30),
+                3_600,
+                360,
+            );
+            let mut tx = pool.begin().await.expect("begin");
+            usage.write(&mut tx).await.expect("write");
+            tx.commit().await.expect("commit");
+        }
+    });
+    // The writer's insert waits for the other system's uncommitted row.
+    let mut waiting = false;
+    for _ in 0..600 {
+        let blocked: i64 = sqlx::query_scalar("select count(*) from pg_locks where not granted")
+            .fetch_one(&pool)
+            .await
+            .expect("pg_locks");
+        if blocked > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(waiting, "the writer never met the other system's row");
+    other.commit().await.expect("the other system commits");
+    writer.await.expect("the writer");
+
+    assert_eq!(
+        daily(&pool, service).await,
+        BTreeMap::from([(d, (4_600, 460))])
+    );
+    let (down, up) = hourly(&pool, service, d).await;
+    let mut expected = vec![0_i64; 24];
+    expected[0] = 1_000;
+    expected[11] = 3_600;
+    assert_eq!(down, expected);
+    assert_eq!(up, expected.iter().map(|b| b / 10).collect::<Vec<i64>>());
 }
 
 /// The property: whatever the order and repetition of the packets, and wherever the

@@ -44,10 +44,11 @@
 //!   resolved).
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::clock;
 use crate::EngineError;
@@ -639,10 +640,11 @@ impl Usage {
     /// Adds everything gathered to `usage_daily` and `usage_hourly`, in the caller's
     /// transaction: for each table, one statement adds to the rows that exist (a HOT
     /// update, see migration `20261208000001`) and says which, and, only when some did not
-    /// exist, a second inserts those. Lastmile's writers of usage (accounting,
-    /// imports) take turns on [`USAGE_WRITE_LOCK`] until their transactions end, so they
-    /// never wait for each other's rows; another system inserting the same day row
-    /// meanwhile is met by `on conflict`, so nothing is lost or refused.
+    /// exist, a `COPY` inserts those (see [`copy_new`]). Lastmile's writers of usage
+    /// (accounting, imports) take turns on [`USAGE_WRITE_LOCK`] until their transactions
+    /// end, so they never wait for each other's rows; when another system inserted the same
+    /// day row meanwhile, the rows are inserted again with `on conflict` and added to it, so
+    /// nothing is lost or refused.
     pub async fn write(&self, conn: &mut PgConnection) -> Result<(), EngineError> {
         if self.days.is_empty() {
             return Ok(());
@@ -673,6 +675,7 @@ impl Usage {
             through.push(u.through);
             let used = u.used_hours();
             let rows = if used.len() == 1 { &mut one } else { &mut more };
+            rows.usage.push(u);
             rows.service.push(k.0);
             rows.day.push(k.1);
             rows.hours
@@ -707,7 +710,27 @@ impl Usage {
             let new: Vec<usize> = (0..n)
                 .filter(|&i| !existed.contains(&(service[i], day[i])))
                 .collect();
-            sqlx::query(
+            let mut copy = String::with_capacity(new.len() * 64);
+            for &i in &new {
+                let _ = writeln!(
+                    copy,
+                    "{}\t{}\t{}\t{}\t{}",
+                    service[i],
+                    day[i],
+                    down[i],
+                    up[i],
+                    through[i].format("%Y-%m-%d %H:%M:%S%.6f+00")
+                );
+            }
+            let copied = copy_new(
+                &mut *conn,
+                "copy usage_daily (service_id, day, download_bytes, upload_bytes, through)
+                 from stdin",
+                copy,
+            )
+            .await?;
+            if !copied {
+                sqlx::query(
                 "insert into usage_daily (service_id, day, download_bytes, upload_bytes, through)
                  select * from unnest($1::bigint[], $2::date[], $3::bigint[], $4::bigint[],
                                       $5::timestamptz[])
@@ -716,13 +739,14 @@ impl Usage {
                         upload_bytes = usage_daily.upload_bytes + excluded.upload_bytes,
                         through = greatest(usage_daily.through, excluded.through)",
             )
-            .bind(pick(&service, &new))
-            .bind(pick(&day, &new))
-            .bind(pick(&down, &new))
-            .bind(pick(&up, &new))
-            .bind(pick(&through, &new))
-            .execute(&mut *conn)
-            .await?;
+                .bind(pick(&service, &new))
+                .bind(pick(&day, &new))
+                .bind(pick(&down, &new))
+                .bind(pick(&up, &new))
+                .bind(pick(&through, &new))
+                .execute(&mut *conn)
+                .await?;
+            }
         }
         // Hourly rows, the same way.
         for (rows, add_existing) in [
@@ -766,6 +790,27 @@ impl Usage {
             let new: Vec<usize> = (0..rows.service.len())
                 .filter(|&i| !existed.contains(&(rows.service[i], rows.day[i])))
                 .collect();
+            let mut copy = String::with_capacity(new.len() * 128);
+            for &i in &new {
+                let u = rows.usage[i];
+                let _ = writeln!(
+                    copy,
+                    "{}\t{}\t{}\t{}",
+                    rows.service[i],
+                    rows.day[i],
+                    array_literal(&u.download),
+                    array_literal(&u.upload)
+                );
+            }
+            let copied = copy_new(
+                &mut *conn,
+                "copy usage_hourly (service_id, day, download_bytes, upload_bytes) from stdin",
+                copy,
+            )
+            .await?;
+            if copied {
+                continue;
+            }
             sqlx::query(&format!(
                 "insert into usage_hourly (service_id, day, download_bytes, upload_bytes)
                  select t.service_id, t.day,
@@ -793,6 +838,31 @@ impl Usage {
     }
 }
 
+/// Inserts rows that were not there a moment ago with one `COPY` (the fast way in), inside a
+/// savepoint. Returns false, with nothing written, when another system inserted one of them
+/// meanwhile (the unique key refuses the `COPY`): the caller then inserts them with
+/// `on conflict` instead, adding to what the other system wrote.
+pub(crate) async fn copy_new(
+    conn: &mut PgConnection,
+    statement: &str,
+    rows: String,
+) -> Result<bool, EngineError> {
+    let mut savepoint = conn.begin().await?;
+    let mut copy = savepoint.copy_in_raw(statement).await?;
+    copy.send(rows.into_bytes()).await?;
+    match copy.finish().await {
+        Ok(_) => {
+            savepoint.commit().await?;
+            Ok(true)
+        }
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {
+            savepoint.rollback().await?;
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The elements of `all` at the positions `at`.
 fn pick<T: Clone>(all: &[T], at: &[usize]) -> Vec<T> {
     at.iter().map(|&i| all[i].clone()).collect()
@@ -801,7 +871,9 @@ fn pick<T: Clone>(all: &[T], at: &[usize]) -> Vec<T> {
 /// Hourly rows to add, as the statement's parameters: the hours used of each, from
 /// `first`, as array literals.
 #[derive(Default)]
-struct HourRows {
+struct HourRows<'a> {
+    /// Each row's whole day, for writing it in full when it is new.
+    usage: Vec<&'a DayUsage>,
     service: Vec<i64>,
     day: Vec<NaiveDate>,
     hours: Vec<i32>,
@@ -811,7 +883,6 @@ struct HourRows {
 }
 
 fn array_literal(values: &[i64]) -> String {
-    use std::fmt::Write as _;
     let mut s = String::with_capacity(values.len() * 8 + 2);
     s.push('{');
     for (i, v) in values.iter().enumerate() {

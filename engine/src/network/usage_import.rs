@@ -34,7 +34,7 @@ use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use super::accounting::Usage;
+use super::accounting::{copy_new, Usage};
 use crate::EngineError;
 
 /// The advisory lock imports take turns on.
@@ -257,21 +257,54 @@ pub async fn import(
     .bind(total)
     .execute(&mut *tx)
     .await?;
-    // In key order: the index takes them page by page rather than at random.
+    // The records counted before (by an earlier file), then the others' keys in one COPY,
+    // in key order so the index takes them page by page. The import lock keeps another
+    // import from adding keys in between.
     let mut keys: Vec<Vec<u8>> = keyed.iter().map(|(k, _, _)| k.to_vec()).collect();
     keys.sort_unstable();
-    let new_keys: HashSet<Vec<u8>> = sqlx::query_scalar::<_, Vec<u8>>(
-        "insert into usage_import_records (record_key, file_sha256)
-         select k, $2 from unnest($1::bytea[]) as k
-         on conflict (record_key) do nothing
-         returning record_key",
+    let counted: HashSet<Vec<u8>> = sqlx::query_scalar::<_, Vec<u8>>(
+        "select r.record_key
+           from unnest($1::bytea[]) as k(key) join usage_import_records r on r.record_key = k.key",
     )
     .bind(&keys)
-    .bind(&sha[..])
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
     .collect();
+    keys.retain(|k| !counted.contains(k));
+    let file = hex::encode(sha);
+    let mut copy = String::with_capacity(keys.len() * 104);
+    for k in &keys {
+        copy.push_str("\\\\x");
+        copy.push_str(&hex::encode(k));
+        copy.push_str("\t\\\\x");
+        copy.push_str(&file);
+        copy.push('\n');
+    }
+    let copied = copy_new(
+        &mut tx,
+        "copy usage_import_records (record_key, file_sha256) from stdin",
+        copy,
+    )
+    .await?;
+    let new_keys: HashSet<Vec<u8>> = if copied {
+        keys.into_iter().collect()
+    } else {
+        // Another writer of this table (not an import: those wait on the lock) added some
+        // keys meanwhile: theirs stay counted once.
+        sqlx::query_scalar::<_, Vec<u8>>(
+            "insert into usage_import_records (record_key, file_sha256)
+             select k, $2 from unnest($1::bytea[]) as k
+             on conflict (record_key) do nothing
+             returning record_key",
+        )
+        .bind(&keys)
+        .bind(&sha[..])
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect()
+    };
 
     let mut usage = Usage::default();
     for (key, service, r) in &keyed {

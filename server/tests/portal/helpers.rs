@@ -135,6 +135,9 @@ impl TestPortal {
         Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A page that never answers fails its test, naming the request, instead of
+            // holding the whole suite until CI's time runs out.
+            .timeout(std::time::Duration::from_secs(90))
             .build()
             .unwrap()
     }
