@@ -34,6 +34,8 @@
 //! * [`usage_alerts`]: alerts at the operator's thresholds of a cycle's allowance, once
 //!   per cycle (by email, and as a notice on the overview); [`data_addons`]: "+100 GB
 //!   this cycle", added to the next statement.
+//! * [`integrations`]: the provider's other systems and their API keys (scopes, money
+//!   limit, rate budget shared by every instance) for the integration API.
 
 pub mod adjustments;
 pub mod bill_run;
@@ -45,6 +47,7 @@ pub mod disputes;
 pub mod dunning;
 pub mod error;
 mod facts;
+pub mod integrations;
 pub mod jobs;
 pub mod mail;
 pub mod network;

@@ -82,6 +82,26 @@ pub struct PlanDetails {
     pub early_termination_fee: Option<Decimal>,
 }
 
+/// A plan of the catalogue, with whether it is still sold.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CataloguePlan {
+    /// The plan.
+    #[sqlx(flatten)]
+    pub plan: PlanDetails,
+    /// Whether new services and changes may choose it (services on a plan no longer sold
+    /// keep it).
+    pub available: bool,
+}
+
+/// Every plan, those no longer sold included, in code order (the integration API's list).
+pub async fn catalogue(pool: &PgPool) -> Result<Vec<CataloguePlan>, EngineError> {
+    Ok(sqlx::query_as(&format!(
+        "select {PLAN_COLUMNS}, p.available from plans p order by p.code"
+    ))
+    .fetch_all(pool)
+    .await?)
+}
+
 /// A change asked for by a subscriber (or by staff on their behalf).
 #[derive(Debug, Clone)]
 pub struct ChangeRequest {

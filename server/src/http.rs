@@ -132,6 +132,10 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), require_sign_in))
         .layer(sessions)
         .layer(middleware::from_fn(refuse_cross_site))
+        // The integration API: outside the session, sign-in and same-site layers above (a key
+        // is its only credential), inside the headers, compression, request id and trace
+        // below.
+        .nest("/api/v1", crate::api::router(portal.clone()))
         .layer(middleware::from_fn_with_state(web, security_headers))
         // Pages are small and different every time: a fast level. (Assets come compressed,
         // and so do a PDF's contents.)

@@ -2,6 +2,8 @@
 //!
 //! - [`settings`]: configuration from the environment; [`db`]: pool and migrations;
 //! - [`http`]: router and middleware (sessions, security headers, cross-site refusal), health;
+//! - [`api`]: the integration API (`/api/v1`) for the provider's other systems: API keys,
+//!   problems (RFC 9457), the OpenAPI document generated from the handlers;
 //! - [`assets`]: the built browser assets, compressed once and served from memory;
 //! - [`documents`]: printable documents (the statement PDF) and the provider's letterhead;
 //! - [`scheduler`]: runs the billing engine's jobs (bill runs, dunning) on schedule;
@@ -13,6 +15,10 @@
 
 #![recursion_limit = "256"]
 
+// A problem document is made at most once per request, on the way out; its size on the
+// error path costs nothing worth boxing it for.
+#[allow(clippy::result_large_err)]
+pub mod api;
 pub mod assets;
 pub mod db;
 pub mod documents;

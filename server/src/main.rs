@@ -107,6 +107,59 @@ enum Command {
         #[command(subcommand)]
         command: NetworkCommand,
     },
+    /// Keys of the integration API (/api/v1) for the provider's other systems.
+    #[command(name = "api-key")]
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// The integration API's OpenAPI document.
+    Api {
+        #[command(subcommand)]
+        command: ApiCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Make a key (and its integration, when new); the token is printed once, here, and
+    /// never again.
+    Create {
+        /// The system that will use it ("CRM").
+        #[arg(long)]
+        integration: String,
+        /// The key's name within the integration ("production").
+        #[arg(long)]
+        name: String,
+        /// What it may do, comma-separated: read, write:accounts, write:money.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// The most one charge, credit or payment it records may be, e.g. 250.00.
+        #[arg(long)]
+        money_limit: Option<rust_decimal::Decimal>,
+        /// Requests a minute.
+        #[arg(long, default_value_t = engine::integrations::DEFAULT_RATE_PER_MINUTE)]
+        rate: i32,
+    },
+    /// Every key: id, integration, name, scopes, limits, last use, state.
+    List,
+    /// Give a key a new token; the old one keeps working for 24 hours.
+    Rotate {
+        /// The key's id (from `list`).
+        id: i64,
+    },
+    /// End every token of a key at once.
+    Revoke {
+        /// The key's id (from `list`).
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiCommand {
+    /// Print the OpenAPI document, as served at /api/v1/openapi.json (no database needed):
+    /// `lastmile api openapi > docs/api/openapi.json`.
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -311,6 +364,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "accounting: {} snapshots read, {} bytes down and {} up added; {} late, {} backwards, {} of unknown usernames (kept), {} kept earlier now added",
                 s.snapshots, s.download_bytes, s.upload_bytes, s.late, s.backwards, s.unknown_user, s.attributed_later
             );
+            Ok(())
+        }
+        Command::ApiKey { command } => api_key(command).await,
+        Command::Api {
+            command: ApiCommand::Openapi,
+        } => {
+            print!("{}", lastmile::api::document_json());
             Ok(())
         }
         Command::Staff {
@@ -872,4 +932,91 @@ async fn serve() -> anyhow::Result<()> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     }
     served
+}
+
+async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
+    use engine::integrations::{self, NewKey, Scope};
+    let pool = db::connect(&settings::database_url()?, 2).await?;
+    match command {
+        ApiKeyCommand::Create {
+            integration,
+            name,
+            scopes,
+            money_limit,
+            rate,
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    Scope::parse(s.trim()).with_context(|| {
+                        format!("--scopes: {s:?} is not one of read, write:accounts, write:money")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<Scope>>>()?;
+            let key = integrations::create_key(
+                &pool,
+                &NewKey {
+                    integration,
+                    name,
+                    scopes,
+                    money_limit,
+                    rate_per_minute: rate,
+                    created_by_staff: None,
+                },
+            )
+            .await?;
+            println!("API key {} created. Its token, shown this once:", key.id);
+            println!("{}", key.token);
+        }
+        ApiKeyCommand::List => {
+            let keys = integrations::list_keys(&pool).await?;
+            if keys.is_empty() {
+                println!("no API keys");
+            }
+            for k in keys {
+                let state = match k.revoked_at {
+                    Some(at) => format!("revoked {}", at.format("%Y-%m-%d %H:%M UTC")),
+                    None => format!("active ({})", k.prefixes.join(", ")),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\tmoney limit {}\t{}/min\tlast used {}\t{}",
+                    k.id,
+                    k.integration,
+                    k.name,
+                    k.scopes.join(","),
+                    k.money_limit.map_or("none".to_string(), |m| m.to_string()),
+                    k.rate_per_minute,
+                    k.last_used_at.map_or("never".to_string(), |t| t
+                        .format("%Y-%m-%d %H:%M UTC")
+                        .to_string()),
+                    state
+                );
+            }
+        }
+        ApiKeyCommand::Rotate { id } => {
+            let key = integrations::rotate_key(&pool, id)
+                .await
+                .map_err(|e| no_such_key(e, id))?;
+            println!(
+                "API key {id} has a new token, shown this once (the previous one works for 24 hours more):"
+            );
+            println!("{}", key.token);
+        }
+        ApiKeyCommand::Revoke { id } => {
+            integrations::revoke_key(&pool, id, None)
+                .await
+                .map_err(|e| no_such_key(e, id))?;
+            println!("API key {id} revoked: none of its tokens work any more");
+        }
+    }
+    Ok(())
+}
+
+fn no_such_key(error: engine::EngineError, id: i64) -> anyhow::Error {
+    match error {
+        engine::EngineError::NotFound => {
+            anyhow::anyhow!("no API key has the id {id} (see `lastmile api-key list`)")
+        }
+        other => other.into(),
+    }
 }

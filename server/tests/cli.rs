@@ -525,3 +525,155 @@ async fn network_commands_write_the_groups_apply_the_outbox_and_name_a_bad_confi
     assert!(stderr(&missing).contains("cannot read /nonexistent/network.toml"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn api_keys_are_made_shown_once_listed_rotated_and_revoked(pool: PgPool) {
+    let url = url_of(&pool).await;
+    let made = lastmile(
+        &[
+            "api-key",
+            "create",
+            "--integration",
+            "CRM",
+            "--name",
+            "production",
+            "--scopes",
+            "read,write:accounts",
+            "--money-limit",
+            "250.00",
+            "--rate",
+            "120",
+        ],
+        Some(&url),
+        None,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let out = String::from_utf8_lossy(&made.stdout).to_string();
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("lmk_"))
+        .expect("the token is printed")
+        .to_string();
+    assert_eq!(token.len(), 44);
+    // Only its hash is stored.
+    let stored: Vec<u8> = sqlx::query_scalar("select token_sha256 from api_key_secrets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 32);
+    let scopes: (Vec<String>, Option<rust_decimal::Decimal>, i32) =
+        sqlx::query_as("select scopes, money_limit, rate_per_minute from api_keys")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        scopes,
+        (
+            vec!["read".to_string(), "write:accounts".to_string()],
+            Some(rust_decimal_macros::dec!(250.00)),
+            120
+        )
+    );
+
+    // The list names the key by its prefix, never its token.
+    let list = lastmile(&["api-key", "list"], Some(&url), None);
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(
+        listed.contains("CRM\tproduction\tread,write:accounts"),
+        "{listed}"
+    );
+    assert!(listed.contains(&token[..12]), "{listed}");
+    assert!(!listed.contains(&token), "{listed}");
+
+    // A second key of the same name, a scope that does not exist, a key that does not.
+    let again = lastmile(
+        &[
+            "api-key",
+            "create",
+            "--integration",
+            "CRM",
+            "--name",
+            "production",
+            "--scopes",
+            "read",
+        ],
+        Some(&url),
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already has a key named"),
+        "{}",
+        stderr(&again)
+    );
+    let bad = lastmile(
+        &[
+            "api-key",
+            "create",
+            "--integration",
+            "CRM",
+            "--name",
+            "x",
+            "--scopes",
+            "read,admin",
+        ],
+        Some(&url),
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("\"admin\" is not one of"),
+        "{}",
+        stderr(&bad)
+    );
+    let missing = lastmile(&["api-key", "rotate", "999"], Some(&url), None);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("no API key has the id 999"),
+        "{}",
+        stderr(&missing)
+    );
+    let keys: i64 = sqlx::query_scalar("select count(*) from api_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 1, "nothing half-made");
+
+    // Rotate: a second token; revoke: none works.
+    let id: i64 = sqlx::query_scalar("select id from api_keys")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let rotated = lastmile(&["api-key", "rotate", &id.to_string()], Some(&url), None);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let new_token = String::from_utf8_lossy(&rotated.stdout)
+        .lines()
+        .find(|l| l.starts_with("lmk_"))
+        .expect("the new token")
+        .to_string();
+    assert_ne!(new_token, token);
+    for t in [&token, &new_token] {
+        assert!(engine::integrations::authenticate(&pool, t)
+            .await
+            .unwrap()
+            .is_some());
+    }
+    let revoked = lastmile(&["api-key", "revoke", &id.to_string()], Some(&url), None);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    for t in [&token, &new_token] {
+        assert!(engine::integrations::authenticate(&pool, t)
+            .await
+            .unwrap()
+            .is_none());
+    }
+}
+
+#[test]
+fn the_openapi_document_is_printed_without_a_database() {
+    let out = lastmile(&["api", "openapi"], None, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        lastmile::api::document_json()
+    );
+}

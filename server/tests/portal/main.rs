@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 mod access;
+mod api;
 mod auth;
 mod console;
 mod cost;

@@ -68,8 +68,16 @@ impl RequestInfo {
 /// Who acted.
 #[derive(Debug, Clone, Copy)]
 pub enum Actor {
-    Subscriber { login_id: i64 },
-    Staff { staff_id: i64 },
+    Subscriber {
+        login_id: i64,
+    },
+    Staff {
+        staff_id: i64,
+    },
+    /// A call of the integration API, made with this key (`api_keys.id`).
+    ApiKey {
+        key_id: i64,
+    },
 }
 
 /// One entry.
@@ -91,6 +99,7 @@ pub async fn record<'c>(
     let (kind, actor_id) = match entry.actor {
         Actor::Subscriber { login_id } => ("subscriber", login_id),
         Actor::Staff { staff_id } => ("staff", staff_id),
+        Actor::ApiKey { key_id } => ("api_key", key_id),
     };
     sqlx::query(
         "insert into audit_log (actor_kind, actor_id, subject_account_id, action, detail,

@@ -1,0 +1,83 @@
+//! Path and query extractors whose rejections are problems naming the parameter, instead of
+//! axum's plain-text 400.
+
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequestParts, MatchedPath, Path, Query};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::problem::{Code, Problem};
+
+/// `Path<T>`, refused as an `invalid_parameter` problem.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                // The name of the parameter at fault: given with several parameters; with
+                // one, the route's only `{name}`.
+                let name = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                        ErrorKind::ParseErrorAtKey { key, .. } => Some(key.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+                .or_else(|| {
+                    let route = parts.extensions.get::<MatchedPath>()?.as_str();
+                    let mut names = route
+                        .split('/')
+                        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'));
+                    let first = names.next()?;
+                    names.next().is_none().then(|| first.to_string())
+                });
+                let detail = text
+                    .strip_prefix("Invalid URL: ")
+                    .unwrap_or(&text)
+                    .to_string();
+                let mut problem = Problem::new(Code::InvalidParameter, detail);
+                if let Some(name) = name {
+                    problem = problem.at_parameter(name);
+                }
+                Err(problem)
+            }
+        }
+    }
+}
+
+/// `Query<T>`, refused as an `invalid_parameter` problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                // serde_urlencoded names the field first: "Failed to deserialize query
+                // string: limit: invalid digit found in string".
+                let detail = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .to_string();
+                let name = detail
+                    .split_once(": ")
+                    .map(|(name, _)| name.to_string())
+                    .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+                let mut problem = Problem::new(Code::InvalidParameter, detail);
+                if let Some(name) = name {
+                    problem = problem.at_parameter(name);
+                }
+                Err(problem)
+            }
+        }
+    }
+}

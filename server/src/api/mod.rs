@@ -1,0 +1,185 @@
+//! The integration API, `/api/v1`: what the provider's other systems (its CRM, its old
+//! billing system) call to read and change accounts, and how they hear back (issue 13; the
+//! design is `docs/design/integration-api.md`).
+//!
+//! The API is an adapter: each handler proves the caller ([`auth`]), checks the key's
+//! scope, and calls the same engine functions as the portal and console; no billing rule is
+//! written here. Errors are RFC 9457 problems ([`problem`]). The OpenAPI 3.1 document is
+//! generated from the handlers themselves (utoipa), served at `/api/v1/openapi.json`,
+//! rendered for people at `/api/v1/docs` ([`docs`]), and committed as
+//! `docs/api/openapi.json` (a test fails when the two differ; `lastmile api openapi`
+//! writes it).
+//!
+//! The API sits outside the portal's session, sign-in and same-site layers: a key is its
+//! only credential, and a session cookie counts for nothing here.
+
+pub mod accounts;
+pub mod auth;
+pub mod docs;
+pub mod extract;
+pub mod pagination;
+pub mod plans;
+pub mod problem;
+pub mod services;
+
+use std::sync::LazyLock;
+
+use axum::extract::OriginalUri;
+use axum::http::header;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi as Document;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::AppState;
+use app::server::Portal;
+use problem::{Code, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lastmile integration API",
+        version = "1",
+        description = "How a provider's other systems read and change Lastmile's accounts, services and money. \
+Authenticate with an API key (`Authorization: Bearer lmk_…`); each key has scopes (`read`, `write:accounts`, \
+`write:money`) and a budget of requests per minute, reported in the `RateLimit` headers. Errors are \
+`application/problem+json` (RFC 9457) with a stable `code`.",
+        license(name = "Proprietary", identifier = "LicenseRef-Proprietary")
+    ),
+    servers((url = "/api/v1")),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "accounts", description = "Accounts, their people and service addresses"),
+        (name = "plans", description = "The plan catalogue"),
+        (name = "services", description = "Services: one connection each, on a plan"),
+    ),
+    components(schemas(problem::Problem))
+)]
+struct ApiDoc;
+
+/// The bearer scheme every keyed operation names.
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("lmk_ followed by 40 letters and digits")
+                    .description(Some(
+                        "An API key, made by an administrator in the console or with `lastmile api-key create`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every keyed operation, with its documentation: one list, so nothing is served
+/// undocumented.
+fn operations() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(plans::list))
+        .routes(routes!(accounts::list))
+        .routes(routes!(accounts::get))
+        .routes(routes!(services::list))
+        .routes(routes!(services::get))
+}
+
+/// The OpenAPI document (built once).
+pub fn document() -> &'static Document {
+    static DOCUMENT: LazyLock<Document> = LazyLock::new(|| operations().split_for_parts().1);
+    &DOCUMENT
+}
+
+/// The document as served and committed: pretty JSON with a final new line.
+pub fn document_json() -> &'static str {
+    static JSON: LazyLock<String> = LazyLock::new(|| {
+        let mut text = serde_json::to_string_pretty(document()).unwrap_or_default();
+        text.push('\n');
+        text
+    });
+    &JSON
+}
+
+/// The API's router, to be nested at `/api/v1`.
+pub fn router(portal: Portal) -> Router<AppState> {
+    let (keyed, _) = operations().split_for_parts();
+    keyed
+        .route_layer(middleware::from_fn_with_state(portal, auth::authenticate))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(docs::page))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn openapi_json() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        document_json(),
+    )
+        .into_response()
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> Problem {
+    Problem::new(
+        Code::NotFound,
+        format!("There is no operation at {}; see /api/v1/docs.", uri.path()),
+    )
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        Code::MethodNotAllowed,
+        "This path does not take that method; see /api/v1/docs.",
+    )
+}
+
+/// The `ETag` of a row's version (strong: the version changes with every change shown).
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Puts a read of account data on the record, under the key (one entry per call).
+pub async fn audit_read(
+    pool: &sqlx::PgPool,
+    caller: &auth::Caller,
+    account_id: Option<i64>,
+    action: &str,
+    mut detail: serde_json::Value,
+) -> Result<(), Problem> {
+    use app::server::staff::audit::{self, Actor, Entry};
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("key".into(), caller.key_name.clone().into());
+        map.insert("integration".into(), caller.integration.clone().into());
+    }
+    audit::record(
+        pool,
+        Entry {
+            actor: Actor::ApiKey {
+                key_id: caller.key_id,
+            },
+            subject_account_id: account_id,
+            action,
+            detail,
+            support_session_id: None,
+        },
+        &caller.request,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "integration API: writing the audit log");
+        Problem::new(Code::Internal, "The server failed; nothing was changed.")
+    })
+}

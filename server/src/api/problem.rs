@@ -1,0 +1,256 @@
+//! Errors as `application/problem+json` (RFC 9457): every 4xx and 5xx the API answers is a
+//! [`Problem`] with a stable `code` from [`Code`], and, when one field or parameter is at
+//! fault, its name (`pointer`, a JSON Pointer into the request body, or `parameter`).
+
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The problems the API answers with. A code, once published, keeps its meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// No `Authorization: Bearer` header.
+    Unauthenticated,
+    /// A key that does not exist, was revoked, or was rotated out more than 24 hours ago.
+    InvalidKey,
+    /// The key lacks the scope the operation needs.
+    InsufficientScope,
+    /// The key's requests per minute are spent.
+    RateLimited,
+    /// No such resource (or not one this key may see).
+    NotFound,
+    /// The path exists, the method does not.
+    MethodNotAllowed,
+    /// The body is not JSON, or not an object of the documented shape.
+    MalformedJson,
+    /// A query or path parameter is wrong.
+    InvalidParameter,
+    /// A field of the body is wrong.
+    InvalidField,
+    /// The request conflicts with what is stored.
+    Conflict,
+    /// The server failed; nothing was changed.
+    Internal,
+    /// A part the server needs (the database) is not answering; try again.
+    Unavailable,
+}
+
+impl Code {
+    /// Every code, in the order the reference lists them.
+    pub const ALL: [Code; 12] = [
+        Code::Unauthenticated,
+        Code::InvalidKey,
+        Code::InsufficientScope,
+        Code::RateLimited,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::MalformedJson,
+        Code::InvalidParameter,
+        Code::InvalidField,
+        Code::Conflict,
+        Code::Internal,
+        Code::Unavailable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "unauthenticated",
+            Code::InvalidKey => "invalid_key",
+            Code::InsufficientScope => "insufficient_scope",
+            Code::RateLimited => "rate_limited",
+            Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::MalformedJson => "malformed_json",
+            Code::InvalidParameter => "invalid_parameter",
+            Code::InvalidField => "invalid_field",
+            Code::Conflict => "conflict",
+            Code::Internal => "internal",
+            Code::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::Unauthenticated | Code::InvalidKey => StatusCode::UNAUTHORIZED,
+            Code::InsufficientScope => StatusCode::FORBIDDEN,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::MalformedJson | Code::InvalidParameter => StatusCode::BAD_REQUEST,
+            Code::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::Conflict => StatusCode::CONFLICT,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The short, unchanging summary (`title`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "An API key is needed",
+            Code::InvalidKey => "The API key is not valid",
+            Code::InsufficientScope => "The API key may not do this",
+            Code::RateLimited => "Too many requests",
+            Code::NotFound => "Not found",
+            Code::MethodNotAllowed => "Method not allowed",
+            Code::MalformedJson => "The body is not valid JSON of the expected shape",
+            Code::InvalidParameter => "A parameter is not valid",
+            Code::InvalidField => "A field is not valid",
+            Code::Conflict => "The request conflicts with the current state",
+            Code::Internal => "The server failed",
+            Code::Unavailable => "Temporarily unavailable",
+        }
+    }
+}
+
+/// A problem (RFC 9457).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Problem {
+    /// Where the kind of problem is explained: the reference page's anchor for `code`.
+    #[serde(rename = "type")]
+    #[schema(example = "/api/v1/docs#problem-invalid_field")]
+    pub kind: String,
+    /// The kind of problem, the same for every occurrence.
+    pub title: String,
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// What went wrong this time, in words for the integrator.
+    pub detail: String,
+    /// The stable code: one of those listed on the reference page.
+    #[schema(example = "invalid_field")]
+    pub code: String,
+    /// The body field at fault, as a JSON Pointer (RFC 6901).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "/amount")]
+    pub pointer: Option<String>,
+    /// The query or path parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    #[serde(skip)]
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Problem {
+    pub fn new(code: Code, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("/api/v1/docs#problem-{}", code.as_str()),
+            title: code.title().to_string(),
+            status: code.status().as_u16(),
+            detail: detail.into(),
+            code: code.as_str().to_string(),
+            pointer: None,
+            parameter: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The body field at fault, as a JSON Pointer (`/amount`, `/people/0/email`).
+    pub fn at_pointer(mut self, pointer: impl Into<String>) -> Problem {
+        self.pointer = Some(pointer.into());
+        self
+    }
+
+    /// The query or path parameter at fault.
+    pub fn at_parameter(mut self, parameter: impl Into<String>) -> Problem {
+        self.parameter = Some(parameter.into());
+        self
+    }
+
+    /// A header to send with the problem.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Problem {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The database failed: 503 when it could not be reached, 500 otherwise (logged).
+    pub fn from_database(error: &sqlx::Error) -> Problem {
+        if matches!(
+            error,
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+        ) {
+            tracing::warn!(%error, "integration API: the database is unavailable");
+            Problem::new(
+                Code::Unavailable,
+                "The database is not answering; try again shortly.",
+            )
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+        } else {
+            tracing::error!(%error, "integration API: database error");
+            Problem::new(Code::Internal, "The server failed; nothing was changed.")
+        }
+    }
+}
+
+impl From<engine::EngineError> for Problem {
+    fn from(error: engine::EngineError) -> Problem {
+        use engine::EngineError as E;
+        match error {
+            E::Database(e) => Problem::from_database(&e),
+            E::NotFound | E::NoSuchAccount(_) => Problem::new(Code::NotFound, "No such resource."),
+            E::InvalidField { field, message } => {
+                Problem::new(Code::InvalidField, message).at_pointer(format!("/{field}"))
+            }
+            E::Invalid(message) => Problem::new(Code::InvalidField, message),
+            E::Conflict(message) => Problem::new(Code::Conflict, message),
+            other => {
+                tracing::error!(error = %other, "integration API: engine error");
+                Problem::new(Code::Internal, "The server failed; nothing was changed.")
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (
+            status,
+            [
+                (header::CONTENT_TYPE, "application/problem+json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response();
+        for (name, value) in self.headers {
+            response.headers_mut().append(name, value);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_errors_are_errors() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(code.status().as_u16() >= 400, "{}", code.as_str());
+        }
+    }
+
+    #[test]
+    fn a_field_problem_names_the_field_and_its_anchor() {
+        let p = Problem::from(engine::EngineError::InvalidField {
+            field: "amount",
+            message: "at most two decimals".into(),
+        });
+        let json = serde_json::to_value(&p).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "/api/v1/docs#problem-invalid_field",
+                "title": "A field is not valid",
+                "status": 422,
+                "detail": "at most two decimals",
+                "code": "invalid_field",
+                "pointer": "/amount",
+            })
+        );
+    }
+}

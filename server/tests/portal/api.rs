@@ -1,0 +1,738 @@
+//! The integration API (`/api/v1`): keys decide who may call what, every error is a
+//! problem document, the rate budget is shared and announced, and the OpenAPI document
+//! served is the one committed.
+
+use std::collections::BTreeSet;
+
+use engine::integrations::{self, NewKey, Scope};
+use reqwest::{Client, Response};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+async fn key(portal: &TestPortal, name: &str, scopes: &[Scope], rate: i32) -> (i64, String) {
+    let k = integrations::create_key(
+        &portal.pool,
+        &NewKey {
+            integration: "CRM".into(),
+            name: name.into(),
+            scopes: scopes.to_vec(),
+            money_limit: None,
+            rate_per_minute: rate,
+            created_by_staff: None,
+        },
+    )
+    .await
+    .expect("a key");
+    (k.id, k.token)
+}
+
+async fn get(portal: &TestPortal, client: &Client, path: &str, token: Option<&str>) -> Response {
+    let mut request = client.get(portal.url(&format!("/api/v1{path}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("an answer")
+}
+
+/// Status and problem document, checking that it is one.
+async fn problem(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+        "status {status}"
+    );
+    let body: Value = response.json().await.expect("a problem document");
+    assert_eq!(body["status"].as_u64(), Some(u64::from(status)), "{body}");
+    let code = body["code"].as_str().expect("a code").to_string();
+    assert_eq!(
+        body["type"].as_str(),
+        Some(format!("/api/v1/docs#problem-{code}").as_str())
+    );
+    assert!(
+        !body["detail"].as_str().unwrap_or_default().is_empty(),
+        "{body}"
+    );
+    (status, body)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn keys_decide_who_may_read_the_plans_and_a_session_counts_for_nothing(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (read_id, read) = key(&portal, "reader", &[Scope::Read], 600).await;
+    let (_, writer) = key(&portal, "writer", &[Scope::WriteAccounts], 600).await;
+    let (revoked_id, revoked) = key(&portal, "old", &[Scope::Read], 600).await;
+    integrations::revoke_key(&portal.pool, revoked_id, None)
+        .await
+        .expect("revoked");
+
+    // No key, a made-up key, a revoked key.
+    let (status, body) = problem(get(&portal, &http, "/plans", None).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    let made_up = format!("lmk_{}", "A".repeat(40));
+    for token in [made_up.as_str(), "not-a-key", revoked.as_str()] {
+        let response = get(&portal, &http, "/plans", Some(token)).await;
+        assert!(response.headers().get("www-authenticate").is_some());
+        let (status, body) = problem(response).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("invalid_key")),
+            "{token}"
+        );
+    }
+    // A key without the scope.
+    let (status, body) = problem(get(&portal, &http, "/plans", Some(&writer)).await).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("insufficient_scope"))
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"read\""),
+        "{body}"
+    );
+    // A subscriber's session is not a key.
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+    let (status, _) = problem(get(&portal, &alex, "/plans", None).await).await;
+    assert_eq!(status, 401);
+
+    // The reader sees every plan, as stored.
+    let response = get(&portal, &http, "/plans", Some(&read)).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("ratelimit").is_some());
+    let body: Value = response.json().await.expect("json");
+    let plans = body["data"].as_array().expect("data");
+    let stored: Vec<(String, String, bool)> =
+        sqlx::query_as("select code, monthly_price::text, available from plans order by code")
+            .fetch_all(&portal.pool)
+            .await
+            .expect("plans");
+    assert!(!stored.is_empty());
+    assert_eq!(
+        plans
+            .iter()
+            .map(|p| (
+                p["code"].as_str().unwrap_or_default().to_string(),
+                p["monthly_price"].as_str().unwrap_or_default().to_string(),
+                p["available"].as_bool().unwrap_or_default()
+            ))
+            .collect::<Vec<_>>(),
+        stored
+    );
+    let used: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("select last_used_at from api_keys where id = $1")
+            .bind(read_id)
+            .fetch_one(&portal.pool)
+            .await
+            .expect("last use");
+    assert!(used.is_some());
+
+    // Rotation: both tokens work for 24 hours, then only the new one.
+    let rotated = integrations::rotate_key(&portal.pool, read_id)
+        .await
+        .expect("rotated");
+    assert_eq!(
+        get(&portal, &http, "/plans", Some(&read)).await.status(),
+        200
+    );
+    assert_eq!(
+        get(&portal, &http, "/plans", Some(&rotated.token))
+            .await
+            .status(),
+        200
+    );
+    sqlx::query(
+        "update api_key_secrets set created_at = now() - interval '25 hours',
+                expires_at = now() - interval '1 hour'
+          where api_key_id = $1 and expires_at is not null",
+    )
+    .bind(read_id)
+    .execute(&portal.pool)
+    .await
+    .expect("a day later");
+    assert_eq!(
+        get(&portal, &http, "/plans", Some(&read)).await.status(),
+        401
+    );
+    assert_eq!(
+        get(&portal, &http, "/plans", Some(&rotated.token))
+            .await
+            .status(),
+        200
+    );
+
+    // Unknown operations and methods are problems too.
+    let (status, body) =
+        problem(get(&portal, &http, "/nothing-here", Some(&rotated.token)).await).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let response = http
+        .delete(portal.url("/api/v1/plans"))
+        .bearer_auth(&rotated.token)
+        .send()
+        .await
+        .expect("an answer");
+    let (status, body) = problem(response).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_keys_budget_counts_down_then_refuses_with_when_to_come_back(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = key(&portal, "slow", &[Scope::Read], 5).await;
+    for left in (0..5).rev() {
+        let response = get(&portal, &http, "/plans", Some(&token)).await;
+        assert_eq!(response.status(), 200);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert_eq!(header("ratelimit-policy"), "\"key\";q=5;w=60");
+        assert!(
+            header("ratelimit").starts_with(&format!("\"key\";r={left};t=")),
+            "{}",
+            header("ratelimit")
+        );
+    }
+    let response = get(&portal, &http, "/plans", Some(&token)).await;
+    let retry: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=12).contains(&retry), "{retry}");
+    let (status, body) = problem(response).await;
+    assert_eq!((status, body["code"].as_str()), (429, Some("rate_limited")));
+
+    // The budget is in the database: another server instance finds it spent as well.
+    let other = integrations::authenticate(&portal.pool, &token)
+        .await
+        .expect("the database answers")
+        .expect("the key");
+    assert!(!other.rate.allowed);
+    assert_eq!(other.rate.remaining, 0);
+}
+
+/// Who may call each operation of the document. Callers, in order: nobody, a made-up key, a
+/// revoked key, a key with `read`, one with `write:accounts`, one with `write:money`, a
+/// subscriber's session. A row per operation, and an operation per row.
+#[sqlx::test(migrations = "../migrations")]
+async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let account = portal.account_id(ALEX_NUMBER).await;
+    let service: i64 = sqlx::query_scalar("select min(id) from services where account_id = $1")
+        .bind(account)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("a service");
+    let (a, s) = (account.to_string(), service.to_string());
+    // (method, documented path, the path called, expected per caller)
+    let rows: &[(&str, &str, String, &str)] = &[
+        (
+            "get",
+            "/plans",
+            "/plans".into(),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "get",
+            "/accounts",
+            "/accounts".into(),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "get",
+            "/accounts/{id}",
+            format!("/accounts/{a}"),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "get",
+            "/services",
+            "/services".into(),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "get",
+            "/services/{id}",
+            format!("/services/{s}"),
+            "401 401 401 200 403 403 401",
+        ),
+    ];
+
+    let document = lastmile::api::document_json();
+    let document: Value = serde_json::from_str(document).expect("the document");
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("an operation")
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect();
+    let listed: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(documented, listed, "decide who may call each operation");
+
+    let (_, read) = key(&portal, "read", &[Scope::Read], 600).await;
+    let (_, accounts) = key(&portal, "accounts", &[Scope::WriteAccounts], 600).await;
+    let (_, money) = key(&portal, "money", &[Scope::WriteMoney], 600).await;
+    let (revoked_id, revoked) = key(&portal, "revoked", &Scope::ALL, 600).await;
+    integrations::revoke_key(&portal.pool, revoked_id, None)
+        .await
+        .expect("revoked");
+    let made_up = format!("lmk_{}", "z".repeat(40));
+    let tokens = [
+        None,
+        Some(made_up.as_str()),
+        Some(revoked.as_str()),
+        Some(read.as_str()),
+        Some(accounts.as_str()),
+        Some(money.as_str()),
+        None,
+    ];
+    let anonymous = portal.browser();
+    let subscriber = portal.signed_in(ALEX_EMAIL).await;
+    let mut wrong = Vec::new();
+    for (method, _, path, expected) in rows {
+        let expected: Vec<&str> = expected.split_whitespace().collect();
+        assert_eq!(expected.len(), tokens.len(), "{method} {path}");
+        for (i, token) in tokens.iter().enumerate() {
+            let client = if i == 6 { &subscriber } else { &anonymous };
+            let mut request = client.request(
+                method.to_uppercase().parse().expect("a method"),
+                portal.url(&format!("/api/v1{path}")),
+            );
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let status = request.send().await.expect("an answer").status().as_u16();
+            if status.to_string() != expected[i] {
+                wrong.push(format!(
+                    "{method} {path} as caller {i}: {status}, expected {}",
+                    expected[i]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_served_document_is_the_committed_one_and_its_reference_page_lists_it(
+    pool: sqlx::PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let served = get(&portal, &http, "/openapi.json", None)
+        .await
+        .text()
+        .await
+        .expect("the document");
+    let committed = include_str!("../../../docs/api/openapi.json");
+    assert!(
+        served == committed,
+        "docs/api/openapi.json is not what the server serves: run \
+         `cargo run -p lastmile -- api openapi > docs/api/openapi.json` and commit it"
+    );
+
+    let doc: Value = serde_json::from_str(&served).expect("JSON");
+    assert_eq!(doc["openapi"].as_str(), Some("3.1.0"));
+    // Every operation: an id, a key scope, and the answers every keyed operation can give.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            assert!(op["operationId"].is_string(), "{method} {path}");
+            assert!(op["security"][0]["api_key"].is_array(), "{method} {path}");
+            for status in ["401", "403", "429"] {
+                assert!(
+                    op["responses"][status]["content"]["application/problem+json"].is_object(),
+                    "{method} {path} documents no {status} problem"
+                );
+            }
+        }
+    }
+
+    let (status, page) = portal.page(&http, "/api/v1/docs").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<code>GET /plans</code>"), "{page}");
+    assert!(page.contains("id=\"op-listPlans\""));
+    assert!(page.contains("id=\"problem-rate_limited\""));
+    assert!(page.contains("id=\"schema-Plan\""));
+}
+
+/// Reads a sync list from `cursor` until `expected` ids have all come (other tests' open
+/// transactions on the same PostgreSQL may hold changes back a moment), and returns every
+/// id that came, and the cursor to go on from.
+async fn sync_until(
+    portal: &TestPortal,
+    http: &Client,
+    token: &str,
+    list: &str,
+    mut cursor: String,
+    expected: &BTreeSet<i64>,
+) -> (Vec<i64>, String) {
+    let mut seen = Vec::new();
+    for _ in 0..300 {
+        let response = get(
+            portal,
+            http,
+            &format!("/{list}?limit=2&cursor={cursor}"),
+            Some(token),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        let page: Value = response.json().await.expect("a page");
+        seen.extend(
+            page["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|r| r["id"].as_i64().expect("id")),
+        );
+        cursor = page["next_cursor"].as_str().expect("a cursor").to_string();
+        let all: BTreeSet<i64> = seen.iter().copied().collect();
+        if page["has_more"] == false && expected.is_subset(&all) {
+            return (seen, cursor);
+        }
+        if page["has_more"] == false {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    panic!("{list}: {expected:?} never all came; saw {seen:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sync_list_hands_out_every_change_once_the_transactions_before_it_have_ended(
+    pool: sqlx::PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = key(&portal, "sync", &[Scope::Read], 100_000).await;
+    let all: BTreeSet<i64> = sqlx::query_scalar::<_, i64>("select id from accounts")
+        .fetch_all(&portal.pool)
+        .await
+        .expect("accounts")
+        .into_iter()
+        .collect();
+    assert!(all.len() >= 5);
+
+    // The first sync, two at a time: every account, once.
+    let start = get(&portal, &http, "/accounts?limit=2", Some(&token)).await;
+    let first: Value = start.json().await.expect("a page");
+    assert_eq!(first["data"].as_array().expect("data").len(), 2);
+    assert_eq!(first["has_more"], true);
+    let mut seen: Vec<i64> = first["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect();
+    let (rest, cursor) = sync_until(
+        &portal,
+        &http,
+        &token,
+        "accounts",
+        first["next_cursor"].as_str().expect("cursor").to_string(),
+        &BTreeSet::new(),
+    )
+    .await;
+    seen.extend(rest);
+    let mut sorted = seen.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seen.len(), "an account came twice: {seen:?}");
+    assert_eq!(sorted.into_iter().collect::<BTreeSet<_>>(), all);
+
+    // Two renamed, a person added to a third; a fourth changes only what the API does not
+    // show (its Stripe customer).
+    let ids: Vec<i64> = all.iter().copied().collect();
+    sqlx::query("update accounts set display_name = display_name || ' Jr' where id = any($1)")
+        .bind(&ids[..2])
+        .execute(&portal.pool)
+        .await
+        .expect("renamed");
+    sqlx::query(
+        "insert into people (account_id, role, first_name, last_name) values ($1, 'technical', 'Kim', 'Lee')",
+    )
+    .bind(ids[2])
+    .execute(&portal.pool)
+    .await
+    .expect("a person");
+    let before: i64 = sqlx::query_scalar("select version from accounts where id = $1")
+        .bind(ids[3])
+        .fetch_one(&portal.pool)
+        .await
+        .expect("version");
+    sqlx::query("update accounts set stripe_customer_id = 'cus_SYNCTEST' where id = $1")
+        .bind(ids[3])
+        .execute(&portal.pool)
+        .await
+        .expect("a bookkeeping change");
+    let changed: BTreeSet<i64> = ids[..3].iter().copied().collect();
+    let (came, cursor) = sync_until(&portal, &http, &token, "accounts", cursor, &changed).await;
+    assert_eq!(came.into_iter().collect::<BTreeSet<_>>(), changed);
+    let after: i64 = sqlx::query_scalar("select version from accounts where id = $1")
+        .bind(ids[3])
+        .fetch_one(&portal.pool)
+        .await
+        .expect("version");
+    assert_eq!(
+        after, before,
+        "a change the API does not show is no new version"
+    );
+
+    // A transaction left open hides the changes committed after it began, until it ends;
+    // then both come (none is missed).
+    let mut open = portal.pool.begin().await.expect("a long transaction");
+    sqlx::query("update accounts set display_name = 'Slow Writer' where id = $1")
+        .bind(ids[3])
+        .execute(&mut *open)
+        .await
+        .expect("the slow change");
+    sqlx::query("update accounts set locale = 'fr-CA' where id = $1")
+        .bind(ids[4])
+        .execute(&portal.pool)
+        .await
+        .expect("the quick change");
+    let page: Value = get(
+        &portal,
+        &http,
+        &format!("/accounts?cursor={cursor}"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("a page");
+    assert_eq!(
+        page["data"],
+        serde_json::json!([]),
+        "nothing passes the open transaction"
+    );
+    let held = page["next_cursor"].as_str().expect("cursor").to_string();
+    open.commit().await.expect("the slow change commits");
+    let both: BTreeSet<i64> = [ids[3], ids[4]].into_iter().collect();
+    let (came, _) = sync_until(&portal, &http, &token, "accounts", held, &both).await;
+    assert_eq!(came.into_iter().collect::<BTreeSet<_>>(), both);
+
+    // Every page read is on the record under the key.
+    let listed: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where actor_kind = 'api_key' and action = 'api.accounts.listed'
+            and detail->>'key' = 'sync' and detail->>'integration' = 'CRM'",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .expect("audit");
+    assert!(listed >= 4, "{listed}");
+
+    // Wrong parameters are named.
+    for (query, parameter) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=many", "limit"),
+        ("cursor=bm9wZQ", "cursor"),
+        ("updated_since=yesterday", "updated_since"),
+    ] {
+        let (status, body) =
+            problem(get(&portal, &http, &format!("/accounts?{query}"), Some(&token)).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_parameter")),
+            "{query}"
+        );
+        assert_eq!(
+            body["parameter"].as_str(),
+            Some(parameter),
+            "{query}: {body}"
+        );
+    }
+    // A services cursor is not an accounts cursor.
+    let services: Value = get(&portal, &http, "/services?limit=1", Some(&token))
+        .await
+        .json()
+        .await
+        .expect("page");
+    let other = services["next_cursor"].as_str().expect("cursor");
+    let (status, _) = problem(
+        get(
+            &portal,
+            &http,
+            &format!("/accounts?cursor={other}"),
+            Some(&token),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_account_and_a_service_read_as_stored_with_their_versions(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (key_id, token) = key(&portal, "reader", &[Scope::Read], 100_000).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+
+    let version: i64 = sqlx::query_scalar("select version from accounts where id = $1")
+        .bind(alex)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("version");
+    let response = get(&portal, &http, &format!("/accounts/{alex}"), Some(&token)).await;
+    assert_eq!(response.status(), 200);
+    let first_tag = format!("\"{version}\"");
+    assert_eq!(
+        response.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some(first_tag.as_str())
+    );
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["number"], ALEX_NUMBER);
+    assert_eq!(body["version"], version);
+    assert!(
+        body["people"]
+            .as_array()
+            .expect("people")
+            .iter()
+            .any(|p| p["email"] == ALEX_EMAIL),
+        "{body}"
+    );
+    let addresses: i64 = sqlx::query_scalar("select count(*) from addresses where account_id = $1")
+        .bind(alex)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("addresses");
+    assert_eq!(
+        body["addresses"].as_array().expect("addresses").len() as i64,
+        addresses
+    );
+    let audited: (String, i64, Option<i64>, String) = sqlx::query_as(
+        "select actor_kind, actor_id, subject_account_id, action from audit_log
+          where actor_kind = 'api_key' order by id desc limit 1",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .expect("an audit entry");
+    assert_eq!(
+        audited,
+        (
+            "api_key".into(),
+            key_id,
+            Some(alex),
+            "api.account.read".into()
+        )
+    );
+
+    // A shown change is a new version and ETag; an edit of a person counts for the account.
+    sqlx::query(
+        "update people set phone = '+1 555 0100'
+          where id = (select min(id) from people where account_id = $1)",
+    )
+    .bind(alex)
+    .execute(&portal.pool)
+    .await
+    .expect("a new phone");
+    let response = get(&portal, &http, &format!("/accounts/{alex}"), Some(&token)).await;
+    let tag = response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(tag, format!("\"{}\"", version + 1));
+    assert_eq!(body["version"], version + 1);
+
+    // A service, its plan, and a scheduled change that moves its version.
+    let (service, plan_code, status): (i64, String, String) = sqlx::query_as(
+        "select s.id, p.code, s.status from services s join plans p on p.id = s.plan_id
+          where s.account_id = $1 order by s.id limit 1",
+    )
+    .bind(alex)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("a service");
+    let body: Value = get(
+        &portal,
+        &http,
+        &format!("/services/{service}"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(
+        (body["plan_code"].as_str(), body["status"].as_str()),
+        (Some(plan_code.as_str()), Some(status.as_str()))
+    );
+    assert_eq!(body["account_id"], alex);
+    assert!(body["scheduled_change"].is_null());
+    let version = body["version"].as_i64().expect("version");
+    let other_plan: i64 = sqlx::query_scalar(
+        "select p.id from plans p, services s where s.id = $1 and p.id <> s.plan_id order by p.id limit 1",
+    )
+    .bind(service)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("another plan");
+    sqlx::query(
+        "insert into plan_changes (service_id, from_plan_id, to_plan_id, effective_on, kind)
+         select id, plan_id, $2, current_date + 10, 'downgrade' from services where id = $1",
+    )
+    .bind(service)
+    .bind(other_plan)
+    .execute(&portal.pool)
+    .await
+    .expect("a scheduled change");
+    let body: Value = get(
+        &portal,
+        &http,
+        &format!("/services/{service}"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(body["scheduled_change"]["to_plan_id"], other_plan);
+    assert_eq!(body["version"].as_i64(), Some(version + 1));
+
+    // Ids that do not exist, and ids that are not numbers.
+    for path in ["/accounts/999999999", "/services/999999999"] {
+        let (status, body) = problem(get(&portal, &http, path, Some(&token)).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("not_found")),
+            "{path}"
+        );
+    }
+    let (status, body) = problem(get(&portal, &http, "/accounts/alex", Some(&token)).await).await;
+    assert_eq!(
+        (status, body["parameter"].as_str()),
+        (400, Some("id")),
+        "{body}"
+    );
+}
