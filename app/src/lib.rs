@@ -112,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("adjustments") view=routes::staff::adjustments::ApprovalsPage ssr=SsrMode::Async />
                     <Route path=path!("tickets") view=routes::staff::tickets::QueuePage ssr=SsrMode::Async />
                     <Route path=path!("tickets/:number") view=routes::staff::tickets::StaffTicketPage ssr=SsrMode::Async />
+                    <Route path=path!("integrations") view=routes::staff::integrations::IntegrationsPage ssr=SsrMode::Async />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=components::layout::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::overview::OverviewPage ssr=SsrMode::Async />

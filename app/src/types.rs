@@ -2,6 +2,7 @@
 //! see. Money is [`billing::Money`]; dates and times are already in the account's time zone.
 
 pub mod console;
+pub mod integrations;
 pub mod network;
 pub mod payments;
 pub mod plans;

@@ -155,8 +155,9 @@ impl RateDecision {
     }
 }
 
-/// Makes a key (and its integration when new). The token is returned once.
-pub async fn create_key(pool: &PgPool, new: &NewKey) -> Result<IssuedKey, EngineError> {
+/// Makes a key (and its integration when new), in the caller's transaction (with its audit
+/// entry). The token is returned once.
+pub async fn create_key(conn: &mut PgConnection, new: &NewKey) -> Result<IssuedKey, EngineError> {
     let integration = checked_name("integration", &new.integration)?;
     let name = checked_name("name", &new.name)?;
     if new.scopes.is_empty() {
@@ -186,14 +187,13 @@ pub async fn create_key(pool: &PgPool, new: &NewKey) -> Result<IssuedKey, Engine
     scopes.sort_unstable();
     scopes.dedup();
 
-    let mut tx = pool.begin().await?;
     let (integration_id, disabled): (i64, bool) = sqlx::query_as(
         "insert into integrations (name) values ($1)
          on conflict (name) do update set name = excluded.name
          returning id, disabled_at is not null",
     )
     .bind(&integration)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
     if disabled {
         return Err(EngineError::InvalidField {
@@ -213,7 +213,7 @@ pub async fn create_key(pool: &PgPool, new: &NewKey) -> Result<IssuedKey, Engine
     .bind(new.money_limit)
     .bind(new.rate_per_minute)
     .bind(new.created_by_staff)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else {
         return Err(EngineError::InvalidField {
@@ -221,19 +221,16 @@ pub async fn create_key(pool: &PgPool, new: &NewKey) -> Result<IssuedKey, Engine
             message: format!("{integration:?} already has a key named {name:?}; rotate it or choose another name"),
         });
     };
-    let issued = add_secret(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(issued)
+    add_secret(conn, id).await
 }
 
-/// Gives a key a new token; its other secrets that still work stop 24 hours from now
-/// (or sooner, when they were to stop sooner already).
-pub async fn rotate_key(pool: &PgPool, key_id: i64) -> Result<IssuedKey, EngineError> {
-    let mut tx = pool.begin().await?;
+/// Gives a key a new token, in the caller's transaction; its other secrets that still work
+/// stop 24 hours from now (or sooner, when they were to stop sooner already).
+pub async fn rotate_key(conn: &mut PgConnection, key_id: i64) -> Result<IssuedKey, EngineError> {
     let revoked: Option<bool> =
         sqlx::query_scalar("select revoked_at is not null from api_keys where id = $1 for update")
             .bind(key_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
     match revoked {
         None => return Err(EngineError::NotFound),
@@ -247,16 +244,15 @@ pub async fn rotate_key(pool: &PgPool, key_id: i64) -> Result<IssuedKey, EngineE
     )
     .bind(key_id)
     .bind(ROTATION_GRACE)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    let issued = add_secret(&mut tx, key_id).await?;
-    tx.commit().await?;
-    Ok(issued)
+    add_secret(conn, key_id).await
 }
 
-/// Ends every secret of a key at once. Revoking a revoked key changes nothing.
+/// Ends every secret of a key at once, in the caller's transaction. Revoking a revoked key
+/// changes nothing.
 pub async fn revoke_key(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     key_id: i64,
     by_staff: Option<i64>,
 ) -> Result<(), EngineError> {
@@ -269,7 +265,7 @@ pub async fn revoke_key(
     )
     .bind(key_id)
     .bind(by_staff)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     found.map(|_| ()).ok_or(EngineError::NotFound)
 }
@@ -373,10 +369,13 @@ fn looks_like_token(token: &str) -> bool {
 
 async fn add_secret(conn: &mut PgConnection, key_id: i64) -> Result<IssuedKey, EngineError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut rng = rand::thread_rng();
-    let random: String = (0..40)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
+    // The generator is not held across an await (it is not Send).
+    let random: String = {
+        let mut rng = rand::thread_rng();
+        (0..40)
+            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+            .collect()
+    };
     let token = format!("lmk_{random}");
     let display_prefix = token[..12].to_string();
     let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();

@@ -313,6 +313,31 @@ async fn a_session_that_restarts_is_a_new_session(pool: PgPool) {
     );
 }
 
+/// Session state is written in bulk as text: a username with a backslash (a Windows-style
+/// `DOMAIN\\user`) comes back as it was, and its next reading adds only the new bytes.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_username_with_a_backslash_keeps_its_session(pool: PgPool) {
+    let user = "corp\\cpe-0009";
+    let s = services(&pool, &[user]).await[0];
+    let t0 = at(2026, 1, 15, 15, 0);
+    let p = Packet::new("sess-bs", user, NAS_A, t0);
+    radius::start(&pool, &p).await;
+    radius::interim(&pool, &p.counters(t0 + 600, 100, 1_000)).await;
+    ingest(&pool, NY).await.expect("ingest");
+    let kept: String =
+        sqlx::query_scalar("select username from usage_sessions where username like 'corp%'")
+            .fetch_one(&pool)
+            .await
+            .expect("the session");
+    assert_eq!(kept, user);
+    radius::interim(&pool, &p.counters(t0 + 1_200, 150, 1_600)).await;
+    ingest(&pool, NY).await.expect("ingest");
+    assert_eq!(
+        daily(&pool, s).await,
+        BTreeMap::from([(day(2026, 1, 15), (1_600, 150))])
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn unknown_usernames_are_recorded_and_counted_once_credentials_exist(pool: PgPool) {
     let known = services(&pool, &["cpe-0004"]).await[0];

@@ -953,8 +953,9 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
                     })
                 })
                 .collect::<anyhow::Result<Vec<Scope>>>()?;
+            let mut tx = pool.begin().await?;
             let key = integrations::create_key(
-                &pool,
+                &mut tx,
                 &NewKey {
                     integration,
                     name,
@@ -965,6 +966,7 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
                 },
             )
             .await?;
+            tx.commit().await?;
             println!("API key {} created. Its token, shown this once:", key.id);
             println!("{}", key.token);
         }
@@ -994,18 +996,22 @@ async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {
             }
         }
         ApiKeyCommand::Rotate { id } => {
-            let key = integrations::rotate_key(&pool, id)
+            let mut tx = pool.begin().await?;
+            let key = integrations::rotate_key(&mut tx, id)
                 .await
                 .map_err(|e| no_such_key(e, id))?;
+            tx.commit().await?;
             println!(
                 "API key {id} has a new token, shown this once (the previous one works for 24 hours more):"
             );
             println!("{}", key.token);
         }
         ApiKeyCommand::Revoke { id } => {
-            integrations::revoke_key(&pool, id, None)
+            let mut tx = pool.begin().await?;
+            integrations::revoke_key(&mut tx, id, None)
                 .await
                 .map_err(|e| no_such_key(e, id))?;
+            tx.commit().await?;
             println!("API key {id} revoked: none of its tokens work any more");
         }
     }

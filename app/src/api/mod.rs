@@ -5,6 +5,7 @@ pub mod account;
 pub mod adjustments;
 pub mod auth;
 pub mod console;
+pub mod integrations;
 pub mod network;
 pub mod payments;
 pub mod plans;

@@ -374,15 +374,44 @@ async fn services_of(
 
 /// Saves the sessions' state: an update of those already known (`known`, read in this
 /// transaction under the ingestion lock, so no other ingestion changes them meanwhile) and
-/// an insert of the new ones.
+/// a `COPY` of the new ones (an insert when something else wrote one meanwhile, which then
+/// fails the batch: the table is Lastmile's own bookkeeping).
 async fn save_sessions(
     conn: &mut PgConnection,
     mut all: Vec<Session>,
     known: &HashSet<i64>,
 ) -> Result<(), EngineError> {
     all.sort_unstable_by_key(|s| s.radacctid);
-    let (old, new): (Vec<Session>, Vec<Session>) =
+    let (old, mut new): (Vec<Session>, Vec<Session>) =
         all.into_iter().partition(|s| known.contains(&s.radacctid));
+    if !new.is_empty() {
+        let mut copy = String::with_capacity(new.len() * 120);
+        let at = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string();
+        for s in &new {
+            let _ = writeln!(
+                copy,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                s.radacctid,
+                copy_text(&s.username),
+                s.started_at.map_or("\\N".to_string(), at),
+                at(s.last_at),
+                s.input_octets,
+                s.output_octets,
+                s.restarted,
+                s.stopped
+            );
+        }
+        let copied = copy_new(
+            &mut *conn,
+            "copy usage_sessions (radacctid, username, started_at, last_at, input_octets,
+                                  output_octets, restarted, stopped) from stdin",
+            copy,
+        )
+        .await?;
+        if copied {
+            new.clear();
+        }
+    }
     for (sessions, statement) in [
         (
             old,
@@ -863,6 +892,21 @@ pub(crate) async fn copy_new(
     }
 }
 
+/// A text value as `COPY`'s text format writes it (backslash, tab and line breaks escaped).
+fn copy_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The elements of `all` at the positions `at`.
 fn pick<T: Clone>(all: &[T], at: &[usize]) -> Vec<T> {
     at.iter().map(|&i| all[i].clone()).collect()
@@ -977,6 +1021,12 @@ mod tests {
     use chrono::TimeZone;
 
     const NY: Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn copy_text_escapes_what_copy_would_read_as_syntax() {
+        assert_eq!(copy_text("corp\\user\tx\ny\rz"), "corp\\\\user\\tx\\ny\\rz");
+        assert_eq!(copy_text("plain-1"), "plain-1");
+    }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)

@@ -11,8 +11,9 @@ use serde_json::Value;
 use crate::helpers::*;
 
 async fn key(portal: &TestPortal, name: &str, scopes: &[Scope], rate: i32) -> (i64, String) {
+    let mut conn = portal.pool.acquire().await.expect("a connection");
     let k = integrations::create_key(
-        &portal.pool,
+        &mut conn,
         &NewKey {
             integration: "CRM".into(),
             name: name.into(),
@@ -67,9 +68,13 @@ async fn keys_decide_who_may_read_the_plans_and_a_session_counts_for_nothing(poo
     let (read_id, read) = key(&portal, "reader", &[Scope::Read], 600).await;
     let (_, writer) = key(&portal, "writer", &[Scope::WriteAccounts], 600).await;
     let (revoked_id, revoked) = key(&portal, "old", &[Scope::Read], 600).await;
-    integrations::revoke_key(&portal.pool, revoked_id, None)
-        .await
-        .expect("revoked");
+    integrations::revoke_key(
+        &mut portal.pool.acquire().await.expect("conn"),
+        revoked_id,
+        None,
+    )
+    .await
+    .expect("revoked");
 
     // No key, a made-up key, a revoked key.
     let (status, body) = problem(get(&portal, &http, "/plans", None).await).await;
@@ -138,9 +143,10 @@ async fn keys_decide_who_may_read_the_plans_and_a_session_counts_for_nothing(poo
     assert!(used.is_some());
 
     // Rotation: both tokens work for 24 hours, then only the new one.
-    let rotated = integrations::rotate_key(&portal.pool, read_id)
-        .await
-        .expect("rotated");
+    let rotated =
+        integrations::rotate_key(&mut portal.pool.acquire().await.expect("conn"), read_id)
+            .await
+            .expect("rotated");
     assert_eq!(
         get(&portal, &http, "/plans", Some(&read)).await.status(),
         200
@@ -301,9 +307,13 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
     let (_, accounts) = key(&portal, "accounts", &[Scope::WriteAccounts], 600).await;
     let (_, money) = key(&portal, "money", &[Scope::WriteMoney], 600).await;
     let (revoked_id, revoked) = key(&portal, "revoked", &Scope::ALL, 600).await;
-    integrations::revoke_key(&portal.pool, revoked_id, None)
-        .await
-        .expect("revoked");
+    integrations::revoke_key(
+        &mut portal.pool.acquire().await.expect("conn"),
+        revoked_id,
+        None,
+    )
+    .await
+    .expect("revoked");
     let made_up = format!("lmk_{}", "z".repeat(40));
     let tokens = [
         None,
@@ -735,4 +745,170 @@ async fn an_account_and_a_service_read_as_stored_with_their_versions(pool: sqlx:
         (400, Some("id")),
         "{body}"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_administrator_makes_rotates_and_revokes_a_key_in_the_console_on_the_record(
+    pool: sqlx::PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let admin = portal.staff_signed_in(ADMIN_EMAIL).await;
+
+    // Wrong fields are named, and nothing is made.
+    let create = |fields: Vec<(&'static str, &'static str)>| {
+        let admin = &admin;
+        let portal = &portal;
+        async move { portal.call(admin, "create-api-key", &fields).await }
+    };
+    for (fields, field) in [
+        (
+            vec![
+                ("integration", "CRM"),
+                ("name", "prod"),
+                ("money_limit", ""),
+                ("rate_per_minute", ""),
+            ],
+            "scopes",
+        ),
+        (
+            vec![
+                ("integration", " "),
+                ("name", "prod"),
+                ("scope_read", "on"),
+                ("money_limit", ""),
+                ("rate_per_minute", ""),
+            ],
+            "integration",
+        ),
+        (
+            vec![
+                ("integration", "CRM"),
+                ("name", "prod"),
+                ("scope_read", "on"),
+                ("money_limit", "lots"),
+                ("rate_per_minute", ""),
+            ],
+            "money_limit",
+        ),
+        (
+            vec![
+                ("integration", "CRM"),
+                ("name", "prod"),
+                ("scope_read", "on"),
+                ("money_limit", "1.005"),
+                ("rate_per_minute", ""),
+            ],
+            "money_limit",
+        ),
+        (
+            vec![
+                ("integration", "CRM"),
+                ("name", "prod"),
+                ("scope_read", "on"),
+                ("money_limit", ""),
+                ("rate_per_minute", "0"),
+            ],
+            "rate_per_minute",
+        ),
+    ] {
+        let response = create(fields).await;
+        assert_eq!(response.status(), 422, "{field}");
+        let body: Value = response.json().await.expect("json");
+        assert!(body.to_string().contains(field), "{field}: {body}");
+    }
+    let keys: i64 = sqlx::query_scalar("select count(*) from api_keys")
+        .fetch_one(&portal.pool)
+        .await
+        .expect("count");
+    assert_eq!(keys, 0);
+
+    // Made: the token works once shown; the list shows its prefix only.
+    let response = create(vec![
+        ("integration", "CRM"),
+        ("name", "production"),
+        ("scope_read", "on"),
+        ("scope_write_money", "on"),
+        ("money_limit", "250.00"),
+        ("rate_per_minute", "120"),
+    ])
+    .await;
+    assert_eq!(response.status(), 200);
+    let made: Value = response.json().await.expect("json");
+    let token = made["token"].as_str().expect("the token").to_string();
+    assert_eq!(
+        get(&portal, &http, "/plans", Some(&token)).await.status(),
+        200
+    );
+    let (status, page) = portal.page(&admin, "/staff/integrations").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("CRM · production"), "{page}");
+    assert!(page.contains(&token[..12]));
+    assert!(!page.contains(&token));
+    assert!(page.contains("at most 250.00 per charge, credit or payment"));
+
+    // A new token; both work meanwhile. Revoked: neither does.
+    let id = made["id"].as_i64().expect("id").to_string();
+    let rotated: Value = portal
+        .call(&admin, "rotate-api-key", &[("id", &id)])
+        .await
+        .json()
+        .await
+        .expect("json");
+    let new_token = rotated["token"].as_str().expect("token").to_string();
+    for t in [&token, &new_token] {
+        assert_eq!(get(&portal, &http, "/plans", Some(t)).await.status(), 200);
+    }
+    assert_eq!(
+        portal
+            .call(&admin, "revoke-api-key", &[("id", &id)])
+            .await
+            .status(),
+        200
+    );
+    for t in [&token, &new_token] {
+        assert_eq!(get(&portal, &http, "/plans", Some(t)).await.status(), 401);
+    }
+    let (_, page) = portal.page(&admin, "/staff/integrations").await;
+    assert!(page.contains("data-testid=\"key-revoked\""), "{page}");
+    // Rotating a revoked key is refused; another's id is not found.
+    assert_eq!(
+        portal
+            .call(&admin, "rotate-api-key", &[("id", &id)])
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        portal
+            .call(&admin, "rotate-api-key", &[("id", "999999")])
+            .await
+            .status(),
+        404
+    );
+
+    // On the record, under the administrator, never with a token.
+    let entries: Vec<(String, String)> = sqlx::query_as(
+        "select a.action, a.detail::text from audit_log a join staff_users s on s.id = a.actor_id
+          where a.actor_kind = 'staff' and s.email = $1 and a.action like 'integrations.%'
+          order by a.id",
+    )
+    .bind(ADMIN_EMAIL)
+    .fetch_all(&portal.pool)
+    .await
+    .expect("audit");
+    assert_eq!(
+        entries.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        [
+            "integrations.api_key_created",
+            "integrations.api_key_rotated",
+            "integrations.api_key_revoked"
+        ]
+    );
+    for (_, detail) in &entries {
+        assert!(
+            !detail.contains(&token[4..]) && !detail.contains(&new_token[4..]),
+            "{detail}"
+        );
+    }
 }

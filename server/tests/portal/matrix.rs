@@ -26,6 +26,8 @@ const READ_A: &str = "401 ok 404 401 ok 401 401";
 const STAFF: &str = "401 401 401 ok ok ok ok";
 /// Billing staff and administrators only.
 const ADJUST: &str = "401 401 401 403 403 ok ok";
+/// Administrators only (the `Integrations` right).
+const ADMIN: &str = "401 401 401 403 403 403 ok";
 /// Support reps and administrators (the `Network` right), in the console or while viewing.
 const NETWORK: &str = "401 401 401 ok ok 403 ok";
 /// Open to anyone (a form's own checks answer).
@@ -40,6 +42,8 @@ struct Ids {
     service: i64,
     plan: i64,
     other_plan: i64,
+    /// A key of the integration API.
+    api_key: i64,
 }
 
 /// One row: a server function's endpoint, the form sent, the answer expected per caller.
@@ -360,6 +364,21 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             ],
             "401 401 401 in in 403 in",
         ),
+        // The integration API's keys: administrators only (a new token, then revoked).
+        ("api-keys", vec![], ADMIN),
+        (
+            "create-api-key",
+            vec![
+                ("integration", s("Matrix")),
+                ("name", s("matrix")),
+                ("scope_read", s("on")),
+                ("money_limit", s("")),
+                ("rate_per_minute", s("")),
+            ],
+            ADMIN,
+        ),
+        ("rotate-api-key", vec![("id", id(ids.api_key))], ADMIN),
+        ("revoke-api-key", vec![("id", id(ids.api_key))], ADMIN),
         // Changing who the caller is: last.
         (
             "start-viewing",
@@ -417,6 +436,11 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "/staff/adjustments",
             "/staff/adjustments".into(),
             "303 303 303 403 403 200 200",
+        ),
+        (
+            "/staff/integrations",
+            "/staff/integrations".into(),
+            "303 303 303 403 403 403 200",
         ),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),
@@ -537,6 +561,20 @@ async fn ids(portal: &TestPortal) -> Ids {
         .find(|s| s["service_id"] == service)
         .and_then(|s| s["available"][0]["id"].as_i64())
         .expect("A's service has another plan on offer");
+    let api_key = engine::integrations::create_key(
+        &mut portal.pool.acquire().await.unwrap(),
+        &engine::integrations::NewKey {
+            integration: "CRM".into(),
+            name: "matrix-rotated".into(),
+            scopes: vec![engine::integrations::Scope::Read],
+            money_limit: None,
+            rate_per_minute: 600,
+            created_by_staff: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     Ids {
         account,
         statement,
@@ -545,6 +583,7 @@ async fn ids(portal: &TestPortal) -> Ids {
         service,
         plan,
         other_plan,
+        api_key,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod adjustments;
+pub mod integrations;
 pub mod search;
 pub mod sign_in;
 pub mod tickets;

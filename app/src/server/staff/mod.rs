@@ -9,6 +9,7 @@
 //! - [`impersonation`]: "view as subscriber", time-boxed and audited;
 //! - [`adjustments`]: charges and credits within the role's limit, approvals above it;
 //! - [`audit`]: the append-only audit log;
+//! - [`integrations`]: the integration API's keys (administrators);
 //! - [`console`]: the 360-degree view of an account, notes and interactions (and its
 //!   services' connections: `crate::server::network`).
 
@@ -17,6 +18,7 @@ pub mod audit;
 pub mod auth;
 pub mod console;
 pub mod impersonation;
+pub mod integrations;
 pub mod search;
 pub mod totp;
 pub mod totp_keys;
@@ -40,6 +42,9 @@ pub enum Right {
     /// the work of setting up and mending a line, so support reps and administrators, not
     /// billing staff (who see the username, as every role does).
     Network,
+    /// Make, rotate and revoke the integration API's keys: what another system may do with
+    /// every account, so administrators only.
+    Integrations,
 }
 
 impl Role {
@@ -48,6 +53,7 @@ impl Role {
             Right::Support => true,
             Right::AssistedChanges | Right::Adjust => matches!(self, Role::Billing | Role::Admin),
             Right::Network => matches!(self, Role::SupportRep | Role::Admin),
+            Right::Integrations => matches!(self, Role::Admin),
         }
     }
 }

@@ -1,0 +1,156 @@
+//! The integration API's keys (administrators): the list, making a key, a new token, and
+//! revoking. A token appears once, in the island that asked for it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::integrations::{api_keys, CreateApiKey, RevokeApiKey, RotateApiKey};
+use crate::components::notices::{ErrorNotice, Loading};
+use crate::i18n::use_i18n;
+use crate::routes::sign_in::{field_error, form_error};
+use crate::types::integrations::ApiKeyRow;
+
+#[component]
+pub fn IntegrationsPage() -> impl IntoView {
+    let keys = Resource::new(|| (), |_| api_keys());
+    let x = use_i18n().t.integrations();
+    view! {
+        <Title text=x.title />
+        <h1>{x.title}</h1>
+        <p>{x.intro} " " <a href="/api/v1/docs">{x.reference}</a></p>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match keys.await {
+                    Ok(rows) => view! {
+                        <h2>{x.keys_title}</h2>
+                        <KeyList rows />
+                        <h2>{x.create_title}</h2>
+                        <CreateKeyForm />
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn KeyList(rows: Vec<ApiKeyRow>) -> impl IntoView {
+    let i18n = use_i18n();
+    let (f, x) = (i18n.f, i18n.t.integrations());
+    if rows.is_empty() {
+        return view! { <p class="empty">{x.none}</p> }.into_any();
+    }
+    view! {
+        <ul class="api-keys" data-testid="api-keys">
+            {rows.into_iter().map(|k| {
+                let revoked = k.revoked_at.is_some();
+                view! {
+                    <li class="api-key" data-testid="api-key" data-key-id=k.id.to_string()>
+                        <p><strong>{format!("{} · {}", k.integration, k.name)}</strong></p>
+                        <p>{format!("{}: {}", x.scopes, k.scopes.iter().map(|s| (x.scope)(s)).collect::<Vec<_>>().join("; "))}</p>
+                        <p class="hint">{format!("{} · {}", (x.money_limit)(k.money_limit.as_deref()), (x.rate)(k.rate_per_minute))}</p>
+                        <p class="hint">
+                            {x.created} " " {f.datetime(k.created_at)} " · "
+                            {match k.last_used_at {
+                                Some(at) => format!("{} {}", x.last_used, f.datetime(at)),
+                                None => x.never_used.to_string(),
+                            }}
+                        </p>
+                        {match k.revoked_at {
+                            Some(at) => view! { <p class="badge" data-testid="key-revoked">{x.revoked} " " {f.datetime(at)}</p> }.into_any(),
+                            None => view! {
+                                <p class="hint">{x.tokens} ": " <code class="mono">{k.prefixes.join(", ")}</code> "…"</p>
+                            }.into_any(),
+                        }}
+                        {(!revoked).then(|| view! { <KeyActions id=k.id /> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// A new token (shown once) or revoking the key.
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
+fn KeyActions(id: i64) -> impl IntoView {
+    let x = use_i18n().t.integrations();
+    let rotate = ServerAction::<RotateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let error = move || {
+        rotate
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| revoke.value().get().and_then(|r| r.err()))
+    };
+    view! {
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {move || rotate.value().get().and_then(Result::ok).map(|issued| view! {
+            <p class="notice notice-success" role="status">{x.shown_once} " "
+                <code class="mono" data-testid="new-token">{issued.token}</code></p>
+        })}
+        {move || revoke.value().get().and_then(Result::ok).map(|_| view! {
+            <p class="notice notice-info" role="status" data-testid="revoked-notice">{x.revoked_notice}</p>
+        })}
+        <div class="console-row">
+            <ActionForm action=rotate>
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="button button-small" data-testid="rotate-key" disabled=move || rotate.pending().get()>{x.rotate}</button>
+            </ActionForm>
+            <ActionForm action=revoke>
+                <input type="hidden" name="id" value=id.to_string() />
+                <button type="submit" class="button button-small button-danger" data-testid="revoke-key" disabled=move || revoke.pending().get()>{x.revoke}</button>
+            </ActionForm>
+        </div>
+        <p class="hint">{x.rotate_hint} " " {x.revoke_hint}</p>
+    }
+}
+
+/// Making a key; errors beside their fields, the token shown once.
+#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
+fn CreateKeyForm() -> impl IntoView {
+    let x = use_i18n().t.integrations();
+    let action = ServerAction::<CreateApiKey>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      hint: &'static str,
+                      kind: &'static str| {
+        let hint_id = format!("{id}-hint");
+        let error_id = format!("{id}-error");
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id name=id type="text" inputmode=kind aria-describedby=format!("{hint_id} {error_id}")
+                    aria-invalid=move || field_error(error(), id).is_some().to_string() />
+                <p id=hint_id class="hint">{hint}</p>
+                <p id=error_id class="field-error">{move || field_error(error(), id)}</p>
+            </div>
+        }
+    };
+    view! {
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || action.value().get().and_then(Result::ok).map(|issued| view! {
+            <p class="notice notice-success" role="status">{x.shown_once} " "
+                <code class="mono" data-testid="new-token">{issued.token}</code></p>
+        })}
+        <ActionForm action=action attr:class="stack" attr:novalidate=true attr:data-testid="create-key-form">
+            {field("integration", x.integration_label, x.integration_hint, "text")}
+            {field("name", x.name_label, x.name_hint, "text")}
+            <fieldset class="field">
+                <legend>{x.scopes}</legend>
+                <label><input type="checkbox" name="scope_read" value="on" checked /> " " {(x.scope)("read")}</label>
+                <label><input type="checkbox" name="scope_write_accounts" value="on" /> " " {(x.scope)("write:accounts")}</label>
+                <label><input type="checkbox" name="scope_write_money" value="on" /> " " {(x.scope)("write:money")}</label>
+                <p class="field-error">{move || field_error(error(), "scopes")}</p>
+            </fieldset>
+            {field("money_limit", x.money_limit_label, x.money_limit_hint, "decimal")}
+            {field("rate_per_minute", x.rate_label, x.rate_hint, "numeric")}
+            <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{x.create_submit}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,46 @@
+// The integration API's keys in the console: an administrator makes a key, sees its token
+// once, the API answers to it, and a revoked key is refused. Each project (desktop, phone)
+// makes a key of its own.
+import { test, expect } from '@playwright/test';
+import { noSidewaysScroll, ready, staffSignIn } from './pages';
+
+const ADMIN = 'avery.admin@example.net';
+
+test('an administrator makes an API key, the API answers to its token, and a revoked key is refused', async ({
+  page,
+  request,
+}, info) => {
+  test.setTimeout(120_000);
+  const name = `e2e-${info.project.name}`;
+  await staffSignIn(page, ADMIN);
+  await page.getByRole('link', { name: 'Integrations' }).click();
+  await page.waitForURL(/\/staff\/integrations$/);
+  await ready(page);
+  await noSidewaysScroll(page);
+
+  const form = page.getByTestId('create-key-form');
+  await form.getByLabel('System').fill('CRM');
+  await form.getByLabel('Key name').fill(name);
+  await form.getByLabel('Requests a minute').fill('many');
+  await form.getByRole('button', { name: 'Make the key' }).click();
+  await expect(page.locator('#rate_per_minute-error')).toContainText('whole number');
+  await form.getByLabel('Requests a minute').fill('120');
+  await form.getByRole('button', { name: 'Make the key' }).click();
+  const token = (await page.getByTestId('new-token').first().textContent()) ?? '';
+  expect(token).toMatch(/^lmk_[0-9A-Za-z]{40}$/);
+
+  const plans = await request.get('/api/v1/plans', { headers: { Authorization: `Bearer ${token}` } });
+  expect(plans.status()).toBe(200);
+  expect((await plans.json()).data.length).toBeGreaterThan(0);
+
+  // Listed by its prefix; revoked from its row.
+  await page.reload();
+  await ready(page);
+  const row = page.getByTestId('api-key').filter({ hasText: `CRM · ${name}` });
+  await expect(row).toContainText(token.slice(0, 12));
+  await row.getByTestId('revoke-key').click();
+  await expect(row.getByTestId('revoked-notice')).toBeVisible();
+  const refused = await request.get('/api/v1/plans', { headers: { Authorization: `Bearer ${token}` } });
+  expect(refused.status()).toBe(401);
+  expect(refused.headers()['content-type']).toBe('application/problem+json');
+});
