@@ -51,27 +51,64 @@ create trigger accounts_track_change before insert or update on accounts
 create trigger services_track_change before insert or update on services
     for each row execute function track_change();
 
--- People and addresses are part of their account's version.
-create or replace function touch_account() returns trigger language plpgsql as $$
+-- People and addresses are part of their account's version; a service's scheduled plan
+-- change is part of the service's. Statement-level, with the changed rows as transition
+-- tables: a statement that writes many rows (an import, the demo seed) moves each account
+-- or service on once, in one update.
+create or replace function touch_accounts() returns trigger language plpgsql as $$
 begin
-    update accounts set version = version + 1
-     where id = case when tg_op = 'DELETE' then old.account_id else new.account_id end;
-    if tg_op = 'UPDATE' and new.account_id <> old.account_id then
-        update accounts set version = version + 1 where id = old.account_id;
+    if tg_op in ('INSERT', 'UPDATE') then
+        update accounts a set version = a.version + 1
+         where a.id in (select distinct account_id from new_rows);
+    end if;
+    if tg_op = 'DELETE' then
+        update accounts a set version = a.version + 1
+         where a.id in (select distinct account_id from old_rows);
+    elsif tg_op = 'UPDATE' then
+        -- A row moved to another account changes the one it left too.
+        update accounts a set version = a.version + 1
+         where a.id in (select distinct account_id from old_rows)
+           and a.id not in (select account_id from new_rows);
     end if;
     return null;
 end $$;
-create trigger people_touch_account after insert or update or delete on people
-    for each row execute function touch_account();
-create trigger addresses_touch_account after insert or update or delete on addresses
-    for each row execute function touch_account();
 
--- A service shows its scheduled plan change.
-create or replace function touch_service() returns trigger language plpgsql as $$
+create or replace function touch_services() returns trigger language plpgsql as $$
 begin
-    update services set version = version + 1
-     where id = case when tg_op = 'DELETE' then old.service_id else new.service_id end;
+    if tg_op in ('INSERT', 'UPDATE') then
+        update services s set version = s.version + 1
+         where s.id in (select distinct service_id from new_rows);
+    end if;
+    if tg_op = 'DELETE' then
+        update services s set version = s.version + 1
+         where s.id in (select distinct service_id from old_rows);
+    elsif tg_op = 'UPDATE' then
+        update services s set version = s.version + 1
+         where s.id in (select distinct service_id from old_rows)
+           and s.id not in (select service_id from new_rows);
+    end if;
     return null;
 end $$;
-create trigger plan_changes_touch_service after insert or update or delete on plan_changes
-    for each row execute function touch_service();
+
+-- (A trigger with transition tables serves one event, hence three of each.)
+create trigger people_touch_account_ins after insert on people
+    referencing new table as new_rows for each statement execute function touch_accounts();
+create trigger people_touch_account_upd after update on people
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function touch_accounts();
+create trigger people_touch_account_del after delete on people
+    referencing old table as old_rows for each statement execute function touch_accounts();
+create trigger addresses_touch_account_ins after insert on addresses
+    referencing new table as new_rows for each statement execute function touch_accounts();
+create trigger addresses_touch_account_upd after update on addresses
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function touch_accounts();
+create trigger addresses_touch_account_del after delete on addresses
+    referencing old table as old_rows for each statement execute function touch_accounts();
+create trigger plan_changes_touch_service_ins after insert on plan_changes
+    referencing new table as new_rows for each statement execute function touch_services();
+create trigger plan_changes_touch_service_upd after update on plan_changes
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function touch_services();
+create trigger plan_changes_touch_service_del after delete on plan_changes
+    referencing old table as old_rows for each statement execute function touch_services();

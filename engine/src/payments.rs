@@ -64,25 +64,44 @@ pub async fn record(
     config: &EngineConfig,
     payment: &NewPayment,
 ) -> Result<Recorded, EngineError> {
+    let mut tx = pool.begin().await?;
+    let recorded = record_in(&mut tx, config, payment).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// [`record`] in the caller's transaction (the integration API commits it with its
+/// idempotency record and audit entry).
+pub async fn record_in(
+    tx: &mut PgConnection,
+    config: &EngineConfig,
+    payment: &NewPayment,
+) -> Result<Recorded, EngineError> {
     if payment.amount <= Decimal::ZERO {
-        return Err(EngineError::Invalid(format!(
-            "a payment must be a positive amount, not {}",
-            payment.amount
-        )));
+        return Err(EngineError::InvalidField {
+            field: "amount",
+            message: format!(
+                "a payment must be a positive amount, not {}",
+                payment.amount
+            ),
+        });
     }
     if !matches!(payment.method.as_str(), "cash" | "cheque" | "bank_transfer") {
-        return Err(EngineError::Invalid(format!(
-            "method must be cash, cheque or bank_transfer, not {:?}",
-            payment.method
-        )));
+        return Err(EngineError::InvalidField {
+            field: "method",
+            message: format!(
+                "method must be cash, cheque or bank_transfer, not {:?}",
+                payment.method
+            ),
+        });
     }
     let reference = payment.reference.trim();
     if !(1..=80).contains(&reference.len()) {
-        return Err(EngineError::Invalid(
-            "a reference of 1 to 80 characters is required".into(),
-        ));
+        return Err(EngineError::InvalidField {
+            field: "reference",
+            message: "a reference of 1 to 80 characters is required".into(),
+        });
     }
-    let mut tx = pool.begin().await?;
     let account: Option<(i64, String)> = sqlx::query_as(
         "select id, currency::text from accounts where account_number = $1 for update",
     )
@@ -98,7 +117,10 @@ pub async fn record(
     // A fraction of the currency's minor unit (a tenth of a cent, a part of a yen) cannot
     // have been received.
     if let Err(e) = amount.to_minor_units() {
-        return Err(EngineError::Invalid(format!("a payment of {e}")));
+        return Err(EngineError::InvalidField {
+            field: "amount",
+            message: format!("a payment of {e}"),
+        });
     }
     let key = format!("manual:{reference}");
     let existing: Option<i64> = sqlx::query_scalar(
@@ -109,8 +131,7 @@ pub async fn record(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(payment_id) = existing {
-        let balance = balance(&mut tx, account_id).await?;
-        tx.commit().await?;
+        let balance = balance(tx, account_id).await?;
         return Ok(Recorded {
             payment_id,
             new: false,
@@ -137,7 +158,7 @@ pub async fn record(
         _ => "by bank transfer",
     };
     let posted = post(
-        &mut tx,
+        &mut *tx,
         config,
         &Received {
             payment_id,
@@ -150,8 +171,7 @@ pub async fn record(
     )
     .await?
     .unwrap_or_default();
-    let balance = balance(&mut tx, account_id).await?;
-    tx.commit().await?;
+    let balance = balance(tx, account_id).await?;
     Ok(Recorded {
         payment_id,
         new: true,

@@ -32,7 +32,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::accounting::{copy_new, Usage};
 use crate::EngineError;
@@ -137,6 +137,22 @@ pub async fn import(
     content: &[u8],
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
+    let mut tx = pool.begin().await?;
+    let report = import_in(&mut tx, tz, file_name, content, now).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// [`import`] in the caller's transaction (the integration API's `POST /usage-records`
+/// commits it with its idempotency record and audit entry). On an error the caller rolls
+/// back.
+pub async fn import_in(
+    tx: &mut PgConnection,
+    tz: Tz,
+    file_name: &str,
+    content: &[u8],
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
     let sha: [u8; 32] = Sha256::digest(content).into();
     let mut errors = Vec::new();
     let records = parse(content, now, &mut errors);
@@ -145,7 +161,6 @@ pub async fn import(
         return Err(ImportError::Rejected(errors));
     }
 
-    let mut tx = pool.begin().await?;
     sqlx::query("select pg_advisory_xact_lock($1)")
         .bind(IMPORT_LOCK)
         .execute(&mut *tx)
@@ -167,7 +182,6 @@ pub async fn import(
     };
     if seen.is_some() {
         report.already_imported = records.len();
-        tx.commit().await?;
         return Ok(report);
     }
 
@@ -282,7 +296,7 @@ pub async fn import(
         copy.push('\n');
     }
     let copied = copy_new(
-        &mut tx,
+        &mut *tx,
         "copy usage_import_records (record_key, file_sha256) from stdin",
         copy,
     )
@@ -318,13 +332,12 @@ pub async fn import(
         usage.add(tz, *service, r.start, r.end, r.download, r.upload);
     }
     report.service_days = usage.days().len();
-    usage.write(&mut tx).await?;
+    usage.write(&mut *tx).await?;
     sqlx::query("update usage_import_files set new_records = $2 where sha256 = $1")
         .bind(&sha[..])
         .bind(i32::try_from(report.new_records).unwrap_or(i32::MAX))
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(report)
 }
 

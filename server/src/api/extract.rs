@@ -81,3 +81,46 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
         }
     }
 }
+
+/// The raw body (kept whole: its bytes are the idempotency fingerprint), with the size
+/// refused as a problem. The API's bodies may be up to [`MAX_BODY_BYTES`].
+pub struct ApiBody(pub axum::body::Bytes);
+
+/// The largest body the API takes (a batch of 50,000 usage records fits).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiBody {
+    type Rejection = Problem;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(ApiBody(bytes)),
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::new(
+                    Code::PayloadTooLarge,
+                    format!(
+                        "A body may be at most {} MiB.",
+                        MAX_BODY_BYTES / (1024 * 1024)
+                    ),
+                ))
+            }
+            Err(rejection) => Err(Problem::new(Code::MalformedJson, rejection.body_text())),
+        }
+    }
+}
+
+/// A money amount in a body: a decimal string ("54.10") only. A JSON number is refused,
+/// since a client's float may already have lost a cent.
+pub fn decimal_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<rust_decimal::Decimal, D::Error> {
+    use serde::de::{Error, Unexpected};
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)
+        .map_err(|_| D::Error::custom("an amount is a decimal string, such as \"54.10\""))?;
+    text.trim().parse::<rust_decimal::Decimal>().map_err(|_| {
+        D::Error::invalid_value(
+            Unexpected::Str(&text),
+            &"a decimal string, such as \"54.10\"",
+        )
+    })
+}

@@ -17,10 +17,13 @@ pub mod accounts;
 pub mod auth;
 pub mod docs;
 pub mod extract;
+pub mod idempotency;
 pub mod pagination;
+pub mod payments;
 pub mod plans;
 pub mod problem;
 pub mod services;
+pub mod usage;
 
 use std::sync::LazyLock;
 
@@ -55,8 +58,10 @@ Authenticate with an API key (`Authorization: Bearer lmk_…`); each key has sco
     modifiers(&ApiKeyScheme),
     tags(
         (name = "accounts", description = "Accounts, their people and service addresses"),
+        (name = "money", description = "Payments, charges and credits"),
         (name = "plans", description = "The plan catalogue"),
         (name = "services", description = "Services: one connection each, on a plan"),
+        (name = "usage", description = "Usage from systems other than RADIUS accounting"),
     ),
     components(schemas(problem::Problem))
 )]
@@ -92,6 +97,8 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::get))
         .routes(routes!(services::list))
         .routes(routes!(services::get))
+        .routes(routes!(payments::record))
+        .routes(routes!(usage::add))
 }
 
 /// The OpenAPI document (built once).
@@ -115,6 +122,9 @@ pub fn router(portal: Portal) -> Router<AppState> {
     let (keyed, _) = operations().split_for_parts();
     keyed
         .route_layer(middleware::from_fn_with_state(portal, auth::authenticate))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            extract::MAX_BODY_BYTES,
+        ))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs::page))
         .fallback(not_found)
@@ -151,9 +161,30 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// Puts a change on the record, under the key, in the change's own transaction.
+pub async fn audit_write(
+    tx: &mut sqlx::PgConnection,
+    caller: &auth::Caller,
+    account_id: Option<i64>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), Problem> {
+    audit(&mut *tx, caller, account_id, action, detail).await
+}
+
 /// Puts a read of account data on the record, under the key (one entry per call).
 pub async fn audit_read(
     pool: &sqlx::PgPool,
+    caller: &auth::Caller,
+    account_id: Option<i64>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), Problem> {
+    audit(pool, caller, account_id, action, detail).await
+}
+
+async fn audit<'c>(
+    db: impl sqlx::PgExecutor<'c>,
     caller: &auth::Caller,
     account_id: Option<i64>,
     action: &str,
@@ -165,7 +196,7 @@ pub async fn audit_read(
         map.insert("integration".into(), caller.integration.clone().into());
     }
     audit::record(
-        pool,
+        db,
         Entry {
             actor: Actor::ApiKey {
                 key_id: caller.key_id,

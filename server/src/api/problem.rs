@@ -16,6 +16,8 @@ pub enum Code {
     InvalidKey,
     /// The key lacks the scope the operation needs.
     InsufficientScope,
+    /// An amount above the key's money limit.
+    OverMoneyLimit,
     /// The key's requests per minute are spent.
     RateLimited,
     /// No such resource (or not one this key may see).
@@ -24,6 +26,14 @@ pub enum Code {
     MethodNotAllowed,
     /// The body is not JSON, or not an object of the documented shape.
     MalformedJson,
+    /// A body that is not `application/json`.
+    UnsupportedMediaType,
+    /// A body larger than the API takes.
+    PayloadTooLarge,
+    /// A POST without an `Idempotency-Key` header.
+    IdempotencyKeyMissing,
+    /// The `Idempotency-Key` was used before with another request.
+    IdempotencyKeyReused,
     /// A query or path parameter is wrong.
     InvalidParameter,
     /// A field of the body is wrong.
@@ -38,14 +48,19 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order the reference lists them.
-    pub const ALL: [Code; 12] = [
+    pub const ALL: [Code; 17] = [
         Code::Unauthenticated,
         Code::InvalidKey,
         Code::InsufficientScope,
+        Code::OverMoneyLimit,
         Code::RateLimited,
         Code::NotFound,
         Code::MethodNotAllowed,
         Code::MalformedJson,
+        Code::UnsupportedMediaType,
+        Code::PayloadTooLarge,
+        Code::IdempotencyKeyMissing,
+        Code::IdempotencyKeyReused,
         Code::InvalidParameter,
         Code::InvalidField,
         Code::Conflict,
@@ -58,10 +73,15 @@ impl Code {
             Code::Unauthenticated => "unauthenticated",
             Code::InvalidKey => "invalid_key",
             Code::InsufficientScope => "insufficient_scope",
+            Code::OverMoneyLimit => "over_money_limit",
             Code::RateLimited => "rate_limited",
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",
             Code::MalformedJson => "malformed_json",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::IdempotencyKeyMissing => "idempotency_key_missing",
+            Code::IdempotencyKeyReused => "idempotency_key_reused",
             Code::InvalidParameter => "invalid_parameter",
             Code::InvalidField => "invalid_field",
             Code::Conflict => "conflict",
@@ -73,12 +93,16 @@ impl Code {
     pub fn status(self) -> StatusCode {
         match self {
             Code::Unauthenticated | Code::InvalidKey => StatusCode::UNAUTHORIZED,
-            Code::InsufficientScope => StatusCode::FORBIDDEN,
+            Code::InsufficientScope | Code::OverMoneyLimit => StatusCode::FORBIDDEN,
             Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Code::MalformedJson | Code::InvalidParameter => StatusCode::BAD_REQUEST,
-            Code::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::MalformedJson | Code::InvalidParameter | Code::IdempotencyKeyMissing => {
+                StatusCode::BAD_REQUEST
+            }
+            Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::InvalidField | Code::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Code::Conflict => StatusCode::CONFLICT,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -91,10 +115,15 @@ impl Code {
             Code::Unauthenticated => "An API key is needed",
             Code::InvalidKey => "The API key is not valid",
             Code::InsufficientScope => "The API key may not do this",
+            Code::OverMoneyLimit => "The amount is above the API key's limit",
             Code::RateLimited => "Too many requests",
             Code::NotFound => "Not found",
             Code::MethodNotAllowed => "Method not allowed",
             Code::MalformedJson => "The body is not valid JSON of the expected shape",
+            Code::UnsupportedMediaType => "The body must be application/json",
+            Code::PayloadTooLarge => "The body is too large",
+            Code::IdempotencyKeyMissing => "An Idempotency-Key header is needed",
+            Code::IdempotencyKeyReused => "The Idempotency-Key was used for another request",
             Code::InvalidParameter => "A parameter is not valid",
             Code::InvalidField => "A field is not valid",
             Code::Conflict => "The request conflicts with the current state",
@@ -127,8 +156,20 @@ pub struct Problem {
     /// The query or path parameter at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// When several fields are wrong (the records of a usage batch): each of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
     #[serde(skip)]
     headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// One of several fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// A JSON Pointer into the request body.
+    #[schema(example = "/records/3/end")]
+    pub pointer: String,
+    pub detail: String,
 }
 
 impl Problem {
@@ -141,6 +182,7 @@ impl Problem {
             code: code.as_str().to_string(),
             pointer: None,
             parameter: None,
+            errors: Vec::new(),
             headers: Vec::new(),
         }
     }
@@ -154,6 +196,12 @@ impl Problem {
     /// The query or path parameter at fault.
     pub fn at_parameter(mut self, parameter: impl Into<String>) -> Problem {
         self.parameter = Some(parameter.into());
+        self
+    }
+
+    /// Every field at fault, when there are several.
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Problem {
+        self.errors = errors;
         self
     }
 

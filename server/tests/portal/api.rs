@@ -282,7 +282,38 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             format!("/services/{s}"),
             "401 401 401 200 403 403 401",
         ),
+        (
+            "post",
+            "/accounts/{id}/payments",
+            format!("/accounts/{a}/payments"),
+            "401 401 401 403 403 201 401",
+        ),
+        (
+            "post",
+            "/usage-records",
+            "/usage-records".into(),
+            "401 401 401 403 201 403 401",
+        ),
     ];
+    // The body each write is sent with (a fresh Idempotency-Key per call).
+    let hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .format("%Y-%m-%dT%H:00:00Z")
+        .to_string();
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:00Z").to_string();
+    let body_of = |path: &str| -> Option<Value> {
+        if path.ends_with("/payments") {
+            Some(
+                serde_json::json!({ "amount": "10.00", "method": "cash", "reference": "matrix-1" }),
+            )
+        } else if path == "/usage-records" {
+            Some(
+                serde_json::json!({ "records": [{ "service_id": service, "start": hour_ago,
+                "end": now, "download_bytes": 1, "upload_bytes": 1 }] }),
+            )
+        } else {
+            None
+        }
+    };
 
     let document = lastmile::api::document_json();
     let document: Value = serde_json::from_str(document).expect("the document");
@@ -338,6 +369,11 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             );
             if let Some(token) = token {
                 request = request.bearer_auth(token);
+            }
+            if let Some(body) = body_of(path) {
+                request = request
+                    .json(&body)
+                    .header("idempotency-key", format!("matrix-{i}"));
             }
             let status = request.send().await.expect("an answer").status().as_u16();
             if status.to_string() != expected[i] {
@@ -911,4 +947,369 @@ async fn an_administrator_makes_rotates_and_revokes_a_key_in_the_console_on_the_
             "{detail}"
         );
     }
+}
+
+async fn balance(portal: &TestPortal, account: i64) -> rust_decimal::Decimal {
+    sqlx::query_scalar("select balance from account_balances where account_id = $1")
+        .bind(account)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("a balance")
+}
+
+async fn post_payment(
+    portal: &TestPortal,
+    http: &Client,
+    token: &str,
+    account: i64,
+    key: Option<&str>,
+    body: &str,
+) -> Response {
+    let mut request = http
+        .post(portal.url(&format!("/api/v1/accounts/{account}/payments")))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    request.send().await.expect("an answer")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_payment_posted_twenty_times_at_once_with_one_key_is_recorded_once(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let mut conn = portal.pool.acquire().await.expect("conn");
+    let money = integrations::create_key(
+        &mut conn,
+        &NewKey {
+            integration: "Bank".into(),
+            name: "reconciler".into(),
+            scopes: vec![Scope::WriteMoney],
+            money_limit: Some(rust_decimal_macros::dec!(500.00)),
+            rate_per_minute: 100_000,
+            created_by_staff: None,
+        },
+    )
+    .await
+    .expect("a key")
+    .token;
+    drop(conn);
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let before = balance(&portal, alex).await;
+    let payments_count = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from payments")
+            .fetch_one(&portal.pool)
+            .await
+            .expect("count")
+    };
+    let payments_before = payments_count().await;
+
+    let body = r#"{"amount": "54.10", "method": "bank_transfer", "reference": "BT-2026-0042"}"#;
+    let answers = futures::future::join_all((0..20).map(|_| {
+        let (portal, http, money) = (&portal, &http, &money);
+        async move {
+            let r = post_payment(portal, http, money, alex, Some("pay-once-1"), body).await;
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            let status = r.status().as_u16();
+            let json: Value = r.json().await.expect("json");
+            (status, replayed, json)
+        }
+    }))
+    .await;
+    assert!(
+        answers.iter().all(|(status, _, _)| *status == 201),
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|(_, replayed, _)| !replayed).count(),
+        1
+    );
+    let ids: BTreeSet<i64> = answers
+        .iter()
+        .map(|(_, _, j)| j["payment_id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 1, "one payment for every answer");
+    assert_eq!(payments_count().await, payments_before + 1);
+    let after = before - rust_decimal_macros::dec!(54.10);
+    assert_eq!(balance(&portal, alex).await, after);
+    assert_eq!(
+        answers[0].2["balance"].as_str(),
+        Some(after.to_string().as_str())
+    );
+
+    // The same key with another body; the same reference under a new key (nothing new).
+    let other = r#"{"amount": "54.11", "method": "bank_transfer", "reference": "BT-2026-0042"}"#;
+    let response = post_payment(&portal, &http, &money, alex, Some("pay-once-1"), other).await;
+    let (status, json) = problem(response).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+    let again = post_payment(&portal, &http, &money, alex, Some("pay-once-2"), body).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["new"], false);
+    assert_eq!(payments_count().await, payments_before + 1);
+
+    // Refused, each naming what is wrong, and nothing written.
+    let later = (chrono::Utc::now() + chrono::Duration::days(2)).date_naive();
+    let future = format!(
+        r#"{{"amount": "5.00", "method": "cash", "reference": "F-1", "received_on": "{later}"}}"#
+    );
+    // (Idempotency-Key, body, status, code, pointer)
+    type Case<'a> = (Option<&'a str>, &'a str, u16, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        (None, body, 400, "idempotency_key_missing", None),
+        (
+            Some("k-limit"),
+            r#"{"amount": "500.01", "method": "cash", "reference": "L-1"}"#,
+            403,
+            "over_money_limit",
+            Some("/amount"),
+        ),
+        (
+            Some("k-number"),
+            r#"{"amount": 12, "method": "cash", "reference": "N-1"}"#,
+            422,
+            "invalid_field",
+            Some("/amount"),
+        ),
+        (
+            Some("k-cents"),
+            r#"{"amount": "1.005", "method": "cash", "reference": "C-1"}"#,
+            422,
+            "invalid_field",
+            Some("/amount"),
+        ),
+        (
+            Some("k-zero"),
+            r#"{"amount": "0.00", "method": "cash", "reference": "Z-1"}"#,
+            422,
+            "invalid_field",
+            Some("/amount"),
+        ),
+        (
+            Some("k-method"),
+            r#"{"amount": "5.00", "method": "bitcoin", "reference": "M-1"}"#,
+            422,
+            "invalid_field",
+            Some("/method"),
+        ),
+        (
+            Some("k-extra"),
+            r#"{"amount": "5.00", "method": "cash", "reference": "E-1", "note": "x"}"#,
+            422,
+            "invalid_field",
+            None,
+        ),
+        (
+            Some("k-ref"),
+            r#"{"amount": "5.00", "method": "cash", "reference": "  "}"#,
+            422,
+            "invalid_field",
+            Some("/reference"),
+        ),
+        (
+            Some("k-future"),
+            future.as_str(),
+            422,
+            "invalid_field",
+            Some("/received_on"),
+        ),
+        (
+            Some("k-cut"),
+            r#"{"amount": "5.00", "meth"#,
+            400,
+            "malformed_json",
+            None,
+        ),
+    ];
+    for (key, sent, status, code, pointer) in cases {
+        let response = post_payment(&portal, &http, &money, alex, key, sent).await;
+        let (got, json) = problem(response).await;
+        assert_eq!(
+            (got, json["code"].as_str()),
+            (status, Some(code)),
+            "{sent}: {json}"
+        );
+        if let Some(pointer) = pointer {
+            assert_eq!(json["pointer"].as_str(), Some(pointer), "{sent}: {json}");
+        }
+    }
+    let response = http
+        .post(portal.url(&format!("/api/v1/accounts/{alex}/payments")))
+        .bearer_auth(&money)
+        .header("idempotency-key", "k-text")
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(problem(response).await.0, 415);
+    let response = post_payment(&portal, &http, &money, 999_999_999, Some("k-404"), body).await;
+    assert_eq!(problem(response).await.0, 404);
+    assert_eq!(payments_count().await, payments_before + 1);
+
+    // On the record under the key, once per answer that was not a replay.
+    let recorded: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(
+        "select subject_account_id, detail->>'reference' from audit_log
+          where actor_kind = 'api_key' and action = 'api.payment.recorded' order by id",
+    )
+    .fetch_all(&portal.pool)
+    .await
+    .expect("audit");
+    let reference = Some("BT-2026-0042".to_string());
+    assert_eq!(
+        recorded,
+        vec![(Some(alex), reference.clone()), (Some(alex), reference)]
+    );
+}
+
+async fn post_usage(
+    portal: &TestPortal,
+    http: &Client,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> Response {
+    http.post(portal.url("/api/v1/usage-records"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("an answer")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn usage_records_are_counted_once_and_a_bad_batch_names_each_wrong_field(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = key(&portal, "meter", &[Scope::WriteAccounts], 100_000).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let (service, username): (i64, String) = sqlx::query_as(
+        "select s.id, c.username from services s join network_credentials c on c.service_id = s.id
+          where s.account_id = $1 order by s.id limit 1",
+    )
+    .bind(alex)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("a service with credentials");
+    let used = || async {
+        sqlx::query_scalar::<_, i64>(
+            "select coalesce(sum(download_bytes), 0)::bigint from usage_daily where service_id = $1",
+        )
+        .bind(service)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("usage")
+    };
+    let before = used().await;
+    let start = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .format("%Y-%m-%dT%H:00:00Z")
+        .to_string();
+    let end = (chrono::Utc::now() - chrono::Duration::hours(2))
+        .format("%Y-%m-%dT%H:00:00Z")
+        .to_string();
+    let batch = serde_json::json!({ "records": [
+        { "service_id": service, "start": start, "end": end, "download_bytes": 1_000_000, "upload_bytes": 10 },
+        { "username": username, "start": start, "end": end, "download_bytes": 2_000_000, "upload_bytes": 20 },
+    ]});
+
+    let response = post_usage(&portal, &http, &token, "usage-1", &batch).await;
+    assert_eq!(response.status(), 201);
+    let first: Value = response.json().await.expect("json");
+    assert_eq!(
+        (
+            first["new_records"].as_u64(),
+            first["download_bytes"].as_i64()
+        ),
+        (Some(2), Some(3_000_000))
+    );
+    assert_eq!(used().await, before + 3_000_000);
+    // A retry replays; the same records under a new key count nothing.
+    let retry = post_usage(&portal, &http, &token, "usage-1", &batch).await;
+    assert!(retry.headers().contains_key("idempotent-replayed"));
+    assert_eq!(
+        retry
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    assert_eq!(retry.json::<Value>().await.expect("json"), first);
+    let again: Value = post_usage(&portal, &http, &token, "usage-2", &batch)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (
+            again["new_records"].as_u64(),
+            again["already_imported"].as_u64()
+        ),
+        (Some(0), Some(2))
+    );
+    assert_eq!(used().await, before + 3_000_000);
+
+    // Wrong records: every one named, nothing counted.
+    let bad = serde_json::json!({ "records": [
+        { "service_id": service, "start": start, "end": end, "download_bytes": 5, "upload_bytes": 5 },
+        { "service_id": 999_999_999, "start": start, "end": end, "download_bytes": 5, "upload_bytes": 5 },
+        { "service_id": service, "start": end, "end": start, "download_bytes": 5, "upload_bytes": 5 },
+    ]});
+    let (status, json) = problem(post_usage(&portal, &http, &token, "usage-3", &bad).await).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (422, Some("invalid_field")),
+        "{json}"
+    );
+    let pointers: Vec<&str> = json["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["pointer"].as_str())
+        .collect();
+    // Every record's own fields first (the end before the start), then who it is for.
+    assert_eq!(pointers, ["/records/2/end"], "{json}");
+    let unknown = serde_json::json!({ "records": [
+        { "service_id": service, "start": start, "end": end, "download_bytes": 5, "upload_bytes": 5 },
+        { "service_id": 999_999_999, "start": start, "end": end, "download_bytes": 5, "upload_bytes": 5 },
+    ]});
+    let (status, json) =
+        problem(post_usage(&portal, &http, &token, "usage-3b", &unknown).await).await;
+    assert_eq!(
+        (status, json["pointer"].as_str()),
+        (422, Some("/records/1/service_id")),
+        "{json}"
+    );
+    let (status, json) = problem(
+        post_usage(
+            &portal,
+            &http,
+            &token,
+            "usage-4",
+            &serde_json::json!({ "records": [1] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, json["pointer"].as_str()),
+        (422, Some("/records/0"))
+    );
+    let (status, json) = problem(
+        post_usage(
+            &portal,
+            &http,
+            &token,
+            "usage-5",
+            &serde_json::json!({ "records": [] }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, json["pointer"].as_str()), (422, Some("/records")));
+    assert_eq!(used().await, before + 3_000_000);
 }
