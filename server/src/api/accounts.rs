@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use engine::integrations::Scope;
@@ -16,9 +15,9 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::extract::{ApiPath, ApiQuery};
-use super::pagination::{sync_page, SyncQuery};
-use super::problem::{Code, Problem};
-use super::{audit_read, etag};
+use super::pagination::{in_order, sync_page, SyncQuery};
+use super::problem::{Code, KeyedProblems, Problem};
+use super::{audit_read, json_with_etag};
 use app::server::Portal;
 
 /// An account.
@@ -119,9 +118,7 @@ const COLUMNS: &str = "a.id, a.account_number as number, a.status, a.kind, a.dis
     responses(
         (status = 200, description = "A page", body = AccountPage),
         (status = 400, description = "A parameter is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope `read`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["read"]))
 )]
@@ -132,14 +129,9 @@ pub async fn list(
 ) -> Result<Json<AccountPage>, Problem> {
     caller.require(Scope::Read)?;
     let page = sync_page(&portal.pool, "accounts", &query).await?;
-    let mut by_id: HashMap<i64, Account> = load(&portal.pool, &page.ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    // In list order; an account changed since the first query comes in its newer form
-    // now, and again later.
-    let data: Vec<Account> = page.ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    // An account changed since the page was read comes in its newer form now, and again
+    // later.
+    let data = in_order(&page.ids, load(&portal.pool, &page.ids).await?, |a| a.id);
     audit_read(
         &portal.pool,
         &caller,
@@ -165,10 +157,8 @@ pub async fn list(
     responses(
         (status = 200, description = "The account", body = Account,
          headers(("ETag" = String, description = "The account's version, for If-Match"))),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope `read`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No account has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["read"]))
 )]
@@ -190,12 +180,8 @@ pub async fn get(
         serde_json::json!({}),
     )
     .await?;
-    let tag = etag(account.version);
-    let mut response = Json(account).into_response();
-    if let Ok(value) = HeaderValue::from_str(&tag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    Ok(response)
+    let version = account.version;
+    Ok(json_with_etag(account, version))
 }
 
 /// Accounts with their people and addresses, in no particular order.

@@ -161,6 +161,15 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
+/// A row as JSON, with its version as the `ETag`.
+pub fn json_with_etag<T: serde::Serialize>(row: T, version: i64) -> Response {
+    let mut response = axum::Json(row).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&etag(version)) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
 /// Puts a change on the record, under the key, in the change's own transaction.
 pub async fn audit_write(
     tx: &mut sqlx::PgConnection,

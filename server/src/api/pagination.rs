@@ -149,6 +149,13 @@ pub async fn sync_page(
     })
 }
 
+/// Rows loaded by id, put back in the page's order (a row deleted meanwhile is left out).
+pub fn in_order<T>(ids: &[i64], rows: Vec<T>, id_of: impl Fn(&T) -> i64) -> Vec<T> {
+    let mut by_id: std::collections::HashMap<i64, T> =
+        rows.into_iter().map(|r| (id_of(&r), r)).collect();
+    ids.iter().filter_map(|id| by_id.remove(id)).collect()
+}
+
 /// The position after a page: its last row when more may follow, otherwise everything
 /// below the horizon has been seen.
 pub fn next_position(

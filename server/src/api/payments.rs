@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::extract::{ApiBody, ApiPath};
 use super::idempotency::{self, json_response, parse_json};
-use super::problem::{Code, Problem};
+use super::problem::{Code, KeyedProblems, Problem};
 use app::server::Portal;
 
 /// A payment received outside the portal.
@@ -98,12 +98,10 @@ pub struct RecordedPayment {
         (status = 201, description = "Recorded", body = RecordedPayment),
         (status = 200, description = "This reference was recorded before; nothing new", body = RecordedPayment),
         (status = 400, description = "No Idempotency-Key, or a body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks `write:money`, or the amount is above its limit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No account has this id", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is wrong (named by `pointer`), or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["write:money"]))
 )]

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::problem::Problem;
+use super::problem::{KeyedProblems, Problem};
 use app::server::Portal;
 
 /// A plan.
@@ -115,9 +115,7 @@ impl From<CataloguePlan> for Plan {
             ("RateLimit" = String, description = "What is left of the key's budget"),
             ("RateLimit-Policy" = String, description = "The key's budget"),
         )),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope `read`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["read"]))
 )]

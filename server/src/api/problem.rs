@@ -302,3 +302,19 @@ mod tests {
         );
     }
 }
+
+/// The answers every keyed operation may give before it runs, documented once (each
+/// operation's own `responses` adds its success and its other problems).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a documentation type: the problems themselves are made by `Problem`
+pub enum KeyedProblems {
+    /// No key, or not a valid one (mistyped, revoked, or rotated out over 24 hours ago).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The key lacks the scope the operation needs (or an amount is above its money limit).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// The key's budget is spent: see `Retry-After`.
+    #[response(status = 429, content_type = "application/problem+json")]
+    RateLimited(Problem),
+}

@@ -1,11 +1,8 @@
 //! Services as the integration API shows them: `GET /services` (the sync list) and
 //! `GET /services/{id}`, each with its plan and its scheduled plan change.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use engine::integrations::Scope;
@@ -15,9 +12,9 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::extract::{ApiPath, ApiQuery};
-use super::pagination::{sync_page, SyncQuery};
-use super::problem::{Code, Problem};
-use super::{audit_read, etag};
+use super::pagination::{in_order, sync_page, SyncQuery};
+use super::problem::{Code, KeyedProblems, Problem};
+use super::{audit_read, json_with_etag};
 use app::server::Portal;
 
 /// A service: one connection at one of the account's addresses, on one plan.
@@ -85,9 +82,7 @@ pub struct ServicePage {
     responses(
         (status = 200, description = "A page", body = ServicePage),
         (status = 400, description = "A parameter is wrong", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope `read`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["read"]))
 )]
@@ -98,12 +93,7 @@ pub async fn list(
 ) -> Result<Json<ServicePage>, Problem> {
     caller.require(Scope::Read)?;
     let page = sync_page(&portal.pool, "services", &query).await?;
-    let mut by_id: HashMap<i64, Service> = load(&portal.pool, &page.ids)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let data: Vec<Service> = page.ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    let data = in_order(&page.ids, load(&portal.pool, &page.ids).await?, |s| s.id);
     audit_read(
         &portal.pool,
         &caller,
@@ -129,10 +119,8 @@ pub async fn list(
     responses(
         (status = 200, description = "The service", body = Service,
          headers(("ETag" = String, description = "The service's version, for If-Match"))),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks the scope `read`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No service has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["read"]))
 )]
@@ -154,12 +142,8 @@ pub async fn get(
         serde_json::json!({ "service_id": id }),
     )
     .await?;
-    let tag = etag(service.version);
-    let mut response = Json(service).into_response();
-    if let Ok(value) = HeaderValue::from_str(&tag) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    Ok(response)
+    let version = service.version;
+    Ok(json_with_etag(service, version))
 }
 
 async fn load(pool: &PgPool, ids: &[i64]) -> Result<Vec<Service>, Problem> {

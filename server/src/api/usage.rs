@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::auth::Caller;
 use super::extract::ApiBody;
 use super::idempotency::{self, json_response, parse_json};
-use super::problem::{Code, FieldProblem, Problem};
+use super::problem::{Code, FieldProblem, KeyedProblems, Problem};
 use app::server::Portal;
 
 /// The most records one call may carry.
@@ -75,11 +75,9 @@ pub struct UsageImported {
     responses(
         (status = 201, description = "Counted", body = UsageImported),
         (status = 400, description = "No Idempotency-Key, or a body that is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No key, or not a valid one", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key lacks `write:accounts`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Records are wrong (each named in `errors`); nothing was counted", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "The key's budget is spent", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
     ),
     security(("api_key" = ["write:accounts"]))
 )]
