@@ -173,6 +173,29 @@ ensure_localstripe() {
   patch_localstripe_js
 }
 
+# Schemathesis (PyPI) checks the integration API against its own OpenAPI document: no server
+# error, every answer documented and of its schema. In a virtualenv of its own, like localstripe.
+SCHEMATHESIS_VERSION="4.32.5"
+API_TOOLS_VENV="$LASTMILE_CACHE/api-tools-venv"
+
+ensure_api_tools() {
+  local st="$API_TOOLS_VENV/bin/st"
+  if [ -x "$st" ] && [ "$("$st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ]; then
+    return
+  fi
+  command -v python3 >/dev/null || apt_install python3
+  log "installing Schemathesis $SCHEMATHESIS_VERSION into $API_TOOLS_VENV"
+  rm -rf "$API_TOOLS_VENV"
+  mkdir -p "$LASTMILE_CACHE"
+  if ! python3 -m venv "$API_TOOLS_VENV" >/dev/null 2>&1; then
+    rm -rf "$API_TOOLS_VENV"
+    apt_install python3-venv
+    python3 -m venv "$API_TOOLS_VENV" || die "cannot create a Python virtualenv at $API_TOOLS_VENV"
+  fi
+  "$API_TOOLS_VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+    || die "cannot install Schemathesis $SCHEMATHESIS_VERSION from PyPI"
+}
+
 # localstripe's Stripe.js stand-in declares a top-level `class Element`, which shadows the DOM's
 # Element for every script of the page (real Stripe.js keeps to itself) and breaks the
 # WebAssembly's `instanceof Element` checks. Its copy in our venv names the class otherwise.

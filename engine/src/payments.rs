@@ -123,14 +123,21 @@ pub async fn record_in(
         });
     }
     let key = format!("manual:{reference}");
-    let existing: Option<i64> = sqlx::query_scalar(
-        "select id from payments where idempotency_key = $1 and account_id = $2",
-    )
-    .bind(&key)
-    .bind(account_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(payment_id) = existing {
+    // A reference is the provider's own (a bank transfer's): recorded once, for one account.
+    let existing: Option<(i64, i64)> =
+        sqlx::query_as("select id, account_id from payments where idempotency_key = $1")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let reference_taken = || {
+        EngineError::Conflict(format!(
+            "the reference {reference:?} was recorded for another account's payment"
+        ))
+    };
+    if matches!(existing, Some((_, other)) if other != account_id) {
+        return Err(reference_taken());
+    }
+    if let Some((payment_id, _)) = existing {
         let balance = balance(tx, account_id).await?;
         return Ok(Recorded {
             payment_id,
@@ -151,7 +158,15 @@ pub async fn record_in(
     .bind(&payment.method)
     .bind(&key)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        // Another account's payment took the reference meanwhile (this account's are
+        // serialised by its row lock above).
+        sqlx::Error::Database(d) if d.constraint() == Some("payments_idempotency_key_key") => {
+            reference_taken()
+        }
+        _ => EngineError::Database(e),
+    })?;
     let how = match payment.method.as_str() {
         "cash" => "in cash",
         "cheque" => "by cheque",

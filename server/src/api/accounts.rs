@@ -157,6 +157,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The account", body = Account,
          headers(("ETag" = String, description = "The account's version, for If-Match"))),
+        (status = 400, description = "The id is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No account has this id", body = Problem, content_type = "application/problem+json"),
         KeyedProblems,
     ),

@@ -25,13 +25,18 @@ use app::server::Portal;
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
     /// What was received, a decimal string in the account's currency ("54.10").
-    #[schema(value_type = String, example = "54.10")]
+    #[schema(value_type = String, example = "54.10", pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
     #[serde(deserialize_with = "super::extract::decimal_string")]
     pub amount: Decimal,
     pub method: PaymentMethod,
     /// The provider's reference for it (a bank transfer's, a receipt number): 1 to 80
     /// characters. A reference recorded before records nothing new.
-    #[schema(example = "BT-2026-0042")]
+    #[schema(
+        example = "BT-2026-0042",
+        min_length = 1,
+        max_length = 80,
+        pattern = r"\S"
+    )]
     pub reference: String,
     /// The day it was received, in the provider's time zone (default: today); not in the
     /// future.
@@ -99,6 +104,7 @@ pub struct RecordedPayment {
         (status = 200, description = "This reference was recorded before; nothing new", body = RecordedPayment),
         (status = 400, description = "No Idempotency-Key, or a body that is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No account has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reference was recorded for another account's payment", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is wrong (named by `pointer`), or the Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
         KeyedProblems,

@@ -119,6 +119,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The service", body = Service,
          headers(("ETag" = String, description = "The service's version, for If-Match"))),
+        (status = 400, description = "The id is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No service has this id", body = Problem, content_type = "application/problem+json"),
         KeyedProblems,
     ),

@@ -27,7 +27,7 @@ pub const MAX_RECORDS: usize = 50_000;
 #[serde(deny_unknown_fields)]
 pub struct UsageBatch {
     /// 1 to 50,000 records.
-    #[schema(value_type = Vec<UsageRecord>)]
+    #[schema(value_type = Vec<UsageRecord>, min_items = 1, max_items = 50000)]
     pub records: Vec<serde_json::Value>,
 }
 
@@ -39,10 +39,14 @@ pub struct UsageRecord {
     /// The service's PPPoE username or IPoE identifier.
     pub username: Option<String>,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub start: String,
     /// RFC 3339; after `start`, not in the future, at most 31 days after `start`.
+    #[schema(format = DateTime)]
     pub end: String,
+    #[schema(minimum = 0)]
     pub download_bytes: i64,
+    #[schema(minimum = 0)]
     pub upload_bytes: i64,
 }
 

@@ -1149,6 +1149,15 @@ async fn a_payment_posted_twenty_times_at_once_with_one_key_is_recorded_once(poo
     assert_eq!(problem(response).await.0, 415);
     let response = post_payment(&portal, &http, &money, 999_999_999, Some("k-404"), body).await;
     assert_eq!(problem(response).await.0, 404);
+    // The bank's reference belongs to Alex's payment: Sam's account cannot take it too.
+    let sam = portal.account_id(SAM_NUMBER).await;
+    let response = post_payment(&portal, &http, &money, sam, Some("k-409"), body).await;
+    let (status, json) = problem(response).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (409, Some("conflict")),
+        "{json}"
+    );
     assert_eq!(payments_count().await, payments_before + 1);
 
     // On the record under the key, once per answer that was not a replay.
