@@ -15,6 +15,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod balances;
 pub mod docs;
 pub mod extract;
 pub mod idempotency;
@@ -95,6 +96,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::list))
         .routes(routes!(accounts::list))
         .routes(routes!(accounts::get))
+        .routes(routes!(balances::get))
         .routes(routes!(services::list))
         .routes(routes!(services::get))
         .routes(routes!(payments::record))

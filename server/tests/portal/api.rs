@@ -283,6 +283,12 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             "401 401 401 200 403 403 401",
         ),
         (
+            "get",
+            "/accounts/{id}/balance",
+            format!("/accounts/{a}/balance"),
+            "401 401 401 200 403 403 401",
+        ),
+        (
             "post",
             "/accounts/{id}/payments",
             format!("/accounts/{a}/payments"),
@@ -1321,4 +1327,55 @@ async fn usage_records_are_counted_once_and_a_bad_batch_names_each_wrong_field(p
     .await;
     assert_eq!((status, json["pointer"].as_str()), (422, Some("/records")));
     assert_eq!(used().await, before + 3_000_000);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_balance_is_the_one_dunning_and_the_pay_page_act_on(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = key(&portal, "reader", &[Scope::Read], 100_000).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let mut conn = portal.pool.acquire().await.expect("conn");
+    let owed = engine::owed::of_account(&mut conn, alex)
+        .await
+        .expect("owed");
+    drop(conn);
+
+    let body: Value = get(
+        &portal,
+        &http,
+        &format!("/accounts/{alex}/balance"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(
+        body["balance"].as_str(),
+        Some(balance(&portal, alex).await.to_string().as_str())
+    );
+    assert_eq!(
+        body["owed"].as_str(),
+        Some(owed.on_account().amount().to_string().as_str())
+    );
+    assert_eq!(body["currency"], "USD");
+    let listed: Vec<i64> = body["open_statements"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| s["statement_id"].as_i64().expect("id"))
+        .collect();
+    let expected: Vec<i64> = owed
+        .allocation
+        .statements
+        .iter()
+        .filter(|s| s.owed.is_positive() || s.held.is_positive())
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, expected);
+
+    let (status, _) =
+        problem(get(&portal, &http, "/accounts/999999999/balance", Some(&token)).await).await;
+    assert_eq!(status, 404);
 }
