@@ -360,6 +360,21 @@ pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<KeyUse>, 
     }))
 }
 
+/// How long the integration API keeps the answer to an `Idempotency-Key`.
+pub const IDEMPOTENCY_KEPT: chrono::Duration = chrono::Duration::hours(24);
+
+/// Forgets the answers to idempotency keys older than [`IDEMPOTENCY_KEPT`]; returns how
+/// many. Any instance may run it at any time (the server does, hourly).
+pub async fn forget_old_answers(pool: &PgPool) -> Result<u64, EngineError> {
+    Ok(
+        sqlx::query("delete from api_idempotency where created_at < now() - $1")
+            .bind(IDEMPOTENCY_KEPT)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Whether `token` has a token's shape (anything else is not looked up).
 fn looks_like_token(token: &str) -> bool {
     token.len() == 44

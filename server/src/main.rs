@@ -916,8 +916,13 @@ async fn serve() -> anyhow::Result<()> {
             shutdown.clone(),
         )))
     };
+    let housekeeping = tokio::spawn(lastmile::api::run_housekeeping(
+        pool.clone(),
+        shutdown.clone(),
+    ));
     let served = http::serve(app, settings.listen).await;
     shutdown.notify_waiters();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), housekeeping).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     // A batch in flight is recorded or, if cut off, left pending for the next start.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), network).await;

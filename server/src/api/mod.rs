@@ -225,3 +225,24 @@ async fn audit<'c>(
         Problem::new(Code::Internal, "The server failed; nothing was changed.")
     })
 }
+
+/// The API's hourly housekeeping while the server runs: answers to idempotency keys older
+/// than a day are forgotten. Several instances may run it; the delete is the same for all.
+pub async fn run_housekeeping(pool: sqlx::PgPool, stop: std::sync::Arc<tokio::sync::Notify>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.notified() => return,
+            _ = tick.tick() => {}
+        }
+        match engine::integrations::forget_old_answers(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                answers = n,
+                "integration API: idempotency answers forgotten"
+            ),
+            Err(e) => tracing::warn!(error = %e, "integration API: forgetting idempotency answers"),
+        }
+    }
+}

@@ -1053,6 +1053,19 @@ async fn a_payment_posted_twenty_times_at_once_with_one_key_is_recorded_once(poo
         (status, json["code"].as_str()),
         (422, Some("idempotency_key_reused"))
     );
+    // A day later the key's answer is forgotten (hourly housekeeping), the newer one kept.
+    sqlx::query(
+        "update api_idempotency set created_at = now() - interval '25 hours' where key = 'pay-once-1'",
+    )
+    .execute(&portal.pool)
+    .await
+    .expect("a day later");
+    assert_eq!(
+        integrations::forget_old_answers(&portal.pool)
+            .await
+            .expect("forgotten"),
+        1
+    );
     let again = post_payment(&portal, &http, &money, alex, Some("pay-once-2"), body).await;
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.expect("json");
