@@ -96,6 +96,12 @@ pub async fn record_in(
         });
     }
     let reference = payment.reference.trim();
+    if reference.chars().any(char::is_control) {
+        return Err(EngineError::InvalidField {
+            field: "reference",
+            message: "a reference has no control characters".into(),
+        });
+    }
     if !(1..=80).contains(&reference.len()) {
         return Err(EngineError::InvalidField {
             field: "reference",

@@ -211,8 +211,25 @@ impl Problem {
         self
     }
 
-    /// The database failed: 503 when it could not be reached, 500 otherwise (logged).
+    /// The database failed: 503 when it could not be reached; 422 when it refused a value
+    /// (out of range, a character it cannot store, a check), 409 when a unique key did;
+    /// 500 otherwise (logged).
     pub fn from_database(error: &sqlx::Error) -> Problem {
+        if let sqlx::Error::Database(e) = error {
+            let code = e.code().unwrap_or_default();
+            if code.starts_with("22") || code == "23514" {
+                return Problem::new(
+                    Code::InvalidField,
+                    format!("A value cannot be stored: {}", e.message()),
+                );
+            }
+            if code == "23505" {
+                return Problem::new(
+                    Code::Conflict,
+                    "This conflicts with something already recorded.",
+                );
+            }
+        }
         if matches!(
             error,
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed

@@ -1131,6 +1131,13 @@ async fn a_payment_posted_twenty_times_at_once_with_one_key_is_recorded_once(poo
             Some("/reference"),
         ),
         (
+            Some("k-nul"),
+            r#"{"amount": "5.00", "method": "cash", "reference": "\u0000x"}"#,
+            422,
+            "invalid_field",
+            Some("/reference"),
+        ),
+        (
             Some("k-future"),
             future.as_str(),
             422,
@@ -1339,6 +1346,12 @@ async fn usage_records_are_counted_once_and_a_bad_batch_names_each_wrong_field(p
     )
     .await;
     assert_eq!((status, json["pointer"].as_str()), (422, Some("/records")));
+    // A character the database cannot store is refused, not a server error.
+    let nul = serde_json::json!({ "records": [
+        { "username": "cpe\u{0}x", "start": start, "end": end, "download_bytes": 5, "upload_bytes": 5 },
+    ]});
+    let (status, _) = problem(post_usage(&portal, &http, &token, "usage-6", &nul).await).await;
+    assert_eq!(status, 422);
     assert_eq!(used().await, before + 3_000_000);
 }
 
