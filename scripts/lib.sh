@@ -153,23 +153,30 @@ LOCALSTRIPE_VERSION="1.15.10"
 LASTMILE_CACHE="${LASTMILE_CACHE:-/var/tmp/lastmile-cache}"
 LOCALSTRIPE_VENV="$LASTMILE_CACHE/localstripe-venv"
 
+# Installs PACKAGE==VERSION from PyPI into a new virtualenv at VENV (made again from nothing),
+# installing Debian's python3 and python3-venv first when they are missing.
+pip_into_venv() {
+  local venv="$1" package="$2" version="$3"
+  command -v python3 >/dev/null || apt_install python3
+  log "installing $package $version into $venv"
+  rm -rf "$venv"
+  mkdir -p "$LASTMILE_CACHE"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    rm -rf "$venv"
+    apt_install python3-venv
+    python3 -m venv "$venv" || die "cannot create a Python virtualenv at $venv"
+  fi
+  "$venv/bin/pip" install -q --disable-pip-version-check "$package==$version" \
+    || die "cannot install $package $version from PyPI"
+}
+
 ensure_localstripe() {
   local py="$LOCALSTRIPE_VENV/bin/python"
   if [ -x "$py" ] && [ "$("$py" -c 'import importlib.metadata as m; print(m.version("localstripe"))' 2>/dev/null)" = "$LOCALSTRIPE_VERSION" ]; then
     patch_localstripe_js
     return
   fi
-  command -v python3 >/dev/null || apt_install python3
-  log "installing localstripe $LOCALSTRIPE_VERSION into $LOCALSTRIPE_VENV"
-  rm -rf "$LOCALSTRIPE_VENV"
-  mkdir -p "$LASTMILE_CACHE"
-  if ! python3 -m venv "$LOCALSTRIPE_VENV" >/dev/null 2>&1; then
-    rm -rf "$LOCALSTRIPE_VENV"
-    apt_install python3-venv
-    python3 -m venv "$LOCALSTRIPE_VENV" || die "cannot create a Python virtualenv at $LOCALSTRIPE_VENV"
-  fi
-  "$LOCALSTRIPE_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" \
-    || die "cannot install localstripe $LOCALSTRIPE_VERSION from PyPI"
+  pip_into_venv "$LOCALSTRIPE_VENV" localstripe "$LOCALSTRIPE_VERSION"
   patch_localstripe_js
 }
 
@@ -183,17 +190,7 @@ ensure_api_tools() {
   if [ -x "$st" ] && [ "$("$st" --version 2>/dev/null)" = "st, version $SCHEMATHESIS_VERSION" ]; then
     return
   fi
-  command -v python3 >/dev/null || apt_install python3
-  log "installing Schemathesis $SCHEMATHESIS_VERSION into $API_TOOLS_VENV"
-  rm -rf "$API_TOOLS_VENV"
-  mkdir -p "$LASTMILE_CACHE"
-  if ! python3 -m venv "$API_TOOLS_VENV" >/dev/null 2>&1; then
-    rm -rf "$API_TOOLS_VENV"
-    apt_install python3-venv
-    python3 -m venv "$API_TOOLS_VENV" || die "cannot create a Python virtualenv at $API_TOOLS_VENV"
-  fi
-  "$API_TOOLS_VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
-    || die "cannot install Schemathesis $SCHEMATHESIS_VERSION from PyPI"
+  pip_into_venv "$API_TOOLS_VENV" schemathesis "$SCHEMATHESIS_VERSION"
 }
 
 # localstripe's Stripe.js stand-in declares a top-level `class Element`, which shadows the DOM's
