@@ -148,6 +148,18 @@ impl From<engine::EngineError> for AppError {
                 field: field.to_string(),
                 message,
             },
+            E::InvalidItem {
+                list,
+                index,
+                field,
+                message,
+            } => AppError::InvalidInput {
+                field: format!("{list}.{index}.{field}"),
+                message,
+            },
+            E::Stale { .. } => AppError::Conflict {
+                message: "This was changed meanwhile; reload and try again.".into(),
+            },
             E::Invalid(message) => AppError::InvalidInput {
                 field: String::new(),
                 message,

@@ -42,6 +42,26 @@ pub enum EngineError {
         /// Why, in words for the person who filled it in.
         message: String,
     },
+    /// One field of one item of a list in a request is wrong (the second person's email):
+    /// the list, the item's position from 0, the field, and why.
+    #[error("{list}[{index}].{field}: {message}")]
+    InvalidItem {
+        /// The list (`people`).
+        list: &'static str,
+        /// The item's position, from 0.
+        index: usize,
+        /// The field of the item.
+        field: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The thing was changed since the caller read it (its version is no longer the one
+    /// the caller names): nothing was written.
+    #[error("changed since it was read (now version {current})")]
+    Stale {
+        /// The version now stored.
+        current: i64,
+    },
     /// The thing asked for does not exist within the account (or belongs to another).
     #[error("not found")]
     NotFound,

@@ -37,6 +37,7 @@
 //! * [`integrations`]: the provider's other systems and their API keys (scopes, money
 //!   limit, rate budget shared by every instance) for the integration API.
 
+pub mod accounts;
 pub mod adjustments;
 pub mod bill_run;
 pub mod cards;
@@ -56,6 +57,7 @@ pub mod payments;
 pub mod plan_changes;
 mod suspensions;
 pub mod usage_alerts;
+pub mod webhooks;
 
 pub use config::EngineConfig;
 pub use error::EngineError;

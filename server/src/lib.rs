@@ -32,3 +32,4 @@ pub mod seed;
 pub mod settings;
 pub mod staff;
 pub mod usage;
+pub mod webhooks;

@@ -118,6 +118,41 @@ enum Command {
         #[command(subcommand)]
         command: ApiCommand,
     },
+    /// Webhook subscriptions: where the provider's other systems hear of changes.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Subscribe an integration's address to event types; the signing secret is printed
+    /// once, here, and never again.
+    Create {
+        /// The integration (as named by its API keys: "CRM").
+        #[arg(long)]
+        integration: String,
+        /// Where events are posted (https://; http:// only with LASTMILE_WEBHOOK_ALLOW_HTTP=1).
+        #[arg(long)]
+        url: String,
+        /// Comma-separated event types, e.g. account.created,service.activated; `all` for every one.
+        #[arg(long, value_delimiter = ',', required = true)]
+        events: Vec<String>,
+    },
+    /// Every subscription, with its deliveries counted.
+    List,
+    /// A subscription's latest deliveries, newest first.
+    Log {
+        /// The subscription's id (from `list`).
+        id: i64,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Give a subscription a new secret; the old one keeps signing beside it for 24 hours.
+    RotateSecret { id: i64 },
+    /// Stop a subscription; what waits for it is cancelled.
+    Disable { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -367,6 +402,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKey { command } => api_key(command).await,
+        Command::Webhook { command } => webhook(command).await,
         Command::Api {
             command: ApiCommand::Openapi,
         } => {
@@ -916,6 +952,19 @@ async fn serve() -> anyhow::Result<()> {
             shutdown.clone(),
         )))
     };
+    let webhooks = if std::env::var("LASTMILE_WEBHOOKS").as_deref() == Ok("off") {
+        None
+    } else {
+        let sender = lastmile::webhooks::Sender::new(
+            pool.clone(),
+            settings.totp_keys.clone(),
+            lastmile::webhooks::SenderSettings::from_env()?,
+        )?;
+        Some(tokio::spawn(lastmile::webhooks::run(
+            sender,
+            shutdown.clone(),
+        )))
+    };
     let housekeeping = tokio::spawn(lastmile::api::run_housekeeping(
         pool.clone(),
         shutdown.clone(),
@@ -929,6 +978,9 @@ async fn serve() -> anyhow::Result<()> {
     if let Some(accounting) = accounting {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), accounting).await;
     }
+    if let Some(webhooks) = webhooks {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), webhooks).await;
+    }
     if let Some(provisioning) = provisioning {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), provisioning).await;
     }
@@ -937,6 +989,120 @@ async fn serve() -> anyhow::Result<()> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     }
     served
+}
+
+async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
+    use engine::webhooks::{self, NewSubscription};
+    let pool = db::connect(&settings::database_url()?, 2).await?;
+    let not_found = |e: engine::EngineError, id: i64| match e {
+        engine::EngineError::NotFound => {
+            anyhow::anyhow!("no enabled subscription has the id {id} (see `lastmile webhook list`)")
+        }
+        other => other.into(),
+    };
+    match command {
+        WebhookCommand::Create {
+            integration,
+            url,
+            events,
+        } => {
+            let keys = settings::totp_keys()?;
+            let event_types = if events.iter().any(|e| e.trim() == "all") {
+                webhooks::EVENT_TYPES
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect()
+            } else {
+                events
+            };
+            let mut tx = pool.begin().await?;
+            let made = webhooks::create_subscription(
+                &mut tx,
+                &NewSubscription {
+                    integration,
+                    url,
+                    event_types,
+                    created_by_staff: None,
+                    allow_http: lastmile::webhooks::allow_http(),
+                },
+                &lastmile::webhooks::sealer(&keys),
+            )
+            .await?;
+            tx.commit().await?;
+            println!(
+                "Subscription {} created. Its signing secret, shown this once:",
+                made.id
+            );
+            println!("{}", made.secret);
+        }
+        WebhookCommand::List => {
+            let all = webhooks::subscriptions(&pool).await?;
+            if all.is_empty() {
+                println!("no webhook subscriptions");
+            }
+            for s in all {
+                let state = match (&s.disabled_at, &s.disabled_reason) {
+                    (Some(at), reason) => format!(
+                        "disabled {} ({})",
+                        at.format("%Y-%m-%d %H:%M UTC"),
+                        reason.as_deref().unwrap_or_default()
+                    ),
+                    (None, _) => "enabled".to_string(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{} pending, {} delivered, {} failed\t{}",
+                    s.id,
+                    s.integration,
+                    s.url,
+                    s.event_types.join(","),
+                    s.pending,
+                    s.delivered,
+                    s.failed,
+                    state
+                );
+            }
+        }
+        WebhookCommand::Log { id, limit } => {
+            for l in webhooks::log(&pool, id, limit.clamp(1, 1000)).await? {
+                println!(
+                    "{}\t{}\t{}\taccount {} #{}\t{}\t{} attempts\t{}\t{}",
+                    l.delivery_id,
+                    l.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    l.event_type,
+                    l.account_id,
+                    l.seq,
+                    l.state,
+                    l.attempts,
+                    l.last_status
+                        .map(|s| s.to_string())
+                        .or(l.last_error.clone())
+                        .unwrap_or_else(|| "not tried yet".into()),
+                    l.last_duration_ms
+                        .map(|ms| format!("{ms} ms"))
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        WebhookCommand::RotateSecret { id } => {
+            let keys = settings::totp_keys()?;
+            let mut tx = pool.begin().await?;
+            let secret = webhooks::rotate_secret(&mut tx, id, &lastmile::webhooks::sealer(&keys))
+                .await
+                .map_err(|e| not_found(e, id))?;
+            tx.commit().await?;
+            println!("Subscription {id} has a new signing secret, shown this once (the previous one signs beside it for 24 hours):");
+            println!("{secret}");
+        }
+        WebhookCommand::Disable { id } => {
+            let mut tx = pool.begin().await?;
+            webhooks::disable(&mut tx, id, "disabled with `lastmile webhook disable`")
+                .await
+                .map_err(|e| not_found(e, id))?;
+            tx.commit().await?;
+            println!("Subscription {id} disabled; nothing more is sent to it");
+        }
+    }
+    Ok(())
 }
 
 async fn api_key(command: ApiKeyCommand) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{access::require_staff, staff::integrations};
-use crate::types::integrations::{ApiKeyRow, IssuedApiKey};
+use crate::types::integrations::{ApiKeyRow, IssuedApiKey, IssuedWebhookSecret, WebhookRow};
 
 /// Every key (never a token).
 #[server(prefix = "/api", endpoint = "api-keys")]
@@ -77,6 +77,71 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
         async move {
             let (portal, staff) = require_staff().await?;
             integrations::revoke(&portal, &staff, id).await
+        }
+        .await,
+    )
+}
+
+/// Every webhook subscription with its latest deliveries (never a secret).
+#[server(prefix = "/api", endpoint = "webhooks")]
+pub async fn webhook_subscriptions() -> Result<Vec<WebhookRow>, AppError> {
+    super::respond(
+        async move {
+            let (portal, staff) = require_staff().await?;
+            integrations::webhooks_list(&portal, &staff).await
+        }
+        .await,
+    )
+}
+
+/// Subscribes an address to event types (comma-separated, or `all`); answers the signing
+/// secret.
+#[server(prefix = "/api", endpoint = "create-webhook")]
+pub async fn create_webhook(
+    integration: String,
+    url: String,
+    events: String,
+) -> Result<IssuedWebhookSecret, AppError> {
+    super::respond(
+        async move {
+            let (portal, staff) = require_staff().await?;
+            integrations::create_webhook(&portal, &staff, &integration, &url, &events).await
+        }
+        .await,
+    )
+}
+
+/// A new signing secret for a subscription; answers it.
+#[server(prefix = "/api", endpoint = "rotate-webhook-secret")]
+pub async fn rotate_webhook_secret(id: i64) -> Result<IssuedWebhookSecret, AppError> {
+    super::respond(
+        async move {
+            let (portal, staff) = require_staff().await?;
+            integrations::rotate_webhook_secret(&portal, &staff, id).await
+        }
+        .await,
+    )
+}
+
+/// Stops a subscription.
+#[server(prefix = "/api", endpoint = "disable-webhook")]
+pub async fn disable_webhook(id: i64) -> Result<(), AppError> {
+    super::respond(
+        async move {
+            let (portal, staff) = require_staff().await?;
+            integrations::disable_webhook(&portal, &staff, id).await
+        }
+        .await,
+    )
+}
+
+/// Sends a finished delivery again; answers the new delivery's id.
+#[server(prefix = "/api", endpoint = "replay-webhook-delivery")]
+pub async fn replay_webhook_delivery(id: i64) -> Result<i64, AppError> {
+    super::respond(
+        async move {
+            let (portal, staff) = require_staff().await?;
+            integrations::replay_delivery(&portal, &staff, id).await
         }
         .await,
     )

@@ -94,8 +94,8 @@ impl Modify for ApiKeyScheme {
 fn operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(plans::list))
-        .routes(routes!(accounts::list))
-        .routes(routes!(accounts::get))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::get, accounts::update))
         .routes(routes!(balances::get))
         .routes(routes!(services::list))
         .routes(routes!(services::get))
@@ -156,6 +156,72 @@ async fn method_not_allowed() -> Problem {
         Code::MethodNotAllowed,
         "This path does not take that method; see /api/v1/docs.",
     )
+}
+
+/// A connection from the pool, for a read of several statements.
+pub async fn connection(
+    pool: &sqlx::PgPool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, Problem> {
+    pool.acquire().await.map_err(|e| Problem::from_database(&e))
+}
+
+/// What an `If-Match` header allows (RFC 9110 section 13.1.1): any current version (`*`),
+/// or one of the listed ones. Weak tags never match (the comparison is strong).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Versions(Vec<i64>),
+}
+
+impl IfMatch {
+    /// Reads the header; `required` answers 428 when it is missing.
+    pub fn of(headers: &axum::http::HeaderMap, required: bool) -> Result<Option<IfMatch>, Problem> {
+        let Some(value) = headers.get(header::IF_MATCH) else {
+            return if required {
+                Err(Problem::new(
+                    Code::PreconditionRequired,
+                    "Send If-Match with the ETag you read (or * for whatever is there), so that another system's change is not overwritten unseen.",
+                )
+                .at_parameter("If-Match"))
+            } else {
+                Ok(None)
+            };
+        };
+        let bad = || {
+            Problem::new(
+                Code::InvalidParameter,
+                "If-Match is * or a list of ETags such as \"3\".",
+            )
+            .at_parameter("If-Match")
+        };
+        let text = value.to_str().map_err(|_| bad())?.trim();
+        if text == "*" {
+            return Ok(Some(IfMatch::Any));
+        }
+        let mut versions = Vec::new();
+        for tag in text.split(',').map(str::trim) {
+            if tag.starts_with("W/") {
+                continue; // a weak tag never matches strongly
+            }
+            let inner = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .ok_or_else(bad)?;
+            // An opaque tag that is not one of ours matches nothing.
+            if let Ok(v) = inner.parse::<i64>() {
+                versions.push(v);
+            }
+        }
+        Ok(Some(IfMatch::Versions(versions)))
+    }
+
+    /// Whether the stored `version` satisfies it.
+    pub fn allows(&self, version: i64) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Versions(v) => v.contains(&version),
+        }
+    }
 }
 
 /// The `ETag` of a row's version (strong: the version changes with every change shown).

@@ -40,6 +40,10 @@ pub enum Code {
     InvalidField,
     /// The request conflicts with what is stored.
     Conflict,
+    /// `If-Match` names a version that is no longer the current one.
+    PreconditionFailed,
+    /// A change that needs `If-Match` came without it.
+    PreconditionRequired,
     /// The server failed; nothing was changed.
     Internal,
     /// A part the server needs (the database) is not answering; try again.
@@ -48,7 +52,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order the reference lists them.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::Unauthenticated,
         Code::InvalidKey,
         Code::InsufficientScope,
@@ -64,6 +68,8 @@ impl Code {
         Code::InvalidParameter,
         Code::InvalidField,
         Code::Conflict,
+        Code::PreconditionFailed,
+        Code::PreconditionRequired,
         Code::Internal,
         Code::Unavailable,
     ];
@@ -85,6 +91,8 @@ impl Code {
             Code::InvalidParameter => "invalid_parameter",
             Code::InvalidField => "invalid_field",
             Code::Conflict => "conflict",
+            Code::PreconditionFailed => "precondition_failed",
+            Code::PreconditionRequired => "precondition_required",
             Code::Internal => "internal",
             Code::Unavailable => "unavailable",
         }
@@ -104,6 +112,8 @@ impl Code {
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::InvalidField | Code::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Code::Conflict => StatusCode::CONFLICT,
+            Code::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Code::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -127,6 +137,8 @@ impl Code {
             Code::InvalidParameter => "A parameter is not valid",
             Code::InvalidField => "A field is not valid",
             Code::Conflict => "The request conflicts with the current state",
+            Code::PreconditionFailed => "Changed since it was read",
+            Code::PreconditionRequired => "An If-Match header is needed",
             Code::Internal => "The server failed",
             Code::Unavailable => "Temporarily unavailable",
         }
@@ -256,6 +268,23 @@ impl From<engine::EngineError> for Problem {
             E::InvalidField { field, message } => {
                 Problem::new(Code::InvalidField, message).at_pointer(format!("/{field}"))
             }
+            E::InvalidItem {
+                list,
+                index,
+                field,
+                message,
+            } => Problem::new(Code::InvalidField, message)
+                .at_pointer(format!("/{list}/{index}/{field}")),
+            E::Stale { current } => Problem::new(
+                Code::PreconditionFailed,
+                format!(
+                    "It was changed since you read it; it is now at version {current}. Read it again and decide."
+                ),
+            )
+            .with_header(
+                header::ETAG,
+                HeaderValue::from_str(&super::etag(current)).unwrap_or(HeaderValue::from_static("\"0\"")),
+            ),
             E::Invalid(message) => Problem::new(Code::InvalidField, message),
             E::Conflict(message) => Problem::new(Code::Conflict, message),
             other => {

@@ -7,7 +7,6 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use engine::integrations::Scope;
 use serde::Serialize;
-use sqlx::PgPool;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
@@ -147,7 +146,10 @@ pub async fn get(
     Ok(json_with_etag(service, version))
 }
 
-async fn load(pool: &PgPool, ids: &[i64]) -> Result<Vec<Service>, Problem> {
+pub(super) async fn load<'c>(
+    db: impl sqlx::PgExecutor<'c>,
+    ids: &[i64],
+) -> Result<Vec<Service>, Problem> {
     let mut services: Vec<Service> = sqlx::query_as(
         "select s.id, s.account_id, s.address_id, s.plan_id, p.code as plan_code, s.status,
                 s.suspension_reason, s.activated_on, s.cancelled_on, s.contract_ends_on,
@@ -159,7 +161,7 @@ async fn load(pool: &PgPool, ids: &[i64]) -> Result<Vec<Service>, Problem> {
            left join plan_changes c on c.service_id = s.id and c.status = 'scheduled'",
     )
     .bind(ids)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
     .map_err(|e| Problem::from_database(&e))?;
     for s in &mut services {

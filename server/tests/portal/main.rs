@@ -5,6 +5,8 @@
 
 mod access;
 mod api;
+mod api_accounts;
+mod api_webhooks;
 mod auth;
 mod console;
 mod cost;

@@ -44,6 +44,9 @@ struct Ids {
     other_plan: i64,
     /// A key of the integration API.
     api_key: i64,
+    /// A webhook subscription, and a delivery of it that has finished.
+    webhook: i64,
+    delivery: i64,
 }
 
 /// One row: a server function's endpoint, the form sent, the answer expected per caller.
@@ -379,6 +382,28 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
         ),
         ("rotate-api-key", vec![("id", id(ids.api_key))], ADMIN),
         ("revoke-api-key", vec![("id", id(ids.api_key))], ADMIN),
+        // Webhook subscriptions: administrators only (a secret shown once, then disabled).
+        ("webhooks", vec![], ADMIN),
+        (
+            "create-webhook",
+            vec![
+                ("integration", s("CRM")),
+                ("url", s("https://hooks.example.net/matrix")),
+                ("events", s("all")),
+            ],
+            ADMIN,
+        ),
+        (
+            "rotate-webhook-secret",
+            vec![("id", id(ids.webhook))],
+            ADMIN,
+        ),
+        (
+            "replay-webhook-delivery",
+            vec![("id", id(ids.delivery))],
+            ADMIN,
+        ),
+        ("disable-webhook", vec![("id", id(ids.webhook))], ADMIN),
         // Changing who the caller is: last.
         (
             "start-viewing",
@@ -575,6 +600,34 @@ async fn ids(portal: &TestPortal) -> Ids {
     .await
     .unwrap()
     .id;
+    let keys = app::server::staff::totp_keys::TotpKeys::for_tests();
+    let webhook = engine::webhooks::create_subscription(
+        &mut portal.pool.acquire().await.unwrap(),
+        &engine::webhooks::NewSubscription {
+            integration: "CRM".into(),
+            url: "https://hooks.example.net/matrix-existing".into(),
+            event_types: vec!["account.updated".into()],
+            created_by_staff: None,
+            allow_http: false,
+        },
+        &app::server::staff::integrations::webhook_sealer(&keys),
+    )
+    .await
+    .unwrap()
+    .id;
+    sqlx::query("update accounts set display_name = display_name || ' (matrix)' where id = $1")
+        .bind(account)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    let delivery: i64 = sqlx::query_scalar(
+        "update webhook_deliveries set state = 'delivered', finished_at = now()
+          where subscription_id = $1 returning id",
+    )
+    .bind(webhook)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
     Ids {
         account,
         statement,
@@ -584,6 +637,8 @@ async fn ids(portal: &TestPortal) -> Ids {
         plan,
         other_plan,
         api_key,
+        webhook,
+        delivery,
     }
 }
 

@@ -153,20 +153,34 @@ impl TotpKeys {
             .find(|k| k.id == id)
     }
 
+    /// Seals any secret under the current key, bound to `context` (what the secret is and
+    /// whose: a webhook subscription's signing secret names the subscription), so that it
+    /// opens only in that context.
+    pub fn seal_for(&self, context: &str, secret: &[u8]) -> Sealed {
+        self.seal_with(format!("{context}|{}", self.current.id).as_bytes(), secret)
+    }
+
+    /// Opens what [`TotpKeys::seal_for`] sealed in the same `context`.
+    pub fn open_for(
+        &self,
+        context: &str,
+        key_id: &str,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, OpenError> {
+        self.open_with(format!("{context}|{key_id}").as_bytes(), key_id, sealed)
+    }
+
     /// Seals a staff member's secret under the current key, with a fresh random nonce.
     pub fn seal(&self, staff_id: i64, secret: &[u8]) -> Sealed {
+        self.seal_with(&associated_data(staff_id, &self.current.id), secret)
+    }
+
+    fn seal_with(&self, aad: &[u8], secret: &[u8]) -> Sealed {
         let nonce = XNonce::generate();
-        let aad = associated_data(staff_id, &self.current.id);
         let ciphertext = self
             .current
             .cipher()
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: secret,
-                    aad: &aad,
-                },
-            )
+            .encrypt(&nonce, Payload { msg: secret, aad })
             .expect("XChaCha20-Poly1305 seals any message shorter than 256 GiB");
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&ciphertext);
@@ -178,6 +192,10 @@ impl TotpKeys {
 
     /// Opens a staff member's sealed secret with the key it names.
     pub fn open(&self, staff_id: i64, key_id: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
+        self.open_with(&associated_data(staff_id, key_id), key_id, sealed)
+    }
+
+    fn open_with(&self, aad: &[u8], key_id: &str, sealed: &[u8]) -> Result<Vec<u8>, OpenError> {
         let key = self
             .key(key_id)
             .ok_or_else(|| OpenError::UnknownKey(key_id.to_string()))?;
@@ -187,13 +205,12 @@ impl TotpKeys {
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_BYTES);
         let nonce = XNonce::try_from(nonce).map_err(|_| corrupt())?;
-        let aad = associated_data(staff_id, key_id);
         key.cipher()
             .decrypt(
                 &nonce,
                 Payload {
                     msg: ciphertext,
-                    aad: &aad,
+                    aad,
                 },
             )
             .map_err(|_| corrupt())
