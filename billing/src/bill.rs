@@ -139,6 +139,21 @@
 //! which pay from their balance). Every amount in a description is written in the
 //! account's currency ([`crate::text::money`]: "price £18.38 incl. VAT").
 //!
+//! # Ending a contract early
+//!
+//! A service on a plan with a minimum term (`contract_months`) that leaves it before it
+//! ends, by a downgrade that takes effect inside it or by a **cancellation** dated inside
+//! it, pays the plan's early termination fee in proportion to the whole months left, a
+//! started month counting: `fee × min(months left, contract months) / contract months`,
+//! rounded to cents half away from zero ([`crate::plan_change::early_termination_fee`],
+//! the one place it is computed). The fee must be accepted, to the cent, by whoever asks
+//! (the subscriber in the portal, a system through the API); it is a one-time charge on
+//! the cancellation day (rule 4, taxed at its service's rate), and the days already charged after
+//! the cancellation are refunded as in rule 2. An upgrade never pays it.
+//! *Worked:* a 12-month contract ending Jun 15 2027 with a $200.00 fee, cancelled on
+//! Dec 6 2026: 7 months are left (Dec 6 + 6 months is Jun 6, before Jun 15), so
+//! $200.00 × 7 ÷ 12 = $116.67.
+//!
 //! # What is paid and what is owed
 //!
 //! Payments and credits pay the **oldest charges first**; so what remains of a positive

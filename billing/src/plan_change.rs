@@ -178,22 +178,10 @@ pub fn quote(facts: &ChangeFacts) -> Result<Quote, QuoteError> {
         .flatten();
     let (early_termination_fee, contract_ends_on) = match direction {
         Direction::Upgrade => (None, current_end.max(new_term)),
-        Direction::Downgrade => {
-            let fee = match (facts.from.early_termination_fee, current_end) {
-                (Some(fee), Some(_)) if fee.is_positive() && facts.from.contract_months > 0 => {
-                    let months = months_left.min(facts.from.contract_months);
-                    let share = fee
-                        .checked_times(Decimal::from(months))?
-                        .amount()
-                        .checked_div(Decimal::from(facts.from.contract_months))
-                        .ok_or(MoneyError::Overflow)?;
-                    Some(Money::new(share, fee.currency()).round_to_minor_units())
-                        .filter(|f| f.is_positive())
-                }
-                _ => None,
-            };
-            (fee, new_term)
-        }
+        Direction::Downgrade => (
+            early_termination_fee(&facts.from, facts.contract_ends_on, effective_on)?,
+            new_term,
+        ),
     };
     Ok(Quote {
         direction,
@@ -205,6 +193,32 @@ pub fn quote(facts: &ChangeFacts) -> Result<Quote, QuoteError> {
         contract_months_left: months_left,
         contract_ends_on,
     })
+}
+
+/// What leaving `plan`'s contract (ending `contract_ends_on`) on `on` costs: the plan's early
+/// termination fee in proportion to the whole months left, a started month counting,
+/// `fee × min(months left, contract months) / contract months`, rounded to cents half away
+/// from zero. Nothing when the contract has ended by `on`, or the plan has no term or fee.
+/// The one rule for a downgrade inside a contract and for a cancellation inside one
+/// (`billing::bill`, "Ending a contract early").
+pub fn early_termination_fee(
+    plan: &PlanSide,
+    contract_ends_on: Option<NaiveDate>,
+    on: NaiveDate,
+) -> Result<Option<Money>, MoneyError> {
+    let (Some(fee), Some(end)) = (plan.early_termination_fee, contract_ends_on) else {
+        return Ok(None);
+    };
+    if end <= on || !fee.is_positive() || plan.contract_months == 0 {
+        return Ok(None);
+    }
+    let months = whole_months_between(on, end).min(plan.contract_months);
+    let share = fee
+        .checked_times(Decimal::from(months))?
+        .amount()
+        .checked_div(Decimal::from(plan.contract_months))
+        .ok_or(MoneyError::Overflow)?;
+    Ok(Some(Money::new(share, fee.currency()).round_to_minor_units()).filter(|f| f.is_positive()))
 }
 
 /// The prorated difference for the days `[from_day, charged_through)` already charged at
@@ -400,6 +414,33 @@ mod tests {
         assert_eq!(q.early_termination_fee, Some(usd(dec!(116.67))));
         // The new plan has no term: no contract after the change.
         assert_eq!(q.contract_ends_on, None);
+    }
+
+    #[test]
+    fn leaving_a_contract_by_cancelling_pays_the_same_share_as_a_downgrade() {
+        // 12-month contract ending Jun 15 2027, fee 200.00, cancelled Dec 6 2026:
+        // Dec 6 + 6 months = Jun 6 < Jun 15, + 7 = Jul 6 ⇒ 7 months (a started month
+        // counts). 200 × 7 / 12 = 116.666… → 116.67.
+        let plan = contract(dec!(90), 12, Some(dec!(200)));
+        let fee = early_termination_fee(&plan, Some(d(2027, 6, 15)), d(2026, 12, 6)).unwrap();
+        assert_eq!(fee, Some(usd(dec!(116.67))));
+        // A month before the end: 200 × 1 / 12 = 16.666… → 16.67.
+        let fee = early_termination_fee(&plan, Some(d(2027, 6, 15)), d(2027, 5, 20)).unwrap();
+        assert_eq!(fee, Some(usd(dec!(16.67))));
+        // On the day it ends, or after, or with no fee: nothing.
+        assert_eq!(
+            early_termination_fee(&plan, Some(d(2027, 6, 15)), d(2027, 6, 15)).unwrap(),
+            None
+        );
+        assert_eq!(
+            early_termination_fee(&plan, None, d(2027, 1, 1)).unwrap(),
+            None
+        );
+        let free = contract(dec!(90), 12, None);
+        assert_eq!(
+            early_termination_fee(&free, Some(d(2027, 6, 15)), d(2027, 1, 1)).unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub mod network;
 pub mod owed;
 pub mod payments;
 pub mod plan_changes;
+pub mod services;
 mod suspensions;
 pub mod usage_alerts;
 pub mod webhooks;

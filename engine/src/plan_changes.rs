@@ -121,6 +121,11 @@ pub struct ChangeRequest {
     pub login_id: Option<i64>,
     /// The staff user asking.
     pub staff_id: Option<i64>,
+    /// The integration API key asking.
+    pub api_key_id: Option<i64>,
+    /// When it takes effect, chosen by the caller (the integration API); `None`: the
+    /// provider's policy for its direction. The proration is the same either way.
+    pub timing: Option<crate::config::Timing>,
     /// The provider-local day.
     pub today: NaiveDate,
 }
@@ -205,8 +210,9 @@ pub async fn preview(
     let mut tx = pool.begin().await?;
     let ctx = Context::load(&mut tx, account_id, service_id, to_plan_id, false).await?;
     ctx.check(None)?;
-    let quote = ctx.quote(config, today)?;
-    ctx.write(&mut tx, &quote, None, None, today).await?;
+    let quote = ctx.quote(config, today, None)?;
+    ctx.write(&mut tx, &quote, (None, None, None), today)
+        .await?;
 
     let next_statement = crate::bill_run::preview(&mut tx, config, account_id, today).await?;
     let following_statement = match &next_statement {
@@ -280,8 +286,20 @@ pub async fn request(
     req: &ChangeRequest,
 ) -> Result<Outcome, EngineError> {
     let mut tx = pool.begin().await?;
+    let outcome = request_in(&mut tx, config, req).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// [`request`] in the caller's transaction (the integration API commits it with its
+/// idempotency record and audit entry).
+pub async fn request_in(
+    tx: &mut PgConnection,
+    config: &EngineConfig,
+    req: &ChangeRequest,
+) -> Result<Outcome, EngineError> {
     let ctx = Context::load(
-        &mut tx,
+        &mut *tx,
         req.account_id,
         req.service_id,
         req.to_plan_id,
@@ -289,7 +307,7 @@ pub async fn request(
     )
     .await?;
     ctx.check(Some(req.seen_plan_id))?;
-    let quote = ctx.quote(config, req.today)?;
+    let quote = ctx.quote(config, req.today, req.timing)?;
     if let Some(fee) = quote.early_termination_fee {
         if req.accepted_fee != Some(fee.amount()) {
             return Err(EngineError::Invalid(format!(
@@ -299,10 +317,8 @@ pub async fn request(
             )));
         }
     }
-    let (plan_change_id, status) = ctx
-        .write(&mut tx, &quote, req.login_id, req.staff_id, req.today)
-        .await?;
-    tx.commit().await?;
+    let requester = (req.login_id, req.staff_id, req.api_key_id);
+    let (plan_change_id, status) = ctx.write(&mut *tx, &quote, requester, req.today).await?;
     Ok(Outcome {
         plan_change_id,
         status,
@@ -603,7 +619,12 @@ impl Context {
             .map_err(|e| EngineError::bad_data(&self.account_number, e.to_string()))
     }
 
-    fn quote(&self, config: &EngineConfig, today: NaiveDate) -> Result<Quote, EngineError> {
+    fn quote(
+        &self,
+        config: &EngineConfig,
+        today: NaiveDate,
+        chosen: Option<config::Timing>,
+    ) -> Result<Quote, EngineError> {
         let side = |p: &PlanDetails| -> Result<PlanSide, EngineError> {
             let currency = self.currency_of(p)?;
             Ok(PlanSide {
@@ -618,8 +639,8 @@ impl Context {
             today,
             cycle_day: self.cycle_day,
             charged_through: self.charged_through,
-            upgrades: timing(config.plan_changes.upgrades),
-            downgrades: timing(config.plan_changes.downgrades),
+            upgrades: timing(chosen.unwrap_or(config.plan_changes.upgrades)),
+            downgrades: timing(chosen.unwrap_or(config.plan_changes.downgrades)),
             contract_ends_on: self.contract_ends_on,
         })
         .map_err(|e| EngineError::bad_data(&self.account_number, e.to_string()))
@@ -631,16 +652,17 @@ impl Context {
         &self,
         conn: &mut PgConnection,
         quote: &Quote,
-        login_id: Option<i64>,
-        staff_id: Option<i64>,
+        requester: (Option<i64>, Option<i64>, Option<i64>),
         today: NaiveDate,
     ) -> Result<(i64, ChangeStatus), EngineError> {
+        // Who asked: a portal login, a staff member, or an API key.
+        let (login_id, staff_id, api_key_id) = requester;
         let at_once = quote.effective_on <= today;
         let id: i64 = sqlx::query_scalar(
             "insert into plan_changes (service_id, from_plan_id, to_plan_id, effective_on, status,
-                                       requested_by_login, requested_by_staff, kind,
-                                       early_termination_fee, contract_ends_on)
-             values ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, $9) returning id",
+                                       requested_by_login, requested_by_staff, requested_by_api_key,
+                                       kind, early_termination_fee, contract_ends_on)
+             values ($1, $2, $3, $4, 'scheduled', $5, $6, $7, $8, $9, $10) returning id",
         )
         .bind(self.service_id)
         .bind(self.from.id)
@@ -648,6 +670,7 @@ impl Context {
         .bind(quote.effective_on)
         .bind(login_id)
         .bind(staff_id)
+        .bind(api_key_id)
         .bind(quote.direction.as_str())
         .bind(quote.early_termination_fee.map(|f| f.amount()))
         .bind(quote.contract_ends_on)

@@ -163,6 +163,8 @@ async fn an_upgrade_reaches_radius_with_the_new_rate(pool: PgPool) {
             accepted_fee: None,
             login_id: None,
             staff_id: None,
+            api_key_id: None,
+            timing: None,
             today: d(2026, 11, 12),
         },
     )

@@ -123,6 +123,8 @@ fn change(w: &World, to: i64, seen: i64, today: chrono::NaiveDate) -> ChangeRequ
         accepted_fee: None,
         login_id: None,
         staff_id: None,
+        api_key_id: None,
+        timing: None,
         today,
     }
 }

@@ -206,6 +206,8 @@ pub async fn change(
             accepted_fee,
             login_id: access.assisted().is_none().then_some(access.login_id()),
             staff_id: access.assisted().map(|a| a.staff_id),
+            api_key_id: None,
+            timing: None,
             today: account.today(),
         },
     )

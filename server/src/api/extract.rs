@@ -124,3 +124,12 @@ pub fn decimal_string<'de, D: serde::Deserializer<'de>>(
         )
     })
 }
+
+/// [`decimal_string`] for a field that may be left out or null.
+pub fn optional_decimal_string<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<rust_decimal::Decimal>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "decimal_string")] rust_decimal::Decimal);
+    Ok(<Option<Wrapped> as serde::Deserialize>::deserialize(deserializer)?.map(|w| w.0))
+}

@@ -99,6 +99,11 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(balances::get))
         .routes(routes!(services::list))
         .routes(routes!(services::get))
+        .routes(routes!(services::activate))
+        .routes(routes!(services::suspend))
+        .routes(routes!(services::resume))
+        .routes(routes!(services::cancel))
+        .routes(routes!(services::change_plan))
         .routes(routes!(payments::record))
         .routes(routes!(usage::add))
 }
