@@ -262,3 +262,39 @@ register_localstripe_webhook() {
     -d "url=$1/webhooks/stripe" -d "secret=$LASTMILE_STRIPE_WEBHOOK_SECRETS" \
     || die "could not register the webhook with localstripe"
 }
+
+# Benchmarks: makes sure the database at $DATABASE_URL holds the demo ISP with $1 accounts,
+# seeding it once (later runs reuse it) and noting the seed's time on the database; with
+# BENCH_RESEED=1 the database (whose name must contain "bench") is dropped and made again.
+# `bin` is the lastmile binary to seed with.
+bench_seeded_database() {
+  local bin=$1 accounts=$2 db admin have t0 t1 seconds
+  db=$(python3 -c 'import sys,urllib.parse as u; print(u.urlparse(sys.argv[1]).path.lstrip("/"))' "$DATABASE_URL")
+  admin=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p._replace(path="/postgres").geturl())' "$DATABASE_URL")
+  ensure_postgres
+  if [ "${BENCH_RESEED:-0}" = 1 ]; then
+    case "$db" in *bench*) ;; *) die "BENCH_RESEED=1 drops the database; refusing for '$db' (its name must contain 'bench')" ;; esac
+    log "BENCH_RESEED=1: dropping and recreating the database $db"
+    psql "$admin" -v ON_ERROR_STOP=1 -qc "drop database if exists \"$db\" with (force)" >/dev/null
+  fi
+  if [ "$(psql "$admin" -Atqc "select count(*) from pg_database where datname = '$db'")" = 0 ]; then
+    psql "$admin" -v ON_ERROR_STOP=1 -qc "create database \"$db\"" >/dev/null
+  fi
+  # Also adds what a newer build brings to a database seeded before it.
+  "$bin" migrate >/dev/null
+  have=$(psql "$DATABASE_URL" -Atqc "select count(*) from accounts")
+  if [ "$have" = 0 ]; then
+    log "seeding $accounts accounts into $db (once; later runs reuse them)"
+    t0=$(date +%s.%N)
+    "$bin" seed --demo --accounts "$accounts" --seed 1 >&2
+    t1=$(date +%s.%N)
+    seconds=$(python3 -c "print(round($t1 - $t0, 1))")
+    # Kept with the database (and dropped with it), so later runs still report it.
+    psql "$DATABASE_URL" -qc "comment on database \"$db\" is 'lastmile bench seed: accounts=$accounts seconds=$seconds at=$(date -u +%Y-%m-%dT%H:%M:%SZ)'" >/dev/null
+    psql "$DATABASE_URL" -qc "vacuum analyze" >/dev/null
+  elif [ "$have" != "$accounts" ]; then
+    die "$db already holds $have accounts, not $accounts: set BENCH_RESEED=1 to drop and recreate it, or BENCH_ACCOUNTS=$have to use it as it is"
+  else
+    log "reusing the $have seeded accounts in $db"
+  fi
+}

@@ -505,7 +505,36 @@ pub async fn record(
     attempt: &Attempt,
     schedule: &Schedule,
 ) -> Result<Fate, EngineError> {
+    Ok(
+        record_all(pool, &[(claimed.clone(), attempt.clone())], schedule)
+            .await?
+            .pop()
+            .unwrap_or(Fate::Retry),
+    )
+}
+
+/// Records a round's attempts and decides what comes next for each, in one transaction
+/// (one commit for the round, not one per delivery).
+pub async fn record_all(
+    pool: &PgPool,
+    done: &[(Claimed, Attempt)],
+    schedule: &Schedule,
+) -> Result<Vec<Fate>, EngineError> {
     let mut tx = pool.begin().await?;
+    let mut fates = Vec::with_capacity(done.len());
+    for (claimed, attempt) in done {
+        fates.push(record_one(&mut tx, claimed, attempt, schedule).await?);
+    }
+    tx.commit().await?;
+    Ok(fates)
+}
+
+async fn record_one(
+    tx: &mut PgConnection,
+    claimed: &Claimed,
+    attempt: &Attempt,
+    schedule: &Schedule,
+) -> Result<Fate, EngineError> {
     let error = match (attempt.status, &attempt.error) {
         (None, None) => Some("no answer".to_string()),
         (None, Some(e)) => Some(cut(e, 500)),
@@ -575,7 +604,7 @@ pub async fn record(
             .execute(&mut *tx)
             .await?;
             disable(
-                &mut tx,
+                &mut *tx,
                 claimed.subscription_id,
                 "the receiver answered 410 Gone",
             )
@@ -586,7 +615,6 @@ pub async fn record(
             })?;
         }
     }
-    tx.commit().await?;
     Ok(fate)
 }
 

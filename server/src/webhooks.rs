@@ -102,20 +102,25 @@ impl Sender {
         })
     }
 
-    /// Claims what is due and sends it, `concurrency` at a time; returns what became of it.
+    /// Claims what is due and sends it, `concurrency` at a time; records the round's
+    /// attempts in one transaction; returns what became of them.
     pub async fn round(&self) -> Result<Round, engine::EngineError> {
-        let claimed = webhooks::claim(&self.pool, (self.settings.concurrency * 4) as i64).await?;
-        let fates: Vec<Result<Fate, engine::EngineError>> = futures::stream::iter(claimed)
+        let claimed = webhooks::claim(&self.pool, (self.settings.concurrency * 16) as i64).await?;
+        if claimed.is_empty() {
+            return Ok(Round::default());
+        }
+        let done: Vec<(Claimed, Attempt)> = futures::stream::iter(claimed)
             .map(|c| async move {
                 let attempt = self.send(&c).await;
-                webhooks::record(&self.pool, &c, &attempt, &self.settings.schedule).await
+                (c, attempt)
             })
             .buffer_unordered(self.settings.concurrency)
             .collect()
             .await;
+        let fates = webhooks::record_all(&self.pool, &done, &self.settings.schedule).await?;
         let mut round = Round::default();
         for fate in fates {
-            match fate? {
+            match fate {
                 Fate::Delivered => round.delivered += 1,
                 Fate::Retry => round.retrying += 1,
                 Fate::Failed | Fate::Gone => round.failed += 1,
