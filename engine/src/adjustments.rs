@@ -1,4 +1,8 @@
-//! Adjustments and credits posted by staff, with a reason, to the ledger.
+//! Adjustments and credits posted by staff, with a reason, to the ledger; and what the
+//! integration API posts for the provider's other systems: credits by a key
+//! ([`credit_by_key_in`], at once: the key's money limit is its only approval) and one-time
+//! charges ([`one_time_charge_in`], billed and taxed by the next statement, `billing::bill`
+//! rule 4: what a CRM bills, an installation or equipment, is a sale, not a correction).
 //!
 //! Each role has two limits (`EngineConfig::adjustment_limits`): the largest single
 //! adjustment, and the most one person posts alone in a provider-local day, charges and
@@ -169,7 +173,7 @@ pub(crate) async fn record(
     if needs_approval {
         return Ok(Outcome::AwaitingApproval { adjustment_id: id });
     }
-    let entry = post(&mut *conn, config, id, ask.staff_id, today).await?;
+    let entry = post(&mut *conn, config, id, Some(ask.staff_id), today).await?;
     Ok(Outcome::Posted {
         adjustment_id: id,
         ledger_entry_id: entry,
@@ -222,7 +226,7 @@ pub async fn approve(
             text::money(Money::new(amount.amount().abs(), amount.currency()))
         )));
     }
-    let entry = post(&mut tx, config, adjustment_id, staff_id, today).await?;
+    let entry = post(&mut tx, config, adjustment_id, Some(staff_id), today).await?;
     tx.commit().await?;
     Ok(entry)
 }
@@ -289,7 +293,7 @@ struct Posting {
     amount: Decimal,
     reason: String,
     currency: String,
-    requested_by: i64,
+    requested_by: Option<i64>,
     dispute_ticket_id: Option<i64>,
     subscriber_note: Option<String>,
 }
@@ -300,7 +304,7 @@ async fn post(
     conn: &mut PgConnection,
     config: &EngineConfig,
     adjustment_id: i64,
-    staff_id: i64,
+    staff_id: Option<i64>,
     today: NaiveDate,
 ) -> Result<i64, EngineError> {
     let adjustment: Posting = sqlx::query_as(
@@ -313,13 +317,20 @@ async fn post(
     .await?;
     let entry = match adjustment.dispute_ticket_id {
         Some(ticket_id) => {
+            // Disputes are decided by staff only (the schema's dispute guard and the
+            // console): both are staff members here.
+            let (Some(decided_by), Some(posted_by)) = (adjustment.requested_by, staff_id) else {
+                return Err(EngineError::Invalid(
+                    "a dispute is decided by a staff member".into(),
+                ));
+            };
             crate::disputes::credit(
                 &mut *conn,
                 config,
                 &crate::disputes::Credit {
                     ticket_id,
-                    decided_by: adjustment.requested_by,
-                    posted_by: staff_id,
+                    decided_by,
+                    posted_by,
                     note: adjustment.subscriber_note.as_deref(),
                     today,
                 },
@@ -347,7 +358,7 @@ async fn post(
 async fn post_entry(
     conn: &mut PgConnection,
     adjustment: &Posting,
-    staff_id: i64,
+    staff_id: Option<i64>,
     today: NaiveDate,
 ) -> Result<i64, EngineError> {
     let Posting {
@@ -399,4 +410,128 @@ async fn post_entry(
     .execute(&mut *conn)
     .await?;
     Ok(entry)
+}
+
+/// A credit an integration's key posts (the integration API): at once, with its reason, as
+/// a ledger credit that settles what it covers, exactly as a staff member's credit posted
+/// alone. The key's money limit is checked by the caller before it gets here.
+#[derive(Debug, Clone)]
+pub struct KeyCredit {
+    pub account_id: i64,
+    /// The credit's size (positive).
+    pub amount: Decimal,
+    pub reason: String,
+    pub api_key_id: i64,
+    pub today: NaiveDate,
+}
+
+/// Posts a key's credit in the caller's transaction; returns the adjustment and its ledger
+/// entry.
+pub async fn credit_by_key_in(
+    conn: &mut PgConnection,
+    config: &EngineConfig,
+    credit: &KeyCredit,
+) -> Result<(i64, i64), EngineError> {
+    if credit.amount <= Decimal::ZERO {
+        return Err(invalid("amount", "a credit is a positive amount"));
+    }
+    let currency = crate::payments::currency_of(&mut *conn, credit.account_id).await?;
+    let reason = validate(Money::new(-credit.amount, currency), &credit.reason)?;
+    sqlx::query("select 1 from accounts where id = $1 for update")
+        .bind(credit.account_id)
+        .execute(&mut *conn)
+        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "insert into adjustments (account_id, amount, reason, requested_by_api_key, needs_approval)
+         values ($1, $2, $3, $4, false) returning id",
+    )
+    .bind(credit.account_id)
+    .bind(-credit.amount)
+    .bind(&reason)
+    .bind(credit.api_key_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let entry = post(&mut *conn, config, id, None, credit.today).await?;
+    Ok((id, entry))
+}
+
+/// A one-time charge another system bills (the integration API): on the next statement,
+/// taxed at its service's rate (`billing::bill` rule 4).
+#[derive(Debug, Clone)]
+pub struct NewCharge {
+    pub account_id: i64,
+    /// The service it belongs to (its tax rate); `None`: the account's first taxed one.
+    pub service_id: Option<i64>,
+    /// What the statement line says (1 to 300 characters).
+    pub description: String,
+    /// Positive, in the account's currency.
+    pub amount: Decimal,
+    /// The day it is charged (statements issued from then bill it).
+    pub on: NaiveDate,
+}
+
+/// Records a one-time charge in the caller's transaction; returns its id.
+pub async fn one_time_charge_in(
+    conn: &mut PgConnection,
+    charge: &NewCharge,
+) -> Result<i64, EngineError> {
+    let currency = crate::payments::currency_of(&mut *conn, charge.account_id).await?;
+    let amount = Money::new(charge.amount, currency);
+    if charge.amount <= Decimal::ZERO || amount.to_minor_units().is_err() {
+        return Err(invalid(
+            "amount",
+            "a charge is a positive amount in whole cents, such as 99.00",
+        ));
+    }
+    if charge.amount > CEILING {
+        return Err(invalid(
+            "amount",
+            format!(
+                "at most {} in one charge",
+                text::money(Money::new(CEILING, currency))
+            ),
+        ));
+    }
+    let description = charge
+        .description
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !(1..=300).contains(&description.chars().count())
+        || description.chars().any(char::is_control)
+    {
+        return Err(invalid(
+            "description",
+            "what the statement line says, 1 to 300 characters",
+        ));
+    }
+    sqlx::query("select 1 from accounts where id = $1 for update")
+        .bind(charge.account_id)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(service_id) = charge.service_id {
+        let ours: bool = sqlx::query_scalar(
+            "select exists (select 1 from services where id = $1 and account_id = $2)",
+        )
+        .bind(service_id)
+        .bind(charge.account_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if !ours {
+            return Err(invalid("service_id", "not a service of this account"));
+        }
+    }
+    Ok(sqlx::query_scalar(
+        "insert into one_time_charges (account_id, currency, service_id, description, amount,
+                                       charge_on, kind)
+         values ($1, $2, $3, $4, $5, $6, 'charge') returning id",
+    )
+    .bind(charge.account_id)
+    .bind(currency.as_str())
+    .bind(charge.service_id)
+    .bind(&description)
+    .bind(charge.amount)
+    .bind(charge.on)
+    .fetch_one(&mut *conn)
+    .await?)
 }

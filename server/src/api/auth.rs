@@ -54,6 +54,21 @@ impl Caller {
             ))
         }
     }
+
+    /// Refuses (403, at the body's `/amount`) an amount above the key's money limit.
+    pub fn within_money_limit(&self, amount: Decimal) -> Result<(), Problem> {
+        match self.money_limit {
+            Some(limit) if amount > limit => Err(Problem::new(
+                Code::OverMoneyLimit,
+                format!(
+                    "The key {:?} may post at most {limit} at once.",
+                    self.key_name
+                ),
+            )
+            .at_pointer("/amount")),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -14,6 +14,7 @@
 //! only credential, and a session cookie counts for nothing here.
 
 pub mod accounts;
+pub mod adjustments;
 pub mod auth;
 pub mod balances;
 pub mod docs;
@@ -105,6 +106,8 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(services::cancel))
         .routes(routes!(services::change_plan))
         .routes(routes!(payments::record))
+        .routes(routes!(adjustments::charge))
+        .routes(routes!(adjustments::credit))
         .routes(routes!(usage::add))
 }
 

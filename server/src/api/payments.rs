@@ -122,18 +122,7 @@ pub async fn record(
     caller.require(Scope::WriteMoney)?;
     let request = idempotency::key_of(&headers, &Method::POST, uri.path(), &body)?;
     let asked: PaymentRequest = parse_json(&headers, &body)?;
-    if let Some(limit) = caller.money_limit {
-        if asked.amount > limit {
-            return Err(Problem::new(
-                Code::OverMoneyLimit,
-                format!(
-                    "The key {:?} may record at most {limit} at once.",
-                    caller.key_name
-                ),
-            )
-            .at_pointer("/amount"));
-        }
-    }
+    caller.within_money_limit(asked.amount)?;
     let config = &portal.config.billing;
     let today = engine::clock::today(config.time_zone, chrono::Utc::now());
     let received_on = asked.received_on.unwrap_or(today);

@@ -348,6 +348,18 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
         ),
         (
             "post",
+            "/accounts/{id}/charges",
+            format!("/accounts/{a}/charges"),
+            "401 401 401 403 403 201 401",
+        ),
+        (
+            "post",
+            "/accounts/{id}/credits",
+            format!("/accounts/{a}/credits"),
+            "401 401 401 403 403 201 401",
+        ),
+        (
+            "post",
             "/usage-records",
             "/usage-records".into(),
             "401 401 401 403 201 403 401",
@@ -359,7 +371,11 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
         .to_string();
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:00Z").to_string();
     let body_of = |path: &str| -> Option<Value> {
-        if path.ends_with("/payments") {
+        if path.ends_with("/charges") {
+            Some(serde_json::json!({ "amount": "5.00", "description": "Matrix charge" }))
+        } else if path.ends_with("/credits") {
+            Some(serde_json::json!({ "amount": "5.00", "reason": "Matrix credit" }))
+        } else if path.ends_with("/payments") {
             Some(
                 serde_json::json!({ "amount": "10.00", "method": "cash", "reference": "matrix-1" }),
             )
