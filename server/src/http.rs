@@ -323,7 +323,7 @@ async fn staff_statement_pdf(
 }
 
 /// Draws one statement of the access's account (another account's is not found).
-async fn pdf_response(
+pub(crate) async fn pdf_response(
     portal: &Portal,
     provider: Arc<Provider>,
     access: &AccountAccess,

@@ -321,6 +321,19 @@ impl AccountAccess {
     }
 }
 
+impl AccountAccess {
+    /// An integration's key reading one account's documents (`GET /api/v1/statements/{id}/pdf`):
+    /// the API has checked the key's `read` scope and found the account. Only for reads, as
+    /// [`AccountAccess::for_console`].
+    pub fn for_api(account_id: i64) -> AccountAccess {
+        AccountAccess {
+            account_id,
+            login_id: 0,
+            assisted: None,
+        }
+    }
+}
+
 #[cfg(test)]
 impl AccountAccess {
     /// For database tests of the queries alone.

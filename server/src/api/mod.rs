@@ -25,6 +25,7 @@ pub mod payments;
 pub mod plans;
 pub mod problem;
 pub mod services;
+pub mod statements;
 pub mod usage;
 
 use std::sync::LazyLock;
@@ -63,6 +64,7 @@ Authenticate with an API key (`Authorization: Bearer lmk_…`); each key has sco
         (name = "money", description = "Payments, charges and credits"),
         (name = "plans", description = "The plan catalogue"),
         (name = "services", description = "Services: one connection each, on a plan"),
+        (name = "statements", description = "Statements as issued, with their lines and PDF"),
         (name = "usage", description = "Usage from systems other than RADIUS accounting"),
     ),
     components(schemas(problem::Problem))
@@ -98,6 +100,9 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list, accounts::create))
         .routes(routes!(accounts::get, accounts::update))
         .routes(routes!(balances::get))
+        .routes(routes!(statements::list))
+        .routes(routes!(statements::get))
+        .routes(routes!(statements::pdf))
         .routes(routes!(services::list))
         .routes(routes!(services::get))
         .routes(routes!(services::activate))

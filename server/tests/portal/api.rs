@@ -259,7 +259,16 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
         .fetch_one(&portal.pool)
         .await
         .expect("a service");
-    let (a, s) = (account.to_string(), service.to_string());
+    let statement: i64 = sqlx::query_scalar("select max(id) from statements where account_id = $1")
+        .bind(account)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("a statement");
+    let (a, s, st) = (
+        account.to_string(),
+        service.to_string(),
+        statement.to_string(),
+    );
     // (method, documented path, the path called, expected per caller)
     let rows: &[(&str, &str, String, &str)] = &[
         (
@@ -345,6 +354,24 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             "/accounts/{id}/payments",
             format!("/accounts/{a}/payments"),
             "401 401 401 403 403 201 401",
+        ),
+        (
+            "get",
+            "/accounts/{id}/statements",
+            format!("/accounts/{a}/statements"),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "get",
+            "/statements/{id}",
+            format!("/statements/{st}"),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "get",
+            "/statements/{id}/pdf",
+            format!("/statements/{st}/pdf"),
+            "401 401 401 200 403 403 401",
         ),
         (
             "post",

@@ -248,3 +248,150 @@ async fn a_credit_is_posted_once_under_the_key_and_lowers_the_balance(pool: sqlx
         .expect("count");
     assert_eq!(count, 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn statements_read_as_issued_a_page_at_a_time_with_their_pdf(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = crate::api::key(&portal, "reader", &[Scope::Read], 100_000).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let stored: Vec<i64> =
+        sqlx::query_scalar("select id from statements where account_id = $1 order by id desc")
+            .bind(alex)
+            .fetch_all(&portal.pool)
+            .await
+            .expect("statements");
+    assert!(
+        stored.len() >= 3,
+        "the seed gives Alex a year of statements"
+    );
+
+    // Two at a time, newest first, every one once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            None => format!("/accounts/{alex}/statements?limit=2"),
+            Some(c) => format!("/accounts/{alex}/statements?limit=2&cursor={c}"),
+        };
+        let page: Value = crate::api::get(&portal, &http, &path, Some(&token))
+            .await
+            .json()
+            .await
+            .expect("a page");
+        for s in page["data"].as_array().expect("data") {
+            assert_eq!(s["account_id"], alex);
+            assert!(s.get("lines").is_none(), "a list has no lines");
+            seen.push(s["id"].as_i64().expect("an id"));
+        }
+        if page["has_more"] != true {
+            assert_eq!(page["next_cursor"], Value::Null);
+            break;
+        }
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, stored);
+
+    // A cursor of Alex's list is refused on another account's.
+    let other: i64 = sqlx::query_scalar("select min(id) from accounts where id <> $1")
+        .bind(alex)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("another account");
+    let first: Value = crate::api::get(
+        &portal,
+        &http,
+        &format!("/accounts/{alex}/statements?limit=1"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("a page");
+    let alex_cursor = first["next_cursor"].as_str().expect("a cursor").to_string();
+    let (status, p) = problem(
+        crate::api::get(
+            &portal,
+            &http,
+            &format!("/accounts/{other}/statements?cursor={alex_cursor}"),
+            Some(&token),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, p["parameter"].as_str()), (400, Some("cursor")));
+    let (status, _) = problem(
+        crate::api::get(
+            &portal,
+            &http,
+            "/accounts/987654321/statements",
+            Some(&token),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // One statement: its lines add up to what it asks for beyond the previous balance.
+    let newest = stored[0];
+    let statement: Value = crate::api::get(
+        &portal,
+        &http,
+        &format!("/statements/{newest}"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("a statement");
+    let lines = statement["lines"].as_array().expect("lines");
+    assert!(!lines.is_empty());
+    let decimal = |v: &Value| {
+        v.as_str()
+            .expect("a decimal string")
+            .parse::<Decimal>()
+            .expect("a decimal")
+    };
+    let sum: Decimal = lines.iter().map(|l| decimal(&l["amount"])).sum();
+    assert_eq!(
+        sum,
+        decimal(&statement["total_due"]) - decimal(&statement["previous_balance"]),
+        "{statement}"
+    );
+    let numbers: Vec<i64> = lines
+        .iter()
+        .map(|l| l["line_no"].as_i64().expect("a number"))
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]));
+
+    // Its PDF, the subscriber's document.
+    let pdf = crate::api::get(
+        &portal,
+        &http,
+        &format!("/statements/{newest}/pdf"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(
+        pdf.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    let bytes = pdf.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(b"%PDF-"));
+    let (status, _) =
+        problem(crate::api::get(&portal, &http, "/statements/987654321/pdf", Some(&token)).await)
+            .await;
+    assert_eq!(status, 404);
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where actor_kind = 'api_key' and subject_account_id = $1
+            and action in ('api.statements.listed', 'api.statement.read', 'api.statement.pdf')",
+    )
+    .bind(alex)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("count");
+    assert!(audited >= 3);
+}
