@@ -44,3 +44,11 @@ begin
     end if;
     return new;
 end $$;
+
+-- Tickets opened by an integration's key (POST /accounts/{id}/tickets): its first message
+-- is the key's.
+alter table ticket_messages
+    add column author_api_key_id bigint references api_keys,
+    drop constraint ticket_messages_check,
+    add constraint ticket_messages_one_author
+        check (num_nonnulls(author_login_id, author_staff_id, author_api_key_id) = 1);

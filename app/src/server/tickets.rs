@@ -135,13 +135,15 @@ async fn load(
         .await?
         .ok_or(AppError::NotFound)?;
     let messages = sqlx::query_as::<_, MessageRow>(
-        "select m.id, m.author_staff_id is not null as by_staff,
-                coalesce(su.display_name, p.first_name || ' ' || p.last_name, '') as author,
+        "select m.id, m.author_login_id is null as by_staff,
+                coalesce(su.display_name, p.first_name || ' ' || p.last_name, i.name, '') as author,
                 m.body, m.created_at
            from ticket_messages m
            left join staff_users su on su.id = m.author_staff_id
            left join portal_logins pl on pl.id = m.author_login_id
            left join people p on p.id = pl.person_id
+           left join api_keys k on k.id = m.author_api_key_id
+           left join integrations i on i.id = k.integration_id
           where m.ticket_id = $1
           order by m.created_at, m.id",
     )
@@ -261,6 +263,85 @@ pub async fn open(
     subject: &str,
     message: &str,
 ) -> Result<String, AppError> {
+    let (category, subject, message) = new_ticket(category, subject, message)?;
+    let account_id = access.account_id();
+    let mut tx = portal.pool.begin().await?;
+    let (person_id, name): (i64, String) = sqlx::query_as(
+        "select p.id, p.first_name || ' ' || p.last_name
+           from portal_logins l join people p on p.id = l.person_id
+          where l.id = $1 and l.account_id = $2",
+    )
+    .bind(access.login_id())
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let (ticket_id, number) = insert_ticket(
+        &mut tx,
+        &portal.config,
+        account_id,
+        Author::Subscriber {
+            login_id: access.login_id(),
+            person_id,
+            name: &name,
+        },
+        (category, subject, message),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(account_id, ticket_id, "ticket opened");
+    Ok(number)
+}
+
+/// Opens a ticket for an integration's key (`POST /api/v1/accounts/{id}/tickets`), in the
+/// caller's transaction, with the rules and the support-inbox email of the subscriber's
+/// own: the provider's CRM booking a technician, say. Returns its id and number.
+pub async fn open_by_key_in(
+    conn: &mut sqlx::PgConnection,
+    config: &super::PortalConfig,
+    account_id: i64,
+    api_key_id: i64,
+    integration: &str,
+    (category, subject, message): (&str, &str, &str),
+) -> Result<(i64, String), AppError> {
+    let checked = new_ticket(category, subject, message)?;
+    sqlx::query_scalar::<_, i64>("select id from accounts where id = $1 for update")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    insert_ticket(
+        conn,
+        config,
+        account_id,
+        Author::ApiKey {
+            api_key_id,
+            integration,
+        },
+        checked,
+    )
+    .await
+}
+
+/// Who opens a ticket.
+enum Author<'a> {
+    Subscriber {
+        login_id: i64,
+        person_id: i64,
+        name: &'a str,
+    },
+    ApiKey {
+        api_key_id: i64,
+        integration: &'a str,
+    },
+}
+
+/// A new ticket's category, subject and first message, checked and trimmed.
+fn new_ticket<'a>(
+    category: &'a str,
+    subject: &'a str,
+    message: &'a str,
+) -> Result<(&'a str, &'a str, &'a str), AppError> {
     let category = category.trim();
     if !NEW_CATEGORIES.contains(&category) {
         return Err(invalid(
@@ -269,7 +350,7 @@ pub async fn open(
         ));
     }
     let subject = subject.trim();
-    if subject.is_empty() {
+    if subject.is_empty() || subject.chars().any(char::is_control) {
         return Err(invalid("subject", "Give your request a subject."));
     }
     if subject.chars().count() > SUBJECT_MAX_CHARS {
@@ -279,20 +360,38 @@ pub async fn open(
         ));
     }
     let message = message_text("message", message)?;
-    let config = &portal.config;
-    let account_id = access.account_id();
+    Ok((category, subject, message))
+}
 
-    let mut tx = portal.pool.begin().await?;
-    let (person_id, name, account_number): (i64, String, String) = sqlx::query_as(
-        "select p.id, p.first_name || ' ' || p.last_name, a.account_number
-           from portal_logins l join people p on p.id = l.person_id join accounts a on a.id = l.account_id
-          where l.id = $1 and l.account_id = $2",
-    )
-    .bind(access.login_id())
-    .bind(account_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
+/// The ticket, its first message, the history event and the support inbox's email.
+async fn insert_ticket(
+    conn: &mut sqlx::PgConnection,
+    config: &super::PortalConfig,
+    account_id: i64,
+    author: Author<'_>,
+    (category, subject, message): (&str, &str, &str),
+) -> Result<(i64, String), AppError> {
+    let account_number: String =
+        sqlx::query_scalar("select account_number from accounts where id = $1")
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (person, login, key, who) = match &author {
+        Author::Subscriber {
+            login_id,
+            person_id,
+            name,
+        } => (Some(*person_id), Some(*login_id), None, name.to_string()),
+        Author::ApiKey {
+            api_key_id,
+            integration,
+        } => (
+            None,
+            None,
+            Some(*api_key_id),
+            format!("{integration} (integration)"),
+        ),
+    };
     let (ticket_id, number): (i64, String) = sqlx::query_as(
         "insert into tickets (account_id, subject, category, status, opened_by_person)
          values ($1, $2, $3, 'open', $4) returning id, number",
@@ -300,16 +399,18 @@ pub async fn open(
     .bind(account_id)
     .bind(subject)
     .bind(category)
-    .bind(person_id)
-    .fetch_one(&mut *tx)
+    .bind(person)
+    .fetch_one(&mut *conn)
     .await?;
     sqlx::query(
-        "insert into ticket_messages (ticket_id, author_login_id, body) values ($1, $2, $3)",
+        "insert into ticket_messages (ticket_id, author_login_id, author_api_key_id, body)
+         values ($1, $2, $3, $4)",
     )
     .bind(ticket_id)
-    .bind(access.login_id())
+    .bind(login)
+    .bind(key)
     .bind(message)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     sqlx::query(
         "insert into service_events (account_id, kind, summary, detail) values ($1, 'ticket', $2, $3)",
@@ -317,10 +418,10 @@ pub async fn open(
     .bind(account_id)
     .bind(cut(&format!("Ticket {number} opened: {subject}"), 300))
     .bind(json!({ "ticket_id": ticket_id, "category": category }))
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let mut body = vec![format!(
-        "{name} (account {account_number}) opened a {category} request: “{subject}”."
+        "{who} (account {account_number}) opened a {category} request: “{subject}”."
     )];
     body.extend(paragraphs(message));
     let email = engine::mail::Notice {
@@ -336,10 +437,8 @@ pub async fn open(
         )),
     }
     .render(&config.billing)?;
-    super::mail::enqueue(&mut tx, &email).await?;
-    tx.commit().await?;
-    tracing::info!(account_id, ticket_id, "ticket opened");
-    Ok(number)
+    super::mail::enqueue(&mut *conn, &email).await?;
+    Ok((ticket_id, number))
 }
 
 /// The ticket a subscriber answers, and who hears of it (the assignee, if still enabled).

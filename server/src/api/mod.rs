@@ -26,6 +26,7 @@ pub mod plans;
 pub mod problem;
 pub mod services;
 pub mod statements;
+pub mod tickets;
 pub mod usage;
 
 use std::sync::LazyLock;
@@ -65,6 +66,7 @@ Authenticate with an API key (`Authorization: Bearer lmk_…`); each key has sco
         (name = "plans", description = "The plan catalogue"),
         (name = "services", description = "Services: one connection each, on a plan"),
         (name = "statements", description = "Statements as issued, with their lines and PDF"),
+        (name = "tickets", description = "Support tickets"),
         (name = "usage", description = "Usage from systems other than RADIUS accounting"),
     ),
     components(schemas(problem::Problem))
@@ -103,6 +105,8 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(statements::list))
         .routes(routes!(statements::get))
         .routes(routes!(statements::pdf))
+        .routes(routes!(tickets::list, tickets::open))
+        .routes(routes!(tickets::get))
         .routes(routes!(services::list))
         .routes(routes!(services::get))
         .routes(routes!(services::activate))

@@ -259,6 +259,32 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// An error of the app's queries (shared with the portal): a field named, a conflict,
+    /// or a failure (logged, never sent).
+    pub fn from_app(error: app::error::AppError) -> Problem {
+        use app::error::AppError as A;
+        match error {
+            A::InvalidInput { field, message } if field.is_empty() => {
+                Problem::new(Code::InvalidField, message)
+            }
+            A::InvalidInput { field, message } => {
+                Problem::new(Code::InvalidField, message).at_pointer(format!("/{field}"))
+            }
+            A::NotFound => Problem::new(Code::NotFound, "No such resource."),
+            A::Conflict { message } => Problem::new(Code::Conflict, message),
+            A::Unavailable => Problem::new(
+                Code::Unavailable,
+                "A part the server needs is not answering; try again shortly.",
+            ),
+            other => {
+                tracing::error!(error = %other, "integration API: app error");
+                Problem::new(Code::Internal, "The server failed; nothing was changed.")
+            }
+        }
+    }
+}
+
 impl From<engine::EngineError> for Problem {
     fn from(error: engine::EngineError) -> Problem {
         use engine::EngineError as E;

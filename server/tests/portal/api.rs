@@ -264,6 +264,14 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
         .fetch_one(&portal.pool)
         .await
         .expect("a statement");
+    let ticket: String = sqlx::query_scalar(
+        "insert into tickets (account_id, subject, category) values ($1, 'Matrix', 'general')
+         returning number",
+    )
+    .bind(account)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("a ticket");
     let (a, s, st) = (
         account.to_string(),
         service.to_string(),
@@ -374,6 +382,24 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             "401 401 401 200 403 403 401",
         ),
         (
+            "get",
+            "/accounts/{id}/tickets",
+            format!("/accounts/{a}/tickets"),
+            "401 401 401 200 403 403 401",
+        ),
+        (
+            "post",
+            "/accounts/{id}/tickets",
+            format!("/accounts/{a}/tickets"),
+            "401 401 401 403 201 403 401",
+        ),
+        (
+            "get",
+            "/tickets/{number}",
+            format!("/tickets/{ticket}"),
+            "401 401 401 200 403 403 401",
+        ),
+        (
             "post",
             "/accounts/{id}/charges",
             format!("/accounts/{a}/charges"),
@@ -398,7 +424,11 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
         .to_string();
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:00Z").to_string();
     let body_of = |path: &str| -> Option<Value> {
-        if path.ends_with("/charges") {
+        if path.ends_with("/tickets") {
+            Some(
+                serde_json::json!({ "category": "general", "subject": "Matrix", "message": "Who may open this?" }),
+            )
+        } else if path.ends_with("/charges") {
             Some(serde_json::json!({ "amount": "5.00", "description": "Matrix charge" }))
         } else if path.ends_with("/credits") {
             Some(serde_json::json!({ "amount": "5.00", "reason": "Matrix credit" }))

@@ -388,3 +388,126 @@ async fn two_systems_updating_one_account_cannot_overwrite_each_other_unseen(poo
         .expect("answer");
     assert_eq!(any.status(), 200);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_ticket_opened_by_api_follows_the_portal_rules_and_reaches_the_support_inbox(
+    pool: sqlx::PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = key(
+        &portal,
+        "crm",
+        &[Scope::Read, Scope::WriteAccounts],
+        100_000,
+    )
+    .await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let open = |key: &'static str, body: Value| {
+        http.post(portal.url(&format!("/api/v1/accounts/{alex}/tickets")))
+            .bearer_auth(&token)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+    };
+    let emails_before = count(
+        &portal,
+        "select count(*) from outbound_emails where kind = 'ticket_opened'",
+    )
+    .await;
+
+    // Wrong fields, named; nothing opened.
+    for (i, (body, pointer)) in [
+        (
+            json!({ "category": "dispute", "subject": "x", "message": "y" }),
+            "/category",
+        ),
+        (
+            json!({ "category": "technical", "subject": "  ", "message": "y" }),
+            "/subject",
+        ),
+        (
+            json!({ "category": "technical", "subject": "x".repeat(201), "message": "y" }),
+            "/subject",
+        ),
+        (
+            json!({ "category": "technical", "subject": "x", "message": "" }),
+            "/message",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key: &'static str = ["t-0", "t-1", "t-2", "t-3"][i];
+        let (status, p) = problem(open(key, body).await.expect("answer")).await;
+        assert_eq!((status, p["pointer"].as_str()), (422, Some(pointer)), "{p}");
+    }
+
+    let made = open(
+        "t-ok",
+        json!({ "category": "technical", "subject": "Technician visit booked",
+                "message": "The installer comes on 9 December between 8 and 12." }),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(made.status(), 201);
+    let location = made
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let made: Value = made.json().await.expect("json");
+    let number = made["number"].as_str().expect("a number").to_string();
+    assert_eq!(location, format!("/api/v1/tickets/{number}"));
+    assert_eq!(made["status"], "open");
+    assert_eq!(made["messages"][0]["author_kind"], "integration");
+    assert_eq!(made["messages"][0]["author"], "CRM");
+    assert_eq!(
+        count(
+            &portal,
+            "select count(*) from outbound_emails where kind = 'ticket_opened'"
+        )
+        .await,
+        emails_before + 1,
+        "the support inbox hears of it"
+    );
+
+    // Read back, in the list and alone; the subscriber sees it on the support page.
+    let list: Value = get(
+        &portal,
+        &http,
+        &format!("/accounts/{alex}/tickets"),
+        Some(&token),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert!(list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .any(|t| t["number"] == number.as_str()));
+    let one: Value = get(&portal, &http, &format!("/tickets/{number}"), Some(&token))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(one["subject"], "Technician visit booked");
+    let (status, _) = problem(get(&portal, &http, "/tickets/T-99999999", Some(&token)).await).await;
+    assert_eq!(status, 404);
+    let subscriber = portal.signed_in(ALEX_EMAIL).await;
+    let page = subscriber
+        .get(portal.url(&format!("/support/{number}")))
+        .send()
+        .await
+        .expect("answer")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("The installer comes on 9 December"),
+        "the subscriber reads it"
+    );
+}
