@@ -44,3 +44,54 @@ test('an administrator makes an API key, the API answers to its token, and a rev
   expect(refused.status()).toBe(401);
   expect(refused.headers()['content-type']).toBe('application/problem+json');
 });
+
+test('an administrator subscribes an address to webhooks, sees its secret once, rotates it and disables it', async ({
+  page,
+}, info) => {
+  test.setTimeout(120_000);
+  const system = `Hooks-${info.project.name}`;
+  const url = `https://hooks.example.net/lastmile-${info.project.name}`;
+  await staffSignIn(page, ADMIN);
+  await page.goto('/staff/integrations');
+  await ready(page);
+
+  // An integration exists once it has a key.
+  const keyForm = page.getByTestId('create-key-form');
+  await keyForm.getByLabel('System').fill(system);
+  await keyForm.getByLabel('Key name').fill('webhooks');
+  await keyForm.getByRole('button', { name: 'Make the key' }).click();
+  await expect(page.getByTestId('new-token').first()).toBeVisible();
+
+  const form = page.getByTestId('create-webhook-form');
+  await form.getByLabel('System').fill(system);
+  await form.getByLabel('Address').fill('http://hooks.example.net/plain');
+  await form.getByLabel('Events').fill('account.created');
+  await form.getByRole('button', { name: 'Subscribe' }).click();
+  await expect(page.locator('#webhook-url-error')).toContainText('https://');
+  await form.getByLabel('Address').fill(url);
+  await form.getByLabel('Events').fill('account.created, payment.refunded');
+  await form.getByRole('button', { name: 'Subscribe' }).click();
+  await expect(page.locator('#webhook-events-error')).toContainText('payment.refunded');
+  await form.getByLabel('Events').fill('account.created, service.activated');
+  await form.getByRole('button', { name: 'Subscribe' }).click();
+  const secret = (await page.getByTestId('new-secret').first().textContent()) ?? '';
+  expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+
+  // Listed (never with its secret), nothing sent yet; a new secret, then disabled.
+  await page.reload();
+  await ready(page);
+  await noSidewaysScroll(page);
+  const row = page.getByTestId('webhook').filter({ hasText: url });
+  await expect(row).toContainText('account.created, service.activated');
+  await expect(row).toContainText('Nothing sent yet.');
+  await expect(page.locator('body')).not.toContainText(secret);
+  await row.getByTestId('rotate-secret').click();
+  const rotated = (await row.getByTestId('new-secret').textContent()) ?? '';
+  expect(rotated).toMatch(/^whsec_/);
+  expect(rotated).not.toBe(secret);
+  await row.getByTestId('disable-webhook').click();
+  await expect(row.getByTestId('disabled-notice')).toBeVisible();
+  await page.reload();
+  await ready(page);
+  await expect(page.getByTestId('webhook').filter({ hasText: url })).toContainText('Disabled');
+});
