@@ -471,17 +471,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = db::connect(&settings::database_url()?, 2).await?;
             let done = staff::reseal_totp_secrets(&pool, &keys).await?;
             println!(
-                "staff authenticator secrets now under key {}: {} re-encrypted from old keys, {} encrypted that were stored in clear",
+                "staff authenticator secrets now under key {}: {} re-encrypted from old keys, {} encrypted that were stored in clear; {} webhook signing secrets re-encrypted",
                 keys.current_id(),
                 done.from_old_keys,
-                done.from_clear
+                done.from_clear,
+                done.webhook_secrets
             );
-            for (email, error) in &done.unreadable {
-                eprintln!("{email}: the authenticator secret is {error}");
+            for (whose, error) in &done.unreadable {
+                if whose.starts_with("webhook subscription") {
+                    eprintln!("{whose}: the signing secret is {error}");
+                } else {
+                    eprintln!("{whose}: the authenticator secret is {error}");
+                }
             }
             if !done.unreadable.is_empty() {
                 anyhow::bail!(
-                    "{} staff secrets could not be read (listed above); add their key to LASTMILE_TOTP_OLD_KEYS, or give them a new one with `lastmile staff reset-2fa`",
+                    "{} secrets could not be read (listed above); add their key to LASTMILE_TOTP_OLD_KEYS, or give them a new one (`lastmile staff reset-2fa`, `lastmile webhook rotate-secret`)",
                     done.unreadable.len()
                 );
             }

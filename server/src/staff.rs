@@ -56,11 +56,12 @@ pub async fn reseal_totp_secrets(
     let done = app::server::staff::totp_keys::reseal_all(pool, keys)
         .await
         .map_err(|e| anyhow::anyhow!("re-encrypting the staff authenticator secrets: {e}"))?;
-    if done.from_clear + done.from_old_keys > 0 {
+    if done.from_clear + done.from_old_keys + done.webhook_secrets > 0 {
         tracing::info!(
             key_id = keys.current_id(),
             from_clear = done.from_clear,
             from_old_keys = done.from_old_keys,
+            webhook_secrets = done.webhook_secrets,
             "staff authenticator secrets re-encrypted under the current key"
         );
     }

@@ -310,15 +310,68 @@ async fn staff_secrets_are_written_encrypted_and_rotate_to_a_new_key(pool: PgPoo
         .await
         .unwrap();
 
+    // A webhook subscription's signing secret is sealed with the same keys.
+    let key = lastmile(
+        &[
+            "api-key",
+            "create",
+            "--integration",
+            "CRM",
+            "--name",
+            "hooks",
+            "--scopes",
+            "read",
+        ],
+        Some(&url),
+        None,
+    );
+    assert!(key.status.success(), "{}", stderr(&key));
+    let hook = lastmile(
+        &[
+            "webhook",
+            "create",
+            "--integration",
+            "CRM",
+            "--url",
+            "https://crm.example.net/hooks",
+            "--events",
+            "all",
+        ],
+        Some(&url),
+        None,
+    );
+    assert!(hook.status.success(), "{}", stderr(&hook));
+    let hook_secret = String::from_utf8_lossy(&hook.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(hook_secret.starts_with("whsec_"), "{hook_secret}");
+
     let rotated = lastmile_with(&["staff", "rotate-totp-key"], Some(&url), None, &both);
     assert!(rotated.status.success(), "{}", stderr(&rotated));
     let said = String::from_utf8_lossy(&rotated.stdout).to_string();
     assert!(
         said.contains(
-            "under key k2: 1 re-encrypted from old keys, 1 encrypted that were stored in clear"
+            "under key k2: 1 re-encrypted from old keys, 1 encrypted that were stored in clear; 1 webhook signing secrets re-encrypted"
         ),
         "{said}"
     );
+    let (hook_id, hook_key, hook_sealed): (i64, String, Vec<u8>) =
+        sqlx::query_as("select id, secret_key_id, secret_sealed from webhook_subscriptions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(hook_key, "k2");
+    let opened = TotpKeys::parse(k2, None)
+        .unwrap()
+        .open_for(
+            &app::server::staff::integrations::webhook_secret_context(hook_id),
+            "k2",
+            &hook_sealed,
+        )
+        .unwrap();
+    assert_eq!(Some(opened), engine::webhooks::parse_secret(&hook_secret));
     let keys = TotpKeys::parse(k2, None).unwrap();
     let (_, clear, sealed, key_id) = stored_secret(&pool, "ops@example.net").await;
     assert_eq!((clear, key_id.as_deref()), (None, Some("k2")));
@@ -353,7 +406,14 @@ async fn staff_secrets_are_written_encrypted_and_rotate_to_a_new_key(pool: PgPoo
         stderr(&lost)
     );
     assert!(
-        stderr(&lost).contains("2 staff secrets could not be read"),
+        stderr(&lost).contains(&format!(
+            "webhook subscription {hook_id}: the signing secret is sealed under the key \"k2\""
+        )),
+        "{}",
+        stderr(&lost)
+    );
+    assert!(
+        stderr(&lost).contains("3 secrets could not be read"),
         "{}",
         stderr(&lost)
     );

@@ -260,8 +260,12 @@ pub struct Resealed {
     /// Secrets that were sealed under an old key and are now under the current one.
     pub from_old_keys: u64,
     /// Staff whose secret could not be opened (their key is not configured, or the row was
-    /// altered): they cannot sign in until `lastmile staff reset-2fa`.
+    /// altered): they cannot sign in until `lastmile staff reset-2fa`. Webhook
+    /// subscriptions likewise ("webhook subscription 3"): give them a new secret.
     pub unreadable: Vec<(String, OpenError)>,
+    /// Webhook signing secrets (a subscription's current or previous one) moved from an old
+    /// key to the current one.
+    pub webhook_secrets: u64,
 }
 
 /// Seals every staff secret that is not yet under the current key: clear ones (written
@@ -312,20 +316,92 @@ pub async fn reseal_all(pool: &PgPool, keys: &TotpKeys) -> Result<Resealed, AppE
             done.from_clear += 1;
         }
     }
-    if done.from_clear + done.from_old_keys > 0 {
+    reseal_webhook_secrets(&mut tx, keys, &mut done).await?;
+    if done.from_clear + done.from_old_keys + done.webhook_secrets > 0 {
         sqlx::query(
             "insert into audit_log (actor_kind, action, detail)
              values ('system', 'staff.totp_secrets_resealed',
-                     jsonb_build_object('key_id', $1::text, 'from_clear', $2::bigint, 'from_old_keys', $3::bigint))",
+                     jsonb_build_object('key_id', $1::text, 'from_clear', $2::bigint, 'from_old_keys', $3::bigint,
+                                        'webhook_secrets', $4::bigint))",
         )
         .bind(keys.current_id())
         .bind(done.from_clear as i64)
         .bind(done.from_old_keys as i64)
+        .bind(done.webhook_secrets as i64)
         .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
     Ok(done)
+}
+
+/// Webhook subscriptions' signing secrets (sealed with the same keys, bound to their
+/// subscription) under an old key, moved to the current one in the caller's transaction,
+/// so that an old key can be retired without breaking the signatures.
+async fn reseal_webhook_secrets(
+    tx: &mut sqlx::PgConnection,
+    keys: &TotpKeys,
+    done: &mut Resealed,
+) -> Result<(), AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        secret_key_id: String,
+        secret_sealed: Vec<u8>,
+        previous_key_id: Option<String>,
+        previous_secret_sealed: Option<Vec<u8>>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "select id, secret_key_id, secret_sealed, previous_key_id, previous_secret_sealed
+           from webhook_subscriptions
+          where secret_key_id <> $1 or previous_key_id <> $1
+          order by id for update",
+    )
+    .bind(keys.current_id())
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in rows {
+        let context = super::integrations::webhook_secret_context(row.id);
+        let mut reseal = |key_id: &str, sealed: &[u8]| -> Option<Sealed> {
+            if key_id == keys.current_id() {
+                return None;
+            }
+            match keys.open_for(&context, key_id, sealed) {
+                Ok(secret) => Some(keys.seal_for(&context, &secret)),
+                Err(e) => {
+                    done.unreadable
+                        .push((format!("webhook subscription {}", row.id), e));
+                    None
+                }
+            }
+        };
+        if let Some(new) = reseal(&row.secret_key_id, &row.secret_sealed) {
+            sqlx::query(
+                "update webhook_subscriptions set secret_sealed = $2, secret_key_id = $3 where id = $1",
+            )
+            .bind(row.id)
+            .bind(&new.bytes)
+            .bind(&new.key_id)
+            .execute(&mut *tx)
+            .await?;
+            done.webhook_secrets += 1;
+        }
+        if let (Some(key_id), Some(sealed)) = (&row.previous_key_id, &row.previous_secret_sealed) {
+            if let Some(new) = reseal(key_id, sealed) {
+                sqlx::query(
+                    "update webhook_subscriptions
+                        set previous_secret_sealed = $2, previous_key_id = $3 where id = $1",
+                )
+                .bind(row.id)
+                .bind(&new.bytes)
+                .bind(&new.key_id)
+                .execute(&mut *tx)
+                .await?;
+                done.webhook_secrets += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
