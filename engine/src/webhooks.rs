@@ -619,7 +619,8 @@ async fn record_one(
 }
 
 /// Sends a finished delivery's event again, as a new delivery of the same event (the same
-/// `webhook-id`, so a receiver that kept it deduplicates it). Returns the new delivery.
+/// `webhook-id`, so a receiver that kept it deduplicates it). A replay of a replay points
+/// at the first delivery. Returns the new delivery.
 pub async fn replay(
     conn: &mut PgConnection,
     delivery_id: i64,
@@ -649,7 +650,7 @@ pub async fn replay(
     Ok(sqlx::query_scalar(
         "insert into webhook_deliveries
                 (subscription_id, event_id, account_id, seq, replay_of, replayed_by_staff)
-         select subscription_id, event_id, account_id, seq, id, $2
+         select subscription_id, event_id, account_id, seq, coalesce(replay_of, id), $2
            from webhook_deliveries where id = $1
          returning id",
     )
@@ -657,6 +658,43 @@ pub async fn replay(
     .bind(staff_id)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// How long finished deliveries, their attempts and their events are kept (the delivery
+/// log's reach, and the replay button's).
+pub const RETENTION_DAYS: i64 = 30;
+
+/// Forgets deliveries finished more than [`RETENTION_DAYS`] ago (with their attempts) and
+/// the events no delivery refers to any more. Returns how many events went.
+pub async fn forget_old(pool: &PgPool) -> Result<u64, EngineError> {
+    let mut tx = pool.begin().await?;
+    let cutoff = format!("{RETENTION_DAYS} days");
+    // A delivery goes with its attempts, unless a replay of it is still pending or recent
+    // (the replay points at it); old replays go with their original.
+    sqlx::query(
+        "with old as (
+             select d.id from webhook_deliveries d
+              where d.finished_at < now() - $1::interval
+                and not exists (select 1 from webhook_deliveries r
+                                 where r.replay_of = d.id and (r.finished_at is null
+                                       or r.finished_at >= now() - $1::interval))),
+         gone as (delete from webhook_attempts a using old where a.delivery_id = old.id)
+         delete from webhook_deliveries d using old where d.id = old.id",
+    )
+    .bind(&cutoff)
+    .execute(&mut *tx)
+    .await?;
+    let events = sqlx::query(
+        "delete from webhook_events e
+          where e.occurred_at < now() - $1::interval
+            and not exists (select 1 from webhook_deliveries d where d.event_id = e.id)",
+    )
+    .bind(&cutoff)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(events)
 }
 
 /// One line of a subscription's delivery log.

@@ -327,5 +327,10 @@ pub async fn run_housekeeping(pool: sqlx::PgPool, stop: std::sync::Arc<tokio::sy
             ),
             Err(e) => tracing::warn!(error = %e, "integration API: forgetting idempotency answers"),
         }
+        match engine::webhooks::forget_old(&pool).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "webhooks: old events and deliveries forgotten"),
+            Err(e) => tracing::warn!(error = %e, "webhooks: forgetting old events"),
+        }
     }
 }

@@ -413,3 +413,46 @@ async fn a_receiver_that_keeps_failing_is_given_up_on_and_one_that_is_gone_unsub
     .expect("count");
     assert_eq!(queued, 0);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn deliveries_older_than_a_month_are_forgotten_with_their_events(pool: sqlx::PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let keys = Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests());
+    let state = Arc::new(Mutex::new(Receiver::default()));
+    let url = receiver(state.clone()).await;
+    let _ = key(&portal, "crm", &[Scope::Read], 600).await;
+    let _ = subscribe(&portal, &keys, &url).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    for name in ["Alex One", "Alex Two"] {
+        sqlx::query("update accounts set display_name = $2 where id = $1")
+            .bind(alex)
+            .bind(name)
+            .execute(&portal.pool)
+            .await
+            .expect("update");
+    }
+    drain(&sender(&portal, keys.clone())).await;
+    // The first is 31 days old, the second from today.
+    for aging in [
+        "update webhook_deliveries set finished_at = now() - interval '31 days',
+                created_at = now() - interval '31 days' where seq = 1",
+        "update webhook_events set occurred_at = now() - interval '31 days' where seq = 1",
+    ] {
+        sqlx::query(aging)
+            .execute(&portal.pool)
+            .await
+            .expect("aged");
+    }
+    let forgotten = webhooks::forget_old(&portal.pool).await.expect("forgotten");
+    assert_eq!(forgotten, 1);
+    let left: Vec<i64> = sqlx::query_scalar("select seq from webhook_events order by seq")
+        .fetch_all(&portal.pool)
+        .await
+        .expect("events");
+    assert_eq!(left, vec![2]);
+    let attempts: i64 = sqlx::query_scalar("select count(*) from webhook_attempts")
+        .fetch_one(&portal.pool)
+        .await
+        .expect("attempts");
+    assert_eq!(attempts, 1);
+}
