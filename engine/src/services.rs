@@ -263,16 +263,6 @@ pub struct Cancelled {
     pub cancelled_change: Option<i64>,
 }
 
-/// What cancelling the service today would cost: the early termination fee, if any.
-pub async fn cancellation_fee(
-    conn: &mut PgConnection,
-    service_id: i64,
-    today: NaiveDate,
-) -> Result<Option<Money>, EngineError> {
-    let row = lock(conn, service_id, None).await?;
-    fee(&row, today)
-}
-
 fn fee(row: &Locked, today: NaiveDate) -> Result<Option<Money>, EngineError> {
     let currency = Currency::parse(row.currency.trim())
         .map_err(|e| EngineError::bad_data(&row.account_number, e.to_string()))?;

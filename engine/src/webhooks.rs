@@ -8,7 +8,7 @@
 //! * **Subscriptions** ([`create_subscription`], [`rotate_secret`], [`disable`]) belong to an
 //!   integration; their signing secrets (`whsec_…`, shown once) are stored sealed by the
 //!   caller's key ring, with the subscription's id bound to the seal.
-//! * **Delivery** ([`claim`], then [`record`]): due rows are leased in a short transaction,
+//! * **Delivery** ([`claim`], then [`record_all`]): due rows are leased in a short transaction,
 //!   posted with no transaction open, and the attempt recorded in a second one. A delivery
 //!   waits while an earlier event of the same account is still pending for the same
 //!   subscription, so each receiver sees an account's events in order. Failures retry on
@@ -496,21 +496,6 @@ fn cut(text: &str, bytes: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
-}
-
-/// Records an attempt and decides what comes next, in one transaction.
-pub async fn record(
-    pool: &PgPool,
-    claimed: &Claimed,
-    attempt: &Attempt,
-    schedule: &Schedule,
-) -> Result<Fate, EngineError> {
-    Ok(
-        record_all(pool, &[(claimed.clone(), attempt.clone())], schedule)
-            .await?
-            .pop()
-            .unwrap_or(Fate::Retry),
-    )
 }
 
 /// Records a round's attempts and decides what comes next for each, in one transaction

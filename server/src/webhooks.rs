@@ -35,7 +35,6 @@ pub use app::server::staff::integrations::{
 pub struct SenderSettings {
     pub concurrency: usize,
     pub schedule: Schedule,
-    pub allow_http: bool,
 }
 
 impl SenderSettings {
@@ -59,7 +58,6 @@ impl SenderSettings {
         Ok(SenderSettings {
             concurrency,
             schedule,
-            allow_http: allow_http(),
         })
     }
 }

@@ -182,6 +182,24 @@ pub async fn connection(
     pool.acquire().await.map_err(|e| Problem::from_database(&e))
 }
 
+/// 404 unless an account has this id (a list of its things is empty for an account, and
+/// not found for none).
+pub async fn account_exists(pool: &sqlx::PgPool, account_id: i64) -> Result<(), Problem> {
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from accounts where id = $1)")
+        .bind(account_id)
+        .fetch_one(pool)
+        .await
+        .map_err(|e| Problem::from_database(&e))?;
+    if exists {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            Code::NotFound,
+            format!("No account has the id {account_id}."),
+        ))
+    }
+}
+
 /// What an `If-Match` header allows (RFC 9110 section 13.1.1): any current version (`*`),
 /// or one of the listed ones. Weak tags never match (the comparison is strong).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -164,17 +164,7 @@ pub async fn list(
         None => None,
     };
     let db = |e: sqlx::Error| Problem::from_database(&e);
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from accounts where id = $1)")
-        .bind(account_id)
-        .fetch_one(&portal.pool)
-        .await
-        .map_err(db)?;
-    if !exists {
-        return Err(Problem::new(
-            Code::NotFound,
-            format!("No account has the id {account_id}."),
-        ));
-    }
+    super::account_exists(&portal.pool, account_id).await?;
     let mut data: Vec<Statement> = sqlx::query_as(&format!(
         "select {COLUMNS} from statements s
           where s.account_id = $1 and ($2::bigint is null or s.id < $2)

@@ -107,17 +107,7 @@ pub async fn list(
 ) -> Result<Json<TicketList>, Problem> {
     caller.require(Scope::Read)?;
     let db = |e: sqlx::Error| Problem::from_database(&e);
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from accounts where id = $1)")
-        .bind(account_id)
-        .fetch_one(&portal.pool)
-        .await
-        .map_err(db)?;
-    if !exists {
-        return Err(Problem::new(
-            Code::NotFound,
-            format!("No account has the id {account_id}."),
-        ));
-    }
+    super::account_exists(&portal.pool, account_id).await?;
     let data: Vec<Ticket> = sqlx::query_as(&format!(
         "select {COLUMNS} from tickets t where t.account_id = $1
           order by t.updated_at desc, t.id desc limit 100"

@@ -90,7 +90,6 @@ fn sender(portal: &TestPortal, keys: Arc<app::server::staff::totp_keys::TotpKeys
             concurrency: 4,
             // No waits: the test drives the rounds itself.
             schedule: Schedule::parse("0,0,0").expect("a schedule"),
-            allow_http: true,
         },
     )
     .expect("a sender")
