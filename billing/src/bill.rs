@@ -154,6 +154,26 @@
 //! Dec 6 2026: 7 months are left (Dec 6 + 6 months is Jun 6, before Jun 15), so
 //! $200.00 × 7 ÷ 12 = $116.67.
 //!
+//! # Closing an account
+//!
+//! An account asked to close (another system's `DELETE`) has every service still in force
+//! **cancelled that day**, each as above: the early termination fees of those inside a
+//! contract, accepted in total to the cent, are one-time charges, and the days already
+//! charged after that day are refunded by the next statement (rule 2). Nothing else is
+//! forgiven or hastened: the **final statement** is the next one on the account's cycle day,
+//! with the last usage, the refunds and the fees. The account stays open (its subscriber can
+//! sign in and pay, dunning and autopay go on) and is **closed** by the bill run once every
+//! service is cancelled, a statement for a period from the last day a service ran has been
+//! issued, every refund is made, no charge waits for a statement, no dispute is open, and
+//! the balance is **exactly zero**: what is owed is paid, and a credit is refunded by staff
+//! first (a closed account cannot be paid or refunded through the portal).
+//! *Worked:* a $55.00 plan (untaxed), cycle day 1, charged $55.00 for December on Dec 1
+//! 2026 and not yet paid, closed on Dec 11: the Jan 1 2027 statement, the final one,
+//! refunds Dec 11 - Jan 1, 21 of 31 days, $37.26, and is due $55.00 - $37.26 = $17.74
+//! (the 10 days used); once that is paid the balance is zero and the next bill run closes
+//! the account. Had December been paid, the account would be $37.26 in credit and would
+//! wait, open, for that credit to be paid back.
+//!
 //! # What is paid and what is owed
 //!
 //! Payments and credits pay the **oldest charges first**; so what remains of a positive

@@ -206,6 +206,12 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
                 let charged = crate::cards::autopay::run(pool, stripe, config, date, None).await?;
                 tracing::info!(?charged, %date, "autopay after the bill run");
             }
+            // Then the accounts asked to close whose business is settled (the final
+            // statement issued, and paid, perhaps by that autopay).
+            let closed = crate::accounts::close_settled(pool).await?;
+            if !closed.is_empty() {
+                tracing::info!(?closed, %date, "accounts closed after the bill run");
+            }
             // Accounts that failed keep the job failing (and retried, then left 'failed'
             // for an operator) while everyone else is billed.
             if summary.failed.is_empty() {

@@ -86,28 +86,7 @@ pub async fn record_in(
             ),
         });
     }
-    if !matches!(payment.method.as_str(), "cash" | "cheque" | "bank_transfer") {
-        return Err(EngineError::InvalidField {
-            field: "method",
-            message: format!(
-                "method must be cash, cheque or bank_transfer, not {:?}",
-                payment.method
-            ),
-        });
-    }
-    let reference = payment.reference.trim();
-    if reference.chars().any(char::is_control) {
-        return Err(EngineError::InvalidField {
-            field: "reference",
-            message: "a reference has no control characters".into(),
-        });
-    }
-    if !(1..=80).contains(&reference.len()) {
-        return Err(EngineError::InvalidField {
-            field: "reference",
-            message: "a reference of 1 to 80 characters is required".into(),
-        });
-    }
+    let reference = outside_the_portal(&payment.method, &payment.reference)?;
     let account: Option<(i64, String)> = sqlx::query_as(
         "select id, currency::text from accounts where account_number = $1 for update",
     )
@@ -200,6 +179,166 @@ pub async fn record_in(
         currency,
         statements_paid: posted.statements_paid,
         services_restored: posted.services_restored,
+    })
+}
+
+/// The method and reference of money moved outside the portal: cash, cheque or a bank
+/// transfer, with the provider's own reference (1 to 80 characters), returned trimmed.
+fn outside_the_portal<'a>(method: &str, reference: &'a str) -> Result<&'a str, EngineError> {
+    if !matches!(method, "cash" | "cheque" | "bank_transfer") {
+        return Err(EngineError::InvalidField {
+            field: "method",
+            message: format!("method must be cash, cheque or bank_transfer, not {method:?}"),
+        });
+    }
+    let reference = reference.trim();
+    if reference.chars().any(char::is_control) {
+        return Err(EngineError::InvalidField {
+            field: "reference",
+            message: "a reference has no control characters".into(),
+        });
+    }
+    if !(1..=80).contains(&reference.len()) {
+        return Err(EngineError::InvalidField {
+            field: "reference",
+            message: "a reference of 1 to 80 characters is required".into(),
+        });
+    }
+    Ok(reference)
+}
+
+/// A credit paid back to the subscriber outside the portal (a bank transfer, a cheque,
+/// cash): what an account in credit is owed before it can close (`billing::bill`, "Closing
+/// an account").
+#[derive(Debug, Clone)]
+pub struct NewRefund {
+    pub account_id: i64,
+    /// What was paid back (positive): at most what the account is in credit by.
+    pub amount: Decimal,
+    /// `cash`, `cheque` or `bank_transfer`.
+    pub method: String,
+    /// The provider's reference for it: recording the same reference twice records one.
+    pub reference: String,
+    /// The day it was paid (provider-local).
+    pub paid_on: NaiveDate,
+}
+
+/// What [`refund_credit_in`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refunded {
+    /// The ledger entry (kind `refund`).
+    pub ledger_entry_id: i64,
+    /// False when the reference had been recorded before (nothing new was written).
+    pub new: bool,
+    /// The account's balance afterwards (negative: still in credit).
+    pub balance: Decimal,
+    pub currency: billing::Currency,
+}
+
+/// Records a credit paid back, in the caller's transaction: one `refund` entry in the
+/// ledger (key `refund:<reference>`) and a history event. It pays back credit only: an
+/// account that is not in credit by at least the amount is refused, so a refund never
+/// makes a subscriber owe.
+pub async fn refund_credit_in(
+    tx: &mut PgConnection,
+    refund: &NewRefund,
+) -> Result<Refunded, EngineError> {
+    if refund.amount <= Decimal::ZERO {
+        return Err(EngineError::InvalidField {
+            field: "amount",
+            message: format!("a refund is a positive amount, not {}", refund.amount),
+        });
+    }
+    let reference = outside_the_portal(&refund.method, &refund.reference)?;
+    let account: Option<(String, String)> = sqlx::query_as(
+        "select account_number, currency::text from accounts where id = $1 for update",
+    )
+    .bind(refund.account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((number, currency)) = account else {
+        return Err(EngineError::NotFound);
+    };
+    let currency = billing::Currency::parse(currency.trim())
+        .map_err(|e| EngineError::bad_data(&number, e.to_string()))?;
+    let amount = Money::new(refund.amount, currency);
+    if let Err(e) = amount.to_minor_units() {
+        return Err(EngineError::InvalidField {
+            field: "amount",
+            message: format!("a refund of {e}"),
+        });
+    }
+    let key = format!("refund:{reference}");
+    let existing: Option<(i64, i64)> =
+        sqlx::query_as("select id, account_id from ledger_entries where idempotency_key = $1")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match existing {
+        Some((_, other)) if other != refund.account_id => {
+            return Err(EngineError::Conflict(format!(
+                "the reference {reference:?} was recorded for another account's refund"
+            )));
+        }
+        Some((id, _)) => {
+            let mut now = balance(tx, refund.account_id).await?;
+            now.rescale(currency.minor_units());
+            return Ok(Refunded {
+                ledger_entry_id: id,
+                new: false,
+                balance: now,
+                currency,
+            });
+        }
+        None => {}
+    }
+    let credit = -balance(tx, refund.account_id).await?;
+    if refund.amount > credit {
+        return Err(EngineError::InvalidField {
+            field: "amount",
+            message: if credit > Decimal::ZERO {
+                format!(
+                    "the account is in credit by {}; a refund pays back at most that",
+                    text::money(Money::new(credit, currency))
+                )
+            } else {
+                "the account is not in credit: there is nothing to pay back".into()
+            },
+        });
+    }
+    let how = match refund.method.as_str() {
+        "cash" => "in cash",
+        "cheque" => "by cheque",
+        _ => "by bank transfer",
+    };
+    let id: i64 = sqlx::query_scalar(
+        "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
+                                     idempotency_key)
+         values ($1, $2, 'refund', $3, $4, $5, $6) returning id",
+    )
+    .bind(refund.account_id)
+    .bind(currency.as_str())
+    .bind(refund.amount)
+    .bind(format!("Credit paid back {how}"))
+    .bind(refund.paid_on)
+    .bind(&key)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into service_events (account_id, kind, summary, detail) values ($1, 'payment', $2, $3)",
+    )
+    .bind(refund.account_id)
+    .bind(format!("Credit of {} paid back {how}", text::money(amount)))
+    .bind(serde_json::json!({ "ledger_entry_id": id, "reference": reference }))
+    .execute(&mut *tx)
+    .await?;
+    let mut after = balance(tx, refund.account_id).await?;
+    after.rescale(currency.minor_units());
+    Ok(Refunded {
+        ledger_entry_id: id,
+        new: true,
+        balance: after,
+        currency,
     })
 }
 

@@ -275,6 +275,17 @@ fn fee(row: &Locked, today: NaiveDate) -> Result<Option<Money>, EngineError> {
         .map_err(|e| EngineError::bad_data(&row.account_number, e.to_string()))
 }
 
+/// The early termination fee cancelling the service today would charge (`None` outside a
+/// contract), with the service locked as for a cancellation.
+pub async fn early_termination_fee_in(
+    conn: &mut PgConnection,
+    service_id: i64,
+    today: NaiveDate,
+) -> Result<Option<Decimal>, EngineError> {
+    let row = lock(conn, service_id, None).await?;
+    Ok(fee(&row, today)?.map(|f| f.amount()))
+}
+
 /// Cancels the service today: switched off at once, its scheduled plan change cancelled,
 /// the days already charged after today refunded by the next statement. Inside a contract
 /// the early termination fee is charged, and must be `accepted_fee` to the cent.

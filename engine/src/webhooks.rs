@@ -367,6 +367,57 @@ pub async fn disable(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(
     Ok(())
 }
 
+/// How long a subscription may fail without one delivery succeeding before it is disabled
+/// (after the retry schedule's 75 hours, every event of the last two days has failed too).
+pub const DISABLE_AFTER_FAILING_DAYS: i32 = 5;
+
+/// Disables every subscription whose deliveries have all failed for
+/// [`DISABLE_AFTER_FAILING_DAYS`]: its first failure since its last success (or ever) is
+/// that old. Its waiting deliveries are cancelled (a replay from the console sends them once
+/// the receiver is mended). Returns the subscriptions disabled.
+pub async fn disable_failing(pool: &PgPool) -> Result<Vec<i64>, EngineError> {
+    let failing: Vec<i64> = sqlx::query_scalar(
+        "with tried as (
+             select d.subscription_id, a.started_at, a.status_code between 200 and 299 as ok
+               from webhook_subscriptions s
+               join webhook_deliveries d on d.subscription_id = s.id
+               join webhook_attempts a on a.delivery_id = d.id
+              where s.disabled_at is null),
+         last_ok as (
+             select subscription_id, max(started_at) filter (where ok) as at
+               from tried group by subscription_id)
+         select t.subscription_id
+           from tried t join last_ok l using (subscription_id)
+          where not t.ok and (l.at is null or t.started_at > l.at)
+          group by t.subscription_id
+         having min(t.started_at) < now() - make_interval(days => $1)
+          order by 1",
+    )
+    .bind(DISABLE_AFTER_FAILING_DAYS)
+    .fetch_all(pool)
+    .await?;
+    let mut disabled = Vec::with_capacity(failing.len());
+    for id in failing {
+        let mut tx = pool.begin().await?;
+        match disable(
+            &mut tx,
+            id,
+            &format!(
+                "every delivery failed for {DISABLE_AFTER_FAILING_DAYS} days; mend the receiver, then subscribe again or replay from the delivery log"
+            ),
+        )
+        .await
+        {
+            Ok(()) => disabled.push(id),
+            // Disabled meanwhile by someone else.
+            Err(EngineError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+        tx.commit().await?;
+    }
+    Ok(disabled)
+}
+
 /// A subscription as lists show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Subscription {

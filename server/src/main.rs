@@ -765,6 +765,17 @@ async fn bill_run(
                 ));
             }
         }
+        // Then the accounts asked to close whose business is settled.
+        if !dry_run {
+            let closed = engine::accounts::close_settled(&pool).await?;
+            if !json && !closed.is_empty() {
+                out.print(&format!(
+                    "closed: {} ({})\n",
+                    billing::text::plural(closed.len() as u64, "account", "accounts"),
+                    closed.join(", ")
+                ));
+            }
+        }
         summaries.push(summary);
     }
     let failed: Vec<engine::bill_run::Failure> =

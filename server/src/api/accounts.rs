@@ -74,7 +74,7 @@ pub struct Person {
     pub phone: Option<String>,
 }
 
-/// A service address of an account (an address in use by a service is never edited).
+/// A service address of an account.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Address {
     pub id: i64,
@@ -511,10 +511,6 @@ pub async fn update(
     caller.require(Scope::WriteAccounts)?;
     let if_match = IfMatch::of(&headers, true)?;
     let asked: AccountChange = parse_json(&headers, &body)?;
-    let expected = match &if_match {
-        Some(IfMatch::Versions(v)) => Some(v.as_slice()),
-        _ => None,
-    };
     let db = |e: sqlx::Error| Problem::from_database(&e);
     let mut tx = portal.pool.begin().await.map_err(db)?;
     let change = engine::accounts::AccountChange {
@@ -522,36 +518,153 @@ pub async fn update(
         kind: asked.kind.clone(),
         locale: asked.locale.clone(),
     };
-    let version = engine::accounts::update_in(&mut tx, id, expected, &change)
-        .await
-        .map_err(|e| match e {
-            engine::EngineError::NotFound => {
-                Problem::new(Code::NotFound, format!("No account has the id {id}."))
-            }
-            other => Problem::from(other),
-        })?;
-    let account = load(&mut tx, &[id])
-        .await?
-        .pop()
-        .ok_or_else(|| Problem::new(Code::Internal, "The server failed; nothing was changed."))?;
-    super::audit_write(
+    if let Err(e) =
+        engine::accounts::update_in(&mut tx, id, IfMatch::expected(&if_match), &change).await
+    {
+        return Err(super::missing(&portal, id, None, e).await);
+    }
+    let account = changed_account(
         &mut tx,
         &caller,
-        Some(id),
+        id,
         "api.account.updated",
         serde_json::json!({
             "display_name": asked.display_name,
             "kind": asked.kind,
             "locale": asked.locale,
-            "version": version,
         }),
     )
     .await?;
     tx.commit().await.map_err(db)?;
+    let version = account.version;
     Ok(json_with_etag(account, version))
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Problem> {
+/// After a change to an account or its people or addresses, in the change's transaction:
+/// the account as it is now, with the change on the record under the key (its new
+/// version in the entry).
+pub(super) async fn changed_account(
+    tx: &mut PgConnection,
+    caller: &Caller,
+    id: i64,
+    action: &str,
+    mut detail: serde_json::Value,
+) -> Result<Account, Problem> {
+    let account = load(tx, &[id])
+        .await?
+        .pop()
+        .ok_or_else(|| Problem::new(Code::Internal, "The server failed; nothing was changed."))?;
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("version".into(), account.version.into());
+    }
+    super::audit_write(tx, caller, Some(id), action, detail).await?;
+    Ok(account)
+}
+
+/// How a closing is asked for.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Closing {
+    /// The total of the early termination fees of the services inside a contract, to the
+    /// cent (the 422 without it names the amount).
+    #[param(value_type = Option<String>, example = "116.67")]
+    #[serde(default, deserialize_with = "super::extract::optional_decimal_string")]
+    pub accepted_fee: Option<rust_decimal::Decimal>,
+}
+
+/// Delete (close) an account.
+///
+/// Cancels every service still in force today (the network is told; inside a contract the
+/// early termination fees, accepted in total as `accepted_fee`, are charged) and marks the
+/// account `close_requested_at`; an `account.deleted` event is sent. The account stays
+/// open, its subscriber able to pay, until the bill run has issued its final statement and
+/// its balance is settled; then it is `closed`. Asking again changes nothing: 202 while it
+/// waits, 200 once it is closed.
+#[utoipa::path(
+    delete,
+    path = "/accounts/{id}",
+    operation_id = "deleteAccount",
+    tag = "accounts",
+    params(
+        ("id" = i64, Path, description = "The account's id"),
+        Closing,
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; when given, an account changed since is 412"),
+    ),
+    responses(
+        (status = 202, description = "Closing: the services are cancelled and the account closes after its final statement", body = Account,
+         headers(("ETag" = String, description = "The account's version"))),
+        (status = 200, description = "Closed already", body = Account,
+         headers(("ETag" = String, description = "The account's version"))),
+        (status = 400, description = "A parameter is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No account has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The early termination fees were not accepted (the amount is named)", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
+    ),
+    security(("api_key" = ["write:accounts"]))
+)]
+pub async fn delete(
+    caller: Caller,
+    State(portal): State<Portal>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(asked): ApiQuery<Closing>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    caller.require(Scope::WriteAccounts)?;
+    let if_match = IfMatch::of(&headers, false)?;
+    let config = &portal.config.billing;
+    let today = engine::clock::today(config.time_zone, chrono::Utc::now());
+    let db = |e: sqlx::Error| Problem::from_database(&e);
+    let mut tx = portal.pool.begin().await.map_err(db)?;
+    let request = match engine::accounts::request_close_in(
+        &mut tx,
+        id,
+        IfMatch::expected(&if_match),
+        asked.accepted_fee,
+        today,
+    )
+    .await
+    {
+        Ok(request) => request,
+        Err(engine::EngineError::InvalidField { field, message }) => {
+            return Err(Problem::new(Code::InvalidField, message).at_parameter(field));
+        }
+        Err(e) => return Err(super::missing(&portal, id, None, e).await),
+    };
+    let account = if request.already {
+        load(&mut tx, &[id])
+            .await?
+            .pop()
+            .ok_or_else(|| Problem::new(Code::NotFound, format!("No account has the id {id}.")))?
+    } else {
+        changed_account(
+            &mut tx,
+            &caller,
+            id,
+            "api.account.deleted",
+            serde_json::json!({
+                "services_cancelled": request.cancelled.iter().map(|(s, _)| s).collect::<Vec<_>>(),
+                "early_termination_fees": request.cancelled.iter()
+                    .filter_map(|(_, c)| c.early_termination_fee)
+                    .sum::<rust_decimal::Decimal>(),
+            }),
+        )
+        .await?
+    };
+    tx.commit().await.map_err(db)?;
+    let status = if account.status == "closed" {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let version = account.version;
+    let mut response = json_with_etag(account, version);
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Problem> {
     serde_json::to_vec(value).map_err(|e| {
         tracing::error!(error = %e, "integration API: encoding an answer");
         Problem::new(Code::Internal, "The server failed; nothing was changed.")

@@ -133,3 +133,13 @@ pub fn optional_decimal_string<'de, D: serde::Deserializer<'de>>(
     struct Wrapped(#[serde(deserialize_with = "decimal_string")] rust_decimal::Decimal);
     Ok(<Option<Wrapped> as serde::Deserialize>::deserialize(deserializer)?.map(|w| w.0))
 }
+
+/// A field that may be left out (`None`), sent as null (`Some(None)`: clear it) or sent
+/// with a value; use with `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}

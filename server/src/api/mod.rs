@@ -14,6 +14,7 @@
 //! only credential, and a session cookie counts for nothing here.
 
 pub mod accounts;
+pub mod addresses;
 pub mod adjustments;
 pub mod auth;
 pub mod balances;
@@ -22,6 +23,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod pagination;
 pub mod payments;
+pub mod people;
 pub mod plans;
 pub mod problem;
 pub mod services;
@@ -100,7 +102,11 @@ fn operations() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(plans::list))
         .routes(routes!(accounts::list, accounts::create))
-        .routes(routes!(accounts::get, accounts::update))
+        .routes(routes!(accounts::get, accounts::update, accounts::delete))
+        .routes(routes!(people::add))
+        .routes(routes!(people::update, people::remove))
+        .routes(routes!(addresses::add))
+        .routes(routes!(addresses::update))
         .routes(routes!(balances::get))
         .routes(routes!(statements::list))
         .routes(routes!(statements::get))
@@ -115,6 +121,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(services::cancel))
         .routes(routes!(services::change_plan))
         .routes(routes!(payments::record))
+        .routes(routes!(payments::refund))
         .routes(routes!(adjustments::charge))
         .routes(routes!(adjustments::credit))
         .routes(routes!(usage::add))
@@ -200,6 +207,32 @@ pub async fn account_exists(pool: &sqlx::PgPool, account_id: i64) -> Result<(), 
     }
 }
 
+/// An engine's `NotFound` for a change to an account or to one of its parts (a person, an
+/// address) named as what is missing; any other error as itself.
+pub async fn missing(
+    portal: &app::server::Portal,
+    account_id: i64,
+    part: Option<(&str, i64)>,
+    error: engine::EngineError,
+) -> Problem {
+    match (error, part) {
+        (engine::EngineError::NotFound, Some((what, part_id))) => {
+            match account_exists(&portal.pool, account_id).await {
+                Ok(()) => Problem::new(
+                    Code::NotFound,
+                    format!("The account {account_id} has no {what} with the id {part_id}."),
+                ),
+                Err(problem) => problem,
+            }
+        }
+        (engine::EngineError::NotFound, None) => Problem::new(
+            Code::NotFound,
+            format!("No account has the id {account_id}."),
+        ),
+        (other, _) => Problem::from(other),
+    }
+}
+
 /// What an `If-Match` header allows (RFC 9110 section 13.1.1): any current version (`*`),
 /// or one of the listed ones. Weak tags never match (the comparison is strong).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,6 +281,14 @@ impl IfMatch {
             }
         }
         Ok(Some(IfMatch::Versions(versions)))
+    }
+
+    /// The versions a change may find (`None`: any, or no `If-Match` sent).
+    pub fn expected(if_match: &Option<IfMatch>) -> Option<&[i64]> {
+        match if_match {
+            Some(IfMatch::Versions(v)) => Some(v.as_slice()),
+            _ => None,
+        }
     }
 
     /// Whether the stored `version` satisfies it.
@@ -328,7 +369,8 @@ async fn audit<'c>(
 }
 
 /// The API's hourly housekeeping while the server runs: answers to idempotency keys older
-/// than a day are forgotten. Several instances may run it; the delete is the same for all.
+/// than a day are forgotten, old webhook deliveries too, and subscriptions failing for days
+/// are disabled. Several instances may run it; the delete is the same for all.
 pub async fn run_housekeeping(pool: sqlx::PgPool, stop: std::sync::Arc<tokio::sync::Notify>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -349,6 +391,14 @@ pub async fn run_housekeeping(pool: sqlx::PgPool, stop: std::sync::Arc<tokio::sy
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "webhooks: old events and deliveries forgotten"),
             Err(e) => tracing::warn!(error = %e, "webhooks: forgetting old events"),
+        }
+        match engine::webhooks::disable_failing(&pool).await {
+            Ok(ids) if ids.is_empty() => {}
+            Ok(ids) => tracing::warn!(
+                subscriptions = ?ids,
+                "webhooks: subscriptions disabled after failing for days"
+            ),
+            Err(e) => tracing::warn!(error = %e, "webhooks: disabling failing subscriptions"),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! (cash, cheque, bank transfer), recorded by `engine::payments::record_in`, the same path
 //! as `lastmile payment` and the ledger's only way in for such payments: statements it
 //! pays are settled and services suspended for non-payment restored, in one transaction
-//! with the idempotency record and the audit entry.
+//! with the idempotency record and the audit entry. `POST /accounts/{id}/refunds`: a credit
+//! paid back the same ways, by `engine::payments::refund_credit_in`.
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -198,6 +199,154 @@ pub async fn record(
             "method": asked.method.as_str(),
             "reference": answer.reference,
             "new": recorded.new,
+        }),
+    )
+    .await?;
+    idempotency::store(&mut tx, &caller, &request, status, &[], &body).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(json_response(status, &[], &body))
+}
+
+/// A credit paid back to the subscriber outside the portal.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// What was paid back, a decimal string in the account's currency: at most what the
+    /// account is in credit by.
+    #[schema(value_type = String, example = "37.26", pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
+    #[serde(deserialize_with = "super::extract::decimal_string")]
+    pub amount: Decimal,
+    pub method: PaymentMethod,
+    /// The provider's reference for it: 1 to 80 characters. A reference recorded before
+    /// records nothing new.
+    #[schema(
+        example = "RF-2026-0007",
+        min_length = 1,
+        max_length = 80,
+        pattern = r"\S"
+    )]
+    pub reference: String,
+    /// The day it was paid, in the provider's time zone (default: today); not in the future.
+    pub paid_on: Option<NaiveDate>,
+}
+
+/// What recording a refund did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordedRefund {
+    /// The ledger entry (kind `refund`).
+    pub ledger_entry_id: i64,
+    pub account_id: i64,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    pub currency: String,
+    pub method: PaymentMethod,
+    pub reference: String,
+    pub paid_on: NaiveDate,
+    /// False when this reference had been recorded before: nothing new was written.
+    pub new: bool,
+    /// The account's balance afterwards (negative: still in credit), a decimal string.
+    #[schema(value_type = String)]
+    pub balance: Decimal,
+}
+
+/// Record a credit paid back.
+///
+/// An account in credit (it paid more than it was charged, or its final statement refunded
+/// unused days) is paid back outside the portal; this records it in the ledger. It pays
+/// back credit only: more than the account is in credit by is 422. An account asked to
+/// close waits for its credit to be paid back before it closes.
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/refunds",
+    operation_id = "recordRefund",
+    tag = "money",
+    params(
+        ("id" = i64, Path, description = "The account's id"),
+        ("Idempotency-Key" = String, Header, description = "Unique per request (a UUID); the same on a retry"),
+    ),
+    request_body(content = RefundRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded", body = RecordedRefund),
+        (status = 200, description = "This reference was recorded before; nothing new", body = RecordedRefund),
+        (status = 400, description = "No Idempotency-Key, or a body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No account has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reference was recorded for another account's refund", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is wrong (named by `pointer`): more than the credit, say", body = Problem, content_type = "application/problem+json"),
+        KeyedProblems,
+    ),
+    security(("api_key" = ["write:money"]))
+)]
+pub async fn refund(
+    caller: Caller,
+    State(portal): State<Portal>,
+    ApiPath(account_id): ApiPath<i64>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    ApiBody(body): ApiBody,
+) -> Result<Response, Problem> {
+    caller.require(Scope::WriteMoney)?;
+    let request = idempotency::key_of(&headers, &Method::POST, uri.path(), &body)?;
+    let asked: RefundRequest = parse_json(&headers, &body)?;
+    caller.within_money_limit(asked.amount)?;
+    let config = &portal.config.billing;
+    let today = engine::clock::today(config.time_zone, chrono::Utc::now());
+    let paid_on = asked.paid_on.unwrap_or(today);
+    if paid_on > today {
+        return Err(Problem::new(
+            Code::InvalidField,
+            format!("{paid_on} has not come yet in the provider's time zone (today is {today})."),
+        )
+        .at_pointer("/paid_on"));
+    }
+    let db = |e: sqlx::Error| Problem::from_database(&e);
+    let mut tx = portal.pool.begin().await.map_err(db)?;
+    if let Some(replayed) = idempotency::replay(&mut tx, &caller, &request).await? {
+        return Ok(replayed);
+    }
+    let refunded = match payments::refund_credit_in(
+        &mut tx,
+        &payments::NewRefund {
+            account_id,
+            amount: asked.amount,
+            method: asked.method.as_str().to_string(),
+            reference: asked.reference.clone(),
+            paid_on,
+        },
+    )
+    .await
+    {
+        Ok(refunded) => refunded,
+        Err(e) => return Err(super::missing(&portal, account_id, None, e).await),
+    };
+    let answer = RecordedRefund {
+        ledger_entry_id: refunded.ledger_entry_id,
+        account_id,
+        amount: asked.amount,
+        currency: refunded.currency.as_str().to_string(),
+        method: asked.method,
+        reference: asked.reference.trim().to_string(),
+        paid_on,
+        new: refunded.new,
+        balance: refunded.balance,
+    };
+    let status = if refunded.new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = super::accounts::encode(&answer)?;
+    super::audit_write(
+        &mut tx,
+        &caller,
+        Some(account_id),
+        "api.refund.recorded",
+        serde_json::json!({
+            "ledger_entry_id": refunded.ledger_entry_id,
+            "amount": asked.amount.to_string(),
+            "method": asked.method.as_str(),
+            "reference": answer.reference,
+            "new": refunded.new,
         }),
     )
     .await?;

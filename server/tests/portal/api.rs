@@ -272,6 +272,21 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
     .fetch_one(&portal.pool)
     .await
     .expect("a ticket");
+    // A person who may be removed, an address, and another account to delete.
+    let person: i64 = sqlx::query_scalar(
+        "insert into people (account_id, role, first_name, last_name)
+         values ($1, 'technical', 'Matrix', 'Person') returning id",
+    )
+    .bind(account)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("a person");
+    let address: i64 = sqlx::query_scalar("select min(id) from addresses where account_id = $1")
+        .bind(account)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("an address");
+    let other = portal.account_id(SAM_NUMBER).await;
     let (a, s, st) = (
         account.to_string(),
         service.to_string(),
@@ -307,6 +322,42 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             "patch",
             "/accounts/{id}",
             format!("/accounts/{a}"),
+            "401 401 401 403 200 403 401",
+        ),
+        (
+            "delete",
+            "/accounts/{id}",
+            format!("/accounts/{other}"),
+            "401 401 401 403 in 403 401",
+        ),
+        (
+            "post",
+            "/accounts/{id}/people",
+            format!("/accounts/{a}/people"),
+            "401 401 401 403 201 403 401",
+        ),
+        (
+            "patch",
+            "/accounts/{id}/people/{person_id}",
+            format!("/accounts/{a}/people/{person}"),
+            "401 401 401 403 200 403 401",
+        ),
+        (
+            "delete",
+            "/accounts/{id}/people/{person_id}",
+            format!("/accounts/{a}/people/{person}"),
+            "401 401 401 403 200 403 401",
+        ),
+        (
+            "post",
+            "/accounts/{id}/addresses",
+            format!("/accounts/{a}/addresses"),
+            "401 401 401 403 201 403 401",
+        ),
+        (
+            "patch",
+            "/accounts/{id}/addresses/{address_id}",
+            format!("/accounts/{a}/addresses/{address}"),
             "401 401 401 403 200 403 401",
         ),
         (
@@ -362,6 +413,12 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
             "/accounts/{id}/payments",
             format!("/accounts/{a}/payments"),
             "401 401 401 403 403 201 401",
+        ),
+        (
+            "post",
+            "/accounts/{id}/refunds",
+            format!("/accounts/{a}/refunds"),
+            "401 401 401 403 403 in 401",
         ),
         (
             "get",
@@ -442,6 +499,21 @@ async fn every_operation_answers_each_kind_of_caller_as_decided(pool: sqlx::PgPo
                 "people": [{ "role": "owner", "first_name": "Neo", "last_name": "Anderson",
                              "email": "neo@example.net" }] }),
             )
+        } else if path.ends_with("/people") {
+            Some(
+                serde_json::json!({ "role": "technical", "first_name": "Trin", "last_name": "Ity" }),
+            )
+        } else if path.contains("/people/") {
+            Some(serde_json::json!({ "phone": "+1 512 555 0100" }))
+        } else if path.ends_with("/addresses") {
+            Some(
+                serde_json::json!({ "line1": "1 Matrix Way", "city": "Austin", "postal_code": "78701",
+                "country": "US", "jurisdiction": "US-TX" }),
+            )
+        } else if path.contains("/addresses/") {
+            Some(serde_json::json!({ "line2": "Unit 2" }))
+        } else if path.ends_with("/refunds") {
+            Some(serde_json::json!({ "amount": "1.00", "method": "cash", "reference": "matrix-r" }))
         } else if path.starts_with("/accounts/") && !path.ends_with("/balance") {
             Some(serde_json::json!({ "display_name": "Alex Matrix" }))
         } else if path.ends_with("/plan-changes") {

@@ -511,3 +511,322 @@ async fn a_ticket_opened_by_api_follows_the_portal_rules_and_reaches_the_support
         "the subscriber reads it"
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_crm_keeps_the_people_and_addresses_in_step_and_the_owner_is_never_lost(
+    pool: sqlx::PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let http = portal.browser();
+    let (_, token) = key(
+        &portal,
+        "crm",
+        &[Scope::Read, Scope::WriteAccounts],
+        100_000,
+    )
+    .await;
+    let (_, reader) = key(&portal, "reader", &[Scope::Read], 600).await;
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    let sam = portal.account_id(SAM_NUMBER).await;
+    let owner_of = |account: i64| {
+        let pool = portal.pool.clone();
+        async move {
+            let owners: Vec<(i64, String)> = sqlx::query_as(
+                "select id, first_name from people where account_id = $1 and role = 'owner'",
+            )
+            .bind(account)
+            .fetch_all(&pool)
+            .await
+            .expect("owners");
+            assert_eq!(owners.len(), 1, "exactly one owner");
+            owners[0].clone()
+        }
+    };
+    let (alex_owner, _) = owner_of(alex).await;
+    let (sam_owner, _) = owner_of(sam).await;
+    let send = |method: reqwest::Method, path: String, body: Value, token: &str| {
+        http.request(method, portal.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
+            .header("idempotency-key", format!("k-{path}-{body}"))
+            .header("if-match", "*")
+            .json(&body)
+            .send()
+    };
+    use reqwest::Method;
+
+    // Adding a person: 201 with the new id and the account, whose ETag moved.
+    let before = get(&portal, &http, &format!("/accounts/{alex}"), Some(&token)).await;
+    let before_tag = before.headers().get("etag").cloned().expect("an ETag");
+    let ada = json!({ "role": "billing", "first_name": "Ada", "last_name": "Byron",
+                      "email": "ada.byron@example.net" });
+    let added = send(
+        Method::POST,
+        format!("/accounts/{alex}/people"),
+        ada.clone(),
+        &token,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(added.status(), 201);
+    assert_ne!(added.headers().get("etag"), Some(&before_tag));
+    let added: Value = added.json().await.expect("json");
+    let ada_id = added["person_id"].as_i64().expect("an id");
+    assert!(added["account"]["people"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .any(|p| p["id"].as_i64() == Some(ada_id) && p["role"] == "billing"));
+    // A reader may not; a wrong field is named; nothing is written.
+    let refused = send(
+        Method::POST,
+        format!("/accounts/{alex}/people"),
+        ada.clone(),
+        &reader,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(problem(refused).await.0, 403);
+    let (code, body) = problem(
+        send(
+            Method::POST,
+            format!("/accounts/{alex}/people"),
+            json!({ "role": "billing", "first_name": "No", "last_name": "Mail",
+                    "email": "not-an-email" }),
+            &token,
+        )
+        .await
+        .expect("answer"),
+    )
+    .await;
+    assert_eq!((code, body["pointer"].as_str()), (422, Some("/email")));
+    assert_eq!(
+        count(
+            &portal,
+            &format!("select count(*) from people where account_id = {alex}")
+        )
+        .await,
+        added["account"]["people"]
+            .as_array()
+            .map_or(0, |p| p.len() as i64)
+    );
+
+    // Changing: the phone set, the email cleared; the owner's role is not taken away.
+    let patch = |person: i64, body: Value| {
+        send(
+            Method::PATCH,
+            format!("/accounts/{alex}/people/{person}"),
+            body,
+            &token,
+        )
+    };
+    let changed = patch(ada_id, json!({ "phone": "+1 503 555 0101", "email": null }))
+        .await
+        .expect("answer");
+    assert_eq!(changed.status(), 200);
+    let (phone, email): (Option<String>, Option<String>) =
+        sqlx::query_as("select phone, email::text from people where id = $1")
+            .bind(ada_id)
+            .fetch_one(&portal.pool)
+            .await
+            .expect("Ada");
+    assert_eq!((phone.as_deref(), email), (Some("+1 503 555 0101"), None));
+    let (code, body) = problem(
+        patch(alex_owner, json!({ "role": "technical" }))
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!((code, body["pointer"].as_str()), (422, Some("/role")));
+    // An owner needs an email: Ada (with none now) cannot take over yet.
+    let (code, body) = problem(
+        patch(ada_id, json!({ "role": "owner" }))
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!((code, body["pointer"].as_str()), (422, Some("/email")));
+    // With one, she does; the previous owner becomes authorised.
+    let handed = patch(
+        ada_id,
+        json!({ "role": "owner", "email": "ada.byron@example.net" }),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(handed.status(), 200);
+    assert_eq!(owner_of(alex).await.0, ada_id);
+    let was_owner: String = sqlx::query_scalar("select role from people where id = $1")
+        .bind(alex_owner)
+        .fetch_one(&portal.pool)
+        .await
+        .expect("role");
+    assert_eq!(was_owner, "authorised");
+
+    // Removing: the owner never, one with a portal login never, someone new at once.
+    let remove = |person: i64| {
+        http.delete(portal.url(&format!("/api/v1/accounts/{alex}/people/{person}")))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(problem(remove(ada_id).await.expect("answer")).await.0, 409);
+    let (code, body) = problem(remove(alex_owner).await.expect("answer")).await;
+    assert_eq!(code, 409);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("login"),
+        "{body}"
+    );
+    let temp: Value = send(
+        Method::POST,
+        format!("/accounts/{alex}/people"),
+        json!({ "role": "technical", "first_name": "Tem", "last_name": "Porary" }),
+        &token,
+    )
+    .await
+    .expect("answer")
+    .json()
+    .await
+    .expect("json");
+    let temp = temp["person_id"].as_i64().expect("an id");
+    assert_eq!(remove(temp).await.expect("answer").status(), 200);
+    assert_eq!(
+        count(
+            &portal,
+            &format!("select count(*) from people where id = {temp}")
+        )
+        .await,
+        0
+    );
+
+    // Another account's person through this account's path is not found, and untouched.
+    let (code, body) = problem(
+        patch(sam_owner, json!({ "first_name": "Hijacked" }))
+            .await
+            .expect("answer"),
+    )
+    .await;
+    assert_eq!(code, 404);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no person"),
+        "{body}"
+    );
+    assert_eq!(
+        problem(remove(sam_owner).await.expect("answer")).await.0,
+        404
+    );
+    assert_ne!(owner_of(sam).await.1, "Hijacked");
+
+    // Addresses: added in a jurisdiction the provider taxes, corrected, never stranding a
+    // service's technology.
+    let address = json!({ "line1": "77 Second St", "city": "Austin", "postal_code": "78702",
+                          "country": "US", "jurisdiction": "US-TX", "technologies": ["cable"] });
+    let (code, body) = problem(
+        send(
+            Method::POST,
+            format!("/accounts/{alex}/addresses"),
+            json!({ "line1": "1 Nowhere", "city": "X", "postal_code": "1", "country": "US",
+                    "jurisdiction": "ZZ-ZZ" }),
+            &token,
+        )
+        .await
+        .expect("answer"),
+    )
+    .await;
+    assert_eq!(
+        (code, body["pointer"].as_str()),
+        (422, Some("/jurisdiction"))
+    );
+    let added = send(
+        Method::POST,
+        format!("/accounts/{alex}/addresses"),
+        address,
+        &token,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(added.status(), 201);
+    let added: Value = added.json().await.expect("json");
+    let new_address = added["address_id"].as_i64().expect("an id");
+    let corrected = send(
+        Method::PATCH,
+        format!("/accounts/{alex}/addresses/{new_address}"),
+        json!({ "line1": "77 Second Street", "line2": "Unit 4" }),
+        &token,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(corrected.status(), 200);
+    let (line1, line2): (String, Option<String>) =
+        sqlx::query_as("select line1, line2 from addresses where id = $1")
+            .bind(new_address)
+            .fetch_one(&portal.pool)
+            .await
+            .expect("address");
+    assert_eq!(
+        (line1.as_str(), line2.as_deref()),
+        ("77 Second Street", Some("Unit 4"))
+    );
+    let (in_use, technology): (i64, String) = sqlx::query_as(
+        "select s.address_id, p.technology from services s join plans p on p.id = s.plan_id
+          where s.account_id = $1 and s.status <> 'cancelled' order by s.id limit 1",
+    )
+    .bind(alex)
+    .fetch_one(&portal.pool)
+    .await
+    .expect("a service");
+    let other = ["fibre", "cable", "dsl", "fixed_wireless"]
+        .into_iter()
+        .find(|t| *t != technology)
+        .expect("another technology");
+    let (code, body) = problem(
+        send(
+            Method::PATCH,
+            format!("/accounts/{alex}/addresses/{in_use}"),
+            json!({ "technologies": [other] }),
+            &token,
+        )
+        .await
+        .expect("answer"),
+    )
+    .await;
+    assert_eq!(
+        (code, body["pointer"].as_str()),
+        (422, Some("/technologies")),
+        "{body}"
+    );
+    let sam_address: i64 =
+        sqlx::query_scalar("select min(id) from addresses where account_id = $1")
+            .bind(sam)
+            .fetch_one(&portal.pool)
+            .await
+            .expect("Sam's address");
+    let (code, _) = problem(
+        send(
+            Method::PATCH,
+            format!("/accounts/{alex}/addresses/{sam_address}"),
+            json!({ "line1": "Hijacked" }),
+            &token,
+        )
+        .await
+        .expect("answer"),
+    )
+    .await;
+    assert_eq!(code, 404);
+    // Each change is on the record under the key.
+    assert_eq!(
+        count(
+            &portal,
+            &format!(
+                "select count(*) from audit_log where subject_account_id = {alex}
+                  and action in ('api.person.added', 'api.person.updated', 'api.person.removed',
+                                 'api.address.added', 'api.address.updated')"
+            )
+        )
+        .await,
+        7
+    );
+}

@@ -414,6 +414,86 @@ async fn a_receiver_that_keeps_failing_is_given_up_on_and_one_that_is_gone_unsub
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_subscription_failing_for_five_days_is_disabled_and_one_that_recovered_is_not(
+    pool: sqlx::PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let keys = Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests());
+    let state = Arc::new(Mutex::new(Receiver {
+        always: Some(503),
+        ..Receiver::default()
+    }));
+    let url = receiver(state.clone()).await;
+    let _ = key(&portal, "crm", &[Scope::Read], 600).await;
+    // Three subscriptions to one failing receiver.
+    let mut subscriptions = Vec::new();
+    for _ in 0..3 {
+        subscriptions.push(subscribe(&portal, &keys, &url).await.0);
+    }
+    let (dead, young, recovered) = (subscriptions[0], subscriptions[1], subscriptions[2]);
+    let alex = portal.account_id(ALEX_NUMBER).await;
+    sqlx::query("update accounts set display_name = 'Alex Unreachable' where id = $1")
+        .bind(alex)
+        .execute(&portal.pool)
+        .await
+        .expect("update");
+    drain(&sender(&portal, keys.clone())).await;
+    // Their history, moved back in time: the first has failed for six days, the second for
+    // four, the third failed six days ago and then succeeded yesterday.
+    let age = |subscription: i64, days: i32| {
+        sqlx::query(
+            "update webhook_attempts a set started_at = started_at - make_interval(days => $2)
+               from webhook_deliveries d where d.id = a.delivery_id and d.subscription_id = $1",
+        )
+        .bind(subscription)
+        .bind(days)
+        .execute(&portal.pool)
+    };
+    age(dead, 6).await.expect("aged");
+    age(young, 4).await.expect("aged");
+    age(recovered, 6).await.expect("aged");
+    sqlx::query(
+        "insert into webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code)
+         select id, 4, now() - interval '1 day', 12, 204 from webhook_deliveries
+          where subscription_id = $1",
+    )
+    .bind(recovered)
+    .execute(&portal.pool)
+    .await
+    .expect("a success");
+    // A change waits for each of them.
+    sqlx::query("update accounts set display_name = 'Alex Waiting' where id = $1")
+        .bind(alex)
+        .execute(&portal.pool)
+        .await
+        .expect("update");
+
+    let disabled = webhooks::disable_failing(&portal.pool)
+        .await
+        .expect("housekeeping");
+    assert_eq!(disabled, vec![dead]);
+    let rows: Vec<(i64, bool, Option<String>, i64)> = sqlx::query_as(
+        "select s.id, s.disabled_at is not null, s.disabled_reason,
+                (select count(*) from webhook_deliveries d where d.subscription_id = s.id
+                   and d.state = 'pending')
+           from webhook_subscriptions s order by s.id",
+    )
+    .fetch_all(&portal.pool)
+    .await
+    .expect("subscriptions");
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].1 && rows[0].2.as_deref().unwrap_or_default().contains("5 days"));
+    assert_eq!(rows[0].3, 0, "what waited for it is cancelled");
+    assert_eq!((rows[1].1, rows[1].3), (false, 1));
+    assert_eq!((rows[2].1, rows[2].3), (false, 1));
+    // A second pass finds nothing more.
+    assert!(webhooks::disable_failing(&portal.pool)
+        .await
+        .expect("housekeeping")
+        .is_empty());
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn deliveries_older_than_a_month_are_forgotten_with_their_events(pool: sqlx::PgPool) {
     let portal = TestPortal::start(pool).await;
     let keys = Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests());

@@ -6,6 +6,7 @@
 mod access;
 mod api;
 mod api_accounts;
+mod api_closing;
 mod api_money;
 mod api_services;
 mod api_webhooks;

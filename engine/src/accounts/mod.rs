@@ -21,6 +21,14 @@ use sqlx::PgConnection;
 
 use crate::EngineError;
 
+mod addresses;
+mod closing;
+mod people;
+
+pub use addresses::{add_address_in, change_address_in, AddressChange};
+pub use closing::{close_settled, request_close_in, CloseRequest};
+pub use people::{add_person_in, change_person_in, remove_person_in, PersonChange};
+
 /// An account to make.
 #[derive(Debug, Clone, Default)]
 pub struct NewAccount {
@@ -162,6 +170,92 @@ fn valid_phone(phone: &str) -> bool {
             .all(|(i, c)| c.is_ascii_digit() || " ()-".contains(c) || (i == 0 && c == '+'))
 }
 
+/// A problem with one field of a person or an address: the field and what is wrong.
+type FieldFault = (&'static str, String);
+
+/// A person's own rules: a role, a name, an email or phone the schema accepts, and an
+/// email for the owner (statements and notices go to it).
+pub(crate) fn check_person(p: &NewPerson) -> Result<(), FieldFault> {
+    if !ROLES.contains(&p.role.as_str()) {
+        return Err((
+            "role",
+            "role is owner, billing, technical or authorised".into(),
+        ));
+    }
+    text(&p.first_name, 1, 100).map_err(|m| ("first_name", m))?;
+    text(&p.last_name, 1, 100).map_err(|m| ("last_name", m))?;
+    let email = optional_text(&p.email, 254).map_err(|m| ("email", m))?;
+    if let Some(email) = &email {
+        if !valid_email(email) {
+            return Err(("email", format!("{email:?} is not an email address")));
+        }
+    }
+    if let Some(phone) = optional_text(&p.phone, 20).map_err(|m| ("phone", m))? {
+        if !valid_phone(&phone) {
+            return Err((
+                "phone",
+                "a phone number is 6 to 20 digits, spaces, brackets and dashes, with an optional + first".into(),
+            ));
+        }
+    }
+    if p.role == "owner" && email.is_none() {
+        return Err((
+            "email",
+            "the owner needs an email address (statements and notices go to it)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An address's own rules (its jurisdiction is checked against the database).
+pub(crate) fn check_address(a: &NewAddress) -> Result<(), FieldFault> {
+    text(&a.line1, 1, 200).map_err(|m| ("line1", m))?;
+    optional_text(&a.line2, 200).map_err(|m| ("line2", m))?;
+    text(&a.city, 1, 100).map_err(|m| ("city", m))?;
+    text(&a.region, 0, 100).map_err(|m| ("region", m))?;
+    text(&a.postal_code, 1, 20).map_err(|m| ("postal_code", m))?;
+    if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err((
+            "country",
+            "a country is two capital letters (ISO 3166-1)".into(),
+        ));
+    }
+    if let Some(t) = a
+        .technologies
+        .iter()
+        .find(|t| !TECHNOLOGIES.contains(&t.as_str()))
+    {
+        return Err((
+            "technologies",
+            format!("{t:?} is not fibre, cable, dsl or fixed_wireless"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_kind(kind: &str) -> Result<(), EngineError> {
+    if KINDS.contains(&kind) {
+        Ok(())
+    } else {
+        Err(field("kind", "kind is residential or business"))
+    }
+}
+
+fn check_locale(locale: &str) -> Result<(), EngineError> {
+    let b = locale.as_bytes();
+    let ok = (b.len() == 2 || (b.len() == 5 && b[2] == b'-'))
+        && b[..2].iter().all(u8::is_ascii_lowercase)
+        && b.get(3..)
+            .unwrap_or_default()
+            .iter()
+            .all(u8::is_ascii_uppercase);
+    if ok {
+        Ok(())
+    } else {
+        Err(field("locale", "a locale is like en or en-US"))
+    }
+}
+
 /// Checks everything that does not need the database; the people's, addresses' and
 /// services' own problems are named by their position.
 fn check(new: &NewAccount, today: NaiveDate) -> Result<(), EngineError> {
@@ -170,9 +264,7 @@ fn check(new: &NewAccount, today: NaiveDate) -> Result<(), EngineError> {
             return Err(field("number", "an account number is 6 to 12 digits"));
         }
     }
-    if !KINDS.contains(&new.kind.as_str()) {
-        return Err(field("kind", "kind is residential or business"));
-    }
+    check_kind(&new.kind)?;
     text(&new.display_name, 1, 200).map_err(|m| field("display_name", m))?;
     if let Some(mode) = &new.billing_mode {
         if !MODES.contains(&mode.as_str()) {
@@ -196,16 +288,7 @@ fn check(new: &NewAccount, today: NaiveDate) -> Result<(), EngineError> {
         }
     }
     if let Some(locale) = &new.locale {
-        let b = locale.as_bytes();
-        let ok = (b.len() == 2 || (b.len() == 5 && b[2] == b'-'))
-            && b[..2].iter().all(u8::is_ascii_lowercase)
-            && b.get(3..)
-                .unwrap_or_default()
-                .iter()
-                .all(u8::is_ascii_uppercase);
-        if !ok {
-            return Err(field("locale", "a locale is like en or en-US"));
-        }
+        check_locale(locale)?;
     }
     let owners = new.people.iter().filter(|p| p.role == "owner").count();
     if owners != 1 {
@@ -215,84 +298,10 @@ fn check(new: &NewAccount, today: NaiveDate) -> Result<(), EngineError> {
         ));
     }
     for (i, p) in new.people.iter().enumerate() {
-        if !ROLES.contains(&p.role.as_str()) {
-            return Err(item(
-                "people",
-                i,
-                "role",
-                "role is owner, billing, technical or authorised",
-            ));
-        }
-        text(&p.first_name, 1, 100).map_err(|m| item("people", i, "first_name", m))?;
-        text(&p.last_name, 1, 100).map_err(|m| item("people", i, "last_name", m))?;
-        if let Some(email) =
-            optional_text(&p.email, 254).map_err(|m| item("people", i, "email", m))?
-        {
-            if !valid_email(&email) {
-                return Err(item(
-                    "people",
-                    i,
-                    "email",
-                    format!("{email:?} is not an email address"),
-                ));
-            }
-        }
-        if let Some(phone) =
-            optional_text(&p.phone, 20).map_err(|m| item("people", i, "phone", m))?
-        {
-            if !valid_phone(&phone) {
-                return Err(item(
-                    "people",
-                    i,
-                    "phone",
-                    "a phone number is 6 to 20 digits, spaces, brackets and dashes, with an optional + first",
-                ));
-            }
-        }
-    }
-    if new
-        .people
-        .iter()
-        .any(|p| p.role == "owner" && p.email.as_deref().is_none_or(|e| e.trim().is_empty()))
-    {
-        let i = new
-            .people
-            .iter()
-            .position(|p| p.role == "owner")
-            .unwrap_or(0);
-        return Err(item(
-            "people",
-            i,
-            "email",
-            "the owner needs an email address (statements and notices go to it)",
-        ));
+        check_person(p).map_err(|(f, m)| item("people", i, f, m))?;
     }
     for (i, a) in new.addresses.iter().enumerate() {
-        text(&a.line1, 1, 200).map_err(|m| item("addresses", i, "line1", m))?;
-        optional_text(&a.line2, 200).map_err(|m| item("addresses", i, "line2", m))?;
-        text(&a.city, 1, 100).map_err(|m| item("addresses", i, "city", m))?;
-        text(&a.region, 0, 100).map_err(|m| item("addresses", i, "region", m))?;
-        text(&a.postal_code, 1, 20).map_err(|m| item("addresses", i, "postal_code", m))?;
-        if a.country.len() != 2 || !a.country.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(item(
-                "addresses",
-                i,
-                "country",
-                "a country is two capital letters (ISO 3166-1)",
-            ));
-        }
-        if let Some(t) = a
-            .technologies
-            .iter()
-            .find(|t| !TECHNOLOGIES.contains(&t.as_str()))
-        {
-            return Err(item(
-                "addresses",
-                i,
-                "technologies",
-                format!("{t:?} is not fibre, cable, dsl or fixed_wireless"),
-            ));
-        }
+        check_address(a).map_err(|(f, m)| item("addresses", i, f, m))?;
     }
     for (i, s) in new.services.iter().enumerate() {
         if s.address >= new.addresses.len() {
@@ -550,6 +559,42 @@ async fn next_number(tx: &mut PgConnection) -> Result<String, EngineError> {
     Ok(next.to_string())
 }
 
+/// Locks the account for a change and checks the caller's `If-Match` versions (`None`:
+/// whatever is there). A closed account takes no change.
+pub(crate) async fn lock(
+    tx: &mut PgConnection,
+    account_id: i64,
+    expected: Option<&[i64]>,
+) -> Result<(), EngineError> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("select version, status from accounts where id = $1 for update")
+            .bind(account_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((version, status)) = row else {
+        return Err(EngineError::NotFound);
+    };
+    if let Some(expected) = expected {
+        if !expected.contains(&version) {
+            return Err(EngineError::Stale { current: version });
+        }
+    }
+    if status == "closed" {
+        return Err(EngineError::Conflict("the account is closed".into()));
+    }
+    Ok(())
+}
+
+/// The account's version as the caller's transaction sees it (after its changes).
+pub(crate) async fn version(tx: &mut PgConnection, account_id: i64) -> Result<i64, EngineError> {
+    Ok(
+        sqlx::query_scalar("select version from accounts where id = $1")
+            .bind(account_id)
+            .fetch_one(&mut *tx)
+            .await?,
+    )
+}
+
 /// What an account's update may change.
 #[derive(Debug, Clone, Default)]
 pub struct AccountChange {
@@ -568,36 +613,16 @@ pub async fn update_in(
     expected: Option<&[i64]>,
     change: &AccountChange,
 ) -> Result<i64, EngineError> {
-    let probe = NewAccount {
-        kind: change.kind.clone().unwrap_or_else(|| "residential".into()),
-        display_name: change.display_name.clone().unwrap_or_else(|| "x".into()),
-        locale: change.locale.clone(),
-        people: vec![NewPerson {
-            role: "owner".into(),
-            first_name: "x".into(),
-            last_name: "x".into(),
-            email: Some("x@x.x".into()),
-            phone: None,
-        }],
-        ..NewAccount::default()
-    };
-    check(&probe, NaiveDate::MIN)?;
-    let row: Option<(i64, String)> =
-        sqlx::query_as("select version, status from accounts where id = $1 for update")
-            .bind(account_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((version, status)) = row else {
-        return Err(EngineError::NotFound);
-    };
-    if let Some(expected) = expected {
-        if !expected.contains(&version) {
-            return Err(EngineError::Stale { current: version });
-        }
+    if let Some(kind) = &change.kind {
+        check_kind(kind)?;
     }
-    if status == "closed" {
-        return Err(EngineError::Conflict("the account is closed".into()));
+    if let Some(name) = &change.display_name {
+        text(name, 1, 200).map_err(|m| field("display_name", m))?;
     }
+    if let Some(locale) = &change.locale {
+        check_locale(locale)?;
+    }
+    lock(tx, account_id, expected).await?;
     let version: i64 = sqlx::query_scalar(
         "update accounts set display_name = coalesce($2, display_name), kind = coalesce($3, kind),
                 locale = coalesce($4, locale)
