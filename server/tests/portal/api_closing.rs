@@ -320,6 +320,9 @@ async fn deleting_an_account_through_the_api_cancels_its_services_with_the_fees_
     let http = portal.browser();
     let (_, token) = key(&portal, "crm", &[Scope::Read, Scope::WriteAccounts], 600).await;
     let (_, reader) = key(&portal, "reader", &[Scope::Read], 600).await;
+    // Someone listens: the closing is announced.
+    let keys = app::server::staff::totp_keys::TotpKeys::for_tests();
+    crate::api_webhooks::subscribe(&portal, &keys, "http://127.0.0.1:9/hook").await;
     let plan: i64 = sqlx::query_scalar("select id from plans where code = 'fibre-500'")
         .fetch_one(&portal.pool)
         .await
@@ -420,6 +423,24 @@ async fn deleting_an_account_through_the_api_cancels_its_services_with_the_fees_
     .await
     .expect("counts");
     assert_eq!((cancelled, fees), (2, dec!(150.00)));
+    let events: Vec<String> = sqlx::query_scalar(
+        "select type from webhook_events where account_id = $1 and type <> 'account.created'
+          order by seq",
+    )
+    .bind(id)
+    .fetch_all(&portal.pool)
+    .await
+    .expect("events");
+    assert_eq!(
+        events.iter().filter(|t| *t == "service.cancelled").count(),
+        2,
+        "{events:?}"
+    );
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("account.deleted"),
+        "{events:?}"
+    );
     // Again: 202, nothing more written or put on the record.
     assert_eq!(delete("").await.expect("answer").status(), 202);
     let (fees, recorded): (Decimal, i64) = sqlx::query_as(

@@ -106,7 +106,7 @@ async fn drain(sender: &Sender) {
     panic!("deliveries still due after 50 rounds");
 }
 
-async fn subscribe(
+pub(crate) async fn subscribe(
     portal: &TestPortal,
     keys: &app::server::staff::totp_keys::TotpKeys,
     url: &str,
