@@ -100,6 +100,8 @@ pub struct TicketSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overview {
     pub balance: Money,
+    /// What the pay page asks for: the balance owed, less any amount held by a dispute.
+    pub owed: Money,
     /// The oldest statement still to be paid.
     pub due: Option<StatementSummary>,
     pub plan: Option<PlanSummary>,

@@ -138,3 +138,54 @@ test('the keyboard reaches the content first', async ({ page }) => {
   await page.keyboard.press('Tab');
   await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
 });
+
+test('every section is in reach: all of the menu on screen, whole words, thumb-sized', async ({ page }) => {
+  await signIn(page, ALEX.email);
+  await ready(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const links = nav.getByRole('link');
+  await expect(links).toHaveCount(8);
+  const width = page.viewportSize()!.width;
+  for (const link of await links.all()) {
+    const box = (await link.boundingBox())!;
+    const name = await link.innerText();
+    expect(box.x, name).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width, name).toBeLessThanOrEqual(width);
+    expect(box.height, name).toBeGreaterThanOrEqual(44);
+    // One line: no label cut or broken mid-word.
+    const lines = await link.evaluate((e) => {
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    });
+    expect(lines, name).toBe(1);
+  }
+  // The section one is on is marked and visible, the last one too.
+  await nav.getByRole('link', { name: 'Cards' }).click();
+  await expect(page).toHaveURL(/\/cards$/);
+  const current = page.getByRole('navigation', { name: 'Main' }).locator('[aria-current="page"]');
+  await expect(current).toHaveText('Cards');
+  await expect(current).toBeInViewport();
+});
+
+test('the statements list shows every column of a row on the screen', async ({ page }) => {
+  await signIn(page, ALEX.email);
+  await ready(page);
+  await page.goto('/statements');
+  await ready(page);
+  const width = page.viewportSize()!.width;
+  const rows = page.locator('[data-statement]');
+  expect(await rows.count()).toBeGreaterThan(0);
+  for (const row of await rows.all()) {
+    for (const cell of await row.locator('th, td').all()) {
+      const box = (await cell.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+    }
+    // The statement number reads on one line.
+    const number = row.getByRole('link').first();
+    const box = (await number.boundingBox())!;
+    expect(box.height).toBeLessThan(60);
+    expect(box.height).toBeGreaterThanOrEqual(44);
+  }
+  await noSidewaysScroll(page);
+});

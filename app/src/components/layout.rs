@@ -18,6 +18,13 @@ pub fn PortalLayout() -> impl IntoView {
         return view! { <main id="content"><ErrorNotice error=AppError::Unauthenticated /></main> }
             .into_any();
     };
+    view! { <PortalFrame me><Outlet /></PortalFrame> }.into_any()
+}
+
+/// The header, navigation and main region around a subscriber's page (`children`): for the
+/// routed pages, and for the page-not-found of a signed-in subscriber, who keeps the menu.
+#[component]
+pub fn PortalFrame(me: Me, children: Children) -> impl IntoView {
     let i18n = provide_i18n(&me.locale);
     let t = i18n.t;
     let viewed = me.viewed_by.is_some();
@@ -51,10 +58,9 @@ pub fn PortalLayout() -> impl IntoView {
             </nav>
         </header>
         <main id="content" tabindex="-1">
-            <Outlet />
+            {children()}
         </main>
     }
-    .into_any()
 }
 
 /// The facts of a page's frame, as the sign-in middleware left them for the request being

@@ -187,5 +187,11 @@ pub static EN: Texts = Texts {
     not_found_title: "Page not found",
     not_found_body: "The page you asked for isn't here.",
     error,
+    error_heading: |error| match error {
+        AppError::NotFound => "Not found",
+        AppError::Forbidden | AppError::ReadOnly => "Not allowed",
+        AppError::Unauthenticated => "Please sign in again",
+        _ => "Something went wrong",
+    },
     try_again: "Try again",
 };

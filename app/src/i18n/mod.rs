@@ -166,6 +166,8 @@ pub struct Texts {
     pub not_found_title: &'static str,
     pub not_found_body: &'static str,
     pub error: fn(&crate::error::AppError) -> String,
+    /// The title and heading of a page that cannot be shown.
+    pub error_heading: fn(&crate::error::AppError) -> &'static str,
     pub try_again: &'static str,
 }
 

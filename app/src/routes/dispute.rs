@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::statements::{load_dispute_line, OpenDispute};
-use crate::components::notices::{ErrorNotice, Loading};
+use crate::components::notices::{Loading, PageError};
 use crate::i18n::use_i18n;
 use crate::routes::sign_in::{field_error, form_error};
 
@@ -65,7 +65,10 @@ pub fn DisputePage() -> impl IntoView {
                             <p><a href=back>{d.back}</a></p>
                         }.into_any()
                     }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Err(error) => {
+                        let t = use_i18n().t;
+                        view! { <PageError error back_href="/statements".to_string() back_label=t.back_to_statements /> }.into_any()
+                    }
                 }
             })}
         </Suspense>

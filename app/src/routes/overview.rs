@@ -37,6 +37,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
     let (t, f) = (i18n.t, i18n.f);
     let Overview {
         balance,
+        owed,
         due,
         plan,
         usage,
@@ -65,6 +66,12 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                 <h2 id="balance-h">{if balance.is_negative() { t.balance_credit } else { t.balance }}</h2>
                 <p class="figure" data-testid="balance">{f.money(&balance)}</p>
                 {due_view}
+                // Paying is one tap from the first page a subscriber sees.
+                {owed.is_positive().then(|| view! {
+                    <a class="button button-primary button-pay" href="/pay" data-testid="pay-balance">
+                        {(t.pay().pay_button)(&f.money(&owed))}
+                    </a>
+                })}
             </section>
 
             <section class="card" aria-labelledby="plan-h">

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::plans::{load_plans_page, preview_plan_change};
 use crate::components::connection::ConnectionSection;
 use crate::components::layout::page_frame;
-use crate::components::notices::{ErrorNotice, Loading};
+use crate::components::notices::{ErrorNotice, Loading, PageError};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::types::plans::{PlanChangePreview, PlanOption, PlansPage, ServicePlans};
@@ -170,7 +170,10 @@ pub fn PlanPreviewPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(preview) => view! { <PreviewView preview /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Err(error) => {
+                        let t = use_i18n().t;
+                        view! { <PageError error back_href="/plans".to_string() back_label=t.plans().back_to_plans /> }.into_any()
+                    }
                 }
             })}
         </Suspense>

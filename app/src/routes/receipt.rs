@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::payments::payment_receipt;
 use crate::components::card_form::ConfirmPayment;
-use crate::components::notices::{ErrorNotice, Loading};
+use crate::components::notices::{Loading, PageError};
 use crate::error::AppError;
 use crate::i18n::{use_i18n, PayTexts};
 use crate::types::payments::{ActionNeeded, PayState, Receipt};
@@ -36,7 +36,10 @@ pub fn ReceiptPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(receipt) => view! { <ReceiptView receipt /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Err(error) => {
+                        let t = use_i18n().t;
+                        view! { <PageError error back_href="/pay".to_string() back_label=t.pay().nav_pay /> }.into_any()
+                    }
                 }
             })}
         </Suspense>

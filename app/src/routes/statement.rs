@@ -6,10 +6,10 @@ use leptos_router::hooks::use_params_map;
 
 use super::state_label;
 use crate::api::statements::statement;
-use crate::components::notices::{ErrorNotice, Loading};
+use crate::components::notices::{Loading, PageError};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::types::StatementDetail;
+use crate::types::{StatementDetail, StatementState};
 
 #[component]
 pub fn StatementPage() -> impl IntoView {
@@ -33,7 +33,10 @@ pub fn StatementPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(s) => view! { <StatementView statement=s /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Err(error) => {
+                        let t = use_i18n().t;
+                        view! { <PageError error back_href="/statements".to_string() back_label=t.back_to_statements /> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -76,6 +79,11 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
                 </address>
             </header>
 
+            {matches!(s.summary.state, StatementState::Open | StatementState::Overdue).then(|| view! {
+                <p class="no-print statement-pay">
+                    <a class="button button-primary" href="/pay" data-testid="pay-statement">{t.pay().pay_button_plain}</a>
+                </p>
+            })}
             <section class="totals" aria-label=t.total_due>
                 <dl class="totals-list">
                     <dt>{t.previous_balance}</dt><dd class="num">{f.money(&s.previous_balance)}</dd>

@@ -7,6 +7,7 @@ use super::state_label;
 use crate::api::statements::list_statements;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::i18n::use_i18n;
+use crate::types::StatementState;
 
 #[component]
 pub fn StatementsPage() -> impl IntoView {
@@ -23,7 +24,7 @@ pub fn StatementsPage() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <Empty text=t.no_statements /> }.into_any(),
                     Ok(list) => view! {
                         <div class="table-wrap">
-                        <table class="data-table" data-testid="statements">
+                        <table class="data-table statement-table" data-testid="statements">
                             <thead><tr>
                                 <th scope="col">{t.col_statement}</th>
                                 <th scope="col">{t.col_issued}</th>
@@ -34,13 +35,19 @@ pub fn StatementsPage() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|s| {
                                     let (label, class) = state_label(t, s.state);
+                                    let payable = matches!(s.state, StatementState::Open | StatementState::Overdue);
                                     view! {
                                         <tr data-statement=s.number.clone()>
-                                            <td><a href=format!("/statements/{}", s.id)>{s.number.clone()}</a></td>
-                                            <td>{f.date(s.issued_on)}</td>
-                                            <td>{f.date(s.due_on)}</td>
+                                            <th scope="row"><a href=format!("/statements/{}", s.id)>{s.number.clone()}</a></th>
+                                            <td data-label=t.col_issued>{f.date(s.issued_on)}</td>
+                                            <td data-label=t.col_due>{f.date(s.due_on)}</td>
                                             <td class="num">{f.money(&s.total_due)}</td>
-                                            <td><span class=class>{label}</span></td>
+                                            <td class="statement-state">
+                                                <span class=class>{label}</span>
+                                                {payable.then(|| view! {
+                                                    " " <a class="table-action" href="/pay" data-testid="pay-statement">{t.pay().pay_button_plain}</a>
+                                                })}
+                                            </td>
                                         </tr>
                                     }
                                 }).collect_view()}

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::tickets::{load_support_page, load_support_ticket, OpenTicket, ReplyToTicket};
-use crate::components::notices::{ErrorNotice, Loading};
+use crate::components::notices::{ErrorNotice, Loading, PageError};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 use crate::routes::sign_in::{field_error, form_error};
@@ -160,11 +160,7 @@ pub fn TicketPage() -> impl IntoView {
                         Ok(ticket) => view! { <TicketView ticket sent /> }.into_any(),
                         Err(error) => {
                             let tk = use_i18n().t.tickets();
-                            view! {
-                                <Title text=tk.support_title />
-                                <ErrorNotice error />
-                                <p><a href="/support">{tk.back_to_support}</a></p>
-                            }
+                            view! { <PageError error back_href="/support".to_string() back_label=tk.back_to_support /> }
                                 .into_any()
                         }
                     }

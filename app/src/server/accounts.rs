@@ -197,10 +197,16 @@ pub async fn overview(
     };
 
     let next_bill = next_bill(pool, billing_config, access, account.cycle_day()?, today).await?;
+    // What a "Pay" button asks for: the pay page's own answer (`engine::owed`).
+    let owed = {
+        let mut conn = pool.acquire().await?;
+        engine::owed::of_account(&mut conn, id).await?.on_account()
+    };
     let needing_action = super::payments::action_needed(pool, access).await?;
 
     Ok(Overview {
         balance: money(row.balance, currency),
+        owed,
         due: find(row.due_id),
         plan,
         usage,

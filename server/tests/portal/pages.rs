@@ -248,3 +248,120 @@ async fn the_history_page_shows_the_timeline_and_filters_by_kind(pool: PgPool) {
     let bad = portal.call(&browser, "history", &[("kind", "bogus")]).await;
     assert_eq!(error_code(bad).await, (422, "invalid_input".to_string()));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn paying_is_one_tap_from_the_overview_the_statements_and_an_open_statement(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let id = portal.account_id(ALEX_NUMBER).await;
+    let owed = {
+        let mut conn = portal.pool.acquire().await.unwrap();
+        engine::owed::of_account(&mut conn, id)
+            .await
+            .unwrap()
+            .on_account()
+            .amount()
+    };
+    assert!(owed > Decimal::ZERO, "the demo account owes something");
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+
+    // The balance card: "Pay $X", X what the pay page asks for.
+    let (_, html) = portal.page(&browser, "/").await;
+    let button = element(&html, "data-testid=\"pay-balance\"");
+    assert!(button.contains("href=\"/pay\""), "{button}");
+    assert!(
+        button.ends_with(&format!(">Pay {}</a>", dollars(owed))),
+        "{button}"
+    );
+
+    // Each open statement in the list, and an open statement itself, has a way to pay;
+    // a paid one has none.
+    let statements: Vec<(i64, String, String)> = sqlx::query_as(
+        "select id, statement_number, status from statements where account_id = $1
+          order by period_start desc",
+    )
+    .bind(id)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    let (_, list) = portal.page(&browser, "/statements").await;
+    for (_, number, status) in &statements {
+        let row_start = list
+            .find(&format!("data-statement=\"{number}\""))
+            .expect("a row per statement");
+        let row = &list[row_start..row_start + list[row_start..].find("</tr>").unwrap()];
+        assert_eq!(
+            row.contains("data-testid=\"pay-statement\""),
+            status == "open",
+            "{number} ({status}): {row}"
+        );
+    }
+    let (open, _, _) = statements
+        .iter()
+        .find(|(_, _, s)| s == "open")
+        .expect("an open statement");
+    let (_, page) = portal.page(&browser, &format!("/statements/{open}")).await;
+    assert!(element(&page, "data-testid=\"pay-statement\"").contains("href=\"/pay\""));
+    if let Some((paid, _, _)) = statements.iter().find(|(_, _, s)| s == "paid") {
+        let (_, page) = portal.page(&browser, &format!("/statements/{paid}")).await;
+        assert!(!page.contains("data-testid=\"pay-statement\""));
+    }
+
+    // Once everything is paid, the overview asks for nothing.
+    let mut tx = portal.pool.begin().await.unwrap();
+    engine::payments::record_in(
+        &mut tx,
+        &app::server::PortalConfig::for_tests(&portal.url("")).billing,
+        &engine::payments::NewPayment {
+            account_number: ALEX_NUMBER.into(),
+            amount: owed,
+            method: "cash".into(),
+            reference: "PAGES-PAY-ALL".into(),
+            received_on: chrono::Utc::now().date_naive(),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_, html) = portal.page(&browser, "/").await;
+    assert!(!html.contains("data-testid=\"pay-balance\""), "{html}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_page_that_cannot_be_shown_says_so_in_its_title_and_heading_and_keeps_the_menu(
+    pool: PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let sam = portal.account_id(SAM_NUMBER).await;
+    let sams: i64 = sqlx::query_scalar("select max(id) from statements where account_id = $1")
+        .bind(sam)
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+    let (status, html) = portal.page(&alex, &format!("/statements/{sams}")).await;
+    assert_eq!(status, 404);
+    assert!(
+        html.contains("<title>Not found · Lastmile</title>"),
+        "{html}"
+    );
+    assert!(html.contains("<h1>Not found</h1>"), "{html}");
+    assert!(html.contains("href=\"/statements\""));
+    // An address that is no page: 404, with the header and menu still there.
+    let (status, html) = portal.page(&alex, "/no-such-page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("aria-label=\"Main\""), "{html}");
+    assert!(html.contains("data-testid=\"display-name\""));
+    assert!(html.contains("<h1>Page not found</h1>"));
+}
+
+/// The element (from its `<a` or other opening tag to its first closing tag) that carries
+/// `marker` among its attributes.
+fn element<'h>(html: &'h str, marker: &str) -> &'h str {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
+    let start = html[..at].rfind('<').expect("an opening tag");
+    let end = at + html[at..].find("</").expect("a closing tag");
+    let close = end + html[end..].find('>').expect("the closing tag's end") + 1;
+    &html[start..close]
+}
