@@ -65,7 +65,10 @@ pub struct CycleUsage {
     /// Exclusive: the first day of the next period.
     pub period_end: NaiveDate,
     pub used_bytes: u64,
-    pub projected_bytes: u64,
+    /// The cycle's use at this pace; `None` until enough of the cycle has passed to know it.
+    pub projected_bytes: Option<u64>,
+    /// The first day a projection is made.
+    pub projection_from: NaiveDate,
     pub allowance_bytes: Option<u64>,
 }
 

@@ -21,7 +21,12 @@ pub fn UsageMeter(usage: CycleUsage, forecast: Option<String>) -> impl IntoView 
     let i18n = use_i18n();
     let (t, f) = (i18n.t, i18n.f);
     let used = f.bytes(usage.used_bytes);
-    let projected = f.bytes(usage.projected_bytes);
+    // The projection's sentence, or why there is none yet.
+    let projection = |over: bool| match usage.projected_bytes {
+        Some(p) if over => (t.usage_projection_over)(&f.bytes(p)),
+        Some(p) => (t.usage_projection)(&f.bytes(p)),
+        None => (t.usage_projection_too_early)(&f.date(usage.projection_from)),
+    };
     let dates = (t.cycle_dates)(
         &f.date(usage.period_start),
         &f.date(usage.period_end.pred_opt().unwrap_or(usage.period_end)),
@@ -29,8 +34,8 @@ pub fn UsageMeter(usage: CycleUsage, forecast: Option<String>) -> impl IntoView 
     match usage.allowance_bytes {
         Some(allowance) => {
             let used_pct = percent(usage.used_bytes, allowance);
-            let projected_pct = percent(usage.projected_bytes, allowance);
-            let over = usage.projected_bytes > allowance;
+            let projected_pct = percent(usage.projected_bytes.unwrap_or(0), allowance);
+            let over = usage.projected_bytes.is_some_and(|p| p > allowance);
             let label = (t.usage_of_allowance)(&used, &f.bytes(allowance));
             view! {
                 <div class="meter-block">
@@ -43,7 +48,7 @@ pub fn UsageMeter(usage: CycleUsage, forecast: Option<String>) -> impl IntoView 
                         <rect class="meter-used" class:over=(usage.used_bytes > allowance) x="0" y="0" width=used_pct.to_string() height="8" rx="2" />
                     </svg>
                     <p class="meter-note" data-testid="usage-projection">
-                        {forecast.unwrap_or_else(|| if over { (t.usage_projection_over)(&projected) } else { (t.usage_projection)(&projected) })}
+                        {forecast.unwrap_or_else(|| projection(over))}
                     </p>
                     <p class="muted">{dates}</p>
                 </div>
@@ -54,7 +59,7 @@ pub fn UsageMeter(usage: CycleUsage, forecast: Option<String>) -> impl IntoView 
             <div class="meter-block">
                 <p class="meter-figure" data-testid="usage-used">{(t.usage_used)(&used)}</p>
                 <p class="meter-note">{t.unlimited_data}</p>
-                <p class="meter-note" data-testid="usage-projection">{(t.usage_projection)(&projected)}</p>
+                <p class="meter-note" data-testid="usage-projection">{projection(false)}</p>
                 <p class="muted">{dates}</p>
             </div>
         }

@@ -108,6 +108,10 @@ pub static EN: Texts = Texts {
     usage_projection_over: |p| {
         format!("At this rate you'll use about {p} by the end of the cycle, more than your allowance.")
     },
+    usage_projection_too_early: |date| {
+        format!("It's too early in the cycle to forecast your use: we'll show a forecast from {date}.")
+    },
+
     cycle_dates: |from, to| format!("{from} – {to}"),
     latest_statement: "Latest statement",
     next_bill: "Your next bill, so far",

@@ -85,6 +85,8 @@ pub struct Texts {
     pub usage_used: fn(&str) -> String,
     pub usage_projection: fn(&str) -> String,
     pub usage_projection_over: fn(&str) -> String,
+    /// No projection yet: the date one is first made.
+    pub usage_projection_too_early: fn(&str) -> String,
     pub cycle_dates: fn(&str, &str) -> String,
     pub latest_statement: &'static str,
     pub next_bill: &'static str,

@@ -146,15 +146,20 @@ pub async fn overview(
         Some(plan) => {
             let period = billing::cycle::period_containing(today, account.cycle_day()?);
             let used = cap_facts.account_used;
-            // Usage is complete up to the end of yesterday: project from the days elapsed.
+            // Usage is complete up to the end of yesterday: project from the days elapsed,
+            // once enough of them have passed to know the cycle's pace (the data cap's rule,
+            // `billing::data_cap::forecast_speaks_on`: one heavy first day is no forecast).
             let elapsed_days = (today - period.start).num_days();
-            let projected =
-                billing::usage::project_usage(used, elapsed_days * 86_400, period.days() * 86_400);
+            let speaks_on = billing::data_cap::forecast_speaks_on(&period);
+            let projected = (today >= speaks_on).then(|| {
+                billing::usage::project_usage(used, elapsed_days * 86_400, period.days() * 86_400)
+            });
             Some(CycleUsage {
                 period_start: period.start,
                 period_end: period.end,
                 used_bytes: used,
                 projected_bytes: projected,
+                projection_from: speaks_on,
                 allowance_bytes: cap_facts.cap.as_ref().map_or_else(
                     || {
                         plan.allowance_gb

@@ -365,3 +365,58 @@ fn element<'h>(html: &'h str, marker: &str) -> &'h str {
     let close = end + html[end..].find('>').expect("the closing tag's end") + 1;
     &html[start..close]
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_overview_forecasts_the_cycle_only_once_its_pace_is_known(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let id = portal.account_id(ALEX_NUMBER).await;
+    let today: NaiveDate = sqlx::query_scalar(
+        "select (now() at time zone time_zone)::date from accounts where id = $1",
+    )
+    .bind(id)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    // An unlimited plan (a plan with an allowance has the data cap's forecast, which waits
+    // the same way: `data_cap` tests).
+    sqlx::query(
+        "update services set plan_id = (select id from plans where code = 'fibre-300')
+          where account_id = $1",
+    )
+    .bind(id)
+    .execute(&portal.pool)
+    .await
+    .unwrap();
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    let projection = |html: &str| {
+        let at = html
+            .find("data-testid=\"usage-projection\"")
+            .expect("the projection's line");
+        let start = at + html[at..].find('>').unwrap() + 1;
+        html[start..start + html[start..].find("</p>").unwrap()].to_string()
+    };
+    let cycle_from = |first: NaiveDate| {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query("update accounts set billing_cycle_day = $2 where id = $1")
+                .bind(id)
+                .bind(i16::try_from(chrono::Datelike::day(&first)).unwrap())
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+
+    // Today is the cycle's first day: one day's use says nothing of the month yet.
+    cycle_from(today).await;
+    let (_, html) = portal.page(&browser, "/").await;
+    let said = projection(&html);
+    assert!(said.contains("too early"), "{said}");
+    assert!(!said.contains("At this rate"), "{said}");
+
+    // Ten days in, the pace is known.
+    cycle_from(today - chrono::Days::new(10)).await;
+    let (_, html) = portal.page(&browser, "/").await;
+    let said = projection(&html);
+    assert!(said.contains("At this rate"), "{said}");
+}
