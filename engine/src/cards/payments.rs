@@ -42,6 +42,8 @@ pub(crate) struct PaymentRow {
     pub stripe_payment_method_id: Option<String>,
     /// The data add-on it pays for, if any.
     pub data_addon_id: Option<i64>,
+    /// The portal login that paid (none for autopay and pay links).
+    pub requested_by_login: Option<i64>,
 }
 
 impl PaymentRow {
@@ -57,7 +59,7 @@ const PAYMENT_COLUMNS: &str =
     "p.id, p.account_id, a.account_number, p.currency::text as currency, p.amount,
     p.status, p.source, p.stripe_payment_intent_id, p.stripe_status_at,
     p.failure_code, p.failure_message, p.card_brand, p.card_last4::text as card_last4,
-    m.stripe_payment_method_id, p.data_addon_id";
+    m.stripe_payment_method_id, p.data_addon_id, p.requested_by_login";
 
 pub(crate) async fn load(
     conn: &mut PgConnection,
@@ -665,7 +667,27 @@ async fn notify(
     } else {
         link
     };
-    let Some((to, first_name)) = mail::recipient(conn, payment.account_id).await? else {
+    // A receipt goes to the person who paid, at the address they sign in with; autopay's
+    // and a pay link's (nobody signed in) to the account's billing contact.
+    let payer = match (kind, payment.requested_by_login) {
+        ("payment_receipt", Some(login)) => {
+            sqlx::query_as(
+                "select l.email::text, p.first_name from portal_logins l
+                   join people p on p.id = l.person_id and p.account_id = l.account_id
+                  where l.id = $1 and l.account_id = $2",
+            )
+            .bind(login)
+            .bind(payment.account_id)
+            .fetch_optional(&mut *conn)
+            .await?
+        }
+        _ => None,
+    };
+    let recipient = match payer {
+        Some(payer) => Some(payer),
+        None => mail::recipient(conn, payment.account_id).await?,
+    };
+    let Some((to, first_name)) = recipient else {
         return Ok(());
     };
     let email = Notice {

@@ -279,6 +279,15 @@ async fn two_requests_with_one_attempt_key_at_once_make_one_payment_and_one_char
     let portal = portal(pool).await;
     let alex_id = portal.account_id(ALEX_NUMBER).await;
     let card = saved_card(&portal, alex_id, "4242424242424242").await;
+    // The account's statements go to a billing contact; the receipt goes to whoever paid.
+    sqlx::query(
+        "insert into people (account_id, role, first_name, last_name, email)
+         values ($1, 'billing', 'Bill', 'Ing', 'accounts@alex-household.example.net')",
+    )
+    .bind(alex_id)
+    .execute(&portal.pool)
+    .await
+    .unwrap();
     let before = balance(&portal, alex_id).await;
     let alex = portal.signed_in(ALEX_EMAIL).await;
     let card = card.to_string();
@@ -341,6 +350,16 @@ async fn two_requests_with_one_attempt_key_at_once_make_one_payment_and_one_char
         balance(&portal, alex_id).await,
         before - rust_decimal::Decimal::new(2345, 2)
     );
+
+    // The receipt email went once, to Alex, who paid.
+    let receipts: Vec<String> = sqlx::query_scalar(
+        "select to_address::text from outbound_emails where account_id = $1 and kind = 'payment_receipt'",
+    )
+    .bind(alex_id)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(receipts, vec![ALEX_EMAIL.to_string()]);
 
     // The receipt is Alex's, in words.
     let (status, html) = portal
