@@ -28,6 +28,9 @@ pub fn PortalFrame(me: Me, children: Children) -> impl IntoView {
     let i18n = provide_i18n(&me.locale);
     let t = i18n.t;
     let viewed = me.viewed_by.is_some();
+    // Staff viewing read-only: the subscriber's buttons are drawn inactive (the server
+    // refuses them anyway), so none looks as if it would work until tapped.
+    let read_only = me.viewed_by.as_ref().is_some_and(|v| !v.may_act);
     view! {
         <a class="skip-link" href="#content">{t.skip_to_content}</a>
         {me.viewed_by.clone().map(|v| view! { <SupportBanner viewed_by=v /> })}
@@ -57,7 +60,7 @@ pub fn PortalFrame(me: Me, children: Children) -> impl IntoView {
                 <A href="/cards">{t.pay().nav_cards}</A>
             </nav>
         </header>
-        <main id="content" tabindex="-1">
+        <main id="content" tabindex="-1" class:read-only=read_only>
             {children()}
         </main>
     }

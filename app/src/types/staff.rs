@@ -89,6 +89,7 @@ pub struct AdjustmentRow {
     pub amount: billing::Money,
     pub reason: String,
     pub requested_by: String,
+    /// In the provider's time zone, as every console time.
     pub requested_at: chrono::NaiveDateTime,
     /// pending, posted or rejected.
     pub status: String,
@@ -98,6 +99,8 @@ pub struct AdjustmentRow {
     pub dispute_number: Option<String>,
     /// Whether the caller may approve or reject it (pending, not theirs, within their limit).
     pub can_decide: bool,
+    /// The caller's own request, waiting for someone else's decision.
+    pub own_waiting: bool,
 }
 
 /// What an adjustment request became.

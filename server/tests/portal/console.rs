@@ -626,3 +626,70 @@ async fn an_account_that_does_not_exist_is_not_found(pool: PgPool) {
     .unwrap();
     assert_eq!(written, 0);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_approvals_page_keeps_what_waits_apart_and_says_why_ones_own_request_waits(
+    pool: PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let alex = portal.account_id(ALEX_NUMBER).await.to_string();
+    let billing = portal.staff_signed_in(BILLING_EMAIL).await;
+    let admin = portal.staff_signed_in(ADMIN_EMAIL).await;
+    // Billing asks for two credits beyond its own limit (100.00): both wait.
+    for reason in ["Goodwill for the long outage", "Duplicate charge in March"] {
+        let response = portal
+            .call(
+                &billing,
+                "request-adjustment",
+                &[
+                    ("account_id", alex.as_str()),
+                    ("direction", "credit"),
+                    ("amount", "150.00"),
+                    ("reason", reason),
+                ],
+            )
+            .await;
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+    let (rejected, requested_at): (i64, chrono::DateTime<chrono::Utc>) = sqlx::query_as(
+        "select id, requested_at from adjustments where reason = 'Duplicate charge in March'",
+    )
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let response = portal
+        .call(
+            &admin,
+            "reject-adjustment",
+            &[("id", &rejected.to_string()), ("note", "Not a duplicate")],
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+
+    let (_, html) = portal.page(&billing, "/staff/adjustments").await;
+    let decided_at = html
+        .find("data-testid=\"approvals-decided\"")
+        .expect("the decided ones, apart");
+    let waiting = &html[..decided_at];
+    let decided = &html[decided_at..];
+    assert!(waiting.contains("Goodwill for the long outage"));
+    assert!(
+        !waiting.contains("Duplicate charge in March"),
+        "a rejected one is not waiting"
+    );
+    assert!(decided.contains("Duplicate charge in March"));
+    // Billing's own request says why billing cannot decide it.
+    assert!(waiting.contains("data-testid=\"own-request\""));
+    assert!(!waiting.contains("data-testid=\"approve-adjustment\""));
+    // Times are the provider's (America/Chicago in the tests), as everywhere in the console.
+    let local = requested_at
+        .with_timezone(&chrono_tz::America::Chicago)
+        .naive_local();
+    let shown = app::i18n::Formats::new("en-US").datetime(local);
+    assert!(decided.contains(&shown), "{shown} in {decided}");
+
+    // The administrator, whose limit covers it, may decide the one left.
+    let (_, html) = portal.page(&admin, "/staff/adjustments").await;
+    assert!(html.contains("data-testid=\"approve-adjustment\""));
+    assert!(!html.contains("data-testid=\"own-request\""));
+}

@@ -74,8 +74,8 @@ fn AdjustForm(account_id: i64) -> impl IntoView {
             <input type="hidden" name="account_id" value=account_id.to_string() />
             <fieldset class="field">
                 <legend>{s.adjust_direction}</legend>
-                <label><input type="radio" name="direction" value="credit" checked /> " " {s.adjust_credit}</label>
-                <label><input type="radio" name="direction" value="charge" /> " " {s.adjust_charge}</label>
+                <label class="choice"><input type="radio" name="direction" value="credit" checked /> {s.adjust_credit}</label>
+                <label class="choice"><input type="radio" name="direction" value="charge" /> {s.adjust_charge}</label>
                 <p class="field-error">{move || field_error(error(), "direction")}</p>
             </fieldset>
             <div class="field">
@@ -122,6 +122,9 @@ fn AdjustmentList(rows: Vec<AdjustmentRow>) -> impl IntoView {
                         {r.decided_by.clone().map(|d| format!(" · {}", (s.decided_by)(&d)))}
                         {r.decision_note.clone().map(|n| format!(" · {n}"))}
                     </p>
+                    {r.own_waiting.then(|| view! {
+                        <p class="notice notice-info" data-testid="own-request">{s.adjust_own_waiting}</p>
+                    })}
                     {r.can_decide.then(|| view! { <DecideAdjustment id=r.id /> })}
                 </li>
             }).collect_view()}
@@ -183,10 +186,19 @@ pub fn ApprovalsPage() -> impl IntoView {
                         <Title text=s.approvals_title />
                         <h1>{s.approvals_title}</h1>
                         {notice.map(|n| view! { <p class="notice notice-info" role="status">{n}</p> })}
-                        {if rows.is_empty() {
-                            view! { <p class="empty">{s.approvals_none}</p> }.into_any()
-                        } else {
-                            view! { <AdjustmentList rows /> }.into_any()
+                        // What waits for a decision, apart from what was decided lately.
+                        {let (waiting, decided): (Vec<_>, Vec<_>) =
+                            rows.into_iter().partition(|r| r.status == "pending");
+                        view! {
+                            {if waiting.is_empty() {
+                                view! { <p class="empty" data-testid="approvals-none">{s.approvals_none}</p> }.into_any()
+                            } else {
+                                view! { <AdjustmentList rows=waiting /> }.into_any()
+                            }}
+                            {(!decided.is_empty()).then(|| view! {
+                                <h2>{s.approvals_decided}</h2>
+                                <div data-testid="approvals-decided"><AdjustmentList rows=decided /></div>
+                            })}
                         }}
                     }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),

@@ -112,7 +112,10 @@ fn QueueRow(item: QueueItem) -> impl IntoView {
             <td data-label=tk.col_account><span>
                 <a href=format!("/staff/accounts/{}", item.account_id)>{(tk.account_link)(&item.account_number, &item.account_name)}</a>
             </span></td>
-            <td data-label=tk.col_subject><span>{item.subject}</span></td>
+            // The subject opens the ticket too: on a phone it is the row's widest target.
+            <td data-label=tk.col_subject><span>
+                <a class="ticket-queue-subject" href=format!("/staff/tickets/{}", item.number)>{item.subject}</a>
+            </span></td>
             <td data-label=tk.col_category><span class="console-kind">{(tk.category)(&item.category)}</span></td>
             <td data-label=tk.col_status><span class=status_class(&item.status)>{(tk.staff_status)(&item.status)}</span></td>
             <td data-label=tk.col_assignee><span>{item.assignee.unwrap_or_else(|| tk.nobody.to_string())}</span></td>

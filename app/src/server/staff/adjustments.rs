@@ -2,7 +2,6 @@
 //! (the rules are in `engine::adjustments`). Every decision is audited.
 
 use billing::{Currency, Money};
-use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::PgPool;
@@ -36,16 +35,17 @@ struct Row {
     reason: String,
     requested_by_id: i64,
     requested_by: String,
-    requested_at: NaiveDateTime,
+    requested_at: chrono::DateTime<chrono::Utc>,
     status: String,
     decided_by: Option<String>,
     decision_note: Option<String>,
     dispute_number: Option<String>,
 }
 
-const ROWS: &str = "select j.id, j.account_id, a.account_number, a.currency::text as currency, j.amount, j.reason,
+const ROWS: &str =
+    "select j.id, j.account_id, a.account_number, a.currency::text as currency, j.amount, j.reason,
         j.requested_by as requested_by_id, r.display_name as requested_by,
-        (j.requested_at at time zone 'UTC') as requested_at, j.status, d.display_name as decided_by, j.decision_note,
+        j.requested_at, j.status, d.display_name as decided_by, j.decision_note,
         t.number as dispute_number
    from adjustments j join accounts a on a.id = j.account_id
    join staff_users r on r.id = j.requested_by
@@ -53,6 +53,7 @@ const ROWS: &str = "select j.id, j.account_id, a.account_number, a.currency::tex
    left join tickets t on t.id = j.dispute_ticket_id";
 
 fn to_row(portal: &Portal, staff: &StaffAccess, r: Row) -> Result<AdjustmentRow, AppError> {
+    let own_waiting = r.status == "pending" && r.requested_by_id == staff.staff_id();
     let can_decide = r.status == "pending"
         && r.requested_by_id != staff.staff_id()
         && staff.role().has(Right::Adjust)
@@ -64,12 +65,16 @@ fn to_row(portal: &Portal, staff: &StaffAccess, r: Row) -> Result<AdjustmentRow,
         amount: Money::new(r.amount, currency(&r.currency)?),
         reason: r.reason,
         requested_by: r.requested_by,
-        requested_at: r.requested_at,
+        requested_at: r
+            .requested_at
+            .with_timezone(&portal.config.billing.time_zone)
+            .naive_local(),
         status: r.status,
         decided_by: r.decided_by,
         decision_note: r.decision_note,
         dispute_number: r.dispute_number,
         can_decide,
+        own_waiting,
     })
 }
 
