@@ -54,6 +54,11 @@ pub struct PlanTexts {
     pub etf_accept: fn(&str) -> String,
     pub confirm: &'static str,
     pub back_to_plans: &'static str,
+    /// Usual use above the new plan's allowance, with the overage it would cost: (usual use,
+    /// over how many cycles, the plan, what it includes, GB over, their cost).
+    pub usual_over_cost: fn(&str, u32, &str, &str, u32, &str) -> String,
+    /// The same for a plan that sells no overage (its cap stops the service).
+    pub usual_over_cap: fn(&str, u32, &str, &str) -> String,
     pub error_conflict: &'static str,
     pub error_invalid: &'static str,
     pub error_other: &'static str,
@@ -127,6 +132,18 @@ pub static PLANS_EN: PlanTexts = PlanTexts {
     etf_accept: |fee| format!("I accept the early termination fee of {fee}."),
     confirm: "Confirm the change",
     back_to_plans: "Back to plans",
+    usual_over_cost: |usual, cycles, plan, included, over, cost| {
+        format!(
+            "You usually use about {usual} a cycle ({}). {plan} includes {included}: at that use expect about {over} GB over, {cost} more each cycle.",
+            if cycles == 1 { "last cycle".to_string() } else { format!("the average of your last {cycles} cycles") }
+        )
+    },
+    usual_over_cap: |usual, cycles, plan, included| {
+        format!(
+            "You usually use about {usual} a cycle ({}). {plan} includes {included}, and you would reach its limit before the end of most cycles.",
+            if cycles == 1 { "last cycle".to_string() } else { format!("the average of your last {cycles} cycles") }
+        )
+    },
     error_conflict: "Your plan was changed meanwhile (perhaps in another window). Here is the change as it stands now.",
     error_invalid: "Please tick the box to accept the early termination fee before confirming.",
     error_other: "The change could not be made. Nothing was changed; please try again.",

@@ -228,6 +228,19 @@ fn PreviewView(preview: PlanChangePreview) -> impl IntoView {
             {error.map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
             <p class="lead">{(p.from_to)(&preview.from.name, &preview.to.name)} " · "
                 <span data-testid="effective">{when}</span></p>
+            // A smaller allowance than the service's usual use: what going over would cost.
+            {preview.over_allowance.clone().map(|u| {
+                let text = match &u.overage {
+                    Some(cost) => (p.usual_over_cost)(
+                        &f.bytes(u.bytes), u.cycles, &preview.to.name, &f.bytes(u.included_bytes),
+                        u.over_gb, &f.money(cost),
+                    ),
+                    None => (p.usual_over_cap)(
+                        &f.bytes(u.bytes), u.cycles, &preview.to.name, &f.bytes(u.included_bytes),
+                    ),
+                };
+                view! { <p class="notice notice-warn" role="note" data-testid="usual-over">{text}</p> }
+            })}
             <div class="plan-compare">
                 <div class="plan-card">
                     <p class="plan-kicker">{p.current_plan}</p>

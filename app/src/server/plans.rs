@@ -128,6 +128,15 @@ pub async fn preview(
     )
     .await?;
     let q = &p.quote;
+    let over_allowance = usual_use_over(
+        &portal.pool,
+        service_id,
+        &p.to,
+        currency,
+        account.cycle_day()?,
+        account.today(),
+    )
+    .await?;
     Ok(PlanChangePreview {
         service_id,
         from: option(&p.from, currency),
@@ -146,7 +155,76 @@ pub async fn preview(
             .following_statement
             .as_ref()
             .and_then(|b| b.totals.charges.checked_add(b.totals.tax).ok()),
+        over_allowance,
     })
+}
+
+/// How many complete cycles "usual use" looks back over.
+const USUAL_CYCLES: usize = 3;
+
+/// The service's usual use per cycle (the average of its last three complete cycles with any
+/// use), when it is more than `to` includes, with the overage the billing code would charge
+/// for it (`billing::usage::rate_usage_within`). One query.
+async fn usual_use_over(
+    pool: &sqlx::PgPool,
+    service_id: i64,
+    to: &PlanDetails,
+    currency: Currency,
+    cycle: billing::cycle::CycleDay,
+    today: chrono::NaiveDate,
+) -> Result<Option<crate::types::plans::UsualUse>, AppError> {
+    let Some(included_gb) = to.allowance_gb else {
+        return Ok(None);
+    };
+    let included = u64::try_from(included_gb).unwrap_or(0) * billing::usage::BYTES_PER_GB;
+    let mut starts = Vec::with_capacity(USUAL_CYCLES);
+    let mut ends = Vec::with_capacity(USUAL_CYCLES);
+    let mut end = billing::cycle::period_containing(today, cycle).start;
+    for _ in 0..USUAL_CYCLES {
+        let Some(last_day) = end.pred_opt() else {
+            break;
+        };
+        let period = billing::cycle::period_containing(last_day, cycle);
+        starts.push(period.start);
+        ends.push(period.end);
+        end = period.start;
+    }
+    let used: Vec<i64> = sqlx::query_scalar(
+        "select sum(u.download_bytes + u.upload_bytes)::bigint
+           from unnest($2::date[], $3::date[]) as p(start_on, end_on)
+           join usage_daily u on u.service_id = $1 and u.day >= p.start_on and u.day < p.end_on
+          group by p.start_on",
+    )
+    .bind(service_id)
+    .bind(&starts)
+    .bind(&ends)
+    .fetch_all(pool)
+    .await?;
+    let used: Vec<u64> = used
+        .into_iter()
+        .filter_map(|b| u64::try_from(b).ok())
+        .filter(|b| *b > 0)
+        .collect();
+    if used.is_empty() {
+        return Ok(None);
+    }
+    let cycles = used.len() as u64;
+    let usual = used.iter().sum::<u64>() / cycles;
+    if usual <= included {
+        return Ok(None);
+    }
+    let rating = billing::usage::rate_usage_within(
+        usual,
+        Some(included),
+        to.overage_per_gb.map(|p| Money::new(p, currency)),
+    );
+    Ok(Some(crate::types::plans::UsualUse {
+        bytes: usual,
+        cycles: cycles as u32,
+        included_bytes: included,
+        over_gb: rating.overage_gb,
+        overage: rating.charge,
+    }))
 }
 
 /// The next statement's new lines and totals, as the overview shows "your next bill".

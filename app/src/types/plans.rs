@@ -77,4 +77,22 @@ pub struct PlanChangePreview {
     pub next_statement: Option<NextBill>,
     /// Each period after that: the period's charges and tax.
     pub monthly_after: Option<Money>,
+    /// The service's usual use when it is more than the new plan includes.
+    pub over_allowance: Option<UsualUse>,
+}
+
+/// What the service usually uses in a cycle, against a plan that includes less, rated by
+/// the billing code's own overage rule (every started gigabyte over).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsualUse {
+    /// The average over the last complete cycles with any use.
+    pub bytes: u64,
+    /// How many cycles that average is of (1 to 3).
+    pub cycles: u32,
+    /// What the new plan includes.
+    pub included_bytes: u64,
+    /// Started gigabytes over, at that use.
+    pub over_gb: u32,
+    /// Their cost each cycle; `None` when the plan sells no overage (its data cap stops it).
+    pub overage: Option<Money>,
 }

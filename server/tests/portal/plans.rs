@@ -235,3 +235,85 @@ async fn without_a_session_the_plans_are_not_shown(pool: PgPool) {
         assert_eq!(error_code(response).await.0, 401, "{endpoint}");
     }
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_downgrade_below_the_usual_use_says_what_going_over_would_cost(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let account = portal.account_id(ALEX_NUMBER).await;
+    let service = service_of(&portal, account).await;
+    // Alex is on Cable 1200 (unlimited) for this test, and used 1,150, 1,250 and 1,200 GB
+    // in the last three complete cycles (cycle day 5): 1,200 GB usually.
+    sqlx::query("update services set plan_id = $2 where id = $1")
+        .bind(service)
+        .bind(plan_id(&portal, "cable-1200").await)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from usage_daily where service_id = $1")
+        .bind(service)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    let today: chrono::NaiveDate = sqlx::query_scalar(
+        "select (now() at time zone time_zone)::date from accounts where id = $1",
+    )
+    .bind(account)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let cycle = CycleDay::new(5).unwrap();
+    let mut start = period_containing(today, cycle).start;
+    for gb in [1_150_i64, 1_250, 1_200] {
+        start = period_containing(start.pred_opt().unwrap(), cycle).start;
+        sqlx::query(
+            "insert into usage_daily (service_id, day, download_bytes, upload_bytes)
+             values ($1, $2, $3, $4)",
+        )
+        .bind(service)
+        .bind(start)
+        .bind(gb * 900_000_000)
+        .bind(gb * 100_000_000)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    }
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+
+    // Cable 300 includes 1,000 GB at $0.50 per started GB over: 200 GB, $100.00 a cycle.
+    let (_, html) = portal
+        .page(
+            &alex,
+            &format!("/plans/{service}/{}", plan_id(&portal, "cable-300").await),
+        )
+        .await;
+    // Sizes are written with a no-break space before the unit.
+    let said = testid_text(&html, "usual-over")
+        .expect("a warning")
+        .replace('\u{a0}', " ");
+    assert!(said.contains("1,200 GB a cycle"), "{said}");
+    assert!(said.contains("last 3 cycles"), "{said}");
+    assert!(said.contains("1,000 GB"), "{said}");
+    assert!(said.contains("200 GB over"), "{said}");
+    assert!(said.contains(&dollars(dec!(100.00))), "{said}");
+    // DSL 50 includes 500 GB at $0.75: 700 GB over, $525.00.
+    let (_, html) = portal
+        .page(
+            &alex,
+            &format!("/plans/{service}/{}", plan_id(&portal, "dsl-50").await),
+        )
+        .await;
+    // Sizes are written with a no-break space before the unit.
+    let said = testid_text(&html, "usual-over")
+        .expect("a warning")
+        .replace('\u{a0}', " ");
+    assert!(said.contains("700 GB over"), "{said}");
+    assert!(said.contains(&dollars(dec!(525.00))), "{said}");
+    // Cable 600 includes 1,500 GB: nothing to warn of.
+    let (_, html) = portal
+        .page(
+            &alex,
+            &format!("/plans/{service}/{}", plan_id(&portal, "cable-600").await),
+        )
+        .await;
+    assert!(!html.contains("data-testid=\"usual-over\""));
+}
