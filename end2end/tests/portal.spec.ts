@@ -189,3 +189,25 @@ test('the statements list shows every column of a row on the screen', async ({ p
   }
   await noSidewaysScroll(page);
 });
+
+test('on a desktop the overview fills its grid, and the next bill lines up', async ({ page }) => {
+  test.skip(page.viewportSize()!.width < 1024, 'the desktop layout');
+  await signIn(page, ALEX.email);
+  await ready(page);
+  const card = (heading: string) => page.locator(`section[aria-labelledby="${heading}"]`);
+  const top = async (heading: string) => Math.round((await card(heading).boundingBox())!.y);
+  // Row by row, no hole: balance, plan, latest statement; usage and the last payment;
+  // the next bill and the open tickets.
+  expect(await top('plan-h')).toBe(await top('balance-h'));
+  expect(await top('statement-h')).toBe(await top('balance-h'));
+  expect(await top('payment-h')).toBe(await top('usage-h'));
+  expect(await top('tickets-h')).toBe(await top('next-bill-h'));
+  // The next bill's totals sit under its lines: labels left, amounts on one right edge.
+  const right = async (selector: string) => {
+    const box = (await page.locator(selector).first().boundingBox())!;
+    return Math.round(box.x + box.width);
+  };
+  const left = async (selector: string) => Math.round((await page.locator(selector).first().boundingBox())!.x);
+  expect(await right('[data-testid="next-bill-total"]')).toBe(await right('[data-testid="next-bill"] tbody td.num'));
+  expect(await left('[data-testid="next-bill"] tfoot th')).toBe(await left('[data-testid="next-bill"] tbody td'));
+});

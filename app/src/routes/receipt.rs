@@ -107,7 +107,7 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
             })}
             {addon_unpaid}
             <dl class="facts receipt-facts">
-                <dt>{p.receipt_amount}</dt><dd class="num" data-testid="receipt-amount">{f.money(&r.amount)}</dd>
+                <dt>{p.receipt_amount}</dt><dd class="amount" data-testid="receipt-amount">{f.money(&r.amount)}</dd>
                 <dt>{p.receipt_status}</dt><dd><span class=class data-testid="receipt-state">{label}</span></dd>
                 <dt>{p.receipt_date}</dt><dd>{f.datetime(r.at)}</dd>
                 {r.card.clone().map(|c| view! { <dt>{p.receipt_card}</dt><dd data-testid="receipt-card">{c}</dd> })}
