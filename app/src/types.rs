@@ -137,6 +137,8 @@ pub struct DayUsage {
     pub day: NaiveDate,
     pub download_bytes: u64,
     pub upload_bytes: u64,
+    /// Whether the day's hours are kept (only recent days have hourly detail).
+    pub has_hours: bool,
 }
 
 /// One billing period of usage, day by day.

@@ -43,8 +43,16 @@ test('usage: the period by day, one day by hour, and the CSV download', async ({
 
   const firstDay = await page.locator('[data-testid="usage-days"] tbody tr').first().getAttribute('data-day');
   expect(firstDay).toBeTruthy();
-  await page.locator(`svg.chart a[href$="day=${firstDay}"]`).click();
-  await expect(page).toHaveURL(new RegExp(`day=${firstDay}`));
+  // A day whose hours are kept leads to them; the whole height of its slot is the target.
+  const linked = page.locator('svg.chart a').first();
+  const href = (await linked.getAttribute('href'))!;
+  const day = href.split('day=')[1];
+  const target = (await linked.boundingBox())!;
+  const bar = (await linked.locator('rect.bar').boundingBox())!;
+  expect(target.height).toBeGreaterThan(bar.height);
+  await linked.click();
+  await expect(page).toHaveURL(new RegExp(`day=${day}`));
+  await expect(page.getByTestId('usage-day')).toBeVisible();
 
   const download = page.waitForEvent('download');
   await page.getByTestId('csv-link').click();

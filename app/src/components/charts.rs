@@ -1,5 +1,10 @@
 //! Bar charts drawn as SVG on the server (no charting library reaches the browser). Every
 //! chart comes with a table of the same figures on the page that uses it.
+//!
+//! Drawn for a phone first: the picture is 480 units wide (a 360-pixel screen shows it at
+//! about two thirds), so axis labels of 20 units read at 13 pixels; a vertical scale with
+//! round figures; margins so that no label is cut at either end; and a bar that leads
+//! somewhere is a target the whole height of the chart and the width of its slot.
 
 use leptos::prelude::*;
 
@@ -10,11 +15,18 @@ pub struct Bar {
     pub value: u64,
     pub href: Option<String>,
     pub highlighted: bool,
+    /// What the bar says to a screen reader and in its tooltip ("Nov 5: 12.3 GB").
+    pub title: String,
 }
 
-const WIDTH: u64 = 720;
-const HEIGHT: u64 = 200;
-const AXIS: u64 = 24;
+const WIDTH: u64 = 480;
+const HEIGHT: u64 = 220;
+/// Room for the scale's figures on the left, and half a label on the right.
+const LEFT: u64 = 64;
+const RIGHT: u64 = 20;
+const TOP: u64 = 10;
+/// Room for the labels under the axis.
+const BOTTOM: u64 = 30;
 
 fn scale(value: u64, max: u64, span: u64) -> u64 {
     if max == 0 {
@@ -24,47 +36,90 @@ fn scale(value: u64, max: u64, span: u64) -> u64 {
     }
 }
 
-/// A bar chart with an optional dashed reference line (for example a daily share of the
-/// allowance). `summary` is read out by screen readers in place of the picture.
+/// Round values for a vertical scale reaching `max` or just above it: 0 and two or three
+/// steps of 1, 2 or 5 times a power of ten (`max` 37 → 0, 20, 40).
+pub fn nice_ticks(max: u64) -> Vec<u64> {
+    let max = max.max(1);
+    let mut step: u64 = 1;
+    loop {
+        for m in [1, 2, 5] {
+            let candidate = step.saturating_mul(m);
+            if candidate.saturating_mul(3) >= max {
+                let top = max.div_ceil(candidate) * candidate;
+                return (0..=top / candidate).map(|i| i * candidate).collect();
+            }
+        }
+        if step > u64::MAX / 10 {
+            return vec![0, max];
+        }
+        step *= 10;
+    }
+}
+
+/// A bar chart with a vertical scale (`ticks`: values with their labels, the highest the
+/// scale's top, from [`nice_ticks`]) and an optional dashed reference line (a daily share of
+/// the allowance, say). `summary` names the chart for screen readers; a chart whose bars
+/// lead somewhere is a group of links, each named by its bar's title.
 #[component]
 pub fn BarChart(
     bars: Vec<Bar>,
     reference: Option<u64>,
     summary: String,
+    ticks: Vec<(u64, String)>,
     #[prop(optional)] every_nth_label: Option<usize>,
 ) -> impl IntoView {
-    let max = bars
+    let max = ticks
         .iter()
-        .map(|b| b.value)
+        .map(|(v, _)| *v)
+        .chain(bars.iter().map(|b| b.value))
         .chain(reference)
         .max()
         .unwrap_or(0)
         .max(1);
     let count = bars.len().max(1) as u64;
-    let slot = WIDTH / count;
+    let plot_width = WIDTH - LEFT - RIGHT;
+    let slot = plot_width / count;
     let gap = (slot / 5).max(1);
-    let label_every = every_nth_label.unwrap_or_else(|| bars.len().div_ceil(6).max(1));
-    let plot = HEIGHT - AXIS;
+    let label_every = every_nth_label.unwrap_or_else(|| bars.len().div_ceil(5).max(1));
+    let plot = HEIGHT - BOTTOM - TOP;
+    let base = TOP + plot;
+    let linked = bars.iter().any(|b| b.href.is_some());
+    let grid = ticks
+        .into_iter()
+        .map(|(value, label)| {
+            let y = (base - scale(value, max, plot)).to_string();
+            view! {
+                <line x1=LEFT.to_string() x2=(WIDTH - RIGHT).to_string() y1=y.clone() y2=y.clone() class="grid" />
+                <text x=(LEFT - 6).to_string() y=y class="axis-label" text-anchor="end" dominant-baseline="middle">{label}</text>
+            }
+        })
+        .collect_view();
     let rects = bars
         .into_iter()
         .enumerate()
         .map(|(i, bar)| {
             let h = scale(bar.value, max, plot).max(if bar.value > 0 { 1 } else { 0 });
-            let x = i as u64 * slot + gap / 2;
-            let y = plot - h;
+            let slot_x = LEFT + i as u64 * slot;
+            let x = slot_x + gap / 2;
             let rect = view! {
-                <rect x=x.to_string() y=y.to_string() width=(slot - gap).to_string() height=h.to_string()
-                    class=if bar.highlighted { "bar bar-highlighted" } else { "bar" }>
-                    <title>{bar.label.clone()}</title>
-                </rect>
+                <rect x=x.to_string() y=(base - h).to_string() width=(slot - gap).to_string() height=h.to_string()
+                    class=if bar.highlighted { "bar bar-highlighted" } else { "bar" } />
             };
             let shape = match bar.href {
-                Some(href) => view! { <a href=href>{rect}</a> }.into_any(),
-                None => rect.into_any(),
+                // The whole slot, top to axis, is the target; the bar is drawn inside it.
+                Some(href) => view! {
+                    <a href=href aria-label=bar.title.clone()>
+                        <title>{bar.title.clone()}</title>
+                        <rect x=slot_x.to_string() y=TOP.to_string() width=slot.to_string() height=plot.to_string() class="bar-hit" />
+                        {rect}
+                    </a>
+                }
+                .into_any(),
+                None => view! { <g><title>{bar.title.clone()}</title>{rect}</g> }.into_any(),
             };
             let label = (i % label_every == 0).then(|| {
                 view! {
-                    <text x=(x + (slot - gap) / 2).to_string() y=(HEIGHT - 6).to_string() class="axis-label" text-anchor="middle">
+                    <text x=(x + (slot - gap) / 2).to_string() y=(HEIGHT - 8).to_string() class="axis-label" text-anchor="middle">
                         {bar.label}
                     </text>
                 }
@@ -73,14 +128,35 @@ pub fn BarChart(
         })
         .collect_view();
     let line = reference.map(|r| {
-        let y = (plot - scale(r, max, plot)).to_string();
-        view! { <line x1="0" x2=WIDTH.to_string() y1=y.clone() y2=y class="reference-line" /> }
+        let y = (base - scale(r, max, plot)).to_string();
+        view! { <line x1=LEFT.to_string() x2=(WIDTH - RIGHT).to_string() y1=y.clone() y2=y class="reference-line" /> }
     });
     view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary preserveAspectRatio="xMidYMid meet">
-            <line x1="0" x2=WIDTH.to_string() y1=plot.to_string() y2=plot.to_string() class="axis" />
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role=if linked { "group" } else { "img" }
+            aria-label=summary preserveAspectRatio="xMidYMid meet">
+            {grid}
+            <line x1=LEFT.to_string() x2=(WIDTH - RIGHT).to_string() y1=base.to_string() y2=base.to_string() class="axis" />
             {rects}
             {line}
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice_ticks;
+
+    #[test]
+    fn the_scale_is_round_and_reaches_the_highest_bar() {
+        assert_eq!(nice_ticks(37), vec![0, 20, 40]);
+        assert_eq!(nice_ticks(100), vec![0, 50, 100]);
+        assert_eq!(nice_ticks(101), vec![0, 50, 100, 150]);
+        assert_eq!(nice_ticks(1), vec![0, 1]);
+        assert_eq!(nice_ticks(0), vec![0, 1]);
+        // 48.2 GB in bytes: 0, 20 GB, 40 GB, 60 GB.
+        assert_eq!(
+            nice_ticks(48_200_000_000),
+            vec![0, 20_000_000_000, 40_000_000_000, 60_000_000_000]
+        );
     }
 }

@@ -108,6 +108,10 @@ pub static EN: Texts = Texts {
     usage_projection_over: |p| {
         format!("At this rate you'll use about {p} by the end of the cycle, more than your allowance.")
     },
+    usage_no_hours_since: |day, from| {
+        format!("Hour-by-hour figures are kept for recent days only: {day} has its total, and days from {from} have their hours.")
+    },
+    usage_no_hours: |day| format!("Hour-by-hour figures are kept for recent days only: {day} has its total."),
     usage_projection_too_early: |date| {
         format!("It's too early in the cycle to forecast your use: we'll show a forecast from {date}.")
     },

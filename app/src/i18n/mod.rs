@@ -85,6 +85,9 @@ pub struct Texts {
     pub usage_used: fn(&str) -> String,
     pub usage_projection: fn(&str) -> String,
     pub usage_projection_over: fn(&str) -> String,
+    /// A day asked for whose hours are not kept, and the first day whose hours are.
+    pub usage_no_hours_since: fn(&str, &str) -> String,
+    pub usage_no_hours: fn(&str) -> String,
     /// No projection yet: the date one is first made.
     pub usage_projection_too_early: fn(&str) -> String,
     pub cycle_dates: fn(&str, &str) -> String,

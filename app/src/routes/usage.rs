@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::usage::load_usage;
-use crate::components::charts::{Bar, BarChart};
+use crate::components::charts::{nice_ticks, Bar, BarChart};
 use crate::components::data_cap::CapForecast;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::i18n::use_i18n;
@@ -85,16 +85,46 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
     let daily_share = period.allowance_bytes.map(|a| a / period_days);
     let total = period.total_bytes();
     let chosen = day.as_ref().map(|d| d.day);
+    // A day leads to its hours only when they are kept (recent days).
     let bars: Vec<Bar> = period
         .days
         .iter()
         .map(|d| Bar {
             label: f.short_date(d.day),
             value: d.download_bytes + d.upload_bytes,
-            href: Some(format!("/usage?cycle={offset}&day={}", d.day)),
+            href: d
+                .has_hours
+                .then(|| format!("/usage?cycle={offset}&day={}", d.day)),
             highlighted: Some(d.day) == chosen,
+            title: format!(
+                "{}: {}",
+                f.date(d.day),
+                f.bytes(d.download_bytes + d.upload_bytes)
+            ),
         })
         .collect();
+    let ticks = scale_for(
+        bars.iter()
+            .map(|b| b.value)
+            .chain(daily_share)
+            .max()
+            .unwrap_or(0),
+        |v| f.bytes(v),
+    );
+    let hours_from = period.days.iter().find(|d| d.has_hours).map(|d| d.day);
+    // A day asked for whose hours are not kept: say so, rather than show nothing new.
+    let asked = use_query_map()
+        .read_untracked()
+        .get("day")
+        .and_then(|d| d.parse::<NaiveDate>().ok())
+        .filter(|d| *d >= period.period_start && *d < period.period_end);
+    let no_hours = match (asked, &day) {
+        (Some(asked), None) => Some(match hours_from {
+            Some(from) => (t.usage_no_hours_since)(&f.date(asked), &f.date(from)),
+            None => (t.usage_no_hours)(&f.date(asked)),
+        }),
+        _ => None,
+    };
     let summary = format!("{} {}: {}", t.usage_by_day, dates, f.bytes(total));
     let older = (offset + 1 < 12).then(|| format!("/usage?cycle={}", offset + 1));
     let newer = (offset > 0).then(|| format!("/usage?cycle={}", offset - 1));
@@ -120,7 +150,8 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
             } else {
                 view! {
                     <h3>{t.usage_by_day}</h3>
-                    <BarChart bars reference=daily_share summary />
+                    {no_hours.map(|text| view! { <p class="notice notice-info" role="status" data-testid="no-hours">{text}</p> })}
+                    <BarChart bars reference=daily_share summary ticks />
                     {daily_share.map(|_| view! { <p class="legend"><span class="legend-line"></span>{t.allowance_line}</p> })}
                     <p class="muted">{t.choose_day}</p>
                     <details class="figures">
@@ -137,7 +168,11 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
                             <tbody>
                                 {period.days.iter().map(|d| view! {
                                     <tr data-day=d.day.to_string()>
-                                        <th scope="row">{f.date(d.day)}</th>
+                                        <th scope="row">{if d.has_hours {
+                                            view! { <a href=format!("/usage?cycle={offset}&day={}", d.day)>{f.date(d.day)}</a> }.into_any()
+                                        } else {
+                                            view! { {f.date(d.day)} }.into_any()
+                                        }}</th>
                                         <td class="num">{f.bytes(d.download_bytes)}</td>
                                         <td class="num">{f.bytes(d.upload_bytes)}</td>
                                         <td class="num">{f.bytes(d.download_bytes + d.upload_bytes)}</td>
@@ -156,11 +191,13 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
             let heading = (t.usage_by_hour)(&f.date(d.day));
             let bars: Vec<Bar> = d.hours.iter().map(|h| Bar {
                 label: f.hour(h.hour), value: h.download_bytes + h.upload_bytes, href: None, highlighted: false,
+                title: format!("{}: {}", f.hour(h.hour), f.bytes(h.download_bytes + h.upload_bytes)),
             }).collect();
+            let ticks = scale_for(bars.iter().map(|b| b.value).max().unwrap_or(0), |v| f.bytes(v));
             view! {
                 <section class="card card-flat" aria-labelledby="day-h">
                     <h2 id="day-h" data-testid="usage-day">{heading.clone()}</h2>
-                    <BarChart bars reference=None summary=heading every_nth_label=3 />
+                    <BarChart bars reference=None summary=heading ticks every_nth_label=6 />
                     <details class="figures">
                         <summary>{t.show_table}</summary>
                         <table class="data-table" data-testid="usage-hours">
@@ -206,4 +243,12 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// A chart's vertical scale up to `max`, each value labelled by `label`.
+fn scale_for(max: u64, label: impl Fn(u64) -> String) -> Vec<(u64, String)> {
+    nice_ticks(max)
+        .into_iter()
+        .map(|v| (v, if v == 0 { "0".to_string() } else { label(v) }))
+        .collect()
 }

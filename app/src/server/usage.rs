@@ -42,9 +42,12 @@ async fn days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DayUsage>, AppError> {
-    let rows: Vec<(NaiveDate, i64, i64)> = sqlx::query_as(
-        "select u.day, sum(u.download_bytes)::bigint, sum(u.upload_bytes)::bigint
+    // With each day, whether its hours are kept (only recent days have hourly detail).
+    let rows: Vec<(NaiveDate, i64, i64, bool)> = sqlx::query_as(
+        "select u.day, sum(u.download_bytes)::bigint, sum(u.upload_bytes)::bigint,
+                bool_or(h.service_id is not null)
            from usage_daily u join services s on s.id = u.service_id
+           left join usage_hourly h on h.service_id = u.service_id and h.day = u.day
           where s.account_id = $1 and u.day >= $2 and u.day < $3
           group by u.day order by u.day",
     )
@@ -55,7 +58,8 @@ async fn days(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(day, down, up)| DayUsage {
+        .map(|(day, down, up, has_hours)| DayUsage {
+            has_hours,
             day,
             download_bytes: down.max(0) as u64,
             upload_bytes: up.max(0) as u64,

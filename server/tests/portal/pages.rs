@@ -420,3 +420,52 @@ async fn the_overview_forecasts_the_cycle_only_once_its_pace_is_known(pool: PgPo
     let said = projection(&html);
     assert!(said.contains("At this rate"), "{said}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_usage_chart_links_only_days_whose_hours_are_kept_and_says_why_for_others(
+    pool: PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    let id = portal.account_id(ALEX_NUMBER).await;
+    // The last cycle: its oldest days have no hours kept, its newest ones do (the demo keeps
+    // 14 days of hourly detail).
+    let (start, _) = current_period(&portal, id).await;
+    let days: Vec<(NaiveDate, bool)> = sqlx::query_as(
+        "select d.day, exists (select 1 from usage_hourly h where h.service_id = d.service_id
+                                and h.day = d.day)
+           from usage_daily d join services s on s.id = d.service_id
+          where s.account_id = $1 and d.day < $2 and d.day >= ($2 - interval '1 month')::date
+          order by d.day desc",
+    )
+    .bind(id)
+    .bind(start)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    let old = days
+        .iter()
+        .rev()
+        .find(|(_, h)| !h)
+        .expect("a day without hours")
+        .0;
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    let (status, html) = portal
+        .page(&browser, &format!("/usage?cycle=1&day={old}"))
+        .await;
+    assert_eq!(status, 200);
+    // Asking for it says why nothing more is shown, and the chart does not offer it.
+    assert!(html.contains("data-testid=\"no-hours\""), "{html}");
+    assert!(!html.contains(&format!("href=\"/usage?cycle=1&amp;day={old}\"")));
+    assert!(!html.contains(&format!("href=\"/usage?cycle=1&day={old}\"")));
+    if let Some((recent, _)) = days.iter().find(|(_, h)| *h) {
+        let link = format!("day={recent}\"");
+        assert!(html.contains(&link), "a day whose hours are kept is a link");
+    }
+    // The chart is a group of named links (no picture holding links), with a scale.
+    let at = html.find("class=\"chart\"").expect("a chart");
+    let chart = &html[html[..at].rfind("<svg").expect("its svg")..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    assert!(chart.contains("role=\"group\""), "{chart}");
+    assert!(chart.contains("class=\"grid\""));
+    assert!(chart.contains("aria-label=\""));
+}
