@@ -250,6 +250,9 @@ pub struct StatementLine {
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub amount: Money,
+    /// How the amount was worked out, by the billing code (`None`: nothing to add to the
+    /// description, or a line issued before workings were kept).
+    pub working: Option<String>,
     /// For a line of an issued statement: what the subscriber may do about it (`None` for
     /// lines of a preview or of the bill so far).
     pub question: Option<LineQuestion>,

@@ -9,7 +9,9 @@
 //! # What a statement holds
 //!
 //! A statement is issued on the first day of its period `P = [start, end)` (an account's
-//! cycle day, see [`crate::cycle`]) and holds, in this order:
+//! cycle day, see [`crate::cycle`]) and holds, in this order (each line with its
+//! **working**, [`BillLine::working`]: the figures that gave its amount, written where the
+//! amount is computed, which the statement's "How this was worked out" shows):
 //!
 //! 1. **Recurring charges, in advance.** Each service is charged for the days of
 //!    `[charged_through, min(P.end, cancelled_on))` that it has not been charged for yet,
@@ -597,6 +599,11 @@ pub struct BillLine {
     pub posts: Option<EntryKind>,
     /// Where it came from.
     pub source: Source,
+    /// How the amount was worked out, in figures ("$55.00 × 17 ÷ 30 days = $31.17"): what
+    /// the statement's "explain this line" shows. `None` where the description says it all
+    /// (a one-time charge, a payment).
+    #[serde(default)]
+    pub working: Option<String>,
 }
 
 impl BillLine {
@@ -721,6 +728,26 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                     service_id: service.id,
                     days,
                 },
+                working: Some(if whole {
+                    format!(
+                        "A whole period of {} at {} a month = {}",
+                        plan.name,
+                        text::money(plan.monthly_price),
+                        text::money(amount)
+                    )
+                } else {
+                    format!(
+                        "{} of {} days of {} at {} a month: {} × {} ÷ {} = {}",
+                        days.days(),
+                        within.days(),
+                        plan.name,
+                        text::money(plan.monthly_price),
+                        text::money(plan.monthly_price),
+                        days.days(),
+                        within.days(),
+                        text::money(amount)
+                    )
+                }),
             });
             if let Some(tax) = &service.tax {
                 taxed.push((index, tax.clone(), inclusive));
@@ -743,6 +770,19 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                             discount_id: discount.id,
                             service_id: service.id,
                         },
+                        working: Some(match discount.value {
+                            DiscountValue::Percent(pct) => format!(
+                                "{} of {} = {}",
+                                text::percent(pct / Decimal::ONE_HUNDRED),
+                                text::money(amount),
+                                text::money(off)
+                            ),
+                            DiscountValue::Fixed(_) => format!(
+                                "{} off the {} charged",
+                                text::money(off),
+                                text::money(amount)
+                            ),
+                        }),
                     });
                     if let Some(tax) = &service.tax {
                         taxed.push((index, tax.clone(), inclusive));
@@ -833,6 +873,17 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                         service_id: service.id,
                         days,
                     },
+                    working: Some(format!(
+                        "{} {} already charged for, given back as what was paid for them{}: {}",
+                        days.days(),
+                        if days.days() == 1 { "day" } else { "days" },
+                        if service.tax.is_some() && !inclusive {
+                            ", with its tax"
+                        } else {
+                            ""
+                        },
+                        text::money(paid)
+                    )),
                 });
             }
         }
@@ -881,6 +932,16 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
             let price = check(price)?;
             let share = plan.allowance.prorated_bytes(days.days(), served_days);
             let included = share.map(|share| share.saturating_add(segment.addon_bytes));
+            let included_bytes = included.unwrap_or_default();
+            // Whole gigabytes as the plan states them ("1,000 GB"), else to a tenth.
+            let included_text = if included_bytes % crate::usage::BYTES_PER_GB == 0 {
+                format!(
+                    "{} GB",
+                    text::count(included_bytes / crate::usage::BYTES_PER_GB)
+                )
+            } else {
+                text::gigabytes(included_bytes)
+            };
             let used = segment.bytes;
             let rating = rate_usage_within(used, included, Some(price));
             let on_plan = if several || plan.name != service.plan.name {
@@ -936,6 +997,22 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 source: Source::Usage {
                     service_id: service.id,
                 },
+                working: Some(if rating.overage_gb > 0 {
+                    format!(
+                        "{} used − {} included: {} started GB over × {} = {}",
+                        text::gigabytes(used),
+                        included_text,
+                        text::count(rating.overage_gb.into()),
+                        text::money(price),
+                        text::money(amount)
+                    )
+                } else {
+                    format!(
+                        "{} used, within the {} included: nothing to pay",
+                        text::gigabytes(used),
+                        included_text
+                    )
+                }),
             });
             if let Some(tax) = &service.tax {
                 taxed.push((index, tax.clone(), plan.price_includes_tax));
@@ -970,6 +1047,7 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 amount,
             ),
             source: Source::OneTime(charge.id),
+            working: None,
         });
         let tax = charge
             .service_id
@@ -1014,6 +1092,18 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                     text::money(split.gross),
                     tax.name
                 );
+                let included = format!(
+                    "the price {} includes {} {} of {}, shown on its own line, so this line is {}",
+                    text::money(split.gross),
+                    tax.name,
+                    text::percent(tax.rate.rate),
+                    text::money(split.tax),
+                    text::money(split.net)
+                );
+                line.working = Some(match line.working.take() {
+                    Some(w) => format!("{w}; {included}"),
+                    None => included,
+                });
             }
             if split.net.is_zero() {
                 line.posts = None;
@@ -1039,6 +1129,21 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
         .tax;
         let amount = on_top.checked_add(included)?;
         if amount.is_positive() {
+            let mut parts = Vec::new();
+            if !base.is_zero() {
+                parts.push(format!(
+                    "{} of {} taxed = {}",
+                    text::percent(rate.rate),
+                    text::money(base),
+                    text::money(on_top)
+                ));
+            }
+            if !included.is_zero() {
+                parts.push(format!(
+                    "{} included in prices shown above",
+                    text::money(included)
+                ));
+            }
             lines.push(BillLine {
                 kind: LineKind::Tax,
                 description: format!("{name} {}", text::percent(rate.rate)),
@@ -1049,6 +1154,7 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                 amount,
                 posts: Some(EntryKind::Tax),
                 source: Source::Tax,
+                working: Some(parts.join("; ")),
             });
         }
     }
@@ -1082,6 +1188,7 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
             amount,
             posts: None,
             source: Source::Received(entry.ledger_entry_id),
+            working: None,
         });
     }
 

@@ -795,6 +795,7 @@ async fn write(
             l.quantity.push(line.quantity);
             l.unit_price.push(line.unit_price);
             l.amount.push(line.amount.amount());
+            l.working.push(line.working.clone());
             if let Some(kind) = line.posts {
                 e.account.push(a.id);
                 e.currency.push(a.currency.as_str().to_string());
@@ -853,9 +854,11 @@ async fn write(
 
     sqlx::query(
         "insert into statement_lines (statement_id, line_no, kind, description, service_id,
-                                      period_start, period_end, quantity, unit_price, amount)
+                                      period_start, period_end, quantity, unit_price, amount,
+                                      working)
          select * from unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::bigint[],
-                              $6::date[], $7::date[], $8::numeric[], $9::numeric[], $10::numeric[])",
+                              $6::date[], $7::date[], $8::numeric[], $9::numeric[], $10::numeric[],
+                              $11::text[])",
     )
     .bind(&l.statement)
     .bind(&l.line_no)
@@ -867,6 +870,7 @@ async fn write(
     .bind(&l.quantity)
     .bind(&l.unit_price)
     .bind(&l.amount)
+    .bind(&l.working)
     .execute(&mut *conn)
     .await?;
 
@@ -1064,6 +1068,7 @@ struct LineColumns {
     quantity: Vec<Option<Decimal>>,
     unit_price: Vec<Option<Decimal>>,
     amount: Vec<Decimal>,
+    working: Vec<Option<String>>,
 }
 
 #[derive(Default)]

@@ -182,6 +182,7 @@ pub static EN: Texts = Texts {
     print: "Print",
     download_pdf: "Download PDF",
     back_to_statements: "All statements",
+    line_working: "How this was worked out",
     continued: |heading| format!("{heading} (continued)"),
     page_of: |page, pages| format!("Page {page} of {pages}"),
 

@@ -156,6 +156,8 @@ pub struct Texts {
     pub print: &'static str,
     pub download_pdf: &'static str,
     pub back_to_statements: &'static str,
+    /// Opens a statement line's working.
+    pub line_working: &'static str,
     /// A group of statement lines carried over to the next printed page.
     pub continued: fn(&str) -> String,
     /// The footer of a printed page: page 1 of 2.

@@ -17,6 +17,8 @@ pub mod statements;
 pub mod support;
 pub mod usage;
 
+use leptos::prelude::*;
+
 use crate::i18n::Texts;
 use crate::types::StatementState;
 
@@ -32,4 +34,17 @@ pub(crate) fn state_label(
         StatementState::Void => "badge badge-void",
     };
     (t.statement_state(state), class)
+}
+
+/// A statement line's working, behind "How this was worked out" (plain HTML: no code in the
+/// browser). Nothing for a line without one.
+pub(crate) fn line_working(t: &'static Texts, working: Option<String>) -> impl IntoView {
+    working.map(|w| {
+        view! {
+            <details class="line-working">
+                <summary>{t.line_working}</summary>
+                <p data-testid="line-working">{w}</p>
+            </details>
+        }
+    })
 }

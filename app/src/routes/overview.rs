@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::receipt::ActionNeededNotice;
-use super::state_label;
+use super::{line_working, state_label};
 use crate::api::account::load_overview;
 use crate::components::data_cap::{forecast_text, CapAlert};
 use crate::components::meter::UsageMeter;
@@ -124,7 +124,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
                     <table class="lines">
                         <tbody>
                             {nb.lines.into_iter().map(|l| view! {
-                                <tr><td>{l.description}</td><td class="num">{f.money(&l.amount)}</td></tr>
+                                <tr><td>{l.description} {line_working(t, l.working)}</td><td class="num">{f.money(&l.amount)}</td></tr>
                             }).collect_view()}
                         </tbody>
                         <tfoot>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::state_label;
+use super::{line_working, state_label};
 use crate::api::statements::statement;
 use crate::components::notices::{Loading, PageError};
 use crate::error::AppError;
@@ -109,6 +109,7 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
                                             {l.period_start.zip(l.period_end).map(|(a, b)| view! {
                                                 <span class="muted line-period">{(t.cycle_dates)(&f.short_date(a), &f.short_date(b.pred_opt().unwrap_or(b)))}</span>
                                             })}
+                                            {line_working(t, l.working.clone())}
                                             {l.question.clone().and_then(|q| match q.ticket {
                                                 Some(number) => Some(view! {
                                                     <a class="line-question no-print" href=format!("/support/{number}")>{(t.disputes().questioned)(&number)}</a>

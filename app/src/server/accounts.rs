@@ -273,6 +273,7 @@ async fn next_bill(
                 period_start: l.period.map(|p| p.start),
                 period_end: l.period.map(|p| p.end),
                 amount: l.amount,
+                working: l.working.clone(),
                 question: None,
             })
             .collect(),

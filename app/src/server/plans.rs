@@ -245,6 +245,7 @@ fn next_bill(bill: &Bill) -> NextBill {
                 period_start: l.period.map(|p| p.start),
                 period_end: l.period.map(|p| p.end),
                 amount: l.amount,
+                working: l.working.clone(),
                 question: None,
             })
             .collect(),

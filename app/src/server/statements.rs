@@ -78,6 +78,7 @@ struct PeriodLine {
     line: Line,
     period_start: Option<NaiveDate>,
     period_end: Option<NaiveDate>,
+    working: Option<String>,
     question: LineQuestion,
 }
 
@@ -97,6 +98,7 @@ struct LineRow {
     period_start: Option<NaiveDate>,
     period_end: Option<NaiveDate>,
     amount: Decimal,
+    working: Option<String>,
 }
 
 /// One statement of the caller's account; another account's id is simply not found.
@@ -119,7 +121,7 @@ pub async fn detail(
     .ok_or(AppError::NotFound)?;
 
     let rows = sqlx::query_as::<_, LineRow>(
-        "select l.id, l.kind, l.description, l.period_start, l.period_end, l.amount,
+        "select l.id, l.kind, l.description, l.period_start, l.period_end, l.amount, l.working,
                 l.kind in ('recurring', 'usage', 'one_time', 'tax') and l.amount > 0 as disputable,
                 (select t.number from tickets t where t.statement_line_id = l.id
                   order by t.id desc limit 1) as ticket
@@ -169,6 +171,7 @@ pub async fn detail(
                 },
                 period_start: r.period_start,
                 period_end: r.period_end,
+                working: r.working,
                 question: LineQuestion {
                     line_id: r.id,
                     disputable: r.disputable && !void,
@@ -188,6 +191,7 @@ pub async fn detail(
                     period_start: m.period_start,
                     period_end: m.period_end,
                     amount: m.line.amount,
+                    working: m.working.clone(),
                     question: Some(m.question.clone()),
                 })
                 .collect(),

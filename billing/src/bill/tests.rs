@@ -125,6 +125,18 @@ fn a_regular_month_charges_in_advance_rates_usage_taxes_and_shows_payments() {
         "Data usage Oct 5 – Nov 4, 2026: 1,004.4 GB of 1,000 GB included; 5 started GB over at $2.00/GB"
     );
     assert_eq!(bill.lines[2].description, "Sales tax 8.25%");
+    // Each line's working, in figures (what "How this was worked out" shows).
+    let working = |i: usize| bill.lines[i].working.as_deref();
+    assert_eq!(
+        working(0),
+        Some("A whole period of Cable 300 at $60.00 a month = $60.00")
+    );
+    assert_eq!(
+        working(1),
+        Some("1,004.4 GB used − 1,000 GB included: 5 started GB over × $2.00 = $10.00")
+    );
+    assert_eq!(working(2), Some("8.25% of $70.00 taxed = $5.78"));
+    assert_eq!(working(3), None, "a payment says what it is");
     assert_eq!(bill.lines[0].posts, Some(EntryKind::Charge));
     assert_eq!(bill.lines[2].posts, Some(EntryKind::Tax));
     assert_eq!(
@@ -153,6 +165,15 @@ fn activation_mid_period_is_prorated_by_day_and_billed_with_the_next_period() {
     assert_eq!(
         bill.lines[0].description,
         "Cable 300, Oct 20 – Nov 4, 2026 (16 of 31 days)"
+    );
+    assert_eq!(
+        bill.lines[0].working.as_deref(),
+        Some("16 of 31 days of Cable 300 at $60.00 a month: $60.00 × 16 ÷ 31 = $30.97")
+    );
+    // 500 GB of 1,000 GB: nothing over.
+    assert_eq!(
+        bill.lines[2].working.as_deref(),
+        Some("500.0 GB used, within the 1,000 GB included: nothing to pay")
     );
     // Usage counts from activation; within the allowance it costs nothing and posts nothing.
     assert_eq!(
@@ -237,6 +258,10 @@ fn cancellation_mid_period_refunds_the_unused_days_with_their_tax() {
         })
     );
     assert_eq!(bill.totals.total_due.amount(), dec!(-32.48));
+    assert_eq!(
+        bill.lines[0].working.as_deref(),
+        Some("15 days already charged for, given back as what was paid for them, with its tax: $32.48")
+    );
     assert!(bill.settled_on_issue());
 }
 
@@ -778,6 +803,15 @@ fn tax_inclusive_prices_show_the_net_and_the_tax_adds_back_to_the_price() {
     assert!(bill.lines[0]
         .description
         .ends_with("(price $51.00 incl. VAT)"));
+    assert_eq!(
+        bill.lines[0].working.as_deref(),
+        Some("A whole period of Cable 300 at $51.00 a month = $51.00; the price $51.00 includes VAT 20% of $8.50, shown on its own line, so this line is $42.50")
+    );
+    // 8.50 + 20.00 included in the prices.
+    assert_eq!(
+        bill.lines[2].working.as_deref(),
+        Some("$28.50 included in prices shown above")
+    );
 }
 
 #[test]

@@ -188,6 +188,7 @@ fn line(description: &str, amount: Decimal, period: Option<(&str, &str)>) -> Sta
         period_start: period.map(|(from, _)| day(from)),
         period_end: period.map(|(_, to)| day(to)),
         amount: usd(amount),
+        working: None,
         question: None,
     }
 }

@@ -469,3 +469,67 @@ async fn the_usage_chart_links_only_days_whose_hours_are_kept_and_says_why_for_o
     assert!(chart.contains("class=\"grid\""));
     assert!(chart.contains("aria-label=\""));
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_line_of_a_statement_explains_how_it_was_worked_out(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    let id = portal.account_id(ALEX_NUMBER).await;
+    let browser = portal.signed_in(ALEX_EMAIL).await;
+    // The next bill, so far, explains its lines already (composed by the billing code).
+    let (_, html) = portal.page(&browser, "/").await;
+    assert!(
+        html.contains("data-testid=\"line-working\""),
+        "the next bill's lines open their working"
+    );
+
+    // The bill run issues the next statement; its page explains each charge.
+    let (_, next) = current_period(&portal, id).await;
+    let config = app::server::PortalConfig::for_tests(&portal.url("")).billing;
+    let summary = engine::bill_run::run(
+        &portal.pool,
+        &config,
+        &engine::bill_run::RunOptions {
+            date: next,
+            dry_run: false,
+            account: Some(ALEX_NUMBER.into()),
+            started_by: "test".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.billed, 1);
+    let (statement, price): (i64, Decimal) = sqlx::query_as(
+        "select s.id, p.monthly_price from statements s
+           join services v on v.account_id = s.account_id join plans p on p.id = v.plan_id
+          where s.account_id = $1 and s.period_start = $2",
+    )
+    .bind(id)
+    .bind(next)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let workings: Vec<(String, Option<String>)> = sqlx::query_as(
+        "select kind, working from statement_lines where statement_id = $1 order by line_no",
+    )
+    .bind(statement)
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    let recurring = workings
+        .iter()
+        .find(|(kind, _)| kind == "recurring")
+        .and_then(|(_, w)| w.clone())
+        .expect("the plan's line has its working");
+    assert!(recurring.contains(&dollars(price)), "{recurring}");
+    let (_, page) = portal
+        .page(&browser, &format!("/statements/{statement}"))
+        .await;
+    let shown = page.matches("data-testid=\"line-working\"").count();
+    assert_eq!(
+        shown,
+        workings.iter().filter(|(_, w)| w.is_some()).count(),
+        "each line with a working shows it"
+    );
+    assert!(page.contains(&recurring), "{recurring}");
+}
