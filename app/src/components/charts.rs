@@ -22,8 +22,8 @@ pub struct Bar {
 const WIDTH: u64 = 480;
 const HEIGHT: u64 = 220;
 /// Room for the scale's figures on the left, and half a label on the right.
-const LEFT: u64 = 64;
-const RIGHT: u64 = 20;
+const LEFT: u64 = 100;
+const RIGHT: u64 = 16;
 const TOP: u64 = 10;
 /// Room for the labels under the axis.
 const BOTTOM: u64 = 30;
@@ -80,7 +80,7 @@ pub fn BarChart(
     let plot_width = WIDTH - LEFT - RIGHT;
     let slot = plot_width / count;
     let gap = (slot / 5).max(1);
-    let label_every = every_nth_label.unwrap_or_else(|| bars.len().div_ceil(5).max(1));
+    let label_every = every_nth_label.unwrap_or_else(|| bars.len().div_ceil(4).max(1));
     let plot = HEIGHT - BOTTOM - TOP;
     let base = TOP + plot;
     let linked = bars.iter().any(|b| b.href.is_some());

@@ -249,6 +249,14 @@ fn UsageView(offset: u32, report: UsageReport) -> impl IntoView {
 fn scale_for(max: u64, label: impl Fn(u64) -> String) -> Vec<(u64, String)> {
     nice_ticks(max)
         .into_iter()
-        .map(|v| (v, if v == 0 { "0".to_string() } else { label(v) }))
+        // Round figures read without their ".0" ("20 GB").
+        .map(|v| {
+            let text = if v == 0 {
+                "0".to_string()
+            } else {
+                label(v).replace(".0\u{a0}", "\u{a0}").replace(".0 ", " ")
+            };
+            (v, text)
+        })
         .collect()
 }
