@@ -278,3 +278,50 @@ test('the pay page fits a phone: no sideways scrolling, big targets, a decimal k
   await expect(page.getByTestId('amount-error')).toContainText(`between $1.00 and ${dollars('5000')}`);
   await expect(page.getByTestId('pay-button')).toBeEnabled();
 });
+
+test('paying from the keyboard alone: a refused amount takes the focus back, then the card pays', async ({ page }, info) => {
+  const mine = accounts(info);
+  const { number, id } = mine[mine.length - 1];
+  await signIn(page, number);
+  await page.goto('/pay');
+  await ready(page);
+  // Tab from the top of the page to each control in turn, typing as a person would.
+  const tabTo = async (selector: string) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.locator(selector).evaluate((e) => e === document.activeElement)) return;
+    }
+    throw new Error(`Tab never reached ${selector}`);
+  };
+  await tabTo('#amount');
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('0.10');
+  await tabTo('[data-testid="pay-button"]');
+  await page.keyboard.press('Enter');
+  // Refused: the message is beside the field, and the keyboard is back in the field.
+  await expect(page.getByTestId('amount-error')).toContainText('between $1.00');
+  await expect(page.locator('#amount')).toBeFocused();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('11.00');
+  // A new card, typed field by field.
+  // With saved cards, the new card is chosen in the radio group with the arrow keys.
+  if (await page.getByTestId('new-card').count()) {
+    await tabTo('input[type="radio"]:checked');
+    for (let i = 0; i < 10 && !(await page.getByTestId('new-card').isChecked()); i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await expect(page.getByTestId('new-card')).toBeChecked();
+  }
+  for (const [field, value] of [['number', '4242424242424242'], ['exp_month', '12'], ['exp_year', '30'],
+                                ['cvc', '123'], ['postal_code', '97477']]) {
+    await tabTo(`#card-element [placeholder="${field}"]`);
+    await page.keyboard.type(value);
+  }
+  await tabTo('[data-testid="pay-button"]');
+  await expect(page.getByTestId('pay-button')).toHaveText('Pay $11.00');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/payments\/\d+$/);
+  await expect(page.getByTestId('receipt-amount')).toHaveText('$11.00');
+  const paymentId = page.url().split('/').pop()!;
+  expect(one(`select count(*) from ledger_entries where payment_id = ${paymentId} and account_id = ${id}`)).toBe('1');
+});

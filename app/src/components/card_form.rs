@@ -349,12 +349,33 @@ pub fn PayForm(
             attempt: js::attempt_key(),
             ..Default::default()
         }));
+        // A refused payment puts the keyboard where the problem is: the amount field, or
+        // the message about the card or the form (each can take focus).
+        // After the message is drawn (an empty message is not shown, and cannot be focused).
+        let focus = |id: &'static str| {
+            leptos::prelude::request_animation_frame(move || {
+                use wasm_bindgen::JsCast;
+                if let Some(element) = leptos::prelude::document()
+                    .get_element_by_id(id)
+                    .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                {
+                    let _ = element.focus();
+                }
+            });
+        };
         let show_error = move |e: AppError| match &e {
             AppError::InvalidInput { field, .. } if field == "amount" || field.is_empty() => {
-                amount_error.set(Some((t.error)(&e)))
+                amount_error.set(Some((t.error)(&e)));
+                focus("amount");
             }
-            AppError::PaymentFailed { .. } => card_error.set(Some((t.error)(&e))),
-            _ => form_error.set(Some((t.error)(&e))),
+            AppError::PaymentFailed { .. } => {
+                card_error.set(Some((t.error)(&e)));
+                focus("card-error");
+            }
+            _ => {
+                form_error.set(Some((t.error)(&e)));
+                focus("form-error");
+            }
         };
         let js_words = move |e: js::JsError| {
             if e.validation && !e.message.is_empty() {
@@ -589,8 +610,8 @@ pub fn PayForm(
                         </label>
                     })}
                 </div>
-                <p class="field-error card-error" role="alert" data-testid="card-error">{move || card_error.get()}</p>
-                <p class="field-error" role="alert" data-testid="form-error">{move || form_error.get()}</p>
+                <p id="card-error" class="field-error card-error" role="alert" tabindex="-1" data-testid="card-error">{move || card_error.get()}</p>
+                <p id="form-error" class="field-error" role="alert" tabindex="-1" data-testid="form-error">{move || form_error.get()}</p>
                 <button type="submit" class="button button-primary button-big" data-testid="pay-button"
                     disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
                     {move || if busy.get() { p.paying.to_string() } else { button_label() }}
