@@ -44,6 +44,9 @@ async fn jurisdiction_id(tx: &mut PgConnection, code: &str) -> Result<i64, Engin
     })
 }
 
+/// Writes the address: a new one (`address_id` `None`), or over the one given. Every
+/// statement binds the same ten values (`$10` is the address to overwrite, null for a new
+/// one).
 async fn write(
     tx: &mut PgConnection,
     account_id: i64,
@@ -52,17 +55,14 @@ async fn write(
     jurisdiction: i64,
 ) -> Result<i64, EngineError> {
     let line2 = a.line2.as_deref().map(str::trim).filter(|l| !l.is_empty());
-    let query = match address_id {
-        None => {
-            "insert into addresses (account_id, line1, line2, city, region, postal_code, country,
-                                    jurisdiction_id, technologies)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id"
-        }
-        Some(_) => {
-            "update addresses set line1 = $2, line2 = $3, city = $4, region = $5,
-                    postal_code = $6, country = $7, jurisdiction_id = $8, technologies = $9
-              where account_id = $1 and id = $10 returning id"
-        }
+    let query = if address_id.is_none() {
+        "insert into addresses (account_id, line1, line2, city, region, postal_code, country,
+                                jurisdiction_id, technologies)
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9 where $10::bigint is null returning id"
+    } else {
+        "update addresses set line1 = $2, line2 = $3, city = $4, region = $5,
+                postal_code = $6, country = $7, jurisdiction_id = $8, technologies = $9
+          where account_id = $1 and id = $10 returning id"
     };
     Ok(sqlx::query_scalar(query)
         .bind(account_id)
