@@ -633,10 +633,15 @@ pub async fn delete(
         Err(e) => return Err(super::missing(&portal, id, None, e).await),
     };
     let account = if request.already {
-        load(&mut tx, &[id])
-            .await?
-            .pop()
-            .ok_or_else(|| Problem::new(Code::NotFound, format!("No account has the id {id}.")))?
+        // Asked again: nothing changes, and the call is on the record as one.
+        changed_account(
+            &mut tx,
+            &caller,
+            id,
+            "api.account.delete_repeated",
+            serde_json::json!({ "close_requested_at": request.close_requested_at }),
+        )
+        .await?
     } else {
         changed_account(
             &mut tx,

@@ -443,16 +443,18 @@ async fn deleting_an_account_through_the_api_cancels_its_services_with_the_fees_
     );
     // Again: 202, nothing more written or put on the record.
     assert_eq!(delete("").await.expect("answer").status(), 202);
-    let (fees, recorded): (Decimal, i64) = sqlx::query_as(
+    let (fees, recorded, repeated): (Decimal, i64, i64) = sqlx::query_as(
         "select (select sum(amount) from one_time_charges where account_id = $1),
                 (select count(*) from audit_log where subject_account_id = $1
-                   and action = 'api.account.deleted')",
+                   and action = 'api.account.deleted'),
+                (select count(*) from audit_log where subject_account_id = $1
+                   and action = 'api.account.delete_repeated')",
     )
     .bind(id)
     .fetch_one(&portal.pool)
     .await
     .expect("counts");
-    assert_eq!((fees, recorded), (dec!(150.00), 1));
+    assert_eq!((fees, recorded, repeated), (dec!(150.00), 1, 1));
     // The account still takes its contacts' changes while it waits to close.
     let renamed = http
         .patch(portal.url(&format!("/api/v1/accounts/{id}")))
