@@ -5,6 +5,8 @@ import { fillSignIn, noSidewaysScroll, ready, signIn } from './pages';
 test('a wrong password is refused with a message and no session', async ({ page }) => {
   await fillSignIn(page, ALEX.email, 'not-my-password');
   await expect(page.getByRole('alert')).toContainText("don't match our records");
+  // The keyboard is put on the message (no field is at fault).
+  await expect(page.getByTestId('form-error')).toBeFocused();
   await expect(page).toHaveURL(/\/sign-in/);
   await page.goto('/');
   await expect(page).toHaveURL(/\/sign-in/);

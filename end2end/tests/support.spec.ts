@@ -99,6 +99,8 @@ test('a questioned charge is held, accepted by billing staff, and credited on th
   await form.getByLabel('What is wrong with this charge?').fill('Too short');
   await form.getByRole('button', { name: 'Send to our billing team' }).click();
   await expect(page.getByTestId('message-error')).toContainText('at least 10 characters');
+  // The keyboard is put on the field to mend.
+  await expect(form.getByLabel('What is wrong with this charge?')).toBeFocused();
   await form.getByLabel('What is wrong with this charge?').fill('I was told the first month would be discounted.');
   await form.getByRole('button', { name: 'Send to our billing team' }).click();
   await page.waitForURL(/\/support\/T-\d+$/);

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::statements::{load_dispute_line, OpenDispute};
 use crate::components::notices::{Loading, PageError};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 
 #[component]
 pub fn DisputePage() -> impl IntoView {
@@ -86,8 +86,9 @@ fn DisputeForm(
     let d = use_i18n().t.disputes();
     let action = ServerAction::<OpenDispute>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true attr:data-testid="dispute-form">
             <input type="hidden" name="statement_id" value=statement_id.to_string() />
             <input type="hidden" name="line_id" value=line_id.to_string() />

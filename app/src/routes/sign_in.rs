@@ -22,6 +22,29 @@ pub(crate) fn form_error(error: Option<AppError>) -> Option<String> {
     error.filter(|e| e.field().is_none()).map(|e| (t.error)(&e))
 }
 
+/// After a refused form, puts the keyboard on the first problem: the first field marked
+/// invalid, else the form's error message (`tabindex="-1"`, so it can take focus). `refused`
+/// tracks the form's last answer; it runs in the browser only.
+pub(crate) fn focus_first_problem(refused: impl Fn() -> bool + Send + Sync + 'static) {
+    Effect::new(move |_| {
+        if refused() {
+            request_animation_frame(|| {
+                use leptos::wasm_bindgen::JsCast;
+                let first = document()
+                    .query_selector(
+                        "[aria-invalid=\"true\"], .notice-error[role=\"alert\"][tabindex]",
+                    )
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+                if let Some(element) = first {
+                    let _ = element.focus();
+                }
+            });
+        }
+    });
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let t = use_i18n().t;
@@ -58,8 +81,9 @@ fn SignInForm(next: String) -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<SignIn>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <input type="hidden" name="next" value=next />
             <div class="field">

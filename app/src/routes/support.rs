@@ -14,7 +14,7 @@ use crate::api::tickets::{load_support_page, load_support_ticket, OpenTicket, Re
 use crate::components::notices::{ErrorNotice, Loading, PageError};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 use crate::types::tickets::{
     Dispute, DisputeOutcome, Message, SupportPage as SupportData, SupportTicket, TicketItem,
     MESSAGE_MAX_CHARS, NEW_CATEGORIES, SUBJECT_MAX_CHARS,
@@ -103,9 +103,10 @@ fn NewTicketForm() -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<OpenTicket>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="ticket-form" data-testid="new-ticket-form">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <div class="field">
                     <label for="ticket-category">{tk.category_label}</label>
