@@ -24,6 +24,8 @@ test('an administrator makes an API key, the API answers to its token, and a rev
   await form.getByLabel('Requests a minute').fill('many');
   await form.getByRole('button', { name: 'Make the key' }).click();
   await expect(page.locator('#rate_per_minute-error')).toContainText('whole number');
+  // The keyboard is put on the field to mend.
+  await expect(form.getByLabel('Requests a minute')).toBeFocused();
   await form.getByLabel('Requests a minute').fill('120');
   await form.getByRole('button', { name: 'Make the key' }).click();
   const token = (await page.getByTestId('new-token').first().textContent()) ?? '';

@@ -52,7 +52,7 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
     let id = move |what: &str| format!("connection-{service_id}-{what}");
     view! {
         <div class="connection-forms">
-            {move || form_error(reveal_error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(reveal_error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || reveal.value().get().and_then(Result::ok).map(|shown| view! {
                 <p class="notice notice-info" role="status">
                     {n.password_label} ": " <code class="mono" data-testid="connection-password">{shown.password}</code>
@@ -72,7 +72,7 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
             </ActionForm>
 
             <h4>{n.change_title}</h4>
-            {move || form_error(change_error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(change_error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || change.value().get().and_then(Result::ok).map(|saved| view! {
                 <div class="notice notice-success" role="status" data-testid="connection-changed">
                     <p>{n.changed_notice}</p>

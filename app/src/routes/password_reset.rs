@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::sign_in::{field_error, form_error};
+use super::sign_in::{field_error, focus_first_problem, form_error};
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
 use crate::i18n::use_i18n;
 
@@ -29,13 +29,14 @@ fn ForgotPasswordForm() -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<RequestPasswordReset>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     let sent = move || matches!(action.value().get(), Some(Ok(())));
     view! {
         <Show
             when=sent
             fallback=move || view! {
                 <p>{t.forgot_intro}</p>
-                {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+                {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
                 <ActionForm action=action attr:class="stack" attr:novalidate=true>
                     <div class="field">
                         <label for="identifier">{t.sign_in_identifier}</label>
@@ -77,8 +78,9 @@ fn ResetPasswordForm(token: String) -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<ResetPassword>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <input type="hidden" name="token" value=token />
             <div class="field">

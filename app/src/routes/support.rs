@@ -301,9 +301,10 @@ fn ReplyForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<ReplyToTicket>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="ticket-form" data-testid="reply-form">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
                 <div class="field">

@@ -22,7 +22,7 @@ use crate::api::staff::StartViewing;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 use crate::routes::state_label;
 use crate::types::console::{
     Account360, Interaction, Note, Person, CHANNELS, DIRECTIONS, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS,
@@ -532,7 +532,7 @@ fn PasswordActions(account_id: i64, service_id: i64) -> impl IntoView {
     };
     view! {
         <div class="console-form console-connection-actions">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || reveal.value().get().and_then(Result::ok).map(|shown| view! {
                 <p class="notice notice-info" role="status">{n.revealed_note} " "
                     <code class="mono" data-testid="revealed-password">{shown.password}</code></p>
@@ -563,10 +563,11 @@ fn IdentifierForm(account_id: i64, service_id: i64, current: String) -> impl Int
     let n = use_i18n().t.network();
     let action = ServerAction::<StaffSetIpoeIdentifier>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     let id = format!("identifier-{service_id}");
     view! {
         <div class="console-form">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="account_id" value=account_id.to_string() />
                 <input type="hidden" name="service_id" value=service_id.to_string() />
@@ -640,9 +641,10 @@ fn AddNoteForm(account_id: i64) -> impl IntoView {
     let c = use_i18n().t.console();
     let action = ServerAction::<AddNote>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="console-form" data-testid="note-form">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="account_id" value=account_id.to_string() />
                 <div class="field">
@@ -665,6 +667,7 @@ fn InteractionForm(account_id: i64, people: Vec<(i64, String)>) -> impl IntoView
     let c = use_i18n().t.console();
     let action = ServerAction::<LogInteraction>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     let select_field = move |id: &'static str,
                              name: &'static str,
                              label: &'static str,
@@ -695,7 +698,7 @@ fn InteractionForm(account_id: i64, people: Vec<(i64, String)>) -> impl IntoView
     view! {
         <div class="console-form" data-testid="interaction-form">
             <h3>{c.interaction_form_title}</h3>
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="account_id" value=account_id.to_string() />
                 <div class="console-selects">
@@ -723,8 +726,9 @@ fn ViewAsForm(account_id: i64) -> impl IntoView {
     let c = use_i18n().t.console();
     let action = ServerAction::<StartViewing>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <input type="hidden" name="account_id" value=account_id.to_string() />
             <div class="field">

@@ -10,7 +10,7 @@ use crate::api::adjustments::{
 };
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 use crate::types::staff::AdjustmentRow;
 
 #[component]
@@ -68,8 +68,9 @@ fn AdjustForm(account_id: i64) -> impl IntoView {
     let s = use_i18n().t.staff();
     let action = ServerAction::<RequestAdjustment>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true attr:data-testid="adjust-form">
             <input type="hidden" name="account_id" value=account_id.to_string() />
             <fieldset class="field">
@@ -148,7 +149,7 @@ fn DecideAdjustment(id: i64) -> impl IntoView {
     };
     let note_id = format!("note-{id}");
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         <div class="decide-row">
             <ActionForm action=approve attr:data-testid="approve-adjustment">
                 <input type="hidden" name="id" value=id.to_string() />

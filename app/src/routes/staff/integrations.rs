@@ -10,7 +10,7 @@ use crate::api::integrations::{
 };
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 use crate::types::integrations::{ApiKeyRow, DeliveryRow, WebhookRow};
 
 #[component]
@@ -96,7 +96,7 @@ fn KeyActions(id: i64) -> impl IntoView {
             .or_else(|| revoke.value().get().and_then(|r| r.err()))
     };
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || rotate.value().get().and_then(Result::ok).map(|issued| view! {
             <p class="notice notice-success" role="status">{x.shown_once} " "
                 <code class="mono" data-testid="new-token">{issued.token}</code></p>
@@ -125,6 +125,7 @@ fn CreateKeyForm() -> impl IntoView {
     let x = use_i18n().t.integrations();
     let action = ServerAction::<CreateApiKey>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     let field = move |id: &'static str,
                       label: &'static str,
                       hint: &'static str,
@@ -142,7 +143,7 @@ fn CreateKeyForm() -> impl IntoView {
         }
     };
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         {move || action.value().get().and_then(Result::ok).map(|issued| view! {
             <p class="notice notice-success" role="status">{x.shown_once} " "
                 <code class="mono" data-testid="new-token">{issued.token}</code></p>
@@ -241,7 +242,7 @@ fn ReplayButton(id: i64) -> impl IntoView {
     let x = use_i18n().t.integrations();
     let replay = ServerAction::<ReplayWebhookDelivery>::new();
     view! {
-        {move || form_error(replay.value().get().and_then(|r| r.err())).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {move || form_error(replay.value().get().and_then(|r| r.err())).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || replay.value().get().and_then(Result::ok).map(|_| view! {
             <p class="notice notice-info" role="status" data-testid="replayed-notice">{x.replayed_notice}</p>
         })}
@@ -267,7 +268,7 @@ fn WebhookActions(id: i64) -> impl IntoView {
             .or_else(|| disable.value().get().and_then(|r| r.err()))
     };
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || rotate.value().get().and_then(Result::ok).map(|issued| view! {
             <p class="notice notice-success" role="status">{x.secret_shown_once} " "
                 <code class="mono" data-testid="new-secret">{issued.secret}</code></p>
@@ -295,6 +296,7 @@ fn CreateWebhookForm() -> impl IntoView {
     let x = use_i18n().t.integrations();
     let action = ServerAction::<CreateWebhook>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     let field = move |id: &'static str,
                       label: &'static str,
                       hint: &'static str,
@@ -313,7 +315,7 @@ fn CreateWebhookForm() -> impl IntoView {
         }
     };
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || action.value().get().and_then(Result::ok).map(|issued| view! {
             <p class="notice notice-success" role="status">{x.secret_shown_once} " "
                 <code class="mono" data-testid="new-secret">{issued.secret}</code></p>

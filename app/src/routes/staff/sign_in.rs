@@ -6,7 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::staff::{StaffSecondFactor, StaffSignIn};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 
 #[component]
 pub fn StaffSignInPage() -> impl IntoView {
@@ -50,8 +50,9 @@ fn PasswordForm(next: String) -> impl IntoView {
     let s = use_i18n().t.staff();
     let action = ServerAction::<StaffSignIn>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <input type="hidden" name="next" value=next />
             <div class="field">
@@ -79,8 +80,9 @@ fn SecondFactorForm(next: String) -> impl IntoView {
     let s = use_i18n().t.staff();
     let action = ServerAction::<StaffSecondFactor>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
-        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+        {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
         <ActionForm action=action attr:class="stack" attr:novalidate=true>
             <input type="hidden" name="next" value=next />
             <div class="field">

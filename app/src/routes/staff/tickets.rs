@@ -17,7 +17,7 @@ use crate::api::tickets::{
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 use crate::routes::support::{status_class, Conversation, DisputeFacts};
 use crate::types::tickets::{
     Queue, QueueItem, StaffTicket, EXPLANATION_CHARS, MESSAGE_MAX_CHARS, NOTE_MAX_CHARS,
@@ -270,9 +270,10 @@ fn StaffReplyForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<StaffReplyToTicket>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="ticket-form ticket-reply-form" data-testid="reply-form">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
                 <div class="field">
@@ -303,6 +304,7 @@ fn AssignForm(number: String, to_me: bool, show_unassign: bool) -> impl IntoView
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<AssignTicket>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     let button = move |number: String, to: &'static str, label: &'static str| {
         view! {
             <ActionForm action=action attr:class="ticket-inline-form">
@@ -315,7 +317,7 @@ fn AssignForm(number: String, to_me: bool, show_unassign: bool) -> impl IntoView
     };
     view! {
         <div class="ticket-actions" data-testid="assign-form">
-            {move || error().map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{(use_i18n().t.error)(&e)}</p> })}
+            {move || error().map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{(use_i18n().t.error)(&e)}</p> })}
             {to_me.then(|| button(number.clone(), "me", tk.assign_me))}
             {show_unassign.then(|| button(number.clone(), "nobody", tk.unassign))}
         </div>
@@ -328,9 +330,10 @@ fn StatusForm(number: String, current: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<SetTicketStatus>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="ticket-form ticket-status-form" data-testid="status-form">
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
                 <div class="field">
@@ -355,10 +358,11 @@ fn AcceptForm(number: String, amount: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<AcceptDispute>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="console-form ticket-form" data-testid="decide-accept">
             <h3>{tk.accept_title}</h3>
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
                 <div class="field">
@@ -382,10 +386,11 @@ fn RejectForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<RejectDispute>::new();
     let error = move || action.value().get().and_then(|r| r.err());
+    focus_first_problem(move || action.value().get().is_some_and(|r| r.is_err()));
     view! {
         <div class="console-form ticket-form" data-testid="decide-reject">
             <h3>{tk.reject_title}</h3>
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" data-testid="form-error">{e}</p> })}
+            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             <ActionForm action=action attr:class="stack" attr:novalidate=true>
                 <input type="hidden" name="number" value=number />
                 <div class="field">
