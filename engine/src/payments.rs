@@ -152,11 +152,7 @@ pub async fn record_in(
         }
         _ => EngineError::Database(e),
     })?;
-    let how = match payment.method.as_str() {
-        "cash" => "in cash",
-        "cheque" => "by cheque",
-        _ => "by bank transfer",
-    };
+    let how = how_moved(&payment.method);
     let posted = post(
         &mut *tx,
         config,
@@ -205,6 +201,15 @@ fn outside_the_portal<'a>(method: &str, reference: &'a str) -> Result<&'a str, E
         });
     }
     Ok(reference)
+}
+
+/// How money moved outside the portal, as the ledger and the history say it ("in cash").
+fn how_moved(method: &str) -> &'static str {
+    match method {
+        "cash" => "in cash",
+        "cheque" => "by cheque",
+        _ => "by bank transfer",
+    }
 }
 
 /// A credit paid back to the subscriber outside the portal (a bank transfer, a cheque,
@@ -306,11 +311,7 @@ pub async fn refund_credit_in(
             },
         });
     }
-    let how = match refund.method.as_str() {
-        "cash" => "in cash",
-        "cheque" => "by cheque",
-        _ => "by bank transfer",
-    };
+    let how = how_moved(&refund.method);
     let id: i64 = sqlx::query_scalar(
         "insert into ledger_entries (account_id, currency, kind, amount, description, effective_on,
                                      idempotency_key)
