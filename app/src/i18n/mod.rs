@@ -1,15 +1,24 @@
 //! The localisation layer: every word a subscriber reads, and every money amount, date and
 //! data size, is produced here. A page asks for [`use_i18n`] and never formats by itself.
 //!
-//! Adding a language means adding one file with a [`Texts`] value and naming it in
-//! [`Texts::for_locale`]; the pages do not change. Number and date conventions follow the
-//! account's locale (`en-US`, `en-GB`, `de-DE`, ...), the currency symbol the amount's currency.
+//! Each language is a folder (`en/`, `es/`, `fr/`) with one value of [`Texts`] and of each
+//! part of it ([`PayTexts`], [`CapTexts`], ...); the struct files here say what each string
+//! is for. Adding a language means adding a folder and a [`Lang`]; the pages do not change.
+//! The staff console is in English only ([`ConsoleTexts`], [`StaffTexts`], ...).
+//!
+//! A subscriber's locale joins their language with their account's region: `es-US` is
+//! Spanish words with the region's dollars. The language is the one the login chose
+//! (remembered in `portal_logins.language`), else the browser's first offered one, else the
+//! account's. Number and date conventions follow the whole locale ([`Formats`]), the currency
+//! symbol the amount's currency.
 
 mod cap;
 mod console;
 mod disputes;
 mod en;
+mod es;
 mod format;
+mod fr;
 mod integrations;
 mod network;
 mod payments;
@@ -17,26 +26,114 @@ mod plans;
 mod staff;
 mod tickets;
 
-pub use cap::{CapTexts, CAP_EN};
+pub use cap::CapTexts;
 pub use console::{ConsoleTexts, CONSOLE_EN};
-pub use disputes::{DisputeTexts, DISPUTES_EN};
+pub use disputes::DisputeTexts;
 pub use format::Formats;
 pub use integrations::{IntegrationTexts, INTEGRATIONS_EN};
-pub use network::{NetworkTexts, NETWORK_EN};
-pub use payments::{PayTexts, PAY_EN};
-pub use plans::{PlanTexts, PLANS_EN};
+pub use network::NetworkTexts;
+pub use payments::PayTexts;
+pub use plans::PlanTexts;
 pub use staff::{StaffTexts, STAFF_EN};
-pub use tickets::{TicketTexts, TICKETS_EN};
+pub use tickets::TicketTexts;
 
 use billing::statement::LineGroup;
 use leptos::prelude::*;
 
 use crate::types::StatementState;
 
-pub use en::EN;
+pub use en::{CAP_EN, DISPUTES_EN, EN, NETWORK_EN, PAY_EN, PLANS_EN, TICKETS_EN};
+pub use es::ES;
+pub use fr::FR;
+
+/// A language the subscriber's pages are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Es,
+    Fr,
+}
+
+impl Lang {
+    /// Every language offered, in the order the switcher lists them.
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::Es, Lang::Fr];
+
+    /// The language's code, as in `portal_logins.language` and `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// The language's name in itself, as the switcher shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Es => "Español",
+            Lang::Fr => "Français",
+        }
+    }
+
+    /// The language of a code or a locale tag (`es`, `es-MX`, `FR-ca`), if offered.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let lang = tag.trim().split(['-', '_']).next().unwrap_or("");
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(lang))
+    }
+
+    /// The offered language a browser prefers most, from its `Accept-Language` header
+    /// (`fr-CA,fr;q=0.9,en;q=0.5`): the highest weight wins, the earlier on a tie; a weight
+    /// of zero refuses a language; `*` says nothing.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(Lang, u16)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let Some(lang) = parts.next().and_then(Lang::from_tag) else {
+                continue;
+            };
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1000), parse_weight);
+            match weight {
+                Some(w) if w > 0 && best.is_none_or(|(_, b)| w > b) => best = Some((lang, w)),
+                _ => {}
+            }
+        }
+        best.map(|(lang, _)| lang)
+    }
+
+    /// The locale this language makes in an account's locale: its region kept (`en-US` read
+    /// in Spanish is `es-US`).
+    pub fn in_locale(self, account_locale: &str) -> String {
+        match account_locale.split_once('-') {
+            Some((_, region)) => format!("{}-{region}", self.code()),
+            None => self.code().to_string(),
+        }
+    }
+}
+
+/// A quality value (`0.8`, `1`, `0.125`) in thousandths; `None` when it is not one.
+fn parse_weight(q: &str) -> Option<u16> {
+    let q = q.trim();
+    let (int, frac) = q.split_once('.').unwrap_or((q, ""));
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let frac: u16 = format!("{frac:0<3}").parse().ok()?;
+    match int {
+        "0" => Some(frac),
+        "1" if frac == 0 => Some(1000),
+        _ => None,
+    }
+}
 
 /// The strings of one language. Fields that take values are functions.
 pub struct Texts {
+    /// The language these are written in; its parts ([`Texts::pay`], ...) follow it.
+    pub lang: Lang,
     pub app_name: &'static str,
     pub nav_overview: &'static str,
     pub nav_usage: &'static str,
@@ -200,9 +297,14 @@ impl Texts {
         }
     }
 
-    /// The texts for a locale tag such as `en-US`; English when the language is not offered.
-    pub fn for_locale(_locale: &str) -> &'static Texts {
-        &EN
+    /// The texts for a locale tag such as `en-US` or `fr-CA`; English when the language is
+    /// not offered.
+    pub fn for_locale(locale: &str) -> &'static Texts {
+        match Lang::from_tag(locale) {
+            Some(Lang::Es) => &ES,
+            Some(Lang::Fr) => &FR,
+            Some(Lang::En) | None => &EN,
+        }
     }
 }
 

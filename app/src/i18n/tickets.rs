@@ -1,7 +1,7 @@
 //! The words of support tickets: the subscriber's requests (`/support`) and the console's
 //! queue and conversation (`/staff/tickets`). Reached through [`Texts::tickets`].
 
-use super::Texts;
+use super::{Lang, Texts};
 
 /// The tickets pages' strings in one language.
 pub struct TicketTexts {
@@ -110,142 +110,13 @@ pub struct TicketTexts {
     pub times_in: fn(&str) -> String,
 }
 
-pub static TICKETS_EN: TicketTexts = TicketTexts {
-    nav_support: "Support",
-    support_title: "Support",
-    your_requests: "Your requests",
-    no_requests: "You have not asked us anything yet.",
-    col_request: "Request",
-    col_subject: "Subject",
-    col_category: "About",
-    col_status: "Status",
-    col_updated: "Last update",
-    new_request_title: "New request",
-    new_request_intro: "Tell us what is wrong or what you need. We answer here and by email. To question a charge, open the statement and choose “Question this charge” beside it.",
-    category_label: "About",
-    subject_label: "Subject",
-    subject_hint: "A few words, up to 200 characters.",
-    message_label: "Message",
-    message_hint: "The details: what happened, since when, what you tried. Up to 10,000 characters.",
-    send_request: "Send request",
-    read_only_note: "While viewing as the subscriber you can read their requests, not open or answer them. Answer from the console instead.",
-    category: |c| match c {
-        "billing" => "Billing",
-        "technical" => "Technical",
-        "general" => "General",
-        "dispute" => "Questioned charge",
-        _ => "Other",
-    },
-    status: |s| match s {
-        "open" => "Open",
-        "pending" => "Waiting for you",
-        "resolved" => "Resolved",
-        "closed" => "Closed",
-        _ => "Unknown",
-    },
-    sent_opened: "Your request was sent. We will answer here and by email.",
-    sent_reply: "Your reply was sent.",
-    back_to_support: "All requests",
-    ticket_title: |number, subject| format!("{subject} ({number})"),
-    opened_on: |d| format!("Opened {d}"),
-    updated_on: |d| format!("Last update {d}"),
-    conversation: "Conversation",
-    staff_author: |name| format!("{name}, support team"),
-    from_staff: "Support team",
-    from_subscriber: "Subscriber",
-    reply_title: "Reply",
-    reply_label: "Your reply",
-    reply_submit: "Send reply",
-    closed_note: "This request is closed. Open a new request if you need more help.",
-    dispute_title: "The charge questioned",
-    dispute_amount: "Amount questioned",
-    dispute_charge: "Charge",
-    dispute_statement: "Statement",
-    dispute_waiting: "We are looking into it. Meanwhile we do not ask you to pay the amount questioned.",
-    dispute_waiting_staff: "Waiting for a decision: until then dunning leaves this amount alone.",
-    outcome_accepted: |amount| format!("Accepted: credited {amount}"),
-    outcome_rejected: "Rejected: the charge stands",
-    decided_on: |d| format!("Decided {d}"),
-
-    nav_tickets: "Tickets",
-    queue_title: "Tickets",
-    filter_label: "Show",
-    view: |v| match v {
-        "active" => "Open and waiting",
-        "open" => "Open",
-        "pending" => "Waiting for the subscriber",
-        "resolved" => "Resolved",
-        "closed" => "Closed",
-        _ => "All",
-    },
-    filter_mine: "Assigned to me",
-    filter_submit: "Show",
-    queue_empty: "No tickets match.",
-    queue_count: |n| format!("{n} ticket{}", if n == 1 { "" } else { "s" }),
-    queue_more: |n| {
-        format!("Only the {n} most recently updated are shown: narrow the view to see older ones.")
-    },
-    col_number: "Ticket",
-    col_account: "Account",
-    col_assignee: "Assigned to",
-    nobody: "Nobody",
-    staff_status: |s| match s {
-        "open" => "Open",
-        "pending" => "Waiting for subscriber",
-        "resolved" => "Resolved",
-        "closed" => "Closed",
-        _ => "Unknown",
-    },
-    priority: |p| format!("{} priority", match p {
-        "low" => "Low",
-        "high" => "High",
-        "urgent" => "Urgent",
-        _ => "Normal",
-    }),
-    back_to_queue: "All tickets",
-    account_link: |number, name| format!("{number} · {name}"),
-    assigned_to: |name| format!("Assigned to {name}"),
-    not_assigned: "Not assigned",
-    assign_title: "Assignment",
-    assign_me: "Assign to me",
-    unassign: "Unassign",
-    status_title: "Status",
-    status_label: "Status",
-    status_submit: "Change status",
-    staff_reply_title: "Reply to the subscriber",
-    staff_reply_label: "Message (emailed to the subscriber)",
-    reply_status_label: "Then the ticket is",
-    reply_status: |s| match s {
-        "resolved" => "Resolved",
-        "closed" => "Closed",
-        _ => "Waiting for the subscriber",
-    },
-    staff_reply_submit: "Send reply",
-    saved_reply: "Your reply was sent to the subscriber.",
-    saved_assigned: "The assignment was saved.",
-    saved_status: "The status was changed.",
-    saved_decided: "The dispute is decided and the subscriber was told.",
-    saved_approval: "Sent for approval: the credit is beyond your limit, so a second person approves it in the approvals queue. Until then the dispute stays open and its amount held.",
-    waiting_title: "Acceptance waiting for approval",
-    waiting_text: |who, when| format!("{who} accepted this dispute on {when}. The credit is beyond their limit and waits for a second person; until it is approved or turned down, the dispute stays open and dunning keeps holding the amount."),
-    waiting_queue_link: "Open the approvals queue",
-    accept_hint: "Beyond your limit (for one adjustment or for your day), the credit is sent for a second person's approval instead.",
-    decide_title: "Decide the dispute",
-    decide_intro: "Accepting credits the amount questioned to the account (it appears on the next statement); a credit beyond your limit waits for a second person's approval first. Rejecting keeps the charge and sends your explanation to the subscriber. Once decided, the hold on the amount ends, and the decision is final.",
-    accept_title: "Accept",
-    note_label: "Note to the subscriber (optional)",
-    note_hint: "Added to the message saying the amount was credited.",
-    accept_submit: |amount| format!("Accept and credit {amount}"),
-    reject_title: "Reject",
-    explanation_label: "Why the charge stands",
-    explanation_hint: "The subscriber reads this. 5 to 2,000 characters.",
-    reject_submit: "Reject the dispute",
-    times_in: |tz| format!("Times in {tz}"),
-};
-
 impl Texts {
-    /// The tickets pages' texts in this language.
+    /// These words in this language.
     pub fn tickets(&self) -> &'static TicketTexts {
-        &TICKETS_EN
+        match self.lang {
+            Lang::En => &super::en::TICKETS_EN,
+            Lang::Es => &super::es::TICKETS_ES,
+            Lang::Fr => &super::fr::TICKETS_FR,
+        }
     }
 }

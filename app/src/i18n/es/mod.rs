@@ -1,6 +1,20 @@
-//! English.
+//! Spanish (placeholder: English until translated).
 
-use super::Texts;
+mod cap;
+mod disputes;
+mod network;
+mod payments;
+mod plans;
+mod tickets;
+
+pub use cap::CAP_ES;
+pub use disputes::DISPUTES_ES;
+pub use network::NETWORK_ES;
+pub use payments::PAY_ES;
+pub use plans::PLANS_ES;
+pub use tickets::TICKETS_ES;
+
+use super::{Lang, Texts};
 use crate::error::AppError;
 
 fn error(e: &AppError) -> String {
@@ -57,7 +71,8 @@ fn event_kind(kind: &str) -> &'static str {
     }
 }
 
-pub static EN: Texts = Texts {
+pub static ES: Texts = Texts {
+    lang: Lang::Es,
     app_name: "Lastmile",
     nav_overview: "Overview",
     nav_usage: "Usage",
