@@ -43,9 +43,16 @@ pub const CONSOLE_BUNDLE: &str = "lastmile-console";
 /// The HTML document around the app, rendered on the server.
 pub fn shell(mut options: LeptosOptions) -> impl IntoView {
     options.output_name = bundle_for_this_page().into();
+    // The console is in English; the subscriber's pages in their language, which their
+    // islands read back from here in the browser (`i18n::page_locale`).
+    let lang = if bundle_for_this_page() == CONSOLE_BUNDLE {
+        "en-US".to_string()
+    } else {
+        i18n::page_locale()
+    };
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -266,6 +266,7 @@ async fn statement_pdf(
     State(provider): State<Arc<Provider>>,
     session: Session,
     checked: Option<Extension<AccountAccess>>,
+    frame: Option<Extension<app::types::Me>>,
     Path(id): Path<String>,
 ) -> Response {
     let access = match checked {
@@ -279,7 +280,9 @@ async fn statement_pdf(
     let Ok(id) = id.parse::<i64>() else {
         return error_response(app::error::AppError::NotFound);
     };
-    pdf_response(&portal, provider, &access, id).await
+    // In the subscriber's language, as their statement page is.
+    let locale = frame.map(|Extension(me)| me.locale);
+    pdf_response(&portal, provider, &access, id, locale).await
 }
 
 /// A statement of an account as a PDF, for staff in the console (the 360-degree view links
@@ -312,7 +315,7 @@ async fn staff_statement_pdf(
         detail: serde_json::json!({ "statement_id": id }),
         support_session_id: None,
     };
-    let response = pdf_response(&portal, provider, &access, id).await;
+    let response = pdf_response(&portal, provider, &access, id, None).await;
     if response.status().is_success() {
         let info = audit::RequestInfo::of(&headers, &extensions, &path);
         if let Err(e) = audit::record(&portal.pool, entry, &info).await {
@@ -322,12 +325,14 @@ async fn staff_statement_pdf(
     response
 }
 
-/// Draws one statement of the access's account (another account's is not found).
+/// Draws one statement of the access's account (another account's is not found), in
+/// `locale`, else the account's.
 pub(crate) async fn pdf_response(
     portal: &Portal,
     provider: Arc<Provider>,
     access: &AccountAccess,
     id: i64,
+    locale: Option<String>,
 ) -> Response {
     let found = tokio::try_join!(
         statements::detail(&portal.pool, access, id),
@@ -340,7 +345,8 @@ pub(crate) async fn pdf_response(
     let filename = format!("statement-{}.pdf", safe_filename(&detail.summary.number));
     // Drawing and compressing is CPU work: off the threads that serve requests.
     let drawn = tokio::task::spawn_blocking(move || {
-        crate::documents::render_statement_pdf(&detail, &provider, I18n::new(&account.locale))
+        let locale = locale.unwrap_or(account.locale);
+        crate::documents::render_statement_pdf(&detail, &provider, I18n::new(&locale))
     })
     .await;
     match drawn {
@@ -496,7 +502,8 @@ async fn require_sign_in(
             Err(e) => error_response(e),
         };
     }
-    match access::authorize_page(&portal, &session).await {
+    let browser = app::server::language::of_request(request.headers());
+    match access::authorize_page(&portal, &session, browser).await {
         Ok((access, frame)) => {
             if let Some(assist) = access.assisted() {
                 let info = audit::RequestInfo::of(request.headers(), request.extensions(), &wanted);

@@ -51,3 +51,24 @@ pub async fn history(kind: Option<String>, before: Option<i64>) -> Result<Histor
         .await,
     )
 }
+
+/// Chooses the language of the subscriber's pages (the switcher at the foot of every page,
+/// a plain form: no code in the browser) and goes back to the page it was chosen on.
+#[server(prefix = "/api", endpoint = "language")]
+pub async fn choose_language(language: String, next: Option<String>) -> Result<(), AppError> {
+    super::respond(
+        async move {
+            let lang = crate::i18n::Lang::from_tag(&language)
+                .filter(|lang| lang.code() == language)
+                .ok_or(AppError::BadRequest)?;
+            crate::server::language::choose(lang).await?;
+            let back = next
+                .as_deref()
+                .and_then(crate::server::auth::local_path)
+                .unwrap_or_else(|| "/".into());
+            leptos_axum::redirect(&back);
+            Ok(())
+        }
+        .await,
+    )
+}

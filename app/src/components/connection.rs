@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::network::{ChangeConnectionPassword, RevealConnectionPassword};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, form_error};
+use crate::routes::sign_in::{field_error, focus_first_problem_in, form_error};
 use crate::types::network::Connection;
 
 /// The connection of one service. `viewed_by_staff`: staff viewing as the subscriber see the
@@ -50,8 +50,16 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
     let reveal_error = move || reveal.value().get().and_then(|r| r.err());
     let change_error = move || change.value().get().and_then(|r| r.err());
     let id = move |what: &str| format!("connection-{service_id}-{what}");
+    // Each form's refusal puts the keyboard on its own first problem.
+    focus_first_problem_in(format!("#{}", id("reveal")), move || {
+        reveal_error().is_some()
+    });
+    focus_first_problem_in(format!("#{}", id("change")), move || {
+        change_error().is_some()
+    });
     view! {
         <div class="connection-forms">
+            <div id=id("reveal")>
             {move || form_error(reveal_error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || reveal.value().get().and_then(Result::ok).map(|shown| view! {
                 <p class="notice notice-info" role="status">
@@ -70,8 +78,10 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
                 </div>
                 <button type="submit" class="button" data-testid="reveal-submit" disabled=move || reveal.pending().get()>{n.reveal_submit}</button>
             </ActionForm>
+            </div>
 
             <h4>{n.change_title}</h4>
+            <div id=id("change")>
             {move || form_error(change_error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || change.value().get().and_then(Result::ok).map(|saved| view! {
                 <div class="notice notice-success" role="status" data-testid="connection-changed">
@@ -108,6 +118,7 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
                 </div>
                 <button type="submit" class="button button-primary" data-testid="change-submit" disabled=move || change.pending().get()>{n.change_submit}</button>
             </ActionForm>
+            </div>
         </div>
     }
 }

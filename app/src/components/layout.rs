@@ -5,7 +5,7 @@ use leptos_router::components::{Outlet, A};
 
 use super::notices::ErrorNotice;
 use crate::error::AppError;
-use crate::i18n::{provide_i18n, use_i18n};
+use crate::i18n::{provide_i18n, use_i18n, Lang};
 use crate::types::Me;
 
 /// The frame around the subscriber's pages. Its facts come with the sign-in check the
@@ -49,7 +49,7 @@ pub fn PortalFrame(me: Me, children: Children) -> impl IntoView {
                     </form>
                 })}
             </div>
-            <nav class="site-nav" aria-label="Main">
+            <nav class="site-nav" aria-label=t.nav_menu>
                 <A href="/" exact=true>{t.nav_overview}</A>
                 <A href="/usage">{t.nav_usage}</A>
                 <A href="/statements">{t.nav_statements}</A>
@@ -63,7 +63,44 @@ pub fn PortalFrame(me: Me, children: Children) -> impl IntoView {
         <main id="content" tabindex="-1" class:read-only=read_only>
             {children()}
         </main>
+        // The subscriber's to choose, not staff viewing as them.
+        {(!viewed).then(|| view! { <footer class="site-footer"><LanguageSwitcher /></footer> })}
     }
+}
+
+/// The languages of the subscriber's pages, each named in itself, the current one marked:
+/// a plain form (no code in the browser) that remembers the choice and comes back to this
+/// page ([`crate::api::account::choose_language`]). Its name is in every language offered,
+/// so that someone who cannot read the current one still finds it.
+#[component]
+pub fn LanguageSwitcher() -> impl IntoView {
+    let current = use_i18n().t.lang;
+    let here = current_path();
+    view! {
+        <form method="post" action="/api/language" class="language-switcher" data-testid="language-switcher"
+            aria-label=Lang::ALL.map(Lang::language_word).join(" · ")>
+            <input type="hidden" name="next" value=here />
+            {Lang::ALL.into_iter().map(|lang| view! {
+                <button type="submit" name="language" value=lang.code() lang=lang.code()
+                    class="link-button" aria-current=(lang == current).then_some("true")
+                    data-testid=format!("language-{}", lang.code())>
+                    {lang.name()}
+                </button>
+            }).collect_view()}
+        </form>
+    }
+}
+
+/// The path and query of the page being rendered (pages are rendered on the server).
+fn current_path() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        return parts
+            .uri
+            .path_and_query()
+            .map_or("/".into(), |p| p.as_str().to_string());
+    }
+    "/".into()
 }
 
 /// The facts of a page's frame, as the sign-in middleware left them for the request being

@@ -31,6 +31,8 @@ pub struct Formats {
     symbol_after: bool,
     dates: DateStyle,
     twelve_hour: bool,
+    /// Sizes in octets, as French writes them: "Go" for GB.
+    octets: bool,
 }
 
 impl Formats {
@@ -48,6 +50,7 @@ impl Formats {
             symbol_after: false,
             dates: DateStyle::DayMonthYear,
             twelve_hour: false,
+            octets: false,
         };
         match lang {
             "en" if &region == b"US" => Formats {
@@ -61,7 +64,26 @@ impl Formats {
                 ..base
             },
             "en" => base,
-            "de" | "nl" | "it" | "es" | "pt" | "da" => Formats {
+            // Spanish in the Americas' dollar and peso countries writes numbers as the US
+            // does ("$1,234.56"), days first ("03/02/2026").
+            "es" if matches!(
+                &region,
+                b"US" | b"MX" | b"PR" | b"DO" | b"GT" | b"HN" | b"NI" | b"PA" | b"SV" | b"PE"
+            ) =>
+            {
+                Formats {
+                    dates: DateStyle::Slashed,
+                    ..base
+                }
+            }
+            "es" => Formats {
+                group: '.',
+                decimal: ',',
+                symbol_after: true,
+                dates: DateStyle::Slashed,
+                ..base
+            },
+            "de" | "nl" | "it" | "pt" | "da" => Formats {
                 group: '.',
                 decimal: ',',
                 symbol_after: true,
@@ -69,6 +91,7 @@ impl Formats {
                 ..base
             },
             "fr" => Formats {
+                octets: true,
                 group: '\u{202f}',
                 decimal: ',',
                 symbol_after: true,
@@ -181,12 +204,30 @@ impl Formats {
         } else {
             places
         };
-        format!("{}\u{a0}{unit}", self.decimal_number(rounded, places))
+        format!(
+            "{}\u{a0}{}",
+            self.decimal_number(rounded, places),
+            self.unit(unit)
+        )
+    }
+
+    /// A size's unit as the locale writes it: "GB", or "Go" in French.
+    fn unit(&self, unit: &'static str) -> &'static str {
+        match (self.octets, unit) {
+            (true, "MB") => "Mo",
+            (true, "GB") => "Go",
+            (true, "TB") => "To",
+            _ => unit,
+        }
     }
 
     /// Whole gigabytes, for allowances: `500 GB`.
     pub fn gigabytes(&self, gb: i64) -> String {
-        format!("{}\u{a0}GB", self.group_digits(&gb.to_string()))
+        format!(
+            "{}\u{a0}{}",
+            self.group_digits(&gb.to_string()),
+            self.unit("GB")
+        )
     }
 
     /// `Nov 21, 2026`, `21 Nov 2026`, `21.11.2026`.
@@ -299,6 +340,11 @@ mod tests {
         assert_eq!(f.bytes(12_345_000_000_000), "12.35\u{a0}TB");
         assert_eq!(f.bytes(20_000_000_000_000), "20\u{a0}TB");
         assert_eq!(Formats::new("de-DE").bytes(12_345_000_000), "12,3\u{a0}GB");
+        assert_eq!(Formats::new("fr-CA").bytes(12_345_000_000), "12,3\u{a0}Go");
+        assert_eq!(
+            Formats::new("fr-FR").gigabytes(1000),
+            "1\u{202f}000\u{a0}Go"
+        );
     }
 
     #[test]
@@ -342,5 +388,18 @@ mod tests {
             "Feb 3, 2026, 12:07\u{a0}AM"
         );
         assert_eq!(Formats::new("en-GB").datetime(at), "3 Feb 2026, 00:07");
+        assert_eq!(Formats::new("es-US").date(d), "03/02/2026");
+        assert_eq!(Formats::new("fr-CA").datetime(at), "03/02/2026, 00:07");
+    }
+
+    #[test]
+    fn spanish_in_the_us_writes_dollars_as_the_us_does_and_in_spain_euros_as_spain_does() {
+        let amount =
+            |locale, currency| Formats::new(locale).money(&Money::new(dec!(1234.5), currency));
+        assert_eq!(amount("es-US", Currency::USD), "$1,234.50");
+        assert_eq!(amount("es-MX", Currency::USD), "US$1,234.50");
+        assert_eq!(amount("es-ES", Currency::EUR), "1.234,50\u{a0}€");
+        assert_eq!(amount("fr-CA", Currency::CAD), "1\u{202f}234,50\u{a0}$");
+        assert_eq!(amount("fr-FR", Currency::EUR), "1\u{202f}234,50\u{a0}€");
     }
 }

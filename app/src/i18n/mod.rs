@@ -76,6 +76,15 @@ impl Lang {
         }
     }
 
+    /// The word "language" in this language, for the switcher's name.
+    pub fn language_word(self) -> &'static str {
+        match self {
+            Lang::En => "Language",
+            Lang::Es => "Idioma",
+            Lang::Fr => "Langue",
+        }
+    }
+
     /// The language of a code or a locale tag (`es`, `es-MX`, `FR-ca`), if offered.
     pub fn from_tag(tag: &str) -> Option<Lang> {
         let lang = tag.trim().split(['-', '_']).next().unwrap_or("");
@@ -331,7 +340,61 @@ pub fn provide_i18n(locale: &str) -> I18n {
     i18n
 }
 
-/// The signed-in account's texts and formats, or US English before anyone has signed in.
+/// The signed-in account's texts and formats. Before anyone has signed in: the browser's
+/// language on the server ([`crate::server::language`]); in an island in the browser, the
+/// page's (the server writes the locale in `<html lang>`, see [`page_locale`]).
 pub fn use_i18n() -> I18n {
-    use_context::<I18n>().unwrap_or_else(|| I18n::new("en-US"))
+    use_context::<I18n>().unwrap_or_else(|| I18n::new(&page_locale()))
+}
+
+/// The locale the page being rendered is written in: the signed-in subscriber's (the sign-in
+/// check leaves it with the request), else the browser's language, else US English. The
+/// shell writes it in `<html lang>`; islands in the browser read it back from there.
+pub fn page_locale() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(me) = crate::server::access::from_request::<crate::types::Me>() {
+            return me.locale;
+        }
+        crate::server::language::of_page().map_or("en-US".into(), |lang| lang.code().to_string())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::prelude::document()
+            .document_element()
+            .and_then(|html| html.get_attribute("lang"))
+            .unwrap_or_else(|| "en-US".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browsers_most_wanted_offered_language_wins() {
+        let best = Lang::from_accept_language;
+        assert_eq!(best("fr-CA,fr;q=0.9,en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(best("de-DE,de;q=0.9,es;q=0.5,en;q=0.4"), Some(Lang::Es));
+        // Weights, not order, decide; a tie keeps the earlier.
+        assert_eq!(best("en;q=0.5, es;q=0.7"), Some(Lang::Es));
+        assert_eq!(best("es;q=0.7, fr;q=0.7"), Some(Lang::Es));
+        // Refused (q=0), malformed weights and `*` say nothing.
+        assert_eq!(best("fr;q=0, es;q=1.5, *"), None);
+        assert_eq!(best("ES-mx"), Some(Lang::Es));
+        assert_eq!(best(""), None);
+    }
+
+    #[test]
+    fn a_language_keeps_the_accounts_region() {
+        assert_eq!(Lang::Es.in_locale("en-US"), "es-US");
+        assert_eq!(Lang::Fr.in_locale("en-CA"), "fr-CA");
+        assert_eq!(Lang::En.in_locale("en"), "en");
+        assert_eq!(Texts::for_locale("fr-CA").lang, Lang::Fr);
+        assert_eq!(Texts::for_locale("de-DE").lang, Lang::En);
+        // Each language's parts are its own.
+        assert_eq!(ES.pay().nav_pay, super::es::PAY_ES.nav_pay);
+        assert_ne!(ES.pay().nav_pay, EN.pay().nav_pay);
+        assert_ne!(FR.plans().nav_plans, EN.plans().nav_plans);
+    }
 }

@@ -95,8 +95,6 @@ pub struct PayTexts {
     pub decline: fn(&str) -> &'static str,
 }
 
-/// English.
-
 impl Texts {
     /// These words in this language.
     pub fn pay(&self) -> &'static PayTexts {

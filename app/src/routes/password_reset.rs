@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::sign_in::{field_error, focus_first_problem, form_error};
 use crate::api::auth::{RequestPasswordReset, ResetPassword};
+use crate::components::layout::LanguageSwitcher;
 use crate::i18n::use_i18n;
 
 #[component]
@@ -19,6 +20,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <ForgotPasswordForm />
             <p><a href="/sign-in">{t.back_to_sign_in}</a></p>
         </main>
+        <footer class="site-footer"><LanguageSwitcher /></footer>
     }
 }
 
@@ -68,6 +70,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <ResetPasswordForm token />
             <p><a href="/forgot-password">{t.forgot_title}</a></p>
         </main>
+        <footer class="site-footer"><LanguageSwitcher /></footer>
     }
 }
 

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::SignIn;
+use crate::components::layout::LanguageSwitcher;
 use crate::error::AppError;
 use crate::i18n::use_i18n;
 
@@ -26,14 +27,25 @@ pub(crate) fn form_error(error: Option<AppError>) -> Option<String> {
 /// invalid, else the form's error message (`tabindex="-1"`, so it can take focus). `refused`
 /// tracks the form's last answer; it runs in the browser only.
 pub(crate) fn focus_first_problem(refused: impl Fn() -> bool + Send + Sync + 'static) {
+    focus_first_problem_in(String::new(), refused)
+}
+
+/// The same for one of several forms on a page (showing a password and changing it, approving
+/// and rejecting): only the problems inside `scope` (a CSS selector, `#connection-7-change`),
+/// so that another form's earlier error never takes the keyboard.
+pub(crate) fn focus_first_problem_in(
+    scope: String,
+    refused: impl Fn() -> bool + Send + Sync + 'static,
+) {
     Effect::new(move |_| {
         if refused() {
-            request_animation_frame(|| {
+            let selector = format!(
+                "{scope} [aria-invalid=\"true\"], {scope} .notice-error[role=\"alert\"][tabindex]"
+            );
+            request_animation_frame(move || {
                 use leptos::wasm_bindgen::JsCast;
                 let first = document()
-                    .query_selector(
-                        "[aria-invalid=\"true\"], .notice-error[role=\"alert\"][tabindex]",
-                    )
+                    .query_selector(&selector)
                     .ok()
                     .flatten()
                     .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok());
@@ -71,6 +83,7 @@ pub fn SignInPage() -> impl IntoView {
             <SignInForm next />
             <p><a href="/forgot-password">{t.sign_in_forgot}</a></p>
         </main>
+        <footer class="site-footer"><LanguageSwitcher /></footer>
     }
 }
 

@@ -17,6 +17,7 @@ use super::session::PortalSession;
 use super::staff::{audit, Right, StaffAccess};
 use super::Portal;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::types::staff::{Role, StaffMe, ViewedBy};
 use crate::types::Me;
 
@@ -105,16 +106,20 @@ pub async fn require_acting() -> Result<(Portal, AccountAccess), AppError> {
 /// The same check for plain axum handlers (downloads), given the request's session: a
 /// subscriber, or staff viewing as one.
 pub async fn authorize(portal: &Portal, session: &Session) -> Result<AccountAccess, AppError> {
-    Ok(authorize_page(portal, session).await?.0)
+    Ok(authorize_page(portal, session, None).await?.0)
 }
 
 /// The check the sign-in middleware makes for every portal page, with the facts the page's
 /// frame shows (who, which account, the locale, the banner while staff view as the
 /// subscriber). A subscriber's check and frame are one query; the frame then has nothing to
 /// wait for, so the page below it is rendered, and its data loaded, once.
+///
+/// `browser` is the language the browser asks for ([`super::language::of_request`]); the
+/// subscriber's own choice, if they made one, comes first (see [`crate::i18n`]).
 pub async fn authorize_page(
     portal: &Portal,
     session: &Session,
+    browser: Option<Lang>,
 ) -> Result<(AccountAccess, Me), AppError> {
     let session = PortalSession(session.clone());
     if let Some(who) = session
@@ -139,7 +144,7 @@ pub async fn authorize_page(
             login_id: who.login_id,
             assisted: None,
         };
-        return Ok((access, row.into_me(None)));
+        return Ok((access, row.into_me(None, browser)));
     }
     let Some(viewing) = session.viewing().await? else {
         return Err(AppError::Unauthenticated);
@@ -160,7 +165,8 @@ pub async fn authorize_page(
         login_id: viewing.login_id,
         assisted: Some(assist),
     };
-    Ok((access, row.into_me(Some(&assist))))
+    // Staff see the pages in the subscriber's language, not their own browser's.
+    Ok((access, row.into_me(Some(&assist), None)))
 }
 
 /// What the page frame shows for a caller already checked.
@@ -173,7 +179,7 @@ pub async fn frame(portal: &Portal, access: &AccountAccess) -> Result<Me, AppErr
         assist.map(|a| a.support_session_id),
     )
     .await?
-    .map(|row| row.into_me(assist.as_ref()))
+    .map(|row| row.into_me(assist.as_ref(), None))
     .ok_or(AppError::NotFound)
 }
 
@@ -187,6 +193,8 @@ struct FrameRow {
     display_name: String,
     first_name: String,
     locale: String,
+    /// The login's chosen language, if any.
+    language: Option<String>,
     staff_name: Option<String>,
     reason: Option<String>,
     ticket_ref: Option<String>,
@@ -194,7 +202,7 @@ struct FrameRow {
 }
 
 impl FrameRow {
-    fn into_me(self, assist: Option<&Assist>) -> Me {
+    fn into_me(self, assist: Option<&Assist>, browser: Option<Lang>) -> Me {
         let viewed_by = match (assist, self.staff_name, self.reason, self.expires_at) {
             (Some(assist), Some(staff_name), Some(reason), Some(expires_at)) => Some(ViewedBy {
                 staff_name,
@@ -209,7 +217,7 @@ impl FrameRow {
             account_number: self.account_number,
             display_name: self.display_name,
             first_name: self.first_name,
-            locale: self.locale,
+            locale: super::language::locale_for(&self.locale, self.language.as_deref(), browser),
             viewed_by,
         }
     }
@@ -224,7 +232,7 @@ async fn frame_row(
     Ok(sqlx::query_as::<_, FrameRow>(
         "select l.disabled_at is null as enabled,
                 floor(extract(epoch from l.password_changed_at) * 1000)::bigint as password_changed_at_ms,
-                a.account_number, a.display_name, p.first_name, a.locale,
+                a.account_number, a.display_name, p.first_name, a.locale, l.language,
                 u.display_name as staff_name, s.reason, s.ticket_ref, s.expires_at
            from portal_logins l
            join accounts a on a.id = l.account_id

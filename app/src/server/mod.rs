@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod auth;
 pub mod data_cap;
 pub mod history;
+pub mod language;
 pub mod mail;
 pub mod network;
 pub mod payments;

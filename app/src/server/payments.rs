@@ -276,8 +276,8 @@ pub async fn start(
         return Err(AppError::ReadOnly);
     }
     let stripe = stripe(portal)?;
-    let (code, locale, statement_id): (String, String, Option<i64>) = sqlx::query_as(
-        "select a.currency::text, a.locale,
+    let (code, statement_id): (String, Option<i64>) = sqlx::query_as(
+        "select a.currency::text,
                 (select id from statements where account_id = a.id and status = 'open'
                   order by period_start desc limit 1)
            from accounts a where a.id = $1",
@@ -288,6 +288,8 @@ pub async fn start(
     .ok_or(AppError::NotFound)?;
     let currency =
         Currency::parse(code.trim()).map_err(|e| AppError::internal("account currency", e))?;
+    // Read the way the pay form wrote it: in the subscriber's language, not only the account's.
+    let locale = super::language::of_caller(portal, access).await?;
     let amount = parse_amount(portal, amount, currency, &locale)?;
     let login_id = access.assisted().is_none().then_some(access.login_id());
     let assisted = access

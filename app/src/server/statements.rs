@@ -257,7 +257,9 @@ pub async fn open_dispute(
     message: &str,
 ) -> Result<String, AppError> {
     let account = basics(&portal.pool, access).await?;
-    let amount = crate::i18n::Formats::new(&account.locale)
+    // Read the way the dispute form wrote it, in the subscriber's language.
+    let locale = super::language::of_caller(portal, access).await?;
+    let amount = crate::i18n::Formats::new(&locale)
         .parse_money(amount, account.currency()?)
         .map_err(|e| AppError::InvalidInput {
             field: "amount".into(),

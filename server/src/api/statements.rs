@@ -275,7 +275,7 @@ pub async fn pdf(
     caller.require(Scope::Read)?;
     let statement = one(&portal, id).await?;
     let access = app::server::access::AccountAccess::for_api(statement.account_id);
-    let response = crate::http::pdf_response(&portal, provider, &access, id).await;
+    let response = crate::http::pdf_response(&portal, provider, &access, id, None).await;
     if !response.status().is_success() {
         tracing::error!(statement = id, status = %response.status(), "integration API: drawing a statement PDF");
         return Ok(

@@ -12,6 +12,7 @@ mod pdf;
 #[cfg(test)]
 mod tests;
 
+pub use helvetica::encode as winansi;
 pub use logo::{Logo, LogoError};
 pub use pdf::render_statement_pdf;
 

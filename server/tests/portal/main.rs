@@ -16,6 +16,7 @@ mod cost;
 mod data_cap;
 mod documents;
 mod helpers;
+mod languages;
 mod matrix;
 mod measure;
 mod network;

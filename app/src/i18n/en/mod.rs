@@ -43,7 +43,8 @@ fn error(e: &AppError) -> String {
             "The request could not be read. Please reload the page and try again.".into()
         }
         AppError::Conflict { message } => message.clone(),
-        AppError::PaymentFailed { message, .. } => message.clone(),
+        // In this language, from the decline's code (the server's message is English).
+        AppError::PaymentFailed { reason, .. } => (PAY_EN.decline)(reason).into(),
         AppError::Unavailable => {
             "We couldn't reach our card processor. Nothing was charged; please try again in a moment."
                 .into()
@@ -79,7 +80,7 @@ pub static EN: Texts = Texts {
     nav_statements: "Statements",
     nav_history: "History",
     nav_sign_out: "Sign out",
-    nav_menu: "Menu",
+    nav_menu: "Main menu",
     skip_to_content: "Skip to content",
     loading: "Loading…",
     account_label: "Account",

@@ -22,10 +22,10 @@ pub static PLANS_EN: PlanTexts = PlanTexts {
     col_price: "Price",
     col_contract: "Contract",
     contract_months: |m| {
-        if m == 0 {
-            "None".to_string()
-        } else {
-            format!("{m} months")
+        match m {
+            0 => "None".to_string(),
+            1 => "1 month".to_string(),
+            m => format!("{m} months"),
         }
     },
     fee_if_leaving: |fee| format!("up to {fee} to leave early"),
@@ -65,7 +65,8 @@ pub static PLANS_EN: PlanTexts = PlanTexts {
     contract_new: |d| format!("The new plan has a contract until {d}."),
     contract_none_after: "There is no contract after the change.",
     etf_explain: |months, plan, fee| {
-        format!("Your {plan} contract has {months} month(s) left when the change takes effect. Leaving it early costs an early termination fee of {fee}, charged on the statement after the change.")
+        let left = if months == 1 { "1 month".to_string() } else { format!("{months} months") };
+        format!("Your {plan} contract has {left} left when the change takes effect. Leaving it early costs an early termination fee of {fee}, charged on the statement after the change.")
     },
     etf_accept: |fee| format!("I accept the early termination fee of {fee}."),
     confirm: "Confirm the change",

@@ -3,42 +3,42 @@
 use crate::i18n::CapTexts;
 
 pub static CAP_ES: CapTexts = CapTexts {
-    updated: |at| format!("Updated {at}"),
-    figures_through: |day| format!("Figures up to {day}"),
-    forecast_title: "Forecast",
+    updated: |at| format!("Actualizado: {at}"),
+    figures_through: |day| format!("Cifras hasta el {day}"),
+    forecast_title: "Pronóstico",
     forecast_too_early: |day| {
-        format!("A forecast appears on {day}, once a few days of this cycle show your pace.")
+        format!("El pronóstico aparecerá el {day}, cuando algunos días de este ciclo muestren su ritmo de consumo.")
     },
     forecast_runs_out: |allowance, day, projected| {
-        format!("At this pace, your {allowance} runs out on {day} (about {projected} by the end of the cycle).")
+        format!("A este ritmo, sus datos incluidos ({allowance}) se agotarán el {day} (unos {projected} al final del ciclo).")
     },
     forecast_lasts: |projected, allowance| {
-        format!("At this pace you'll use about {projected} of your {allowance} this cycle.")
+        format!("A este ritmo, usará unos {projected} de sus {allowance} en este ciclo.")
     },
-    forecast_used_up: "You have used all the data included this cycle.",
-    overage_note: |price| format!("Data over the allowance costs {price} per started GB."),
-    alert_reached: |pct| format!("You have used {pct}% of this cycle's data."),
-    alert_all_used: "You have used all of this cycle's data.",
-    addons_included: |gb| format!("Includes {gb} of data add-ons for this cycle."),
-    addon_title: |gb| format!("Add {gb} for this cycle"),
-    addon_next_bill: |price| format!("Add to my next bill: {price}"),
-    addon_pay_now: |total| format!("Pay {total} now by card"),
-    addon_pay_now_with: |total, card| format!("Pay {total} now with {card}"),
-    addon_pay_now_tax: |price, tax, total| format!("Now by card: {price} + {tax} tax = {total}."),
-    addon_note: "For this cycle only. On your next bill, tax is added with your other charges.",
-    addon_read_only: "Viewing as the subscriber: buying is for the subscriber or billing staff.",
-    addon_bought: "Data added for this cycle. It appears on your next statement.",
+    forecast_used_up: "Ya usó todos los datos incluidos en este ciclo.",
+    overage_note: |price| format!("El consumo que exceda sus datos incluidos cuesta {price} por GB o fracción."),
+    alert_reached: |pct| format!("Ha usado el {pct}% de los datos de este ciclo."),
+    alert_all_used: "Ha usado todos los datos de este ciclo.",
+    addons_included: |gb| format!("Incluye {gb} en paquetes de datos adicionales para este ciclo."),
+    addon_title: |gb| format!("Agregar {gb} para este ciclo"),
+    addon_next_bill: |price| format!("Agregar a mi próxima factura: {price}"),
+    addon_pay_now: |total| format!("Pagar {total} ahora con tarjeta"),
+    addon_pay_now_with: |total, card| format!("Pagar {total} ahora con {card}"),
+    addon_pay_now_tax: |price, tax, total| format!("Ahora con tarjeta: {price} + {tax} de impuestos = {total}."),
+    addon_note: "Solo para este ciclo. En su próxima factura, los impuestos se suman con sus demás cargos.",
+    addon_read_only: "Está viendo la cuenta como el suscriptor: solo el suscriptor o el personal de facturación pueden comprar.",
+    addon_bought: "Se agregaron los datos para este ciclo. Aparecerán en su próximo estado de cuenta.",
     addon_error_conflict:
-        "This page was out of date. Here are your data add-ons as they stand now.",
-    addon_error_other: "The data could not be added. Nothing was charged; please try again.",
-    addon_paying_for: |what| format!("Paying now: {what}"),
-    addon_yours: "The data is already yours. If you don't pay now, this amount is due with your next statement.",
-    addon_already_paid: "Your data add-on is paid. Thank you.",
-    receipt_for: "For",
+        "Esta página estaba desactualizada. Estos son sus paquetes de datos adicionales tal como están ahora.",
+    addon_error_other: "No se pudieron agregar los datos. No se realizó ningún cargo; inténtelo de nuevo.",
+    addon_paying_for: |what| format!("Está pagando: {what}"),
+    addon_yours: "Los datos ya son suyos. Si no paga ahora, este monto vencerá con su próximo estado de cuenta.",
+    addon_already_paid: "Su paquete de datos adicionales ya está pagado. Gracias.",
+    receipt_for: "Concepto",
     receipt_addon_unpaid: |amount| {
-        format!("The data add-on is still yours: {amount} stays on your balance, due with your next statement.")
+        format!("El paquete de datos adicionales sigue siendo suyo: {amount} queda en su saldo y vence con su próximo estado de cuenta.")
     },
-    receipt_addon_retry: "Pay it with another card",
-    upgrade: "See a plan with more data",
-    ways_out: "Ways to avoid overage",
+    receipt_addon_retry: "Pagarlo con otra tarjeta",
+    upgrade: "Ver un plan con más datos",
+    ways_out: "Cómo evitar cargos por excedente",
 };

@@ -5,128 +5,128 @@ use crate::i18n::PayTexts;
 fn decline(code: &str) -> &'static str {
     match code {
         "insufficient_funds" => {
-            "Your card was declined for insufficient funds. Try another card, or pay a smaller amount."
+            "Su tarjeta fue rechazada por fondos insuficientes. Pruebe con otra tarjeta o pague un monto menor."
         }
-        "expired_card" => "This card has expired. Check the expiry date or use another card.",
+        "expired_card" => "Esta tarjeta está vencida. Revise la fecha de vencimiento o use otra tarjeta.",
         "incorrect_cvc" | "invalid_cvc" => {
-            "The security code (CVC) doesn't match. Check the 3 digits on the back of your card."
+            "El código de seguridad (CVC) no coincide. Revise los 3 dígitos al reverso de su tarjeta."
         }
         "incorrect_number" | "invalid_number" => {
-            "The card number isn't right. Please check it and try again."
+            "El número de tarjeta no es correcto. Revíselo e inténtelo de nuevo."
         }
         "invalid_expiry_month" | "invalid_expiry_year" => {
-            "The expiry date isn't right. Please check it and try again."
+            "La fecha de vencimiento no es correcta. Revísela e inténtelo de nuevo."
         }
-        "incorrect_zip" => "The postal code doesn't match your card. Please check it.",
+        "incorrect_zip" => "El código postal no coincide con el de su tarjeta. Revíselo.",
         "processing_error" => {
-            "Something went wrong while processing your card. Nothing was charged; please try again."
+            "Ocurrió un error al procesar su tarjeta. No se realizó ningún cargo; inténtelo de nuevo."
         }
         "payment_intent_authentication_failure"
         | "setup_intent_authentication_failure"
         | "authentication_required" => {
-            "Your bank couldn't confirm this payment. Nothing was charged. Try again, or use another card."
+            "Su banco no pudo confirmar este pago. No se realizó ningún cargo. Inténtelo de nuevo o use otra tarjeta."
         }
         "lost_card" | "stolen_card" | "pickup_card" | "restricted_card" | "fraudulent" => {
-            "Your bank declined this card. Please use another card, or call your bank."
+            "Su banco rechazó esta tarjeta. Use otra tarjeta o llame a su banco."
         }
         "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" => {
-            "Your card has reached its limit. Try another card, or call your bank."
+            "Su tarjeta alcanzó su límite. Pruebe con otra tarjeta o llame a su banco."
         }
         "currency_not_supported" | "card_not_supported" => {
-            "This card can't be used for this payment. Please use another card."
+            "Esta tarjeta no se puede usar para este pago. Use otra tarjeta."
         }
         "do_not_honor" | "generic_decline" | "card_declined" | "call_issuer" => {
-            "Your card was declined. Nothing was charged. Try another card, or call your bank."
+            "Su tarjeta fue rechazada. No se realizó ningún cargo. Pruebe con otra tarjeta o llame a su banco."
         }
-        _ => "Your card wasn't accepted. Nothing was charged. Try another card.",
+        _ => "Su tarjeta no fue aceptada. No se realizó ningún cargo. Pruebe con otra tarjeta.",
     }
 }
 
 pub static PAY_ES: PayTexts = PayTexts {
-    nav_pay: "Pay",
-    nav_cards: "Cards",
+    nav_pay: "Pagar",
+    nav_cards: "Tarjetas",
 
-    pay_title: "Make a payment",
-    balance_now: "Balance now",
-    statement_due: |number, date| format!("Statement {number}, due {date}"),
-    statement_overdue: |number, date| format!("Statement {number} was due {date}"),
-    nothing_owed: "You have nothing to pay right now. You can still pay ahead.",
-    amount_label: "Amount to pay",
-    amount_hint: |min, max| format!("Between {min} and {max}."),
-    pay_with: "Pay with",
-    new_card: "A new card",
-    card_details: "Card details",
-    save_card: "Save this card for next time",
-    pay_button: |amount| format!("Pay {amount}"),
-    pay_button_plain: "Pay",
-    paying: "Paying…",
-    wallet_or: "Or enter your card below",
-    wallet_label: "Pay with Apple Pay or Google Pay",
-    secure_note: "Your card details go straight to our card processor, Stripe. We never see or store your card number.",
-    cards_unavailable: "Card payments are not available right now. Please try again later.",
-    stripe_not_loaded: "The card form couldn't load. Check your connection and reload the page.",
-    manage_cards: "Saved cards and autopay",
+    pay_title: "Realizar un pago",
+    balance_now: "Saldo actual",
+    statement_due: |number, date| format!("Estado de cuenta {number}, vence el {date}"),
+    statement_overdue: |number, date| format!("Estado de cuenta {number}, venció el {date}"),
+    nothing_owed: "No tiene nada que pagar por ahora. Aun así, puede pagar por adelantado.",
+    amount_label: "Monto a pagar",
+    amount_hint: |min, max| format!("Entre {min} y {max}."),
+    pay_with: "Pagar con",
+    new_card: "Una tarjeta nueva",
+    card_details: "Datos de la tarjeta",
+    save_card: "Guardar esta tarjeta para la próxima vez",
+    pay_button: |amount| format!("Pagar {amount}"),
+    pay_button_plain: "Pagar",
+    paying: "Pagando…",
+    wallet_or: "O ingrese los datos de su tarjeta a continuación",
+    wallet_label: "Pagar con Apple Pay o Google Pay",
+    secure_note: "Los datos de su tarjeta van directamente a nuestro procesador de tarjetas, Stripe. Nunca vemos ni guardamos el número de su tarjeta.",
+    cards_unavailable: "Los pagos con tarjeta no están disponibles en este momento. Inténtelo de nuevo más tarde.",
+    stripe_not_loaded: "No se pudo cargar el formulario de la tarjeta. Revise su conexión y vuelva a cargar la página.",
+    manage_cards: "Tarjetas guardadas y pago automático",
 
     card_line: |brand, last4| format!("{brand} •••• {last4}"),
-    card_expires: |month, year| format!("Expires {month:02}/{}", year % 100),
-    card_expired: "Expired",
-    default_badge: "Default",
+    card_expires: |month, year| format!("Vence {month:02}/{}", year % 100),
+    card_expired: "Vencida",
+    default_badge: "Predeterminada",
 
-    receipt_title: "Payment receipt",
-    receipt_thanks: "Thank you. Your payment went through.",
-    receipt_amount: "Amount",
-    receipt_date: "Date",
-    receipt_card: "Card",
-    receipt_statement: "Statement",
-    receipt_status: "Status",
-    receipt_reference: "Reference",
-    receipt_how: "Made from",
-    source_portal: "This portal",
-    source_pay_link: "A pay link",
-    source_autopay: "Autopay",
-    state_pending: "Not finished",
-    state_requires_action: "Waiting for your bank",
-    state_succeeded: "Paid",
-    state_failed: "Declined",
-    state_cancelled: "Cancelled",
-    action_needed: "Your bank asks you to confirm this payment. Nothing has been charged yet.",
-    confirm_with_bank: "Confirm with your bank",
-    confirming: "Confirming…",
-    back_to_overview: "Back to your account",
-    pay_again: "Make another payment",
+    receipt_title: "Comprobante de pago",
+    receipt_thanks: "Gracias. Su pago se realizó correctamente.",
+    receipt_amount: "Monto",
+    receipt_date: "Fecha",
+    receipt_card: "Tarjeta",
+    receipt_statement: "Estado de cuenta",
+    receipt_status: "Estado",
+    receipt_reference: "Referencia",
+    receipt_how: "Origen",
+    source_portal: "Este portal",
+    source_pay_link: "Un enlace de pago",
+    source_autopay: "Pago automático",
+    state_pending: "Sin completar",
+    state_requires_action: "Esperando a su banco",
+    state_succeeded: "Pagado",
+    state_failed: "Rechazado",
+    state_cancelled: "Cancelado",
+    action_needed: "Su banco le pide que confirme este pago. Aún no se ha realizado ningún cargo.",
+    confirm_with_bank: "Confirmar con su banco",
+    confirming: "Confirmando…",
+    back_to_overview: "Volver a su cuenta",
+    pay_again: "Hacer otro pago",
 
-    cards_title: "Saved cards",
-    no_cards: "You have no saved cards.",
-    add_card: "Add a card",
-    save_new_card: "Save card",
-    saving: "Saving…",
-    card_saved: "Your card is saved.",
-    make_default: "Make default",
-    remove: "Remove",
-    remove_confirm: |card| format!("Remove {card}?"),
-    remove_yes: "Yes, remove it",
-    cancel: "Cancel",
-    autopay_title: "Autopay",
-    autopay_explain: "On your statement date we charge the amount due to your default card. You can turn it off at any time.",
-    autopay_on: "Autopay is on.",
-    autopay_off: "Autopay is off.",
-    autopay_turn_on: "Turn on autopay",
-    autopay_turn_off: "Turn off autopay",
-    autopay_needs_card: "Save a card first: autopay charges your default card.",
+    cards_title: "Tarjetas guardadas",
+    no_cards: "No tiene tarjetas guardadas.",
+    add_card: "Agregar una tarjeta",
+    save_new_card: "Guardar tarjeta",
+    saving: "Guardando…",
+    card_saved: "Su tarjeta se guardó.",
+    make_default: "Usar como predeterminada",
+    remove: "Eliminar",
+    remove_confirm: |card| format!("¿Eliminar {card}?"),
+    remove_yes: "Sí, eliminarla",
+    cancel: "Cancelar",
+    autopay_title: "Pago automático",
+    autopay_explain: "En la fecha de su estado de cuenta, cobramos el monto a pagar a su tarjeta predeterminada. Puede desactivarlo en cualquier momento.",
+    autopay_on: "El pago automático está activado.",
+    autopay_off: "El pago automático está desactivado.",
+    autopay_turn_on: "Activar pago automático",
+    autopay_turn_off: "Desactivar pago automático",
+    autopay_needs_card: "Primero guarde una tarjeta: el pago automático se cobra a su tarjeta predeterminada.",
 
-    notice_action: |amount| format!("Your bank needs you to confirm your autopay payment of {amount}."),
-    notice_action_link: "Confirm the payment",
+    notice_action: |amount| format!("Su banco necesita que confirme su pago automático de {amount}."),
+    notice_action_link: "Confirmar el pago",
 
-    link_title: "Pay your statement",
-    link_statement: "Statement",
-    link_amount: "Amount due",
-    link_due: "Due",
-    link_paid: "This statement is paid. Thank you.",
-    link_on_hold: "Nothing is due on this statement while the charge you questioned is being looked into.",
-    link_done: |amount, reference| format!("Thank you. We received your payment of {amount}. Your reference is P-{reference}."),
-    link_expired: "This pay link has expired. Sign in to pay, or use the link in your latest statement email.",
-    link_invalid: "This pay link isn't valid. Sign in to pay, or use the link in your latest statement email.",
-    link_sign_in: "Sign in to pay",
+    link_title: "Pague su estado de cuenta",
+    link_statement: "Estado de cuenta",
+    link_amount: "Monto a pagar",
+    link_due: "Vencimiento",
+    link_paid: "Este estado de cuenta está pagado. Gracias.",
+    link_on_hold: "No hay nada que pagar en este estado de cuenta mientras revisamos el cargo que reclamó.",
+    link_done: |amount, reference| format!("Gracias. Recibimos su pago de {amount}. Su referencia es P-{reference}."),
+    link_expired: "Este enlace de pago venció. Inicie sesión para pagar o use el enlace del correo de su último estado de cuenta.",
+    link_invalid: "Este enlace de pago no es válido. Inicie sesión para pagar o use el enlace del correo de su último estado de cuenta.",
+    link_sign_in: "Inicie sesión para pagar",
 
     decline,
 };

@@ -1,44 +1,46 @@
-//! [`CapTexts`] in fr.
+//! [`CapTexts`] in French.
 
 use crate::i18n::CapTexts;
 
 pub static CAP_FR: CapTexts = CapTexts {
-    updated: |at| format!("Updated {at}"),
-    figures_through: |day| format!("Figures up to {day}"),
-    forecast_title: "Forecast",
+    updated: |at| format!("Dernière mise à jour\u{a0}: {at}"),
+    figures_through: |day| format!("Chiffres arrêtés au {day}"),
+    forecast_title: "Prévision",
     forecast_too_early: |day| {
-        format!("A forecast appears on {day}, once a few days of this cycle show your pace.")
+        format!("Une prévision s’affichera le {day}, dès que quelques jours de ce cycle permettront d’estimer votre rythme.")
     },
     forecast_runs_out: |allowance, day, projected| {
-        format!("At this pace, your {allowance} runs out on {day} (about {projected} by the end of the cycle).")
+        format!("À ce rythme, vos {allowance} seront épuisés le {day} (environ {projected} d’ici la fin du cycle).")
     },
     forecast_lasts: |projected, allowance| {
-        format!("At this pace you'll use about {projected} of your {allowance} this cycle.")
+        format!("À ce rythme, vous consommerez environ {projected} sur vos {allowance} pendant ce cycle.")
     },
-    forecast_used_up: "You have used all the data included this cycle.",
-    overage_note: |price| format!("Data over the allowance costs {price} per started GB."),
-    alert_reached: |pct| format!("You have used {pct}% of this cycle's data."),
-    alert_all_used: "You have used all of this cycle's data.",
-    addons_included: |gb| format!("Includes {gb} of data add-ons for this cycle."),
-    addon_title: |gb| format!("Add {gb} for this cycle"),
-    addon_next_bill: |price| format!("Add to my next bill: {price}"),
-    addon_pay_now: |total| format!("Pay {total} now by card"),
-    addon_pay_now_with: |total, card| format!("Pay {total} now with {card}"),
-    addon_pay_now_tax: |price, tax, total| format!("Now by card: {price} + {tax} tax = {total}."),
-    addon_note: "For this cycle only. On your next bill, tax is added with your other charges.",
-    addon_read_only: "Viewing as the subscriber: buying is for the subscriber or billing staff.",
-    addon_bought: "Data added for this cycle. It appears on your next statement.",
+    forecast_used_up: "Vous avez consommé toutes les données incluses pour ce cycle.",
+    overage_note: |price| format!("Au-delà des données incluses, chaque Go entamé est facturé {price}."),
+    alert_reached: |pct| format!("Vous avez consommé {pct}\u{a0}% des données de ce cycle."),
+    alert_all_used: "Vous avez consommé toutes les données de ce cycle.",
+    addons_included: |gb| format!("Dont {gb} de recharges de données pour ce cycle."),
+    addon_title: |gb| format!("Ajouter {gb} pour ce cycle"),
+    addon_next_bill: |price| format!("Ajouter à ma prochaine facture\u{a0}: {price}"),
+    addon_pay_now: |total| format!("Payer {total} maintenant par carte"),
+    addon_pay_now_with: |total, card| format!("Payer {total} maintenant avec {card}"),
+    addon_pay_now_tax: |price, tax, total| {
+        format!("Paiement immédiat par carte\u{a0}: {price} + {tax} de taxes = {total}.")
+    },
+    addon_note: "Pour ce cycle uniquement. Sur votre prochaine facture, les taxes s’ajoutent avec vos autres frais.",
+    addon_read_only: "Consultation en tant qu’abonné\u{a0}: l’achat est réservé à l’abonné ou au personnel de facturation.",
+    addon_bought: "Données ajoutées pour ce cycle. Elles figureront sur votre prochaine facture.",
     addon_error_conflict:
-        "This page was out of date. Here are your data add-ons as they stand now.",
-    addon_error_other: "The data could not be added. Nothing was charged; please try again.",
-    addon_paying_for: |what| format!("Paying now: {what}"),
-    addon_yours: "The data is already yours. If you don't pay now, this amount is due with your next statement.",
-    addon_already_paid: "Your data add-on is paid. Thank you.",
-    receipt_for: "For",
+        "Cette page n’était plus à jour. Voici vos recharges de données telles qu’elles sont maintenant.",
+    addon_error_other: "Les données n’ont pas pu être ajoutées. Aucun montant n’a été débité\u{202f}; veuillez réessayer.",
+    addon_paying_for: |what| format!("Vous payez\u{a0}: {what}"),
+    addon_yours: "Les données vous sont déjà acquises. Si vous ne payez pas maintenant, ce montant sera à régler avec votre prochaine facture.",
+    addon_already_paid: "Votre recharge de données est payée. Merci.",
+    receipt_for: "Objet",
     receipt_addon_unpaid: |amount| {
-        format!("The data add-on is still yours: {amount} stays on your balance, due with your next statement.")
+        format!("La recharge de données vous reste acquise\u{a0}: {amount} reste à votre solde, à régler avec votre prochaine facture.")
     },
-    receipt_addon_retry: "Pay it with another card",
-    upgrade: "See a plan with more data",
-    ways_out: "Ways to avoid overage",
+    receipt_addon_retry: "Payer avec une autre carte",
+    upgrade: "Voir un forfait avec plus de données",
+    ways_out: "Comment éviter les dépassements",
 };

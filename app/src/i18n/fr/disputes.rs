@@ -1,21 +1,23 @@
-//! [`DisputeTexts`] in fr.
+//! [`DisputeTexts`] in French.
 
 use crate::i18n::DisputeTexts;
 
 pub static DISPUTES_FR: DisputeTexts = DisputeTexts {
-    question_charge: "Question this charge",
-    questioned: |n| format!("Questioned ({n})"),
-    title: "Question a charge",
-    intro: |line, statement| format!("You are questioning “{line}” on statement {statement}."),
-    charge: "Charge",
-    statement: "Statement",
-    amount_label: "Amount you are questioning",
-    amount_hint: |max| format!("Up to {max}."),
-    message_label: "What is wrong with this charge?",
-    message_hint: "For example: I was billed for a month after I cancelled.",
-    submit: "Send to our billing team",
-    what_happens: "While we look into it, we will not chase you for the amount you question: no reminders, late fees or suspension for it. You still owe the rest of the statement. We will answer you on the request and by email.",
-    already_open: |n| format!("You already questioned this charge: see {n}."),
-    not_disputable: "Only a charge can be questioned (not a payment or a credit).",
-    back: "Back to the statement",
+    question_charge: "Contester ce montant",
+    questioned: |n| format!("Contesté ({n})"),
+    title: "Contester un montant facturé",
+    intro: |line, statement| {
+        format!("Vous contestez «\u{a0}{line}\u{a0}» sur la facture {statement}.")
+    },
+    charge: "Élément facturé",
+    statement: "Facture",
+    amount_label: "Montant que vous contestez",
+    amount_hint: |max| format!("Jusqu’à {max}."),
+    message_label: "Quel est le problème avec ce montant\u{202f}?",
+    message_hint: "Par exemple\u{a0}: on m’a facturé un mois après ma résiliation.",
+    submit: "Envoyer à notre service facturation",
+    what_happens: "Pendant que nous examinons votre contestation, nous ne vous réclamerons pas le montant contesté\u{a0}: ni relance, ni frais de retard, ni suspension à ce titre. Le reste de la facture reste dû. Nous vous répondrons dans la demande et par courriel.",
+    already_open: |n| format!("Vous avez déjà contesté ce montant\u{a0}: voir {n}."),
+    not_disputable: "Seul un montant facturé peut être contesté (pas un paiement ni un crédit).",
+    back: "Retour à la facture",
 };

@@ -1,132 +1,136 @@
-//! [`PayTexts`] in fr.
+//! [`PayTexts`] in French.
 
 use crate::i18n::PayTexts;
 
 fn decline(code: &str) -> &'static str {
     match code {
         "insufficient_funds" => {
-            "Your card was declined for insufficient funds. Try another card, or pay a smaller amount."
+            "Votre carte a été refusée pour fonds insuffisants. Essayez une autre carte ou payez un montant moins élevé."
         }
-        "expired_card" => "This card has expired. Check the expiry date or use another card.",
+        "expired_card" => {
+            "Cette carte est expirée. Vérifiez la date d’expiration ou utilisez une autre carte."
+        }
         "incorrect_cvc" | "invalid_cvc" => {
-            "The security code (CVC) doesn't match. Check the 3 digits on the back of your card."
+            "Le code de sécurité (CVC) ne correspond pas. Vérifiez les 3\u{a0}chiffres au dos de votre carte."
         }
         "incorrect_number" | "invalid_number" => {
-            "The card number isn't right. Please check it and try again."
+            "Le numéro de carte est incorrect. Veuillez le vérifier et réessayer."
         }
         "invalid_expiry_month" | "invalid_expiry_year" => {
-            "The expiry date isn't right. Please check it and try again."
+            "La date d’expiration est incorrecte. Veuillez la vérifier et réessayer."
         }
-        "incorrect_zip" => "The postal code doesn't match your card. Please check it.",
+        "incorrect_zip" => "Le code postal ne correspond pas à votre carte. Veuillez le vérifier.",
         "processing_error" => {
-            "Something went wrong while processing your card. Nothing was charged; please try again."
+            "Un problème est survenu lors du traitement de votre carte. Aucun montant n’a été débité\u{202f}; veuillez réessayer."
         }
         "payment_intent_authentication_failure"
         | "setup_intent_authentication_failure"
         | "authentication_required" => {
-            "Your bank couldn't confirm this payment. Nothing was charged. Try again, or use another card."
+            "Votre banque n’a pas pu confirmer ce paiement. Aucun montant n’a été débité. Réessayez ou utilisez une autre carte."
         }
         "lost_card" | "stolen_card" | "pickup_card" | "restricted_card" | "fraudulent" => {
-            "Your bank declined this card. Please use another card, or call your bank."
+            "Votre banque a refusé cette carte. Veuillez utiliser une autre carte ou contacter votre banque."
         }
         "card_velocity_exceeded" | "withdrawal_count_limit_exceeded" => {
-            "Your card has reached its limit. Try another card, or call your bank."
+            "Votre carte a atteint son plafond. Essayez une autre carte ou contactez votre banque."
         }
         "currency_not_supported" | "card_not_supported" => {
-            "This card can't be used for this payment. Please use another card."
+            "Cette carte ne peut pas être utilisée pour ce paiement. Veuillez utiliser une autre carte."
         }
         "do_not_honor" | "generic_decline" | "card_declined" | "call_issuer" => {
-            "Your card was declined. Nothing was charged. Try another card, or call your bank."
+            "Votre carte a été refusée. Aucun montant n’a été débité. Essayez une autre carte ou contactez votre banque."
         }
-        _ => "Your card wasn't accepted. Nothing was charged. Try another card.",
+        _ => "Votre carte n’a pas été acceptée. Aucun montant n’a été débité. Essayez une autre carte.",
     }
 }
 
 pub static PAY_FR: PayTexts = PayTexts {
-    nav_pay: "Pay",
-    nav_cards: "Cards",
+    nav_pay: "Payer",
+    nav_cards: "Cartes",
 
-    pay_title: "Make a payment",
-    balance_now: "Balance now",
-    statement_due: |number, date| format!("Statement {number}, due {date}"),
-    statement_overdue: |number, date| format!("Statement {number} was due {date}"),
-    nothing_owed: "You have nothing to pay right now. You can still pay ahead.",
-    amount_label: "Amount to pay",
-    amount_hint: |min, max| format!("Between {min} and {max}."),
-    pay_with: "Pay with",
-    new_card: "A new card",
-    card_details: "Card details",
-    save_card: "Save this card for next time",
-    pay_button: |amount| format!("Pay {amount}"),
-    pay_button_plain: "Pay",
-    paying: "Paying…",
-    wallet_or: "Or enter your card below",
-    wallet_label: "Pay with Apple Pay or Google Pay",
-    secure_note: "Your card details go straight to our card processor, Stripe. We never see or store your card number.",
-    cards_unavailable: "Card payments are not available right now. Please try again later.",
-    stripe_not_loaded: "The card form couldn't load. Check your connection and reload the page.",
-    manage_cards: "Saved cards and autopay",
+    pay_title: "Effectuer un paiement",
+    balance_now: "Solde actuel",
+    statement_due: |number, date| format!("Facture {number}, à régler au plus tard le {date}"),
+    statement_overdue: |number, date| format!("Facture {number}, en retard (échéance le {date})"),
+    nothing_owed: "Vous n’avez rien à payer pour le moment. Vous pouvez tout de même payer à l’avance.",
+    amount_label: "Montant à payer",
+    amount_hint: |min, max| format!("Entre {min} et {max}."),
+    pay_with: "Payer avec",
+    new_card: "Une nouvelle carte",
+    card_details: "Informations de la carte",
+    save_card: "Enregistrer cette carte pour la prochaine fois",
+    pay_button: |amount| format!("Payer {amount}"),
+    pay_button_plain: "Payer",
+    paying: "Paiement en cours…",
+    wallet_or: "Ou saisissez votre carte ci-dessous",
+    wallet_label: "Payer avec Apple Pay ou Google Pay",
+    secure_note: "Les informations de votre carte sont transmises directement à notre prestataire de paiement, Stripe. Nous ne voyons ni ne conservons jamais votre numéro de carte.",
+    cards_unavailable: "Le paiement par carte n’est pas disponible pour le moment. Veuillez réessayer plus tard.",
+    stripe_not_loaded: "Le formulaire de carte n’a pas pu se charger. Vérifiez votre connexion et rechargez la page.",
+    manage_cards: "Cartes enregistrées et paiement automatique",
 
     card_line: |brand, last4| format!("{brand} •••• {last4}"),
-    card_expires: |month, year| format!("Expires {month:02}/{}", year % 100),
-    card_expired: "Expired",
-    default_badge: "Default",
+    card_expires: |month, year| format!("Expire fin {month:02}/{:02}", year % 100),
+    card_expired: "Expirée",
+    default_badge: "Par défaut",
 
-    receipt_title: "Payment receipt",
-    receipt_thanks: "Thank you. Your payment went through.",
-    receipt_amount: "Amount",
+    receipt_title: "Reçu de paiement",
+    receipt_thanks: "Merci. Votre paiement a bien été effectué.",
+    receipt_amount: "Montant",
     receipt_date: "Date",
-    receipt_card: "Card",
-    receipt_statement: "Statement",
-    receipt_status: "Status",
-    receipt_reference: "Reference",
-    receipt_how: "Made from",
-    source_portal: "This portal",
-    source_pay_link: "A pay link",
-    source_autopay: "Autopay",
-    state_pending: "Not finished",
-    state_requires_action: "Waiting for your bank",
-    state_succeeded: "Paid",
-    state_failed: "Declined",
-    state_cancelled: "Cancelled",
-    action_needed: "Your bank asks you to confirm this payment. Nothing has been charged yet.",
-    confirm_with_bank: "Confirm with your bank",
-    confirming: "Confirming…",
-    back_to_overview: "Back to your account",
-    pay_again: "Make another payment",
+    receipt_card: "Carte",
+    receipt_statement: "Facture",
+    receipt_status: "Statut",
+    receipt_reference: "Référence",
+    receipt_how: "Origine",
+    source_portal: "Espace client",
+    source_pay_link: "Lien de paiement",
+    source_autopay: "Paiement automatique",
+    state_pending: "Non finalisé",
+    state_requires_action: "En attente de votre banque",
+    state_succeeded: "Payé",
+    state_failed: "Refusé",
+    state_cancelled: "Annulé",
+    action_needed: "Votre banque vous demande de confirmer ce paiement. Aucun montant n’a encore été débité.",
+    confirm_with_bank: "Confirmer auprès de votre banque",
+    confirming: "Confirmation en cours…",
+    back_to_overview: "Retour à votre compte",
+    pay_again: "Effectuer un autre paiement",
 
-    cards_title: "Saved cards",
-    no_cards: "You have no saved cards.",
-    add_card: "Add a card",
-    save_new_card: "Save card",
-    saving: "Saving…",
-    card_saved: "Your card is saved.",
-    make_default: "Make default",
-    remove: "Remove",
-    remove_confirm: |card| format!("Remove {card}?"),
-    remove_yes: "Yes, remove it",
-    cancel: "Cancel",
-    autopay_title: "Autopay",
-    autopay_explain: "On your statement date we charge the amount due to your default card. You can turn it off at any time.",
-    autopay_on: "Autopay is on.",
-    autopay_off: "Autopay is off.",
-    autopay_turn_on: "Turn on autopay",
-    autopay_turn_off: "Turn off autopay",
-    autopay_needs_card: "Save a card first: autopay charges your default card.",
+    cards_title: "Cartes enregistrées",
+    no_cards: "Vous n’avez aucune carte enregistrée.",
+    add_card: "Ajouter une carte",
+    save_new_card: "Enregistrer la carte",
+    saving: "Enregistrement…",
+    card_saved: "Votre carte est enregistrée.",
+    make_default: "Définir par défaut",
+    remove: "Supprimer",
+    remove_confirm: |card| format!("Supprimer {card}\u{202f}?"),
+    remove_yes: "Oui, supprimer",
+    cancel: "Annuler",
+    autopay_title: "Paiement automatique",
+    autopay_explain: "À la date de votre facture, nous prélevons le montant dû sur votre carte par défaut. Vous pouvez désactiver ce service à tout moment.",
+    autopay_on: "Le paiement automatique est activé.",
+    autopay_off: "Le paiement automatique est désactivé.",
+    autopay_turn_on: "Activer le paiement automatique",
+    autopay_turn_off: "Désactiver le paiement automatique",
+    autopay_needs_card: "Enregistrez d’abord une carte\u{a0}: le paiement automatique est prélevé sur votre carte par défaut.",
 
-    notice_action: |amount| format!("Your bank needs you to confirm your autopay payment of {amount}."),
-    notice_action_link: "Confirm the payment",
+    notice_action: |amount| {
+        format!("Votre banque vous demande de confirmer votre paiement automatique de {amount}.")
+    },
+    notice_action_link: "Confirmer le paiement",
 
-    link_title: "Pay your statement",
-    link_statement: "Statement",
-    link_amount: "Amount due",
-    link_due: "Due",
-    link_paid: "This statement is paid. Thank you.",
-    link_on_hold: "Nothing is due on this statement while the charge you questioned is being looked into.",
-    link_done: |amount, reference| format!("Thank you. We received your payment of {amount}. Your reference is P-{reference}."),
-    link_expired: "This pay link has expired. Sign in to pay, or use the link in your latest statement email.",
-    link_invalid: "This pay link isn't valid. Sign in to pay, or use the link in your latest statement email.",
-    link_sign_in: "Sign in to pay",
+    link_title: "Payer votre facture",
+    link_statement: "Facture",
+    link_amount: "Montant dû",
+    link_due: "Échéance",
+    link_paid: "Cette facture est payée. Merci.",
+    link_on_hold: "Rien n’est à payer sur cette facture tant que le montant que vous contestez est en cours d’examen.",
+    link_done: |amount, reference| format!("Merci. Nous avons bien reçu votre paiement de {amount}. Votre référence est P-{reference}."),
+    link_expired: "Ce lien de paiement a expiré. Connectez-vous pour payer, ou utilisez le lien de votre dernier courriel de facture.",
+    link_invalid: "Ce lien de paiement n’est pas valide. Connectez-vous pour payer, ou utilisez le lien de votre dernier courriel de facture.",
+    link_sign_in: "Se connecter pour payer",
 
     decline,
 };

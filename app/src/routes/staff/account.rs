@@ -22,7 +22,9 @@ use crate::api::staff::StartViewing;
 use crate::components::notices::{Empty, ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
+use crate::routes::sign_in::{
+    field_error, focus_first_problem, focus_first_problem_in, form_error,
+};
 use crate::routes::state_label;
 use crate::types::console::{
     Account360, Interaction, Note, Person, CHANNELS, DIRECTIONS, NOTE_MAX_CHARS, SUMMARY_MAX_CHARS,
@@ -530,8 +532,10 @@ fn PasswordActions(account_id: i64, service_id: i64) -> impl IntoView {
             <input type="hidden" name="service_id" value=service_id.to_string() />
         }
     };
+    let scope = format!("password-actions-{service_id}");
+    focus_first_problem_in(format!("#{scope}"), move || error().is_some());
     view! {
-        <div class="console-form console-connection-actions">
+        <div class="console-form console-connection-actions" id=scope>
             {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || reveal.value().get().and_then(Result::ok).map(|shown| view! {
                 <p class="notice notice-info" role="status">{n.revealed_note} " "

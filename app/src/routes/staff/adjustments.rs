@@ -10,7 +10,9 @@ use crate::api::adjustments::{
 };
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
+use crate::routes::sign_in::{
+    field_error, focus_first_problem, focus_first_problem_in, form_error,
+};
 use crate::types::staff::AdjustmentRow;
 
 #[component]
@@ -148,7 +150,10 @@ fn DecideAdjustment(id: i64) -> impl IntoView {
             .or_else(|| reject.value().get().and_then(|r| r.err()))
     };
     let note_id = format!("note-{id}");
+    let scope = format!("decide-{id}");
+    focus_first_problem_in(format!("#{scope}"), move || error().is_some());
     view! {
+        <div id=scope>
         {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         <div class="decide-row">
             <ActionForm action=approve attr:data-testid="approve-adjustment">
@@ -158,10 +163,13 @@ fn DecideAdjustment(id: i64) -> impl IntoView {
             <ActionForm action=reject attr:class="stack" attr:data-testid="reject-adjustment">
                 <input type="hidden" name="id" value=id.to_string() />
                 <label for=note_id.clone()>{s.reject_note}</label>
-                <input id=note_id name="note" type="text" required />
-                <p class="field-error">{move || field_error(error(), "note")}</p>
+                <input id=note_id.clone() name="note" type="text" required
+                    aria-describedby=format!("{note_id}-error")
+                    aria-invalid=move || field_error(error(), "note").is_some().to_string() />
+                <p id=format!("{note_id}-error") class="field-error">{move || field_error(error(), "note")}</p>
                 <button type="submit" class="button button-small">{s.reject}</button>
             </ActionForm>
+        </div>
         </div>
     }
 }

@@ -10,7 +10,9 @@ use crate::api::integrations::{
 };
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
+use crate::routes::sign_in::{
+    field_error, focus_first_problem, focus_first_problem_in, form_error,
+};
 use crate::types::integrations::{ApiKeyRow, DeliveryRow, WebhookRow};
 
 #[component]
@@ -95,7 +97,10 @@ fn KeyActions(id: i64) -> impl IntoView {
             .and_then(|r| r.err())
             .or_else(|| revoke.value().get().and_then(|r| r.err()))
     };
+    let scope = format!("key-actions-{id}");
+    focus_first_problem_in(format!("#{scope}"), move || error().is_some());
     view! {
+        <div id=scope>
         {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || rotate.value().get().and_then(Result::ok).map(|issued| view! {
             <p class="notice notice-success" role="status">{x.shown_once} " "
@@ -115,6 +120,7 @@ fn KeyActions(id: i64) -> impl IntoView {
             </ActionForm>
         </div>
         <p class="hint">{x.rotate_hint} " " {x.revoke_hint}</p>
+        </div>
     }
 }
 
@@ -241,7 +247,12 @@ fn DeliveryLog(rows: Vec<DeliveryRow>, enabled: bool) -> impl IntoView {
 fn ReplayButton(id: i64) -> impl IntoView {
     let x = use_i18n().t.integrations();
     let replay = ServerAction::<ReplayWebhookDelivery>::new();
+    let scope = format!("replay-{id}");
+    focus_first_problem_in(format!("#{scope}"), move || {
+        replay.value().get().is_some_and(|r| r.is_err())
+    });
     view! {
+        <div id=scope>
         {move || form_error(replay.value().get().and_then(|r| r.err())).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || replay.value().get().and_then(Result::ok).map(|_| view! {
             <p class="notice notice-info" role="status" data-testid="replayed-notice">{x.replayed_notice}</p>
@@ -250,6 +261,7 @@ fn ReplayButton(id: i64) -> impl IntoView {
             <input type="hidden" name="id" value=id.to_string() />
             <button type="submit" class="button button-small" data-testid="replay-delivery" disabled=move || replay.pending().get()>{x.replay}</button>
         </ActionForm>
+        </div>
     }
 }
 
@@ -267,7 +279,10 @@ fn WebhookActions(id: i64) -> impl IntoView {
             .and_then(|r| r.err())
             .or_else(|| disable.value().get().and_then(|r| r.err()))
     };
+    let scope = format!("webhook-actions-{id}");
+    focus_first_problem_in(format!("#{scope}"), move || error().is_some());
     view! {
+        <div id=scope>
         {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
         {move || rotate.value().get().and_then(Result::ok).map(|issued| view! {
             <p class="notice notice-success" role="status">{x.secret_shown_once} " "
@@ -285,6 +300,7 @@ fn WebhookActions(id: i64) -> impl IntoView {
                 <input type="hidden" name="id" value=id.to_string() />
                 <button type="submit" class="button button-small button-danger" data-testid="disable-webhook" disabled=move || disable.pending().get()>{x.disable}</button>
             </ActionForm>
+        </div>
         </div>
     }
 }
