@@ -5,8 +5,9 @@
 //! - `types`: what crosses the wire; `error`: the one error type that does;
 //! - `i18n/`: every user-facing string and every money, date and size format;
 //! - three browser bundles are built from this crate (`scripts/build`), so a page downloads
-//!   only the code of its own islands: the portal's (`hydrate`), the card payment pages'
-//!   (`payments`) and the staff console's (`console`); `bundle_for_path` says which page loads
+//!   only the code of its own islands: the portal's (`hydrate`), the pages with the larger
+//!   forms (`payments`: the card forms, and the connection's password forms on the plans
+//!   page) and the staff console's (`console`); `bundle_for_path` says which page loads
 //!   which. An island belongs to one bundle, said by the `cfg_attr` pair above it; in the
 //!   others it is a plain component that is never hydrated, so its code is left out;
 //! - `server/` (only with `ssr`): who may see what (`access`), sessions, sign-in, email, and
@@ -77,8 +78,9 @@ fn bundle_for_this_page() -> &'static str {
 }
 
 /// The bundle a page at `path` loads: the console's under `/staff`, the payments' on the pages
-/// with a card form (pay, pay by link, saved cards, a receipt awaiting the bank's check), the
-/// portal's everywhere else. A page whose islands are not in its bundle is not interactive,
+/// with a card form (pay, pay by link, saved cards, a receipt awaiting the bank's check) and on
+/// the plans page (the connection's password forms: kept out of the portal's bundle, which
+/// every page loads, since the pages are in three languages), the portal's everywhere else. A page whose islands are not in its bundle is not interactive,
 /// which the browser suite would catch.
 pub fn bundle_for_path(path: &str) -> &'static str {
     let under = |prefix: &str| {
@@ -87,7 +89,7 @@ pub fn bundle_for_path(path: &str) -> &'static str {
     };
     if under("/staff") {
         CONSOLE_BUNDLE
-    } else if under("/pay") || under("/cards") || under("/payments") {
+    } else if under("/pay") || under("/cards") || under("/payments") || under("/plans") {
         PAYMENTS_BUNDLE
     } else {
         PORTAL_BUNDLE
@@ -175,6 +177,9 @@ mod tests {
         assert_eq!(bundle_for_path("/pay/abc.def"), PAYMENTS_BUNDLE);
         assert_eq!(bundle_for_path("/cards"), PAYMENTS_BUNDLE);
         assert_eq!(bundle_for_path("/payments/7"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/plans"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/plans/12/preview"), PAYMENTS_BUNDLE);
+        assert_eq!(bundle_for_path("/plansx"), PORTAL_BUNDLE);
         assert_eq!(bundle_for_path("/staff"), CONSOLE_BUNDLE);
         assert_eq!(bundle_for_path("/staff/sign-in"), CONSOLE_BUNDLE);
         assert_eq!(bundle_for_path("/staff/accounts/3"), CONSOLE_BUNDLE);

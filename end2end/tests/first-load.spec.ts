@@ -1,5 +1,5 @@
 // What a first visit downloads: each subscriber page loads one bundle, the portal's or (on the
-// card payment pages) the payments', within the 200 KB budget (JS + WebAssembly + CSS, as sent
+// card payment pages and the plans page) the payments', within the 200 KB budget (JS + WebAssembly + CSS, as sent
 // compressed); the staff console loads its own. Sizes are deterministic for a build, so this is
 // a test, not a benchmark.
 import { test, expect, Browser, BrowserContext, Page } from '@playwright/test';
@@ -50,6 +50,7 @@ test('a subscriber first load is one bundle, within 200 KB compressed', async ({
     ['/support', 'lastmile'],
     ['/pay', 'lastmile-pay'],
     ['/cards', 'lastmile-pay'],
+    ['/plans', 'lastmile-pay'],
   ];
   for (const [path, bundle] of pages) {
     const load = await firstLoad(browser, path === '/sign-in' ? null : page.context(), path);

@@ -6,8 +6,8 @@ import { freshSubscriber } from './accounts';
 import { one, PASSWORD } from './db';
 import { ready } from './pages';
 
-test('a subscriber reads the portal in Spanish, then switches to French', async ({ page }) => {
-  const casey = freshSubscriber('lang');
+test('a subscriber reads the portal in Spanish, then switches to French', async ({ page }, info) => {
+  const casey = freshSubscriber(`8${info.project.name === 'phone' ? 1 : 0}`);
   const email = one(`select email from portal_logins where account_id = ${casey.id}`);
 
   await page.goto('/sign-in');

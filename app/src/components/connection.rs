@@ -2,8 +2,9 @@
 //! network, its username (or line identifier), and, for a PPPoE line, the password: shown
 //! or changed only after the subscriber types their portal password again.
 //!
-//! The two password forms are one island of the portal's bundle: the password comes back in
-//! the answer and is shown there, once, never put in the page's HTML or its address.
+//! The two password forms are one island, in the payments bundle that the plans page loads
+//! (not the portal's, which every page loads): the password comes back in the answer and is
+//! shown there, once, never put in the page's HTML or its address.
 
 use leptos::prelude::*;
 
@@ -41,8 +42,8 @@ pub fn ConnectionSection(connection: Connection, viewed_by_staff: bool) -> impl 
 
 /// Showing the password, and choosing a new one (typed twice), each after the portal
 /// password; errors beside their fields.
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(any(feature = "ssr", feature = "payments"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "payments")), component)]
 fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
     let n = use_i18n().t.network();
     let reveal = ServerAction::<RevealConnectionPassword>::new();
