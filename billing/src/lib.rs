@@ -17,12 +17,14 @@
 //! * [`bill`]: composing a statement from an account's facts (the bill run's arithmetic).
 //! * [`plan_change`]: what changing a plan costs now, when it takes effect, contract fees.
 //! * [`text`]: how amounts, dates and volumes read in stored descriptions.
+//! * [`format`]: how amounts, dates and sizes read in a locale (pages and emails).
 //! * [`typed_amount`]: reading an amount a person typed, the way their locale writes it.
 #![warn(missing_docs)]
 
 pub mod bill;
 pub mod cycle;
 pub mod data_cap;
+pub mod format;
 pub mod ledger;
 pub mod money;
 pub mod plan_change;

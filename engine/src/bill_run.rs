@@ -965,12 +965,11 @@ async fn write(
 
     let mut emails = Vec::with_capacity(bills.len());
     for ((a, b), number) in bills.iter().zip(&h_number) {
-        if let Some((to, first_name)) = &a.email {
+        if let Some(to) = &a.email {
             emails.push(mail::statement_ready(
                 config,
                 a,
                 to,
-                first_name,
                 number,
                 statement_of[&a.id],
                 b,

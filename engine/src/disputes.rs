@@ -171,6 +171,7 @@ pub async fn open(
         account_id: req.account_id,
         to: &config.support_inbox,
         first_name: "support team",
+        words: &mail::words::EN,
         subject: format!("{number}: {amount} disputed on statement {statement_number}"),
         paragraphs: vec![
             format!("A subscriber questions {amount} of “{description}” on statement {statement_number}. Dunning holds this amount until the dispute is decided."),
@@ -306,7 +307,8 @@ pub async fn decide(
                         "Dispute {number} answered: the charge of {} stands",
                         text::money(Money::new(disputed, currency))
                     ),
-                    subject: format!("About the charge you questioned ({number})"),
+                    credited: None,
+                    note: Some(explanation),
                     staff_id: by.staff_id,
                 },
             )
@@ -377,14 +379,16 @@ pub(crate) async fn credit(
     .bind(format!("dispute:{}", credit.ticket_id))
     .fetch_one(&mut *conn)
     .await?;
-    let amount = text::money(Money::new(
+    let credited = Money::new(
         disputed,
         crate::payments::currency_of(&mut *conn, account_id).await?,
-    ));
+    );
+    let amount = text::money(credited);
     let mut reply = format!(
         "You were right: we have credited {amount} to your account. The credit appears on your next statement."
     );
-    if let Some(note) = credit.note.map(str::trim).filter(|n| !n.is_empty()) {
+    let note = credit.note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(note) = note {
         reply.push_str("\n\n");
         reply.push_str(note);
     }
@@ -400,7 +404,8 @@ pub(crate) async fn credit(
             explanation: None,
             reply,
             event: format!("Dispute {number} accepted: {amount} credited"),
-            subject: format!("We credited {amount} ({number})"),
+            credited: Some(credited),
+            note,
             staff_id: credit.decided_by,
         },
     )
@@ -416,12 +421,15 @@ struct Conclusion<'a> {
     outcome: &'static str,
     credit_id: Option<i64>,
     explanation: Option<&'a str>,
-    /// What the subscriber reads on the ticket and in the email.
+    /// What the subscriber reads on the ticket (stored, in English).
     reply: String,
     /// The history event's summary.
     event: String,
-    /// The email's subject.
-    subject: String,
+    /// An acceptance's credit, which the email announces in the subscriber's language.
+    credited: Option<Money>,
+    /// The staff member's own words to the subscriber (a rejection's explanation, an
+    /// acceptance's note), which the email quotes as written.
+    note: Option<&'a str>,
     staff_id: i64,
 }
 
@@ -463,17 +471,33 @@ async fn conclude(
     .bind(c.staff_id)
     .execute(&mut *conn)
     .await?;
-    if let Some((to, first_name)) = mail::recipient(&mut *conn, c.account_id).await? {
+    if let Some(to) = mail::recipient(&mut *conn, c.account_id).await? {
         let number = c.number;
+        let (w, f) = (to.words(), to.formats());
+        let subject = match c.credited {
+            Some(credit) => (w.dispute_credited_subject)(&f.money(&credit), number),
+            None => (w.dispute_rejected_subject)(number),
+        };
+        let paragraphs = c
+            .credited
+            .map(|credit| (w.dispute_credited)(&f.money(&credit)))
+            .into_iter()
+            .chain(
+                c.note
+                    .into_iter()
+                    .flat_map(|n| n.split("\n\n").map(str::to_string)),
+            )
+            .collect();
         let email = Notice {
             kind: "dispute_decided",
             account_id: c.account_id,
-            to: &to,
-            first_name: &first_name,
-            subject: c.subject.clone(),
-            paragraphs: c.reply.split("\n\n").map(str::to_string).collect(),
+            to: &to.email,
+            first_name: &to.first_name,
+            words: w,
+            subject,
+            paragraphs,
             link: Some((
-                "See the conversation",
+                w.see_conversation,
                 format!("{}/support/{number}", config.public_url),
             )),
         }

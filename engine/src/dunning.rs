@@ -19,6 +19,7 @@
 //! month on the same debt, nor on each other.
 
 use billing::bill::SuspensionReason;
+use billing::format::Formats;
 use billing::{text, Currency, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -123,26 +124,40 @@ pub async fn run(
         let due_day = text::day(step.due_on);
         let number = &step.statement_number;
         let link = format!("{}/statements/{}", config.public_url, step.statement_id);
+        // The history event is stored in English; the email is written the recipient's way.
+        let to = mail::recipient(&mut tx, step.account_id).await?;
+        let (w, f) = match &to {
+            Some(to) => (to.words(), to.formats()),
+            None => (&mail::words::EN, Formats::new("en-US")),
+        };
+        let their_money = |amount: Decimal| f.money(&Money::new(amount, currency));
+        let (their_amount, their_due) = (their_money(outstanding), f.date(step.due_on));
         let (summary_text, subject, paragraphs, kind) = match step.action.as_str() {
             "reminder" => {
                 summary.reminders += 1;
                 (
-                    format!("Payment reminder sent: {amount} on statement {number} is due {due_day}"),
-                    format!("Reminder: {amount} due {due_day}"),
-                    vec![format!(
-                        "A friendly reminder that {amount} on your statement {number} is due on {due_day}."
-                    ), "If you have already paid, thank you, and please ignore this email.".to_string()],
+                    format!(
+                        "Payment reminder sent: {amount} on statement {number} is due {due_day}"
+                    ),
+                    (w.reminder_subject)(&their_amount, &their_due),
+                    vec![
+                        (w.reminder)(&their_amount, number, &their_due),
+                        w.reminder_if_paid.to_string(),
+                    ],
                     "dunning_reminder",
                 )
             }
             "overdue_notice" => {
                 summary.overdue_notices += 1;
                 (
-                    format!("Overdue notice sent: {amount} on statement {number} was due {due_day}"),
-                    format!("Your payment of {amount} is overdue"),
-                    vec![format!(
-                        "We have not received the {amount} due on {due_day} for statement {number}."
-                    ), "Please pay as soon as you can to avoid a late fee and an interruption of your service.".to_string()],
+                    format!(
+                        "Overdue notice sent: {amount} on statement {number} was due {due_day}"
+                    ),
+                    (w.overdue_subject)(&their_amount),
+                    vec![
+                        (w.overdue)(&their_amount, &their_due, number),
+                        w.overdue_pay.to_string(),
+                    ],
                     "dunning_overdue",
                 )
             }
@@ -160,13 +175,15 @@ pub async fn run(
                 .bind(today)
                 .execute(&mut *tx)
                 .await?;
+                let their_fee = their_money(fee);
                 let fee = money(fee);
                 (
                     format!("Late fee of {fee} charged: {amount} on statement {number} was due {due_day}"),
-                    format!("A late fee of {fee} has been added"),
-                    vec![format!(
-                        "The {amount} due on {due_day} for statement {number} is still unpaid, so a late fee of {fee} will appear on your next statement."
-                    ), "Please pay now to keep your service running.".to_string()],
+                    (w.late_fee_subject)(&their_fee),
+                    vec![
+                        (w.late_fee)(&their_amount, &their_due, number, &their_fee),
+                        w.late_fee_pay.to_string(),
+                    ],
                     "dunning_late_fee",
                 )
             }
@@ -195,10 +212,11 @@ pub async fn run(
                 .await?;
                 (
                     String::new(),
-                    "Your service has been suspended".to_string(),
-                    vec![format!(
-                        "Your service is suspended because {amount} on statement {number} has been overdue since {due_day}."
-                    ), "Pay the amount owed and your service comes back on straight away.".to_string()],
+                    w.suspended_subject.to_string(),
+                    vec![
+                        (w.suspended)(&their_amount, number, &their_due),
+                        w.suspended_pay.to_string(),
+                    ],
                     "dunning_suspension",
                 )
             }
@@ -214,15 +232,16 @@ pub async fn run(
             .execute(&mut *tx)
             .await?;
         }
-        if let Some((to, first_name)) = mail::recipient(&mut tx, step.account_id).await? {
+        if let Some(to) = &to {
             let email = Notice {
                 kind,
                 account_id: step.account_id,
-                to: &to,
-                first_name: &first_name,
+                to: &to.email,
+                first_name: &to.first_name,
+                words: w,
                 subject,
                 paragraphs,
-                link: Some(("Pay now", link)),
+                link: Some((w.pay_now, link)),
             }
             .render(config)?;
             mail::enqueue_all(&mut tx, &[email]).await?;

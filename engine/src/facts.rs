@@ -21,6 +21,7 @@ use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use crate::error::EngineError;
+use crate::mail::Recipient;
 
 /// An account as the bill run sees it.
 #[derive(Debug, Clone)]
@@ -38,8 +39,8 @@ pub(crate) struct Account {
     /// Whether a scheduled plan change takes effect by the statement date (the bill run
     /// applies it before billing).
     pub change_due: bool,
-    /// Where billing emails go, and the name to greet.
-    pub email: Option<(String, String)>,
+    /// Where billing emails go, the name to greet and the language to write in.
+    pub email: Option<Recipient>,
 }
 
 impl Account {
@@ -189,8 +190,8 @@ struct ReceivedRow {
 #[derive(Deserialize)]
 struct EmailRow {
     account_id: i64,
-    email: String,
-    first_name: String,
+    #[serde(flatten)]
+    recipient: Recipient,
 }
 
 /// An applied plan change: effective after the start of its service's usage period
@@ -354,10 +355,14 @@ select
           from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
          where p.account_id = any($1) and l.effective_on <= $2) r) as received,
     (select coalesce(json_agg(e order by e.account_id), '[]') from (
-        select distinct on (account_id) account_id, email::text as email, first_name
-          from people
-         where account_id = any($1) and email is not null
-         order by account_id, (role = 'billing') desc, (role = 'owner') desc, id) e) as emails,
+        -- As crate::mail::recipient, for the batch; the locale is mail::LOCALE_SQL.
+        select distinct on (p.account_id) p.account_id, p.email::text as email, p.first_name,
+               coalesce(l.language || substr(a.locale, 3), a.locale) as locale
+          from people p
+          join accounts a on a.id = p.account_id
+          left join portal_logins l on l.person_id = p.id
+         where p.account_id = any($1) and p.email is not null
+         order by p.account_id, (p.role = 'billing') desc, (p.role = 'owner') desc, p.id) e) as emails,
     (select coalesce(json_agg(u order by u.service_id, u.from_day), '[]') from (
         select d.service_id, d.from_day, sum(d.bytes)::bigint as bytes
           from (select u.service_id,
@@ -435,11 +440,11 @@ pub(crate) async fn load(
     let one_time = row.one_time.0;
     let discounts = row.discounts.0;
     let received = row.received.0;
-    let emails: HashMap<i64, (String, String)> = row
+    let emails: HashMap<i64, Recipient> = row
         .emails
         .0
         .into_iter()
-        .map(|e| (e.account_id, (e.email, e.first_name)))
+        .map(|e| (e.account_id, e.recipient))
         .collect();
     let used_bytes: HashMap<(i64, NaiveDate), i64> = row
         .usage

@@ -502,22 +502,21 @@ async fn restored_event(
     .bind(services)
     .execute(&mut *conn)
     .await?;
-    if let Some((to, first_name)) = mail::recipient(conn, account_id).await? {
+    if let Some(to) = mail::recipient(conn, account_id).await? {
+        let (w, f) = (to.words(), to.formats());
+        let credit = Money::new(-balance, currency_of(conn, account_id).await?);
         let email = Notice {
             kind: "service_restored",
             account_id,
-            to: &to,
-            first_name: &first_name,
-            subject: format!("Your {} service is back on", config.provider_name),
+            to: &to.email,
+            first_name: &to.first_name,
+            words: w,
+            subject: (w.restored_subject)(&config.provider_name),
             paragraphs: vec![
-                "Thank you for your payment. Your service has been restored and works as before."
-                    .into(),
-                format!(
-                    "Your balance is now {}.",
-                    mail::balance_in(Money::new(-balance, currency_of(conn, account_id).await?))
-                ),
+                w.restored.into(),
+                (w.balance_now)(&mail::balance_in(w, &f, credit)),
             ],
-            link: Some(("See your account", config.public_url.clone())),
+            link: Some((w.see_account, config.public_url.clone())),
         }
         .render(config)?;
         mail::enqueue_all(conn, &[email]).await?;
@@ -558,23 +557,21 @@ pub(crate) async fn suspend_for_balance(
     .execute(&mut *conn)
     .await?;
     let first = first_notice(conn, account.id, "exhausted", bill.period.start).await?;
-    if let (true, Some((to, first_name))) = (first, &account.email) {
+    if let (true, Some(to)) = (first, &account.email) {
+        let (w, f) = (to.words(), to.formats());
+        let short = f.money(&billing::Money::new(owed, account.currency));
         let email = Notice {
             kind: "prepaid_exhausted",
             account_id: account.id,
-            to,
-            first_name,
-            subject: format!("Your {} balance has run out", config.provider_name),
+            to: &to.email,
+            first_name: &to.first_name,
+            words: w,
+            subject: (w.exhausted_subject)(&config.provider_name),
             paragraphs: vec![
-                format!(
-                    "Your prepaid balance did not cover your plan for {}: it is {owed_text} short, so your service is paused.",
-                    text::period(&bill.period)
-                ),
-                format!(
-                    "Nothing is charged while it is paused. Top up {owed_text} or more and your service comes back on straight away."
-                ),
+                (w.exhausted)(&f.period(&bill.period), &short),
+                (w.exhausted_top_up)(&short),
             ],
-            link: Some(("Top up", format!("{}/", config.public_url))),
+            link: Some((w.top_up, format!("{}/", config.public_url))),
         }
         .render(config)?;
         mail::enqueue_all(conn, &[email]).await?;
@@ -623,23 +620,25 @@ pub(crate) async fn low_balance_notice(
         return Ok(());
     }
     let first = first_notice(conn, account.id, "low_balance", bill.period.start).await?;
-    if let (true, Some((to, first_name))) = (first, &account.email) {
+    if let (true, Some(to)) = (first, &account.email) {
+        let (w, f) = (to.words(), to.formats());
+        let money = |amount| f.money(&billing::Money::new(amount, account.currency));
         let email = Notice {
             kind: "prepaid_low_balance",
             account_id: account.id,
-            to,
-            first_name,
-            subject: format!("Your {} balance is running low", config.provider_name),
+            to: &to.email,
+            first_name: &to.first_name,
+            words: w,
+            subject: (w.low_subject)(&config.provider_name),
             paragraphs: vec![
-                format!(
-                    "Your prepaid balance is {} and your plan costs {} a month: it will not cover your next period, which starts {}.",
-                    text::money(billing::Money::new(credit_left, account.currency)),
-                    text::money(billing::Money::new(next_plan, account.currency)),
-                    text::day(bill.period.end)
+                (w.low)(
+                    &money(credit_left),
+                    &money(next_plan),
+                    &f.date(bill.period.end),
                 ),
-                "Top up before then to keep your service running.".into(),
+                w.low_top_up.into(),
             ],
-            link: Some(("Top up", format!("{}/", config.public_url))),
+            link: Some((w.top_up, format!("{}/", config.public_url))),
         }
         .render(config)?;
         mail::enqueue_all(conn, &[email]).await?;

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use billing::cycle::{period_containing, CycleDay, Period};
-use billing::{text, Currency, Money};
+use billing::{Currency, Money};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -25,7 +25,7 @@ use sqlx::PgPool;
 use crate::clock;
 use crate::config::EngineConfig;
 use crate::error::EngineError;
-use crate::mail::{self, Notice};
+use crate::mail::{self, Notice, Recipient};
 
 /// What one check did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -136,10 +136,10 @@ pub async fn check_thresholds(
     let mut emails = Vec::with_capacity(highest.len());
     let mut emailed_ids = Vec::with_capacity(highest.len());
     for r in highest.values() {
-        let Some((to, first_name)) = mail::recipient(&mut tx, r.account_id).await? else {
+        let Some(to) = mail::recipient(&mut tx, r.account_id).await? else {
             continue;
         };
-        emails.push(alert_email(config, r, &to, &first_name)?);
+        emails.push(alert_email(config, r, &to)?);
         emailed_ids.push(r.id);
     }
     mail::enqueue_all(&mut tx, &emails).await?;
@@ -156,57 +156,54 @@ pub async fn check_thresholds(
     })
 }
 
-/// "You have used 85% of your data for Dec 1 – Dec 30, 2026", with the ways out.
+/// "You have used 85% of your data for Dec 1 – Dec 30, 2026", with the ways out, in the
+/// recipient's language.
 fn alert_email(
     config: &EngineConfig,
     r: &Reached,
-    to: &str,
-    first_name: &str,
+    to: &Recipient,
 ) -> Result<mail::Email, EngineError> {
+    let (w, f) = (to.words(), to.formats());
     let cycle = Period {
         start: r.cycle_start,
         end: r.cycle_end,
     };
     let used = u64::try_from(r.used_bytes).unwrap_or(0);
     let allowance = u64::try_from(r.allowance_bytes).unwrap_or(0);
-    let period = text::period(&cycle);
+    let period = f.period(&cycle);
     let subject = if r.threshold >= 100 {
-        format!("You have used all the data included for {period}")
+        (w.usage_subject_all)(&period)
     } else {
-        format!("You have used {}% of your data for {period}", r.threshold)
+        (w.usage_subject)(r.threshold, &period)
     };
     let currency = Currency::parse(r.currency.trim()).ok();
     let overage = r
         .overage_per_gb
         .zip(currency)
         .map(|(o, c)| Money::new(o, c));
-    let mut paragraphs = vec![format!(
-        "You have used {} of the {} included in your plan for {period}.",
-        text::gigabytes(used),
-        text::gigabytes(allowance)
+    let mut paragraphs = vec![(w.usage_used)(
+        &f.gigabytes_to_tenth(used),
+        &f.gigabytes_to_tenth(allowance),
+        &period,
     )];
     if let Some(price) = overage {
-        paragraphs.push(format!(
-            "Data beyond it is charged at {} for each started gigabyte.",
-            text::money(price)
-        ));
+        paragraphs.push((w.usage_overage)(&f.money(&price)));
     }
     if let Some(offer) = crate::data_addons::offer(config, overage) {
-        paragraphs.push(format!(
-            "You can add {} GB for the rest of this cycle for {}, added to your next statement, \
-             or move to a plan with more data. Both are on your usage page.",
-            text::count(offer.gigabytes.into()),
-            text::money(offer.price)
+        paragraphs.push((w.usage_offer)(
+            &f.count(offer.gigabytes.into()),
+            &f.money(&offer.price),
         ));
     }
     Notice {
         kind: "usage_alert",
         account_id: r.account_id,
-        to,
-        first_name,
+        to: &to.email,
+        first_name: &to.first_name,
+        words: w,
         subject,
         paragraphs,
-        link: Some(("See your usage", format!("{}/usage", config.public_url))),
+        link: Some((w.see_usage, format!("{}/usage", config.public_url))),
     }
     .render(config)
 }

@@ -151,7 +151,12 @@ pub async fn request_password_reset(identifier: String) -> Result<(), AppError> 
             let (token, hash) = auth::new_reset_token();
             let ttl = portal.config.reset_link_ttl;
             let link = format!("{}/reset-password?token={token}", portal.config.public_url);
-            let email = mail::password_reset(&login.email, &login.first_name, &link, ttl.as_secs() / 60, &portal.config.provider_name, login.account_id)?;
+            // The login's language, else this browser's, in the account's region.
+            let locale = match login.language.as_deref().and_then(crate::i18n::Lang::from_tag).or_else(crate::server::language::of_page) {
+                Some(lang) => lang.in_locale(&login.account_locale),
+                None => login.account_locale.clone(),
+            };
+            let email = mail::password_reset(&login.email, &login.first_name, &link, ttl.as_secs() / 60, &portal.config.provider_name, &locale, login.account_id)?;
             let mut tx = portal.pool.begin().await?;
             sqlx::query("insert into password_reset_tokens (token_hash, login_id, expires_at) values ($1, $2, now() + make_interval(secs => $3::float8))")
                 .bind(hash)

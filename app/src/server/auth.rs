@@ -211,6 +211,10 @@ pub struct LoginRecord {
     pub password_hash: String,
     pub email: String,
     pub first_name: String,
+    /// The language the login chose (`portal_logins.language`), if any.
+    pub language: Option<String>,
+    /// The account's locale (`en-US`).
+    pub account_locale: String,
 }
 
 /// Finds the login for what a subscriber typed: an email, or an account number (the
@@ -222,7 +226,8 @@ pub async fn find_login(pool: &PgPool, identifier: &str) -> Result<Option<LoginR
         return Ok(None);
     }
     let row = sqlx::query_as::<_, LoginRecord>(
-        "select l.id, l.account_id, l.password_hash, l.email::text as email, p.first_name
+        "select l.id, l.account_id, l.password_hash, l.email::text as email, p.first_name,
+                l.language, a.locale as account_locale
            from portal_logins l
            join accounts a on a.id = l.account_id
            join people p on p.id = l.person_id

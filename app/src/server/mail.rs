@@ -5,6 +5,8 @@
 use askama::Template;
 use sqlx::PgConnection;
 
+use engine::mail::MailWords;
+
 use crate::error::AppError;
 
 /// One email ready to queue: the same outbox row the billing emails use.
@@ -13,42 +15,57 @@ pub use engine::mail::Email;
 #[derive(Template)]
 #[template(path = "email/password_reset.txt")]
 struct PasswordResetText<'a> {
-    first_name: &'a str,
+    w: &'static MailWords,
+    hello: &'a str,
+    asked: &'a str,
+    within: &'a str,
     link: &'a str,
-    minutes: u64,
     provider: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/password_reset.html")]
 struct PasswordResetHtml<'a> {
-    first_name: &'a str,
+    w: &'static MailWords,
+    subject: &'a str,
+    hello: &'a str,
+    asked: &'a str,
+    within: &'a str,
     link: &'a str,
-    minutes: u64,
     provider: &'a str,
 }
 
-/// The password-reset email.
+/// The password-reset email, in `locale`'s language.
 pub fn password_reset(
     to: &str,
     first_name: &str,
     link: &str,
     minutes: u64,
     provider: &str,
+    locale: &str,
     account_id: i64,
 ) -> Result<Email, AppError> {
+    let w = engine::mail::words(locale);
+    let hello = (w.hello)(first_name);
+    let asked = (w.reset_asked)(provider);
+    let subject = (w.reset_subject)(provider);
     let text = PasswordResetText {
-        first_name,
+        w,
+        hello: &hello,
+        asked: &asked,
+        within: &(w.reset_open_within)(minutes),
         link,
-        minutes,
         provider,
     }
     .render()
     .map_err(|e| AppError::internal("rendering email", e))?;
     let html = PasswordResetHtml {
-        first_name,
+        w,
+        subject: &subject,
+        hello: &hello,
+        asked: &asked,
+        within: &(w.reset_use_within)(minutes),
         link,
-        minutes,
         provider,
     }
     .render()
@@ -56,7 +73,7 @@ pub fn password_reset(
     Ok(Email {
         kind: "password_reset",
         to: to.to_string(),
-        subject: format!("Reset your {provider} password"),
+        subject,
         text,
         html,
         account_id: Some(account_id),

@@ -429,6 +429,7 @@ async fn insert_ticket(
         account_id,
         to: &config.billing.support_inbox,
         first_name: "support team",
+        words: &engine::mail::words::EN,
         subject: cut(&format!("{number}: {subject}"), 300),
         paragraphs: body,
         link: Some((
@@ -523,6 +524,7 @@ pub async fn reply(
         account_id,
         to: &to,
         first_name: &greeting,
+        words: &engine::mail::words::EN,
         subject: cut(&format!("{number}: a reply from the subscriber"), 300),
         paragraphs: body,
         link: Some((
@@ -775,32 +777,29 @@ pub async fn staff_reply(
     .fetch_one(&mut *tx)
     .await?;
     set_status_row(&mut tx, ticket.id, status).await?;
-    if let Some((to, first_name)) = engine::mail::recipient(&mut tx, ticket.account_id).await? {
-        let mut body = vec![format!(
-            "{} from our support team answered your request “{}” ({number}):",
-            staff.name(),
-            ticket.subject
-        )];
+    if let Some(to) = engine::mail::recipient(&mut tx, ticket.account_id).await? {
+        // In the subscriber's language; the staff member's message as written.
+        let w = to.words();
+        let mut body = vec![(w.ticket_answered)(staff.name(), &ticket.subject, number)];
         body.extend(paragraphs(message));
         body.push(
             match status {
-                "resolved" => "We think this is now sorted. If it is not, just reply.",
-                "closed" => {
-                    "This request is now closed. If you need more help, open a new request."
-                }
-                _ => "Please reply when you can: we are waiting for your answer.",
+                "resolved" => w.ticket_resolved,
+                "closed" => w.ticket_closed,
+                _ => w.ticket_waiting,
             }
             .to_string(),
         );
         let email = engine::mail::Notice {
             kind: "ticket_answered",
             account_id: ticket.account_id,
-            to: &to,
-            first_name: &first_name,
-            subject: cut(&format!("We answered your request {number}"), 300),
+            to: &to.email,
+            first_name: &to.first_name,
+            words: w,
+            subject: cut(&(w.ticket_answered_subject)(number), 300),
             paragraphs: body,
             link: Some((
-                "See the conversation",
+                w.see_conversation,
                 format!("{}/support/{number}", config.public_url),
             )),
         }

@@ -622,60 +622,24 @@ async fn notify(
     state: PaymentState,
 ) -> Result<(), EngineError> {
     let autopay = payment.source.as_deref() == Some(Source::Autopay.as_str());
-    let link = format!("{}/payments/{}", config.public_url, payment.id);
-    let amount = text::money(payment.money()?);
-    let (kind, subject, paragraphs, label) = match state {
-        PaymentState::Succeeded => (
-            "payment_receipt",
-            format!("Receipt for your payment of {amount}"),
-            vec![
-                format!(
-                    "Thank you. We received your payment of {amount} by {}.",
-                    card_words(payment)
-                ),
-                format!("Your reference is P-{}.", payment.id),
-            ],
-            "See your receipt",
-        ),
-        PaymentState::RequiresAction if autopay => (
-            "payment_action_required",
-            "Your bank needs you to confirm your autopay payment".to_string(),
-            vec![
-                format!(
-                    "We tried to take your autopay payment of {amount}, and your bank asked you to confirm it first."
-                ),
-                "Nothing has been charged yet. Please confirm the payment with your bank using the link below.".into(),
-            ],
-            "Confirm the payment",
-        ),
-        PaymentState::Failed if autopay => (
-            "autopay_failed",
-            format!("Your autopay payment of {amount} did not go through"),
-            vec![
-                format!(
-                    "We tried to charge {amount} to {}, and it was declined.",
-                    card_words(payment)
-                ),
-                "Nothing was charged. Please pay your statement another way or update your card.".into(),
-            ],
-            "Pay now",
-        ),
+    let wanted = match state {
+        PaymentState::Succeeded => "payment_receipt",
+        PaymentState::RequiresAction if autopay => "payment_action_required",
+        PaymentState::Failed if autopay => "autopay_failed",
         _ => return Ok(()),
-    };
-    let link = if kind == "autopay_failed" {
-        format!("{}/pay", config.public_url)
-    } else {
-        link
     };
     // A receipt goes to the person who paid, at the address they sign in with; autopay's
     // and a pay link's (nobody signed in) to the account's billing contact.
-    let payer = match (kind, payment.requested_by_login) {
+    let payer = match (wanted, payment.requested_by_login) {
         ("payment_receipt", Some(login)) => {
-            sqlx::query_as(
-                "select l.email::text, p.first_name from portal_logins l
+            sqlx::query_as::<_, mail::Recipient>(&format!(
+                "select l.email::text as email, p.first_name, {} as locale
+                   from portal_logins l
                    join people p on p.id = l.person_id and p.account_id = l.account_id
+                   join accounts a on a.id = l.account_id
                   where l.id = $1 and l.account_id = $2",
-            )
+                mail::LOCALE_SQL
+            ))
             .bind(login)
             .bind(payment.account_id)
             .fetch_optional(&mut *conn)
@@ -687,14 +651,53 @@ async fn notify(
         Some(payer) => Some(payer),
         None => mail::recipient(conn, payment.account_id).await?,
     };
-    let Some((to, first_name)) = recipient else {
+    let Some(to) = recipient else {
         return Ok(());
+    };
+    let (w, f) = (to.words(), to.formats());
+    let link = format!("{}/payments/{}", config.public_url, payment.id);
+    let amount = f.money(&payment.money()?);
+    let card = match (&payment.card_brand, &payment.card_last4) {
+        (Some(brand), Some(last4)) => (w.card_ending)(&brand_name(brand), last4),
+        _ => w.a_card.to_string(),
+    };
+    let (kind, subject, paragraphs, label) = match wanted {
+        "payment_receipt" => (
+            "payment_receipt",
+            (w.receipt_subject)(&amount),
+            vec![
+                (w.receipt)(&amount, &card),
+                (w.receipt_reference)(&format!("P-{}", payment.id)),
+            ],
+            w.see_receipt,
+        ),
+        "payment_action_required" => (
+            "payment_action_required",
+            w.confirm_subject.to_string(),
+            vec![(w.confirm)(&amount), w.confirm_nothing_yet.into()],
+            w.confirm_payment,
+        ),
+        _ => (
+            "autopay_failed",
+            (w.autopay_failed_subject)(&amount),
+            vec![
+                (w.autopay_failed)(&amount, &card),
+                w.autopay_failed_nothing.into(),
+            ],
+            w.pay_now,
+        ),
+    };
+    let link = if kind == "autopay_failed" {
+        format!("{}/pay", config.public_url)
+    } else {
+        link
     };
     let email = Notice {
         kind,
         account_id: payment.account_id,
-        to: &to,
-        first_name: &first_name,
+        to: &to.email,
+        first_name: &to.first_name,
+        words: w,
         subject,
         paragraphs,
         link: Some((label, link)),
@@ -721,7 +724,7 @@ pub async fn ensure_customer(
     if let Some(customer) = existing {
         return Ok(customer);
     }
-    let email = mail::recipient(&mut tx, account_id).await?.map(|r| r.0);
+    let email = mail::recipient(&mut tx, account_id).await?.map(|r| r.email);
     let customer = stripe
         .create_customer(email.as_deref(), &name, &number)
         .await?;

@@ -1,8 +1,9 @@
 //! Money, dates and data sizes written the way the account's locale writes them.
 //! No floating point: amounts are decimals, sizes are integer bytes.
 
-use billing::typed_amount::{self, Separators, TypedAmountError};
-use billing::{Currency, Money};
+use crate::cycle::Period;
+use crate::typed_amount::{self, Separators, TypedAmountError};
+use crate::{Currency, Money};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -221,6 +222,18 @@ impl Formats {
         }
     }
 
+    /// A count: `1,043`, `1.043`, `1\u{202f}043`.
+    pub fn count(&self, n: u64) -> String {
+        self.group_digits(&n.to_string())
+    }
+
+    /// Bytes as gigabytes to a tenth, rounded up as statements count them (every started
+    /// gigabyte; [`crate::text::gigabytes`]), without the unit: `1,004.4`, `1\u{202f}004,4`.
+    pub fn gigabytes_to_tenth(&self, bytes: u64) -> String {
+        let tenths = bytes.div_ceil(crate::usage::BYTES_PER_GB / 10);
+        self.decimal_number(Decimal::new(tenths as i64, 1), 1)
+    }
+
     /// Whole gigabytes, for allowances: `500 GB`.
     pub fn gigabytes(&self, gb: i64) -> String {
         format!(
@@ -239,6 +252,19 @@ impl Formats {
             DateStyle::DayMonthYear => format!("{d} {name} {y}"),
             DateStyle::Dotted => format!("{d:02}.{m:02}.{y}"),
             DateStyle::Slashed => format!("{d:02}/{m:02}/{y}"),
+        }
+    }
+
+    /// A period by its first and last days: `Nov 5 – Dec 4, 2026` (`Dec 5, 2025 – Jan 4,
+    /// 2026` across New Year), `5 Nov – 4 Dec 2026`, `05/11/2026 – 04/12/2026`.
+    pub fn period(&self, period: &Period) -> String {
+        let (first, last) = (period.start, period.last_day());
+        let same_year = first.year() == last.year();
+        match self.dates {
+            DateStyle::MonthDayYear | DateStyle::DayMonthYear if same_year => {
+                format!("{} – {}", self.short_date(first), self.date(last))
+            }
+            _ => format!("{} – {}", self.date(first), self.date(last)),
         }
     }
 
@@ -294,7 +320,6 @@ impl Formats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use billing::Currency;
     use rust_decimal_macros::dec;
 
     #[test]
@@ -341,6 +366,15 @@ mod tests {
         assert_eq!(f.bytes(20_000_000_000_000), "20\u{a0}TB");
         assert_eq!(Formats::new("de-DE").bytes(12_345_000_000), "12,3\u{a0}GB");
         assert_eq!(Formats::new("fr-CA").bytes(12_345_000_000), "12,3\u{a0}Go");
+        assert_eq!(
+            f.gigabytes_to_tenth(1_043_400_000_000),
+            crate::text::gigabytes(1_043_400_000_000).trim_end_matches(" GB")
+        );
+        assert_eq!(f.gigabytes_to_tenth(1_000_000_000_001), "1,000.1");
+        assert_eq!(
+            Formats::new("fr-CA").gigabytes_to_tenth(1_043_400_000_000),
+            "1\u{202f}043,4"
+        );
         assert_eq!(
             Formats::new("fr-FR").gigabytes(1000),
             "1\u{202f}000\u{a0}Go"
@@ -401,5 +435,27 @@ mod tests {
         assert_eq!(amount("es-ES", Currency::EUR), "1.234,50\u{a0}€");
         assert_eq!(amount("fr-CA", Currency::CAD), "1\u{202f}234,50\u{a0}$");
         assert_eq!(amount("fr-FR", Currency::EUR), "1\u{202f}234,50\u{a0}€");
+    }
+
+    #[test]
+    fn periods_read_as_their_first_and_last_days() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let p = Period {
+            start: d(2026, 11, 5),
+            end: d(2026, 12, 5),
+        };
+        let new_year = Period {
+            start: d(2025, 12, 5),
+            end: d(2026, 1, 5),
+        };
+        // en-US reads as the stored descriptions do (crate::text::period).
+        assert_eq!(Formats::new("en-US").period(&p), crate::text::period(&p));
+        assert_eq!(
+            Formats::new("en-US").period(&new_year),
+            crate::text::period(&new_year)
+        );
+        assert_eq!(Formats::new("en-GB").period(&p), "5 Nov – 4 Dec 2026");
+        assert_eq!(Formats::new("es-US").period(&p), "05/11/2026 – 04/12/2026");
+        assert_eq!(Formats::new("fr-CA").period(&p), "05/11/2026 – 04/12/2026");
     }
 }
