@@ -1,54 +1,16 @@
 //! A statement as a PDF: its owner downloads it from the statement page; nobody else learns
 //! that it exists.
 
-use std::io::Read;
-
 use lastmile::documents::Logo;
-use rust_decimal::Decimal;
 use sqlx::PgPool;
 
 use crate::helpers::*;
-
-/// Every compressed stream of a PDF, inflated: the drawing operators, where text is shown as
-/// `(...)` strings (plain ASCII text is written as it is).
-fn inflated(pdf: &[u8]) -> String {
-    let mut text = String::new();
-    let mut rest = pdf;
-    while let Some(start) = rest.windows(8).position(|w| w == b"\nstream\n") {
-        let after = &rest[start + 8..];
-        let end = after
-            .windows(10)
-            .position(|w| w == b"\nendstream")
-            .expect("every stream ends");
-        let mut stream = Vec::new();
-        if flate2::read::ZlibDecoder::new(&after[..end])
-            .read_to_end(&mut stream)
-            .is_ok()
-        {
-            text.push_str(&String::from_utf8_lossy(&stream));
-        }
-        rest = &after[end..];
-    }
-    text
-}
-
-async fn latest_statement(portal: &TestPortal, number: &str) -> (i64, String, Decimal) {
-    let account = portal.account_id(number).await;
-    sqlx::query_as(
-        "select id, statement_number, total_due from statements
-          where account_id = $1 order by period_start desc limit 1",
-    )
-    .bind(account)
-    .fetch_one(&portal.pool)
-    .await
-    .unwrap()
-}
 
 #[sqlx::test(migrations = "../migrations")]
 async fn the_owner_downloads_the_statement_as_a_pdf_from_its_page(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let (id, number, total) = latest_statement(&portal, ALEX_NUMBER).await;
-    let amounts: Vec<Decimal> =
+    let amounts: Vec<rust_decimal::Decimal> =
         sqlx::query_scalar("select amount from statement_lines where statement_id = $1")
             .bind(id)
             .fetch_all(&portal.pool)

@@ -275,3 +275,42 @@ pub async fn at_once(n: usize, send: impl Fn() -> reqwest::RequestBuilder) -> Ve
     statuses.sort();
     statuses
 }
+
+/// An account's latest statement: its id, number and total due.
+pub async fn latest_statement(
+    portal: &TestPortal,
+    number: &str,
+) -> (i64, String, rust_decimal::Decimal) {
+    let account = portal.account_id(number).await;
+    sqlx::query_as(
+        "select id, statement_number, total_due from statements
+          where account_id = $1 order by period_start desc limit 1",
+    )
+    .bind(account)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap()
+}
+
+/// Every compressed stream of a PDF, inflated, as bytes: the drawing operators, where text
+/// is shown as `(...)` strings written in WinAnsi (one byte a character).
+pub fn pdf_streams(pdf: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut rest = pdf;
+    while let Some(start) = rest.windows(8).position(|w| w == b"\nstream\n") {
+        let after = &rest[start + 8..];
+        let end = after
+            .windows(10)
+            .position(|w| w == b"\nendstream")
+            .expect("every stream ends");
+        let _ = flate2::read::ZlibDecoder::new(&after[..end]).read_to_end(&mut out);
+        rest = &after[end..];
+    }
+    out
+}
+
+/// A PDF's streams as text (plain ASCII text reads as it is).
+pub fn inflated(pdf: &[u8]) -> String {
+    String::from_utf8_lossy(&pdf_streams(pdf)).into_owned()
+}

@@ -2,8 +2,6 @@
 //! choice remembered on their login (so it follows them), the statement PDF in it too, and
 //! staff viewing as the subscriber see the subscriber's language, not their own.
 
-use std::io::Read;
-
 use app::i18n::{Texts, EN, ES, FR};
 use sqlx::PgPool;
 
@@ -13,6 +11,24 @@ use crate::helpers::*;
 fn html_lang(html: &str) -> &str {
     let after = html.split("<html lang=\"").nth(1).expect("<html lang>");
     after.split('"').next().unwrap()
+}
+
+/// A page as a browser asking for `languages` (an `Accept-Language` header) gets it.
+async fn page_asking(
+    portal: &TestPortal,
+    browser: &reqwest::Client,
+    path: &str,
+    languages: &str,
+) -> String {
+    browser
+        .get(portal.url(path))
+        .header("accept-language", languages)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// Chooses a language with the switcher: a plain form post, as a browser without code sends it.
@@ -52,15 +68,7 @@ fn in_language(html: &str, t: &Texts) {
 async fn the_sign_in_page_speaks_the_browsers_language_and_the_switcher_changes_it(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
     let browser = portal.browser();
-    let french = browser
-        .get(portal.url("/sign-in"))
-        .header("accept-language", "fr-CA,fr;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let french = page_asking(&portal, &browser, "/sign-in", "fr-CA,fr;q=0.9,en;q=0.5").await;
     assert_eq!(html_lang(&french), "fr");
     assert!(french.contains(FR.sign_in_submit));
     // Each language is offered in its own name, the current one marked.
@@ -70,16 +78,7 @@ async fn the_sign_in_page_speaks_the_browsers_language_and_the_switcher_changes_
     }
 
     // A language nobody offers: English.
-    let (_, german) = {
-        let response = portal
-            .browser()
-            .get(portal.url("/sign-in"))
-            .header("accept-language", "de-DE")
-            .send()
-            .await
-            .unwrap();
-        (response.status(), response.text().await.unwrap())
-    };
+    let german = page_asking(&portal, &portal.browser(), "/sign-in", "de-DE").await;
     assert_eq!(html_lang(&german), "en-US");
     assert!(german.contains(EN.sign_in_submit));
 
@@ -92,15 +91,7 @@ async fn the_sign_in_page_speaks_the_browsers_language_and_the_switcher_changes_
         cookie.starts_with("lastmile_lang=es;") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
-    let spanish = browser
-        .get(portal.url("/sign-in"))
-        .header("accept-language", "fr-CA,fr;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let spanish = page_asking(&portal, &browser, "/sign-in", "fr-CA,fr;q=0.9").await;
     assert_eq!(html_lang(&spanish), "es");
     assert!(spanish.contains(ES.sign_in_submit));
 }
@@ -140,15 +131,7 @@ async fn a_subscribers_choice_is_kept_on_their_login_and_follows_them_to_another
         .send()
         .await
         .unwrap();
-    let page = elsewhere
-        .get(portal.url("/"))
-        .header("accept-language", "es-US,es")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_asking(&portal, &elsewhere, "/", "es-US,es").await;
     assert_eq!(html_lang(&page), "fr-US");
     in_language(&page, &FR);
 
@@ -156,15 +139,7 @@ async fn a_subscribers_choice_is_kept_on_their_login_and_follows_them_to_another
     // way Spanish in the US writes them.
     let sam = portal.browser();
     portal.sign_in(&sam, SAM_EMAIL, PASSWORD).await;
-    let page = sam
-        .get(portal.url("/"))
-        .header("accept-language", "es-US,es;q=0.9,en;q=0.8")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_asking(&portal, &sam, "/", "es-US,es;q=0.9,en;q=0.8").await;
     assert_eq!(html_lang(&page), "es-US");
     in_language(&page, &ES);
     let balance = testid_text(&page, "balance").expect("the balance");
@@ -223,15 +198,7 @@ async fn staff_viewing_as_the_subscriber_see_their_language_and_cannot_change_it
         )
         .await;
     assert!(started.status().is_success() || started.status().is_redirection());
-    let page = rep
-        .get(portal.url("/"))
-        .header("accept-language", "fr")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_asking(&portal, &rep, "/", "fr").await;
     assert_eq!(html_lang(&page), "es-US");
     in_language(&page, &ES);
     assert!(!page.contains(r#"data-testid="language-switcher""#));
@@ -248,31 +215,10 @@ async fn staff_viewing_as_the_subscriber_see_their_language_and_cannot_change_it
     assert_eq!(html_lang(&console), "en-US");
 }
 
-/// The PDF's content streams, inflated, as bytes (its text is WinAnsi, not UTF-8).
-fn pdf_streams(pdf: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut rest = pdf;
-    while let Some(start) = rest.windows(8).position(|w| w == b"\nstream\n") {
-        let after = &rest[start + 8..];
-        let end = after.windows(10).position(|w| w == b"\nendstream").unwrap();
-        let _ = flate2::read::ZlibDecoder::new(&after[..end]).read_to_end(&mut out);
-        rest = &after[end..];
-    }
-    out
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn the_statement_pdf_is_in_the_subscribers_language(pool: PgPool) {
     let portal = TestPortal::start(pool).await;
-    let account = portal.account_id(ALEX_NUMBER).await;
-    let (id, number): (i64, String) = sqlx::query_as(
-        "select id, statement_number from statements where account_id = $1
-          order by period_start desc limit 1",
-    )
-    .bind(account)
-    .fetch_one(&portal.pool)
-    .await
-    .unwrap();
+    let (id, number, _) = latest_statement(&portal, ALEX_NUMBER).await;
     let alex = portal.signed_in(ALEX_EMAIL).await;
     let pdf = |alex: reqwest::Client| {
         let url = portal.url(&format!("/statements/{id}/pdf"));
