@@ -12,7 +12,7 @@ test('a subscriber reads the portal in Spanish, then switches to French', async 
 
   await page.goto('/sign-in');
   await ready(page);
-  await expect(page.locator('html')).toHaveAttribute('lang', 'en-US');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await page.getByTestId('language-es').click();
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
   await expect(page.getByTestId('language-es')).toHaveAttribute('aria-current', 'true');

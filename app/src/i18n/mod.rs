@@ -308,6 +308,14 @@ impl Texts {
     /// The texts for a locale tag such as `en-US` or `fr-CA`; English when the language is
     /// not offered.
     pub fn for_locale(locale: &str) -> &'static Texts {
+        // The console's bundle is in English only: leaving the other languages out of its
+        // islands keeps their words out of the code staff download.
+        #[cfg(all(feature = "console", not(feature = "ssr")))]
+        {
+            let _ = locale;
+            &EN
+        }
+        #[cfg(not(all(feature = "console", not(feature = "ssr"))))]
         match Lang::from_tag(locale) {
             Some(Lang::Es) => &ES,
             Some(Lang::Fr) => &FR,
