@@ -45,7 +45,8 @@ pub fn ConnectionSection(connection: Connection, viewed_by_staff: bool) -> impl 
 #[cfg_attr(any(feature = "ssr", feature = "payments"), island)]
 #[cfg_attr(not(any(feature = "ssr", feature = "payments")), component)]
 fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
-    let n = use_i18n().t.network();
+    let t = use_i18n().t;
+    let n = t.network();
     let reveal = ServerAction::<RevealConnectionPassword>::new();
     let change = ServerAction::<ChangeConnectionPassword>::new();
     let reveal_error = move || reveal.value().get().and_then(|r| r.err());
@@ -64,7 +65,7 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
             {move || form_error(reveal_error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1" data-testid="form-error">{e}</p> })}
             {move || reveal.value().get().and_then(Result::ok).map(|shown| view! {
                 <p class="notice notice-info" role="status">
-                    {n.password_label} ": " <code class="mono" data-testid="connection-password">{shown.password}</code>
+                    {n.password_label} {t.colon} <code class="mono" data-testid="connection-password">{shown.password}</code>
                 </p>
             })}
             <ActionForm action=reveal attr:class="stack" attr:novalidate=true attr:data-testid="reveal-form">
@@ -87,7 +88,7 @@ fn ConnectionPasswordForms(service_id: i64) -> impl IntoView {
             {move || change.value().get().and_then(Result::ok).map(|saved| view! {
                 <div class="notice notice-success" role="status" data-testid="connection-changed">
                     <p>{n.changed_notice}</p>
-                    <p>{n.password_label} ": " <code class="mono" data-testid="connection-new-password">{saved.password}</code></p>
+                    <p>{n.password_label} {t.colon} <code class="mono" data-testid="connection-new-password">{saved.password}</code></p>
                     <p class="small">{n.shown_once}</p>
                 </div>
             })}

@@ -143,6 +143,8 @@ pub struct Texts {
     /// The language these are written in; its parts ([`Texts::pay`], ...) follow it.
     pub lang: Lang,
     pub app_name: &'static str,
+    /// Between a label and its value: ": ", or "\u{a0}: " in French.
+    pub colon: &'static str,
     pub nav_overview: &'static str,
     pub nav_usage: &'static str,
     pub nav_statements: &'static str,

@@ -53,7 +53,7 @@ fn PayView(page: PayPage) -> impl IntoView {
         view! {
             <p class:due-overdue=s.overdue data-testid="open-statement">
                 <a href=format!("/statements/{}", s.id)>{words}</a>
-                ": " <span class="num">{f.money(&s.total_due)}</span>
+                {t.colon} <span class="num">{f.money(&s.total_due)}</span>
             </p>
         }
     });

@@ -108,7 +108,7 @@ fn ServiceView(service: ServicePlans) -> impl IntoView {
             </div>
             {service.pending.map(|c| view! {
                 <div class="notice notice-info plan-pending" data-testid="pending-change">
-                    <p><strong>{p.pending_title}</strong>": " {(p.pending_line)(&c.to_plan, &f.date(c.effective_on))}</p>
+                    <p><strong>{p.pending_title}</strong>{t.colon} {(p.pending_line)(&c.to_plan, &f.date(c.effective_on))}</p>
                     {c.early_termination_fee.map(|fee| view! { <p>{(p.pending_fee)(&f.money(&fee))}</p> })}
                     <form method="post" action="/api/cancel-plan-change">
                         <input type="hidden" name="change_id" value=c.id.to_string() />

@@ -75,6 +75,7 @@ fn event_kind(kind: &str) -> &'static str {
 pub static EN: Texts = Texts {
     lang: Lang::En,
     app_name: "Lastmile",
+    colon: ": ",
     nav_overview: "Overview",
     nav_usage: "Usage",
     nav_statements: "Statements",

@@ -75,6 +75,7 @@ fn event_kind(kind: &str) -> &'static str {
 pub static ES: Texts = Texts {
     lang: Lang::Es,
     app_name: "Lastmile",
+    colon: ": ",
     nav_overview: "Inicio",
     nav_usage: "Consumo",
     nav_statements: "Facturas",

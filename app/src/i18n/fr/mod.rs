@@ -75,6 +75,7 @@ fn event_kind(kind: &str) -> &'static str {
 pub static FR: Texts = Texts {
     lang: Lang::Fr,
     app_name: "Lastmile",
+    colon: "\u{a0}: ",
     nav_overview: "Accueil",
     nav_usage: "Conso",
     nav_statements: "Factures",
