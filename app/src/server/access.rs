@@ -179,7 +179,10 @@ pub async fn frame(portal: &Portal, access: &AccountAccess) -> Result<Me, AppErr
         assist.map(|a| a.support_session_id),
     )
     .await?
-    .map(|row| row.into_me(assist.as_ref(), None))
+    .map(|row| {
+        let browser = assist.is_none().then(super::language::of_page).flatten();
+        row.into_me(assist.as_ref(), browser)
+    })
     .ok_or(AppError::NotFound)
 }
 
