@@ -32,6 +32,8 @@ const ADMIN: &str = "401 401 401 403 403 403 ok";
 const NETWORK: &str = "401 401 401 ok ok 403 ok";
 /// Open to anyone (a form's own checks answer).
 const OPEN: &str = "in in in in in in in";
+/// Anyone's own choice, never staff's for the subscriber they view as.
+const OWN_CHOICE: &str = "in in in in 403 in in";
 
 struct Ids {
     account: i64,
@@ -404,6 +406,12 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             ADMIN,
         ),
         ("disable-webhook", vec![("id", id(ids.webhook))], ADMIN),
+        // The language of the pages: the browser's for anyone, the login's for a subscriber.
+        (
+            "language",
+            vec![("language", s("en")), ("next", s("/"))],
+            OWN_CHOICE,
+        ),
         // Changing who the caller is: last.
         (
             "start-viewing",

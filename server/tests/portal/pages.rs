@@ -349,7 +349,7 @@ async fn a_page_that_cannot_be_shown_says_so_in_its_title_and_heading_and_keeps_
     // An address that is no page: 404, with the header and menu still there.
     let (status, html) = portal.page(&alex, "/no-such-page").await;
     assert_eq!(status, 404);
-    assert!(html.contains("aria-label=\"Main\""), "{html}");
+    assert!(html.contains("aria-label=\"Main menu\""), "{html}");
     assert!(html.contains("data-testid=\"display-name\""));
     assert!(html.contains("<h1>Page not found</h1>"));
 }
