@@ -14,7 +14,8 @@ function accounts(info: TestInfo): { number: string; id: string }[] {
   const rows = sql(`
     select a.account_number, a.id from accounts a
      where a.status = 'active' and a.billing_mode = 'postpaid' and a.account_number > '10000010'
-       and exists (select 1 from portal_logins l where l.account_id = a.id and l.disabled_at is null)
+       and exists (select 1 from portal_logins l where l.account_id = a.id and l.disabled_at is null
+                     and l.language is null)
      order by a.account_number`);
   const half = Math.floor(rows.length / 2);
   const mine = info.project.name === 'phone' ? rows.slice(half) : rows.slice(0, half);
