@@ -41,11 +41,20 @@ test('a subscriber shows their connection password and chooses a new one', async
   await reveal.getByLabel('Your portal password').fill('not-my-password');
   await reveal.getByRole('button', { name: 'Show the password' }).click();
   await expect(section.getByTestId('reveal-current_password-error')).toHaveText('That is not your portal password.');
+  await expect(reveal.getByLabel('Your portal password')).toBeFocused();
+  // The other form refused while this one still shows its error: the keyboard goes to the
+  // refused form's own first problem, not to the first one on the page.
+  const change = section.getByTestId('change-form');
+  await change.getByLabel('Your portal password').fill(PASSWORD);
+  await change.getByLabel('New connection password').fill('Maple-Grove-7');
+  await change.getByLabel('The new password again').fill('Maple-Grove-8');
+  await change.getByRole('button', { name: 'Change the password' }).click();
+  await expect(section.getByTestId('confirm-error')).toHaveText("The two passwords don't match.");
+  await expect(change.getByLabel('The new password again')).toBeFocused();
   await reveal.getByLabel('Your portal password').fill(PASSWORD);
   await reveal.getByRole('button', { name: 'Show the password' }).click();
   await expect(section.getByTestId('connection-password')).toHaveText(START);
 
-  const change = section.getByTestId('change-form');
   const send = async (current: string, next: string, again: string) => {
     await change.getByLabel('Your portal password').fill(current);
     await change.getByLabel('New connection password').fill(next);
