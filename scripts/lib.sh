@@ -193,18 +193,23 @@ ensure_api_tools() {
   pip_into_venv "$API_TOOLS_VENV" schemathesis "$SCHEMATHESIS_VERSION"
 }
 
-# localstripe's Stripe.js stand-in declares a top-level `class Element`, which shadows the DOM's
-# Element for every script of the page (real Stripe.js keeps to itself) and breaks the
-# WebAssembly's `instanceof Element` checks. Its copy in our venv names the class otherwise.
+# localstripe's Stripe.js stand-in, made to behave as Stripe.js does where the product needs it.
+# Rebuilt from the installed original each time, so a change to the patch reaches a cached venv:
+# - it declares a top-level `class Element`, which shadows the DOM's Element for every script
+#   of the page (real Stripe.js keeps to itself) and breaks the WebAssembly's `instanceof
+#   Element` checks: the class is renamed;
+# - its `confirmCardPayment` cannot confirm an intent with a card: the project's version is
+#   appended (scripts/localstripe/confirm-card-payment.js). Its API side is scripts/localstripe/serve.py.
 patch_localstripe_js() {
   local js
   js=$(find "$LOCALSTRIPE_VENV" -name localstripe-v3.js | head -n 1)
   [ -n "$js" ] || die "localstripe-v3.js is missing from $LOCALSTRIPE_VENV"
-  if grep -q '^class Element {' "$js"; then
-    sed -i -e 's/^class Element {/class LocalstripeCardElement {/' \
-           -e 's/new Element(this)/new LocalstripeCardElement(this)/' \
-           -e 's/instanceof Element)/instanceof LocalstripeCardElement)/g' "$js"
-  fi
+  [ -f "$js.orig" ] || cp "$js" "$js.orig"
+  sed -e 's/^class Element {/class LocalstripeCardElement {/' \
+      -e 's/new Element(this)/new LocalstripeCardElement(this)/' \
+      -e 's/instanceof Element)/instanceof LocalstripeCardElement)/g' "$js.orig" >"$js.new"
+  cat "$ROOT/scripts/localstripe/confirm-card-payment.js" >>"$js.new"
+  mv "$js.new" "$js"
 }
 
 # Makes sure localstripe answers on 127.0.0.1:$LASTMILE_STRIPE_PORT (default 8420), starting it
@@ -218,6 +223,12 @@ start_localstripe() {
   LOCALSTRIPE_PID=""
   ensure_localstripe
   if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+    # One already runs: it must be started by serve.py (a PaymentIntent confirmed with the
+    # publishable key is looked up, 404, not refused, 401).
+    local probe
+    probe=$(curl -s -o /dev/null -w '%{http_code}' -d key=pk_test_probe -d client_secret=probe \
+      "http://127.0.0.1:$port/v1/payment_intents/pi_probe/confirm" 2>/dev/null || true)
+    [ "$probe" = 404 ] || die "the localstripe on 127.0.0.1:$port runs without Lastmile's changes (scripts/localstripe/serve.py): stop it (pkill -f localstripe) and run this again"
     return
   fi
   if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -225,7 +236,8 @@ start_localstripe() {
   fi
   log "starting localstripe on 127.0.0.1:$port (log: $logfile)"
   mkdir -p "$(dirname "$logfile")"
-  nohup "$LOCALSTRIPE_VENV/bin/localstripe" --port "$port" "$@" >"$logfile" 2>&1 </dev/null &
+  nohup "$LOCALSTRIPE_VENV/bin/python" "$ROOT/scripts/localstripe/serve.py" --port "$port" "$@" \
+    >"$logfile" 2>&1 </dev/null &
   LOCALSTRIPE_PID=$!
   for _ in $(seq 1 40); do
     curl -fsS -o /dev/null "$url" 2>/dev/null && return

@@ -469,8 +469,10 @@ pub struct AddOnPayment {
     /// The amount the page showed, when the page sends it back: refused unless it is what
     /// was posted for the add-on.
     pub shown: Option<Money>,
-    /// A saved card (`payment_methods.id`); `None` for a new card (a SetupIntent).
+    /// A saved card (`payment_methods.id`); `None` for a new card.
     pub saved_card: Option<i64>,
+    /// A new card: keep it once the payment succeeds.
+    pub save_card: bool,
     /// The attempt key (the browser's, or [`one_tap_attempt`]).
     pub attempt: String,
     /// The subscriber's login, when they pay.
@@ -538,6 +540,7 @@ pub async fn pay(
             login_id: payment.login_id,
             attempt: payment.attempt.clone(),
             saved_card: payment.saved_card,
+            save_card: payment.save_card,
             assisted: payment.assisted,
         },
     )
@@ -572,6 +575,7 @@ pub async fn pay_one_tap(
             data_addon_id,
             shown: None,
             saved_card: Some(card),
+            save_card: false,
             attempt: one_tap_attempt(data_addon_id),
             login_id: Some(login_id),
             assisted: None,

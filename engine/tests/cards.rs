@@ -1,7 +1,7 @@
 //! Card payments against a real PostgreSQL and localstripe (Stripe's API stand-in, at
 //! `LASTMILE_TEST_STRIPE_URL`, default http://127.0.0.1:8420; `scripts/test` starts it).
-//! What Stripe.js would do in the browser (confirm a SetupIntent with a typed card, answer
-//! 3-D Secure) is done here with localstripe's own routes for it.
+//! What Stripe.js would do in the browser (confirm a PaymentIntent or a SetupIntent with a
+//! typed card, answer 3-D Secure) is done here with localstripe's own routes for it.
 
 mod common;
 
@@ -14,26 +14,10 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use sqlx::PgPool;
 
-use common::stripe::{browser_confirms_setup, card_config, intent_json, PK};
-
-/// What Stripe.js's 3-D Secure prompt does when the cardholder completes or fails it.
-async fn browser_authenticates(client_secret: &str, success: bool) {
-    let id = client_secret.split("_secret_").next().unwrap();
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/payment_intents/{id}/_authenticate?success={success}",
-            common::stripe::url()
-        ))
-        .form(&[("key", PK), ("client_secret", client_secret)])
-        .send()
-        .await
-        .expect("localstripe answers");
-    assert!(
-        response.status().is_success() || response.status().as_u16() == 402,
-        "{}",
-        response.text().await.unwrap()
-    );
-}
+use common::stripe::{
+    browser_authenticates, browser_confirms_payment, browser_confirms_setup, card_config,
+    intent_json, payment_method_json,
+};
 
 fn attempt(n: u32) -> String {
     format!("test-attempt-{n:08}-{}", std::process::id())
@@ -63,6 +47,7 @@ fn request(account: i64, statement: Option<i64>, amount: Decimal, n: u32) -> Pay
         login_id: None,
         attempt: attempt(n),
         saved_card: None,
+        save_card: false,
         assisted: None,
     }
 }
@@ -80,20 +65,19 @@ async fn pay_new_card(
         .unwrap();
     assert_eq!(started.state, PaymentState::Pending);
     let secret = started
-        .setup_secret
-        .expect("a new card starts with a SetupIntent");
-    let setup = browser_confirms_setup(&secret, number).await.unwrap();
-    payments::pay_with_setup(
+        .client_secret
+        .expect("a new card starts with its PaymentIntent's secret");
+    // A declined card is refused by the confirm itself; the server learns it from Stripe.
+    let _ = browser_confirms_payment(&secret, number).await;
+    payments::refresh(
         pool,
         &stripe,
         config,
         request.account_id,
         started.payment_id,
-        &setup,
-        false,
     )
     .await
-    .expect("charging the new card")
+    .expect("the payment as Stripe has it")
 }
 
 async fn payment_entries(pool: &PgPool, account: i64) -> Vec<Decimal> {
@@ -253,6 +237,168 @@ async fn three_d_secure_completed_pays_and_failed_does_not(pool: PgPool) {
     assert_eq!(balance(&pool, account).await, dec!(44.95));
 }
 
+/// The payment's kept card: (id, brand, last four, default, Stripe id), and its customer.
+async fn kept_card(pool: &PgPool, payment_id: i64) -> (i64, String, String, bool, String, String) {
+    sqlx::query_as(
+        "select m.id, m.brand, m.last4::text, m.is_default, m.stripe_payment_method_id,
+                a.stripe_customer_id
+           from payments p join payment_methods m on m.id = p.payment_method_id
+           join accounts a on a.id = p.account_id
+          where p.id = $1",
+    )
+    .bind(payment_id)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_card_kept_for_later_is_checked_by_the_bank_once(pool: PgPool) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let (account, statement) = owing(&pool, "30000011").await;
+    let keep = PayRequest {
+        save_card: true,
+        ..request(account, Some(statement), dec!(64.95), 21)
+    };
+    let started = payments::start(&pool, &stripe, &config, &keep)
+        .await
+        .unwrap();
+    assert_eq!(started.state, PaymentState::Pending);
+    let secret = started.client_secret.clone().unwrap();
+    let intent_id = secret.split("_secret_").next().unwrap().to_string();
+    // Stripe is asked to set the card up for later as it is charged: no SetupIntent.
+    assert_eq!(
+        intent_json(&intent_id).await["setup_future_usage"],
+        "off_session"
+    );
+    // The bank asks as the payment is confirmed, and the one answer pays.
+    assert_eq!(
+        browser_confirms_payment(&secret, "4000002500003155").await,
+        Ok("requires_action".to_string())
+    );
+    browser_authenticates(&secret, true).await;
+    let paid = payments::refresh(&pool, &stripe, &config, account, started.payment_id)
+        .await
+        .unwrap();
+    assert_eq!(paid.state, PaymentState::Succeeded, "{paid:?}");
+    assert_eq!(payment_entries(&pool, account).await, [dec!(-64.95)]);
+    // The card is kept: the account's default, attached to its Stripe customer.
+    let (_, brand, last4, default, method, customer) = kept_card(&pool, paid.payment_id).await;
+    assert_eq!(
+        (brand.as_str(), last4.as_str(), default),
+        ("visa", "3155", true)
+    );
+    assert_eq!(
+        payment_method_json(&method).await["customer"],
+        customer.as_str()
+    );
+    let setups: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/setup_intents", common::stripe::url()))
+        .basic_auth(common::stripe::SK, Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !setups["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["customer"] == customer.as_str()),
+        "no SetupIntent was made for this customer: {setups}"
+    );
+    // Reading the payment again keeps nothing twice.
+    payments::refresh(&pool, &stripe, &config, account, paid.payment_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &pool,
+            &format!("select count(*) from payment_methods where account_id = {account}")
+        )
+        .await,
+        1
+    );
+
+    // Without the wish, the card is charged and not kept.
+    let once = pay_new_card(
+        &pool,
+        &config,
+        &request(account, None, dec!(10.00), 22),
+        "4242424242424242",
+    )
+    .await;
+    assert_eq!(once.state, PaymentState::Succeeded);
+    let kept: Option<i64> =
+        sqlx::query_scalar("select payment_method_id from payments where id = $1")
+            .bind(once.payment_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, None);
+    let intent = intent_json(&intent_of(&pool, once.payment_id).await).await;
+    assert_eq!(intent["setup_future_usage"], serde_json::Value::Null);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_card_to_keep_is_kept_when_stripes_webhook_arrives_before_the_browser(pool: PgPool) {
+    let config = card_config();
+    let stripe = config.stripe.clone().unwrap();
+    let (account, statement) = owing(&pool, "30000012").await;
+    let keep = PayRequest {
+        save_card: true,
+        ..request(account, Some(statement), dec!(64.95), 23)
+    };
+    let started = payments::start(&pool, &stripe, &config, &keep)
+        .await
+        .unwrap();
+    let secret = started.client_secret.clone().unwrap();
+    assert_eq!(
+        browser_confirms_payment(&secret, "4242424242424242").await,
+        Ok("succeeded".to_string())
+    );
+    // The browser's tab is closed; Stripe's webhook tells the news.
+    let intent_id = intent_of(&pool, started.payment_id).await;
+    let body = event(
+        "evt_kept_1",
+        "payment_intent.succeeded",
+        Utc::now().timestamp(),
+        &intent_json(&intent_id).await,
+    );
+    use engine::cards::webhook::{handle, Handled};
+    assert_eq!(
+        handle(&pool, &config, &body).await.unwrap(),
+        Handled::Applied("payment succeeded".into())
+    );
+    let (card, brand, last4, _, _, _) = kept_card(&pool, started.payment_id).await;
+    assert_eq!((brand.as_str(), last4.as_str()), ("visa", "4242"));
+    // The receipt names the card.
+    let receipt: String =
+        sqlx::query_scalar("select text_body from outbound_emails where kind = 'payment_receipt'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(receipt.contains("Visa ending 4242"), "{receipt}");
+    // The browser comes back later: the same card, kept once.
+    let seen = payments::refresh(&pool, &stripe, &config, account, started.payment_id)
+        .await
+        .unwrap();
+    assert_eq!(seen.state, PaymentState::Succeeded);
+    assert_eq!(kept_card(&pool, started.payment_id).await.0, card);
+    assert_eq!(
+        count(
+            &pool,
+            &format!("select count(*) from payment_methods where account_id = {account}")
+        )
+        .await,
+        1
+    );
+    assert_eq!(payment_entries(&pool, account).await, [dec!(-64.95)]);
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_declined_card_records_nothing_and_says_why(pool: PgPool) {
     let config = card_config();
@@ -277,7 +423,7 @@ async fn a_declined_card_records_nothing_and_says_why(pool: PgPool) {
         (status.as_str(), code.as_deref()),
         ("failed", Some("card_declined"))
     );
-    // A card refused when it is set up never reaches a charge.
+    // A card refused as the browser confirms: Stripe.js is told, and so is the server.
     let stripe = config.stripe.clone().unwrap();
     let started = payments::start(
         &pool,
@@ -287,8 +433,14 @@ async fn a_declined_card_records_nothing_and_says_why(pool: PgPool) {
     )
     .await
     .unwrap();
-    let refused = browser_confirms_setup(&started.setup_secret.unwrap(), "4000000000000002").await;
+    let refused =
+        browser_confirms_payment(&started.client_secret.unwrap(), "4000000000000002").await;
     assert_eq!(refused, Err("card_declined".to_string()));
+    let seen = payments::refresh(&pool, &stripe, &config, account, started.payment_id)
+        .await
+        .unwrap();
+    assert_eq!(seen.state, PaymentState::Failed);
+    assert_eq!(seen.client_secret, None, "a refused payment is over");
     assert!(payment_entries(&pool, account).await.is_empty());
 }
 
@@ -350,15 +502,12 @@ async fn amounts_outside_the_limits_and_other_accounts_ids_are_refused(pool: PgP
         matches!(refused, Err(engine::EngineError::NotFound)),
         "{refused:?}"
     );
-    // Another account's SetupIntent.
-    let refused = payments::pay_with_setup(
+    // Another account's payment, started again under this account's name.
+    let refused = payments::start(
         &pool,
         &stripe,
         &config,
-        account,
-        theirs.payment_id,
-        "seti_123",
-        false,
+        &request(account, None, dec!(10.00), 9),
     )
     .await;
     assert!(

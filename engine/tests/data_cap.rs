@@ -407,7 +407,9 @@ async fn an_add_on_is_refused_for_an_unlimited_plan_and_for_a_suspended_service(
 // Paid now by card (billing::bill, rule 4).
 // ---------------------------------------------------------------------------------------
 
-use common::stripe::{browser_confirms_setup, card_config, intent_json, PK};
+use common::stripe::{
+    browser_confirms_payment, browser_confirms_setup, card_config, intent_json, PK,
+};
 
 /// Confirms a SetupIntent with a typed card (the browser's part); the card is accepted.
 async fn confirm_setup(secret: &str, number: &str) -> String {
@@ -601,6 +603,7 @@ async fn an_add_on_paid_now_is_posted_with_its_own_tax_and_the_saved_card_pays_e
             data_addon_id: bought.id,
             shown: Some(usd(dec!(27.06))),
             saved_card: None,
+            save_card: false,
             attempt: "pay-page-attempt-0001".into(),
             login_id: Some(login),
             assisted: None,
@@ -697,6 +700,7 @@ async fn a_declined_card_leaves_the_add_on_bought_and_owed_with_the_next_stateme
         data_addon_id: bought.id,
         shown: Some(usd(shown)),
         saved_card: None,
+        save_card: false,
         attempt: attempt.into(),
         login_id: Some(login),
         assisted: None,
@@ -735,18 +739,12 @@ async fn a_declined_card_leaves_the_add_on_bought_and_owed_with_the_next_stateme
     )
     .await
     .unwrap();
-    let setup = confirm_setup(&started.setup_secret.unwrap(), "4242424242424242").await;
-    let paid = cards::payments::pay_with_setup(
-        &pool,
-        &stripe,
-        &config,
-        account,
-        started.payment_id,
-        &setup,
-        false,
-    )
-    .await
-    .unwrap();
+    let confirmed =
+        browser_confirms_payment(&started.client_secret.unwrap(), "4242424242424242").await;
+    assert_eq!(confirmed, Ok("succeeded".to_string()));
+    let paid = cards::payments::refresh(&pool, &stripe, &config, account, started.payment_id)
+        .await
+        .unwrap();
     assert_eq!(paid.state, PaymentState::Succeeded, "{paid:?}");
     assert_eq!(
         intent_at_stripe(&pool, paid.payment_id).await,
@@ -829,6 +827,7 @@ async fn another_accounts_add_on_is_not_found_and_one_on_the_statement_is_not_pa
         data_addon_id,
         shown: None,
         saved_card: None,
+        save_card: false,
         attempt: "pay-page-attempt-0003".into(),
         login_id: None,
         assisted: None,

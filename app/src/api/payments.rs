@@ -30,31 +30,18 @@ pub async fn load_pay_page(addon: Option<i64>) -> Result<PayPage, AppError> {
 }
 
 /// Starts paying `amount` (as typed) with a saved card, or with a new card (`saved_card`
-/// absent: the answer carries a SetupIntent secret). `attempt` is made once per pay form by
-/// the browser: the same key again is the same payment. With `data_addon`, the payment is
-/// for that add-on bought to be paid now: its amount, which `amount` must be.
+/// absent: the answer carries the PaymentIntent's secret, for the browser to confirm with the
+/// card typed into Stripe.js, and `save` keeps that card once the payment succeeds).
+/// `attempt` is made once per pay form by the browser: the same key again is the same
+/// payment. With `data_addon`, the payment is for that add-on bought to be paid now: its
+/// amount, which `amount` must be.
 #[server(prefix = "/api", endpoint = "start-card-payment")]
 pub async fn start_card_payment(
     amount: String,
     attempt: String,
     saved_card: Option<i64>,
     data_addon: Option<i64>,
-) -> Result<PayProgress, AppError> {
-    super::respond(
-        async move {
-            let (portal, access) = require_acting().await?;
-            payments::start(&portal, &access, &amount, &attempt, saved_card, data_addon).await
-        }
-        .await,
-    )
-}
-
-/// Charges the new card the browser confirmed with the payment's SetupIntent.
-#[server(prefix = "/api", endpoint = "pay-with-new-card")]
-pub async fn pay_with_new_card(
-    payment_id: i64,
-    setup_intent: String,
-    save: bool,
+    #[server(default)] save: bool,
 ) -> Result<PayProgress, AppError> {
     super::respond(
         async move {
@@ -63,14 +50,8 @@ pub async fn pay_with_new_card(
             if save && access.assisted().is_some() {
                 return Err(AppError::ReadOnly);
             }
-            payments::pay_with_setup(
-                &portal,
-                access.account_id(),
-                payment_id,
-                &setup_intent,
-                save,
-            )
-            .await
+            let card = payments::CardChoice { saved_card, save };
+            payments::start(&portal, &access, &amount, &attempt, card, data_addon).await
         }
         .await,
     )
@@ -247,7 +228,8 @@ pub async fn load_pay_link(token: String) -> Result<Result<PayLinkPage, LinkProb
     )
 }
 
-/// Starts paying the linked statement's amount due with a new card.
+/// Starts paying the linked statement's amount due with a new card (never kept): the
+/// PaymentIntent's secret for the browser to confirm.
 #[server(prefix = "/api", endpoint = "pay-link-start")]
 pub async fn pay_link_start(token: String, attempt: String) -> Result<PayProgress, AppError> {
     super::respond(
@@ -259,25 +241,8 @@ pub async fn pay_link_start(token: String, attempt: String) -> Result<PayProgres
     )
 }
 
-/// Charges the new card confirmed with the payment's SetupIntent (never saved).
-#[server(prefix = "/api", endpoint = "pay-link-card")]
-pub async fn pay_link_card(
-    token: String,
-    payment_id: i64,
-    setup_intent: String,
-) -> Result<PayProgress, AppError> {
-    super::respond(
-        async move {
-            let (portal, link) = verified(&token).await?;
-            payments::link_payment(&portal, &link, payment_id).await?;
-            payments::pay_with_setup(&portal, link.account_id, payment_id, &setup_intent, false)
-                .await
-        }
-        .await,
-    )
-}
-
-/// How a pay-link payment stands, after 3-D Secure.
+/// How a pay-link payment stands, once the browser has confirmed it with the card (and the
+/// bank).
 #[server(prefix = "/api", endpoint = "pay-link-finish")]
 pub async fn pay_link_finish(token: String, payment_id: i64) -> Result<PayProgress, AppError> {
     super::respond(

@@ -1,10 +1,12 @@
 //! The islands that talk to Stripe.js: paying (the pay page and pay by link), adding a card,
 //! and confirming a payment with the bank.
 //!
-//! Card numbers never reach our server: they are typed into Stripe's card element, and
-//! Stripe.js turns them into a PaymentMethod through a SetupIntent (`confirmCardSetup`);
-//! our server then charges that PaymentMethod. When the bank wants 3-D Secure, Stripe.js
-//! shows it (`confirmCardPayment`) and the server asks Stripe how it ended. Stripe.js is
+//! Card numbers never reach our server: they are typed into Stripe's card element. To pay
+//! with a new card, our server opens the payment's PaymentIntent and Stripe.js confirms it
+//! with the card (`confirmCardPayment`), showing 3-D Secure when the bank wants it: one bank
+//! check per payment, the card kept for later or not. A card added on the cards page goes
+//! through a SetupIntent (`confirmCardSetup`), as nothing is charged. After Stripe.js, the
+//! server asks Stripe how the payment ended. Stripe.js is
 //! reached through `js_sys::Reflect`, method by method, so that a missing method (the
 //! payment request button in a browser or test double without it) is an `Err`, never a
 //! broken page.
@@ -188,15 +190,18 @@ mod js {
         }
     }
 
-    /// `confirmCardPayment` (3-D Secure). The server asks Stripe how it ended; this only
-    /// says what Stripe.js reported, for when the server has nothing better.
+    /// `confirmCardPayment`: with `card` (the card element's data, or a wallet's
+    /// PaymentMethod id), it confirms a new card's payment, asking the bank for 3-D Secure
+    /// only when the bank wants it; without, it finishes 3-D Secure on a payment already
+    /// confirmed. The server asks Stripe how it ended; this only says what Stripe.js
+    /// reported, for when the server has nothing better.
     pub async fn confirm_payment(
         stripe: &JsValue,
         secret: &str,
-        payment_method: Option<&str>,
+        card: Option<JsValue>,
     ) -> Option<JsError> {
-        let data = match payment_method {
-            Some(pm) => obj(&[("payment_method", pm.into())]),
+        let data = match card {
+            Some(card) => obj(&[("payment_method", card)]),
             None => obj(&[]),
         };
         match call_async(stripe, "confirmCardPayment", &[secret.into(), data]).await {
@@ -410,9 +415,11 @@ pub fn PayForm(
                     } else {
                         choice.get_untracked()
                     };
+                    // Kept only for a new card, never for a pay link's.
+                    let keep = saved.is_none() && !link && save.get_untracked();
                     let attempt = {
                         let mut l = live.borrow_mut();
-                        let key = (typed.clone(), saved);
+                        let key = (typed.clone(), saved, keep);
                         if l.attempt_for.as_ref().is_some_and(|k| *k != key) {
                             l.attempt = js::attempt_key();
                         }
@@ -422,7 +429,7 @@ pub fn PayForm(
                     let started = match &via {
                         PayVia::Portal => {
                             crate::api::payments::start_card_payment(
-                                typed, attempt, saved, data_addon,
+                                typed, attempt, saved, data_addon, keep,
                             )
                             .await
                         }
@@ -430,15 +437,7 @@ pub fn PayForm(
                             crate::api::payments::pay_link_start(token.clone(), attempt).await
                         }
                     };
-                    let outcome = run(
-                        &live,
-                        &via,
-                        started,
-                        wallet.as_ref(),
-                        save.get_untracked(),
-                        js_words,
-                    )
-                    .await;
+                    let outcome = run(&live, &via, started, wallet.as_ref(), js_words).await;
                     match outcome {
                         Ok(done_progress) => match (&via, done_progress.state) {
                             (PayVia::Portal, _) => {
@@ -643,8 +642,9 @@ struct Live {
     card: Option<wasm_bindgen::JsValue>,
     wallet: Option<wasm_bindgen::JsValue>,
     attempt: String,
-    /// The amount and card the attempt key was used with: another is another payment.
-    attempt_for: Option<(String, Option<i64>)>,
+    /// The amount, card and wish to keep it the attempt key was used with: another is
+    /// another payment.
+    attempt_for: Option<(String, Option<i64>, bool)>,
 }
 
 /// Why a payment did not go through.
@@ -664,13 +664,21 @@ async fn run(
     via: &PayVia,
     started: Result<PayProgress, AppError>,
     wallet: Option<&(String, wasm_bindgen::JsValue)>,
-    save: bool,
     words: impl Fn(js::JsError) -> String,
 ) -> Result<PayProgress, Refusal> {
-    let mut progress = started.map_err(Refusal::Server)?;
+    let progress = started.map_err(Refusal::Server)?;
+    let (PayState::Pending | PayState::RequiresAction, Some(secret)) =
+        (progress.state, progress.client_secret.clone())
+    else {
+        // A saved card charged at once (or a payment already over).
+        if let Some((_, event)) = wallet {
+            js::complete(event, true);
+        }
+        return Ok(progress);
+    };
     // A saved card may be charged before Stripe.js has loaded; it is needed only for a new
     // card or 3-D Secure, and then waited for.
-    let stripe = || async {
+    let stripe = async {
         for _ in 0..50 {
             if let Some(stripe) = live.borrow().stripe.clone() {
                 return Ok(stripe);
@@ -678,58 +686,41 @@ async fn run(
             js::sleep(200).await;
         }
         Err(Refusal::Server(AppError::Unavailable))
-    };
-    // A new card: Stripe.js makes the PaymentMethod through the SetupIntent.
-    if let (PayState::Pending, Some(secret)) = (progress.state, progress.setup_secret.clone()) {
-        let card = match wallet {
-            Some((method, _)) => wasm_bindgen::JsValue::from_str(method),
-            None => js::obj(&[(
-                "card",
-                live.borrow()
-                    .card
-                    .clone()
-                    .ok_or(Refusal::Server(AppError::Unavailable))?,
-            )]),
-        };
-        let setup = js::confirm_setup(&stripe().await?, &secret, card).await;
-        if let Some((_, event)) = wallet {
-            js::complete(event, setup.is_ok());
-        }
-        let setup = setup.map_err(|e| Refusal::Card(words(e)))?;
-        progress = match via {
-            PayVia::Portal => {
-                crate::api::payments::pay_with_new_card(progress.payment_id, setup, save).await
-            }
-            PayVia::Link { token } => {
-                crate::api::payments::pay_link_card(token.clone(), progress.payment_id, setup).await
-            }
-        }
-        .map_err(Refusal::Server)?;
-    } else if let Some((_, event)) = wallet {
-        js::complete(event, true);
     }
-    // The bank wants the cardholder.
-    if let (PayState::RequiresAction, Some(secret)) =
-        (progress.state, progress.client_secret.clone())
-    {
-        let reported = js::confirm_payment(
-            &stripe().await?,
-            &secret,
-            progress.payment_method.as_deref(),
-        )
-        .await;
-        progress = finish(via, progress.payment_id)
-            .await
-            .map_err(Refusal::Server)?;
-        if progress.state == PayState::RequiresAction {
-            return Err(Refusal::Card(words(reported.unwrap_or(js::JsError {
+    .await?;
+    // A new card confirms the payment itself (the bank asked at most once); a card already
+    // given only answers the bank.
+    let card = match (progress.state, wallet) {
+        (PayState::Pending, Some((method, _))) => Some(wasm_bindgen::JsValue::from_str(method)),
+        (PayState::Pending, None) => Some(js::obj(&[(
+            "card",
+            live.borrow()
+                .card
+                .clone()
+                .ok_or(Refusal::Server(AppError::Unavailable))?,
+        )])),
+        _ => None,
+    };
+    let reported = js::confirm_payment(&stripe, &secret, card).await;
+    if let Some((_, event)) = wallet {
+        js::complete(event, reported.is_none());
+    }
+    let after = finish(via, progress.payment_id)
+        .await
+        .map_err(Refusal::Server)?;
+    match (after.state, reported) {
+        // Stripe.js refused the card before the bank saw it (an incomplete number): the
+        // payment is still open, and the same attempt tries again.
+        (PayState::Pending, Some(e)) => Err(Refusal::Card(words(e))),
+        (PayState::RequiresAction, reported) => {
+            Err(Refusal::Card(words(reported.unwrap_or(js::JsError {
                 code: "payment_intent_authentication_failure".into(),
                 message: String::new(),
                 validation: false,
-            }))));
+            }))))
         }
+        _ => Ok(after),
     }
-    Ok(progress)
 }
 
 #[cfg(feature = "hydrate")]
@@ -869,12 +860,7 @@ pub fn ConfirmPayment(payment_id: i64, publishable_key: String) -> impl IntoView
                     if let (PayState::RequiresAction, Some(secret)) =
                         (progress.state, progress.client_secret)
                     {
-                        let reported = js::confirm_payment(
-                            &stripe,
-                            &secret,
-                            progress.payment_method.as_deref(),
-                        )
-                        .await;
+                        let reported = js::confirm_payment(&stripe, &secret, None).await;
                         let after = crate::api::payments::finish_card_payment(payment_id)
                             .await
                             .map_err(|e| (t.error)(&e))?;

@@ -85,9 +85,7 @@ pub fn progress(payment: CardPayment) -> Result<PayProgress, AppError> {
     Ok(PayProgress {
         payment_id: payment.payment_id,
         state,
-        setup_secret: payment.setup_secret,
         client_secret: payment.client_secret,
-        payment_method: payment.payment_method,
     })
 }
 
@@ -258,6 +256,15 @@ pub async fn pay_page(
     })
 }
 
+/// The card a portal payment is made with.
+#[derive(Debug, Clone, Copy)]
+pub struct CardChoice {
+    /// A saved card (`payment_methods.id`); `None` for a new card.
+    pub saved_card: Option<i64>,
+    /// A new card: keep it once the payment succeeds.
+    pub save: bool,
+}
+
 /// Starts a card payment from the portal (or finds it again with the same attempt key):
 /// towards the balance, or, with `data_addon`, for that add-on of the account bought to be
 /// paid now (`engine::data_addons::pay`: exactly what was posted for it, which `amount`,
@@ -267,9 +274,10 @@ pub async fn start(
     access: &AccountAccess,
     amount: &str,
     attempt: &str,
-    saved_card: Option<i64>,
+    card: CardChoice,
     data_addon: Option<i64>,
 ) -> Result<PayProgress, AppError> {
+    let saved_card = card.saved_card;
     // Staff viewing as the subscriber may take a payment with a card the subscriber gives
     // them, never charge a saved card.
     if access.assisted().is_some() && saved_card.is_some() {
@@ -306,6 +314,7 @@ pub async fn start(
                     data_addon_id,
                     shown: Some(amount),
                     saved_card,
+                    save_card: card.save,
                     attempt: attempt.to_string(),
                     login_id,
                     assisted,
@@ -327,6 +336,7 @@ pub async fn start(
                     login_id,
                     attempt: attempt.to_string(),
                     saved_card,
+                    save_card: card.save,
                     assisted,
                 },
             )
@@ -343,28 +353,6 @@ pub async fn start(
         )
         .await?;
     }
-    progress(payment)
-}
-
-/// Charges the new card the browser confirmed with the payment's SetupIntent.
-pub async fn pay_with_setup(
-    portal: &Portal,
-    account_id: i64,
-    payment_id: i64,
-    setup_intent: &str,
-    save: bool,
-) -> Result<PayProgress, AppError> {
-    let stripe = stripe(portal)?;
-    let payment = engine::cards::payments::pay_with_setup(
-        &portal.pool,
-        &stripe,
-        &portal.config.billing,
-        account_id,
-        payment_id,
-        setup_intent,
-        save,
-    )
-    .await?;
     progress(payment)
 }
 
@@ -611,6 +599,7 @@ pub async fn link_start(
             login_id: None,
             attempt: attempt.to_string(),
             saved_card: None,
+            save_card: false,
             assisted: None,
         },
     )

@@ -100,13 +100,10 @@ pub struct Declined {
 pub struct PayProgress {
     pub payment_id: i64,
     pub state: PayState,
-    /// A new card: the SetupIntent secret for `stripe.confirmCardSetup`.
-    pub setup_secret: Option<String>,
-    /// The bank wants the cardholder (3-D Secure): the PaymentIntent secret for
-    /// `stripe.confirmCardPayment`.
+    /// The PaymentIntent's secret for `stripe.confirmCardPayment`, when the browser has its
+    /// part to play: confirming with the new card (pending), or 3-D Secure on a card already
+    /// given (requires action).
     pub client_secret: Option<String>,
-    /// The card being charged (`pm_…`), passed back to `confirmCardPayment`.
-    pub payment_method: Option<String>,
 }
 
 /// A payment's receipt page.

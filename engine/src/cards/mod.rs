@@ -97,10 +97,9 @@ pub struct CardPayment {
     pub payment_id: i64,
     pub state: PaymentState,
     pub amount: Decimal,
-    /// A new card: the SetupIntent secret for `confirmCardSetup`; then
-    /// [`payments::pay_with_setup`].
-    pub setup_secret: Option<String>,
-    /// 3-D Secure to finish: the PaymentIntent secret for `confirmCardPayment`.
+    /// The PaymentIntent's secret, when the browser has its part to play with
+    /// `confirmCardPayment`: confirming with the new card (state pending), or 3-D Secure
+    /// (state requires action); then [`payments::refresh`].
     pub client_secret: Option<String>,
     /// The card being charged (`pm_…`), for `confirmCardPayment(secret, {payment_method})`.
     pub payment_method: Option<String>,
@@ -143,6 +142,9 @@ pub struct PayRequest {
     pub attempt: String,
     /// A saved card (`payment_methods.id`); `None` for a new card.
     pub saved_card: Option<i64>,
+    /// A new card: keep it for later payments once this one succeeds (refused by the
+    /// schema for a pay link or a payment staff take on the phone).
+    pub save_card: bool,
     /// Taken by a staff member for the subscriber: (staff user, support session).
     pub assisted: Option<(i64, i64)>,
 }

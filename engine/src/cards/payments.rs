@@ -2,11 +2,15 @@
 //! payment ([`apply_intent`]).
 //!
 //! 1. [`start`] writes the `payments` row first (key `card:<attempt>`), then either charges a
-//!    saved card or, for a new card, returns a SetupIntent secret for Stripe.js.
-//! 2. For a new card the browser confirms the SetupIntent, then calls [`pay_with_setup`],
-//!    which charges the card it made.
-//! 3. If the bank wants 3-D Secure, the browser finishes it with `confirmCardPayment` and
-//!    calls [`refresh`]. Webhooks reach the same [`apply_intent`].
+//!    saved card, or, for a new card, opens the payment's PaymentIntent unconfirmed and
+//!    returns its secret.
+//! 2. For a new card the browser confirms that PaymentIntent with the card typed into
+//!    Stripe.js (`confirmCardPayment`), which asks the bank for 3-D Secure when the bank
+//!    wants it: one check per payment, whether the card is kept or not. A card to keep is
+//!    sent with `setup_future_usage`, so that one check also sets it up for autopay.
+//! 3. The browser then calls [`refresh`] (as it does after 3-D Secure on a saved card).
+//!    Webhooks reach the same [`apply_intent`], which records the card's brand and last
+//!    four and keeps the card when the payment succeeded, whichever arrives first.
 //!
 //! A PaymentIntent is created while its payment row is locked, with the idempotency key
 //! `lastmile-payment-<payment id>`: two requests for one payment make one intent, and a
@@ -17,7 +21,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 
-use super::stripe::{Intent, NewIntent, Stripe, StripeFailure};
+use super::stripe::{Intent, NewIntent, PaymentMethod, Stripe, StripeFailure};
 use super::{CardPayment, Decline, PayRequest, PaymentState, Source};
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -44,6 +48,10 @@ pub(crate) struct PaymentRow {
     pub data_addon_id: Option<i64>,
     /// The portal login that paid (none for autopay and pay links).
     pub requested_by_login: Option<i64>,
+    /// A new card the subscriber asked to keep, once the payment succeeds.
+    pub save_card: bool,
+    /// The saved card charged, or the new card kept (`payment_methods.id`).
+    pub payment_method_id: Option<i64>,
 }
 
 impl PaymentRow {
@@ -55,11 +63,12 @@ impl PaymentRow {
     }
 }
 
-const PAYMENT_COLUMNS: &str =
+pub(crate) const PAYMENT_COLUMNS: &str =
     "p.id, p.account_id, a.account_number, p.currency::text as currency, p.amount,
     p.status, p.source, p.stripe_payment_intent_id, p.stripe_status_at,
     p.failure_code, p.failure_message, p.card_brand, p.card_last4::text as card_last4,
-    m.stripe_payment_method_id, p.data_addon_id, p.requested_by_login";
+    m.stripe_payment_method_id, p.data_addon_id, p.requested_by_login, p.save_card,
+    p.payment_method_id";
 
 pub(crate) async fn load(
     conn: &mut PgConnection,
@@ -167,9 +176,9 @@ pub async fn start(
         "insert into payments (account_id, currency, amount, method, status, statement_id,
                                payment_method_id, idempotency_key, source, requested_by_login,
                                card_brand, card_last4, assisted_by_staff, support_session_id,
-                               data_addon_id)
+                               data_addon_id, save_card)
          select a.id, a.currency, $2, 'card', 'pending', $3, $4, $5, $6, $7, m.brand, m.last4, $8, $9,
-                $10
+                $10, $11
            from accounts a left join payment_methods m on m.id = $4 and m.account_id = a.id
           where a.id = $1
          on conflict (idempotency_key) do nothing
@@ -185,6 +194,7 @@ pub async fn start(
     .bind(request.assisted.map(|a| a.0))
     .bind(request.assisted.map(|a| a.1))
     .bind(request.data_addon_id)
+    .bind(request.save_card && saved.is_none())
     .fetch_optional(&mut *tx)
     .await?;
     let payment_id = match inserted {
@@ -229,69 +239,55 @@ pub async fn start(
             )
             .await
         }
-        None => {
-            let mut conn = pool.acquire().await?;
-            let payment = load(&mut conn, request.account_id, payment_id, false).await?;
-            drop(conn);
-            if payment.stripe_payment_intent_id.is_some() || payment.status != "pending" {
-                return refresh(pool, stripe, config, request.account_id, payment_id).await;
-            }
-            let customer = ensure_customer(pool, stripe, request.account_id).await?;
-            let setup = stripe.create_setup_intent(&customer).await?;
-            Ok(CardPayment {
-                payment_id,
-                state: PaymentState::Pending,
-                amount: payment.amount,
-                setup_secret: setup.client_secret,
-                client_secret: None,
-                payment_method: None,
-                decline: None,
-            })
-        }
+        None => open_for_card(pool, stripe, config, request.account_id, payment_id).await,
     }
 }
 
-/// Charges the card the browser made with a SetupIntent (a new card), saving it for later
-/// when asked.
-pub async fn pay_with_setup(
+/// Opens the payment's PaymentIntent, unconfirmed, for the browser to confirm with a new
+/// card (once: a second call finds it open, or finished).
+async fn open_for_card(
     pool: &PgPool,
     stripe: &Stripe,
     config: &EngineConfig,
     account_id: i64,
     payment_id: i64,
-    setup_intent_id: &str,
-    save: bool,
 ) -> Result<CardPayment, EngineError> {
-    let mut conn = pool.acquire().await?;
-    let payment = load(&mut conn, account_id, payment_id, false).await?;
-    drop(conn);
+    let customer = ensure_customer(pool, stripe, account_id).await?;
+    let mut tx = pool.begin().await?;
+    let payment = load(&mut tx, account_id, payment_id, true).await?;
     if payment.stripe_payment_intent_id.is_some() || payment.status != "pending" {
+        tx.commit().await?;
         return refresh(pool, stripe, config, account_id, payment_id).await;
     }
-    let customer = ensure_customer(pool, stripe, account_id).await?;
-    let method = super::saved::card_from_setup(stripe, &customer, setup_intent_id).await?;
-    let card_id = if save {
-        Some(super::saved::store(pool, account_id, &method).await?)
-    } else {
-        None
-    };
-    let card = method.card.as_ref();
+    let intent = stripe
+        .create_intent(&NewIntent {
+            amount: payment.money()?,
+            customer: Some(&customer),
+            payment_method: None,
+            off_session: false,
+            confirm: false,
+            save_for_later: payment.save_card,
+            payment_id,
+            account_number: &payment.account_number,
+        })
+        .await?;
     sqlx::query(
-        "update payments set card_brand = $3, card_last4 = $4,
-                payment_method_id = coalesce($5, payment_method_id)
-          where id = $1 and account_id = $2",
+        "update payments set stripe_payment_intent_id = $2, stripe_status = $3,
+                stripe_status_at = now()
+          where id = $1",
     )
     .bind(payment_id)
-    .bind(account_id)
-    .bind(card.map(|c| c.brand.as_str()))
-    .bind(card.map(|c| c.last4.as_str()))
-    .bind(card_id)
-    .execute(pool)
+    .bind(&intent.id)
+    .bind(&intent.status)
+    .execute(&mut *tx)
     .await?;
-    charge(
-        pool, stripe, config, account_id, payment_id, &method.id, &customer, false,
-    )
-    .await
+    tx.commit().await?;
+    Ok(card_payment(
+        &payment,
+        PaymentState::Pending,
+        Some(&intent),
+        "",
+    ))
 }
 
 /// Creates and confirms the payment's PaymentIntent on a card, once.
@@ -319,13 +315,14 @@ pub(crate) async fn charge(
             payment_method: Some(payment_method),
             off_session,
             confirm: true,
+            save_for_later: false,
             payment_id,
             account_number: &payment.account_number,
         })
         .await;
     let outcome = match created {
         Ok(intent) => {
-            let state = apply_locked(&mut tx, config, &payment, &intent, None).await?;
+            let state = apply_locked(&mut tx, config, &payment, &intent, None, None).await?;
             tx.commit().await?;
             return Ok(card_payment(&payment, state, Some(&intent), payment_method));
         }
@@ -372,7 +369,6 @@ pub(crate) async fn charge(
                 payment_id,
                 state,
                 amount: payment.amount,
-                setup_secret: None,
                 client_secret: None,
                 payment_method: Some(payment_method.to_string()),
                 decline: (state == PaymentState::Failed).then(|| Decline {
@@ -404,9 +400,10 @@ pub async fn refresh(
         return Ok(card_payment(&payment, state, None, ""));
     };
     let intent = stripe.retrieve_intent(&intent_id).await?;
+    let card = card_to_record(stripe, &payment, &intent).await;
     let mut tx = pool.begin().await?;
     let payment = load(&mut tx, account_id, payment_id, true).await?;
-    let state = apply_locked(&mut tx, config, &payment, &intent, None).await?;
+    let state = apply_locked(&mut tx, config, &payment, &intent, None, card.as_ref()).await?;
     tx.commit().await?;
     let method = intent.payment_method.clone().unwrap_or_default();
     Ok(card_payment(&payment, state, Some(&intent), &method))
@@ -443,12 +440,17 @@ fn card_payment(
     } else {
         Some(payment_method.to_string())
     };
+    // The browser needs the secret to confirm: with the new card, or with the bank.
+    let awaits_browser = match state {
+        PaymentState::RequiresAction => true,
+        PaymentState::Pending => intent.is_some_and(|i| i.status == "requires_payment_method"),
+        _ => false,
+    };
     CardPayment {
         payment_id: payment.id,
         state,
         amount: payment.amount,
-        setup_secret: None,
-        client_secret: (state == PaymentState::RequiresAction)
+        client_secret: awaits_browser
             .then(|| intent.and_then(|i| i.client_secret.clone()))
             .flatten(),
         payment_method: method,
@@ -468,13 +470,15 @@ pub enum Applied {
 /// Records a PaymentIntent's state on the payment it belongs to (found by intent id, or by
 /// the payment id in its metadata), in the caller's transaction. `at` is Stripe's time for
 /// the news (a webhook's `created`): news older than what was applied changes nothing, and
-/// a succeeded or cancelled payment never changes again.
+/// a succeeded or cancelled payment never changes again. `card` is the intent's
+/// PaymentMethod when the caller fetched it ([`card_to_record`]).
 pub async fn apply_intent(
     conn: &mut PgConnection,
     config: &EngineConfig,
     intent: &Intent,
     metadata_payment_id: Option<i64>,
     at: Option<DateTime<Utc>>,
+    card: Option<&PaymentMethod>,
 ) -> Result<Applied, EngineError> {
     let sql = format!(
         "select {PAYMENT_COLUMNS}
@@ -496,8 +500,77 @@ pub async fn apply_intent(
         return Ok(Applied::Unknown);
     };
     Ok(Applied::State(
-        apply_locked(conn, config, &payment, intent, at).await?,
+        apply_locked(conn, config, &payment, intent, at, card).await?,
     ))
+}
+
+/// The PaymentMethod of a payment's intent, when the payment still has something to learn
+/// from it: the brand and last four of a new card, or the card to keep. Fetched before the
+/// payment is locked; a failure to fetch leaves the card unrecorded until the next news
+/// (the payment itself is still recorded).
+pub(crate) async fn card_to_record(
+    stripe: &Stripe,
+    payment: &PaymentRow,
+    intent: &Intent,
+) -> Option<PaymentMethod> {
+    let wanted =
+        payment.card_brand.is_none() || (payment.save_card && payment.payment_method_id.is_none());
+    let method = intent.payment_method.as_deref().filter(|_| wanted)?;
+    match stripe.retrieve_payment_method(method).await {
+        Ok(found) => Some(found),
+        Err(e) => {
+            tracing::warn!(payment_id = payment.id, error = %e, "the paying card could not be read");
+            None
+        }
+    }
+}
+
+/// Records what the intent's card tells about the payment (locked): its brand and last
+/// four, and, once the payment has succeeded, the card kept when the subscriber asked.
+async fn record_card(
+    conn: &mut PgConnection,
+    payment: &mut PaymentRow,
+    intent: &Intent,
+    card: Option<&PaymentMethod>,
+    succeeded: bool,
+) -> Result<(), EngineError> {
+    let Some(method) = card.filter(|m| intent.payment_method.as_deref() == Some(m.id.as_str()))
+    else {
+        return Ok(());
+    };
+    let Some(details) = method.card.as_ref() else {
+        return Ok(());
+    };
+    if payment.card_brand.is_none() {
+        sqlx::query("update payments set card_brand = $2, card_last4 = $3 where id = $1")
+            .bind(payment.id)
+            .bind(&details.brand)
+            .bind(&details.last4)
+            .execute(&mut *conn)
+            .await?;
+        payment.card_brand = Some(details.brand.clone());
+        payment.card_last4 = Some(details.last4.clone());
+    }
+    // Stripe attaches a card set up for later to the customer as the payment succeeds; one
+    // not attached could not be charged again, so it is not offered.
+    if succeeded && payment.save_card && payment.payment_method_id.is_none() {
+        if method.customer.is_none() {
+            tracing::warn!(
+                payment_id = payment.id,
+                "the card to keep was not attached by Stripe"
+            );
+            return Ok(());
+        }
+        let kept = super::saved::store_in(conn, payment.account_id, method).await?;
+        sqlx::query("update payments set payment_method_id = $2 where id = $1")
+            .bind(payment.id)
+            .bind(kept)
+            .execute(&mut *conn)
+            .await?;
+        payment.payment_method_id = Some(kept);
+        payment.stripe_payment_method_id = Some(method.id.clone());
+    }
+    Ok(())
 }
 
 /// [`apply_intent`] for a payment row already locked.
@@ -507,6 +580,7 @@ async fn apply_locked(
     payment: &PaymentRow,
     intent: &Intent,
     at: Option<DateTime<Utc>>,
+    card: Option<&PaymentMethod>,
 ) -> Result<PaymentState, EngineError> {
     let current = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Pending);
     let money = payment.money()?;
@@ -522,6 +596,10 @@ async fn apply_locked(
         )));
     }
     let new = PaymentState::of_intent(intent);
+    let mut payment = payment.clone();
+    let succeeded = current == PaymentState::Succeeded || new == PaymentState::Succeeded;
+    record_card(conn, &mut payment, intent, card, succeeded).await?;
+    let payment = &payment;
     if matches!(current, PaymentState::Succeeded | PaymentState::Cancelled) {
         return Ok(current);
     }

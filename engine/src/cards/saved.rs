@@ -36,7 +36,7 @@ pub async fn finish_setup(
 
 /// The card a SetupIntent of this customer made, attached to the customer. A SetupIntent
 /// of another customer, or one not confirmed, is refused.
-pub(crate) async fn card_from_setup(
+async fn card_from_setup(
     stripe: &Stripe,
     customer: &str,
     setup_intent_id: &str,
@@ -71,20 +71,31 @@ pub(crate) async fn store(
     account_id: i64,
     method: &PaymentMethod,
 ) -> Result<i64, EngineError> {
+    let mut tx = pool.begin().await?;
+    let id = store_in(&mut tx, account_id, method).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`store`] in the caller's transaction (a card kept as the payment it paid succeeds).
+pub(crate) async fn store_in(
+    conn: &mut PgConnection,
+    account_id: i64,
+    method: &PaymentMethod,
+) -> Result<i64, EngineError> {
     let card = method
         .card
         .as_ref()
         .ok_or_else(|| EngineError::Invalid("Only cards can be saved.".into()))?;
-    let mut tx = pool.begin().await?;
     sqlx::query("select 1 from accounts where id = $1 for update")
         .bind(account_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     let existing: Option<(i64, i64)> = sqlx::query_as(
         "select id, account_id from payment_methods where stripe_payment_method_id = $1",
     )
     .bind(&method.id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     if let Some((id, owner)) = existing {
         if owner != account_id {
@@ -92,9 +103,8 @@ pub(crate) async fn store(
         }
         sqlx::query("update payment_methods set removed_at = null where id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        tx.commit().await?;
         return Ok(id);
     }
     let id: i64 = sqlx::query_scalar(
@@ -110,9 +120,8 @@ pub(crate) async fn store(
     .bind(&card.last4)
     .bind(i16::try_from(card.exp_month).unwrap_or(1))
     .bind(i16::try_from(card.exp_year).unwrap_or(2000))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

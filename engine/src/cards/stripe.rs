@@ -119,8 +119,12 @@ pub struct NewIntent<'a> {
     pub payment_method: Option<&'a str>,
     /// Confirm at once, the subscriber not present (autopay).
     pub off_session: bool,
-    /// Confirm at once (a saved card).
+    /// Confirm at once (a saved card). Unconfirmed, the browser confirms it with the card
+    /// typed into Stripe.js (`confirmCardPayment`), which asks the bank at most once.
     pub confirm: bool,
+    /// Keep the card for later payments without the subscriber (`off_session`): Stripe
+    /// attaches it to the customer when the payment succeeds.
+    pub save_for_later: bool,
     /// Our payment's id: sent as metadata and as the basis of the idempotency key, so a
     /// retried create finds the intent made before.
     pub payment_id: i64,
@@ -139,6 +143,8 @@ struct IntentForm<'a> {
     off_session: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     confirm: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    setup_future_usage: Option<&'static str>,
     payment_method_types: [&'static str; 1],
     metadata: Metadata<'a>,
 }
@@ -242,6 +248,7 @@ impl Stripe {
             payment_method: new.payment_method,
             off_session: new.off_session.then_some(true),
             confirm: new.confirm.then_some(true),
+            setup_future_usage: new.save_for_later.then_some("off_session"),
             payment_method_types: ["card"],
             metadata: Metadata {
                 payment_id: new.payment_id.to_string(),
@@ -583,7 +590,8 @@ mod tests {
             customer: Some("cus_1"),
             payment_method: None,
             off_session: None,
-            confirm: Some(true),
+            confirm: None,
+            setup_future_usage: Some("off_session"),
             payment_method_types: ["card"],
             metadata: Metadata {
                 payment_id: "7".into(),
@@ -593,7 +601,7 @@ mod tests {
         let encoded = serde_qs::to_string(&form).unwrap();
         assert_eq!(
             encoded,
-            "amount=4599&currency=usd&customer=cus_1&confirm=true\
+            "amount=4599&currency=usd&customer=cus_1&setup_future_usage=off_session\
              &payment_method_types[0]=card&metadata[payment_id]=7&metadata[account_number]=10000001"
         );
     }

@@ -12,8 +12,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use sqlx::PgPool;
 
-use super::payments::{apply_intent, Applied};
-use super::stripe::Intent;
+use super::payments::{apply_intent, card_to_record, Applied, PaymentRow};
+use super::stripe::{Intent, PaymentMethod};
 use crate::config::EngineConfig;
 use crate::error::EngineError;
 
@@ -130,6 +130,11 @@ pub async fn handle(
         .ok_or_else(|| EngineError::Invalid("the event has no creation time".into()))?;
     let object = &event["data"]["object"];
     let object_id = object["id"].as_str();
+    // A payment's new card is read from Stripe before anything is locked.
+    let card = match kind.starts_with("payment_intent.") {
+        true => card_of(pool, config, object).await?,
+        false => None,
+    };
 
     let mut tx = pool.begin().await?;
     let fresh = sqlx::query(
@@ -164,7 +169,16 @@ pub async fn handle(
             let payment_hint = object["metadata"]["payment_id"]
                 .as_str()
                 .and_then(|p| p.parse::<i64>().ok());
-            match apply_intent(&mut tx, config, &intent, payment_hint, Some(created)).await? {
+            match apply_intent(
+                &mut tx,
+                config,
+                &intent,
+                payment_hint,
+                Some(created),
+                card.as_ref(),
+            )
+            .await?
+            {
                 Applied::Unknown => "ignored: not one of our payments".to_string(),
                 Applied::State(state) => format!("payment {}", state.as_str()),
             }
@@ -189,6 +203,35 @@ pub async fn handle(
         .await?;
     tx.commit().await?;
     Ok(Handled::Applied(outcome))
+}
+
+/// The card of the event's PaymentIntent, when one of our payments has yet to record it
+/// ([`super::payments::card_to_record`]).
+async fn card_of(
+    pool: &PgPool,
+    config: &EngineConfig,
+    object: &serde_json::Value,
+) -> Result<Option<PaymentMethod>, EngineError> {
+    let (Some(stripe), Ok(intent)) = (
+        config.stripe.as_ref(),
+        miniserde::json::from_str::<Intent>(&object.to_string()),
+    ) else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "select {} from payments p join accounts a on a.id = p.account_id
+           left join payment_methods m on m.id = p.payment_method_id
+          where p.stripe_payment_intent_id = $1",
+        super::payments::PAYMENT_COLUMNS
+    );
+    let payment: Option<PaymentRow> = sqlx::query_as(&sql)
+        .bind(&intent.id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match payment {
+        Some(payment) => card_to_record(stripe, &payment, &intent).await,
+        None => None,
+    })
 }
 
 #[cfg(test)]
