@@ -1,5 +1,6 @@
 // Paying by card in Chromium, against localstripe's Stripe.js stand-in and API: a good card,
-// a declined card, 3-D Secure completed and failed, saving a card, autopay at a bill run,
+// a declined card, 3-D Secure completed and failed (one bank check each), a new card kept as it
+// pays, saving a card, autopay at a bill run,
 // pay by link, and the pay page at phone width. Uses accounts 10000011 and up (the other
 // specs use 10000001-10000010), a different one per project so desktop and phone runs do
 // not meet.
@@ -93,9 +94,21 @@ test('a declined card is explained in plain words and nothing is recorded', asyn
   await expect(page.getByTestId('receipt-state')).toHaveText('Paid');
 });
 
-test('3-D Secure completed pays; failed is explained', async ({ page }, info) => {
+/** Counts what the page asks of Stripe: the bank's checks (3-D Secure answers) and SetupIntents. */
+function watchStripe(page: Page): { bankChecks: number; setupIntents: number } {
+  const seen = { bankChecks: 0, setupIntents: 0 };
+  page.on('request', (request) => {
+    const url = request.url();
+    if (/\/v1\/payment_intents\/pi_\w+\/_authenticate/.test(url)) seen.bankChecks += 1;
+    if (/\/v1\/setup_intents/.test(url)) seen.setupIntents += 1;
+  });
+  return seen;
+}
+
+test('3-D Secure completed pays after one bank check; failed is explained', async ({ page }, info) => {
   const { number, id } = accounts(info)[0];
   await signIn(page, number);
+  const stripe = watchStripe(page);
 
   await page.goto('/pay');
   await ready(page);
@@ -103,12 +116,13 @@ test('3-D Secure completed pays; failed is explained', async ({ page }, info) =>
   await choose(page);
   await typeCard(page, '4000002500003155');
   await page.getByTestId('pay-button').click();
-  // The card is checked when it is set up, then the payment itself.
-  await page.getByRole('button', { name: 'Complete authentication' }).click();
+  // The bank checks the cardholder once, as the payment is confirmed.
   await page.getByRole('button', { name: 'Complete authentication' }).click();
   await page.waitForURL(/\/payments\/\d+$/);
   await expect(page.getByTestId('receipt-state')).toHaveText('Paid');
   await expect(page.getByTestId('receipt-amount')).toHaveText('$15.00');
+  await expect(page.getByTestId('receipt-card')).toHaveText('Visa •••• 3155');
+  expect(stripe).toEqual({ bankChecks: 1, setupIntents: 0 });
 
   const entries = ledgerCount(id);
   await page.goto('/pay');
@@ -117,11 +131,44 @@ test('3-D Secure completed pays; failed is explained', async ({ page }, info) =>
   await choose(page);
   await typeCard(page, '4000002500003155');
   await page.getByTestId('pay-button').click();
-  await page.getByRole('button', { name: 'Complete authentication' }).click();
   await page.getByRole('button', { name: 'Fail authentication' }).click();
   await expect(page.getByTestId('card-error')).toHaveText(/Your bank couldn't confirm this payment/);
   await expect(page).toHaveURL(/\/pay$/);
   expect(ledgerCount(id)).toBe(entries);
+  expect(stripe).toEqual({ bankChecks: 2, setupIntents: 0 });
+});
+
+test('a new 3-D Secure card kept for next time is checked by the bank once and offered next time', async ({
+  page,
+}, info) => {
+  const { number, id } = freshSubscriber(`${info.project.name === 'phone' ? 1 : 0}3`);
+  await signIn(page, number);
+  const stripe = watchStripe(page);
+  await page.goto('/pay');
+  await ready(page);
+  await page.getByLabel('Amount to pay').fill('11.00');
+  await choose(page);
+  await typeCard(page, '4000002500003155');
+  await page.getByLabel('Save this card for next time').check();
+  await page.getByTestId('pay-button').click();
+  await page.getByRole('button', { name: 'Complete authentication' }).click();
+  await page.waitForURL(/\/payments\/\d+$/);
+  await expect(page.getByTestId('receipt-state')).toHaveText('Paid');
+  expect(stripe).toEqual({ bankChecks: 1, setupIntents: 0 });
+  // Kept: the account's default card, named on the payment that kept it.
+  expect(
+    one(`select m.last4::text || ' ' || m.is_default::text from payment_methods m
+          where m.account_id = ${id} and m.removed_at is null`),
+  ).toBe('3155 true');
+  const paymentId = page.url().split('/').pop()!;
+  expect(one(`select (payment_method_id is not null)::text from payments where id = ${paymentId}`)).toBe('true');
+  await page.goto('/cards');
+  await ready(page);
+  await expect(page.getByTestId('saved-cards')).toContainText('Visa •••• 3155');
+  // The next payment offers it, chosen already.
+  await page.goto('/pay');
+  await ready(page);
+  await expect(page.getByTestId('new-card')).not.toBeChecked();
 });
 
 test('a card is saved, made the default, and pays from the pay page', async ({ page }, info) => {

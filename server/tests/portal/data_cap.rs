@@ -615,8 +615,15 @@ async fn a_declined_card_leaves_the_add_on_owed_and_the_pay_page_asks_for_exactl
         .await;
     assert_eq!(error_code(response).await, (404, "not_found".to_string()));
 
-    // Alex pays it with a new card: an amount other than the add-on's is refused, then
-    // $27.06 goes through and the balance is back where it was.
+    // Alex pays it with a new card, kept for later: an amount other than the add-on's is
+    // refused, then $27.06 goes through, the balance is back where it was and the card is
+    // Alex's to use again.
+    let cards_before: i64 =
+        sqlx::query_scalar("select count(*) from payment_methods where account_id = $1")
+            .bind(alex.account)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
     let response = portal
         .call(
             &browser,
@@ -637,19 +644,24 @@ async fn a_declined_card_leaves_the_add_on_owed_and_the_pay_page_asks_for_exactl
                 ("amount", "27.06"),
                 ("attempt", "alex-pays-addon-00000002"),
                 ("data_addon", &addon.to_string()),
+                ("save", "true"),
             ],
         )
         .await
         .json()
         .await
         .unwrap();
-    let secret = started["setup_secret"]
+    let secret = started["client_secret"]
         .as_str()
         .expect("a new card")
         .to_string();
-    let seti = secret.split("_secret_").next().unwrap().to_string();
+    let intent = secret.split("_secret_").next().unwrap().to_string();
+    // What Stripe.js does with the typed card: confirms the payment's PaymentIntent.
     let confirmed = reqwest::Client::new()
-        .post(format!("{}/v1/setup_intents/{seti}/confirm", stripe_url()))
+        .post(format!(
+            "{}/v1/payment_intents/{intent}/confirm",
+            stripe_url()
+        ))
         .form(&[
             ("key", "pk_test_payments"),
             ("client_secret", secret.as_str()),
@@ -667,12 +679,8 @@ async fn a_declined_card_leaves_the_add_on_owed_and_the_pay_page_asks_for_exactl
     let paid: serde_json::Value = portal
         .call(
             &browser,
-            "pay-with-new-card",
-            &[
-                ("payment_id", payment_id.as_str()),
-                ("setup_intent", seti.as_str()),
-                ("save", "false"),
-            ],
+            "finish-card-payment",
+            &[("payment_id", payment_id.as_str())],
         )
         .await
         .json()
@@ -680,6 +688,22 @@ async fn a_declined_card_leaves_the_add_on_owed_and_the_pay_page_asks_for_exactl
         .unwrap();
     assert_eq!(paid["state"], "succeeded", "{paid}");
     assert_eq!(ledger_balance(&portal, alex.account).await, before);
+    let kept: Vec<(String, bool)> = sqlx::query_as(
+        "select m.last4::text, p.save_card from payments p
+           join payment_methods m on m.id = p.payment_method_id where p.id = $1",
+    )
+    .bind(payment_id.parse::<i64>().unwrap())
+    .fetch_all(&portal.pool)
+    .await
+    .unwrap();
+    assert_eq!(kept, [("4242".to_string(), true)]);
+    let cards_after: i64 =
+        sqlx::query_scalar("select count(*) from payment_methods where account_id = $1")
+            .bind(alex.account)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!(cards_after, cards_before + 1);
     let statuses: Vec<String> = addon_payments(&portal, alex.service)
         .await
         .into_iter()

@@ -134,15 +134,6 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             "401 in in 401 403 401 401",
         ),
         (
-            "pay-with-new-card",
-            vec![
-                ("payment_id", id(ids.payment)),
-                ("setup_intent", s("seti_matrix")),
-                ("save", s("false")),
-            ],
-            "401 in 404 401 403 401 401",
-        ),
-        (
             "finish-card-payment",
             vec![("payment_id", id(ids.payment))],
             "401 in 404 401 403 401 401",
@@ -214,15 +205,6 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             vec![
                 ("token", s("forged")),
                 ("attempt", s("matrix-attempt-000002")),
-            ],
-            OPEN,
-        ),
-        (
-            "pay-link-card",
-            vec![
-                ("token", s("forged")),
-                ("payment_id", s("1")),
-                ("setup_intent", s("seti_matrix")),
             ],
             OPEN,
         ),

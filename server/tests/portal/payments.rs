@@ -179,14 +179,6 @@ async fn another_accounts_payments_and_cards_are_not_found(pool: PgPool) {
             "finish-card-payment",
             vec![("payment_id", payment.as_str())],
         ),
-        (
-            "pay-with-new-card",
-            vec![
-                ("payment_id", payment.as_str()),
-                ("setup_intent", "seti_not_yours"),
-                ("save", "false"),
-            ],
-        ),
         ("make-default-card", vec![("card_id", card.as_str())]),
         ("remove-card", vec![("card_id", card.as_str())]),
         (
@@ -429,7 +421,7 @@ async fn a_forged_or_expired_pay_link_is_refused_and_reveals_nothing(pool: PgPoo
         ] {
             assert!(!html.contains(secret), "{token} shows {secret}");
         }
-        for endpoint in ["pay-link-start", "pay-link-finish", "pay-link-card"] {
+        for endpoint in ["pay-link-start", "pay-link-finish"] {
             let response = portal
                 .call(
                     &stranger,
@@ -438,7 +430,6 @@ async fn a_forged_or_expired_pay_link_is_refused_and_reveals_nothing(pool: PgPoo
                         ("token", token),
                         ("attempt", "pay-link-attempt-000001"),
                         ("payment_id", "1"),
-                        ("setup_intent", "seti_x"),
                     ],
                 )
                 .await;
@@ -519,11 +510,14 @@ async fn a_pay_link_pays_its_statement_with_a_new_card_once(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(started["state"], "pending", "{started}");
-    let secret = started["setup_secret"].as_str().unwrap();
-    let seti = secret.split("_secret_").next().unwrap();
-    // What Stripe.js does with the typed card.
+    let secret = started["client_secret"].as_str().unwrap();
+    let intent = secret.split("_secret_").next().unwrap();
+    // What Stripe.js does with the typed card: confirms the payment's PaymentIntent.
     let confirmed = reqwest::Client::new()
-        .post(format!("{}/v1/setup_intents/{seti}/confirm", stripe_url()))
+        .post(format!(
+            "{}/v1/payment_intents/{intent}/confirm",
+            stripe_url()
+        ))
         .form(&[
             ("key", "pk_test_payments"),
             ("client_secret", secret),
@@ -541,12 +535,8 @@ async fn a_pay_link_pays_its_statement_with_a_new_card_once(pool: PgPool) {
     let paid: serde_json::Value = portal
         .call(
             &stranger,
-            "pay-link-card",
-            &[
-                ("token", &token),
-                ("payment_id", &payment_id),
-                ("setup_intent", seti),
-            ],
+            "pay-link-finish",
+            &[("token", &token), ("payment_id", &payment_id)],
         )
         .await
         .json()

@@ -401,10 +401,10 @@ async fn billing_staff_may_act_for_the_subscriber_but_never_with_a_saved_card(po
     let keep = portal
         .call(
             &billing,
-            "pay-with-new-card",
+            "start-card-payment",
             &[
-                ("payment_id", "1"),
-                ("setup_intent", "seti_x"),
+                ("amount", "10.00"),
+                ("attempt", "assisted-attempt-0002"),
                 ("save", "true"),
             ],
         )
