@@ -136,6 +136,23 @@
 //!    *Worked:* a prepaid $40.00 plan with 8.25% tax ($43.30) on a balance that ran out
 //!    owes nothing more for four periods switched off (not $173.20).
 //!
+//! 9. **Outage credits.** A service the provider declared out (an outage,
+//!    `engine::outages`) is owed, once the outage has ended, **one day's price for each
+//!    full 24 hours it was out beyond the first [`OUTAGE_GRACE_HOURS`] (48)**:
+//!    `⌊(hours out − 48) ÷ 24⌋` days at the plan in force on the day it began, the day
+//!    priced as that day's period prorates it (`monthly price × days ÷ days in the
+//!    period`, rounded once to cents, half away from zero). Where prices exclude tax, the
+//!    tax on it is given back with it, as with a refund (rule 2); it is one credit line per
+//!    outage and service. A shorter outage is not credited (a day or two of disruption is
+//!    what the price of a consumer service allows for); one still going on at a bill run
+//!    is credited on the first statement after it ends; each is credited once, whatever
+//!    its length (several periods out are credited at the first period's day price).
+//!
+//!    *Worked:* Cable 300 at $55.00, a 30-day period, 8.25% sales tax. Out from Nov 10
+//!    08:00 to Nov 13 14:30, 78 h 30 min: 30 h 30 min beyond 48, 1 full day, $55.00 × 1 ÷
+//!    30 = $1.83, tax $0.15, a $1.98 credit. Out 122 hours: 74 beyond 48, 3 days, $5.50,
+//!    tax $0.45375 → $0.45, $5.95. Out 71 hours: 23 beyond 48, nothing.
+//!
 //! The total due is the previous statement's total due plus every line; the due date is
 //! `payment_terms_days` after the issue date (the issue date itself for prepaid accounts,
 //! which pay from their balance). Every amount in a description is written in the
@@ -333,6 +350,32 @@ pub struct ServiceFacts {
     pub usage: Vec<UsageSegment>,
     /// The tax at the service's address (`None`: not taxed).
     pub tax: Option<TaxTerms>,
+    /// Outages it was in that have ended and are not yet credited (rule 9).
+    #[serde(default)]
+    pub outages: Vec<OutageFacts>,
+}
+
+/// The hours of an outage that are not credited (rule 9).
+pub const OUTAGE_GRACE_HOURS: i64 = 48;
+
+/// A declared outage a service was in, ended and not yet credited (rule 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageFacts {
+    /// `outages.id`.
+    pub outage_id: i64,
+    /// What the provider called it: "Fibre cut on Main Street".
+    pub title: String,
+    /// The provider's day it began on: its plan and its period price the day.
+    pub began_on: NaiveDate,
+    /// How long it lasted, in whole minutes.
+    pub minutes_out: i64,
+}
+
+impl OutageFacts {
+    /// The days credited: each full 24 hours beyond the first [`OUTAGE_GRACE_HOURS`].
+    pub fn days_credited(&self) -> i64 {
+        (self.minutes_out - OUTAGE_GRACE_HOURS * 60).max(0) / (24 * 60)
+    }
 }
 
 /// Why a service was switched off.
@@ -571,6 +614,13 @@ pub enum Source {
         /// The service whose charge it reduces.
         service_id: i64,
     },
+    /// The credit for a service's time in an outage (rule 9): once per outage and service.
+    OutageCredit {
+        /// `outages.id`.
+        outage_id: i64,
+        /// The service.
+        service_id: i64,
+    },
     /// The tax line.
     Tax,
     /// A ledger entry already recorded (`ledger_entries.id`): shown, not posted again.
@@ -633,6 +683,10 @@ pub struct Bill {
     /// Of the charges, what is paid from the balance at the start of the period (the plan,
     /// for prepaid and hybrid accounts; everything, for prepaid ones).
     pub from_balance: Money,
+    /// The (outage, service) pairs this statement settles (rule 9): credited, or found too
+    /// short to be owed anything. Either way, never considered again.
+    #[serde(default)]
+    pub outages_settled: Vec<(i64, i64)>,
 }
 
 impl Bill {
@@ -640,6 +694,81 @@ impl Bill {
     pub fn settled_on_issue(&self) -> bool {
         !self.totals.total_due.is_positive()
     }
+}
+
+/// The credit for a service's time in an outage (rule 9), if it lasted long enough.
+fn outage_credit(
+    facts: &BillFacts,
+    service: &ServiceFacts,
+    outage: &OutageFacts,
+) -> Result<Option<BillLine>, BillError> {
+    let days = outage.days_credited();
+    if days == 0 {
+        return Ok(None);
+    }
+    let plan = service.plan_on(outage.began_on);
+    let within = period_containing(outage.began_on, facts.cycle_day);
+    let price = plan
+        .monthly_price
+        .checked_times(Decimal::from(days))?;
+    let price = Money::new(
+        price
+            .amount()
+            .checked_div(Decimal::from(within.days()))
+            .ok_or(MoneyError::Overflow)?,
+        price.currency(),
+    )
+    .round_to_minor_units();
+    let taxed = match &service.tax {
+        Some(tax) if !plan.price_includes_tax => Some(
+            apply_tax(
+                price,
+                &TaxRate {
+                    inclusive: false,
+                    ..tax.rate
+                },
+            )
+            .gross,
+        ),
+        _ => None,
+    };
+    let credit = taxed.unwrap_or(price);
+    if !credit.is_positive() {
+        return Ok(None);
+    }
+    let (hours, minutes) = (outage.minutes_out / 60, outage.minutes_out % 60);
+    let day_word = |n: i64| if n == 1 { "day" } else { "days" };
+    Ok(Some(BillLine {
+        kind: LineKind::Credit,
+        description: format!(
+            "{}: credit for the outage \u{201c}{}\u{201d}, {} {}",
+            plan.name,
+            outage.title,
+            days,
+            day_word(days)
+        ),
+        service_id: Some(service.id),
+        period: None,
+        quantity: Some(Decimal::from(days)),
+        unit_price: None,
+        amount: credit.neg(),
+        posts: Some(EntryKind::Credit),
+        source: Source::OutageCredit {
+            outage_id: outage.outage_id,
+            service_id: service.id,
+        },
+        working: Some(format!(
+            "Out {hours} h {minutes:02} min: {days} full {} after the first {OUTAGE_GRACE_HOURS} hours \u{d7} {} \u{f7} {} days = {}{}",
+            day_word(days),
+            text::money(plan.monthly_price),
+            within.days(),
+            text::money(price),
+            match taxed {
+                Some(gross) => format!(", with its tax: {}", text::money(gross)),
+                None => String::new(),
+            }
+        )),
+    }))
 }
 
 /// Composes the statement for `facts.period`. See the module documentation for the rules.
@@ -885,6 +1014,16 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
                         text::money(paid)
                     )),
                 });
+            }
+        }
+    }
+
+    // 9. Outage credits, once each outage has ended. (After the refunds, which a service
+    // without charged days skips.)
+    for service in &facts.services {
+        for outage in &service.outages {
+            if let Some(line) = outage_credit(facts, service, outage)? {
+                lines.push(line);
             }
         }
     }
@@ -1207,6 +1346,11 @@ pub fn compose(facts: &BillFacts) -> Result<Bill, BillError> {
         lines,
         totals,
         from_balance,
+        outages_settled: facts
+            .services
+            .iter()
+            .flat_map(|s| s.outages.iter().map(|o| (o.outage_id, s.id)))
+            .collect(),
     })
 }
 

@@ -48,6 +48,7 @@ fn service(price: Decimal) -> ServiceFacts {
         suspensions: vec![],
         usage: whole_period(&plan(price), 0),
         tax: None,
+        outages: vec![],
     }
 }
 
@@ -1031,4 +1032,125 @@ fn generated_service_lives_are_charged_for_each_day_exactly_once() {
         }
         assert_eq!(net, expected, "case {case}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule 9: outage credits.
+// ---------------------------------------------------------------------------------------
+
+fn outage(outage_id: i64, began_on: NaiveDate, minutes_out: i64) -> OutageFacts {
+    OutageFacts {
+        outage_id,
+        title: format!("Fibre cut {outage_id}"),
+        began_on,
+        minutes_out,
+    }
+}
+
+/// The Dec 5 statement of a service charged through Dec 5, so its only charge is the
+/// period Dec 5 – Jan 4; the outages began in Nov 5 – Dec 4 (30 days).
+fn december(mut s: ServiceFacts) -> Bill {
+    s.charged_through = Some(d(2026, 12, 5));
+    compose(&facts(5, d(2026, 12, 5), vec![s])).expect("composes")
+}
+
+fn credits(bill: &Bill) -> Vec<(Decimal, String, Option<String>)> {
+    bill.lines
+        .iter()
+        .filter(|l| matches!(l.source, Source::OutageCredit { .. }))
+        .map(|l| (l.amount.amount(), l.description.clone(), l.working.clone()))
+        .collect()
+}
+
+#[test]
+fn an_outage_is_credited_a_days_price_for_each_full_day_beyond_48_hours_with_its_tax() {
+    let mut s = service(dec!(55.00));
+    s.tax = sales_tax();
+    s.outages = vec![
+        // Nov 10 08:00 – Nov 13 14:30: 78 h 30 min, 30 h 30 min beyond 48: 1 day.
+        outage(1, d(2026, 11, 10), 78 * 60 + 30),
+        // 122 hours: 74 beyond 48: 3 days.
+        outage(2, d(2026, 11, 20), 122 * 60),
+        // 71 hours: 23 beyond 48: nothing.
+        outage(3, d(2026, 11, 25), 71 * 60),
+    ];
+    let bill = december(s);
+    assert_eq!(
+        credits(&bill),
+        [
+            (
+                // $55.00 × 1 ÷ 30 = 1.8333 → $1.83; tax 0.150975 → $0.15; $1.98.
+                dec!(-1.98),
+                "Cable 300: credit for the outage \u{201c}Fibre cut 1\u{201d}, 1 day".to_string(),
+                Some(
+                    "Out 78 h 30 min: 1 full day after the first 48 hours \u{d7} $55.00 \u{f7} 30 days = $1.83, with its tax: $1.98"
+                        .to_string()
+                )
+            ),
+            (
+                // $55.00 × 3 ÷ 30 = $5.50; tax 0.45375 → $0.45; $5.95.
+                dec!(-5.95),
+                "Cable 300: credit for the outage \u{201c}Fibre cut 2\u{201d}, 3 days".to_string(),
+                Some(
+                    "Out 122 h 00 min: 3 full days after the first 48 hours \u{d7} $55.00 \u{f7} 30 days = $5.50, with its tax: $5.95"
+                        .to_string()
+                )
+            ),
+        ]
+    );
+    // Credits carry their own tax: the statement's tax is on the $55.00 charge alone,
+    // 55.00 × 8.25% = 4.5375 → $4.54; due 55.00 + 4.54 − 1.98 − 5.95 = $51.61.
+    let tax: Vec<Decimal> = bill
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Tax)
+        .map(|l| l.amount.amount())
+        .collect();
+    assert_eq!(tax, [dec!(4.54)]);
+    assert_eq!(bill.totals.total_due.amount(), dec!(51.61));
+    assert!(bill
+        .lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Credit)
+        .all(|l| l.posts == Some(EntryKind::Credit)));
+}
+
+#[test]
+fn an_outage_credit_has_no_tax_added_where_prices_include_it_and_uses_the_plan_it_began_under() {
+    // Prices with tax in them: 100 hours out, 52 beyond 48, 2 days: $60.00 × 2 ÷ 30 = $4.00.
+    let mut s = service(dec!(60.00));
+    s.plan.price_includes_tax = true;
+    s.tax = Some(TaxTerms {
+        name: "VAT".into(),
+        rate: TaxRate::new(dec!(0.20), true).expect("rate"),
+    });
+    s.outages = vec![outage(4, d(2026, 11, 10), 100 * 60)];
+    assert_eq!(credits(&december(s))[0].0, dec!(-4.00));
+
+    // Out on Nov 10 under Fibre 900 at $90.00, which gave way to the $55.00 plan on Nov 20:
+    // 2 days at $90.00 ÷ 30 = $6.00, tax 0.495 → $0.50, $6.50.
+    let mut s = service(dec!(55.00));
+    s.tax = sales_tax();
+    s.earlier_plans = vec![EarlierPlan {
+        until: d(2026, 11, 20),
+        plan: PlanTerms {
+            name: "Fibre 900".into(),
+            ..plan(dec!(90.00))
+        },
+    }];
+    s.outages = vec![outage(5, d(2026, 11, 10), 100 * 60)];
+    let credited = credits(&december(s));
+    assert_eq!(credited[0].0, dec!(-6.50));
+    assert!(credited[0].1.starts_with("Fibre 900: "), "{}", credited[0].1);
+}
+
+#[test]
+fn the_days_credited_count_only_full_days_beyond_the_grace() {
+    let days = |minutes: i64| outage(1, d(2026, 11, 10), minutes).days_credited();
+    assert_eq!(days(0), 0);
+    assert_eq!(days(72 * 60 - 1), 0);
+    assert_eq!(days(72 * 60), 1);
+    assert_eq!(days(96 * 60 - 1), 1);
+    assert_eq!(days(96 * 60), 2);
+    assert_eq!(days(48 * 60 + 30 * 24 * 60), 30);
 }

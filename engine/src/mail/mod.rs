@@ -332,6 +332,7 @@ mod tests {
                 total_due: due,
             },
             from_balance: zero,
+            outages_settled: Vec::new(),
         };
         let account = Account {
             id: 7,

@@ -489,6 +489,7 @@ impl AccountWriter<'_> {
                         .into_iter()
                         .collect(),
                     tax: Some(tax.clone()),
+                    outages: vec![],
                 }],
                 one_time,
                 discounts: discounts.clone(),
