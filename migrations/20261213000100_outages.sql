@@ -12,6 +12,9 @@ create table outages (
     -- a postal-code prefix, a plan code, or a NAS's address (radius.nas.nasname)
     scope_value  text not null check (length(scope_value) between 1 and 100),
     starts_at    timestamptz not null,
+    -- the provider's day it began on (in its time zone): the day whose plan and period price
+    -- the credit
+    began_on     date not null,
     ends_at      timestamptz,
     declared_by  bigint not null references staff_users,
     declared_at  timestamptz not null default now(),

@@ -708,9 +708,7 @@ fn outage_credit(
     }
     let plan = service.plan_on(outage.began_on);
     let within = period_containing(outage.began_on, facts.cycle_day);
-    let price = plan
-        .monthly_price
-        .checked_times(Decimal::from(days))?;
+    let price = plan.monthly_price.checked_times(Decimal::from(days))?;
     let price = Money::new(
         price
             .amount()

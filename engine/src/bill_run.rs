@@ -830,7 +830,10 @@ async fn write(
                     one_time.0.push(*id);
                     one_time.1.push(sid);
                 }
-                Source::Usage { .. } | Source::Discount { .. } | Source::Tax => {}
+                Source::Usage { .. }
+                | Source::Discount { .. }
+                | Source::Tax
+                | Source::OutageCredit { .. } => {}
             }
         }
         let due_text = if b.totals.total_due.is_positive() {
@@ -926,6 +929,30 @@ async fn write(
         )
         .bind(&one_time.0)
         .bind(&one_time.1)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Ended outages: settled by this statement, credited or not (billing::bill, rule 9).
+    let mut settled: (Vec<i64>, Vec<i64>, Vec<i64>) = (vec![], vec![], vec![]);
+    for (a, b) in bills {
+        for (outage, service) in &b.outages_settled {
+            settled.0.push(*outage);
+            settled.1.push(*service);
+            settled.2.push(statement_of[&a.id]);
+        }
+    }
+    if !settled.0.is_empty() {
+        sqlx::query(
+            "update outage_services o set settled_statement_id = t.statement_id
+               from unnest($1::bigint[], $2::bigint[], $3::bigint[])
+                    as t(outage_id, service_id, statement_id)
+              where o.outage_id = t.outage_id and o.service_id = t.service_id
+                and o.settled_statement_id is null",
+        )
+        .bind(&settled.0)
+        .bind(&settled.1)
+        .bind(&settled.2)
         .execute(&mut *conn)
         .await?;
     }

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use billing::bill::{
-    BillFacts, BillingMode, DiscountFacts, DiscountValue, EarlierPlan, OneTimeFacts, PlanTerms,
-    ReceivedFacts, ServiceFacts, Suspension, SuspensionReason, TaxTerms, UsageSegment,
+    BillFacts, BillingMode, DiscountFacts, DiscountValue, EarlierPlan, OneTimeFacts, OutageFacts,
+    PlanTerms, ReceivedFacts, ServiceFacts, Suspension, SuspensionReason, TaxTerms, UsageSegment,
 };
 use billing::{
     period_containing, Allowance, Currency, CycleDay, EntryKind, Money, Period, TaxRate,
@@ -253,6 +253,18 @@ struct FactsRow {
     emails: Json<Vec<EmailRow>>,
     usage: Json<Vec<UsageRow>>,
     addons: Json<Vec<AddOnRow>>,
+    outages: Json<Vec<OutageRow>>,
+}
+
+/// An ended outage a service was in, not yet settled by a statement (`billing::bill`,
+/// rule 9).
+#[derive(Deserialize)]
+struct OutageRow {
+    service_id: i64,
+    outage_id: i64,
+    title: String,
+    began_on: NaiveDate,
+    minutes_out: i64,
 }
 
 /// The facts of a batch of accounts, as one statement: one snapshot, one round trip. Each
@@ -311,6 +323,8 @@ with acc as (
       join plan_changes c on c.service_id = svc.id and c.status = 'applied'
      where svc.cancelled_on is not null
         or exists (select 1 from susp where susp.service_id = svc.id)
+        or exists (select 1 from outage_services os
+                    where os.service_id = svc.id and os.settled_statement_id is null)
 )
 select
     (select coalesce(json_agg(acc order by acc.id), '[]') from acc) as accounts,
@@ -380,7 +394,15 @@ select
           from win
           join data_addons a on a.service_id = win.service_id
                             and a.bought_on >= win.from_day and a.bought_on < win.to_day) x)
-        as addons";
+        as addons,
+    (select coalesce(json_agg(x order by x.service_id, x.began_on, x.outage_id), '[]') from (
+        select os.service_id, o.id as outage_id, o.title, o.began_on,
+               floor(extract(epoch from o.ends_at - o.starts_at) / 60)::bigint as minutes_out
+          from outage_services os
+          join outages o on o.id = os.outage_id
+          join svc on svc.id = os.service_id
+         where os.settled_statement_id is null and o.ends_at is not null) x)
+        as outages";
 
 /// Loads the accounts `ids` and their facts for the statements issued on `date`, in one
 /// statement (see [`FACTS`]).
@@ -438,6 +460,7 @@ pub(crate) async fn load(
         .map(|t| (t.jurisdiction_id, t))
         .collect();
     let one_time = row.one_time.0;
+    let outages = row.outages.0;
     let discounts = row.discounts.0;
     let received = row.received.0;
     let emails: HashMap<i64, Recipient> = row
@@ -568,6 +591,16 @@ pub(crate) async fn load(
                         .collect::<Result<Vec<_>, _>>()?,
                     usage,
                     tax,
+                    outages: outages
+                        .iter()
+                        .filter(|o| o.service_id == s.id)
+                        .map(|o| OutageFacts {
+                            outage_id: o.outage_id,
+                            title: o.title.clone(),
+                            began_on: o.began_on,
+                            minutes_out: o.minutes_out,
+                        })
+                        .collect(),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -52,6 +52,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod mail;
 pub mod network;
+pub mod outages;
 pub mod owed;
 pub mod payments;
 pub mod plan_changes;

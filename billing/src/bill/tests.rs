@@ -1141,7 +1141,11 @@ fn an_outage_credit_has_no_tax_added_where_prices_include_it_and_uses_the_plan_i
     s.outages = vec![outage(5, d(2026, 11, 10), 100 * 60)];
     let credited = credits(&december(s));
     assert_eq!(credited[0].0, dec!(-6.50));
-    assert!(credited[0].1.starts_with("Fibre 900: "), "{}", credited[0].1);
+    assert!(
+        credited[0].1.starts_with("Fibre 900: "),
+        "{}",
+        credited[0].1
+    );
 }
 
 #[test]

@@ -6,6 +6,11 @@ pub static EN: MailWords = MailWords {
     lang: "en",
     hello: |name| format!("Hello {name},"),
     colon: ": ",
+    outage_subject: |title| format!("Service disruption: {title}"),
+    outage_began: |since| format!("Since {since}, your service is affected by an outage we are working to fix."),
+    outage_credit_rule: "If it lasts more than 48 hours, your next bill is credited a day's price for each further full day. There is nothing you need to do.",
+    outage_over_subject: |title| format!("Resolved: {title}"),
+    outage_over: |until| format!("The outage was over at {until}, and your service works as before. Thank you for your patience."),
 
     statement_subject_due: |provider, amount, due| {
         format!("Your {provider} statement: {amount} due by {due}")

@@ -7,6 +7,11 @@ pub static ES: MailWords = MailWords {
     lang: "es",
     hello: |name| format!("Hola, {name}:"),
     colon: ": ",
+    outage_subject: |title| format!("Interrupción del servicio: {title}"),
+    outage_began: |since| format!("Desde el {since}, su servicio está afectado por una interrupción que estamos reparando."),
+    outage_credit_rule: "Si dura más de 48 horas, su próxima factura recibirá un crédito del precio de un día por cada día completo adicional. No necesita hacer nada.",
+    outage_over_subject: |title| format!("Resuelto: {title}"),
+    outage_over: |until| format!("La interrupción terminó el {until} y su servicio funciona como antes. Gracias por su paciencia."),
 
     statement_subject_due: |provider, amount, due| {
         format!("Su estado de cuenta de {provider}: {amount} a pagar antes del {due}")

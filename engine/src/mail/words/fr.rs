@@ -7,6 +7,11 @@ pub static FR: MailWords = MailWords {
     lang: "fr",
     hello: |name| format!("Bonjour {name},"),
     colon: "\u{a0}: ",
+    outage_subject: |title| format!("Interruption de service\u{a0}: {title}"),
+    outage_began: |since| format!("Depuis le {since}, votre service est touché par une panne que nous réparons."),
+    outage_credit_rule: "Si elle dure plus de 48\u{a0}heures, votre prochaine facture sera créditée du prix d’une journée pour chaque journée complète supplémentaire. Vous n’avez rien à faire.",
+    outage_over_subject: |title| format!("Rétabli\u{a0}: {title}"),
+    outage_over: |until| format!("La panne a pris fin le {until} et votre service fonctionne comme avant. Merci de votre patience."),
 
     statement_subject_due: |provider, amount, due| {
         format!("Votre facture {provider}\u{a0}: {amount} à régler au plus tard le {due}")

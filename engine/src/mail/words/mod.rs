@@ -26,6 +26,18 @@ pub struct MailWords {
     /// Between a label and its value: ": ", or "\u{a0}: " in French.
     pub colon: &'static str,
 
+    // An outage declared, and over.
+    /// "Service disruption: Fibre cut on Main Street"
+    pub outage_subject: fn(title: &str) -> String,
+    /// "Since 8:00 AM on Nov 10, your service is affected by an outage we are working on."
+    pub outage_began: fn(since: &str) -> String,
+    /// What a long outage earns, said once.
+    pub outage_credit_rule: &'static str,
+    /// "Resolved: Fibre cut on Main Street"
+    pub outage_over_subject: fn(title: &str) -> String,
+    /// "The outage is over since 2:30 PM on Nov 13, and your service works as before."
+    pub outage_over: fn(until: &str) -> String,
+
     // The statement email.
     pub statement_subject_due: fn(provider: &str, amount: &str, due: &str) -> String,
     pub statement_subject_ready: fn(provider: &str, number: &str) -> String,
