@@ -4,6 +4,7 @@
 pub mod console;
 pub mod integrations;
 pub mod network;
+pub mod outages;
 pub mod payments;
 pub mod plans;
 pub mod search;
@@ -118,6 +119,18 @@ pub struct Overview {
     pub needing_action: Vec<payments::ActionNeeded>,
     /// The current cycle's data cap, for a capped plan.
     pub cap: Option<DataCap>,
+    /// Outages the provider declared that affect the account's service and are still on.
+    pub outages: Vec<OutageNotice>,
+}
+
+/// An outage affecting the subscriber, as the overview announces it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutageNotice {
+    pub title: String,
+    /// The provider's words to subscribers.
+    pub message: String,
+    /// When it began, in the account's time zone.
+    pub since: NaiveDateTime,
 }
 
 /// "Your next bill, so far": the statement the next bill run would issue, computed now.

@@ -12,7 +12,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -149,6 +149,19 @@ pub async fn declare(
     declaration: &Declaration,
     now: DateTime<Utc>,
 ) -> Result<Declared, EngineError> {
+    let mut tx = pool.begin().await?;
+    let declared = declare_in(&mut *tx, config, declaration, now).await?;
+    tx.commit().await?;
+    Ok(declared)
+}
+
+/// [`declare`] in the caller's transaction (which the console's audit entry joins).
+pub async fn declare_in(
+    tx: &mut PgConnection,
+    config: &EngineConfig,
+    declaration: &Declaration,
+    now: DateTime<Utc>,
+) -> Result<Declared, EngineError> {
     check_words(&declaration.title, &declaration.message)?;
     if declaration.starts_at > now + Duration::minutes(5) {
         return Err(EngineError::InvalidField {
@@ -163,7 +176,6 @@ pub async fn declare(
         });
     }
     let scope = &declaration.scope;
-    let mut tx = pool.begin().await?;
     let known: bool = match scope {
         Scope::Area(_) => true,
         Scope::Plan(code) => {
@@ -226,9 +238,9 @@ pub async fn declare(
     .bind(&accounts)
     .execute(&mut *tx)
     .await?;
-    history(&mut tx, outage_id, declaration.staff_id, "Outage").await?;
+    history(&mut *tx, outage_id, declaration.staff_id, "Outage").await?;
     let since = declaration.starts_at;
-    let emails = emails_for(&mut tx, config, outage_id, |w, f| {
+    let emails = emails_for(&mut *tx, config, outage_id, |w, f| {
         let local = since.with_timezone(&config.time_zone).naive_local();
         (
             (w.outage_subject)(declaration.title.trim()),
@@ -241,8 +253,7 @@ pub async fn declare(
         )
     })
     .await?;
-    mail::enqueue_all(&mut tx, &emails).await?;
-    tx.commit().await?;
+    mail::enqueue_all(&mut *tx, &emails).await?;
     let mut distinct = accounts.clone();
     distinct.sort_unstable();
     distinct.dedup();
@@ -264,13 +275,27 @@ pub async fn end(
     staff_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
+    let mut tx = pool.begin().await?;
+    end_in(&mut *tx, config, outage_id, ends_at, staff_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`end`] in the caller's transaction.
+pub async fn end_in(
+    tx: &mut PgConnection,
+    config: &EngineConfig,
+    outage_id: i64,
+    ends_at: DateTime<Utc>,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), EngineError> {
     if ends_at > now + Duration::minutes(5) {
         return Err(EngineError::InvalidField {
             field: "ends_at",
             message: "An outage ends once service is back: give a time that has passed.".into(),
         });
     }
-    let mut tx = pool.begin().await?;
     let found: Option<(String, DateTime<Utc>, Option<DateTime<Utc>>)> =
         sqlx::query_as("select title, starts_at, ends_at from outages where id = $1 for update")
             .bind(outage_id)
@@ -294,8 +319,8 @@ pub async fn end(
         .bind(staff_id)
         .execute(&mut *tx)
         .await?;
-    history(&mut tx, outage_id, staff_id, "Outage over").await?;
-    let emails = emails_for(&mut tx, config, outage_id, |w, f| {
+    history(&mut *tx, outage_id, staff_id, "Outage over").await?;
+    let emails = emails_for(&mut *tx, config, outage_id, |w, f| {
         let local = ends_at.with_timezone(&config.time_zone).naive_local();
         (
             (w.outage_over_subject)(&title),
@@ -304,8 +329,7 @@ pub async fn end(
         )
     })
     .await?;
-    mail::enqueue_all(&mut tx, &emails).await?;
-    tx.commit().await?;
+    mail::enqueue_all(&mut *tx, &emails).await?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod console;
 pub mod integrations;
 pub mod network;
+pub mod outages;
 pub mod payments;
 pub mod plans;
 pub mod staff;

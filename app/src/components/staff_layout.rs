@@ -39,6 +39,7 @@ pub fn StaffLayout() -> impl IntoView {
                 <A href="/staff" exact=true>{s.nav_search}</A>
                 <A href="/staff/adjustments">{s.nav_approvals}</A>
                 <A href="/staff/tickets">{t.tickets().nav_tickets}</A>
+                <A href="/staff/outages">{t.outages().nav}</A>
                 {(me.role == crate::types::staff::Role::Admin).then(|| view! {
                     <A href="/staff/integrations">{t.integrations().nav}</A>
                 })}

@@ -20,6 +20,7 @@ mod es;
 mod fr;
 mod integrations;
 mod network;
+mod outages;
 mod payments;
 mod plans;
 mod staff;
@@ -210,6 +211,12 @@ pub struct Texts {
     pub paid_on: fn(&str, &str) -> String,
     pub open_tickets: &'static str,
     pub no_open_tickets: &'static str,
+    /// An outage on the overview: "Service disruption: {title}".
+    pub outage_heading: fn(&str) -> String,
+    /// "Since Nov 10, 2026, 8:00 AM"
+    pub outage_since: fn(&str) -> String,
+    /// What a long outage earns.
+    pub outage_credit: &'static str,
     pub view_statement: &'static str,
     pub view_usage: &'static str,
 

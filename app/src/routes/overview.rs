@@ -47,6 +47,7 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
         open_tickets,
         needing_action,
         cap,
+        outages,
     } = overview;
 
     let due_view = match due {
@@ -59,6 +60,14 @@ fn OverviewCards(overview: Overview) -> impl IntoView {
     };
 
     view! {
+        {outages.into_iter().map(|o| view! {
+            <section class="notice notice-warn outage" role="status" data-testid="outage">
+                <h2>{(t.outage_heading)(&o.title)}</h2>
+                <p>{(t.outage_since)(&f.datetime(o.since))}</p>
+                <p>{o.message}</p>
+                <p class="hint">{t.outage_credit}</p>
+            </section>
+        }).collect_view()}
         <ActionNeededNotice needing_action />
         {cap.clone().map(|cap| view! { <CapAlert cap /> })}
         <div class="cards">

@@ -8,7 +8,9 @@ use sqlx::PgPool;
 use super::access::AccountAccess;
 use super::statements::{summary_from_row, SummaryRow};
 use crate::error::AppError;
-use crate::types::{CycleUsage, Overview, PaymentSummary, PlanSummary, TicketSummary};
+use crate::types::{
+    CycleUsage, OutageNotice, Overview, PaymentSummary, PlanSummary, TicketSummary,
+};
 
 /// What the server keeps of an account for formatting and periods.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -70,6 +72,14 @@ struct OverviewRow {
     payment_at: Option<chrono::DateTime<Utc>>,
     payment_method: Option<String>,
     tickets: sqlx::types::Json<Vec<TicketRow>>,
+    outages: sqlx::types::Json<Vec<OutageRow>>,
+}
+
+#[derive(serde::Deserialize)]
+struct OutageRow {
+    title: String,
+    message: String,
+    starts_at: chrono::DateTime<Utc>,
 }
 
 #[derive(serde::Deserialize)]
@@ -100,7 +110,13 @@ pub async fn overview(
                 coalesce((select json_agg(t order by t.updated_at desc)
                             from (select number, subject, status, updated_at from tickets
                                    where account_id = a.id and status in ('open', 'pending')
-                                   order by updated_at desc limit 5) t), '[]') as tickets
+                                   order by updated_at desc limit 5) t), '[]') as tickets,
+                coalesce((select json_agg(o order by o.starts_at desc)
+                            from (select o.title, o.message, o.starts_at from outages o
+                                   where o.ends_at is null
+                                     and exists (select 1 from outage_services os
+                                                  where os.outage_id = o.id
+                                                    and os.account_id = a.id)) o), '[]') as outages
            from accounts a
            left join lateral (select p.* from services s join plans p on p.id = s.plan_id
                                where s.account_id = a.id and s.status in ('active', 'suspended')
@@ -231,6 +247,16 @@ pub async fn overview(
             .collect(),
         needing_action,
         cap: cap_facts.cap,
+        outages: row
+            .outages
+            .0
+            .into_iter()
+            .map(|o| OutageNotice {
+                title: o.title,
+                message: o.message,
+                since: o.starts_at.with_timezone(&tz).naive_local(),
+            })
+            .collect(),
     })
 }
 

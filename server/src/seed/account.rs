@@ -768,10 +768,12 @@ impl AccountWriter<'_> {
                         .int(statement_id)
                         .end();
                 }
+                // The demo declares no outages.
                 Source::Usage { .. }
                 | Source::OneTime(_)
                 | Source::Discount { .. }
-                | Source::Tax => {}
+                | Source::Tax
+                | Source::OutageCredit { .. } => {}
             }
         }
         charged

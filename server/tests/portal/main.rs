@@ -20,6 +20,7 @@ mod languages;
 mod matrix;
 mod measure;
 mod network;
+mod outages;
 mod pages;
 mod payments;
 mod plans;

@@ -30,6 +30,8 @@ const ADJUST: &str = "401 401 401 403 403 ok ok";
 const ADMIN: &str = "401 401 401 403 403 403 ok";
 /// Support reps and administrators (the `Network` right), in the console or while viewing.
 const NETWORK: &str = "401 401 401 ok ok 403 ok";
+/// The network right, with ids or fields that then find nothing or are refused.
+const NETWORK_IN: &str = "401 401 401 in in 403 in";
 /// Open to anyone (a form's own checks answer).
 const OPEN: &str = "in in in in in in in";
 /// Anyone's own choice, never staff's for the subscriber they view as.
@@ -353,6 +355,20 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
         ),
         // The integration API's keys: administrators only (a new token, then revoked).
         ("api-keys", vec![], ADMIN),
+        // Outages: every staff member sees them; the network right declares and ends them
+        // (a title too short, an outage that does not exist: refused after access).
+        ("staff-outages", vec![], STAFF),
+        (
+            "declare-outage",
+            vec![
+                ("title", s("x")),
+                ("message", s("Matrix outage")),
+                ("scope_kind", s("area")),
+                ("scope_value", s("974")),
+            ],
+            NETWORK_IN,
+        ),
+        ("end-outage", vec![("id", s("999999"))], NETWORK_IN),
         (
             "create-api-key",
             vec![
@@ -457,6 +473,7 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "/staff/integrations".into(),
             "303 303 303 403 403 403 200",
         ),
+        ("/staff/outages", "/staff/outages".into(), CONSOLE),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),
         ("/statements", "/statements".into(), PORTAL),

@@ -146,6 +146,9 @@ pub static EN: Texts = Texts {
     paid_on: |amount, date| format!("{amount} on {date}"),
     open_tickets: "Open support tickets",
     no_open_tickets: "No open tickets.",
+    outage_heading: |title| format!("Service disruption: {title}"),
+    outage_since: |since| format!("Since {since}. We are working to fix it."),
+    outage_credit: "If it lasts more than 48 hours, your next bill is credited a day's price for each further full day.",
     view_statement: "View statement",
     view_usage: "View usage",
 

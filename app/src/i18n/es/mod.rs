@@ -146,6 +146,9 @@ pub static ES: Texts = Texts {
     paid_on: |amount, date| format!("{amount} el {date}"),
     open_tickets: "Solicitudes de soporte abiertas",
     no_open_tickets: "No hay solicitudes abiertas.",
+    outage_heading: |title| format!("Interrupción del servicio: {title}"),
+    outage_since: |since| format!("Desde el {since}. Estamos trabajando para repararla."),
+    outage_credit: "Si dura más de 48 horas, su próxima factura recibirá un crédito del precio de un día por cada día completo adicional.",
     view_statement: "Ver estado de cuenta",
     view_usage: "Ver consumo",
 

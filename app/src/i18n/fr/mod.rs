@@ -146,6 +146,9 @@ pub static FR: Texts = Texts {
     paid_on: |amount, date| format!("{amount} le {date}"),
     open_tickets: "Demandes d’assistance en cours",
     no_open_tickets: "Aucune demande en cours.",
+    outage_heading: |title| format!("Interruption de service\u{a0}: {title}"),
+    outage_since: |since| format!("Depuis le {since}. Nous travaillons à la réparer."),
+    outage_credit: "Si elle dure plus de 48\u{a0}heures, votre prochaine facture sera créditée du prix d’une journée pour chaque journée complète supplémentaire.",
     view_statement: "Voir la facture",
     view_usage: "Voir la consommation",
 

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod console;
 pub mod impersonation;
 pub mod integrations;
+pub mod outages;
 pub mod search;
 pub mod totp;
 pub mod totp_keys;
