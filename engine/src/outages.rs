@@ -150,7 +150,7 @@ pub async fn declare(
     now: DateTime<Utc>,
 ) -> Result<Declared, EngineError> {
     let mut tx = pool.begin().await?;
-    let declared = declare_in(&mut *tx, config, declaration, now).await?;
+    let declared = declare_in(&mut tx, config, declaration, now).await?;
     tx.commit().await?;
     Ok(declared)
 }
@@ -276,7 +276,7 @@ pub async fn end(
     now: DateTime<Utc>,
 ) -> Result<(), EngineError> {
     let mut tx = pool.begin().await?;
-    end_in(&mut *tx, config, outage_id, ends_at, staff_id, now).await?;
+    end_in(&mut tx, config, outage_id, ends_at, staff_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
