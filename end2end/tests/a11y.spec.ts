@@ -101,6 +101,7 @@ test('every console page is accessible, at both sizes', async ({ page }, info) =
     ['staff-approvals', '/staff/adjustments'],
     ['staff-tickets', '/staff/tickets'],
     ['staff-integrations', '/staff/integrations'],
+    ['staff-outages', '/staff/outages'],
   ];
   if (ticket) pages.push(['staff-ticket', `/staff/tickets/${ticket}`]);
   for (const [name, path] of pages) {
