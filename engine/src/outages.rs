@@ -98,27 +98,33 @@ pub struct Declared {
     pub accounts: i64,
 }
 
-/// The active services of a scope, as SQL over `services s` (`$1` the scope's value).
+/// The active services of a scope, as SQL over `services s` (`$1` the scope's value, `$2`
+/// when the outage began). For a device: the services whose latest RADIUS session in the 30
+/// days before the outage began was on it (read from the sessions' start index, not the whole
+/// accounting table).
 fn affected_sql(scope: &Scope) -> &'static str {
     match scope {
         Scope::Area(_) => {
             "select s.id, s.account_id from services s
                join addresses ad on ad.id = s.address_id
-              where s.status = 'active'
+              where s.status = 'active' and $2::timestamptz is not null
                 and upper(replace(ad.postal_code, ' ', '')) like $1 || '%'"
         }
         Scope::Plan(_) => {
             "select s.id, s.account_id from services s
                join plans p on p.id = s.plan_id
-              where s.status = 'active' and p.code = $1"
+              where s.status = 'active' and $2::timestamptz is not null and p.code = $1"
         }
         Scope::Device(_) => {
             "select s.id, s.account_id from services s
                join network_credentials c on c.service_id = s.id
-              where s.status = 'active'
-                and (select r.nasipaddress from radius.radacct r
-                      where r.username = c.username
-                      order by r.acctstarttime desc limit 1) = $1::inet"
+               join (select distinct on (r.username) r.username, r.nasipaddress
+                       from radius.radacct r
+                      where r.acctstarttime > $2::timestamptz - interval '30 days'
+                        and r.acctstarttime <= $2::timestamptz
+                      order by r.username, r.acctstarttime desc) last
+                 on last.username = c.username
+              where s.status = 'active' and last.nasipaddress = $1::inet"
         }
     }
 }
@@ -217,6 +223,7 @@ pub async fn declare_in(
     .await?;
     let affected: Vec<(i64, i64)> = sqlx::query_as(affected_sql(scope))
         .bind(scope.value())
+        .bind(declaration.starts_at)
         .fetch_all(&mut *tx)
         .await?;
     if affected.is_empty() {
