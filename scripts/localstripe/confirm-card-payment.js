@@ -1,14 +1,15 @@
 
 // Added by Lastmile (scripts/localstripe/confirm-card-payment.js): confirmCardPayment as
 // Stripe.js does it. Given a card (the card element, or a wallet's PaymentMethod id), it first
-// confirms the PaymentIntent with it, and asks for 3-D Secure only when the bank wants it;
-// without one, it completes 3-D Secure on an intent already confirmed, as before.
+// confirms the PaymentIntent with it, and asks for 3-D Secure only when the bank wants it
+// (unless told `handleActions: false`); without one, it completes 3-D Secure on an intent
+// already confirmed, as before.
 (function () {
   const makeStripe = Stripe;
   Stripe = (apiKey) => {
     const stripe = makeStripe(apiKey);
     const authenticate = stripe.confirmCardPayment;
-    stripe.confirmCardPayment = async (clientSecret, data) => {
+    stripe.confirmCardPayment = async (clientSecret, data, options) => {
       const method = data && data.payment_method;
       if (!method) {
         return authenticate(clientSecret, data);
@@ -33,7 +34,8 @@
         if (response.status !== 200 || res.error) {
           return {error: res.error || {message: `confirm answered ${response.status}`}};
         }
-        if (res.status === 'requires_action') {
+        // A wallet's page asks to handle the bank itself, once its sheet has closed.
+        if (res.status === 'requires_action' && !(options && options.handleActions === false)) {
           return authenticate(clientSecret, {});
         }
         return {paymentIntent: res};

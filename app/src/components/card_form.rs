@@ -217,6 +217,30 @@ mod js {
         }
     }
 
+    /// `confirmCardPayment` with a wallet's PaymentMethod, leaving any bank check for after
+    /// the wallet's sheet has closed (`handleActions: false`, as Stripe documents for the
+    /// payment request button): the intent's status.
+    pub async fn confirm_wallet(
+        stripe: &JsValue,
+        secret: &str,
+        method: &str,
+    ) -> Result<String, JsError> {
+        let data = obj(&[("payment_method", method.into())]);
+        let options = obj(&[("handleActions", false.into())]);
+        let result = call_async(
+            stripe,
+            "confirmCardPayment",
+            &[secret.into(), data, options],
+        )
+        .await
+        .map_err(|e| js_error(&e))?;
+        let error = get(&result, "error");
+        if error.is_object() {
+            return Err(js_error(&error));
+        }
+        Ok(get_str(&get(&result, "paymentIntent"), "status").unwrap_or_default())
+    }
+
     /// The payment request button (Apple Pay, Google Pay), if Stripe.js has it and the
     /// browser can pay with it. Calls `on_method` with each PaymentMethod id and the event
     /// (for `complete`).
@@ -689,22 +713,34 @@ async fn run(
     }
     .await?;
     // A new card confirms the payment itself (the bank asked at most once); a card already
-    // given only answers the bank.
-    let card = match (progress.state, wallet) {
-        (PayState::Pending, Some((method, _))) => Some(wasm_bindgen::JsValue::from_str(method)),
-        (PayState::Pending, None) => Some(js::obj(&[(
-            "card",
-            live.borrow()
+    // given only answers the bank. A wallet's sheet closes before any bank check.
+    let reported = match (progress.state, wallet) {
+        (PayState::Pending, Some((method, event))) => {
+            let confirmed = js::confirm_wallet(&stripe, &secret, method).await;
+            js::complete(event, confirmed.is_ok());
+            match confirmed {
+                Ok(status) if status == "requires_action" => {
+                    js::confirm_payment(&stripe, &secret, None).await
+                }
+                Ok(_) => None,
+                Err(e) => Some(e),
+            }
+        }
+        (PayState::Pending, None) => {
+            let card = live
+                .borrow()
                 .card
                 .clone()
-                .ok_or(Refusal::Server(AppError::Unavailable))?,
-        )])),
-        _ => None,
+                .ok_or(Refusal::Server(AppError::Unavailable))?;
+            js::confirm_payment(&stripe, &secret, Some(js::obj(&[("card", card)]))).await
+        }
+        (_, wallet) => {
+            if let Some((_, event)) = wallet {
+                js::complete(event, true);
+            }
+            js::confirm_payment(&stripe, &secret, None).await
+        }
     };
-    let reported = js::confirm_payment(&stripe, &secret, card).await;
-    if let Some((_, event)) = wallet {
-        js::complete(event, reported.is_none());
-    }
     let after = finish(via, progress.payment_id)
         .await
         .map_err(Refusal::Server)?;
