@@ -7,8 +7,14 @@ import { ready, signIn, staffSignIn } from './pages';
 
 /** The subscriber's first load, JS + WebAssembly + CSS as sent (compressed). */
 const PORTAL_BUDGET = 200 * 1024;
-/** The staff console's first load: a budget of its own (staff use desktops on the office network). */
-const CONSOLE_BUDGET = 250 * 1024;
+/**
+ * The staff console's first load: a budget of its own (staff use desktops on the office network;
+ * the product's 200 KB is the subscriber's). Raised from 250 KB to 260 KB for the outage
+ * declaration form (about 10 KB: each form island with its own server function costs that),
+ * after the button that needs no field errors (ending an outage) was made a plain form
+ * instead: 251.8 KB as measured then.
+ */
+const CONSOLE_BUDGET = 260 * 1024;
 
 type Load = Map<string, number>;
 

@@ -49,13 +49,16 @@ pub async fn declare_outage(
     )
 }
 
-/// Ends an outage, now or at `ends_at` (the provider's local time).
+/// Ends an outage, now or at `ends_at` (the provider's local time). The console's button is
+/// a plain form: it comes back to the outages page.
 #[server(prefix = "/api", endpoint = "end-outage")]
 pub async fn end_outage(id: i64, #[server(default)] ends_at: String) -> Result<(), AppError> {
     super::respond(
         async move {
             let (portal, staff) = require_staff().await?;
-            outages::end(&portal, &staff, id, &ends_at).await
+            outages::end(&portal, &staff, id, &ends_at).await?;
+            leptos_axum::redirect("/staff/outages");
+            Ok(())
         }
         .await,
     )

@@ -3,12 +3,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::outages::{staff_outages, DeclareOutage, EndOutage};
+use crate::api::outages::{staff_outages, DeclareOutage};
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::i18n::use_i18n;
-use crate::routes::sign_in::{
-    field_error, focus_first_problem, focus_first_problem_in, form_error,
-};
+use crate::routes::sign_in::{field_error, focus_first_problem, form_error};
 use crate::types::outages::OutageRow;
 
 #[component]
@@ -73,28 +71,16 @@ fn OutageList(rows: Vec<OutageRow>, may_end: bool) -> impl IntoView {
     .into_any()
 }
 
-/// Ending an outage now; the page is read again once it has ended.
-#[cfg_attr(any(feature = "ssr", feature = "console"), island)]
-#[cfg_attr(not(any(feature = "ssr", feature = "console")), component)]
+/// Ending an outage now: a plain form (no code in the browser; the console's bundle has
+/// little room), which comes back to this page.
+#[component]
 fn EndOutageButton(id: i64) -> impl IntoView {
     let o = use_i18n().t.outages();
-    let end = ServerAction::<EndOutage>::new();
-    let error = move || end.value().get().and_then(|r| r.err());
-    let scope = format!("end-outage-{id}");
-    focus_first_problem_in(format!("#{scope}"), move || error().is_some());
-    Effect::new(move |_| {
-        if end.value().get().is_some_and(|r| r.is_ok()) {
-            let _ = window().location().reload();
-        }
-    });
     view! {
-        <div id=scope>
-            {move || form_error(error()).map(|e| view! { <p class="notice notice-error" role="alert" tabindex="-1">{e}</p> })}
-            <ActionForm action=end>
-                <input type="hidden" name="id" value=id.to_string() />
-                <button type="submit" class="button button-small" data-testid="end-outage" disabled=move || end.pending().get()>{o.end_submit}</button>
-            </ActionForm>
-        </div>
+        <form method="post" action="/api/end-outage">
+            <input type="hidden" name="id" value=id.to_string() />
+            <button type="submit" class="button button-small" data-testid="end-outage">{o.end_submit}</button>
+        </form>
     }
 }
 
