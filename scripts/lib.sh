@@ -99,6 +99,7 @@ redact() { python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); 
 #   lastmile          the subscriber's portal (feature: hydrate)
 #   lastmile-pay      the card payment pages (feature: payments)
 #   lastmile-console  the staff console (feature: console)
+#   lastmile-account  the sign-in security page (feature: account)
 # Each is compiled with the size-first `wasm-release` profile, bound by wasm-bindgen and shrunk
 # by wasm-opt, into $LASTMILE_SITE_ROOT/pkg with the stylesheet. The server serves that folder.
 # Runs in a subshell, so that a failed step removes its half-built staging folder on the way out.
@@ -109,7 +110,8 @@ build_site() (
   trap 'rm -rf "$staging" "$pkg.new"' EXIT
   log "building the browser bundles (WebAssembly, size-optimised)"
   local bundle name features
-  for bundle in "lastmile:hydrate" "lastmile-pay:payments" "lastmile-console:console"; do
+  for bundle in "lastmile:hydrate" "lastmile-pay:payments" "lastmile-console:console" \
+                "lastmile-account:account"; do
     name=${bundle%%:*} features=${bundle#*:}
     (cd "$ROOT" && cargo build -p app --lib --target wasm32-unknown-unknown --profile wasm-release \
       --no-default-features --features "$features" --locked)

@@ -40,6 +40,8 @@ pub const PAYMENTS_BUNDLE: &str = "lastmile-pay";
 /// The staff console's bundle: its islands only, so subscribers never download the console.
 /// Built with the `console` feature.
 pub const CONSOLE_BUNDLE: &str = "lastmile-console";
+/// The sign-in security page's bundle (`--features account`).
+pub const ACCOUNT_BUNDLE: &str = "lastmile-account";
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(mut options: LeptosOptions) -> impl IntoView {
@@ -80,7 +82,8 @@ fn bundle_for_this_page() -> &'static str {
 /// The bundle a page at `path` loads: the console's under `/staff`, the payments' on the pages
 /// with a card form (pay, pay by link, saved cards, a receipt awaiting the bank's check) and on
 /// the plans page (the connection's password forms: kept out of the portal's bundle, which
-/// every page loads, since the pages are in three languages), the portal's everywhere else. A page whose islands are not in its bundle is not interactive,
+/// every page loads, since the pages are in three languages), the sign-in security page's own
+/// on `/security`, the portal's everywhere else. A page whose islands are not in its bundle is not interactive,
 /// which the browser suite would catch.
 pub fn bundle_for_path(path: &str) -> &'static str {
     let under = |prefix: &str| {
@@ -91,6 +94,8 @@ pub fn bundle_for_path(path: &str) -> &'static str {
         CONSOLE_BUNDLE
     } else if under("/pay") || under("/cards") || under("/payments") || under("/plans") {
         PAYMENTS_BUNDLE
+    } else if under("/security") {
+        ACCOUNT_BUNDLE
     } else {
         PORTAL_BUNDLE
     }
@@ -137,6 +142,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("plans/:service/:plan") view=routes::plans::PlanPreviewPage ssr=SsrMode::Async />
                     <Route path=path!("pay") view=routes::pay::PayPage ssr=SsrMode::Async />
                     <Route path=path!("cards") view=routes::cards::CardsPage ssr=SsrMode::Async />
+                    <Route path=path!("security") view=routes::security::SecurityPage ssr=SsrMode::Async />
                     <Route path=path!("payments/:id") view=routes::receipt::ReceiptPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
@@ -184,5 +190,7 @@ mod tests {
         assert_eq!(bundle_for_path("/staff"), CONSOLE_BUNDLE);
         assert_eq!(bundle_for_path("/staff/sign-in"), CONSOLE_BUNDLE);
         assert_eq!(bundle_for_path("/staff/accounts/3"), CONSOLE_BUNDLE);
+        assert_eq!(bundle_for_path("/security"), ACCOUNT_BUNDLE);
+        assert_eq!(bundle_for_path("/securityx"), PORTAL_BUNDLE);
     }
 }

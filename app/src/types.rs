@@ -8,6 +8,7 @@ pub mod outages;
 pub mod payments;
 pub mod plans;
 pub mod search;
+pub mod security;
 pub mod staff;
 pub mod tickets;
 

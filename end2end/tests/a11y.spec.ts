@@ -68,6 +68,7 @@ test('every subscriber page is accessible, at both sizes', async ({ page }, info
     ['plan-preview', `/plans/${service}/${plan}`],
     ['pay', '/pay'],
     ['cards', '/cards'],
+    ['security', '/security'],
     ['another-accounts-statement', `/statements/${sams}`],
     ['not-found', '/no-such-page'],
   ];

@@ -56,12 +56,13 @@ pub async fn reseal_totp_secrets(
     let done = app::server::staff::totp_keys::reseal_all(pool, keys)
         .await
         .map_err(|e| anyhow::anyhow!("re-encrypting the staff authenticator secrets: {e}"))?;
-    if done.from_clear + done.from_old_keys + done.webhook_secrets > 0 {
+    if done.from_clear + done.from_old_keys + done.webhook_secrets + done.login_secrets > 0 {
         tracing::info!(
             key_id = keys.current_id(),
             from_clear = done.from_clear,
             from_old_keys = done.from_old_keys,
             webhook_secrets = done.webhook_secrets,
+            login_secrets = done.login_secrets,
             "staff authenticator secrets re-encrypted under the current key"
         );
     }

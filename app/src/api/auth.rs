@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::server::{
-    auth, mail, portal,
+    auth, mail, portal, second_factor,
     session::{PortalSession, SignedIn},
     staff::audit,
 };
@@ -22,15 +22,22 @@ async fn client_address() -> String {
 }
 
 /// Signs a subscriber in with an email or account number and a password, then goes to the
-/// overview (or to `next`, when it is a page of the portal).
+/// overview (or to `next`, when it is a page of the portal). A subscriber who set up an
+/// authenticator app is sent on to its code: the same function with `step` `code` and the
+/// `code` (one server function for both steps, so the browser carries one).
 #[server(prefix = "/api", endpoint = "sign-in")]
 pub async fn sign_in(
-    identifier: String,
-    password: String,
+    #[server(default)] identifier: String,
+    #[server(default)] password: String,
     next: Option<String>,
+    #[server(default)] step: String,
+    #[server(default)] code: String,
 ) -> Result<(), AppError> {
     super::respond(
         async move {
+            if step == "code" {
+                return sign_in_code(code, next).await;
+            }
             let portal = portal()?;
             let identifier = identifier.trim().to_lowercase();
             if identifier.is_empty() {
@@ -62,37 +69,109 @@ pub async fn sign_in(
             attempt.succeeded(&portal.pool).await?;
 
             let session = PortalSession::current().await?;
-            let now = chrono::Utc::now().timestamp_millis();
-            session
-                .sign_in(SignedIn {
-                    login_id: login.id,
-                    account_id: login.account_id,
-                    signed_in_at_ms: now,
-                    last_seen_ms: now,
-                })
-                .await?;
-            audit::record(
-                &portal.pool,
-                audit::Entry {
-                    actor: audit::Actor::Subscriber { login_id: login.id },
-                    subject_account_id: Some(login.account_id),
-                    action: "sign_in",
-                    detail: serde_json::json!({}),
-                    support_session_id: None,
-                },
-                &audit::RequestInfo::current(),
-            )
-            .await?;
-            tracing::info!(
-                account_id = login.account_id,
-                outcome = "signed_in",
-                "sign-in"
-            );
+            // With an authenticator set up, its code comes next.
+            if second_factor::required(&portal.pool, login.id).await? {
+                session
+                    .login_password_ok(login.id, login.account_id)
+                    .await?;
+                let next = safe_next(next.as_deref());
+                leptos_axum::redirect(&format!(
+                    "/sign-in?step=code&next={}",
+                    crate::server::encode_component(&next)
+                ));
+                return Ok(());
+            }
+            finish_sign_in(&session, login.id, login.account_id, "password").await?;
             leptos_axum::redirect(&safe_next(next.as_deref()));
             Ok(())
         }
         .await,
     )
+}
+
+/// Signs the subscriber in (a new session id) and records it.
+#[cfg(feature = "ssr")]
+async fn finish_sign_in(
+    session: &PortalSession,
+    login_id: i64,
+    account_id: i64,
+    with: &str,
+) -> Result<(), AppError> {
+    let portal = portal()?;
+    let now = chrono::Utc::now().timestamp_millis();
+    session
+        .sign_in(SignedIn {
+            login_id,
+            account_id,
+            signed_in_at_ms: now,
+            last_seen_ms: now,
+        })
+        .await?;
+    audit::record(
+        &portal.pool,
+        audit::Entry {
+            actor: audit::Actor::Subscriber { login_id },
+            subject_account_id: Some(account_id),
+            action: "sign_in",
+            detail: serde_json::json!({ "with": with }),
+            support_session_id: None,
+        },
+        &audit::RequestInfo::current(),
+    )
+    .await?;
+    tracing::info!(account_id, outcome = "signed_in", "sign-in");
+    Ok(())
+}
+
+/// The second step of signing in, for a subscriber who set up an authenticator app: its
+/// current code, or one of their recovery codes (used up).
+#[cfg(feature = "ssr")]
+async fn sign_in_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    {
+        let portal = portal()?;
+        let session = PortalSession::current().await?;
+        let Some(pending) = session.login_pending().await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let code = code.trim().to_string();
+        if code.is_empty() {
+            return Err(AppError::InvalidInput {
+                field: "code".into(),
+                message:
+                    "Enter the six-digit code from your authenticator app, or a recovery code."
+                        .into(),
+            });
+        }
+        let key = format!("login-2fa:{}", pending.login_id);
+        let address = client_address().await;
+        let attempt =
+            auth::begin_attempt(&portal.pool, &portal.config.throttle, &key, &address).await?;
+        let recovery = crate::server::staff::totp::looks_like_recovery_code(&code);
+        if !second_factor::check(
+            &portal.pool,
+            &portal.config.totp_keys,
+            pending.login_id,
+            &code,
+        )
+        .await?
+        {
+            tracing::info!(outcome = "refused", "sign-in code");
+            return Err(AppError::InvalidInput {
+                field: "code".into(),
+                message: "That code is not right, or was already used. Enter the current code."
+                    .into(),
+            });
+        }
+        attempt.succeeded(&portal.pool).await?;
+        let with = if recovery {
+            "recovery_code"
+        } else {
+            "authenticator"
+        };
+        finish_sign_in(&session, pending.login_id, pending.account_id, with).await?;
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+        Ok(())
+    }
 }
 
 /// Where to go after sign-in: `next` when it is a page of this site (see

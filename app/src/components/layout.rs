@@ -64,7 +64,12 @@ pub fn PortalFrame(me: Me, children: Children) -> impl IntoView {
             {children()}
         </main>
         // The subscriber's to choose, not staff viewing as them.
-        {(!viewed).then(|| view! { <footer class="site-footer"><LanguageSwitcher /></footer> })}
+        {(!viewed).then(|| view! {
+            <footer class="site-footer">
+                <p><a href="/security" data-testid="security-link">{t.security().title}</a></p>
+                <LanguageSwitcher />
+            </footer>
+        })}
     }
 }
 

@@ -23,6 +23,7 @@ mod network;
 mod outages;
 mod payments;
 mod plans;
+mod security;
 mod staff;
 mod tickets;
 
@@ -34,6 +35,7 @@ pub use integrations::{IntegrationTexts, INTEGRATIONS_EN};
 pub use network::NetworkTexts;
 pub use payments::PayTexts;
 pub use plans::PlanTexts;
+pub use security::SecurityTexts;
 pub use staff::{StaffTexts, STAFF_EN};
 pub use tickets::TicketTexts;
 

@@ -75,8 +75,14 @@ pub fn DisputePage() -> impl IntoView {
     }
 }
 
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(
+    not(any(feature = "console", feature = "payments", feature = "account")),
+    island
+)]
+#[cfg_attr(
+    any(feature = "console", feature = "payments", feature = "account"),
+    component
+)]
 fn DisputeForm(
     statement_id: i64,
     line_id: i64,

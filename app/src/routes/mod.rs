@@ -10,6 +10,7 @@ pub mod pay;
 pub mod pay_link;
 pub mod plans;
 pub mod receipt;
+pub mod security;
 pub mod sign_in;
 pub mod staff;
 pub mod statement;

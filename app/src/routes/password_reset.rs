@@ -25,8 +25,14 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 }
 
 /// An island: sends the request and says what happens next.
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(
+    not(any(feature = "console", feature = "payments", feature = "account")),
+    island
+)]
+#[cfg_attr(
+    any(feature = "console", feature = "payments", feature = "account"),
+    component
+)]
 fn ForgotPasswordForm() -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<RequestPasswordReset>::new();
@@ -75,8 +81,14 @@ pub fn ResetPasswordPage() -> impl IntoView {
 }
 
 /// An island: the new password, with errors beside the fields.
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(
+    not(any(feature = "console", feature = "payments", feature = "account")),
+    island
+)]
+#[cfg_attr(
+    any(feature = "console", feature = "payments", feature = "account"),
+    component
+)]
 fn ResetPasswordForm(token: String) -> impl IntoView {
     let t = use_i18n().t;
     let action = ServerAction::<ResetPassword>::new();

@@ -141,8 +141,14 @@ fn StatementView(statement: StatementDetail) -> impl IntoView {
 }
 
 /// The one piece of the statement page that runs in the browser.
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(
+    not(any(feature = "console", feature = "payments", feature = "account")),
+    island
+)]
+#[cfg_attr(
+    any(feature = "console", feature = "payments", feature = "account"),
+    component
+)]
 fn PrintButton(label: String) -> impl IntoView {
     let print = move |_| {
         #[cfg(feature = "hydrate")]

@@ -97,8 +97,14 @@ fn TicketRow(item: TicketItem) -> impl IntoView {
     }
 }
 
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(
+    not(any(feature = "console", feature = "payments", feature = "account")),
+    island
+)]
+#[cfg_attr(
+    any(feature = "console", feature = "payments", feature = "account"),
+    component
+)]
 fn NewTicketForm() -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<OpenTicket>::new();
@@ -295,8 +301,14 @@ pub(crate) fn DisputeFacts(
     }
 }
 
-#[cfg_attr(not(any(feature = "console", feature = "payments")), island)]
-#[cfg_attr(any(feature = "console", feature = "payments"), component)]
+#[cfg_attr(
+    not(any(feature = "console", feature = "payments", feature = "account")),
+    island
+)]
+#[cfg_attr(
+    any(feature = "console", feature = "payments", feature = "account"),
+    component
+)]
 fn ReplyForm(number: String) -> impl IntoView {
     let tk = use_i18n().t.tickets();
     let action = ServerAction::<ReplyToTicket>::new();

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod network;
 pub mod payments;
 pub mod plans;
+pub mod second_factor;
 pub mod session;
 pub mod staff;
 pub mod statements;

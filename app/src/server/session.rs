@@ -14,6 +14,7 @@ use crate::error::AppError;
 const SIGNED_IN: &str = "signed_in";
 const STAFF: &str = "staff";
 const STAFF_PENDING: &str = "staff_pending";
+const LOGIN_PENDING: &str = "login_pending";
 const VIEWING: &str = "viewing_as";
 
 /// What the session remembers of a signed-in subscriber.
@@ -41,6 +42,15 @@ pub struct StaffSignedIn {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StaffPending {
     pub staff_id: i64,
+    pub password_ok_at_ms: i64,
+}
+
+/// A subscriber whose password was right and who set up an authenticator app, until they
+/// give its code (or a recovery code).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LoginPending {
+    pub login_id: i64,
+    pub account_id: i64,
     pub password_ok_at_ms: i64,
 }
 
@@ -147,6 +157,30 @@ impl PortalSession {
         let pending = self.get::<StaffPending>(STAFF_PENDING).await?;
         let now = chrono::Utc::now().timestamp_millis();
         Ok(pending.filter(|p| now - p.password_ok_at_ms <= SECOND_FACTOR_WINDOW_MS))
+    }
+
+    /// A subscriber half-way through signing in, if the window has not passed.
+    pub async fn login_pending(&self) -> Result<Option<LoginPending>, AppError> {
+        let pending = self.get::<LoginPending>(LOGIN_PENDING).await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        Ok(pending.filter(|p| now - p.password_ok_at_ms <= SECOND_FACTOR_WINDOW_MS))
+    }
+
+    /// A subscriber's password was right and they use an authenticator: the session (under
+    /// a new id, with nobody signed in) waits for its code.
+    pub async fn login_password_ok(&self, login_id: i64, account_id: i64) -> Result<(), AppError> {
+        self.0.clear().await;
+        self.cycle().await?;
+        let now = chrono::Utc::now().timestamp_millis();
+        self.put(
+            LOGIN_PENDING,
+            &LoginPending {
+                login_id,
+                account_id,
+                password_ok_at_ms: now,
+            },
+        )
+        .await
     }
 
     /// The password was right: the session (under a new id, with nobody signed in) waits

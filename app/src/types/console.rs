@@ -78,6 +78,9 @@ pub struct Person {
     pub email: Option<String>,
     pub phone: Option<String>,
     pub has_portal_login: bool,
+    /// Their login, when it asks for an authenticator app's code at sign-in (staff may turn
+    /// it off for them).
+    pub authenticator_login: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

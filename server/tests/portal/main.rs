@@ -24,6 +24,7 @@ mod outages;
 mod pages;
 mod payments;
 mod plans;
+mod second_factor;
 mod security;
 mod support;
 mod tickets;

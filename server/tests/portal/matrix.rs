@@ -226,6 +226,20 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             vec![("identifier", s("nobody@example.invalid"))],
             OPEN,
         ),
+        // Sign-in security: the subscriber's own, never staff's for them; staff turn it off
+        // for a subscriber who lost it (a login that does not exist here: not found). The
+        // second step of signing in is `sign-in` with `step=code` (above: open).
+        ("security-page", vec![], READ),
+        (
+            "authenticator",
+            vec![("op", s("confirm")), ("code", s("123456"))],
+            "401 in in 401 403 401 401",
+        ),
+        (
+            "staff-reset-authenticator",
+            vec![("account_id", id(ids.account)), ("login_id", s("999999"))],
+            "401 401 401 in in in in",
+        ),
         (
             "reset-password",
             vec![
@@ -474,6 +488,7 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "303 303 303 403 403 403 200",
         ),
         ("/staff/outages", "/staff/outages".into(), CONSOLE),
+        ("/security", "/security".into(), PORTAL),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),
         ("/statements", "/statements".into(), PORTAL),

@@ -5,6 +5,7 @@ mod disputes;
 mod network;
 mod payments;
 mod plans;
+mod security;
 mod tickets;
 
 pub use cap::CAP_EN;
@@ -12,6 +13,7 @@ pub use disputes::DISPUTES_EN;
 pub use network::NETWORK_EN;
 pub use payments::PAY_EN;
 pub use plans::PLANS_EN;
+pub use security::SECURITY_EN;
 pub use tickets::TICKETS_EN;
 
 use super::{Lang, Texts};

@@ -5,6 +5,7 @@ mod disputes;
 mod network;
 mod payments;
 mod plans;
+mod security;
 mod tickets;
 
 pub use cap::CAP_ES;
@@ -12,6 +13,7 @@ pub use disputes::DISPUTES_ES;
 pub use network::NETWORK_ES;
 pub use payments::PAY_ES;
 pub use plans::PLANS_ES;
+pub use security::SECURITY_ES;
 pub use tickets::TICKETS_ES;
 
 use super::{Lang, Texts};

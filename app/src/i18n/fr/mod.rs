@@ -5,6 +5,7 @@ mod disputes;
 mod network;
 mod payments;
 mod plans;
+mod security;
 mod tickets;
 
 pub use cap::CAP_FR;
@@ -12,6 +13,7 @@ pub use disputes::DISPUTES_FR;
 pub use network::NETWORK_FR;
 pub use payments::PAY_FR;
 pub use plans::PLANS_FR;
+pub use security::SECURITY_FR;
 pub use tickets::TICKETS_FR;
 
 use super::{Lang, Texts};

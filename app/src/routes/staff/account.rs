@@ -38,6 +38,7 @@ enum Saved {
     Interaction,
     Identifier,
     ViewEnded,
+    AuthenticatorReset,
 }
 
 #[component]
@@ -51,6 +52,7 @@ pub fn AccountPage() -> impl IntoView {
             (Some("interaction"), _) => Some(Saved::Interaction),
             (Some("identifier"), _) => Some(Saved::Identifier),
             (_, true) => Some(Saved::ViewEnded),
+            _ if q.get("authenticator_reset").is_some() => Some(Saved::AuthenticatorReset),
             _ => None,
         }
     };
@@ -359,12 +361,15 @@ fn AccountView(view: Account360, saved: Option<Saved>) -> impl IntoView {
         <div class="console-column">
             <section class="card" id="people" data-testid="people" aria-labelledby="people-h">
                 <h2 id="people-h">{c.people_title}</h2>
+                {(saved == Some(Saved::AuthenticatorReset)).then(|| view! {
+                    <p class="notice notice-success" role="status" data-testid="authenticator-reset">{c.authenticator_reset_done}</p>
+                })}
                 {if people.is_empty() {
                     view! { <Empty text=c.no_people /> }.into_any()
                 } else {
                     view! {
                         <ul class="plain-list console-list">
-                            {people.into_iter().map(|p| view! { <PersonItem person=p /> }).collect_view()}
+                            {people.into_iter().map(|p| view! { <PersonItem account_id person=p /> }).collect_view()}
                         </ul>
                     }.into_any()
                 }}
@@ -590,8 +595,23 @@ fn IdentifierForm(account_id: i64, service_id: i64, current: String) -> impl Int
     }
 }
 
+/// Turning off a subscriber's authenticator app when they lost it: a plain form (no code in
+/// the browser), back to this account with a notice.
 #[component]
-fn PersonItem(person: Person) -> impl IntoView {
+fn ResetAuthenticator(account_id: i64, login_id: i64) -> impl IntoView {
+    let c = use_i18n().t.console();
+    view! {
+        <form method="post" action="/api/staff-reset-authenticator" class="stack">
+            <input type="hidden" name="account_id" value=account_id.to_string() />
+            <input type="hidden" name="login_id" value=login_id.to_string() />
+            <button type="submit" class="button button-small" data-testid="reset-authenticator">{c.authenticator_reset}</button>
+            <p class="hint">{c.authenticator_reset_hint}</p>
+        </form>
+    }
+}
+
+#[component]
+fn PersonItem(account_id: i64, person: Person) -> impl IntoView {
     let c = use_i18n().t.console();
     view! {
         <li data-person=person.id>
@@ -599,7 +619,9 @@ fn PersonItem(person: Person) -> impl IntoView {
                 <span class="console-person">{person.name}</span>
                 <span class="muted small">{(c.person_role)(&person.role)}</span>
                 {person.has_portal_login.then(|| view! { <span class="console-kind">{c.portal_login}</span> })}
+                {person.authenticator_login.is_some().then(|| view! { <span class="console-kind">{c.authenticator_on}</span> })}
             </p>
+            {person.authenticator_login.map(|login_id| view! { <ResetAuthenticator account_id login_id /> })}
             {person.email.map(|email| view! {
                 <p class="console-contact"><a href=format!("mailto:{email}")>{email.clone()}</a></p>
             })}

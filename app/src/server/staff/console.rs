@@ -40,7 +40,10 @@ select a.id, a.account_number, a.display_name, a.status, a.kind, a.billing_mode,
            select p.id, p.role, p.first_name || ' ' || p.last_name as name, p.email::text as email,
                   p.phone,
                   exists (select 1 from portal_logins l
-                           where l.person_id = p.id and l.disabled_at is null) as has_portal_login
+                           where l.person_id = p.id and l.disabled_at is null) as has_portal_login,
+                  (select l.id from portal_logins l
+                    where l.person_id = p.id and l.disabled_at is null
+                      and l.totp_enabled_at is not null) as authenticator_login
              from people p where p.account_id = a.id order by p.id limit 50) x), '[]') as people,
        coalesce((select json_agg(x order by x.id) from (
            select ad.id, ad.line1, ad.line2, ad.city, ad.region, ad.postal_code, ad.country::text as country
@@ -205,6 +208,7 @@ pub async fn account_view(
                 email: p.email,
                 phone: p.phone,
                 has_portal_login: p.has_portal_login,
+                authenticator_login: p.authenticator_login,
             })
             .collect(),
         addresses: row
@@ -536,6 +540,7 @@ struct PersonRow {
     email: Option<String>,
     phone: Option<String>,
     has_portal_login: bool,
+    authenticator_login: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -676,6 +681,76 @@ struct NoteRow {
     body: String,
     created_at: DateTime<Utc>,
     staff_name: String,
+}
+
+/// Turns off the authenticator app of one of the account's logins, for a subscriber who lost
+/// their phone and recovery codes (after staff have checked who is calling): audited, and the
+/// login's owner emailed in their language, in one transaction. A login without one is a
+/// conflict, not a silent success.
+pub async fn reset_authenticator(
+    portal: &crate::server::Portal,
+    staff: &StaffAccess,
+    account_id: i64,
+    login_id: i64,
+) -> Result<(), AppError> {
+    staff.require(Right::Support)?;
+    let mut tx = portal.pool.begin().await?;
+    let recipient: Option<engine::mail::Recipient> = sqlx::query_as(&format!(
+        "select l.email::text as email, p.first_name, {} as locale
+           from portal_logins l
+           join people p on p.id = l.person_id and p.account_id = l.account_id
+           join accounts a on a.id = l.account_id
+          where l.id = $1 and l.account_id = $2
+          for update of l",
+        engine::mail::LOCALE_SQL
+    ))
+    .bind(login_id)
+    .bind(account_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let to = recipient.ok_or(AppError::NotFound)?;
+    if !crate::server::second_factor::reset_by_staff(&mut tx, login_id).await? {
+        return Err(AppError::Conflict {
+            message: "This login has no authenticator app to turn off.".into(),
+        });
+    }
+    audit::record(
+        &mut *tx,
+        Entry {
+            actor: Actor::Staff {
+                staff_id: staff.staff_id(),
+            },
+            subject_account_id: Some(account_id),
+            action: "second_factor.reset_by_staff",
+            detail: json!({ "login_id": login_id }),
+            support_session_id: None,
+        },
+        &RequestInfo::current(),
+    )
+    .await?;
+    let w = to.words();
+    let email = engine::mail::Notice {
+        kind: "second_factor_reset",
+        account_id,
+        to: &to.email,
+        first_name: &to.first_name,
+        words: w,
+        subject: (w.second_factor_reset_subject)(&portal.config.billing.provider_name),
+        paragraphs: vec![
+            w.second_factor_reset.to_string(),
+            w.second_factor_reset_not_you.to_string(),
+        ],
+        link: Some((
+            w.see_account,
+            format!("{}/security", portal.config.billing.public_url),
+        )),
+    }
+    .render(&portal.config.billing)
+    .map_err(|e| AppError::internal("rendering email", e))?;
+    crate::server::mail::enqueue(&mut tx, &email).await?;
+    tx.commit().await?;
+    tracing::info!(account_id, login_id, "authenticator turned off by staff");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -266,6 +266,9 @@ pub struct Resealed {
     /// Webhook signing secrets (a subscription's current or previous one) moved from an old
     /// key to the current one.
     pub webhook_secrets: u64,
+    /// Subscribers' authenticator secrets (`second_factor`) moved from an old key to the
+    /// current one.
+    pub login_secrets: u64,
 }
 
 /// Seals every staff secret that is not yet under the current key: clear ones (written
@@ -317,7 +320,8 @@ pub async fn reseal_all(pool: &PgPool, keys: &TotpKeys) -> Result<Resealed, AppE
         }
     }
     reseal_webhook_secrets(&mut tx, keys, &mut done).await?;
-    if done.from_clear + done.from_old_keys + done.webhook_secrets > 0 {
+    reseal_login_secrets(&mut tx, keys, &mut done).await?;
+    if done.from_clear + done.from_old_keys + done.webhook_secrets + done.login_secrets > 0 {
         sqlx::query(
             "insert into audit_log (actor_kind, action, detail)
              values ('system', 'staff.totp_secrets_resealed',
@@ -333,6 +337,42 @@ pub async fn reseal_all(pool: &PgPool, keys: &TotpKeys) -> Result<Resealed, AppE
     }
     tx.commit().await?;
     Ok(done)
+}
+
+/// Subscribers' authenticator secrets under an old key, moved to the current one in the
+/// caller's transaction (a login whose secret cannot be opened is listed: staff reset it).
+async fn reseal_login_secrets(
+    tx: &mut sqlx::PgConnection,
+    keys: &TotpKeys,
+    done: &mut Resealed,
+) -> Result<(), AppError> {
+    let rows: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+        "select id, totp_key_id, totp_sealed from portal_logins
+          where totp_sealed is not null and totp_key_id <> $1
+          order by id for update",
+    )
+    .bind(keys.current_id())
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, key_id, sealed) in rows {
+        let context = crate::server::second_factor::context(id);
+        match keys.open_for(&context, &key_id, &sealed) {
+            Ok(secret) => {
+                let new = keys.seal_for(&context, &secret);
+                sqlx::query(
+                    "update portal_logins set totp_sealed = $2, totp_key_id = $3 where id = $1",
+                )
+                .bind(id)
+                .bind(&new.bytes)
+                .bind(&new.key_id)
+                .execute(&mut *tx)
+                .await?;
+                done.login_secrets += 1;
+            }
+            Err(e) => done.unreadable.push((format!("portal login {id}"), e)),
+        }
+    }
+    Ok(())
 }
 
 /// Webhook subscriptions' signing secrets (sealed with the same keys, bound to their

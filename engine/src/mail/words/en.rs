@@ -11,6 +11,9 @@ pub static EN: MailWords = MailWords {
     outage_credit_rule: "If it lasts more than 48 hours, your next bill is credited a day's price for each further full day. There is nothing you need to do.",
     outage_over_subject: |title| format!("Resolved: {title}"),
     outage_over: |until| format!("The outage was over at {until}, and your service works as before. Thank you for your patience."),
+    second_factor_reset_subject: |provider| format!("The authenticator code for your {provider} sign-in is off"),
+    second_factor_reset: "As you asked our support team, the code from an authenticator app is no longer asked when you sign in: your password alone signs you in. You can set up an authenticator app again under Sign-in security.",
+    second_factor_reset_not_you: "If you did not ask for this, contact us at once and change your password.",
 
     statement_subject_due: |provider, amount, due| {
         format!("Your {provider} statement: {amount} due by {due}")

@@ -12,6 +12,9 @@ pub static ES: MailWords = MailWords {
     outage_credit_rule: "Si dura más de 48 horas, su próxima factura recibirá un crédito del precio de un día por cada día completo adicional. No necesita hacer nada.",
     outage_over_subject: |title| format!("Resuelto: {title}"),
     outage_over: |until| format!("La interrupción terminó el {until} y su servicio funciona como antes. Gracias por su paciencia."),
+    second_factor_reset_subject: |provider| format!("El código de autenticación para entrar en {provider} está desactivado"),
+    second_factor_reset: "Como pidió a nuestro equipo de soporte, ya no se le pedirá el código de una aplicación de autenticación al iniciar sesión: basta con su contraseña. Puede configurar de nuevo una aplicación en Seguridad de inicio de sesión.",
+    second_factor_reset_not_you: "Si no lo pidió, comuníquese con nosotros de inmediato y cambie su contraseña.",
 
     statement_subject_due: |provider, amount, due| {
         format!("Su estado de cuenta de {provider}: {amount} a pagar antes del {due}")

@@ -12,6 +12,9 @@ pub static FR: MailWords = MailWords {
     outage_credit_rule: "Si elle dure plus de 48\u{a0}heures, votre prochaine facture sera créditée du prix d’une journée pour chaque journée complète supplémentaire. Vous n’avez rien à faire.",
     outage_over_subject: |title| format!("Rétabli\u{a0}: {title}"),
     outage_over: |until| format!("La panne a pris fin le {until} et votre service fonctionne comme avant. Merci de votre patience."),
+    second_factor_reset_subject: |provider| format!("Le code d’authentification pour vous connecter à {provider} est désactivé"),
+    second_factor_reset: "Comme vous l’avez demandé à notre équipe d’assistance, le code d’une application d’authentification n’est plus demandé à la connexion\u{a0}: votre mot de passe suffit. Vous pouvez configurer de nouveau une application dans Sécurité de la connexion.",
+    second_factor_reset_not_you: "Si vous ne l’avez pas demandé, contactez-nous immédiatement et changez votre mot de passe.",
 
     statement_subject_due: |provider, amount, due| {
         format!("Votre facture {provider}\u{a0}: {amount} à régler au plus tard le {due}")

@@ -38,6 +38,11 @@ pub struct MailWords {
     /// "The outage is over since 2:30 PM on Nov 13, and your service works as before."
     pub outage_over: fn(until: &str) -> String,
 
+    // Staff turned off a subscriber's authenticator app.
+    pub second_factor_reset_subject: fn(provider: &str) -> String,
+    pub second_factor_reset: &'static str,
+    pub second_factor_reset_not_you: &'static str,
+
     // The statement email.
     pub statement_subject_due: fn(provider: &str, amount: &str, due: &str) -> String,
     pub statement_subject_ready: fn(provider: &str, number: &str) -> String,
