@@ -471,7 +471,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = db::connect(&settings::database_url()?, 2).await?;
             let done = staff::reseal_totp_secrets(&pool, &keys).await?;
             println!(
-                "staff authenticator secrets now under key {}: {} re-encrypted from old keys, {} encrypted that were stored in clear; {} webhook signing secrets and {} subscribers' authenticator secrets re-encrypted",
+                "staff authenticator secrets now under key {}: {} re-encrypted from old keys, {} encrypted that were stored in clear; {} webhook signing secrets re-encrypted; {} subscribers' authenticator secrets re-encrypted",
                 keys.current_id(),
                 done.from_old_keys,
                 done.from_clear,

@@ -353,7 +353,7 @@ async fn staff_secrets_are_written_encrypted_and_rotate_to_a_new_key(pool: PgPoo
     let said = String::from_utf8_lossy(&rotated.stdout).to_string();
     assert!(
         said.contains(
-            "under key k2: 1 re-encrypted from old keys, 1 encrypted that were stored in clear; 1 webhook signing secrets re-encrypted"
+            "under key k2: 1 re-encrypted from old keys, 1 encrypted that were stored in clear; 1 webhook signing secrets re-encrypted; 0 subscribers' authenticator secrets re-encrypted"
         ),
         "{said}"
     );
