@@ -193,6 +193,36 @@
 //! the account. Had December been paid, the account would be $37.26 in credit and would
 //! wait, open, for that credit to be paid back.
 //!
+//! # Accounts imported from a legacy system
+//!
+//! An ISP moving its subscribers from another billing system (`lastmile import`) must never
+//! bill them again for what that system billed, nor forgive what it was owed:
+//! * **Charging starts at the paid-through date.** Each service carries the day after the
+//!   last day the legacy system charged (`services.legacy_charged_through`, exclusive); rule
+//!   1 charges from there, exactly as if Lastmile's own statement had charged the days
+//!   before. The days the legacy system charged count as charged for refunds (rule 2): a
+//!   service cancelled before its paid-through date gets back the days it paid for and did
+//!   not use, at the plan's price.
+//! * **The opening balance is one ledger entry**, "Balance carried over" (a charge when the
+//!   subscriber owed, a credit when they were in credit), dated the import day.
+//! * **Open invoices stay payable** on one **opening statement** (`O-<account number>`),
+//!   issued the import day: one line per open invoice, for what is still open of it, named
+//!   by its number and dates. When the balance is not the sum of the open invoices (a
+//!   payment on account, a charge not invoiced yet), one more line carries the difference,
+//!   "Other balance carried over" (a charge, or a credit), so the statement's total due is
+//!   the balance, to the cent, and the import reports the difference as a warning. A
+//!   balance in credit with no open invoice needs no statement: the credit is shown by the
+//!   next statement like any other (rule 7).
+//! * **Its due date** is the oldest open invoice's, but **never before the import day**: the
+//!   legacy system's lateness is not acted on at once (dunning counts from the import day,
+//!   so no subscriber is suspended on cut-over day for a step the old system had not taken).
+//!   With no open invoice, the statement is due after the usual payment terms.
+//!
+//! *Worked:* invoices INV-1 ($64.95 open, due Nov 25) and INV-2 ($30.00 of $64.95 open, due
+//! Dec 25), a balance of $89.95, imported Dec 7: the lines are $64.95 and $30.00, the
+//! difference $89.95 − $94.95 = −$5.00 is a credit line, $89.95 is due on Dec 7 (Nov 25
+//! has passed), and the ledger gets one $89.95 charge.
+//!
 //! # What is paid and what is owed
 //!
 //! Payments and credits pay the **oldest charges first**; so what remains of a positive

@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod bill;
+pub mod carried_over;
 pub mod cycle;
 pub mod data_cap;
 pub mod format;

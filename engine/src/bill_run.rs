@@ -62,8 +62,9 @@ const HAS_SOMETHING_TO_BILL: &str = "(exists (select 1 from services s where s.a
                         and (s.cancelled_on is null or s.cancelled_on > $1::date - 31))
       or exists (select 1 from services s where s.account_id = a.id and s.cancelled_on is not null
                   and not exists (select 1 from service_charges r where r.service_id = s.id and r.kind = 'refund')
-                  and s.cancelled_on < (select max(c.period_end) from service_charges c
-                                         where c.service_id = s.id and c.kind = 'charge'))
+                  and s.cancelled_on < greatest((select max(c.period_end) from service_charges c
+                                                  where c.service_id = s.id and c.kind = 'charge'),
+                                                 s.legacy_charged_through))
       or exists (select 1 from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
                   where p.account_id = a.id and l.effective_on <= $1::date)
       or exists (select 1 from one_time_charges o where o.account_id = a.id and o.statement_id is null

@@ -297,8 +297,10 @@ with acc as (
      where a.id = any($1)
 ), svc as (
     select s.id, s.account_id, s.plan_id, s.activated_on, s.cancelled_on, ad.jurisdiction_id,
-           (select max(c.period_end) from service_charges c
-             where c.service_id = s.id and c.kind = 'charge') as charged_through
+           -- the legacy system's days count as charged (billing::bill, imported accounts)
+           greatest((select max(c.period_end) from service_charges c
+                      where c.service_id = s.id and c.kind = 'charge'),
+                    s.legacy_charged_through) as charged_through
       from services s
       join addresses ad on ad.id = s.address_id
      where s.account_id = any($1) and s.status <> 'pending'

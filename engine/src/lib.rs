@@ -48,6 +48,7 @@ pub mod disputes;
 pub mod dunning;
 pub mod error;
 mod facts;
+pub mod import;
 pub mod integrations;
 pub mod jobs;
 pub mod mail;

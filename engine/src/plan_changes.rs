@@ -545,7 +545,9 @@ impl Context {
         .fetch_one(&mut *conn)
         .await?;
         let charged_through: Option<NaiveDate> = sqlx::query_scalar(
-            "select max(period_end) from service_charges where service_id = $1 and kind = 'charge'",
+            "select greatest((select max(period_end) from service_charges where service_id = s.id and kind = 'charge'),
+                             s.legacy_charged_through)
+               from services s where s.id = $1",
         )
         .bind(service_id)
         .fetch_one(&mut *conn)

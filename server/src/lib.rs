@@ -23,6 +23,7 @@ pub mod assets;
 pub mod db;
 pub mod documents;
 pub mod http;
+pub mod import;
 pub mod mail;
 pub mod network;
 pub mod provisioning;

@@ -123,6 +123,51 @@ enum Command {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// Import subscribers from a legacy billing system: a folder of CSV files and a
+    /// mapping of legacy codes (the README's "Importing from a legacy system"). Run it
+    /// with --dry-run first; running it again adds what is missing and changes nothing else.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Import {
+        #[command(subcommand)]
+        command: Option<ImportCommand>,
+        /// The folder holding accounts.csv and the other files of the export.
+        #[arg(required = true)]
+        dir: Option<std::path::PathBuf>,
+        /// The mapping of legacy plan, tax and status codes (TOML).
+        #[arg(long, required = true)]
+        mapping: Option<std::path::PathBuf>,
+        /// Check everything and print the report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Accounts per transaction (default 1,000): a killed run loses at most one batch.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Compose each imported account's next statement (nothing is written) and compare it
+    /// with the legacy system's next invoice; fails when any differs by more than a cent.
+    #[command(name = "shadow-bill")]
+    ShadowBill {
+        /// CSV: account, invoice, issued_on, kind, service, description, amount.
+        #[arg(long)]
+        legacy_invoices: std::path::PathBuf,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// At cut-over: email every imported portal login not yet invited a link to choose
+    /// its password (once per login).
+    Invite {
+        /// At most this many invitations in this run.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -402,6 +447,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKey { command } => api_key(command).await,
+        Command::Import {
+            command:
+                Some(ImportCommand::ShadowBill {
+                    legacy_invoices,
+                    json,
+                }),
+            ..
+        } => lastmile::import::shadow_bill(&legacy_invoices, json).await,
+        Command::Import {
+            command: Some(ImportCommand::Invite { limit }),
+            ..
+        } => lastmile::import::invite(limit).await,
+        Command::Import {
+            command: None,
+            dir,
+            mapping,
+            dry_run,
+            json,
+            batch,
+        } => {
+            let (Some(dir), Some(mapping)) = (dir, mapping) else {
+                anyhow::bail!("give the export's folder and --mapping FILE");
+            };
+            lastmile::import::run(&dir, &mapping, dry_run, json, batch.map(|b| b as usize)).await
+        }
         Command::Webhook { command } => webhook(command).await,
         Command::Api {
             command: ApiCommand::Openapi,

@@ -737,3 +737,192 @@ fn the_openapi_document_is_printed_without_a_database() {
         lastmile::api::document_json()
     );
 }
+
+/// The plans and taxes `docs/import-example/mapping.toml` maps to.
+async fn import_catalogue(pool: &PgPool) {
+    sqlx::raw_sql(
+        "insert into jurisdictions (code, name) values ('US-TX', 'Texas'), ('US-OR', 'Oregon');
+         insert into tax_rates (jurisdiction_id, name, rate, inclusive, valid_from)
+              select id, case code when 'US-TX' then 'Texas sales tax' else 'Oregon' end,
+                     case code when 'US-TX' then 0.0825 else 0 end, false, '2020-01-01'
+                from jurisdictions;
+         insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, overage_per_gb, contract_months, early_termination_fee)
+         values ('fibre-300', 'Fibre 300', 'fibre', 300, 300, null, 50.00, 'USD', null, 0, null),
+                ('fibre-500', 'Fibre 500', 'fibre', 500, 500, null, 65.00, 'USD', null, 12, 150.00),
+                ('cable-300', 'Cable 300', 'cable', 300, 20, 1000, 55.00, 'USD', 0.50, 0, null)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn import_checks_writes_once_compares_the_shadow_bill_and_invites(pool: PgPool) {
+    import_catalogue(&pool).await;
+    let url = url_of(&pool).await;
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/import-example");
+    let mapping = format!("{example}/mapping.toml");
+    let vars = [
+        ("LASTMILE_TOTP_KEY", TEST_KEY),
+        ("LASTMILE_TIME_ZONE", "America/Chicago"),
+    ];
+
+    // Bad input: a mapping that is not TOML, an export with a rejected row.
+    let bad = std::env::temp_dir().join(format!("lastmile-cli-import-{}", std::process::id()));
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("mapping.toml"), "[plans\n").unwrap();
+    let out = lastmile_with(
+        &[
+            "import",
+            example,
+            "--mapping",
+            bad.join("mapping.toml").to_str().unwrap(),
+        ],
+        Some(&url),
+        None,
+        &vars,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("mapping.toml: TOML parse error"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        bad.join("accounts.csv"),
+        "legacy_id,kind,name,status,cycle_day,currency,opening_balance\nX1,residential,Ann Bell,A,40,USD,0.00\n",
+    )
+    .unwrap();
+    let out = lastmile_with(
+        &[
+            "import",
+            bad.to_str().unwrap(),
+            "--mapping",
+            &mapping,
+            "--dry-run",
+        ],
+        Some(&url),
+        None,
+        &vars,
+    );
+    assert!(!out.status.success());
+    assert!(
+        stdout(&out)
+            .contains("  accounts.csv:2:cycle_day: \"40\" is not a whole number from 1 to 31\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).ends_with("dry run: nothing was written\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        stderr(&out),
+        "error: 1 row rejected (2 faults), 1 account held back (listed above); the import would leave them out\n"
+    );
+    let accounts: i64 = sqlx::query_scalar("select count(*) from accounts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 0);
+
+    // The example: a dry run, the import, and a second run that finds everything there.
+    let out = lastmile_with(
+        &["import", example, "--mapping", &mapping, "--dry-run"],
+        Some(&url),
+        None,
+        &vars,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ready to import: 3 accounts, 4 people (3 portal logins), 3 addresses, 3 services, 1 open invoices"), "{}", stdout(&out));
+    let out = lastmile_with(
+        &["import", example, "--mapping", &mapping],
+        Some(&url),
+        None,
+        &vars,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("added: 3 accounts, 4 people (3 portal logins)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = lastmile_with(
+        &["import", example, "--mapping", &mapping],
+        Some(&url),
+        None,
+        &vars,
+    );
+    assert!(stdout(&out).contains("added: 0 accounts, 0 people (0 portal logins), 0 addresses, 0 services, 0 open invoices, 0 payment methods, 0 notes, 0 usage days\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("already there: 3 accounts"),
+        "{}",
+        stdout(&out)
+    );
+    let runs: Vec<String> = sqlx::query_scalar("select outcome from import_runs order by id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, ["imported", "imported"], "a dry run is not recorded");
+
+    let out = lastmile_with(
+        &[
+            "import",
+            "shadow-bill",
+            "--legacy-invoices",
+            &format!("{example}/legacy-next-invoices.csv"),
+        ],
+        Some(&url),
+        None,
+        &vars,
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out)
+            .ends_with("shadow bill: 2 accounts compared, 2 the same, 0 different (over a cent)\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = lastmile_with(&["import", "invite"], Some(&url), None, &vars);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "invitations: 3 queued in the email outbox (a set-your-password link each, valid 14 days); 0 imported logins still to invite\n"
+    );
+    let out = lastmile_with(&["import", "invite"], Some(&url), None, &vars);
+    assert!(
+        stdout(&out).starts_with("invitations: 0 queued"),
+        "each login once"
+    );
+    let emails: Vec<(String, String)> = sqlx::query_as(
+        "select to_address::text, subject from outbound_emails where kind = 'invitation' order by to_address",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        emails,
+        [
+            (
+                "jordan.avery@example.com".to_string(),
+                "Your Lastmile Broadband account is ready: choose your password".to_string()
+            ),
+            (
+                "robin@northwind.example.com".into(),
+                "Your Lastmile Broadband account is ready: choose your password".into()
+            ),
+            (
+                "sam.rivera@example.com".into(),
+                "Su cuenta de Lastmile Broadband está lista: elija su contraseña".into()
+            ),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(bad);
+}

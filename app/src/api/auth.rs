@@ -60,7 +60,7 @@ pub async fn sign_in(
                 auth::begin_attempt(&portal.pool, &portal.config.throttle, &login_key, &address)
                     .await?;
 
-            let hash = login.as_ref().map(|l| l.password_hash.clone());
+            let hash = login.as_ref().and_then(|l| l.password_hash.clone());
             let matches = auth::verify_password(password, hash).await?;
             let Some(login) = login.filter(|_| matches) else {
                 tracing::info!(outcome = "refused", "sign-in");

@@ -208,7 +208,8 @@ pub fn login_key(login: Option<&LoginRecord>, identifier: &str) -> String {
 pub struct LoginRecord {
     pub id: i64,
     pub account_id: i64,
-    pub password_hash: String,
+    /// `None` until an imported subscriber chooses one from their invitation.
+    pub password_hash: Option<String>,
     pub email: String,
     pub first_name: String,
     /// The language the login chose (`portal_logins.language`), if any.

@@ -57,14 +57,15 @@ async fn confirm_portal_password(
             "Enter the password you sign in to this portal with.",
         ));
     }
-    let hash: Option<String> = sqlx::query_scalar(
+    let hash: Option<String> = sqlx::query_scalar::<_, Option<String>>(
         "select password_hash from portal_logins
           where id = $1 and account_id = $2 and disabled_at is null",
     )
     .bind(access.login_id())
     .bind(access.account_id())
     .fetch_optional(&portal.pool)
-    .await?;
+    .await?
+    .flatten();
     let request = RequestInfo::current();
     let address = request.ip.unwrap_or_else(|| "unknown".into());
     let attempt = auth::begin_attempt(

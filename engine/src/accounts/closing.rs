@@ -138,8 +138,9 @@ const SETTLED: &str = "select a.close_requested_at is not null and a.status <> '
    -- no unused days still to refund
    and not exists (select 1 from services s where s.account_id = a.id
                     and not exists (select 1 from service_charges r where r.service_id = s.id and r.kind = 'refund')
-                    and s.cancelled_on < (select max(c.period_end) from service_charges c
-                                           where c.service_id = s.id and c.kind = 'charge'))
+                    and s.cancelled_on < greatest((select max(c.period_end) from service_charges c
+                                                    where c.service_id = s.id and c.kind = 'charge'),
+                                                   s.legacy_charged_through))
    and not exists (select 1 from one_time_charges o where o.account_id = a.id
                     and o.statement_id is null and o.posted_entry_id is null)
    and not exists (select 1 from tickets t where t.account_id = a.id and t.category = 'dispute'

@@ -96,8 +96,9 @@ select a.id, a.account_number, a.display_name, a.status, a.kind, a.billing_mode,
             where i.account_id = a.id
             order by i.occurred_at desc, i.id desc limit 50) x), '[]') as interactions,
        coalesce((select json_agg(x order by x.created_at desc, x.id desc) from (
-           select n.id, n.body, n.created_at, su.display_name as staff_name
-             from notes n join staff_users su on su.id = n.staff_user_id
+           select n.id, n.body, n.created_at,
+                  coalesce(su.display_name, n.legacy_author || ' (legacy system)', 'Legacy system') as staff_name
+             from notes n left join staff_users su on su.id = n.staff_user_id
             where n.account_id = a.id
             order by n.created_at desc, n.id desc limit 50) x), '[]') as notes
   from accounts a

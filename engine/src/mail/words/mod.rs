@@ -43,6 +43,15 @@ pub struct MailWords {
     pub second_factor_reset: &'static str,
     pub second_factor_reset_not_you: &'static str,
 
+    // An imported subscriber invited to the portal (`lastmile import invite`).
+    pub invitation_subject: fn(provider: &str) -> String,
+    /// "Your account has moved to our new portal ..."
+    pub invitation: fn(provider: &str, account_number: &str) -> String,
+    /// "The link works once, for 14 days."
+    pub invitation_within: fn(days: u32) -> String,
+    /// The button.
+    pub invitation_button: &'static str,
+
     // The statement email.
     pub statement_subject_due: fn(provider: &str, amount: &str, due: &str) -> String,
     pub statement_subject_ready: fn(provider: &str, number: &str) -> String,
