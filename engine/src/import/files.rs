@@ -248,6 +248,9 @@ impl Row<'_> {
     }
 }
 
+/// Each row read: where it was, what `each` made of it, and its faults.
+pub(crate) type FileRows<T> = Vec<(At, T, Vec<Fault>)>;
+
 /// A file's rows, read one at a time by `each`; a file that is missing is `None` (only
 /// `accounts.csv` is required, by the caller). A missing required column or a row that is
 /// not CSV is a fault of the whole file.
@@ -255,7 +258,7 @@ pub(crate) fn read_file<T>(
     dir: &Path,
     columns: &Columns,
     mut each: impl FnMut(&mut Row<'_>) -> T,
-) -> Result<Option<Vec<(At, T, Vec<Fault>)>>, Fault> {
+) -> Result<Option<FileRows<T>>, Fault> {
     let path = dir.join(columns.file);
     let file_fault = |reason: String| Fault {
         file: columns.file,

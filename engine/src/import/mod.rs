@@ -154,7 +154,7 @@ pub struct Unreadable(pub Fault);
 fn collect<T>(
     legacy_rows: &mut BTreeMap<&'static str, u64>,
     file: &'static str,
-    read: Option<Vec<(At, T, Vec<Fault>)>>,
+    read: Option<files::FileRows<T>>,
 ) -> Vec<Read<T>> {
     let rows: Vec<Read<T>> = read
         .unwrap_or_default()
@@ -232,7 +232,7 @@ pub fn read(dir: &Path) -> Result<Legacy, Unreadable> {
             country: r.required("country"),
             tax_code: r.required("tax_code"),
             technologies: r.optional("technologies").map(|t| {
-                t.split(|c: char| c == '|' || c == ' ' || c == ';')
+                t.split(['|', ' ', ';'])
                     .filter(|t| !t.is_empty())
                     .map(str::to_string)
                     .collect()
