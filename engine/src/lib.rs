@@ -57,6 +57,7 @@ pub mod outages;
 pub mod owed;
 pub mod payments;
 pub mod plan_changes;
+pub mod reconcile;
 pub mod services;
 mod suspensions;
 pub mod usage_alerts;

@@ -163,7 +163,7 @@ async fn a_faulty_export_is_reported_row_by_row_and_a_dry_run_writes_nothing(poo
         // a bad date, and a plan code with no mapping
         "services.csv" => text
             .replace("S2,L1002,A2,DOCSIS-300,ACT,2025-06-05,", "S2,L1002,A2,DOCSIS-300,ACT,2025-06-31,")
-            + "S5,L1005,A5,GOLD-1G,ACT,2026-01-05,2027-01-04,,\n",
+            + "S5,L1005,A5,GOLD-1G,ACT,2026-01-05,2027-01-04,,,\n",
         // a negative open amount
         "invoices.csv" => text + "INV-9003,L1003,2026-11-12,2026-12-02,40.00,-40.00\n",
         _ => text,
@@ -346,7 +346,7 @@ async fn an_import_runs_again_without_duplicating_and_bills_from_the_paid_throug
         }
         "people.csv" => text + "P7,L1006,owner,Lee,Park,lee.park@example.com,,no\n",
         "addresses.csv" => text + "A6,L1006,5 Pine St,,Austin,TX,78702,US,TX-STATE,fibre\n",
-        "services.csv" => text + "S6,L1006,A6,FTTH-300,NEW,,,,\n",
+        "services.csv" => text + "S6,L1006,A6,FTTH-300,NEW,,,,,\n",
         _ => text,
     });
     let third = run(&pool, &changed, None, true).await.written.unwrap();
@@ -364,6 +364,15 @@ async fn an_import_runs_again_without_duplicating_and_bills_from_the_paid_throug
         count(&pool, "select count(*) from statements").await,
         1,
         "nothing carried twice"
+    );
+    assert_eq!(
+        count_text(
+            &pool,
+            "select upstream_ref from services where legacy_id = 'S1'"
+        )
+        .await,
+        "WS-AUS-0042",
+        "the supplier's circuit, for reconciliation"
     );
 
     // The first bill runs charge from the paid-through dates, never before.

@@ -27,6 +27,7 @@ pub mod import;
 pub mod mail;
 pub mod network;
 pub mod provisioning;
+pub mod reconcile;
 pub mod report;
 pub mod scheduler;
 pub mod seed;

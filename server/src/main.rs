@@ -123,6 +123,20 @@ enum Command {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// Reconcile a month: what was billed, what the network provisioned and saw, and (with
+    /// --upstream) what the wholesale supplier invoiced; the run and its mismatches are kept.
+    Reconcile {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The supplier's invoice (CSV: circuit, product, download_mbps, period_start,
+        /// period_end, amount).
+        #[arg(long)]
+        upstream: Option<std::path::PathBuf>,
+        /// Print the run as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Import subscribers from a legacy billing system: a folder of CSV files and a
     /// mapping of legacy codes (the README's "Importing from a legacy system"). Run it
     /// with --dry-run first; running it again adds what is missing and changes nothing else.
@@ -447,6 +461,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKey { command } => api_key(command).await,
+        Command::Reconcile {
+            period,
+            upstream,
+            json,
+        } => lastmile::reconcile::run(&period, upstream.as_deref(), json).await,
         Command::Import {
             command:
                 Some(ImportCommand::ShadowBill {

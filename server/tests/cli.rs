@@ -926,3 +926,50 @@ async fn import_checks_writes_once_compares_the_shadow_bill_and_invites(pool: Pg
     );
     let _ = std::fs::remove_dir_all(bad);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn reconcile_runs_a_month_and_names_bad_input(pool: PgPool) {
+    let url = url_of(&pool).await;
+    let out = lastmile(&["reconcile", "--period", "2026-13"], Some(&url), None);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr(&out),
+        "error: '2026-13' is not a month written YYYY-MM\n"
+    );
+    let bad =
+        std::env::temp_dir().join(format!("lastmile-cli-upstream-{}.csv", std::process::id()));
+    std::fs::write(
+        &bad,
+        "circuit,period_start,period_end,amount\nC-1,2026-11-01,2026-10-31,40.00\n",
+    )
+    .unwrap();
+    let out = lastmile(
+        &[
+            "reconcile",
+            "--period",
+            "2026-11",
+            "--upstream",
+            bad.to_str().unwrap(),
+        ],
+        Some(&url),
+        None,
+    );
+    assert!(!out.status.success());
+    let name = bad.file_name().unwrap().to_str().unwrap();
+    assert_eq!(
+        stderr(&out),
+        format!("{name}:2:period_end: 2026-10-31 is before the period's start 2026-11-01\nerror: 1 row of the upstream invoice is wrong; nothing was reconciled\n")
+    );
+    let runs: i64 = sqlx::query_scalar("select count(*) from reconciliation_runs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0, "nothing half-written");
+    let out = lastmile(&["reconcile", "--period", "2026-11"], Some(&url), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "reconciliation run 1: 2026-11-01 to 2026-11-30, without an upstream invoice\n  used while switched off or cancelled: 0\n  billed but never online: 0\n  invoiced upstream but cancelled here: 0\n  invoiced upstream, unknown here: 0\n  in service here but not invoiced upstream: 0\n  plan speed differs (network or upstream): 0\n"
+    );
+    let _ = std::fs::remove_file(bad);
+}

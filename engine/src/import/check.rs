@@ -83,6 +83,7 @@ pub(crate) struct ServicePlan {
     pub cancelled_on: Option<NaiveDate>,
     pub suspended_on: Option<NaiveDate>,
     pub contract_ends_on: Option<NaiveDate>,
+    pub circuit: Option<String>,
 }
 
 pub(crate) struct InvoicePlan {
@@ -729,6 +730,13 @@ pub async fn check(
                     .or_default()
                     .push(plan.technology.clone());
             }
+            if r.circuit.as_ref().is_some_and(|c| c.chars().count() > 100) {
+                fault(
+                    s.at,
+                    "circuit",
+                    "a circuit id is at most 100 characters".into(),
+                );
+            }
             let pending = status == Some(ServiceStatus::Pending);
             let unreadable = |column: &str| s.faults.iter().any(|f| f.column == Some(column));
             match r.activated_on {
@@ -845,6 +853,7 @@ pub async fn check(
                     cancelled_on: r.cancelled_on,
                     suspended_on: r.suspended_on,
                     contract_ends_on,
+                    circuit: r.circuit.clone(),
                 });
             }
         }

@@ -61,6 +61,7 @@ pub(crate) const SERVICES: Columns = Columns {
         "paid_through",
         "cancelled_on",
         "suspended_on",
+        "circuit",
     ],
 };
 pub(crate) const INVOICES: Columns = Columns {

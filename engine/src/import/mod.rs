@@ -114,6 +114,8 @@ pub(crate) struct ServiceIn {
     pub paid_through: Option<NaiveDate>,
     pub cancelled_on: Option<NaiveDate>,
     pub suspended_on: Option<NaiveDate>,
+    /// The wholesale supplier's circuit id (`services.upstream_ref`, for reconciliation).
+    pub circuit: Option<String>,
 }
 
 pub(crate) struct InvoiceIn {
@@ -253,6 +255,7 @@ pub fn read(dir: &Path) -> Result<Legacy, Unreadable> {
             paid_through: r.date("paid_through"),
             cancelled_on: r.date("cancelled_on"),
             suspended_on: r.date("suspended_on"),
+            circuit: r.optional("circuit"),
         })
         .map_err(Unreadable)?,
     );

@@ -310,14 +310,19 @@ async fn write_batch(
     }
     let rows: Vec<(i64, String, bool)> = sqlx::query_as(
         "insert into services (legacy_id, account_id, address_id, plan_id, status, suspension_reason,
-                               activated_on, cancelled_on, contract_ends_on, legacy_charged_through)
+                               activated_on, cancelled_on, contract_ends_on, legacy_charged_through,
+                               upstream_ref)
          select * from unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                              $7::date[], $8::date[], $9::date[], $10::date[])
+                              $7::date[], $8::date[], $9::date[], $10::date[], $11::text[])
          on conflict (legacy_id) do update
-            set plan_id = excluded.plan_id, legacy_charged_through = excluded.legacy_charged_through
-          where (services.plan_id, services.legacy_charged_through)
-                is distinct from (excluded.plan_id, excluded.legacy_charged_through)
-            and not exists (select 1 from service_charges c where c.service_id = services.id)
+            set plan_id = case when exists (select 1 from service_charges c where c.service_id = services.id)
+                               then services.plan_id else excluded.plan_id end,
+                legacy_charged_through = case when exists (select 1 from service_charges c where c.service_id = services.id)
+                                              then services.legacy_charged_through else excluded.legacy_charged_through end,
+                upstream_ref = coalesce(excluded.upstream_ref, services.upstream_ref)
+          where (services.plan_id, services.legacy_charged_through) is distinct from (excluded.plan_id, excluded.legacy_charged_through)
+                and not exists (select 1 from service_charges c where c.service_id = services.id)
+             or excluded.upstream_ref is distinct from services.upstream_ref and excluded.upstream_ref is not null
          returning id, legacy_id, xmax = 0",
     )
     .bind(&s.legacy)
@@ -330,6 +335,7 @@ async fn write_batch(
     .bind(&s.cancelled)
     .bind(&s.contract_end)
     .bind(&s.charged_through)
+    .bind(&s.circuit)
     .fetch_all(&mut *tx)
     .await?;
     let services = upserted(tx, "services", rows, &s.legacy).await?;
@@ -680,6 +686,7 @@ struct ServiceColumns {
     suspended: Vec<Option<NaiveDate>>,
     contract_end: Vec<Option<NaiveDate>>,
     charged_through: Vec<Option<NaiveDate>>,
+    circuit: Vec<Option<String>>,
 }
 
 impl ServiceColumns {
@@ -702,6 +709,7 @@ impl ServiceColumns {
         self.suspended.push(s.suspended_on);
         self.contract_end.push(s.contract_ends_on);
         self.charged_through.push(s.charged_through);
+        self.circuit.push(s.circuit.clone());
     }
 }
 
