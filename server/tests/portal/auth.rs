@@ -577,3 +577,79 @@ async fn an_email_and_its_account_number_are_one_count(pool: PgPool) {
         );
     }
 }
+
+/// An imported login (no password, `lastmile import`) cannot sign in until its subscriber
+/// chooses a password from the invitation, which works once.
+#[sqlx::test(migrations = "../migrations")]
+async fn an_imported_login_signs_in_only_after_choosing_a_password_from_its_invitation(
+    pool: PgPool,
+) {
+    let portal = TestPortal::start(pool).await;
+    sqlx::query("update portal_logins set password_hash = null where email = $1")
+        .bind(SAM_EMAIL)
+        .execute(&portal.pool)
+        .await
+        .unwrap();
+    let (status, code) =
+        error_code(portal.sign_in(&portal.browser(), SAM_EMAIL, PASSWORD).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (401, "invalid_credentials"),
+        "no password, no sign-in"
+    );
+
+    let config = engine::EngineConfig {
+        public_url: portal.url(""),
+        ..engine::EngineConfig::default()
+    };
+    let invited = engine::import::invite::invite(&portal.pool, &config, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (invited.sent, invited.waiting),
+        (1, 0),
+        "only the login without a password"
+    );
+    let text: String = sqlx::query_scalar(
+        "select text_body from outbound_emails where kind = 'invitation' and to_address = $1",
+    )
+    .bind(SAM_EMAIL)
+    .fetch_one(&portal.pool)
+    .await
+    .unwrap();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/reset-password?token="))
+        .expect("a set-your-password link");
+    let token = link.split("token=").nth(1).unwrap();
+    let chosen = [
+        ("token", token),
+        ("password", "my own new secret"),
+        ("confirm", "my own new secret"),
+    ];
+    let response = portal
+        .call(&portal.browser(), "reset-password", &chosen)
+        .await;
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    assert!(portal
+        .sign_in(&portal.browser(), SAM_EMAIL, "my own new secret")
+        .await
+        .status()
+        .is_success());
+    let again = portal
+        .call(&portal.browser(), "reset-password", &chosen)
+        .await;
+    assert_eq!(
+        error_code(again).await,
+        (422, "reset_link_invalid".to_string()),
+        "once"
+    );
+    let second = engine::import::invite::invite(&portal.pool, &config, None)
+        .await
+        .unwrap();
+    assert_eq!(second.sent, 0, "invited once");
+}
