@@ -7,6 +7,7 @@ pub mod network;
 pub mod outages;
 pub mod payments;
 pub mod plans;
+pub mod reconciliation;
 pub mod search;
 pub mod security;
 pub mod staff;

@@ -125,6 +125,10 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
             "/staff/accounts/{account}/statements/{id}/pdf",
             get(staff_statement_pdf),
         )
+        .route(
+            "/staff/reconciliation/{run}/csv",
+            get(staff_reconciliation_csv),
+        )
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
@@ -323,6 +327,35 @@ async fn staff_statement_pdf(
         }
     }
     response
+}
+
+/// A reconciliation run's mismatches as CSV, for billing staff and administrators.
+async fn staff_reconciliation_csv(
+    State(portal): State<Portal>,
+    staff: Option<Extension<app::server::staff::StaffAccess>>,
+    Path(run): Path<String>,
+) -> Response {
+    let Some(Extension(staff)) = staff else {
+        return error_response(app::error::AppError::Unauthenticated);
+    };
+    let Ok(run) = run.parse::<i64>() else {
+        return error_response(app::error::AppError::NotFound);
+    };
+    match app::server::staff::reconciliation::csv(&portal.pool, &staff, run).await {
+        Ok((filename, body)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{filename}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => error_response(e),
+    }
 }
 
 /// Draws one statement of the access's account (another account's is not found), in

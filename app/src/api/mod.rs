@@ -10,6 +10,7 @@ pub mod network;
 pub mod outages;
 pub mod payments;
 pub mod plans;
+pub mod reconciliation;
 pub mod security;
 pub mod staff;
 pub mod statements;

@@ -40,6 +40,9 @@ pub fn StaffLayout() -> impl IntoView {
                 <A href="/staff/adjustments">{s.nav_approvals}</A>
                 <A href="/staff/tickets">{t.tickets().nav_tickets}</A>
                 <A href="/staff/outages">{t.outages().nav}</A>
+                {matches!(me.role, crate::types::staff::Role::Billing | crate::types::staff::Role::Admin).then(|| view! {
+                    <A href="/staff/reconciliation">{t.reconciliation().nav}</A>
+                })}
                 {(me.role == crate::types::staff::Role::Admin).then(|| view! {
                     <A href="/staff/integrations">{t.integrations().nav}</A>
                 })}

@@ -23,6 +23,7 @@ mod network;
 mod outages;
 mod payments;
 mod plans;
+mod reconciliation;
 mod security;
 mod staff;
 mod tickets;

@@ -24,6 +24,7 @@ mod outages;
 mod pages;
 mod payments;
 mod plans;
+mod reconciliation;
 mod second_factor;
 mod security;
 mod support;

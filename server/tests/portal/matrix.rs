@@ -383,6 +383,14 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
             NETWORK_IN,
         ),
         ("end-outage", vec![("id", s("999999"))], NETWORK_IN),
+        // Reconciliation: billing staff and administrators (a mismatch that does not exist:
+        // refused after access).
+        ("staff-reconciliation", vec![], ADJUST),
+        (
+            "resolve-mismatch",
+            vec![("id", s("999999")), ("note", s("Matrix"))],
+            "401 401 401 403 403 in in",
+        ),
         (
             "create-api-key",
             vec![
@@ -488,6 +496,11 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "303 303 303 403 403 403 200",
         ),
         ("/staff/outages", "/staff/outages".into(), CONSOLE),
+        (
+            "/staff/reconciliation",
+            "/staff/reconciliation".into(),
+            "303 303 303 403 403 200 200",
+        ),
         ("/security", "/security".into(), PORTAL),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),
@@ -542,6 +555,11 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
                 ids.account, ids.statement
             ),
             "303 303 303 200 200 200 200",
+        ),
+        (
+            "/staff/reconciliation/*/csv",
+            "/staff/reconciliation/999999/csv".into(),
+            "303 303 303 403 403 404 404",
         ),
         ("/healthz", "/healthz".into(), PUBLIC),
         ("/readyz", "/readyz".into(), PUBLIC),

@@ -4,6 +4,7 @@ pub mod account;
 pub mod adjustments;
 pub mod integrations;
 pub mod outages;
+pub mod reconciliation;
 pub mod search;
 pub mod sign_in;
 pub mod tickets;

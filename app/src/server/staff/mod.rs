@@ -20,6 +20,7 @@ pub mod console;
 pub mod impersonation;
 pub mod integrations;
 pub mod outages;
+pub mod reconciliation;
 pub mod search;
 pub mod totp;
 pub mod totp_keys;
@@ -46,13 +47,18 @@ pub enum Right {
     /// Make, rotate and revoke the integration API's keys: what another system may do with
     /// every account, so administrators only.
     Integrations,
+    /// See reconciliation runs (what was billed against the network and the supplier's
+    /// invoice), export them and resolve their mismatches: billing staff and administrators.
+    Reconcile,
 }
 
 impl Role {
     pub fn has(self, right: Right) -> bool {
         match right {
             Right::Support => true,
-            Right::AssistedChanges | Right::Adjust => matches!(self, Role::Billing | Role::Admin),
+            Right::AssistedChanges | Right::Adjust | Right::Reconcile => {
+                matches!(self, Role::Billing | Role::Admin)
+            }
             Right::Network => matches!(self, Role::SupportRep | Role::Admin),
             Right::Integrations => matches!(self, Role::Admin),
         }
