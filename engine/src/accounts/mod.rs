@@ -241,15 +241,19 @@ fn check_kind(kind: &str) -> Result<(), EngineError> {
     }
 }
 
-fn check_locale(locale: &str) -> Result<(), EngineError> {
+/// A locale the schema accepts: `en`, or `en-US`.
+pub(crate) fn valid_locale(locale: &str) -> bool {
     let b = locale.as_bytes();
-    let ok = (b.len() == 2 || (b.len() == 5 && b[2] == b'-'))
+    (b.len() == 2 || (b.len() == 5 && b[2] == b'-'))
         && b[..2].iter().all(u8::is_ascii_lowercase)
         && b.get(3..)
             .unwrap_or_default()
             .iter()
-            .all(u8::is_ascii_uppercase);
-    if ok {
+            .all(u8::is_ascii_uppercase)
+}
+
+fn check_locale(locale: &str) -> Result<(), EngineError> {
+    if valid_locale(locale) {
         Ok(())
     } else {
         Err(field("locale", "a locale is like en or en-US"))

@@ -12,7 +12,7 @@ use super::files::At;
 use super::mapping::{AccountStatus, Mapping, ServiceStatus};
 use super::report::{Fault, Report};
 use super::{Legacy, Read};
-use crate::accounts::{check_address, check_person, NewAddress, NewPerson};
+use crate::accounts::{check_address, check_person, valid_locale, NewAddress, NewPerson};
 use crate::cards::stripe::StripeFailure;
 use crate::cards::Stripe;
 use crate::EngineError;
@@ -532,14 +532,7 @@ pub async fn check(
             );
         }
         if let Some(locale) = &row.locale {
-            let b = locale.as_bytes();
-            let ok = (b.len() == 2 || (b.len() == 5 && b[2] == b'-'))
-                && b[..2].iter().all(u8::is_ascii_lowercase)
-                && b.get(3..)
-                    .unwrap_or_default()
-                    .iter()
-                    .all(u8::is_ascii_uppercase);
-            if !ok {
+            if !valid_locale(locale) {
                 fault(
                     a.at,
                     "locale",

@@ -90,6 +90,25 @@ pub struct Entry<'a> {
     pub support_session_id: Option<i64>,
 }
 
+impl<'a> Entry<'a> {
+    /// What a staff member did in the console (not while viewing as a subscriber), about
+    /// an account or about none.
+    pub fn staff(
+        staff_id: i64,
+        subject_account_id: Option<i64>,
+        action: &'a str,
+        detail: Value,
+    ) -> Entry<'a> {
+        Entry {
+            actor: Actor::Staff { staff_id },
+            subject_account_id,
+            action,
+            detail,
+            support_session_id: None,
+        }
+    }
+}
+
 /// Appends an entry (inside the caller's transaction when given one).
 pub async fn record<'c>(
     db: impl PgExecutor<'c>,

@@ -5,7 +5,7 @@
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use serde_json::json;
 
-use super::audit::{self, Actor, Entry, RequestInfo};
+use super::audit::{self, Entry, RequestInfo};
 use super::{Right, StaffAccess};
 use crate::error::AppError;
 use crate::server::Portal;
@@ -99,15 +99,7 @@ fn staff_entry(
     action: &'static str,
     detail: serde_json::Value,
 ) -> Entry<'static> {
-    Entry {
-        actor: Actor::Staff {
-            staff_id: staff.staff_id(),
-        },
-        subject_account_id: None,
-        action,
-        detail,
-        support_session_id: None,
-    }
+    Entry::staff(staff.staff_id(), None, action, detail)
 }
 
 /// Declares an outage.

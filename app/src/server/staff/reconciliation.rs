@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
-use super::audit::{self, Actor, Entry, RequestInfo};
+use super::audit::{self, Entry, RequestInfo};
 use super::{Right, StaffAccess};
 use crate::error::AppError;
 use crate::server::Portal;
@@ -159,15 +159,12 @@ pub async fn resolve(
     .await?;
     audit::record(
         &mut *tx,
-        Entry {
-            actor: Actor::Staff {
-                staff_id: staff.staff_id(),
-            },
-            subject_account_id: account_id,
-            action: "reconciliation.resolved",
-            detail: json!({ "mismatch_id": mismatch_id, "run_id": run_id, "note": note }),
-            support_session_id: None,
-        },
+        Entry::staff(
+            staff.staff_id(),
+            account_id,
+            "reconciliation.resolved",
+            json!({ "mismatch_id": mismatch_id, "run_id": run_id, "note": note }),
+        ),
         &RequestInfo::current(),
     )
     .await?;
