@@ -163,23 +163,6 @@ fn subscriber_entry<'a>(access: &AccountAccess, action: &'a str, service_id: i64
     }
 }
 
-fn staff_entry<'a>(
-    staff: &StaffAccess,
-    account_id: i64,
-    action: &'a str,
-    detail: serde_json::Value,
-) -> Entry<'a> {
-    Entry {
-        actor: Actor::Staff {
-            staff_id: staff.staff_id(),
-        },
-        subject_account_id: Some(account_id),
-        action,
-        detail,
-        support_session_id: None,
-    }
-}
-
 /// A PPPoE service's username and password, within the account.
 async fn read_password(
     tx: &mut sqlx::PgConnection,
@@ -221,9 +204,9 @@ pub async fn reveal_for_staff(
     let found = read_password(&mut tx, account_id, service_id).await?;
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
-            account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(account_id),
             "network.password_revealed",
             json!({ "service_id": service_id }),
         ),
@@ -252,9 +235,9 @@ pub async fn reset_for_staff(
             .await?;
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
-            account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(account_id),
             "network.password_reset",
             json!({ "service_id": service_id }),
         ),
@@ -285,9 +268,9 @@ pub async fn set_identifier_for_staff(
         credential_changes::set_identifier(&mut tx, account_id, service_id, identifier).await?;
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
-            account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(account_id),
             "network.identifier_changed",
             json!({ "service_id": service_id, "from": change.from, "to": change.to }),
         ),

@@ -17,7 +17,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use super::access::AccountAccess;
-use super::staff::audit::{self, Actor, Entry, RequestInfo};
+use super::staff::audit::{self, Entry, RequestInfo};
 use super::staff::{Right, StaffAccess};
 use super::Portal;
 use crate::error::AppError;
@@ -724,23 +724,6 @@ async fn set_status_row(conn: &mut PgConnection, id: i64, status: &str) -> Resul
     Ok(())
 }
 
-fn staff_entry<'a>(
-    staff: &StaffAccess,
-    account_id: i64,
-    action: &'a str,
-    detail: serde_json::Value,
-) -> Entry<'a> {
-    Entry {
-        actor: Actor::Staff {
-            staff_id: staff.staff_id(),
-        },
-        subject_account_id: Some(account_id),
-        action,
-        detail,
-        support_session_id: None,
-    }
-}
-
 /// Staff answer: the message, the status it leaves the ticket in (`pending` unless said),
 /// the email to the subscriber and the audit entry, in one transaction.
 pub async fn staff_reply(
@@ -808,9 +791,9 @@ pub async fn staff_reply(
     }
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
-            ticket.account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(ticket.account_id),
             "ticket.replied",
             json!({
                 "ticket_id": ticket.id,
@@ -854,9 +837,9 @@ pub async fn assign(
         .await?;
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
-            ticket.account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(ticket.account_id),
             "ticket.assigned",
             json!({
                 "ticket_id": ticket.id,
@@ -897,9 +880,9 @@ pub async fn set_status(
     set_status_row(&mut tx, ticket.id, status).await?;
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
-            ticket.account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(ticket.account_id),
             "ticket.status_changed",
             json!({
                 "ticket_id": ticket.id,
@@ -966,7 +949,7 @@ pub async fn decide(
     };
     audit::record(
         &portal.pool,
-        staff_entry(staff, account_id, action, detail),
+        Entry::staff(staff.staff_id(), Some(account_id), action, detail),
         &RequestInfo::current(),
     )
     .await?;

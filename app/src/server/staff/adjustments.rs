@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::audit::{self, Actor, Entry, RequestInfo};
+use super::audit::{self, Entry, RequestInfo};
 use super::{Right, StaffAccess};
 use crate::error::AppError;
 use crate::i18n::Formats;
@@ -166,23 +166,6 @@ pub fn signed_amount(
     }
 }
 
-fn staff_entry<'a>(
-    staff: &StaffAccess,
-    account_id: i64,
-    action: &'a str,
-    detail: serde_json::Value,
-) -> Entry<'a> {
-    Entry {
-        actor: Actor::Staff {
-            staff_id: staff.staff_id(),
-        },
-        subject_account_id: Some(account_id),
-        action,
-        detail,
-        support_session_id: None,
-    }
-}
-
 /// The account an adjustment is for, and the dispute it accepts (its number), if any.
 async fn account_of(pool: &PgPool, adjustment_id: i64) -> Result<(i64, Option<String>), AppError> {
     sqlx::query_as(
@@ -247,9 +230,9 @@ pub async fn request(
     };
     audit::record(
         &portal.pool,
-        staff_entry(
-            staff,
-            account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(account_id),
             action,
             json!({ "adjustment_id": id, "amount": amount }),
         ),
@@ -279,9 +262,9 @@ pub async fn approve(
     .await?;
     audit::record(
         &portal.pool,
-        staff_entry(
-            staff,
-            account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(account_id),
             "adjustment.approved",
             json!({ "adjustment_id": adjustment_id, "number": dispute }),
         ),
@@ -302,9 +285,9 @@ pub async fn reject(
     engine::adjustments::reject(&portal.pool, adjustment_id, staff.staff_id(), note).await?;
     audit::record(
         &portal.pool,
-        staff_entry(
-            staff,
-            account_id,
+        Entry::staff(
+            staff.staff_id(),
+            Some(account_id),
             "adjustment.rejected",
             json!({ "adjustment_id": adjustment_id, "number": dispute, "note": note.trim() }),
         ),

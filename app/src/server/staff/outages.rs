@@ -94,14 +94,6 @@ fn typed_time(
         .ok_or_else(invalid)
 }
 
-fn staff_entry(
-    staff: &StaffAccess,
-    action: &'static str,
-    detail: serde_json::Value,
-) -> Entry<'static> {
-    Entry::staff(staff.staff_id(), None, action, detail)
-}
-
 /// Declares an outage.
 pub async fn declare(
     portal: &Portal,
@@ -131,8 +123,9 @@ pub async fn declare(
     .await?;
     audit::record(
         &mut *tx,
-        staff_entry(
-            staff,
+        Entry::staff(
+            staff.staff_id(),
+            None,
             "outage.declared",
             json!({
                 "outage_id": declared.outage_id,
@@ -173,7 +166,12 @@ pub async fn end(
     .await?;
     audit::record(
         &mut *tx,
-        staff_entry(staff, "outage.ended", json!({ "outage_id": outage_id })),
+        Entry::staff(
+            staff.staff_id(),
+            None,
+            "outage.ended",
+            json!({ "outage_id": outage_id }),
+        ),
         &RequestInfo::current(),
     )
     .await?;
