@@ -236,6 +236,36 @@
 //! is owed, never a held amount. For example, with 60.00 + 4.95 tax = 64.95 due and the
 //! 60.00 questioned, 4.95 is owed; if the next statement adds 64.95 (129.90 due), 69.90 is.
 //!
+//! # What the operators' reports count
+//!
+//! The console's reports (`engine::reports`) read the ledger, the statements and the
+//! services; where they touch money, this is what they count:
+//! * **Monthly recurring revenue** on an evening is the monthly price, as sold, of every
+//!   service in service that day: from its activation day to the day before its
+//!   cancellation, **suspended or not** (a suspension for non-payment is pursued by
+//!   dunning, not lost: it becomes churn only when the service is cancelled). Discounts,
+//!   usage and one-time charges are not recurring revenue; the price is the plan's now.
+//! * **Its movement** over a range compares the evening before the first day with the
+//!   evening of the last, service by service: **new** (in service only on the last),
+//!   **churn** (only on the first), and for a service whose plan changed, an **upgrade**
+//!   (to a dearer plan) or a **downgrade** (to a cheaper, or equally priced, one). A plan's
+//!   row loses the old price and the new plan's gains the new one, so opening + new +
+//!   upgrades + downgrades + churn = closing, on every row and in total. A service both
+//!   started and cancelled inside the range moves nothing.
+//! * **Receivables** on a day are what is owed on the statements open that evening,
+//!   allocated as above (the oldest charges paid first, [`crate::ledger::unpaid_charges`]):
+//!   an open statement's share is **aged by its due date**: not yet due, 1-30, 31-60,
+//!   61-90 and over 90 days past due, except what is **under dispute** (up to the
+//!   statement's disputed amount), which is a bucket of its own whatever its age. Charges
+//!   no statement has shown yet are not receivables until billed.
+//! * **Collections**: a dunning step's statement counts as **collected** when it was paid
+//!   within **14 days** of the step, at the amount the statement asked for.
+//!
+//! *Worked* (as `engine/tests/reports.rs` checks): Nov 30.00 (due Nov 21), Dec 50.00 (due
+//! Dec 21) and Jan 40.00 (due Jan 21), 45.00 owed on Jan 10, of which 10.00 of Dec's
+//! charges disputed: Jan's 40.00 is not yet due, Dec's 5.00 is under dispute (no more than
+//! its unpaid share), Nov's is paid.
+//!
 //! # Who may post an adjustment alone
 //!
 //! The adjustments and credits of item 7 are posted by staff (`engine::adjustments`), and

@@ -241,6 +241,40 @@ pub fn allocate(
     })
 }
 
+/// How much of each statement's own charges (`new_charges`) is still unpaid, by the rule
+/// [`allocate`] follows: payments and credits pay the oldest charges first. Walking back
+/// from the newest, each statement takes what is left of the balance less the unbilled
+/// charges, up to its own charges; what is left after the oldest given is a balance it
+/// carried from before, and is the oldest's too. `statements` are oldest first, as for
+/// [`allocate`]. The shares, one per statement in the same order, add up to the balance
+/// less the unbilled charges (nothing when that is not positive).
+///
+/// This is how the receivables report ages a balance (policy in [`crate::bill`], "What
+/// the operators' reports count"): an open statement's share is owed since its due date,
+/// and of it, up to the statement's disputed amount is under dispute.
+pub fn unpaid_charges(
+    balance: Money,
+    unbilled_charges: Money,
+    statements: &[Issued],
+) -> Result<Vec<Money>, MoneyError> {
+    let zero = Money::zero(balance.currency());
+    let mut left = balance.checked_sub(unbilled_charges)?;
+    let mut shares = vec![zero; statements.len()];
+    for (i, s) in statements.iter().enumerate().rev() {
+        if !left.is_positive() {
+            break;
+        }
+        let share = if i == 0 || left.amount() <= s.new_charges.amount() {
+            left
+        } else {
+            s.new_charges
+        };
+        shares[i] = share;
+        left = left.checked_sub(share)?;
+    }
+    Ok(shares)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,5 +514,48 @@ mod tests {
             allocate(usd(dec!(10)), usd(dec!(0)), &statements),
             Err(MoneyError::CurrencyMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn unpaid_charges_are_the_newest_statements_own() {
+        // Nov 30.00, Dec 50.00, Jan 40.00 (as above); 100.00 of 120.00 paid leaves 20.00:
+        // all of it Jan's own. With 75.00 paid, 45.00 is left: Jan's 40.00 and 5.00 of
+        // Dec's. A staff charge of 10.00 not yet billed is paid last: it takes 10.00 of the
+        // balance first.
+        let statements = [
+            issued(1, dec!(30.00), dec!(30.00), dec!(0)),
+            issued(2, dec!(50.00), dec!(80.00), dec!(0)),
+            issued(3, dec!(40.00), dec!(120.00), dec!(0)),
+        ];
+        let shares = |balance, unbilled| {
+            unpaid_charges(usd(balance), usd(unbilled), &statements)
+                .unwrap()
+                .iter()
+                .map(|m| m.amount())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            shares(dec!(20.00), dec!(0)),
+            [dec!(0), dec!(0), dec!(20.00)]
+        );
+        assert_eq!(
+            shares(dec!(45.00), dec!(0)),
+            [dec!(0), dec!(5.00), dec!(40.00)]
+        );
+        assert_eq!(
+            shares(dec!(55.00), dec!(10.00)),
+            [dec!(0), dec!(5.00), dec!(40.00)]
+        );
+        // A balance larger than the charges given: the rest was carried into the oldest.
+        assert_eq!(
+            shares(dec!(130.00), dec!(0)),
+            [dec!(40.00), dec!(50.00), dec!(40.00)]
+        );
+        // In credit, or only unbilled charges: no statement has anything unpaid.
+        assert_eq!(shares(dec!(-5.00), dec!(0)), [dec!(0), dec!(0), dec!(0)]);
+        assert_eq!(
+            shares(dec!(10.00), dec!(10.00)),
+            [dec!(0), dec!(0), dec!(0)]
+        );
     }
 }

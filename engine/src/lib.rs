@@ -36,6 +36,9 @@
 //!   this cycle", added to the next statement.
 //! * [`integrations`]: the provider's other systems and their API keys (scopes, money
 //!   limit, rate budget shared by every instance) for the integration API.
+//! * [`reports`]: the operators' reports (recurring revenue, receivables ageing,
+//!   collections, card payments, disputes and adjustments, usage against allowance), one
+//!   query each over a date range.
 
 pub mod accounts;
 pub mod adjustments;
@@ -58,6 +61,7 @@ pub mod owed;
 pub mod payments;
 pub mod plan_changes;
 pub mod reconcile;
+pub mod reports;
 pub mod services;
 mod suspensions;
 pub mod usage_alerts;

@@ -1,0 +1,231 @@
+//! Receivables ageing on a day (the range's last): what is owed on the statements open
+//! that evening, by how long past its due date. Definitions in [`billing::bill`] ("What
+//! the operators' reports count"): each open statement's share of the balance is
+//! [`billing::ledger::unpaid_charges`] (payments pay the oldest charges first, as dunning
+//! and the pay page allocate them); up to its disputed amount is under dispute, the rest
+//! is aged by its due date. Charges no statement has shown yet are not receivables.
+//!
+//! On a past day the facts are those of that evening: the ledger entries effective by
+//! then, the statements issued by then and not yet paid, the disputes opened and not yet
+//! decided.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sqlx::PgPool;
+
+use billing::ledger::{unpaid_charges, Issued};
+use billing::{Currency, Money};
+
+use super::Range;
+use crate::EngineError;
+
+/// The buckets, in the order they are reported.
+pub const BUCKETS: [Bucket; 6] = [
+    Bucket::NotYetDue,
+    Bucket::Days1To30,
+    Bucket::Days31To60,
+    Bucket::Days61To90,
+    Bucket::Over90,
+    Bucket::Disputed,
+];
+
+/// How long past its due date an amount is, or that it is under dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    /// Due on the day or later ("current").
+    NotYetDue,
+    /// 1 to 30 days past due.
+    Days1To30,
+    /// 31 to 60 days past due.
+    Days31To60,
+    /// 61 to 90 days past due.
+    Days61To90,
+    /// More than 90 days past due.
+    Over90,
+    /// Under an open dispute, whatever its age: dunning does not pursue it.
+    Disputed,
+}
+
+impl Bucket {
+    /// The bucket of an amount due on `due_on`, seen on `day`.
+    pub fn of(due_on: NaiveDate, day: NaiveDate) -> Bucket {
+        match (day - due_on).num_days() {
+            ..=0 => Bucket::NotYetDue,
+            1..=30 => Bucket::Days1To30,
+            31..=60 => Bucket::Days31To60,
+            61..=90 => Bucket::Days61To90,
+            _ => Bucket::Over90,
+        }
+    }
+
+    /// Its name in CSV files and URLs.
+    pub fn code(self) -> &'static str {
+        match self {
+            Bucket::NotYetDue => "current",
+            Bucket::Days1To30 => "1-30",
+            Bucket::Days31To60 => "31-60",
+            Bucket::Days61To90 => "61-90",
+            Bucket::Over90 => "over-90",
+            Bucket::Disputed => "disputed",
+        }
+    }
+}
+
+/// One bucket of one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgeingRow {
+    pub currency: String,
+    pub bucket: Bucket,
+    /// Statements with an amount in the bucket.
+    pub statements: i64,
+    /// Accounts with an amount in the bucket.
+    pub accounts: i64,
+    pub amount: Decimal,
+}
+
+#[derive(sqlx::FromRow)]
+struct Fact {
+    account_id: i64,
+    account_number: String,
+    currency: String,
+    balance: Decimal,
+    unbilled: Decimal,
+    new_charges: Decimal,
+    total_due: Decimal,
+    open: bool,
+    disputed: Decimal,
+    due_on: NaiveDate,
+}
+
+/// Every bucket of every currency with receivables on the range's last day (all six
+/// buckets, zeros included, per currency), in [`BUCKETS`] order.
+pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow>, EngineError> {
+    let day = range.to;
+    let evening = crate::clock::day_bounds(tz, day).1;
+    // One statement: the accounts with a statement open that evening (open now, or paid
+    // since), each with its balance and unbilled charges then, and its statements from the
+    // oldest one open then, with the amounts then under dispute.
+    let facts: Vec<Fact> = sqlx::query_as(
+        "with open_then as (
+             select account_id, min(period_start) as oldest from (
+                 select account_id, period_start from statements
+                  where status = 'open' and issued_on <= $1
+                 union all
+                 select account_id, period_start from statements
+                  where status = 'paid' and paid_at >= $2 and issued_on <= $1
+             ) o group by account_id
+         ),
+         accounts_then as (
+             select o.account_id, o.oldest, a.account_number, a.currency::text as currency,
+                    (select coalesce(sum(l.amount), 0) from ledger_entries l
+                      where l.account_id = o.account_id and l.effective_on <= $1) as balance,
+                    (select max(s.issued_on) from statements s
+                      where s.account_id = o.account_id and s.issued_on <= $1) as last_issued
+               from open_then o join accounts a on a.id = o.account_id
+         ),
+         unbilled as (
+             -- charges no statement issued by then shows (those after the latest one)
+             select t.account_id, sum(l.amount) as amount
+               from accounts_then t
+               join ledger_entries l on l.account_id = t.account_id
+                and l.effective_on >= t.last_issued and l.effective_on <= $1 and l.amount > 0
+               left join statement_ledger_entries sle on sle.ledger_entry_id = l.id
+               left join statements shown on shown.id = coalesce(l.statement_id, sle.statement_id)
+              where shown.id is null or shown.issued_on > $1
+              group by t.account_id
+         ),
+         disputed as (
+             select l.statement_id, sum(t.disputed_amount) as amount
+               from tickets t join statement_lines l on l.id = t.statement_line_id
+              where t.category = 'dispute' and t.created_at < $2
+                and (t.decided_at is null or t.decided_at >= $2)
+              group by l.statement_id
+         )
+         select t.account_id, t.account_number, t.currency, t.balance, coalesce(u.amount, 0) as unbilled,
+                s.total_charges + s.total_tax as new_charges, s.total_due,
+                s.status = 'open' or (s.status = 'paid' and s.paid_at >= $2) as open,
+                coalesce(d.amount, 0) as disputed, s.due_on
+           from accounts_then t
+           left join unbilled u on u.account_id = t.account_id
+           join statements s on s.account_id = t.account_id
+            and s.period_start >= t.oldest and s.issued_on <= $1
+           left join disputed d on d.statement_id = s.id
+          order by t.account_id, s.period_start",
+    )
+    .bind(day)
+    .bind(evening)
+    .fetch_all(pool)
+    .await?;
+
+    // (currency, bucket) → (statements, accounts, amount)
+    let mut totals: Vec<(String, [(i64, i64, Decimal); 6])> = Vec::new();
+    for account in facts.chunk_by(|a, b| a.account_id == b.account_id) {
+        let first = &account[0];
+        let currency = Currency::parse(first.currency.trim()).map_err(|_| {
+            EngineError::bad_data(
+                &first.account_number,
+                format!("unknown currency {:?}", first.currency),
+            )
+        })?;
+        let money = |amount: Decimal| Money::new(amount, currency);
+        let issued: Vec<Issued> = account
+            .iter()
+            .map(|f| Issued {
+                id: 0,
+                new_charges: money(f.new_charges),
+                total_due: money(f.total_due),
+                open: f.open,
+                disputed: money(f.disputed),
+            })
+            .collect();
+        let shares = unpaid_charges(money(first.balance), money(first.unbilled), &issued)
+            .map_err(|e| EngineError::bad_data(&first.account_number, e.to_string()))?;
+        let index = match totals.iter().position(|(c, _)| *c == first.currency) {
+            Some(i) => i,
+            None => {
+                totals.push((first.currency.clone(), Default::default()));
+                totals.len() - 1
+            }
+        };
+        let buckets = &mut totals[index].1;
+        let mut touched = [false; 6];
+        for (fact, share) in account.iter().zip(shares) {
+            if !fact.open || !share.is_positive() {
+                continue;
+            }
+            let held = share.amount().min(fact.disputed);
+            let aged = share.amount() - held;
+            for (bucket, amount) in [
+                (Bucket::of(fact.due_on, day), aged),
+                (Bucket::Disputed, held),
+            ] {
+                if amount > Decimal::ZERO {
+                    let i = BUCKETS.iter().position(|b| *b == bucket).unwrap_or(0);
+                    buckets[i].0 += 1;
+                    buckets[i].2 += amount;
+                    if !touched[i] {
+                        touched[i] = true;
+                        buckets[i].1 += 1;
+                    }
+                }
+            }
+        }
+    }
+    totals.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(totals
+        .into_iter()
+        .flat_map(|(currency, buckets)| {
+            BUCKETS
+                .into_iter()
+                .zip(buckets)
+                .map(move |(bucket, (statements, accounts, amount))| AgeingRow {
+                    currency: currency.clone(),
+                    bucket,
+                    statements,
+                    accounts,
+                    amount,
+                })
+        })
+        .collect())
+}
