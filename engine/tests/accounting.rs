@@ -527,8 +527,8 @@ async fn daily_totals_equal_the_true_bytes_for_generated_sessions(pool: PgPool) 
     for case in 0..16_u64 {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(case);
         sqlx::query(
-            "truncate usage_daily, usage_hourly, usage_sessions, usage_rejects, usage_unattributed,
-                      radius.radacct, radius.radacct_journal",
+            "truncate usage_daily, usage_monthly, usage_hourly, usage_sessions, usage_rejects,
+                      usage_unattributed, radius.radacct, radius.radacct_journal",
         )
         .execute(&pool)
         .await
@@ -611,6 +611,20 @@ async fn daily_totals_equal_the_true_bytes_for_generated_sessions(pool: PgPool) 
                 );
             }
         }
+        // The monthly roll-up the usage report reads agrees with the days, whatever mix of
+        // inserts and updates the batches made.
+        let disagree: i64 = sqlx::query_scalar(
+            "select count(*) from (
+                 select service_id, date_trunc('month', day)::date as month,
+                        sum(download_bytes) as down, sum(upload_bytes) as up
+                   from usage_daily group by 1, 2) d
+               full join usage_monthly m using (service_id, month)
+              where d.down is distinct from m.download_bytes or d.up is distinct from m.upload_bytes",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(disagree, 0, "case {case}: usage_monthly");
     }
 }
 
