@@ -8,6 +8,7 @@ pub mod outages;
 pub mod payments;
 pub mod plans;
 pub mod reconciliation;
+pub mod reports;
 pub mod search;
 pub mod security;
 pub mod staff;

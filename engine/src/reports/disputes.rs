@@ -24,6 +24,8 @@ pub struct Group {
     pub requested_by: String,
     /// An adjustment's `charge` or `credit`; empty for disputes.
     pub direction: String,
+    /// The accounts' currency.
+    pub currency: String,
     pub count: i64,
     /// The amounts disputed; the adjustments' amounts (a credit negative).
     pub amount: Decimal,
@@ -38,21 +40,23 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<Group>, E
     let (start, end) = range.instants(tz);
     let rows = sqlx::query_as(
         "select 'dispute' as section, coalesce(t.dispute_outcome, 'open') as outcome,
-                '' as requested_by, '' as direction, count(*) as count,
+                '' as requested_by, '' as direction, ac.currency::text as currency, count(*) as count,
                 sum(t.disputed_amount) as amount, coalesce(-sum(l.amount), 0) as credited,
                 0::bigint as approved_by_second
-           from tickets t left join ledger_entries l on l.id = t.dispute_credit_id
+           from tickets t join accounts ac on ac.id = t.account_id
+           left join ledger_entries l on l.id = t.dispute_credit_id
           where t.category = 'dispute' and t.created_at >= $1 and t.created_at < $2
-          group by 2
+          group by 2, 5
          union all
          select 'adjustment', a.status, coalesce(u.role, 'integration'),
-                case when a.amount > 0 then 'charge' else 'credit' end,
+                case when a.amount > 0 then 'charge' else 'credit' end, ac.currency::text,
                 count(*), sum(a.amount), 0,
                 count(*) filter (where a.needs_approval and a.status = 'posted')
-           from adjustments a left join staff_users u on u.id = a.requested_by
+           from adjustments a join accounts ac on ac.id = a.account_id
+           left join staff_users u on u.id = a.requested_by
           where a.requested_at >= $1 and a.requested_at < $2
-          group by 2, 3, 4
-          order by 1 desc, 2, 3, 4",
+          group by 2, 3, 4, 5
+          order by 1 desc, 2, 3, 4, 5",
     )
     .bind(start)
     .bind(end)

@@ -22,6 +22,8 @@ pub struct StepOutcome {
     /// `reminder`, `overdue_notice`, `late_fee` or `suspend`.
     pub action: String,
     pub days_after_due: i32,
+    /// The statements' currency.
+    pub currency: String,
     /// Steps taken in the range (one per statement).
     pub taken: i64,
     /// What those statements asked for.
@@ -38,19 +40,19 @@ pub struct StepOutcome {
     pub void: i64,
 }
 
-/// Every step (enabled or not) with its actions taken in `range`, in the order the steps
-/// come (days after the due date).
+/// Each step taken in `range`, per currency, in the order the steps come (days after the
+/// due date).
 pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<StepOutcome>, EngineError> {
     let rows = sqlx::query_as(
         "with taken as (
-             select a.step_code, s.total_due, s.status,
+             select a.step_code, s.currency::text as currency, s.total_due, s.status,
                     s.status = 'paid'
                       and (s.paid_at at time zone $3)::date <= a.taken_on + $4 as collected
                from dunning_actions a join statements s on s.id = a.statement_id
               where a.taken_on between $1 and $2
          )
-         select d.code as step, d.action, d.days_after_due,
-                count(t.step_code) as taken,
+         select d.code as step, d.action, d.days_after_due, t.currency,
+                count(*) as taken,
                 coalesce(sum(t.total_due), 0)::numeric as amount_due,
                 count(*) filter (where t.collected) as collected,
                 coalesce(sum(t.total_due) filter (where t.collected), 0)::numeric as amount_collected,
@@ -58,9 +60,9 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<StepOutco
                 count(*) filter (where t.status = 'open') as still_open,
                 coalesce(sum(t.total_due) filter (where t.status = 'open'), 0)::numeric as amount_open,
                 count(*) filter (where t.status = 'void') as void
-           from dunning_steps d left join taken t on t.step_code = d.code
-          group by d.code
-          order by d.days_after_due, d.code",
+           from taken t join dunning_steps d on d.code = t.step_code
+          group by d.code, t.currency
+          order by d.days_after_due, d.code, t.currency",
     )
     .bind(range.from)
     .bind(range.to)
