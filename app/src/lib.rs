@@ -129,6 +129,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integrations") view=routes::staff::integrations::IntegrationsPage ssr=SsrMode::Async />
                     <Route path=path!("outages") view=routes::staff::outages::OutagesPage ssr=SsrMode::Async />
                     <Route path=path!("reconciliation") view=routes::staff::reconciliation::ReconciliationPage ssr=SsrMode::Async />
+                    <Route path=path!("reports") view=routes::staff::reports::ReportsPage ssr=SsrMode::Async />
                 </ParentRoute>
                 <ParentRoute path=path!("") view=components::layout::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=routes::overview::OverviewPage ssr=SsrMode::Async />

@@ -129,6 +129,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
             "/staff/reconciliation/{run}/csv",
             get(staff_reconciliation_csv),
         )
+        .route("/staff/reports/{report}/csv", get(staff_report_csv))
         .route("/webhooks/stripe", axum::routing::post(stripe_webhook))
         .route("/pkg/{*file}", get(crate::assets::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
@@ -342,20 +343,56 @@ async fn staff_reconciliation_csv(
         return error_response(app::error::AppError::NotFound);
     };
     match app::server::staff::reconciliation::csv(&portal.pool, &staff, run).await {
-        Ok((filename, body)) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{filename}\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok((filename, body)) => csv_download(&filename, body),
         Err(e) => error_response(e),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// One of the operators' reports as CSV, for billing staff and administrators: the table
+/// the console shows, for the days asked for.
+async fn staff_report_csv(
+    State(portal): State<Portal>,
+    staff: Option<Extension<app::server::staff::StaffAccess>>,
+    Path(report): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Response {
+    let Some(Extension(staff)) = staff else {
+        return error_response(app::error::AppError::Unauthenticated);
+    };
+    let found = app::server::staff::reports::csv(
+        &portal,
+        &staff,
+        &report,
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )
+    .await;
+    match found {
+        Ok((filename, body)) => csv_download(&filename, body),
+        Err(e) => error_response(e),
+    }
+}
+
+/// A CSV file to save, never cached (it holds account data).
+fn csv_download(filename: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Draws one statement of the access's account (another account's is not found), in

@@ -11,6 +11,7 @@ pub mod outages;
 pub mod payments;
 pub mod plans;
 pub mod reconciliation;
+pub mod reports;
 pub mod security;
 pub mod staff;
 pub mod statements;

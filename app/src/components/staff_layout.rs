@@ -42,6 +42,7 @@ pub fn StaffLayout() -> impl IntoView {
                 <A href="/staff/outages">{t.outages().nav}</A>
                 {matches!(me.role, crate::types::staff::Role::Billing | crate::types::staff::Role::Admin).then(|| view! {
                     <A href="/staff/reconciliation">{t.reconciliation().nav}</A>
+                    <A href="/staff/reports">{t.reports().nav}</A>
                 })}
                 {(me.role == crate::types::staff::Role::Admin).then(|| view! {
                     <A href="/staff/integrations">{t.integrations().nav}</A>

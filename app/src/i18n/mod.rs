@@ -24,6 +24,7 @@ mod outages;
 mod payments;
 mod plans;
 mod reconciliation;
+mod reports;
 mod security;
 mod staff;
 mod tickets;

@@ -25,6 +25,7 @@ mod pages;
 mod payments;
 mod plans;
 mod reconciliation;
+mod reports;
 mod second_factor;
 mod security;
 mod support;

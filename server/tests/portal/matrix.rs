@@ -386,6 +386,8 @@ fn server_functions(ids: &Ids) -> Vec<Row> {
         // Reconciliation: billing staff and administrators (a mismatch that does not exist:
         // refused after access).
         ("staff-reconciliation", vec![], ADJUST),
+        // Reports: billing staff and administrators.
+        ("staff-report", vec![("report", s("receivables"))], ADJUST),
         (
             "resolve-mismatch",
             vec![("id", s("999999")), ("note", s("Matrix"))],
@@ -501,6 +503,11 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "/staff/reconciliation".into(),
             "303 303 303 403 403 200 200",
         ),
+        (
+            "/staff/reports",
+            "/staff/reports?report=collections".into(),
+            "303 303 303 403 403 200 200",
+        ),
         ("/security", "/security".into(), PORTAL),
         ("/", "/".into(), PORTAL),
         ("/usage", "/usage".into(), PORTAL),
@@ -560,6 +567,11 @@ fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
             "/staff/reconciliation/*/csv",
             "/staff/reconciliation/999999/csv".into(),
             "303 303 303 403 403 404 404",
+        ),
+        (
+            "/staff/reports/*/csv",
+            "/staff/reports/card-payments/csv".into(),
+            "303 303 303 403 403 200 200",
         ),
         ("/healthz", "/healthz".into(), PUBLIC),
         ("/readyz", "/readyz".into(), PUBLIC),

@@ -5,6 +5,7 @@ pub mod adjustments;
 pub mod integrations;
 pub mod outages;
 pub mod reconciliation;
+pub mod reports;
 pub mod search;
 pub mod sign_in;
 pub mod tickets;

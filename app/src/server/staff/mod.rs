@@ -10,6 +10,9 @@
 //! - [`adjustments`]: charges and credits within the role's limit, approvals above it;
 //! - [`audit`]: the append-only audit log;
 //! - [`integrations`]: the integration API's keys (administrators);
+//! - [`reconciliation`] and [`reports`]: billing staff's and administrators' view of the
+//!   business: reconciliation runs, and the operators' reports (revenue, receivables,
+//!   collections, card payments, disputes and adjustments, usage);
 //! - [`console`]: the 360-degree view of an account, notes and interactions (and its
 //!   services' connections: `crate::server::network`).
 
@@ -21,6 +24,7 @@ pub mod impersonation;
 pub mod integrations;
 pub mod outages;
 pub mod reconciliation;
+pub mod reports;
 pub mod search;
 pub mod totp;
 pub mod totp_keys;
@@ -50,13 +54,17 @@ pub enum Right {
     /// See reconciliation runs (what was billed against the network and the supplier's
     /// invoice), export them and resolve their mismatches: billing staff and administrators.
     Reconcile,
+    /// See the operators' reports (revenue, receivables, collections, card payments,
+    /// disputes and adjustments, usage) and download them: billing staff and
+    /// administrators.
+    Reports,
 }
 
 impl Role {
     pub fn has(self, right: Right) -> bool {
         match right {
             Right::Support => true,
-            Right::AssistedChanges | Right::Adjust | Right::Reconcile => {
+            Right::AssistedChanges | Right::Adjust | Right::Reconcile | Right::Reports => {
                 matches!(self, Role::Billing | Role::Admin)
             }
             Right::Network => matches!(self, Role::SupportRep | Role::Admin),
