@@ -120,3 +120,24 @@ test('every console page is accessible, at both sizes', async ({ page }, info) =
     await accessible(page, info, name);
   }
 });
+
+test('the reports are accessible, at both sizes', async ({ page }, info) => {
+  await page.goto('/staff/sign-in');
+  await ready(page);
+  await staffSignIn(page, ADMIN);
+  const pages: [string, string][] = [
+    // This month so far: a chart, a table and its total row.
+    ['staff-report-revenue', '/staff/reports'],
+    ['staff-report-receivables', '/staff/reports?report=receivables'],
+    ['staff-report-collections', '/staff/reports?report=collections&from=2026-01-01&to=2026-12-31'],
+    ['staff-report-usage', '/staff/reports?report=usage'],
+    // A range that runs backwards: the message beside its field, and no report.
+    ['staff-report-wrong-range', '/staff/reports?report=disputes&from=2030-02-01&to=2030-01-01'],
+  ];
+  for (const [name, path] of pages) {
+    await page.goto(path);
+    await ready(page);
+    await accessible(page, info, name);
+  }
+  await expect(page.locator('#from-error')).toHaveText('The first day is after the last.');
+});
