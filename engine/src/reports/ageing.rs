@@ -84,6 +84,14 @@ pub struct AgeingRow {
     pub amount: Decimal,
 }
 
+/// What one bucket holds so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    statements: i64,
+    accounts: i64,
+    amount: Decimal,
+}
+
 #[derive(sqlx::FromRow)]
 struct Fact {
     account_id: i64,
@@ -158,8 +166,8 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
     .fetch_all(pool)
     .await?;
 
-    // (currency, bucket) → (statements, accounts, amount)
-    let mut totals: Vec<(String, [(i64, i64, Decimal); 6])> = Vec::new();
+    // Per currency, the buckets in BUCKETS order.
+    let mut totals: Vec<(String, [Tally; 6])> = Vec::new();
     for account in facts.chunk_by(|a, b| a.account_id == b.account_id) {
         let first = &account[0];
         let currency = Currency::parse(first.currency.trim()).map_err(|_| {
@@ -202,11 +210,11 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
             ] {
                 if amount > Decimal::ZERO {
                     let i = BUCKETS.iter().position(|b| *b == bucket).unwrap_or(0);
-                    buckets[i].0 += 1;
-                    buckets[i].2 += amount;
+                    buckets[i].statements += 1;
+                    buckets[i].amount += amount;
                     if !touched[i] {
                         touched[i] = true;
-                        buckets[i].1 += 1;
+                        buckets[i].accounts += 1;
                     }
                 }
             }
@@ -219,12 +227,12 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
             BUCKETS
                 .into_iter()
                 .zip(buckets)
-                .map(move |(bucket, (statements, accounts, amount))| AgeingRow {
+                .map(move |(bucket, tally)| AgeingRow {
                     currency: currency.clone(),
                     bucket,
-                    statements,
-                    accounts,
-                    amount,
+                    statements: tally.statements,
+                    accounts: tally.accounts,
+                    amount: tally.amount,
                 })
         })
         .collect())
