@@ -122,6 +122,8 @@ test('every console page is accessible, at both sizes', async ({ page }, info) =
 });
 
 test('the reports are accessible, at both sizes', async ({ page }, info) => {
+  // Five pages, each checked and (on the phone) photographed whole.
+  test.setTimeout(90_000);
   await page.goto('/staff/sign-in');
   await ready(page);
   await staffSignIn(page, ADMIN);

@@ -142,6 +142,54 @@ pub fn BarChart(
     }
 }
 
+/// One row of a [`CategoryChart`]: its name, its value, and the value in words.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub label: String,
+    pub value: u64,
+    pub figure: String,
+}
+
+/// Room for a row: its name above its bar.
+const ROW: u64 = 58;
+/// Room at the bars' right for the longest figure.
+const FIGURE_ROOM: u64 = 170;
+
+/// A horizontal bar chart of categories (plans, ages of a debt, outcomes): one row per
+/// category, its name written above its bar and its figure at the bar's end, so that long
+/// names read on a phone as well as on a desktop. The bars share one scale from zero to the
+/// largest value. `summary` names the chart for screen readers; each bar's title says its
+/// name and figure.
+#[component]
+pub fn CategoryChart(rows: Vec<Row>, summary: String) -> impl IntoView {
+    let max = rows.iter().map(|r| r.value).max().unwrap_or(0).max(1);
+    let span = WIDTH - FIGURE_ROOM;
+    let height = ROW * rows.len().max(1) as u64 + 6;
+    let bars = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let top = i as u64 * ROW;
+            let w = scale(row.value, max, span).max(if row.value > 0 { 2 } else { 0 });
+            let title = format!("{}: {}", row.label, row.figure);
+            view! {
+                <g>
+                    <title>{title}</title>
+                    <text x="0" y=(top + 20).to_string() class="bar-label">{row.label}</text>
+                    <rect x="0" y=(top + 28).to_string() width=w.to_string() height="22" class="bar" />
+                    <text x=(w + 8).to_string() y=(top + 46).to_string() class="bar-figure">{row.figure}</text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart category-chart" viewBox=format!("0 0 {WIDTH} {height}") role="img"
+            aria-label=summary preserveAspectRatio="xMinYMin meet">
+            {bars}
+        </svg>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::nice_ticks;

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use billing::Money;
 
 use crate::api::reports::staff_report;
-use crate::components::charts::{nice_ticks, Bar, BarChart};
+use crate::components::charts::{CategoryChart, Row};
 use crate::components::notices::{ErrorNotice, Loading};
 use crate::error::AppError;
 use crate::i18n::{use_i18n, I18n};
@@ -218,7 +218,7 @@ fn figure(i18n: I18n, unit: Unit, value: i64) -> String {
     match unit {
         Unit::Money(currency) => i18n.f.money(&Money::from_minor_units(value, currency)),
         Unit::Count => count(i18n, value),
-        Unit::Permille => format!("{}%", value / 10),
+        Unit::Permille => format!("{}.{}%", value / 10, value % 10),
         Unit::Bytes => i18n.f.bytes(value.max(0) as u64),
     }
 }
@@ -226,37 +226,18 @@ fn figure(i18n: I18n, unit: Unit, value: i64) -> String {
 fn chart_view(i18n: I18n, chart: Chart) -> impl IntoView {
     let r = i18n.t.reports();
     let unit = chart.unit;
-    let max = chart
-        .bars
-        .iter()
-        .map(|(_, v)| (*v).max(0) as u64)
-        .max()
-        .unwrap_or(0);
-    let ticks = if unit == Unit::Permille {
-        vec![0, 250, 500, 750, 1000]
-    } else {
-        nice_ticks(max)
-    }
-    .into_iter()
-    .map(|v| (v, figure(i18n, unit, v as i64)))
-    .collect();
-    let bars = chart
+    let rows = chart
         .bars
         .into_iter()
-        .map(|(label, value)| {
-            let label = (r.code)(&label).map_or(label, str::to_string);
-            Bar {
-                title: format!("{label}: {}", figure(i18n, unit, value)),
-                label,
-                value: value.max(0) as u64,
-                href: None,
-                highlighted: false,
-            }
+        .map(|(label, value)| Row {
+            label: (r.code)(&label).map_or(label, str::to_string),
+            value: value.max(0) as u64,
+            figure: figure(i18n, unit, value),
         })
         .collect();
     view! {
         <figure class="report-chart">
-            <BarChart bars reference=None summary=chart.caption.clone() ticks />
+            <CategoryChart rows summary=chart.caption.clone() />
             <figcaption class="hint">{chart.caption}</figcaption>
         </figure>
     }
