@@ -7,13 +7,17 @@
 -- ---------------------------------------------------------------------------------------
 
 create index dunning_actions_taken_on_idx on dunning_actions (taken_on);
-create index payments_created_at_idx on payments (created_at);
+-- Card payments by outcome read from the index alone.
+create index payments_created_at_idx on payments (created_at)
+    include (method, status, failure_code, currency, amount);
 create index adjustments_requested_at_idx on adjustments (requested_at);
 create index tickets_dispute_created_idx on tickets (created_at) where category = 'dispute';
 create index plan_changes_applied_idx on plan_changes (effective_on) where status = 'applied';
--- Receivables on a day: the statements open now, and those paid since (open then).
+-- Receivables on a day: the statements open now, those paid since (open then), and those
+-- issued since (what they show was not yet shown then).
 create index statements_open_idx on statements (account_id) where status = 'open';
 create index statements_paid_at_idx on statements (paid_at) where status = 'paid';
+create index statements_issued_on_idx on statements (issued_on);
 
 -- ---------------------------------------------------------------------------------------
 -- Usage by service and calendar month

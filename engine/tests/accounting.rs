@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::radius::{self, Packet};
+use common::usage_rollup_disagreements;
 use engine::network::accounting::{ingest, ingest_in_batches, Usage};
 use rand::{Rng, SeedableRng};
 use rust_decimal_macros::dec;
@@ -613,18 +614,11 @@ async fn daily_totals_equal_the_true_bytes_for_generated_sessions(pool: PgPool) 
         }
         // The monthly roll-up the usage report reads agrees with the days, whatever mix of
         // inserts and updates the batches made.
-        let disagree: i64 = sqlx::query_scalar(
-            "select count(*) from (
-                 select service_id, date_trunc('month', day)::date as month,
-                        sum(download_bytes) as down, sum(upload_bytes) as up
-                   from usage_daily group by 1, 2) d
-               full join usage_monthly m using (service_id, month)
-              where d.down is distinct from m.download_bytes or d.up is distinct from m.upload_bytes",
-        )
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        assert_eq!(disagree, 0, "case {case}: usage_monthly");
+        assert_eq!(
+            usage_rollup_disagreements(&pool).await,
+            0,
+            "case {case}: usage_monthly"
+        );
     }
 }
 

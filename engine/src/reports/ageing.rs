@@ -97,51 +97,53 @@ struct Fact {
     account_id: i64,
     account_number: String,
     currency: String,
-    balance: Decimal,
+    /// The account's ledger entries effective by then that no statement issued by then
+    /// shows: all of them, and the positive ones (charges not yet billed).
+    unshown: Decimal,
     unbilled: Decimal,
     new_charges: Decimal,
     total_due: Decimal,
-    open: bool,
     disputed: Decimal,
     due_on: NaiveDate,
 }
 
 /// Every bucket of every currency with receivables on the range's last day (all six
 /// buckets, zeros included, per currency), in [`BUCKETS`] order.
+///
+/// The balance then is the newest open statement's total due plus what no statement
+/// issued by then shows (the ledger and the statements agree so: the latest statement's
+/// total due is the ledger less what waits for a statement, `engine/tests/invariants.rs`).
+/// Statements open that evening are a run of an account's newest ones (paying one pays
+/// every earlier one), so they are all that [`unpaid_charges`] needs; a void statement is
+/// never receivable.
 pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow>, EngineError> {
     let day = range.to;
     let evening = crate::clock::day_bounds(tz, day).1;
-    // One statement: the accounts with a statement open that evening (open now, or paid
-    // since), each with its balance and unbilled charges then, and its statements from the
-    // oldest one open then, with the amounts then under dispute.
+    // One statement, of hash joins over the statements open that evening (open now, or
+    // paid since), the entries waiting for a statement or shown by one issued since, and
+    // the disputes open then.
     let facts: Vec<Fact> = sqlx::query_as(
         "with open_then as (
-             select account_id, min(period_start) as oldest from (
-                 select account_id, period_start from statements
-                  where status = 'open' and issued_on <= $1
-                 union all
-                 select account_id, period_start from statements
-                  where status = 'paid' and paid_at >= $2 and issued_on <= $1
-             ) o group by account_id
+             select id, account_id, period_start, total_charges + total_tax as new_charges,
+                    total_due, due_on
+               from statements where status = 'open' and issued_on <= $1
+             union all
+             select id, account_id, period_start, total_charges + total_tax, total_due, due_on
+               from statements where status = 'paid' and paid_at >= $2 and issued_on <= $1
          ),
-         accounts_then as (
-             select o.account_id, o.oldest, a.account_number, a.currency::text as currency,
-                    (select coalesce(sum(l.amount), 0) from ledger_entries l
-                      where l.account_id = o.account_id and l.effective_on <= $1) as balance,
-                    (select max(s.issued_on) from statements s
-                      where s.account_id = o.account_id and s.issued_on <= $1) as last_issued
-               from open_then o join accounts a on a.id = o.account_id
-         ),
-         unbilled as (
-             -- charges no statement issued by then shows (those after the latest one)
-             select t.account_id, sum(l.amount) as amount
-               from accounts_then t
-               join ledger_entries l on l.account_id = t.account_id
-                and l.effective_on >= t.last_issued and l.effective_on <= $1 and l.amount > 0
-               left join statement_ledger_entries sle on sle.ledger_entry_id = l.id
-               left join statements shown on shown.id = coalesce(l.statement_id, sle.statement_id)
-              where shown.id is null or shown.issued_on > $1
-              group by t.account_id
+         unshown as (
+             select account_id, sum(amount) as amount,
+                    coalesce(sum(amount) filter (where amount > 0), 0) as unbilled
+               from (select l.account_id, l.amount
+                       from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
+                      where l.effective_on <= $1
+                     union all
+                     select l.account_id, l.amount
+                       from statements s
+                       join statement_ledger_entries sle on sle.statement_id = s.id
+                       join ledger_entries l on l.id = sle.ledger_entry_id
+                      where s.issued_on > $1 and l.effective_on <= $1) e
+              group by account_id
          ),
          disputed as (
              select l.statement_id, sum(t.disputed_amount) as amount
@@ -150,16 +152,14 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
                 and (t.decided_at is null or t.decided_at >= $2)
               group by l.statement_id
          )
-         select t.account_id, t.account_number, t.currency, t.balance, coalesce(u.amount, 0) as unbilled,
-                s.total_charges + s.total_tax as new_charges, s.total_due,
-                s.status = 'open' or (s.status = 'paid' and s.paid_at >= $2) as open,
-                coalesce(d.amount, 0) as disputed, s.due_on
-           from accounts_then t
-           left join unbilled u on u.account_id = t.account_id
-           join statements s on s.account_id = t.account_id
-            and s.period_start >= t.oldest and s.issued_on <= $1
-           left join disputed d on d.statement_id = s.id
-          order by t.account_id, s.period_start",
+         select o.account_id, a.account_number, a.currency::text as currency,
+                coalesce(u.amount, 0) as unshown, coalesce(u.unbilled, 0) as unbilled,
+                o.new_charges, o.total_due, coalesce(d.amount, 0) as disputed, o.due_on
+           from open_then o
+           join accounts a on a.id = o.account_id
+           left join unshown u on u.account_id = o.account_id
+           left join disputed d on d.statement_id = o.id
+          order by o.account_id, o.period_start",
     )
     .bind(day)
     .bind(evening)
@@ -183,11 +183,13 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
                 id: 0,
                 new_charges: money(f.new_charges),
                 total_due: money(f.total_due),
-                open: f.open,
+                open: true,
                 disputed: money(f.disputed),
             })
             .collect();
-        let shares = unpaid_charges(money(first.balance), money(first.unbilled), &issued)
+        let newest = &account[account.len() - 1];
+        let balance = money(newest.total_due + first.unshown);
+        let shares = unpaid_charges(balance, money(first.unbilled), &issued)
             .map_err(|e| EngineError::bad_data(&first.account_number, e.to_string()))?;
         let index = match totals.iter().position(|(c, _)| *c == first.currency) {
             Some(i) => i,
@@ -199,7 +201,7 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
         let buckets = &mut totals[index].1;
         let mut touched = [false; 6];
         for (fact, share) in account.iter().zip(shares) {
-            if !fact.open || !share.is_positive() {
+            if !share.is_positive() {
                 continue;
             }
             let held = share.amount().min(fact.disputed);

@@ -174,6 +174,21 @@ pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql)
 }
 
+/// The services and months where `usage_monthly` (the roll-up the usage report reads) is
+/// not the sum of the days in `usage_daily`: none, whatever wrote the days.
+pub async fn usage_rollup_disagreements(pool: &PgPool) -> i64 {
+    count(
+        pool,
+        "select count(*) from (
+             select service_id, date_trunc('month', day)::date as month,
+                    sum(download_bytes) as down, sum(upload_bytes) as up
+               from usage_daily group by 1, 2) d
+           full join usage_monthly m using (service_id, month)
+          where d.down is distinct from m.download_bytes or d.up is distinct from m.upload_bytes",
+    )
+    .await
+}
+
 pub fn run_options(date: NaiveDate) -> engine::bill_run::RunOptions {
     engine::bill_run::RunOptions {
         date,
