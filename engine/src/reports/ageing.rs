@@ -95,7 +95,6 @@ struct Tally {
 #[derive(sqlx::FromRow)]
 struct Fact {
     account_id: i64,
-    account_number: String,
     currency: String,
     /// The account's ledger entries effective by then that no statement issued by then
     /// shows: all of them, and the positive ones (charges not yet billed).
@@ -124,19 +123,19 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
     // the disputes open then.
     let facts: Vec<Fact> = sqlx::query_as(
         "with open_then as (
-             select id, account_id, period_start, total_charges + total_tax as new_charges,
-                    total_due, due_on
+             select id, account_id, currency, period_start,
+                    total_charges + total_tax as new_charges, total_due, due_on
                from statements where status = 'open' and issued_on <= $1
              union all
-             select id, account_id, period_start, total_charges + total_tax, total_due, due_on
+             select id, account_id, currency, period_start, total_charges + total_tax,
+                    total_due, due_on
                from statements where status = 'paid' and paid_at >= $2 and issued_on <= $1
          ),
          unshown as (
              select account_id, sum(amount) as amount,
                     coalesce(sum(amount) filter (where amount > 0), 0) as unbilled
-               from (select l.account_id, l.amount
-                       from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
-                      where l.effective_on <= $1
+               from (select account_id, amount from ledger_entries_pending
+                      where effective_on <= $1
                      union all
                      select l.account_id, l.amount
                        from statements s
@@ -152,11 +151,10 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
                 and (t.decided_at is null or t.decided_at >= $2)
               group by l.statement_id
          )
-         select o.account_id, a.account_number, a.currency::text as currency,
+         select o.account_id, o.currency::text as currency,
                 coalesce(u.amount, 0) as unshown, coalesce(u.unbilled, 0) as unbilled,
                 o.new_charges, o.total_due, coalesce(d.amount, 0) as disputed, o.due_on
            from open_then o
-           join accounts a on a.id = o.account_id
            left join unshown u on u.account_id = o.account_id
            left join disputed d on d.statement_id = o.id
           order by o.account_id, o.period_start",
@@ -172,7 +170,7 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
         let first = &account[0];
         let currency = Currency::parse(first.currency.trim()).map_err(|_| {
             EngineError::bad_data(
-                &first.account_number,
+                &format!("id {}", first.account_id),
                 format!("unknown currency {:?}", first.currency),
             )
         })?;
@@ -189,8 +187,9 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
             .collect();
         let newest = &account[account.len() - 1];
         let balance = money(newest.total_due + first.unshown);
-        let shares = unpaid_charges(balance, money(first.unbilled), &issued)
-            .map_err(|e| EngineError::bad_data(&first.account_number, e.to_string()))?;
+        let shares = unpaid_charges(balance, money(first.unbilled), &issued).map_err(|e| {
+            EngineError::bad_data(&format!("id {}", first.account_id), e.to_string())
+        })?;
         let index = match totals.iter().position(|(c, _)| *c == first.currency) {
             Some(i) => i,
             None => {
