@@ -137,11 +137,10 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
                from (select account_id, amount from ledger_entries_pending
                       where effective_on <= $1
                      union all
-                     select l.account_id, l.amount
+                     select s.account_id, sle.amount
                        from statements s
                        join statement_ledger_entries sle on sle.statement_id = s.id
-                       join ledger_entries l on l.id = sle.ledger_entry_id
-                      where s.issued_on > $1 and l.effective_on <= $1) e
+                      where s.issued_on > $1 and sle.effective_on <= $1) e
               group by account_id
          ),
          disputed as (
