@@ -21,7 +21,6 @@ pub struct ReportTexts {
     pub column: fn(&str) -> &'static str,
     /// A code of a table cell in words; an unknown code is shown as it is.
     pub code: fn(&str) -> Option<&'static str>,
-    pub per_service: &'static str,
 }
 
 impl Texts {
@@ -153,5 +152,4 @@ pub static REPORTS_EN: ReportTexts = ReportTexts {
             _ => return None,
         })
     },
-    per_service: "per service",
 };
