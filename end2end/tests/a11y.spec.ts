@@ -88,6 +88,8 @@ test('every subscriber page is accessible, at both sizes', async ({ page }, info
 });
 
 test('every console page is accessible, at both sizes', async ({ page }, info) => {
+  // Room for a staff sign-in that waits for a fresh authenticator code.
+  test.setTimeout(90_000);
   await page.goto('/staff/sign-in');
   await ready(page);
   await accessible(page, info, 'staff-sign-in');

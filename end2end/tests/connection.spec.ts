@@ -55,11 +55,17 @@ test('a subscriber shows their connection password and chooses a new one', async
   await reveal.getByRole('button', { name: 'Show the password' }).click();
   await expect(section.getByTestId('connection-password')).toHaveText(START);
 
+  // Each change waits for the server's answer, so that an error still on the page from the
+  // try before is never taken for this one's.
   const send = async (current: string, next: string, again: string) => {
     await change.getByLabel('Your portal password').fill(current);
     await change.getByLabel('New connection password').fill(next);
     await change.getByLabel('The new password again').fill(again);
+    const answered = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && r.url().includes('/api/change-connection-password'),
+    );
     await change.getByRole('button', { name: 'Change the password' }).click();
+    await answered;
   };
   await send(PASSWORD, 'Maple-Grove-7', 'Maple-Grove-8');
   await expect(section.getByTestId('confirm-error')).toHaveText("The two passwords don't match.");

@@ -13,6 +13,8 @@ test('an outage declared for an area is on the overview of the subscriber there 
   page,
   browser,
 }, info) => {
+  // Room for a staff sign-in that waits for a fresh authenticator code.
+  test.setTimeout(90_000);
   const phone = info.project.name === 'phone';
   const subscriber = freshSubscriber(`5${phone ? 1 : 0}`);
   // Alone where postal codes start with Q and the end of the account's own number (an area
