@@ -260,6 +260,12 @@
 //!   no statement has shown yet are not receivables until billed.
 //! * **Collections**: a dunning step's statement counts as **collected** when it was paid
 //!   within **14 days** of the step, at the amount the statement asked for.
+//! * **Card payments** count on the provider's day each was **started**, by their outcome
+//!   now: one finished after 3-D Secure days later counts as succeeded on the day it began.
+//! * **Usage against allowance** (not money, decided here with the rest): a service's
+//!   calendar month counts under the plan it was on **when that month's first usage was
+//!   recorded**, against that plan's allowance then, so a subscriber who moved up because
+//!   they ran out is seen running out on the plan they left.
 //!
 //! *Worked* (as `engine/tests/reports.rs` checks): Nov 30.00 (due Nov 21), Dec 50.00 (due
 //! Dec 21) and Jan 40.00 (due Jan 21), 45.00 owed on Jan 10, of which 10.00 of Dec's

@@ -329,7 +329,7 @@ async fn services(pool: &PgPool, n: i64) -> Result<(), sqlx::Error> {
 
 async fn empty(pool: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "truncate usage_daily, usage_monthly, usage_hourly, usage_sessions, usage_rejects, usage_unattributed,
+        "truncate usage_daily, usage_monthly, usage_plan_monthly, usage_hourly, usage_sessions, usage_rejects, usage_unattributed,
                   usage_import_records, usage_import_files, radius.radacct, radius.radacct_journal",
     )
     .execute(pool)

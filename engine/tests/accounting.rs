@@ -528,7 +528,7 @@ async fn daily_totals_equal_the_true_bytes_for_generated_sessions(pool: PgPool) 
     for case in 0..16_u64 {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(case);
         sqlx::query(
-            "truncate usage_daily, usage_monthly, usage_hourly, usage_sessions, usage_rejects,
+            "truncate usage_daily, usage_monthly, usage_plan_monthly, usage_hourly, usage_sessions, usage_rejects,
                       usage_unattributed, radius.radacct, radius.radacct_journal",
         )
         .execute(&pool)

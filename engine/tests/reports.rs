@@ -786,6 +786,53 @@ async fn card_payments_are_counted_by_outcome_and_reason(pool: PgPool) {
         .await
         .unwrap();
     }
+    // Payments change after they are counted: a 3-D Secure payment of $25.00 is finished
+    // (awaiting, then succeeded), and a failed one of $7.00 is removed.
+    let change = |sql: &'static str, amount: Decimal| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sql)
+                .bind(account)
+                .bind(amount)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    change(
+        "insert into payments (account_id, currency, amount, method, status, idempotency_key, created_at)
+         values ($1, 'USD', $2, 'card', 'requires_action', 'test-3ds-finished', '2026-12-09 16:00Z')",
+        dec!(25.00),
+    )
+    .await;
+    change(
+        "update payments set status = 'succeeded', succeeded_at = now()
+          where account_id = $1 and amount = $2 and status = 'requires_action'",
+        dec!(25.00),
+    )
+    .await;
+    change(
+        "insert into payments (account_id, currency, amount, method, status, failure_code, idempotency_key, created_at)
+         values ($1, 'USD', $2, 'card', 'failed', 'card_declined', 'test-removed', '2026-12-09 17:00Z')",
+        dec!(7.00),
+    )
+    .await;
+    change(
+        "delete from payments where account_id = $1 and amount = $2",
+        dec!(7.00),
+    )
+    .await;
+    assert_eq!(payment_rollup_disagreements(&pool).await, 0);
+    // Nothing is kept of a group nothing is in any more.
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from payment_outcomes where payments = 0"
+        )
+        .await,
+        0
+    );
+
     let rows =
         reports::card_payments::report(&pool, range(d(2026, 12, 1), d(2026, 12, 31)), CHICAGO)
             .await
@@ -804,7 +851,8 @@ async fn card_payments_are_counted_by_outcome_and_reason(pool: PgPool) {
         rows,
         [
             row("autopay", "succeeded", "", 1, dec!(55.00)),
-            row("card", "succeeded", "", 2, dec!(100.00)),
+            // 64.95 + 35.05 + 25.00 (finished) = 125.00
+            row("card", "succeeded", "", 3, dec!(125.00)),
             row("card", "failed", "card_declined", 2, dec!(100.00)),
             row("card", "failed", "expired_card", 1, dec!(20.00)),
             row("card", "awaiting", "", 2, dec!(50.00)),
@@ -1084,6 +1132,23 @@ async fn usage_is_set_against_each_plans_allowance_month_by_month(pool: PgPool) 
         .execute(&pool)
         .await
         .unwrap();
+    // U3 moves to the unlimited plan after November began: a late 1 GB more on Nov 30
+    // still counts under the capped plan (51 GB), December's 5 GB under the unlimited one.
+    sqlx::query("update services set plan_id = $2 where id = $1")
+        .bind(u(3))
+        .bind(unlimited)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "update usage_daily set download_bytes = download_bytes + $2 where service_id = $1 and day = '2026-11-30'",
+    )
+    .bind(u(3))
+    .bind(GB)
+    .execute(&pool)
+    .await
+    .unwrap();
+    usage(&pool, u(3), d(2026, 12, 1), d(2026, 12, 6), 5 * GB).await;
     // The roll-up agrees with the days, service by service and month by month.
     assert_eq!(usage_rollup_disagreements(&pool).await, 0);
 
@@ -1109,12 +1174,13 @@ async fn usage_is_set_against_each_plans_allowance_month_by_month(pool: PgPool) 
     assert_eq!(
         rows,
         [
-            // 120 + 85 + 50 + 51 = 306 GB; at least 50 GB: all four; at least 80 GB: U1
+            // 120 + 85 + 51 + 51 = 307 GB; at least 50 GB: all four; at least 80 GB: U1
             // and U2; 100 GB or more: U1.
-            month(d(2026, 11, 1), "capped-100", Some(100), 4, 306, [4, 2, 1]),
+            month(d(2026, 11, 1), "capped-100", Some(100), 4, 307, [4, 2, 1]),
             month(d(2026, 11, 1), "unlimited", None, 1, 500, [0, 0, 0]),
             month(d(2026, 12, 1), "capped-100", Some(100), 1, 10, [0, 0, 0]),
-            month(d(2026, 12, 1), "unlimited", None, 1, 9, [0, 0, 0]),
+            // U5 9 GB + U3 5 GB.
+            month(d(2026, 12, 1), "unlimited", None, 2, 14, [0, 0, 0]),
         ]
     );
 }

@@ -1,13 +1,17 @@
 //! Usage by plan against its allowance, calendar month by calendar month: for each month
 //! the range touches and each plan, the services that used data, what they used (download
 //! and upload, as the allowance counts it), and how many of them reached half, four
-//! fifths and all of the plan's monthly allowance. It reads `usage_monthly`, the roll-up
-//! of `usage_daily` the database keeps (migration `20261215000001`).
+//! fifths and all of the plan's monthly allowance. It reads `usage_plan_monthly`, the
+//! roll-up by plan and month that the database keeps from `usage_monthly`, itself the
+//! roll-up of `usage_daily` (migrations `20261215000001` and `20261216000001`): a year is
+//! a few hundred rows.
 //!
 //! A calendar month stands in for each subscriber's own cycle (which starts on their cycle
 //! day): the report is about how plans are sized, not what anyone was billed, which their
-//! statements say. A service counts under its plan now, and data add-ons are not part of
-//! the allowance here.
+//! statements say. A service's month counts under the plan it was on when that month's
+//! first usage was recorded, against that plan's allowance then, so a service that moved
+//! up because it ran out is seen running out on the plan it left. Data add-ons are not part
+//! of the allowance here.
 
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
@@ -46,24 +50,17 @@ fn month_of(day: NaiveDate) -> NaiveDate {
 /// catalogue order.
 pub async fn report(pool: &PgPool, range: Range) -> Result<Vec<PlanMonth>, EngineError> {
     let rows = sqlx::query_as(
-        "select m.month, p.code, p.name, p.allowance_gb,
-                count(*) as services,
-                sum(m.download_bytes + m.upload_bytes)::bigint as bytes,
-                count(*) filter (where p.allowance_gb is not null
-                                   and (m.download_bytes + m.upload_bytes) * 2 >= p.allowance_gb * 1000000000::bigint)
-                  as over_half,
-                count(*) filter (where p.allowance_gb is not null
-                                   and (m.download_bytes + m.upload_bytes) * 5 >= p.allowance_gb * 4000000000::bigint)
-                  as over_four_fifths,
-                count(*) filter (where p.allowance_gb is not null
-                                   and m.download_bytes + m.upload_bytes >= p.allowance_gb * 1000000000::bigint)
-                  as over_allowance
-           from usage_monthly m
-           join services s on s.id = m.service_id
-           join plans p on p.id = s.plan_id
-          where m.month between $1 and $2 and m.download_bytes + m.upload_bytes > 0
-          group by m.month, p.id
-          order by m.month, p.currency, p.monthly_price, p.code",
+        "select r.month, p.code, p.name, p.allowance_gb,
+                sum(r.services)::bigint as services, sum(r.bytes)::bigint as bytes,
+                sum(r.at_half)::bigint as over_half,
+                sum(r.at_four_fifths)::bigint as over_four_fifths,
+                sum(r.at_allowance)::bigint as over_allowance
+           from usage_plan_monthly r
+           join plans p on p.id = r.plan_id
+          where r.month between $1 and $2
+          group by r.month, p.id
+         having sum(r.services) > 0
+          order by r.month, p.currency, p.monthly_price, p.code",
     )
     .bind(month_of(range.from))
     .bind(month_of(range.to))

@@ -174,10 +174,12 @@ pub async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.expect(sql)
 }
 
-/// The services and months where `usage_monthly` (the roll-up the usage report reads) is
-/// not the sum of the days in `usage_daily`: none, whatever wrote the days.
+/// Where the usage roll-ups the usage report reads disagree with what they sum: the
+/// services and months where `usage_monthly` is not the sum of the days in `usage_daily`,
+/// and the plans and months where `usage_plan_monthly` is not the count of those months
+/// (the thresholds worked out here again): none, whatever wrote the days.
 pub async fn usage_rollup_disagreements(pool: &PgPool) -> i64 {
-    count(
+    let months = count(
         pool,
         "select count(*) from (
              select service_id, date_trunc('month', day)::date as month,
@@ -185,6 +187,44 @@ pub async fn usage_rollup_disagreements(pool: &PgPool) -> i64 {
                from usage_daily group by 1, 2) d
            full join usage_monthly m using (service_id, month)
           where d.down is distinct from m.download_bytes or d.up is distinct from m.upload_bytes",
+    )
+    .await;
+    let plans = count(
+        pool,
+        "select count(*) from (
+             select month, plan_id,
+                    count(*) filter (where used > 0) as services, sum(used) as bytes,
+                    count(*) filter (where used > 0 and used >= allowance_bytes / 2.0) as half,
+                    count(*) filter (where used > 0 and used >= allowance_bytes * 0.8) as four_fifths,
+                    count(*) filter (where used > 0 and used >= allowance_bytes) as all_of_it
+               from (select month, plan_id, allowance_bytes, download_bytes + upload_bytes as used
+                       from usage_monthly) m
+              group by 1, 2) counted
+           full join (select month, plan_id, sum(services) as services, sum(bytes) as bytes,
+                             sum(at_half) as half, sum(at_four_fifths) as four_fifths,
+                             sum(at_allowance) as all_of_it
+                        from usage_plan_monthly group by 1, 2) rolled using (month, plan_id)
+          where (coalesce(counted.services, 0), coalesce(counted.bytes, 0), coalesce(counted.half, 0),
+                 coalesce(counted.four_fifths, 0), coalesce(counted.all_of_it, 0))
+                <> (coalesce(rolled.services, 0), coalesce(rolled.bytes, 0), coalesce(rolled.half, 0),
+                    coalesce(rolled.four_fifths, 0), coalesce(rolled.all_of_it, 0))",
+    )
+    .await;
+    months + plans
+}
+
+/// The groups where `payment_outcomes` (the roll-up the card payments report reads) is not
+/// the count and sum of the payments started in its quarter hour: none, whatever wrote them.
+pub async fn payment_rollup_disagreements(pool: &PgPool) -> i64 {
+    count(
+        pool,
+        "select count(*) from (
+             select to_timestamp(floor(extract(epoch from created_at) / 900) * 900) as quarter,
+                    method, status, coalesce(failure_code, '') as failure_code, currency,
+                    count(*) as payments, sum(amount) as amount
+               from payments group by 1, 2, 3, 4, 5) p
+           full join payment_outcomes o using (quarter, method, status, failure_code, currency)
+          where p.payments is distinct from o.payments or p.amount is distinct from o.amount",
     )
     .await
 }
