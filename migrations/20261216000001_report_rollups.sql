@@ -21,6 +21,20 @@ create function rollup_change_source(op text) returns text language sql immutabl
     end
 $$;
 
+-- Keeps a roll-up with `apply`: the three statement-level triggers on `summed`, each with
+-- the transition tables its operation has.
+create function keep_rollup(summed regclass, name text, apply text) returns void
+language plpgsql as $$
+begin
+    execute format('create trigger %I after insert on %s referencing new table as new_rows
+                    for each statement execute function %I()', name || '_on_insert', summed, apply);
+    execute format('create trigger %I after update on %s
+                    referencing old table as old_rows new table as new_rows
+                    for each statement execute function %I()', name || '_on_update', summed, apply);
+    execute format('create trigger %I after delete on %s referencing old table as old_rows
+                    for each statement execute function %I()', name || '_on_delete', summed, apply);
+end $$;
+
 -- ---------------------------------------------------------------------------------------
 -- Payments by outcome, a quarter of an hour at a time
 -- ---------------------------------------------------------------------------------------
@@ -68,15 +82,7 @@ begin
     return null;
 end $$;
 
-create trigger payment_outcomes_on_insert after insert on payments
-    referencing new table as new_rows
-    for each statement execute function payment_outcomes_apply();
-create trigger payment_outcomes_on_update after update on payments
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function payment_outcomes_apply();
-create trigger payment_outcomes_on_delete after delete on payments
-    referencing old table as old_rows
-    for each statement execute function payment_outcomes_apply();
+select keep_rollup('payments', 'payment_outcomes', 'payment_outcomes_apply');
 
 insert into payment_outcomes (quarter, method, status, failure_code, currency, payments, amount)
 select date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00+00'),
@@ -129,15 +135,7 @@ end $$;
 drop trigger usage_monthly_on_insert on usage_daily;
 drop trigger usage_monthly_on_update on usage_daily;
 drop trigger usage_monthly_on_delete on usage_daily;
-create trigger usage_monthly_on_insert after insert on usage_daily
-    referencing new table as new_rows
-    for each statement execute function usage_monthly_apply();
-create trigger usage_monthly_on_update after update on usage_daily
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function usage_monthly_apply();
-create trigger usage_monthly_on_delete after delete on usage_daily
-    referencing old table as old_rows
-    for each statement execute function usage_monthly_apply();
+select keep_rollup('usage_daily', 'usage_monthly', 'usage_monthly_apply');
 
 -- Each plan's month: the services with usage, their bytes, and how many reached half, four
 -- fifths and all of their allowance. Split over a few shards by the writing session, so
@@ -189,15 +187,7 @@ begin
     return null;
 end $$;
 
-create trigger usage_plan_monthly_on_insert after insert on usage_monthly
-    referencing new table as new_rows
-    for each statement execute function usage_plan_monthly_apply();
-create trigger usage_plan_monthly_on_update after update on usage_monthly
-    referencing old table as old_rows new table as new_rows
-    for each statement execute function usage_plan_monthly_apply();
-create trigger usage_plan_monthly_on_delete after delete on usage_monthly
-    referencing old table as old_rows
-    for each statement execute function usage_plan_monthly_apply();
+select keep_rollup('usage_monthly', 'usage_plan_monthly', 'usage_plan_monthly_apply');
 
 insert into usage_plan_monthly (month, plan_id, shard, services, bytes, at_half, at_four_fifths, at_allowance)
 select month, plan_id, 0, sum(c.services), sum(c.bytes), sum(c.at_half), sum(c.at_four_fifths), sum(c.at_allowance)
