@@ -76,11 +76,17 @@ pub async fn report(
                    from (select method, status, failure_code, currency, payments, amount
                            from payment_outcomes
                           where quarter >= $3 and quarter < $4 and method in ('card', 'autopay')
+                         -- The ends, each its own index range: a prepared statement's
+                         -- generic plan would read the whole range for `< $3 or >= $4`.
                          union all
                          select method, status, failure_code, currency, 1, amount
                            from payments
-                          where created_at >= $1 and created_at < $2 and method in ('card', 'autopay')
-                            and (created_at < $3 or created_at >= $4)) counted) p
+                          where created_at >= $1 and created_at < $3 and method in ('card', 'autopay')
+                         union all
+                         select method, status, failure_code, currency, 1, amount
+                           from payments
+                          where created_at >= $4 and created_at < $2 and method in ('card', 'autopay')
+                        ) counted) p
           group by method, outcome, failure_code, currency
           order by method, array_position(array['succeeded', 'failed', 'awaiting', 'cancelled'], outcome),
                    sum(payments) desc, failure_code, currency",
