@@ -7,8 +7,7 @@
 -- Each trigger function sees the rows its statement changed as transition tables: the
 -- rows counted in (`new_rows`) and out (`old_rows`). It adds the difference to the roll-up
 -- in one grouped upsert, groups in key order so that two transactions cannot wait for each
--- other, and drops a group nothing is counted in any more. A TRUNCATE of a summed table
--- must truncate its roll-up too.
+-- other. A TRUNCATE of a summed table must truncate its roll-up too.
 
 -- The rows a statement changed, each with +1 (counted in) or -1 (counted out): the new
 -- rows of an INSERT or UPDATE, the old rows of an UPDATE or DELETE. Only a trigger that
