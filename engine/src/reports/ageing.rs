@@ -158,6 +158,7 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<AgeingRow
            left join disputed d on d.statement_id = o.id
           order by o.account_id, o.period_start",
     )
+    .persistent(false)
     .bind(day)
     .bind(evening)
     .fetch_all(pool)

@@ -91,6 +91,7 @@ pub async fn report(
           order by method, array_position(array['succeeded', 'failed', 'awaiting', 'cancelled'], outcome),
                    sum(payments) desc, failure_code, currency",
     )
+    .persistent(false)
     .bind(start)
     .bind(end)
     .bind(whole_from)

@@ -58,6 +58,7 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<Group>, E
           group by 2, 3, 4, 5
           order by 1 desc, 2, 3, 4, 5",
     )
+    .persistent(false)
     .bind(start)
     .bind(end)
     .fetch_all(pool)

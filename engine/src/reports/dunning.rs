@@ -64,6 +64,7 @@ pub async fn report(pool: &PgPool, range: Range, tz: Tz) -> Result<Vec<StepOutco
           group by d.code, t.currency
           order by d.days_after_due, d.code, t.currency",
     )
+    .persistent(false)
     .bind(range.from)
     .bind(range.to)
     .bind(tz.name())

@@ -106,6 +106,7 @@ pub async fn report(pool: &PgPool, range: Range) -> Result<Vec<PlanMrr>, EngineE
           group by p.id
           order by p.currency, p.monthly_price, p.code",
     )
+    .persistent(false)
     .bind(range.from)
     .bind(range.to)
     .fetch_all(pool)

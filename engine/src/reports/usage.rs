@@ -62,6 +62,7 @@ pub async fn report(pool: &PgPool, range: Range) -> Result<Vec<PlanMonth>, Engin
          having sum(r.services) > 0
           order by r.month, p.currency, p.monthly_price, p.code",
     )
+    .persistent(false)
     .bind(month_of(range.from))
     .bind(month_of(range.to))
     .fetch_all(pool)
