@@ -188,6 +188,20 @@ async fn check(pool: &PgPool, day: NaiveDate) {
     .unwrap();
     assert_eq!(unbalanced, 0, "{day}: a statement's lines do not add up");
 
+    // What a shown entry carries for the receivables report (its amount and day, its
+    // statement's account and issue day) is what its entry and statement say.
+    let stale: i64 = sqlx::query_scalar(
+        "select count(*) from statement_ledger_entries sle
+           join ledger_entries e on e.id = sle.ledger_entry_id
+           join statements s on s.id = sle.statement_id
+          where (sle.amount, sle.effective_on, sle.account_id, sle.shown_on)
+                <> (e.amount, e.effective_on, s.account_id, s.issued_on)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(stale, 0, "{day}: shown entries disagree with their sources");
+
     // Charged days: contiguous from activation (no gap, no overlap)...
     let gaps: Vec<(i64, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
         "select service_id, period_start, previous_end from (

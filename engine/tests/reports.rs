@@ -530,6 +530,24 @@ async fn receivables_are_aged_by_due_date_with_disputes_apart(pool: PgPool) {
             dec!(5.00)
         ]
     );
+    // On the evening of Dec 31, A had paid 75.00 (Dec 10) that only January's statement
+    // (issued Jan 1) shows: Dec's 80.00 due less it leaves 5.00, all of it under the 10.00
+    // dispute. B's Sep is 101 days past due and its Oct 71; C's Dec 5 days, and D's Nov,
+    // paid only on Jan 12, 25 days (1-30: 64.95 + 100.00 = 164.95 on two accounts).
+    assert_eq!(
+        on(d(2026, 12, 31)).await,
+        [
+            aged(Bucket::NotYetDue, 0, dec!(0)),
+            AgeingRow {
+                accounts: 2,
+                ..aged(Bucket::Days1To30, 2, dec!(164.95))
+            },
+            aged(Bucket::Days31To60, 0, dec!(0)),
+            aged(Bucket::Days61To90, 1, dec!(25.00)),
+            aged(Bucket::Over90, 1, dec!(20.00)),
+            aged(Bucket::Disputed, 1, dec!(5.00)),
+        ]
+    );
     // The same allocation as dunning: what A owes that may be asked for is the 40.00 not
     // under dispute.
     let mut conn = pool.acquire().await.unwrap();
