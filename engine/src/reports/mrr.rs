@@ -45,7 +45,8 @@ pub struct PlanMrr {
 
 /// Every plan (sold or not) with its revenue and movement over `range`, cheapest first.
 /// One statement: each service's plan and standing on the two evenings (a plan changed
-/// after an evening had its `from_plan_id` then), grouped by plan.
+/// after an evening had its `from_plan_id` then), counted by plan on each evening, then
+/// priced and grouped by plan.
 pub async fn report(pool: &PgPool, range: Range) -> Result<Vec<PlanMrr>, EngineError> {
     let rows = sqlx::query_as(
         "with first_change_after as (
@@ -57,40 +58,45 @@ pub async fn report(pool: &PgPool, range: Range) -> Result<Vec<PlanMrr>, EngineE
               order by service_id, evening, effective_on, id
          ),
          standing as (
-             select s.id,
-                    coalesce(o.from_plan_id, s.plan_id) as plan_open,
+             -- each service's plan and whether it ran on each evening, counted by those
+             -- four: a hundred groups or so, however many services there are
+             select coalesce(o.from_plan_id, s.plan_id) as plan_open,
                     coalesce(c.from_plan_id, s.plan_id) as plan_close,
                     s.activated_on < $1 and (s.cancelled_on is null or s.cancelled_on >= $1) as in_open,
-                    s.activated_on <= $2 and (s.cancelled_on is null or s.cancelled_on > $2) as in_close
+                    s.activated_on <= $2 and (s.cancelled_on is null or s.cancelled_on > $2) as in_close,
+                    count(*) as services
                from services s
                left join first_change_after o on o.service_id = s.id and o.evening = $1::date - 1
                left join first_change_after c on c.service_id = s.id and c.evening = $2::date
               where s.activated_on <= $2 and (s.cancelled_on is null or s.cancelled_on >= $1)
+              group by 1, 2, 3, 4
          ),
          priced as (
-             select st.*, po.monthly_price as price_open, pc.monthly_price as price_close,
-                    st.in_open and st.in_close and st.plan_open <> st.plan_close as moved
+             select st.*, po.monthly_price * st.services as price_open,
+                    pc.monthly_price * st.services as price_close,
+                    st.in_open and st.in_close and st.plan_open <> st.plan_close as moved,
+                    pc.monthly_price > po.monthly_price as dearer
                from standing st
                join plans po on po.id = st.plan_open
                join plans pc on pc.id = st.plan_close
               where st.in_open or st.in_close
          ),
          contribution as (
-             -- what each service took from its plan on the first evening...
-             select plan_open as plan_id, 1 as opening_services, price_open as opening,
+             -- what the services took from their plan on the first evening...
+             select plan_open as plan_id, services as opening_services, price_open as opening,
                     0 as new,
-                    case when moved and price_close > price_open then -price_open else 0 end as upgrades,
-                    case when moved and price_close <= price_open then -price_open else 0 end as downgrades,
+                    case when moved and dearer then -price_open else 0 end as upgrades,
+                    case when moved and not dearer then -price_open else 0 end as downgrades,
                     case when not in_close then -price_open else 0 end as churn,
                     0 as closing, 0 as closing_services
                from priced where in_open
              union all
-             -- ...and brought to its plan on the last
+             -- ...and brought to their plan on the last
              select plan_close, 0, 0,
                     case when not in_open then price_close else 0 end,
-                    case when moved and price_close > price_open then price_close else 0 end,
-                    case when moved and price_close <= price_open then price_close else 0 end,
-                    0, price_close, 1
+                    case when moved and dearer then price_close else 0 end,
+                    case when moved and not dearer then price_close else 0 end,
+                    0, price_close, services
                from priced where in_close
          )
          select p.code, p.name, p.currency::text as currency,
