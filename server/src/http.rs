@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use app::i18n::I18n;
 use app::server::access::AccountAccess;
+use app::server::client::{ClientAddress, TrustedProxies};
 use app::server::staff::audit;
 use app::server::{access, accounts, statements, usage, Portal};
 use app::{shell, App};
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -48,6 +49,8 @@ pub struct WebPolicy {
     pub session_idle: Duration,
     /// The script origin of Stripe.js, the one foreign script the pages may load.
     pub stripe_origin: String,
+    /// The operator's proxies, whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl WebPolicy {
@@ -160,7 +163,33 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(set_client_request_id_aside))
+        .layer(middleware::from_fn_with_state(state.web.clone(), set_client_address))
         .with_state(state)
+}
+
+/// Works out the client's address once, for the throttle and the audit log: the
+/// connection's peer, or behind the operator's proxies the address they were called from
+/// (`app::server::client`).
+async fn set_client_address(
+    State(web): State<Arc<WebPolicy>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(ConnectInfo(peer)) = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .copied()
+    {
+        let forwarded: Vec<&str> = request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        let client = web.trusted_proxies.client(peer.ip(), &forwarded);
+        request.extensions_mut().insert(ClientAddress(client));
+    }
+    next.run(request).await
 }
 
 /// Takes a client's `X-Request-Id` off the request (keeping it aside for the audit log), so

@@ -992,6 +992,7 @@ async fn serve() -> anyhow::Result<()> {
         https: settings.is_https(),
         session_idle: settings.session_idle,
         stripe_origin: http::origin_of(&settings.stripe_js_url),
+        trusted_proxies: settings.trusted_proxies.clone(),
     });
     app::server::auth::prepare();
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+use app::server::client::TrustedProxies;
 use app::server::staff::totp_keys::{TotpKeys, Which};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
@@ -24,6 +25,10 @@ pub struct Settings {
     pub pool_size: u32,
     /// `LASTMILE_LISTEN` (default `127.0.0.1:3000`).
     pub listen: SocketAddr,
+    /// `LASTMILE_TRUSTED_PROXIES`: the operator's proxies in front of the instances
+    /// (addresses and networks, comma-separated; none by default), whose
+    /// `X-Forwarded-For` names the client for the sign-in throttle and the audit log.
+    pub trusted_proxies: TrustedProxies,
     /// `LASTMILE_PUBLIC_URL`: where subscribers reach the portal (default `http://<listen>`).
     /// An `https://` URL turns on Secure cookies and HSTS.
     pub public_url: String,
@@ -119,6 +124,10 @@ impl Settings {
             database_url: database_url()?,
             pool_size: number("LASTMILE_DB_POOL_SIZE", 16, "connections")?,
             listen,
+            trusted_proxies: TrustedProxies::parse(
+                &var("LASTMILE_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow!("LASTMILE_TRUSTED_PROXIES: {e}"))?,
             public_url: public_url.trim_end_matches('/').to_string(),
             site_root: var("LASTMILE_SITE_ROOT")
                 .or_else(|| var("LEPTOS_SITE_ROOT"))

@@ -10,14 +10,13 @@ use crate::server::{
     staff::audit,
 };
 
-/// The caller's network address, for throttling.
+/// The caller's network address, for throttling (behind the operator's proxies, the
+/// address they were called from: `server::client`).
 #[cfg(feature = "ssr")]
 async fn client_address() -> String {
-    use axum::extract::ConnectInfo;
-    use std::net::SocketAddr;
-    match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
-        Err(_) => "unknown".into(),
+    match crate::server::client::ClientAddress::current() {
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
     }
 }
 

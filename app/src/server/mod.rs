@@ -9,6 +9,7 @@
 pub mod access;
 pub mod accounts;
 pub mod auth;
+pub mod client;
 pub mod data_cap;
 pub mod history;
 pub mod language;

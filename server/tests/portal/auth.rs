@@ -406,6 +406,79 @@ async fn one_address_failing_against_many_accounts_is_throttled_too(pool: PgPool
     assert_eq!(error_code(response).await, (429, "throttled".to_string()));
 }
 
+/// A sign-in sent with an `X-Forwarded-For` header, as HAProxy sends it on.
+async fn sign_in_forwarded_for(
+    portal: &TestPortal,
+    client: &str,
+    identifier: &str,
+    password: &str,
+) -> reqwest::Response {
+    portal
+        .browser()
+        .post(portal.url("/api/sign-in"))
+        .header("origin", &portal.base)
+        .header("accept", "application/json")
+        .header("x-forwarded-for", client)
+        .form(&[("identifier", identifier), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn addresses_counted(pool: &PgPool) -> Vec<(String, i64)> {
+    sqlx::query_as(
+        "select key, count(*) from login_attempts where scope = 'address' group by key order by key",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own(pool: PgPool) {
+    let portal = TestPortal::start_with(pool, |t| {
+        t.trusted_proxies = app::server::client::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    for i in 0..30 {
+        // The first address is the caller's own invention; HAProxy appended the second.
+        let response = sign_in_forwarded_for(
+            &portal,
+            "192.0.2.1, 203.0.113.7",
+            &format!("guess{i}@example.net"),
+            "guess",
+        )
+        .await;
+        assert_eq!(response.status(), 401, "attempt {i}");
+    }
+    // Refused, and (being refused) not counted.
+    let throttled = sign_in_forwarded_for(&portal, "203.0.113.7", SAM_EMAIL, PASSWORD).await;
+    assert_eq!(error_code(throttled).await, (429, "throttled".to_string()));
+    // Another subscriber behind the same proxy is not held back by that address.
+    let other = sign_in_forwarded_for(&portal, "203.0.113.8", SAM_EMAIL, PASSWORD).await;
+    assert!(other.status().is_success(), "{}", other.status());
+    assert_eq!(
+        addresses_counted(&portal.pool).await,
+        [
+            ("203.0.113.7".to_string(), 30),
+            ("203.0.113.8".to_string(), 1)
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_forwarded_address_from_anyone_but_a_trusted_proxy_is_ignored(pool: PgPool) {
+    let portal = TestPortal::start(pool).await;
+    for client in ["203.0.113.7", "203.0.113.8"] {
+        let response = sign_in_forwarded_for(&portal, client, "guess@example.net", "guess").await;
+        assert_eq!(response.status(), 401);
+    }
+    assert_eq!(
+        addresses_counted(&portal.pool).await,
+        [("127.0.0.1".to_string(), 2)]
+    );
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn after_sign_in_only_portal_paths_are_followed(pool: PgPool) {
     let portal = TestPortal::start(pool).await;

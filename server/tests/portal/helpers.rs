@@ -52,6 +52,8 @@ pub struct Tweaks {
     pub provider: Provider,
     /// Served as if behind https (`LASTMILE_PUBLIC_URL` starting `https://`).
     pub https: bool,
+    /// The proxies whose `X-Forwarded-For` is believed (`LASTMILE_TRUSTED_PROXIES`).
+    pub trusted_proxies: app::server::client::TrustedProxies,
 }
 
 impl TestPortal {
@@ -86,6 +88,7 @@ impl TestPortal {
                 logo: None,
             },
             https: false,
+            trusted_proxies: Default::default(),
         };
         tweak(&mut tweaks);
         let idle = tweaks.config.session_idle;
@@ -105,6 +108,7 @@ impl TestPortal {
             https: tweaks.https,
             session_idle: idle,
             stripe_origin: "https://js.stripe.com".into(),
+            trusted_proxies: tweaks.trusted_proxies,
         });
         let store = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
         crate::measure::install_query_counter();

@@ -46,9 +46,7 @@ impl RequestInfo {
 
     /// From a request's headers and extensions (the middleware has no Leptos context).
     pub fn of(headers: &http::HeaderMap, extensions: &http::Extensions, path: &str) -> RequestInfo {
-        let ip = extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_string());
+        let ip = crate::server::client::ClientAddress::of(extensions).map(|ip| ip.to_string());
         let request_id = headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
