@@ -195,6 +195,19 @@ ensure_api_tools() {
   pip_into_venv "$API_TOOLS_VENV" schemathesis "$SCHEMATHESIS_VERSION"
 }
 
+# aiosmtpd, a real SMTP server, for the tests of the email outbox against a mail server that
+# is down and comes back (server/tests/portal/faults.rs); the tests start and stop it.
+AIOSMTPD_VENV="$LASTMILE_CACHE/aiosmtpd-venv"
+AIOSMTPD_VERSION="1.4.6"
+
+ensure_mail_server() {
+  local program="$AIOSMTPD_VENV/bin/aiosmtpd"
+  if ! [ -x "$program" ] || ! "$program" --version 2>/dev/null | grep -q " $AIOSMTPD_VERSION\$"; then
+    pip_into_venv "$AIOSMTPD_VENV" aiosmtpd "$AIOSMTPD_VERSION"
+  fi
+  export LASTMILE_TEST_AIOSMTPD="$program"
+}
+
 # localstripe's Stripe.js stand-in, made to behave as Stripe.js does where the product needs it.
 # Rebuilt from the installed original each time, so a change to the patch reaches a cached venv:
 # - it declares a top-level `class Element`, which shadows the DOM's Element for every script

@@ -50,6 +50,10 @@ pub enum AppError {
     /// A service we depend on (the card processor) did not answer; nothing was changed.
     #[error("unavailable")]
     Unavailable,
+    /// The database is down or restarting (see `engine::database`); nothing was changed, and
+    /// the same request will work again shortly.
+    #[error("database_down")]
+    DatabaseDown,
     /// Something failed on our side; the cause is in the server's log.
     #[error("internal")]
     Internal,
@@ -71,6 +75,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::PaymentFailed { .. } => "payment_failed",
             AppError::Unavailable => "unavailable",
+            AppError::DatabaseDown => "database_down",
             AppError::Internal => "internal",
         }
     }
@@ -87,7 +92,7 @@ impl AppError {
             AppError::BadRequest => 400,
             AppError::Conflict { .. } => 409,
             AppError::PaymentFailed { .. } => 402,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::DatabaseDown => 503,
             AppError::Internal => 500,
         }
     }
@@ -111,6 +116,10 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        if engine::database::is_unreachable(&e) {
+            tracing::warn!(error = %e, "the database is unreachable");
+            return AppError::DatabaseDown;
+        }
         AppError::internal("database error", e)
     }
 }
@@ -164,6 +173,7 @@ impl From<engine::EngineError> for AppError {
                 field: String::new(),
                 message,
             },
+            E::Database(e) => e.into(),
             E::Stripe(cause) => {
                 tracing::warn!(error = %cause, "stripe request failed");
                 AppError::Unavailable

@@ -80,6 +80,12 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Whether the database could not be reached (see [`crate::database::is_unreachable`]):
+    /// the caller should try again shortly, and nothing was changed.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, EngineError::Database(e) if crate::database::is_unreachable(e))
+    }
+
     pub(crate) fn bad_data(account_number: &str, what: impl Into<String>) -> EngineError {
         EngineError::BadData {
             account_number: account_number.to_string(),

@@ -47,6 +47,7 @@ pub mod cards;
 pub mod clock;
 pub mod config;
 pub mod data_addons;
+pub mod database;
 pub mod disputes;
 pub mod dunning;
 pub mod error;

@@ -43,8 +43,13 @@ async fn connect_with(
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(5))
         // Pinging each connection before every use doubles the round trips of a page; a
-        // broken connection is found by the query itself and replaced.
+        // broken connection is found by the query itself and replaced. After an outage
+        // (PostgreSQL restarted or failed over), every connection opened before it is broken:
+        // each is closed when next taken rather than failing one more request.
         .test_before_acquire(false)
+        .before_acquire(|_connection, meta| {
+            Box::pin(async move { Ok(!engine::database::opened_before_outage(meta.age)) })
+        })
         .connect_with(options.clone())
         .await
         .with_context(|| {

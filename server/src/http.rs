@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use tokio_util::sync::CancellationToken;
 use tower_http::compression::predicate::{NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::request_id::{
@@ -41,6 +42,9 @@ pub struct AppState {
     pub assets: crate::assets::Assets,
     /// The letterhead of printed statements.
     pub provider: Arc<Provider>,
+    /// Cancelled when the instance is asked to stop: `/readyz` then answers 503 so the load
+    /// balancer sends no more, while requests in flight finish (see [`serve`]).
+    pub shutdown: CancellationToken,
 }
 
 /// What the middleware needs to know about how the portal is served.
@@ -207,8 +211,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers within two seconds.
-async fn readyz(State(portal): State<Portal>) -> Response {
+/// Ready when the instance is not stopping and the database answers within two seconds.
+async fn readyz(
+    State(portal): State<Portal>,
+    State(shutdown): State<CancellationToken>,
+) -> Response {
+    if shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "stopping").into_response();
+    }
     let check = tokio::time::timeout(
         Duration::from_secs(2),
         sqlx::query_scalar::<_, i32>("select 1").fetch_one(&portal.pool),
@@ -229,12 +239,18 @@ pub fn error_response(error: app::error::AppError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let message = (app::i18n::EN.error)(&error);
     let body = serde_json::json!({ "code": error.code(), "message": message });
-    (
+    let mut response = (
         status,
         [(header::CACHE_CONTROL, "no-store")],
         axum::Json(body),
     )
-        .into_response()
+        .into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
 }
 
 #[derive(serde::Deserialize)]
@@ -720,8 +736,16 @@ async fn security_headers(
     response
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
-pub async fn serve(app: Router, listen: SocketAddr) -> anyhow::Result<()> {
+/// Serves until `shutdown` is cancelled (see [`stop_on_signal`]). Then `/readyz` answers 503
+/// at once, and for `drain` the instance goes on serving, so that a load balancer checking
+/// `/readyz` stops sending it requests before it stops listening; then it stops taking
+/// connections, and returns when the requests in flight have finished.
+pub async fn serve(
+    app: Router,
+    listen: SocketAddr,
+    shutdown: CancellationToken,
+    drain: Duration,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e} (set LASTMILE_LISTEN to another address)")
     })?;
@@ -730,13 +754,24 @@ pub async fn serve(app: Router, listen: SocketAddr) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown.cancelled().await;
+        if !drain.is_zero() {
+            tracing::info!(
+                seconds = drain.as_secs_f32(),
+                "stopping: not ready, still serving while the load balancer notices"
+            );
+            tokio::time::sleep(drain).await;
+        }
+        tracing::info!("stopping: no new connections; finishing requests in flight");
+    })
     .await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Cancels `shutdown` on Ctrl-C or SIGTERM.
+pub async fn stop_on_signal(shutdown: CancellationToken) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -753,7 +788,8 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    tracing::info!("asked to stop");
+    shutdown.cancel();
 }
 
 #[cfg(test)]

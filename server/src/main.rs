@@ -624,12 +624,8 @@ async fn provision(once: bool) -> anyhow::Result<()> {
     let network = engine::network::NetworkConfig::from_env().map_err(anyhow::Error::msg)?;
     let pool = db::connect(&settings::database_url()?, 2).await?;
     if !once {
-        let shutdown = Arc::new(tokio::sync::Notify::new());
-        let stop = shutdown.clone();
-        tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            stop.notify_waiters();
-        });
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        tokio::spawn(http::stop_on_signal(shutdown.clone()));
         lastmile::provisioning::run(pool, network, shutdown).await;
         return Ok(());
     }
@@ -1003,17 +999,20 @@ async fn serve() -> anyhow::Result<()> {
     let session_pool =
         db::connect_for_sessions(&settings.database_url, settings.pool_size.div_ceil(2)).await?;
     let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool);
+    // Cancelled by SIGTERM or Ctrl-C: the background work stops at its next step (work in
+    // hand is finished or left for the next start), and the listener drains (`http::serve`).
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(http::stop_on_signal(shutdown.clone()));
     let state = http::AppState {
         leptos_options,
         portal,
         web,
         assets,
         provider: Arc::new(settings.provider()),
+        shutdown: shutdown.clone(),
     };
     let app = http::router(state, store);
 
-    // Tells the background worker to stop once the server has.
-    let shutdown = Arc::new(tokio::sync::Notify::new());
     let worker = tokio::spawn(mail::run_background(
         pool.clone(),
         mail::Delivery::from_settings(&settings)?,
@@ -1076,8 +1075,9 @@ async fn serve() -> anyhow::Result<()> {
         pool.clone(),
         shutdown.clone(),
     ));
-    let served = http::serve(app, settings.listen).await;
-    shutdown.notify_waiters();
+    let served = http::serve(app, settings.listen, shutdown.clone(), settings.drain).await;
+    // Stopped for another reason (the listener failed): the background work stops too.
+    shutdown.cancel();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), housekeeping).await;
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     // A batch in flight is recorded or, if cut off, left pending for the next start.

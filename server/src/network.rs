@@ -72,13 +72,17 @@ pub fn settings_from_env() -> anyhow::Result<CoaSettings> {
     })
 }
 
-/// Runs until `stop` is notified: sends pending changes every two seconds.
-pub async fn run_background(pool: PgPool, settings: CoaSettings, stop: Arc<tokio::sync::Notify>) {
+/// Runs until `stop` is cancelled: sends pending changes every two seconds.
+pub async fn run_background(
+    pool: PgPool,
+    settings: CoaSettings,
+    stop: tokio_util::sync::CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = stop.notified() => return,
+            _ = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
         match coa::run_once(&pool, &settings).await {

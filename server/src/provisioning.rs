@@ -6,7 +6,6 @@
 //! (`lastmile network sync-groups` does the same). Turned off with
 //! `LASTMILE_PROVISIONING=off`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use engine::network::{config, provision, NetworkConfig};
@@ -15,8 +14,12 @@ use sqlx::PgPool;
 /// How often the instance looks for waiting rows.
 pub const TICK: Duration = Duration::from_secs(2);
 
-/// Syncs the groups, then applies what waits every [`TICK`] until `shutdown` is notified.
-pub async fn run(pool: PgPool, network: NetworkConfig, shutdown: Arc<tokio::sync::Notify>) {
+/// Syncs the groups, then applies what waits every [`TICK`] until `shutdown` is cancelled.
+pub async fn run(
+    pool: PgPool,
+    network: NetworkConfig,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
     match config::sync_groups(&pool, &network).await {
         Ok(report) if !report.written.is_empty() => {
             tracing::info!(groups = ?report.written, "RADIUS groups written")
@@ -39,7 +42,7 @@ pub async fn run(pool: PgPool, network: NetworkConfig, shutdown: Arc<tokio::sync
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.notified() => return,
+            _ = shutdown.cancelled() => return,
         }
     }
 }

@@ -4,7 +4,6 @@
 //! `engine::jobs`). Turned off with `LASTMILE_SCHEDULER=off`, e.g. for instances that only
 //! serve pages.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use engine::EngineConfig;
@@ -13,8 +12,12 @@ use sqlx::PgPool;
 /// How often the instance looks for due jobs.
 const TICK: Duration = Duration::from_secs(60);
 
-/// Looks for due jobs every minute until `shutdown` is notified.
-pub async fn run(pool: PgPool, config: EngineConfig, shutdown: Arc<tokio::sync::Notify>) {
+/// Looks for due jobs every minute until `shutdown` is cancelled.
+pub async fn run(
+    pool: PgPool,
+    config: EngineConfig,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
     loop {
         match engine::jobs::run_due(&pool, &config, chrono::Utc::now()).await {
             Ok(ran) => {
@@ -33,7 +36,7 @@ pub async fn run(pool: PgPool, config: EngineConfig, shutdown: Arc<tokio::sync::
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.notified() => return,
+            _ = shutdown.cancelled() => return,
         }
     }
 }

@@ -29,6 +29,10 @@ pub struct Settings {
     /// (addresses and networks, comma-separated; none by default), whose
     /// `X-Forwarded-For` names the client for the sign-in throttle and the audit log.
     pub trusted_proxies: TrustedProxies,
+    /// `LASTMILE_DRAIN_SECONDS` (default 0, at most 300): after SIGTERM, how long the
+    /// instance answers `/readyz` with 503 while still serving, so that the load balancer
+    /// stops sending it requests before it stops listening.
+    pub drain: Duration,
     /// `LASTMILE_PUBLIC_URL`: where subscribers reach the portal (default `http://<listen>`).
     /// An `https://` URL turns on Secure cookies and HSTS.
     pub public_url: String,
@@ -128,6 +132,10 @@ impl Settings {
                 &var("LASTMILE_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| anyhow!("LASTMILE_TRUSTED_PROXIES: {e}"))?,
+            drain: Duration::from_secs(match number("LASTMILE_DRAIN_SECONDS", 0u64, "seconds")? {
+                s @ 0..=300 => s,
+                s => anyhow::bail!("LASTMILE_DRAIN_SECONDS must be 0 to 300 seconds, not {s}"),
+            }),
             public_url: public_url.trim_end_matches('/').to_string(),
             site_root: var("LASTMILE_SITE_ROOT")
                 .or_else(|| var("LEPTOS_SITE_ROOT"))

@@ -4,18 +4,17 @@
 //! take turns (see engine::network::accounting). Once an hour it forgets the state of
 //! sessions whose radacct rows the operator has deleted.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use engine::EngineConfig;
 use sqlx::PgPool;
 
-/// Runs until `stop` is notified: ingests accounting every `every`.
+/// Runs until `stop` is cancelled: ingests accounting every `every`.
 pub async fn run_background(
     pool: PgPool,
     config: EngineConfig,
     every: Duration,
-    stop: Arc<tokio::sync::Notify>,
+    stop: tokio_util::sync::CancellationToken,
 ) {
     let tz = config.time_zone;
     let mut tick = tokio::time::interval(every);
@@ -24,7 +23,7 @@ pub async fn run_background(
     let mut last_prune: Option<tokio::time::Instant> = None;
     loop {
         tokio::select! {
-            _ = stop.notified() => return,
+            _ = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
         if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {

@@ -217,8 +217,8 @@ impl Sender {
     }
 }
 
-/// Sends what is due every [`TICK`] until `shutdown` is notified.
-pub async fn run(sender: Sender, shutdown: Arc<tokio::sync::Notify>) {
+/// Sends what is due every [`TICK`] until `shutdown` is cancelled.
+pub async fn run(sender: Sender, shutdown: tokio_util::sync::CancellationToken) {
     loop {
         match sender.round().await {
             Ok(round) if round != Round::default() => {
@@ -233,7 +233,7 @@ pub async fn run(sender: Sender, shutdown: Arc<tokio::sync::Notify>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.notified() => return,
+            _ = shutdown.cancelled() => return,
         }
     }
 }

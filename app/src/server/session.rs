@@ -67,6 +67,21 @@ pub struct ViewingAs {
     pub expires_at_ms: i64,
 }
 
+/// A session that could not be read or written. Its store is the database, so a failure of
+/// the store's backend is the database being unreachable (503, try again); anything else
+/// (a value that does not decode) is a bug (500).
+fn store_failed(context: &str, error: tower_sessions::session::Error) -> AppError {
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as Store;
+    match error {
+        Error::Store(Store::Backend(cause)) => {
+            tracing::warn!(error = %cause, "{context}: the session store (the database) failed");
+            AppError::DatabaseDown
+        }
+        other => AppError::internal(context, other),
+    }
+}
+
 /// A session of the portal.
 #[derive(Clone, Debug)]
 pub struct PortalSession(pub Session);
@@ -91,7 +106,7 @@ impl PortalSession {
             .0
             .get(SIGNED_IN)
             .await
-            .map_err(|e| AppError::internal("reading session", e))?;
+            .map_err(|e| store_failed("reading session", e))?;
         let Some(mut who) = found else {
             return Ok(None);
         };
@@ -108,7 +123,7 @@ impl PortalSession {
             self.0
                 .insert(SIGNED_IN, who.clone())
                 .await
-                .map_err(|e| AppError::internal("writing session", e))?;
+                .map_err(|e| store_failed("writing session", e))?;
         }
         Ok(Some(who))
     }
@@ -120,11 +135,11 @@ impl PortalSession {
         self.0
             .cycle_id()
             .await
-            .map_err(|e| AppError::internal("cycling session id", e))?;
+            .map_err(|e| store_failed("cycling session id", e))?;
         self.0
             .insert(SIGNED_IN, who)
             .await
-            .map_err(|e| AppError::internal("writing session", e))
+            .map_err(|e| store_failed("writing session", e))
     }
 
     /// The signed-in staff member, unless a limit has passed (then the session is ended).
@@ -220,7 +235,7 @@ impl PortalSession {
                 self.0
                     .remove_value(VIEWING)
                     .await
-                    .map_err(|e| AppError::internal("writing session", e))?;
+                    .map_err(|e| store_failed("writing session", e))?;
                 Ok(())
             }
         }
@@ -230,21 +245,21 @@ impl PortalSession {
         self.0
             .get(key)
             .await
-            .map_err(|e| AppError::internal("reading session", e))
+            .map_err(|e| store_failed("reading session", e))
     }
 
     async fn put<T: Serialize>(&self, key: &str, value: &T) -> Result<(), AppError> {
         self.0
             .insert(key, value)
             .await
-            .map_err(|e| AppError::internal("writing session", e))
+            .map_err(|e| store_failed("writing session", e))
     }
 
     async fn cycle(&self) -> Result<(), AppError> {
         self.0
             .cycle_id()
             .await
-            .map_err(|e| AppError::internal("cycling session id", e))
+            .map_err(|e| store_failed("cycling session id", e))
     }
 
     /// Deletes the session, in the store and in the browser.
@@ -252,6 +267,6 @@ impl PortalSession {
         self.0
             .flush()
             .await
-            .map_err(|e| AppError::internal("ending session", e))
+            .map_err(|e| store_failed("ending session", e))
     }
 }

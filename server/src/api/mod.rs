@@ -371,12 +371,12 @@ async fn audit<'c>(
 /// The API's hourly housekeeping while the server runs: answers to idempotency keys older
 /// than a day are forgotten, old webhook deliveries too, and subscriptions failing for days
 /// are disabled. Several instances may run it; the delete is the same for all.
-pub async fn run_housekeeping(pool: sqlx::PgPool, stop: std::sync::Arc<tokio::sync::Notify>) {
+pub async fn run_housekeeping(pool: sqlx::PgPool, stop: tokio_util::sync::CancellationToken) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = stop.notified() => return,
+            _ = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
         match engine::integrations::forget_old_answers(&pool).await {

@@ -223,6 +223,15 @@ impl Problem {
         self
     }
 
+    /// 503: the database is down or restarting; nothing was changed.
+    pub fn database_down() -> Problem {
+        Problem::new(
+            Code::Unavailable,
+            "The database is not answering; nothing was changed. Try again shortly.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+    }
+
     /// The database failed: 503 when it could not be reached; 422 when it refused a value
     /// (out of range, a character it cannot store, a check), 409 when a unique key did;
     /// 500 otherwise (logged).
@@ -242,16 +251,9 @@ impl Problem {
                 );
             }
         }
-        if matches!(
-            error,
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-        ) {
+        if engine::database::is_unreachable(error) {
             tracing::warn!(%error, "integration API: the database is unavailable");
-            Problem::new(
-                Code::Unavailable,
-                "The database is not answering; try again shortly.",
-            )
-            .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+            Problem::database_down()
         } else {
             tracing::error!(%error, "integration API: database error");
             Problem::new(Code::Internal, "The server failed; nothing was changed.")
@@ -273,6 +275,7 @@ impl Problem {
             }
             A::NotFound => Problem::new(Code::NotFound, "No such resource."),
             A::Conflict { message } => Problem::new(Code::Conflict, message),
+            A::DatabaseDown => Problem::database_down(),
             A::Unavailable => Problem::new(
                 Code::Unavailable,
                 "A part the server needs is not answering; try again shortly.",

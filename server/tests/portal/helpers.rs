@@ -56,6 +56,44 @@ pub struct Tweaks {
     pub trusted_proxies: app::server::client::TrustedProxies,
 }
 
+/// The five demo accounts and the demo staff, as every test starts with.
+pub async fn seed(pool: &PgPool) {
+    seed_demo(
+        pool,
+        &SeedOptions {
+            accounts: 5,
+            seed: 42,
+            today: chrono::Utc::now().date_naive(),
+            show_progress: false,
+            totp_keys: Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests()),
+        },
+    )
+    .await
+    .expect("seeding the test database");
+}
+
+/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
+pub async fn url_of(pool: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
+    let (server, _) = base.rsplit_once('/').unwrap();
+    format!("{server}/{name}")
+}
+
+/// A directory of its own under the system's temporary one.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "lastmile-{name}-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 impl TestPortal {
     /// Seeds five accounts and starts the portal.
     pub async fn start(pool: PgPool) -> TestPortal {
@@ -63,19 +101,7 @@ impl TestPortal {
     }
 
     pub async fn start_with(pool: PgPool, tweak: impl FnOnce(&mut Tweaks)) -> TestPortal {
-        let today = chrono::Utc::now().date_naive();
-        seed_demo(
-            &pool,
-            &SeedOptions {
-                accounts: 5,
-                seed: 42,
-                today,
-                show_progress: false,
-                totp_keys: Arc::new(app::server::staff::totp_keys::TotpKeys::for_tests()),
-            },
-        )
-        .await
-        .expect("seeding the test database");
+        seed(&pool).await;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -119,6 +145,7 @@ impl TestPortal {
                 web,
                 assets: Default::default(),
                 provider: Arc::new(tweaks.provider),
+                shutdown: Default::default(),
             },
             store,
         )

@@ -15,6 +15,7 @@ mod console;
 mod cost;
 mod data_cap;
 mod documents;
+mod faults;
 mod helpers;
 mod languages;
 mod matrix;

@@ -164,28 +164,6 @@ async fn over_plain_http_the_session_cookie_has_its_plain_name(pool: PgPool) {
     assert!(!cookie.to_ascii_lowercase().contains("secure"), "{cookie}");
 }
 
-/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
-async fn url_of(pool: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
-    let (server, _) = base.rsplit_once('/').unwrap();
-    format!("{server}/{name}")
-}
-
-/// A directory of its own under the system's temporary one.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "lastmile-{name}-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[sqlx::test(migrations = "../migrations")]
 async fn a_pay_links_token_never_reaches_the_request_log(pool: PgPool) {
     // The real binary, with its own logging, on a free port; the request log is at debug
@@ -336,7 +314,8 @@ async fn a_delivered_email_keeps_who_what_and_when_but_not_its_links(pool: PgPoo
         .await;
     assert!(refilled.is_err(), "a sent email has no body");
 
-    // An email that cannot be delivered keeps its body for the next attempt, until the last.
+    // An email that cannot be delivered keeps its body for the next attempt, until it is
+    // given up on: here, a mail directory that is not there, for three days.
     portal
         .call(
             &portal.browser(),
@@ -349,22 +328,26 @@ async fn a_delivered_email_keeps_who_what_and_when_but_not_its_links(pool: PgPoo
         lastmile::mail::deliver_pending(&portal.pool, &nowhere)
             .await
             .unwrap();
-        sqlx::query_as::<_, (i32, bool)>(
-            "select attempts, text_body <> '' from outbound_emails where kind = 'password_reset' and sent_at is null",
+        sqlx::query_as::<_, (i32, bool, bool)>(
+            "select attempts, text_body <> '', given_up_at is not null from outbound_emails
+              where kind = 'password_reset' and sent_at is null",
         )
         .fetch_one(&portal.pool)
         .await
         .unwrap()
     };
-    assert_eq!(attempt().await, (1, true));
-    sqlx::query("update outbound_emails set attempts = $1 - 1 where sent_at is null")
-        .bind(lastmile::mail::MAX_ATTEMPTS)
-        .execute(&portal.pool)
-        .await
-        .unwrap();
+    assert_eq!(attempt().await, (1, true, false));
+    assert_eq!(attempt().await, (1, true, false), "not due again for 10 s");
+    sqlx::query(
+        "update outbound_emails set created_at = created_at - interval '3 days', next_attempt_at = now()
+          where sent_at is null and given_up_at is null",
+    )
+    .execute(&portal.pool)
+    .await
+    .unwrap();
     assert_eq!(
         attempt().await,
-        (lastmile::mail::MAX_ATTEMPTS, false),
+        (2, false, true),
         "given up on: its link goes too"
     );
 }

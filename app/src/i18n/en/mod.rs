@@ -51,6 +51,7 @@ fn error(e: &AppError) -> String {
             "We couldn't reach our card processor. Nothing was charged; please try again in a moment."
                 .into()
         }
+        AppError::DatabaseDown => "We can't reach your account's records just now. Nothing was changed; please try again in a minute.".into(),
         AppError::Internal => {
             "Something went wrong on our side. Please try again in a moment.".into()
         }

@@ -51,6 +51,7 @@ fn error(e: &AppError) -> String {
             "No pudimos comunicarnos con nuestro procesador de tarjetas. No se realizó ningún cargo; inténtelo de nuevo en unos momentos."
                 .into()
         }
+        AppError::DatabaseDown => "No podemos acceder a los registros de su cuenta en este momento. No se cambió nada; inténtelo de nuevo en un minuto.".into(),
         AppError::Internal => {
             "Algo salió mal de nuestro lado. Inténtelo de nuevo en unos momentos.".into()
         }

@@ -51,6 +51,10 @@ fn error(e: &AppError) -> String {
             "Nous n’avons pas pu joindre notre prestataire de paiement par carte. Aucun montant n’a été débité\u{202f}; veuillez réessayer dans un instant."
                 .into()
         }
+        AppError::DatabaseDown => {
+            "Nous ne pouvons pas accéder aux données de votre compte pour le moment. Rien n’a été modifié\u{202f}; veuillez réessayer dans une minute."
+                .into()
+        }
         AppError::Internal => {
             "Un problème est survenu de notre côté. Veuillez réessayer dans un instant.".into()
         }
