@@ -168,6 +168,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(middleware::from_fn(set_client_request_id_aside))
         .layer(middleware::from_fn_with_state(state.web.clone(), set_client_address))
+        .layer(middleware::from_fn(crate::metrics::record_request))
         .with_state(state)
 }
 

@@ -25,6 +25,7 @@ pub mod documents;
 pub mod http;
 pub mod import;
 pub mod mail;
+pub mod metrics;
 pub mod network;
 pub mod provisioning;
 pub mod reconcile;

@@ -998,7 +998,7 @@ async fn serve() -> anyhow::Result<()> {
     }
     let session_pool =
         db::connect_for_sessions(&settings.database_url, settings.pool_size.div_ceil(2)).await?;
-    let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool);
+    let store = tower_sessions_sqlx_store::PostgresStore::new(session_pool.clone());
     // Cancelled by SIGTERM or Ctrl-C: the background work stops at its next step (work in
     // hand is finished or left for the next start), and the listener drains (`http::serve`).
     let shutdown = tokio_util::sync::CancellationToken::new();
@@ -1075,10 +1075,33 @@ async fn serve() -> anyhow::Result<()> {
         pool.clone(),
         shutdown.clone(),
     ));
+    let metrics = match settings.metrics_listen {
+        Some(listen) => {
+            let scrape = lastmile::metrics::Scrape {
+                handle: lastmile::metrics::install()?,
+                pool: pool.clone(),
+                session_pool,
+            };
+            let listener = lastmile::metrics::bind(listen).await?;
+            Some(tokio::spawn(lastmile::metrics::serve(
+                scrape,
+                listener,
+                shutdown.clone(),
+            )))
+        }
+        None => None,
+    };
     let served = http::serve(app, settings.listen, shutdown.clone(), settings.drain).await;
     // Stopped for another reason (the listener failed): the background work stops too.
     shutdown.cancel();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), housekeeping).await;
+    if let Some(metrics) = metrics {
+        if let Ok(Ok(Err(e))) =
+            tokio::time::timeout(std::time::Duration::from_secs(5), metrics).await
+        {
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+    }
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     // A batch in flight is recorded or, if cut off, left pending for the next start.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), network).await;

@@ -80,9 +80,9 @@ pub async fn record_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// A path as a route: a segment with a digit in it or longer than 40 characters is an id
-/// or a token (`/statements/{id}`), and what follows `/pay/`, `/reset-password/` or `/pkg/`
-/// is one too.
+/// A path as a route: a segment with a digit in it (but a version, `v1`) or longer than 40
+/// characters is an id or a token (`/statements/{id}`), and what follows `/pay/`,
+/// `/reset-password/` or `/pkg/` is one too.
 pub fn route_of(path: &str) -> String {
     let mut route = String::new();
     let mut rest_is_id = false;
@@ -92,7 +92,10 @@ pub fn route_of(path: &str) -> String {
             route.push_str("{id}");
             break;
         }
-        if segment.len() > 40 || segment.bytes().any(|b| b.is_ascii_digit()) {
+        let version = segment.len() > 1
+            && segment.starts_with('v')
+            && segment[1..].bytes().all(|b| b.is_ascii_digit());
+        if segment.len() > 40 || (segment.bytes().any(|b| b.is_ascii_digit()) && !version) {
             route.push_str("{id}");
         } else {
             route.push_str(segment);
@@ -105,12 +108,11 @@ pub fn route_of(path: &str) -> String {
     route
 }
 
-/// A job the scheduler finished, by kind and outcome (`done` or `failed`).
-pub fn job_finished(kind: &str, ok: bool, took: Duration) {
+/// A job this instance's scheduler ran, by kind and outcome (`done` or `failed`).
+pub fn job_finished(kind: &str, ok: bool) {
     let outcome = if ok { "done" } else { "failed" };
     counter!("lastmile_jobs_finished_total", "kind" => kind.to_owned(), "outcome" => outcome)
         .increment(1);
-    histogram!("lastmile_job_duration_seconds", "kind" => kind.to_owned()).record(took);
 }
 
 /// What the metrics listener reads at each scrape.
@@ -128,17 +130,21 @@ pub fn router(scrape: Scrape) -> Router {
         .with_state(Arc::new(scrape))
 }
 
-/// Serves the metrics on `listen` until `shutdown` is cancelled, keeping the histograms'
-/// memory in check meanwhile.
+/// The metrics listener, bound at start-up so that a wrong address stops the server.
+pub async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen} for metrics: {e} (set LASTMILE_METRICS_LISTEN to another address)")
+    })
+}
+
+/// Serves the metrics until `shutdown` is cancelled, keeping the histograms' memory in
+/// check meanwhile.
 pub async fn serve(
     scrape: Scrape,
-    listen: SocketAddr,
+    listener: tokio::net::TcpListener,
     shutdown: CancellationToken,
-) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        anyhow::anyhow!("cannot listen on {listen} for metrics: {e} (LASTMILE_METRICS_LISTEN)")
-    })?;
-    tracing::info!(%listen, "serving metrics");
+) -> std::io::Result<()> {
+    tracing::info!(listen = ?listener.local_addr().ok(), "serving metrics");
     let handle = scrape.handle.clone();
     let upkeep = shutdown.clone();
     tokio::spawn(async move {
@@ -152,8 +158,7 @@ pub async fn serve(
     });
     axum::serve(listener, router(scrape))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await?;
-    Ok(())
+        .await
 }
 
 async fn metrics(State(scrape): State<Arc<Scrape>>) -> Response {
@@ -270,7 +275,10 @@ mod tests {
         assert_eq!(route_of("/usage"), "/usage");
         assert_eq!(route_of("/statements/1234/pdf"), "/statements/{id}/pdf");
         assert_eq!(route_of("/api/sign-in"), "/api/sign-in");
-        assert_eq!(route_of("/api/v1/accounts/10000001"), "/api/v1/accounts/{id}");
+        assert_eq!(
+            route_of("/api/v1/accounts/10000001"),
+            "/api/v1/accounts/{id}"
+        );
         assert_eq!(route_of("/pay/abc.def"), "/pay/{id}");
         assert_eq!(route_of("/pkg/lastmile.wasm"), "/pkg/{id}");
         assert_eq!(route_of("/staff/tickets/T-88"), "/staff/tickets/{id}");

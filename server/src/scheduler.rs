@@ -22,6 +22,7 @@ pub async fn run(
         match engine::jobs::run_due(&pool, &config, chrono::Utc::now()).await {
             Ok(ran) => {
                 for (job, outcome) in ran {
+                    crate::metrics::job_finished(&job.kind, outcome.is_ok());
                     match outcome {
                         Ok(outcome) => {
                             tracing::info!(job = job.id, kind = %job.kind, date = %job.dedupe_key, ?outcome, "job done")

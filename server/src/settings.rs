@@ -29,6 +29,9 @@ pub struct Settings {
     /// (addresses and networks, comma-separated; none by default), whose
     /// `X-Forwarded-For` names the client for the sign-in throttle and the audit log.
     pub trusted_proxies: TrustedProxies,
+    /// `LASTMILE_METRICS_LISTEN`: where Prometheus metrics are served (unset: nowhere), an
+    /// address apart from the public listener.
+    pub metrics_listen: Option<SocketAddr>,
     /// `LASTMILE_DRAIN_SECONDS` (default 0, at most 300): after SIGTERM, how long the
     /// instance answers `/readyz` with 503 while still serving, so that the load balancer
     /// stops sending it requests before it stops listening.
@@ -132,6 +135,13 @@ impl Settings {
                 &var("LASTMILE_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| anyhow!("LASTMILE_TRUSTED_PROXIES: {e}"))?,
+            metrics_listen: var("LASTMILE_METRICS_LISTEN")
+                .map(|text| {
+                    text.trim().parse().with_context(|| {
+                        format!("LASTMILE_METRICS_LISTEN must be an address and port like 10.0.0.5:9100, got {text:?}")
+                    })
+                })
+                .transpose()?,
             drain: Duration::from_secs(match number("LASTMILE_DRAIN_SECONDS", 0u64, "seconds")? {
                 s @ 0..=300 => s,
                 s => anyhow::bail!("LASTMILE_DRAIN_SECONDS must be 0 to 300 seconds, not {s}"),

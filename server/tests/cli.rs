@@ -455,6 +455,38 @@ fn a_missing_or_malformed_totp_key_is_named_and_never_printed() {
 }
 
 #[test]
+fn bad_serving_settings_are_named() {
+    let url = Some("postgres://nobody@127.0.0.1:1/none");
+    for (name, value, expected) in [
+        (
+            "LASTMILE_METRICS_LISTEN",
+            "metrics.example.net",
+            "LASTMILE_METRICS_LISTEN must be an address and port like 10.0.0.5:9100, got \"metrics.example.net\"",
+        ),
+        (
+            "LASTMILE_DRAIN_SECONDS",
+            "900",
+            "LASTMILE_DRAIN_SECONDS must be 0 to 300 seconds, not 900",
+        ),
+        (
+            "LASTMILE_DRAIN_SECONDS",
+            "soon",
+            "LASTMILE_DRAIN_SECONDS must be a whole number of seconds, got \"soon\"",
+        ),
+    ] {
+        let out = lastmile_with(
+            &["serve"],
+            url,
+            None,
+            &[("LASTMILE_TOTP_KEY", TEST_KEY), (name, value)],
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}={value}");
+        let text = stderr(&out);
+        assert!(text.contains(expected), "{name}={value}: {text}");
+    }
+}
+
+#[test]
 fn bad_card_payment_settings_are_named() {
     let run = |vars: &[(&str, &str)]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_lastmile"));

@@ -20,6 +20,7 @@ mod helpers;
 mod languages;
 mod matrix;
 mod measure;
+mod metrics;
 mod network;
 mod outages;
 mod pages;

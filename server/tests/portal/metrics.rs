@@ -86,12 +86,14 @@ async fn metrics_are_served_apart_with_routes_pools_outboxes_and_jobs(pool: PgPo
         ) >= 3.0
     );
     assert!(
-        count(r#"lastmile_http_request_duration_seconds_count{route="/statements/{id}",method="GET",status="200"}"#)
-            >= 1.0
+        count(
+            r#"lastmile_http_request_duration_seconds_count{route="/statements/{id}",method="GET",status="200"}"#
+        ) >= 1.0
     );
     assert!(
-        count(r#"lastmile_http_request_duration_seconds_count{route="(not found)",method="GET",status="404"}"#)
-            >= 1.0
+        count(
+            r#"lastmile_http_request_duration_seconds_count{route="(not found)",method="GET",status="404"}"#
+        ) >= 1.0
     );
     assert!(
         !text.contains(&format!("/statements/{statement}")),
@@ -108,7 +110,10 @@ async fn metrics_are_served_apart_with_routes_pools_outboxes_and_jobs(pool: PgPo
         count(r#"lastmile_jobs{kind="bill_run",status="failed"}"#),
         1.0
     );
-    assert_eq!(count(r#"lastmile_jobs{kind="dunning",status="failed"}"#), 0.0);
+    assert_eq!(
+        count(r#"lastmile_jobs{kind="dunning",status="failed"}"#),
+        0.0
+    );
     assert!(count(r#"lastmile_db_pool_max_connections{pool="main"}"#) >= 1.0);
     assert!(text.contains(r#"lastmile_card_payments_last_15_minutes{status="succeeded"}"#));
 }
