@@ -19,8 +19,12 @@ use crate::dunning;
 use crate::error::EngineError;
 use crate::usage_alerts;
 
-/// How long a claimed job is an instance's before another may take it over.
+/// How long a claimed job is an instance's before another may take it over. While the job
+/// runs its instance renews the lease every [`RENEW_EVERY`], so only an instance that died
+/// (or lost the database for that long) loses its job, however long the job runs.
 const LEASE_MINUTES: i32 = 30;
+/// How often a running job's lease is renewed: a third of the lease.
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 /// A job that failed this many times stops being retried (and is left for an operator).
 const MAX_ATTEMPTS: i32 = 5;
 /// How far back missed days are scheduled.
@@ -146,7 +150,7 @@ pub async fn execute(
     config: &EngineConfig,
     job: &Job,
 ) -> Result<Outcome, EngineError> {
-    let result = run_job(pool, config, job).await;
+    let result = holding_lease(pool, job.id, RENEW_EVERY, run_job(pool, config, job)).await;
     match &result {
         Ok(_) => {
             sqlx::query(
@@ -173,6 +177,37 @@ pub async fn execute(
         }
     }
     result
+}
+
+/// Runs `work` while renewing job `job_id`'s lease every `every` (to a full lease from the
+/// database's clock), so that no other instance takes the job over while it is worked on.
+/// A renewal that fails is logged and tried again at the next beat.
+pub async fn holding_lease<T>(
+    pool: &PgPool,
+    job_id: i64,
+    every: std::time::Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = beat.tick() => {
+                let renewed = sqlx::query(
+                    "update jobs set locked_until = greatest(locked_until, now() + make_interval(mins => $2))
+                      where id = $1 and status = 'running'",
+                )
+                .bind(job_id)
+                .bind(LEASE_MINUTES)
+                .execute(pool)
+                .await;
+                if let Err(error) = renewed {
+                    tracing::warn!(job = job_id, %error, "could not renew the job's lease");
+                }
+            }
+        }
+    }
 }
 
 async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outcome, EngineError> {

@@ -410,3 +410,36 @@ async fn a_failing_job_is_retried_later_and_given_up_after_five_attempts(pool: P
         .unwrap()
         .is_none());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_job_that_runs_long_keeps_its_lease_and_is_not_taken_over(pool: PgPool) {
+    let now = Utc::now();
+    let id = queued(&pool, "dunning", "2026-11-20", now - Duration::hours(1)).await;
+    let claimed = jobs::claim(&pool, now).await.unwrap().expect("due");
+    assert_eq!(claimed.id, id);
+    // As if the lease were nearly over: a second from now.
+    sqlx::query("update jobs set locked_until = now() + interval '1 second' where id = $1")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // Two seconds of work, the lease renewed every 200 ms; another instance looks meanwhile.
+    let other = async {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        jobs::claim(&pool, Utc::now()).await.unwrap()
+    };
+    let work = tokio::time::sleep(std::time::Duration::from_secs(2));
+    let (_, taken_over) = tokio::join!(
+        jobs::holding_lease(&pool, id, std::time::Duration::from_millis(200), work),
+        other
+    );
+    assert!(taken_over.is_none(), "still this instance's job");
+    let (status, attempts, _, locked_until, _, _) = state(&pool, id).await;
+    assert_eq!((status.as_str(), attempts), ("running", 1));
+    let left = locked_until.expect("leased") - Utc::now();
+    assert!(
+        left > Duration::minutes(29),
+        "renewed to a full lease: {left}"
+    );
+}

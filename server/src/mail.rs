@@ -198,7 +198,15 @@ async fn send(delivery: &Delivery, mail: &Outgoing) -> Result<(), Failure> {
                 .to_address
                 .parse()
                 .map_err(|e| Failure::Refused(format!("the address cannot be used: {e}")))?;
+            // The outbox row's id in the Message-ID: an email sent again (its instance died
+            // before recording it sent) is recognisably the same email.
+            let domain = from.email.domain().to_owned();
             let message = Message::builder()
+                .message_id(Some(format!(
+                    "<outbound-{}.{}@{domain}>",
+                    mail.id,
+                    mail.created_at.timestamp()
+                )))
                 .from(from.clone())
                 .to(to)
                 .subject(&mail.subject)

@@ -333,6 +333,16 @@ async fn emails_wait_out_a_mail_server_that_is_down_and_go_once_each_when_it_is_
         "the reset link arrived as it was written: {}",
         reset[0]
     );
+    // Each names its outbox row, so a receiver could tell a resent one.
+    let ids: std::collections::BTreeSet<&str> = received
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Message-ID: <outbound-"))
+        })
+        .collect();
+    assert_eq!(ids.len(), 21);
+    assert!(ids.iter().any(|id| id.starts_with(&format!("{reset_id}."))));
     let mut subjects: Vec<&str> = received
         .iter()
         .filter_map(|m| m.lines().find_map(|l| l.strip_prefix("Subject: Email ")))
@@ -340,6 +350,87 @@ async fn emails_wait_out_a_mail_server_that_is_down_and_go_once_each_when_it_is_
     subjects.sort_by_key(|n| n.parse::<u32>().unwrap());
     let expected: Vec<String> = (0..20).map(|n| n.to_string()).collect();
     assert_eq!(subjects, expected);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attempt_pays_once(
+    pool: PgPool,
+) {
+    let portal = TestPortal::start_with(pool.clone(), |t| {
+        t.config.billing.stripe = Some(stripe());
+    })
+    .await;
+    let alex_id = portal.account_id(ALEX_NUMBER).await;
+    let card = crate::payments::saved_card(&portal, alex_id, "4242424242424242")
+        .await
+        .to_string();
+    // A second instance whose way to Stripe is cut: nothing listens where it calls.
+    let cut_off = TestPortal::serve_with(pool, |t| {
+        t.config.billing.stripe = Some(stripe_at(&format!("http://127.0.0.1:{}", free_port())));
+    })
+    .await;
+    let ledger = |portal: &TestPortal| {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, rust_decimal::Decimal)>(
+                "select count(*), coalesce(sum(amount), 0) from ledger_entries where account_id = $1",
+            )
+            .bind(alex_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (entries_before, balance_before) = ledger(&portal).await;
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+    let form = [
+        ("amount", "31.20"),
+        ("attempt", "stripe-is-down-attempt-01"),
+        ("saved_card", card.as_str()),
+    ];
+
+    let refused = cut_off.call(&alex, "start-card-payment", &form).await;
+    assert_eq!(refused.status().as_u16(), 503);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable", "{body}");
+    assert_eq!(
+        ledger(&portal).await,
+        (entries_before, balance_before),
+        "nothing charged, nothing recorded"
+    );
+    // The card form shows this code in words: "We couldn't reach our card processor.
+    // Nothing was charged; please try again in a moment." (app/src/i18n).
+
+    // The next attempt, once Stripe answers (here through the other instance), pays once.
+    let paid: serde_json::Value = portal
+        .call(&alex, "start-card-payment", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid["state"], "succeeded", "{paid}");
+    let again: serde_json::Value = portal
+        .call(&alex, "start-card-payment", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["payment_id"], paid["payment_id"]);
+    let payments: i64 =
+        sqlx::query_scalar("select count(*) from payments where idempotency_key = $1")
+            .bind("card:stripe-is-down-attempt-01")
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!(payments, 1, "one payment for the attempt");
+    assert_eq!(
+        ledger(&portal).await,
+        (
+            entries_before + 1,
+            balance_before - rust_decimal::Decimal::new(3120, 2)
+        ),
+        "recorded once"
+    );
 }
 
 /// A message's quoted-printable parts read back: soft line breaks joined, `=XX` decoded.

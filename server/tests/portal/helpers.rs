@@ -29,11 +29,16 @@ pub fn stripe_url() -> String {
 
 /// A Stripe client for localstripe with the tests' keys.
 pub fn stripe() -> Arc<engine::cards::Stripe> {
+    stripe_at(&stripe_url())
+}
+
+/// A Stripe client with the tests' keys for Stripe's API at `url`.
+pub fn stripe_at(url: &str) -> Arc<engine::cards::Stripe> {
     Arc::new(
         engine::cards::Stripe::new(engine::cards::StripeSettings {
             secret_key: "sk_test_payments".into(),
             publishable_key: "pk_test_payments".into(),
-            api_url: stripe_url(),
+            api_url: url.into(),
             js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
             webhook_secrets: vec!["whsec_payments".into()],
         })
@@ -102,7 +107,12 @@ impl TestPortal {
 
     pub async fn start_with(pool: PgPool, tweak: impl FnOnce(&mut Tweaks)) -> TestPortal {
         seed(&pool).await;
+        Self::serve_with(pool, tweak).await
+    }
 
+    /// Another instance on a database a portal already seeded (sessions are in the
+    /// database, so a browser signed in on one is signed in on the other).
+    pub async fn serve_with(pool: PgPool, tweak: impl FnOnce(&mut Tweaks)) -> TestPortal {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");

@@ -1,0 +1,62 @@
+# Shared by bench/run and bench/cluster: signed-in subscribers for the load generator.
+# Needs scripts/lib.sh (log, die) and DATABASE_URL; the demo password is the seed's.
+
+# bench_sign_in BASE COUNT JOBS WORK: signs in COUNT subscribers spread over the accounts,
+# each with a statement, JOBS at a time, through BASE; writes WORK/sessions.tsv (one
+# `cookie<TAB>statement id` per line) and dies when fewer than 90% could sign in.
+bench_sign_in() {
+  local base="$1" count="$2" jobs="$3" work="$4"
+  log "signing in $count subscribers spread over the accounts"
+  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -Atqc "with candidates as (
+       select a.id, l.email::text as email,
+              (select s.id from statements s where s.account_id = a.id order by s.period_start desc limit 1) as statement_id
+         from accounts a
+         join portal_logins l on l.account_id = a.id and l.is_primary and l.disabled_at is null
+        where a.status <> 'closed'),
+     numbered as (
+       select email, statement_id, row_number() over (order by id) as rn, count(*) over () as n
+         from candidates where statement_id is not null)
+     select email || E'\t' || statement_id from numbered
+      where (rn - 1) % greatest(n / $count, 1) = 0
+      order by rn limit $count" >"$work/logins.tsv"
+  [ -s "$work/logins.tsv" ] || die "no subscriber with a statement to sign in as"
+
+  local t0 t1 i=0 running=() email statement
+  t0=$(date +%s.%N)
+  while IFS=$'\t' read -r email statement; do
+    i=$((i + 1))
+    bench_sign_in_one "$base" "$work" "$email" "$statement" "$i" </dev/null &
+    running+=($!)
+    # (a plain `wait` would also wait for the server)
+    if (( ${#running[@]} >= jobs )); then wait "${running[@]}"; running=(); fi
+  done <"$work/logins.tsv"
+  if (( ${#running[@]} )); then wait "${running[@]}"; fi
+  t1=$(date +%s.%N)
+  cat "$work"/session.* >"$work/sessions.tsv" 2>/dev/null || true
+  local signed_in failed wanted
+  signed_in=$(wc -l <"$work/sessions.tsv")
+  failed=$(cat "$work"/failed.* 2>/dev/null | wc -l || true)
+  if [ "$failed" -gt 0 ]; then
+    log "$failed sign-ins failed, for example:"; cat "$work"/failed.* | head -n 3 >&2
+  fi
+  wanted=$(wc -l <"$work/logins.tsv")
+  (( signed_in * 10 >= wanted * 9 && signed_in > 0 )) || die "only $signed_in of $wanted subscribers could sign in"
+  log "$signed_in sessions in $(python3 -c "print(round($t1 - $t0, 1))") s"
+}
+
+# bench_sign_in_one BASE WORK EMAIL STATEMENT INDEX: one sign-in; its session cookie and
+# statement go to WORK/session.INDEX, or what went wrong to WORK/failed.INDEX.
+bench_sign_in_one() {
+  local base="$1" work="$2" email="$3" statement="$4" n="$5"
+  local jar="$work/jar.$n" code cookie
+  code=$(curl -s -o "$work/signin.$n" -w '%{http_code}' --max-time 30 -c "$jar" \
+    -H "Origin: $base" -H 'Accept: application/json' \
+    --data-urlencode "identifier=$email" --data-urlencode "password=lastmile-demo" "$base/api/sign-in") || code=000
+  cookie=$(awk -F'\t' '$6 == "lastmile_session" { print $7 }' "$jar" 2>/dev/null | tail -n 1 || true)
+  if [ -n "$cookie" ]; then
+    printf '%s\t%s\n' "$cookie" "$statement" >"$work/session.$n"
+  else
+    printf '%s: HTTP %s %s\n' "$email" "$code" "$(head -c 200 "$work/signin.$n" 2>/dev/null)" >"$work/failed.$n"
+  fi
+  rm -f "$jar" "$work/signin.$n"
+}
