@@ -120,8 +120,26 @@ impl From<sqlx::Error> for AppError {
             tracing::warn!(error = %e, "the database is unreachable");
             return AppError::DatabaseDown;
         }
+        if is_unstorable_input(&e) {
+            tracing::warn!(error = %e, "refused a value the database cannot take");
+            return AppError::BadRequest;
+        }
         AppError::internal("database error", e)
     }
+}
+
+/// Whether the database refused a value a caller sent rather than failed: a character it
+/// cannot store (a NUL byte), text too long for its column, a number or date out of range,
+/// text that is not the number it should be. Such a request is answered 400, not 500.
+#[cfg(feature = "ssr")]
+fn is_unstorable_input(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = error else {
+        return false;
+    };
+    matches!(
+        e.code().as_deref(),
+        Some("22021" | "22P05" | "22001" | "22003" | "22007" | "22008" | "22P02")
+    )
 }
 
 impl FromServerFnError for AppError {

@@ -226,7 +226,7 @@ async fn a_busy_session_still_ends_at_its_absolute_limit(pool: PgPool) {
 }
 
 /// The link in the newest password-reset email to `to`.
-async fn reset_link(pool: &PgPool, to: &str) -> String {
+pub(crate) async fn reset_link(pool: &PgPool, to: &str) -> String {
     let (text, html): (String, String) = sqlx::query_as(
         "select text_body, html_body from outbound_emails where kind = 'password_reset' and to_address = $1 order by id desc limit 1",
     )

@@ -217,17 +217,12 @@ async fn emails_wait_out_a_mail_server_that_is_down_and_go_once_each_when_it_is_
             &[("identifier", ALEX_EMAIL)],
         )
         .await;
-    let (reset_id, text): (i64, String) = sqlx::query_as(
-        "select id, text_body from outbound_emails where kind = 'password_reset' order by id desc limit 1",
-    )
-    .fetch_one(&portal.pool)
-    .await
-    .unwrap();
-    let link = text
-        .split_whitespace()
-        .find(|w| w.contains("/reset-password?token="))
-        .unwrap()
-        .to_string();
+    let link = crate::auth::reset_link(&portal.pool, ALEX_EMAIL).await;
+    let reset_id: i64 =
+        sqlx::query_scalar("select max(id) from outbound_emails where kind = 'password_reset'")
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
     // Only this email waits (the demo's own emails are set aside).
     sqlx::query("delete from outbound_emails where id <> $1")
         .bind(reset_id)

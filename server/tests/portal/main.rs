@@ -11,6 +11,7 @@ mod api_money;
 mod api_services;
 mod api_webhooks;
 mod auth;
+mod bad_input;
 mod console;
 mod cost;
 mod data_cap;

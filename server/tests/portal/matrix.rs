@@ -37,7 +37,7 @@ const OPEN: &str = "in in in in in in in";
 /// Anyone's own choice, never staff's for the subscriber they view as.
 const OWN_CHOICE: &str = "in in in in 403 in in";
 
-struct Ids {
+pub(crate) struct Ids {
     account: i64,
     statement: i64,
     /// A charge on that statement.
@@ -54,11 +54,11 @@ struct Ids {
 }
 
 /// One row: a server function's endpoint, the form sent, the answer expected per caller.
-type Row = (&'static str, Vec<(&'static str, String)>, &'static str);
+pub(crate) type Row = (&'static str, Vec<(&'static str, String)>, &'static str);
 
 /// Server functions. Rows that change who the caller is (starting and ending views, signing
 /// out) come last, in that order.
-fn server_functions(ids: &Ids) -> Vec<Row> {
+pub(crate) fn server_functions(ids: &Ids) -> Vec<Row> {
     let id = |v: i64| v.to_string();
     let s = |v: &str| v.to_string();
     vec![
@@ -586,7 +586,7 @@ fn matches(expected: &str, status: u16) -> bool {
     }
 }
 
-async fn ids(portal: &TestPortal) -> Ids {
+pub(crate) async fn ids(portal: &TestPortal) -> Ids {
     let account = portal.account_id(ALEX_NUMBER).await;
     let one = |sql: &'static str| {
         let pool = portal.pool.clone();
