@@ -1,4 +1,5 @@
-# Shared by bench/run and bench/cluster: signed-in subscribers for the load generator.
+# Shared by the benchmarks (bench/run, bench/cluster, bench/soak): signed-in subscribers for
+# the load generator, and a server started and waited for.
 # Needs scripts/lib.sh (log, die) and DATABASE_URL; the demo password is the seed's.
 
 # bench_sign_in BASE COUNT JOBS WORK: signs in COUNT subscribers spread over the accounts,
@@ -59,4 +60,17 @@ bench_sign_in_one() {
     printf '%s: HTTP %s %s\n' "$email" "$code" "$(head -c 200 "$work/signin.$n" 2>/dev/null)" >"$work/failed.$n"
   fi
   rm -f "$jar" "$work/signin.$n"
+}
+
+# bench_wait_ready NAME PID URL LOG: waits up to 60 s for URL/readyz, dying with the last log
+# lines when the server (PID) stops or is not ready in time.
+bench_wait_ready() {
+  local name="$1" pid="$2" url="$3" logfile="$4"
+  for _ in $(seq 1 120); do
+    curl -sf -o /dev/null --max-time 2 "$url/readyz" && return 0
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$logfile" >&2; die "$name stopped while starting"; }
+    sleep 0.5
+  done
+  tail -n 20 "$logfile" >&2
+  die "$name is not ready after 60 s"
 }
