@@ -74,3 +74,45 @@ bench_wait_ready() {
   tail -n 20 "$logfile" >&2
   die "$name is not ready after 60 s"
 }
+
+# bench_staff_sign_in BASE EMAIL WORK: signs one of the demo's staff in (the password, then
+# the code of the demo's published authenticator secret, `seed::DEMO_TOTP_SECRET`) and
+# prints the session cookie; dies when either step is refused.
+bench_staff_sign_in() {
+  local base="$1" email="$2" work="$3" jar code cookie
+  jar="$work/staff-jar"
+  rm -f "$jar"
+  curl -sf -o /dev/null --max-time 30 -c "$jar" -b "$jar" -H "Origin: $base" -H 'Accept: application/json' \
+    --data-urlencode "email=$email" --data-urlencode "password=lastmile-demo" "$base/api/staff-sign-in" ||
+    die "$email: the staff password step was refused"
+  code=$(python3 -c 'import hmac, hashlib, struct, time
+h = hmac.new(b"lastmile-demo-totp!!", struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))')
+  curl -sf -o /dev/null --max-time 30 -c "$jar" -b "$jar" -H "Origin: $base" -H 'Accept: application/json' \
+    --data-urlencode "code=$code" "$base/api/staff-second-factor" ||
+    die "$email: the authenticator code was refused (a code is taken once: wait 30 s and run again)"
+  cookie=$(awk -F'\t' '$6 == "lastmile_session" { print $7 }' "$jar" | tail -n 1)
+  [ -n "$cookie" ] || die "$email: signed in, but no session cookie came back"
+  printf '%s\n' "$cookie"
+}
+
+# bench_staff_searches COOKIE COUNT: COUNT lines for the load generator's staff sessions,
+# `cookie<TAB><TAB>account id<TAB>search`, over accounts spread through the table; the
+# searches take turns: an owner's surname, an account number, an email's local part (as a
+# rep types them), percent-encoded.
+bench_staff_searches() {
+  local cookie="$1" count="$2"
+  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -Atqc "with owners as (
+       select a.id, a.account_number, p.last_name, split_part(p.email::text, '@', 1) as local_part,
+              row_number() over (order by a.id) as rn, count(*) over () as n
+         from accounts a join people p on p.account_id = a.id and p.role = 'owner'
+        where p.email is not null)
+     select id || E'\t' || case rn % 3 when 0 then last_name when 1 then account_number else local_part end
+       from owners where (rn - 1) % greatest(n / $count, 1) = 0 order by rn limit $count" |
+    python3 -c 'import sys, urllib.parse
+cookie = sys.argv[1]
+for line in sys.stdin:
+    account, search = line.rstrip("\n").split("\t", 1)
+    print(f"{cookie}\t\t{account}\t{urllib.parse.quote(search, safe=str())}")' "$cookie"
+}

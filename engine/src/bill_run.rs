@@ -40,6 +40,7 @@ use futures::{stream, StreamExt, TryStreamExt};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::EngineConfig;
 use crate::error::EngineError;
@@ -91,6 +92,9 @@ pub struct RunOptions {
     pub account: Option<String>,
     /// Who started it ("scheduler", "cli"), as recorded in `bill_runs`.
     pub started_by: String,
+    /// Cancelled when the instance stops: no batch starts after it, the batches in hand
+    /// commit, and the run ends as failed with [`EngineError::Stopped`].
+    pub stop: CancellationToken,
 }
 
 /// What a run did.
@@ -308,6 +312,9 @@ pub async fn run(
         let done = done.clone();
         let progress = progress.clone();
         async move {
+            if options.stop.is_cancelled() {
+                return Err(EngineError::Stopped);
+            }
             let n = chunk.len() as u64;
             let outcome = match bill_batch(
                 pool,

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Days, DurationRound, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 
 use crate::bill_run::{self, RunOptions};
 use crate::clock;
@@ -144,14 +145,28 @@ pub async fn claim(pool: &PgPool, now: DateTime<Utc>) -> Result<Option<Job>, Eng
 }
 
 /// Runs one claimed job and records how it ended: done, or back in the queue (after a
-/// pause that grows with each attempt) until it has failed `MAX_ATTEMPTS` times.
+/// pause that grows with each attempt) until it has failed `MAX_ATTEMPTS` times. A job
+/// cut short by `stop` goes back in the queue at once, without counting the attempt, for
+/// whichever instance looks next.
 pub async fn execute(
     pool: &PgPool,
     config: &EngineConfig,
     job: &Job,
+    stop: &CancellationToken,
 ) -> Result<Outcome, EngineError> {
-    let result = holding_lease(pool, job.id, RENEW_EVERY, run_job(pool, config, job)).await;
+    let result = holding_lease(pool, job.id, RENEW_EVERY, run_job(pool, config, job, stop)).await;
     match &result {
+        Err(EngineError::Stopped) => {
+            sqlx::query(
+                "update jobs set status = 'queued', attempts = attempts - 1, run_at = now(),
+                                 locked_until = null, last_error = $2
+                  where id = $1",
+            )
+            .bind(job.id)
+            .bind(EngineError::Stopped.to_string())
+            .execute(pool)
+            .await?;
+        }
         Ok(_) => {
             sqlx::query(
                 "update jobs set status = 'done', finished_at = now(), locked_until = null, last_error = null
@@ -210,7 +225,12 @@ pub async fn holding_lease<T>(
     }
 }
 
-async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outcome, EngineError> {
+async fn run_job(
+    pool: &PgPool,
+    config: &EngineConfig,
+    job: &Job,
+    stop: &CancellationToken,
+) -> Result<Outcome, EngineError> {
     if job.kind == HOURLY {
         return Ok(Outcome::UsageAlerts(
             usage_alerts::check_thresholds(pool, config, Utc::now(), None).await?,
@@ -230,6 +250,7 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
                     dry_run: false,
                     account: None,
                     started_by: format!("scheduler (job {})", job.id),
+                    stop: stop.clone(),
                 },
                 None,
             )
@@ -262,17 +283,24 @@ async fn run_job(pool: &PgPool, config: &EngineConfig, job: &Job) -> Result<Outc
     }
 }
 
-/// Schedules, then runs every job that is due, one after another. Returns what ran.
+/// Schedules, then runs every job that is due, one after another, until `stop` is
+/// cancelled. Returns what ran.
 pub async fn run_due(
     pool: &PgPool,
     config: &EngineConfig,
     now: DateTime<Utc>,
+    stop: &CancellationToken,
 ) -> Result<Vec<(Job, Result<Outcome, String>)>, EngineError> {
     schedule(pool, config, now).await?;
     schedule_hourly(pool, now).await?;
     let mut ran = Vec::new();
-    while let Some(job) = claim(pool, now).await? {
-        let outcome = execute(pool, config, &job).await.map_err(|e| e.to_string());
+    while !stop.is_cancelled() {
+        let Some(job) = claim(pool, now).await? else {
+            break;
+        };
+        let outcome = execute(pool, config, &job, stop)
+            .await
+            .map_err(|e| e.to_string());
         ran.push((job, outcome));
     }
     Ok(ran)

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use engine::jobs::{self, Outcome};
+use tokio_util::sync::CancellationToken;
 use engine::EngineConfig;
 use sqlx::PgPool;
 
@@ -298,7 +299,7 @@ async fn a_bill_run_job_bills_the_accounts_due_that_day_and_is_marked_done(pool:
 
     let job = jobs::claim(&pool, Utc::now()).await.unwrap().expect("due");
     assert_eq!(job.id, id);
-    let outcome = jobs::execute(&pool, &config, &job).await.expect("runs");
+    let outcome = jobs::execute(&pool, &config, &job, &CancellationToken::new()).await.expect("runs");
     let Outcome::BillRun(summary) = outcome else {
         panic!("a bill run job ran something else: {outcome:?}");
     };
@@ -325,7 +326,7 @@ async fn a_bill_run_job_bills_the_accounts_due_that_day_and_is_marked_done(pool:
 async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
     one_account_due_on_the_5th(&pool).await;
     // 07:00 EST on 5 November 2026: the bill run (02:00) and dunning (06:00) are both due.
-    let ran = jobs::run_due(&pool, &config(), utc(2026, 11, 5, 12, 0))
+    let ran = jobs::run_due(&pool, &config(), utc(2026, 11, 5, 12, 0), &CancellationToken::new())
         .await
         .unwrap();
     let kinds: Vec<(&str, bool)> = ran
@@ -350,7 +351,7 @@ async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
         1
     );
     // Nothing left to do at that time, and nothing scheduled twice.
-    let again = jobs::run_due(&pool, &config(), utc(2026, 11, 5, 12, 0))
+    let again = jobs::run_due(&pool, &config(), utc(2026, 11, 5, 12, 0), &CancellationToken::new())
         .await
         .unwrap();
     assert!(again.is_empty(), "{again:?}");
@@ -380,7 +381,7 @@ async fn a_failing_job_is_retried_later_and_given_up_after_five_attempts(pool: P
             .unwrap()
             .unwrap_or_else(|| panic!("attempt {attempt} claims the job"));
         assert_eq!((job.id, job.attempts), (id, attempt));
-        let err = jobs::execute(&pool, &config, &job)
+        let err = jobs::execute(&pool, &config, &job, &CancellationToken::new())
             .await
             .expect_err("a job with no date fails");
         assert!(err.to_string().contains("has no date"), "{err}");
@@ -441,5 +442,128 @@ async fn a_job_that_runs_long_keeps_its_lease_and_is_not_taken_over(pool: PgPool
     assert!(
         left > Duration::minutes(29),
         "renewed to a full lease: {left}"
+    );
+}
+
+/// Three postpaid accounts like [`one_account_due_on_the_5th`]'s, numbered 40000011–13.
+async fn three_accounts_due_on_the_5th(pool: &PgPool) {
+    sqlx::raw_sql(
+        "insert into jurisdictions (code, name) values ('US-NY', 'New York');
+         insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
+                            monthly_price, currency, overage_per_gb)
+              values ('fibre-500', 'Fibre 500', 'fibre', 500, 500, null, 60.00, 'USD', null);
+         insert into accounts (account_number, kind, display_name, billing_mode,
+                               billing_cycle_day, currency, time_zone)
+              select '400000' || (10 + n), 'residential', 'Jobs Test ' || n, 'postpaid', 5,
+                     'USD', 'America/New_York'
+                from generate_series(1, 3) n;
+         insert into people (account_id, role, first_name, last_name, email)
+              select id, 'owner', 'Sam', 'Jobs', 'sam.jobs.' || id || '@example.net' from accounts;
+         insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
+              select a.id, '5 Test Avenue', 'Albany', '12207', 'US', j.id
+                from accounts a cross join jurisdictions j;
+         insert into services (account_id, address_id, plan_id, status, activated_on)
+              select ad.account_id, ad.id, p.id, 'active', '2026-11-05'
+                from addresses ad cross join plans p;",
+    )
+    .execute(pool)
+    .await
+    .expect("fixture");
+}
+
+async fn count(pool: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_stopping_instance_hands_its_bill_run_back_at_once_without_counting_the_attempt(
+    pool: PgPool,
+) {
+    one_account_due_on_the_5th(&pool).await;
+    let config = config();
+    let id = queued(&pool, "bill_run", "2026-11-05", utc(2026, 11, 5, 7, 0)).await;
+
+    // The instance is stopping as the job starts: no batch begins.
+    let stopping = CancellationToken::new();
+    stopping.cancel();
+    let job = jobs::claim(&pool, Utc::now()).await.unwrap().expect("due");
+    let err = jobs::execute(&pool, &config, &job, &stopping)
+        .await
+        .expect_err("stopped");
+    assert!(matches!(err, engine::EngineError::Stopped), "{err}");
+    let (status, attempts, run_at, locked, error, finished) = state(&pool, id).await;
+    assert_eq!((status.as_str(), attempts), ("queued", 0));
+    assert!(locked.is_none() && finished.is_none() && run_at <= Utc::now());
+    assert!(error.is_some_and(|e| e.contains("shutting down")));
+    assert_eq!(count(&pool, "select count(*) from statements").await, 0);
+    let (run_status, run_error): (String, Option<String>) =
+        sqlx::query_as("select status, last_error from bill_runs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(run_status, "failed");
+    assert!(run_error.is_some_and(|e| e.contains("shutting down")));
+
+    // Another instance takes it at once and bills the account, in its first attempt.
+    let job = jobs::claim(&pool, Utc::now()).await.unwrap().expect("queued again");
+    assert_eq!((job.id, job.attempts), (id, 1));
+    jobs::execute(&pool, &config, &job, &CancellationToken::new())
+        .await
+        .expect("runs");
+    assert_eq!(state(&pool, id).await.0, "done");
+    assert_eq!(count(&pool, "select count(*) from statements").await, 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_bill_run_stopped_between_batches_keeps_what_it_billed_and_the_next_run_bills_the_rest(
+    pool: PgPool,
+) {
+    three_accounts_due_on_the_5th(&pool).await;
+    let config = EngineConfig {
+        batch_size: 1,
+        workers: 1,
+        ..config()
+    };
+    let stop = CancellationToken::new();
+    let options = engine::bill_run::RunOptions {
+        date: NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+        dry_run: false,
+        account: None,
+        started_by: "test".into(),
+        stop: stop.clone(),
+    };
+    // The stop comes as the first batch finishes.
+    let progress: engine::bill_run::Progress = std::sync::Arc::new(move |_, _| stop.cancel());
+    let err = engine::bill_run::run(&pool, &config, &options, Some(progress))
+        .await
+        .expect_err("stopped");
+    assert!(matches!(err, engine::EngineError::Stopped), "{err}");
+    assert_eq!(count(&pool, "select count(*) from statements").await, 1);
+    // Whole statements only: the one billed has its lines and ledger entries.
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from ledger_entries l join statements s on s.id = l.statement_id"
+        )
+        .await,
+        1
+    );
+
+    let summary = engine::bill_run::run(
+        &pool,
+        &config,
+        &engine::bill_run::RunOptions {
+            stop: CancellationToken::new(),
+            ..options
+        },
+        None,
+    )
+    .await
+    .expect("the next run");
+    assert_eq!(summary.billed, 2);
+    assert_eq!(count(&pool, "select count(*) from statements").await, 3);
+    assert_eq!(
+        count(&pool, "select count(distinct account_id) from statements").await,
+        3
     );
 }

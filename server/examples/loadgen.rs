@@ -12,9 +12,10 @@
 //!     --sessions sessions.tsv --paths paths.tsv --out result.json
 //! ```
 //!
-//! - `--sessions`: one session per line, `cookie-value[<TAB>statement-id]`;
-//! - `--paths`: one page per line, `label<TAB>/path`, where `{statement}` in a path becomes the
-//!   session's statement id.
+//! - `--sessions`: one session per line, `cookie-value[<TAB>statement-id[<TAB>account-id
+//!   [<TAB>query]]]`;
+//! - `--paths`: one page per line, `label<TAB>/path`, where `{statement}`, `{account}` and
+//!   `{query}` in a path become the session's values (a query percent-encoded already).
 //!
 //! Request `i` asks for path `i mod P` with session `(i div P) mod S`, so each session walks
 //! through every page in turn. Only a loopback base URL is accepted, redirects are not
@@ -54,10 +55,11 @@ struct Args {
     /// Seconds of load at the same rate before measuring (not recorded).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=600))]
     warmup: u64,
-    /// Sessions file: `cookie-value[<TAB>statement-id]` per line.
+    /// Sessions file: `cookie-value[<TAB>statement-id[<TAB>account-id[<TAB>query]]]` per line.
     #[arg(long)]
     sessions: PathBuf,
-    /// Paths file: `label<TAB>/path` per line (`{statement}` is replaced).
+    /// Paths file: `label<TAB>/path` per line (`{statement}`, `{account}`, `{query}` are
+    /// replaced).
     #[arg(long)]
     paths: PathBuf,
     /// Most requests in flight at once; a request waiting for a slot is late, and that wait
@@ -125,8 +127,14 @@ struct Sample {
 
 struct Session {
     cookie: HeaderValue,
-    statement: Option<String>,
+    /// The values after the cookie, by the placeholder each fills.
+    values: Vec<(&'static str, String)>,
 }
+
+/// The placeholders a path may use, filled from a session's columns after its cookie, in
+/// this order (`{statement}` from the second column, `{account}` the third, `{query}` the
+/// fourth).
+const PLACEHOLDERS: [&str; 3] = ["{statement}", "{account}", "{query}"];
 
 fn read_lines(path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
     let text =
@@ -150,19 +158,24 @@ fn read_sessions(path: &Path, cookie_name: &str) -> Result<Vec<Session>> {
         };
         let cookie = HeaderValue::from_str(&pair)
             .with_context(|| format!("{}:{n}: not a cookie value", path.display()))?;
-        let statement = cols.get(1).filter(|s| !s.is_empty()).cloned();
-        if let Some(s) = &statement {
-            if !s
+        let mut values = Vec::new();
+        for (placeholder, value) in PLACEHOLDERS.iter().zip(cols.iter().skip(1)) {
+            if value.is_empty() {
+                continue;
+            }
+            // Already a piece of a URL: a query is percent-encoded by whoever wrote the file.
+            if !value
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                .all(|c| c.is_ascii_alphanumeric() || "-_.%+".contains(c))
             {
                 bail!(
-                    "{}:{n}: the statement id {s:?} is not a plain id",
+                    "{}:{n}: the value {value:?} for {placeholder} is not a plain id or a percent-encoded query",
                     path.display()
                 );
             }
+            values.push((*placeholder, value.clone()));
         }
-        sessions.push(Session { cookie, statement });
+        sessions.push(Session { cookie, values });
     }
     if sessions.is_empty() {
         bail!("{} holds no sessions", path.display());
@@ -346,12 +359,20 @@ async fn run(args: Args) -> Result<()> {
     for (n, s) in sessions.iter().enumerate() {
         let mut row = Vec::with_capacity(paths.len());
         for (label, p) in &paths {
-            let p = if p.contains("{statement}") {
-                let id = s.statement.as_deref().with_context(|| format!("session {} has no statement id, but the path of {label} uses {{statement}}", n + 1))?;
-                p.replace("{statement}", id)
-            } else {
-                p.clone()
-            };
+            let mut p = p.clone();
+            for placeholder in PLACEHOLDERS.iter().filter(|ph| p.contains(**ph)) {
+                let (_, value) = s
+                    .values
+                    .iter()
+                    .find(|(ph, _)| ph == placeholder)
+                    .with_context(|| {
+                        format!(
+                            "session {} has no value for {placeholder}, which the path of {label} uses",
+                            n + 1
+                        )
+                    })?;
+                p = p.replace(placeholder, value);
+            }
             row.push(format!("{base_text}{p}"));
         }
         urls.push(row);

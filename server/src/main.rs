@@ -822,6 +822,7 @@ async fn bill_run(
                 dry_run,
                 account: account.clone(),
                 started_by: "command line".into(),
+                stop: Default::default(),
             },
             progress,
         )
@@ -1115,7 +1116,8 @@ async fn serve() -> anyhow::Result<()> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), provisioning).await;
     }
     if let Some(scheduler) = scheduler {
-        // A bill run in progress stops at its next batch; what it committed stays.
+        // A bill run in progress starts no new batch (`RunOptions::stop`); what it
+        // committed stays, and its job goes back in the queue for the next instance.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     }
     served

@@ -215,6 +215,15 @@ async fn deployment(pool: &PgPool) -> Result<(), sqlx::Error> {
         gauge!("lastmile_outbox_oldest_seconds", "outbox" => outbox).set(oldest.unwrap_or(0.0));
     }
 
+    // Emails given up on in the last day: each is someone who did not get a statement,
+    // a reset link or a receipt.
+    let given_up: i64 = sqlx::query_scalar(
+        "select count(*) from outbound_emails where given_up_at > now() - interval '1 day'",
+    )
+    .fetch_one(pool)
+    .await?;
+    gauge!("lastmile_emails_given_up_last_day").set(given_up as f64);
+
     // Jobs not done, by kind and state (a state with none is 0, not missing).
     let jobs: Vec<(String, String, i64)> = sqlx::query_as(
         "select k.kind, s.status, count(j.id)

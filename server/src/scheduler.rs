@@ -19,9 +19,13 @@ pub async fn run(
     shutdown: tokio_util::sync::CancellationToken,
 ) {
     loop {
-        match engine::jobs::run_due(&pool, &config, chrono::Utc::now()).await {
+        match engine::jobs::run_due(&pool, &config, chrono::Utc::now(), &shutdown).await {
             Ok(ran) => {
                 for (job, outcome) in ran {
+                    if outcome.as_ref().err() == Some(&engine::EngineError::Stopped.to_string()) {
+                        tracing::info!(job = job.id, kind = %job.kind, date = %job.dedupe_key, "job handed back: this instance is stopping");
+                        continue;
+                    }
                     crate::metrics::job_finished(&job.kind, outcome.is_ok());
                     match outcome {
                         Ok(outcome) => {

@@ -17,6 +17,8 @@
 //! 64.95; the ledger gets a charge of 60.00 and a tax entry of 4.95 per account, so the
 //! whole ledger sums to 1,500 × 64.95 = 97,425.00.
 
+mod common;
+use common::url_of;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,17 +30,6 @@ use sqlx::PgPool;
 const N: i64 = 1500;
 /// The run date: in the past, so the command allows it.
 const DATE: &str = "2026-11-05";
-
-/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
-async fn url_of(pool: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
-    let (server, _) = base.rsplit_once('/').unwrap();
-    format!("{server}/{name}")
-}
 
 /// The fixture described at the top, written set-based.
 async fn fixture(pool: &PgPool) {

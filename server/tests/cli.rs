@@ -1,6 +1,8 @@
 //! The command line: bad input is refused with a plain message and a non-zero exit, and
 //! leaves nothing half-written.
 
+mod common;
+use common::url_of;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -53,17 +55,6 @@ fn lastmile_with(
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).to_string()
-}
-
-/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
-async fn url_of(pool: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
-    let (server, _) = base.rsplit_once('/').unwrap();
-    format!("{server}/{name}")
 }
 
 #[test]

@@ -235,6 +235,7 @@ pub fn run_options(date: NaiveDate) -> engine::bill_run::RunOptions {
         dry_run: false,
         account: None,
         started_by: "test".into(),
+        stop: Default::default(),
     }
 }
 

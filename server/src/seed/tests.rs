@@ -636,6 +636,7 @@ async fn a_bill_run_carries_on_from_the_seeded_history(pool: PgPool) {
                 dry_run: false,
                 account: Some(number.clone()),
                 started_by: "seed test".into(),
+                stop: Default::default(),
             },
             None,
         )

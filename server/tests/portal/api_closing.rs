@@ -87,6 +87,7 @@ async fn bill(
             dry_run: false,
             account: Some(number.into()),
             started_by: "test".into(),
+            stop: Default::default(),
         },
         None,
     )

@@ -2,7 +2,8 @@
 //! replaced in turn by generated values (empty, huge, numbers at and past their limits,
 //! other types, control characters, markup, dates that do not exist) or left out, sent by a
 //! subscriber and by an administrator. Each answer is a refusal that says what it is (4xx,
-//! a JSON object) or a success; never a 5xx, never a dropped connection.
+//! a JSON object) or a success; never a 5xx, never a dropped connection. The same values go
+//! into every query parameter a page reads, on every page of the access matrix.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -129,6 +130,114 @@ async fn no_server_function_answers_odd_arguments_with_a_5xx(pool: PgPool) {
         }
     }
     assert!(sent > 1000, "only {sent} calls");
+    assert!(
+        wrong.is_empty(),
+        "{} of {sent}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Every query parameter a page or download reads, by name.
+const QUERY_PARAMETERS: [&str; 32] = [
+    "id",
+    "saved",
+    "token",
+    "step",
+    "status",
+    "signed_out",
+    "q",
+    "number",
+    "next",
+    "mine",
+    "error",
+    "day",
+    "addon",
+    "view_ended",
+    "to",
+    "service",
+    "sent",
+    "run",
+    "reset",
+    "report",
+    "plan",
+    "line",
+    "kind",
+    "from",
+    "expired",
+    "ended",
+    "decided",
+    "cycle",
+    "changed",
+    "cancelled",
+    "before",
+    "authenticator_reset",
+];
+
+/// The full chain of a request error: reqwest's own message ("error sending request")
+/// hides whether the connection was refused, reset or closed early.
+fn chain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn no_page_answers_odd_query_parameters_with_a_5xx(pool: PgPool) {
+    let portal = TestPortal::start_with(pool, |t| t.config.billing.stripe = Some(stripe())).await;
+    let ids = crate::matrix::ids(&portal).await;
+    let pages = crate::matrix::pages(&ids);
+    let callers = [
+        ("subscriber", portal.signed_in(ALEX_EMAIL).await),
+        ("administrator", portal.staff_signed_in(ADMIN_EMAIL).await),
+    ];
+    let values = odd_values();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(16);
+    let (mut wrong, mut sent, mut resent) = (Vec::new(), 0, 0);
+    for (_, path, _) in &pages {
+        for name in QUERY_PARAMETERS {
+            for value in values.choose_multiple(&mut rng, 2) {
+                let mut url = reqwest::Url::parse(&portal.url(path)).unwrap();
+                url.query_pairs_mut().append_pair(name, value);
+                let shown = format!("{path} {name}={:?}", value.chars().take(40).collect::<String>());
+                for (who, browser) in &callers {
+                    sent += 1;
+                    // A GET on a kept-alive connection that the server closed as it was
+                    // reused fails before any answer; a browser sends it again, once, and so
+                    // does this test. A second failure is the server's.
+                    let response = match browser.get(url.clone()).send().await {
+                        Ok(r) => Ok(r),
+                        Err(first) => {
+                            resent += 1;
+                            eprintln!("{shown} as {who}: {}; sent again", chain(&first));
+                            browser.get(url.clone()).send().await
+                        }
+                    };
+                    let response = match response {
+                        Ok(r) => r,
+                        Err(e) => {
+                            wrong.push(format!("{shown} as {who}: {}", chain(&e)));
+                            continue;
+                        }
+                    };
+                    let status = response.status().as_u16();
+                    if status >= 500 {
+                        let body = response.text().await.unwrap_or_default();
+                        wrong.push(format!(
+                            "{shown} as {who}: {status} {}",
+                            body.chars().take(200).collect::<String>()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(sent > 4000, "only {sent} requests");
+    assert!(resent <= 3, "{resent} of {sent} requests failed to send at first");
     assert!(
         wrong.is_empty(),
         "{} of {sent}:\n{}",

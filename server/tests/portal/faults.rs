@@ -393,8 +393,17 @@ async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attem
         (entries_before, balance_before),
         "nothing charged, nothing recorded"
     );
-    // The card form shows this code in words: "We couldn't reach our card processor.
-    // Nothing was charged; please try again in a moment." (app/src/i18n).
+    // The card form shows the answer through the same words function, in each language.
+    let error: app::error::AppError = serde_json::from_value(body.clone()).unwrap();
+    assert_eq!(
+        (app::i18n::Texts::for_locale("en-US").error)(&error),
+        "We couldn't reach our card processor. Nothing was charged; please try again in a moment."
+    );
+    for locale in ["es-US", "fr-CA"] {
+        let words = (app::i18n::Texts::for_locale(locale).error)(&error);
+        let english = (app::i18n::Texts::for_locale("en-US").error)(&error);
+        assert!(!words.is_empty() && words != english, "{locale}: {words}");
+    }
 
     // The next attempt, once Stripe answers (here through the other instance), pays once.
     let paid: serde_json::Value = portal

@@ -77,16 +77,7 @@ pub async fn seed(pool: &PgPool) {
     .expect("seeding the test database");
 }
 
-/// The URL of the test's own database (sqlx::test made it; we connect to it by name).
-pub async fn url_of(pool: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL for tests");
-    let (server, _) = base.rsplit_once('/').unwrap();
-    format!("{server}/{name}")
-}
+pub use crate::common::url_of;
 
 /// A directory of its own under the system's temporary one.
 pub fn scratch(name: &str) -> std::path::PathBuf {

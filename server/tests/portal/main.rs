@@ -12,6 +12,8 @@ mod api_services;
 mod api_webhooks;
 mod auth;
 mod bad_input;
+#[path = "../common/mod.rs"]
+mod common;
 mod console;
 mod cost;
 mod data_cap;

@@ -451,7 +451,7 @@ pub(crate) fn server_functions(ids: &Ids) -> Vec<Row> {
 
 /// Pages: (path pattern as routed, path requested, expected per caller). Subscriber pages
 /// send strangers to sign in (303), console pages send non-staff to the staff sign-in.
-fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
+pub(crate) fn pages(ids: &Ids) -> Vec<(&'static str, String, &'static str)> {
     const PORTAL: &str = "303 200 200 303 200 303 303";
     const CONSOLE: &str = "303 303 303 200 200 200 200";
     const PUBLIC: &str = "200 200 200 200 200 200 200";

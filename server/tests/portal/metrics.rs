@@ -68,6 +68,18 @@ async fn metrics_are_served_apart_with_routes_pools_outboxes_and_jobs(pool: PgPo
     .execute(&portal.pool)
     .await
     .unwrap();
+    // Two emails given up on: one an hour ago, one two days ago (not in the last day).
+    sqlx::query(
+        "insert into outbound_emails (kind, to_address, subject, text_body, html_body, created_at,
+                                      attempts, given_up_at, last_error)
+         values ('test', 'gone@example.net', 'Refused', '', '', now() - interval '2 hours', 10,
+                 now() - interval '1 hour', '550 no such mailbox'),
+                ('test', 'old@example.net', 'Too old', '', '', now() - interval '5 days', 40,
+                 now() - interval '2 days', 'connection refused')",
+    )
+    .execute(&portal.pool)
+    .await
+    .unwrap();
     let waiting: i64 = sqlx::query_scalar(
         "select count(*) from outbound_emails where sent_at is null and given_up_at is null",
     )
@@ -106,6 +118,7 @@ async fn metrics_are_served_apart_with_routes_pools_outboxes_and_jobs(pool: PgPo
     );
     assert!(count(r#"lastmile_outbox_oldest_seconds{outbox="email"}"#) >= 600.0);
     assert_eq!(count(r#"lastmile_outbox_waiting{outbox="coa"}"#), 0.0);
+    assert_eq!(count("lastmile_emails_given_up_last_day"), 1.0);
     assert_eq!(
         count(r#"lastmile_jobs{kind="bill_run",status="failed"}"#),
         1.0

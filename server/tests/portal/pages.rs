@@ -493,6 +493,7 @@ async fn every_line_of_a_statement_explains_how_it_was_worked_out(pool: PgPool) 
             dry_run: false,
             account: Some(ALEX_NUMBER.into()),
             started_by: "test".into(),
+            stop: Default::default(),
         },
         None,
     )
