@@ -27,11 +27,9 @@ pub fn is_unreachable(error: &sqlx::Error) -> bool {
         sqlx::Error::Database(e) => e.code().is_some_and(|code| {
             code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
         }),
-        // The server closed the connection mid-message (a restart): sqlx reads a truncated
-        // message. Any other protocol error is a bug, not an outage.
-        sqlx::Error::Protocol(message) => {
-            message.contains("unexpected end") || message.contains("closed")
-        }
+        // A connection the server closed mid-message (a restart) ends in an I/O error
+        // (`UnexpectedEof`, from sqlx's read buffer). A protocol error is a bug, not an
+        // outage.
         _ => false,
     };
     if broken {
@@ -63,6 +61,9 @@ mod tests {
         assert!(!is_unreachable(&sqlx::Error::RowNotFound));
         assert!(!is_unreachable(&sqlx::Error::Protocol(
             "unknown message type".into()
+        )));
+        assert!(!is_unreachable(&sqlx::Error::Protocol(
+            "connection closed".into()
         )));
 
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
