@@ -77,9 +77,9 @@ pub enum EngineError {
     /// A bill run was asked for a date that has not come yet in the provider's time zone.
     #[error("{0} has not come yet in the provider's time zone")]
     FutureDate(NaiveDate),
-    /// The instance is stopping: the work was left between batches, what was committed
-    /// stays, and the next run does the rest.
-    #[error("stopped: this instance is shutting down; what was done stays and the next run does the rest")]
+    /// Asked to stop (the instance is shutting down, or Ctrl-C): the work was left between
+    /// batches, what was committed stays, and the next run does the rest.
+    #[error("stopped before the end, as asked: what was done stays, and the next run does the rest")]
     Stopped,
 }
 

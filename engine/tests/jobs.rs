@@ -494,7 +494,7 @@ async fn a_stopping_instance_hands_its_bill_run_back_at_once_without_counting_th
     let (status, attempts, run_at, locked, error, finished) = state(&pool, id).await;
     assert_eq!((status.as_str(), attempts), ("queued", 0));
     assert!(locked.is_none() && finished.is_none() && run_at <= Utc::now());
-    assert!(error.is_some_and(|e| e.contains("shutting down")));
+    assert!(error.is_some_and(|e| e.contains("as asked")));
     assert_eq!(count(&pool, "select count(*) from statements").await, 0);
     let (run_status, run_error): (String, Option<String>) =
         sqlx::query_as("select status, last_error from bill_runs")
@@ -502,7 +502,7 @@ async fn a_stopping_instance_hands_its_bill_run_back_at_once_without_counting_th
             .await
             .unwrap();
     assert_eq!(run_status, "failed");
-    assert!(run_error.is_some_and(|e| e.contains("shutting down")));
+    assert!(run_error.is_some_and(|e| e.contains("as asked")));
 
     // Another instance takes it at once and bills the account, in its first attempt.
     let job = jobs::claim(&pool, Utc::now()).await.unwrap().expect("queued again");

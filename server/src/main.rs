@@ -797,6 +797,10 @@ async fn bill_run(
     };
     let mut summaries = Vec::with_capacity(days.len());
     let mut out = Output::default();
+    // Ctrl-C or SIGTERM: the batches in hand commit, no other starts, and the command says
+    // so and exits non-zero (the next run bills the rest).
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(http::stop_on_signal(stop.clone()));
     for day in days {
         let bar = (std::io::stderr().is_terminal() && !json).then(|| {
             let bar = indicatif::ProgressBar::new(0);
@@ -822,7 +826,7 @@ async fn bill_run(
                 dry_run,
                 account: account.clone(),
                 started_by: "command line".into(),
-                stop: Default::default(),
+                stop: stop.clone(),
             },
             progress,
         )

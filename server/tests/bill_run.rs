@@ -311,6 +311,71 @@ async fn rollbacks(pool: &PgPool) -> i64 {
     .unwrap()
 }
 
+/// Waits until the run `child` has committed its first statements; fails the test if it
+/// ends first or writes nothing within 60 s.
+async fn until_the_first_commit(pool: &PgPool, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(pool, "statements").await == 0 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+            }
+            panic!("the run ended ({status}) before it was stopped:\n{stderr}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no statement was written within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(pool: PgPool) {
+    fixture(&pool).await;
+    let url = url_of(&pool).await;
+    let mut child = spawn(
+        &url,
+        &["--date", DATE],
+        &[
+            ("LASTMILE_BILL_RUN_BATCH", "10"),
+            ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
+        ],
+    );
+    until_the_first_commit(&pool, &mut child).await;
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "an interrupted run exits non-zero");
+    assert!(
+        text(&out.stderr).contains("stopped before the end, as asked"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Whole batches, nothing rolled back half-way, and the run recorded as failed, not left
+    // "running" as a killed one is.
+    let part = count(&pool, "statements").await;
+    assert!(part > 0 && part < N, "{part} of {N} statements");
+    assert_eq!(part % 10, 0, "only whole batches of 10 were committed");
+    assert_eq!(count(&pool, "ledger_entries").await, 2 * part);
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("select status, last_error from bill_runs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.is_some_and(|e| e.contains("as asked")));
+
+    let summary = run_json(&url, &["--date", DATE], &[]);
+    assert_eq!(billed(&summary), N - part, "{summary}");
+    assert_one_clean_run(&pool).await;
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: PgPool) {
     fixture(&pool).await;
@@ -326,24 +391,7 @@ async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: P
             ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
         ],
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if count(&pool, "statements").await > 0 {
-            break;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "the run ended ({status}) before it was killed:\n{}",
-                text(&out.stderr)
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no statement was written within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    until_the_first_commit(&pool, &mut child).await;
     child.kill().expect("SIGKILL");
     let status = child.wait().unwrap();
     assert!(!status.success(), "the run was killed, not finished");
