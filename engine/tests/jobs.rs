@@ -64,31 +64,37 @@ async fn state(pool: &PgPool, id: i64) -> JobState {
 /// One postpaid account with cycle day 5 and a 60.00 plan activated on 5 November 2026,
 /// untaxed: due for its first statement on 5 November. Returns the account id.
 async fn one_account_due_on_the_5th(pool: &PgPool) -> i64 {
-    sqlx::raw_sql(
+    accounts_due_on_the_5th(pool, 1).await;
+    sqlx::query_scalar("select id from accounts")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// `n` accounts like [`one_account_due_on_the_5th`]'s, numbered from 40000001.
+async fn accounts_due_on_the_5th(pool: &PgPool, n: i32) {
+    sqlx::raw_sql(&format!(
         "insert into jurisdictions (code, name) values ('US-NY', 'New York');
          insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
                             monthly_price, currency, overage_per_gb)
               values ('fibre-500', 'Fibre 500', 'fibre', 500, 500, null, 60.00, 'USD', null);
          insert into accounts (account_number, kind, display_name, billing_mode,
                                billing_cycle_day, currency, time_zone)
-              values ('40000001', 'residential', 'Jobs Test', 'postpaid', 5, 'USD',
-                      'America/New_York');
+              select (40000000 + i)::text, 'residential', 'Jobs Test ' || i, 'postpaid', 5,
+                     'USD', 'America/New_York'
+                from generate_series(1, {n}) i;
          insert into people (account_id, role, first_name, last_name, email)
-              select id, 'owner', 'Sam', 'Jobs', 'sam.jobs@example.net' from accounts;
+              select id, 'owner', 'Sam', 'Jobs', 'sam.jobs.' || id || '@example.net' from accounts;
          insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
               select a.id, '5 Test Avenue', 'Albany', '12207', 'US', j.id
                 from accounts a cross join jurisdictions j;
          insert into services (account_id, address_id, plan_id, status, activated_on)
               select ad.account_id, ad.id, p.id, 'active', '2026-11-05'
-                from addresses ad cross join plans p;",
-    )
+                from addresses ad cross join plans p;"
+    ))
     .execute(pool)
     .await
     .expect("fixture");
-    sqlx::query_scalar("select id from accounts")
-        .fetch_one(pool)
-        .await
-        .unwrap()
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -445,32 +451,6 @@ async fn a_job_that_runs_long_keeps_its_lease_and_is_not_taken_over(pool: PgPool
     );
 }
 
-/// Three postpaid accounts like [`one_account_due_on_the_5th`]'s, numbered 40000011–13.
-async fn three_accounts_due_on_the_5th(pool: &PgPool) {
-    sqlx::raw_sql(
-        "insert into jurisdictions (code, name) values ('US-NY', 'New York');
-         insert into plans (code, name, technology, download_mbps, upload_mbps, allowance_gb,
-                            monthly_price, currency, overage_per_gb)
-              values ('fibre-500', 'Fibre 500', 'fibre', 500, 500, null, 60.00, 'USD', null);
-         insert into accounts (account_number, kind, display_name, billing_mode,
-                               billing_cycle_day, currency, time_zone)
-              select '400000' || (10 + n), 'residential', 'Jobs Test ' || n, 'postpaid', 5,
-                     'USD', 'America/New_York'
-                from generate_series(1, 3) n;
-         insert into people (account_id, role, first_name, last_name, email)
-              select id, 'owner', 'Sam', 'Jobs', 'sam.jobs.' || id || '@example.net' from accounts;
-         insert into addresses (account_id, line1, city, postal_code, country, jurisdiction_id)
-              select a.id, '5 Test Avenue', 'Albany', '12207', 'US', j.id
-                from accounts a cross join jurisdictions j;
-         insert into services (account_id, address_id, plan_id, status, activated_on)
-              select ad.account_id, ad.id, p.id, 'active', '2026-11-05'
-                from addresses ad cross join plans p;",
-    )
-    .execute(pool)
-    .await
-    .expect("fixture");
-}
-
 async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
@@ -518,7 +498,7 @@ async fn a_stopping_instance_hands_its_bill_run_back_at_once_without_counting_th
 async fn a_bill_run_stopped_between_batches_keeps_what_it_billed_and_the_next_run_bills_the_rest(
     pool: PgPool,
 ) {
-    three_accounts_due_on_the_5th(&pool).await;
+    accounts_due_on_the_5th(&pool, 3).await;
     let config = EngineConfig {
         batch_size: 1,
         workers: 1,

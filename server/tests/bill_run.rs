@@ -311,6 +311,22 @@ async fn rollbacks(pool: &PgPool) -> i64 {
     .unwrap()
 }
 
+/// A run of 150 batches of 10, two at a time, each followed by a 200 ms pause (it cannot
+/// take less than 75 × 0.2 = 15 s), once it has committed its first statements: to be
+/// stopped part-way.
+async fn slow_run_past_its_first_commit(pool: &PgPool, url: &str) -> Child {
+    let mut child = spawn(
+        url,
+        &["--date", DATE],
+        &[
+            ("LASTMILE_BILL_RUN_BATCH", "10"),
+            ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
+        ],
+    );
+    until_the_first_commit(pool, &mut child).await;
+    child
+}
+
 /// Waits until the run `child` has committed its first statements; fails the test if it
 /// ends first or writes nothing within 60 s.
 async fn until_the_first_commit(pool: &PgPool, child: &mut Child) {
@@ -335,15 +351,7 @@ async fn until_the_first_commit(pool: &PgPool, child: &mut Child) {
 async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(pool: PgPool) {
     fixture(&pool).await;
     let url = url_of(&pool).await;
-    let mut child = spawn(
-        &url,
-        &["--date", DATE],
-        &[
-            ("LASTMILE_BILL_RUN_BATCH", "10"),
-            ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
-        ],
-    );
-    until_the_first_commit(&pool, &mut child).await;
+    let mut child = slow_run_past_its_first_commit(&pool, &url).await;
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -380,18 +388,7 @@ async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(
 async fn a_run_killed_part_way_and_started_again_bills_each_account_once(pool: PgPool) {
     fixture(&pool).await;
     let url = url_of(&pool).await;
-
-    // 150 batches of 10, two at a time, each followed by a 200 ms pause: the run cannot
-    // take less than 75 × 0.2 = 15 s, and it is killed within moments of its first commit.
-    let mut child = spawn(
-        &url,
-        &["--date", DATE],
-        &[
-            ("LASTMILE_BILL_RUN_BATCH", "10"),
-            ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
-        ],
-    );
-    until_the_first_commit(&pool, &mut child).await;
+    let mut child = slow_run_past_its_first_commit(&pool, &url).await;
     child.kill().expect("SIGKILL");
     let status = child.wait().unwrap();
     assert!(!status.success(), "the run was killed, not finished");
