@@ -193,6 +193,9 @@ pub async fn run(
     progress: Option<Progress>,
 ) -> Result<Summary, EngineError> {
     let started = Instant::now();
+    if options.stop.is_cancelled() {
+        return Err(EngineError::Stopped);
+    }
     let date = options.date;
     let mut skipped: Vec<Skipped> = Vec::new();
 
