@@ -49,9 +49,11 @@ use crate::mail;
 
 /// Accounts whose period starts on the date `$1`: their cycle day is that day of the month,
 /// or later than the month's last day when the date is the last day (day 31 bills on
-/// 30 April and on 28 or 29 February).
-const DUE_ON_DATE: &str = "(a.billing_cycle_day = extract(day from $1::date)
-      or (extract(day from $1::date + 1) = 1 and a.billing_cycle_day > extract(day from $1::date)))";
+/// 30 April and on 28 or 29 February). Written as one range of cycle days, so that it is
+/// read from `accounts_billing_cycle_day_idx` rather than by reading every account.
+const DUE_ON_DATE: &str = "(a.billing_cycle_day between extract(day from $1::date)::smallint
+      and (case when extract(day from $1::date + 1) = 1 then 31
+                else extract(day from $1::date) end)::smallint)";
 
 /// An account gets a statement when a service runs or ended within the last month (its last
 /// usage is still to bill), a cancelled service's unused days are still to refund, or a

@@ -371,14 +371,20 @@ select
           from ledger_entries_pending p join ledger_entries l on l.id = p.ledger_entry_id
          where p.account_id = any($1) and l.effective_on <= $2) r) as received,
     (select coalesce(json_agg(e order by e.account_id), '[]') from (
-        -- As crate::mail::recipient, for the batch; the locale is mail::LOCALE_SQL.
-        select distinct on (p.account_id) p.account_id, p.email::text as email, p.first_name,
-               coalesce(l.language || substr(a.locale, 3), a.locale) as locale
-          from people p
-          join accounts a on a.id = p.account_id
-          left join portal_logins l on l.person_id = p.id
-         where p.account_id = any($1) and p.email is not null
-         order by p.account_id, (p.role = 'billing') desc, (p.role = 'owner') desc, p.id) e) as emails,
+        -- As crate::mail::recipient, for the batch; the locale is mail::LOCALE_SQL. One
+        -- account at a time (its people by account, their logins by person): a join of the
+        -- batch with every person and login read both tables whole.
+        select acc.id as account_id, r.email, r.first_name, r.locale
+          from acc
+          cross join lateral (
+              select p.email::text as email, p.first_name,
+                     coalesce(l.language || substr(a.locale, 3), a.locale) as locale
+                from people p
+                join accounts a on a.id = p.account_id
+                left join portal_logins l on l.person_id = p.id
+               where p.account_id = acc.id and p.email is not null
+               order by (p.role = 'billing') desc, (p.role = 'owner') desc, p.id
+               limit 1) r) e) as emails,
     (select coalesce(json_agg(u order by u.service_id, u.from_day), '[]') from (
         select d.service_id, d.from_day, sum(d.bytes)::bigint as bytes
           from (select u.service_id,

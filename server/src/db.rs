@@ -32,7 +32,16 @@ async fn connect_with(
         .expose_secret()
         .parse()
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
-    let options = options.application_name("lastmile");
+    // No JIT compilation: PostgreSQL compiles a query to machine code when its estimated
+    // cost passes `jit_above_cost`, and the bill run's queries (whose estimates count every
+    // correlated subquery for every account) paid 30-40 ms of compiling on every execution
+    // for a query that then ran in 15: a month of bill runs on 10,000 accounts took 9.7 s
+    // with it and 6.0 s without (bench/README.md). Nothing Lastmile runs is the long
+    // analytical scan that JIT is for. Set here, for Lastmile's own connections only: the
+    // database is shared, and other systems keep their setting.
+    let options = options
+        .application_name("lastmile")
+        .options([("jit", "off")]);
     let options = if relaxed_commit {
         options.options([("synchronous_commit", "off")])
     } else {
