@@ -79,7 +79,9 @@ pub enum EngineError {
     FutureDate(NaiveDate),
     /// Asked to stop (the instance is shutting down, or Ctrl-C): the work was left between
     /// batches, what was committed stays, and the next run does the rest.
-    #[error("stopped before the end, as asked: what was done stays, and the next run does the rest")]
+    #[error(
+        "stopped before the end, as asked: what was done stays, and the next run does the rest"
+    )]
     Stopped,
 }
 

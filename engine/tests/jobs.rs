@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use engine::jobs::{self, Outcome};
-use tokio_util::sync::CancellationToken;
 use engine::EngineConfig;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 
 fn config() -> EngineConfig {
     EngineConfig {
@@ -305,7 +305,9 @@ async fn a_bill_run_job_bills_the_accounts_due_that_day_and_is_marked_done(pool:
 
     let job = jobs::claim(&pool, Utc::now()).await.unwrap().expect("due");
     assert_eq!(job.id, id);
-    let outcome = jobs::execute(&pool, &config, &job, &CancellationToken::new()).await.expect("runs");
+    let outcome = jobs::execute(&pool, &config, &job, &CancellationToken::new())
+        .await
+        .expect("runs");
     let Outcome::BillRun(summary) = outcome else {
         panic!("a bill run job ran something else: {outcome:?}");
     };
@@ -332,9 +334,14 @@ async fn a_bill_run_job_bills_the_accounts_due_that_day_and_is_marked_done(pool:
 async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
     one_account_due_on_the_5th(&pool).await;
     // 07:00 EST on 5 November 2026: the bill run (02:00) and dunning (06:00) are both due.
-    let ran = jobs::run_due(&pool, &config(), utc(2026, 11, 5, 12, 0), &CancellationToken::new())
-        .await
-        .unwrap();
+    let ran = jobs::run_due(
+        &pool,
+        &config(),
+        utc(2026, 11, 5, 12, 0),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     let kinds: Vec<(&str, bool)> = ran
         .iter()
         .map(|(job, outcome)| (job.kind.as_str(), outcome.is_ok()))
@@ -357,9 +364,14 @@ async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
         1
     );
     // Nothing left to do at that time, and nothing scheduled twice.
-    let again = jobs::run_due(&pool, &config(), utc(2026, 11, 5, 12, 0), &CancellationToken::new())
-        .await
-        .unwrap();
+    let again = jobs::run_due(
+        &pool,
+        &config(),
+        utc(2026, 11, 5, 12, 0),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert!(again.is_empty(), "{again:?}");
 }
 
@@ -480,7 +492,10 @@ async fn a_stopping_instance_hands_its_bill_run_back_at_once_without_counting_th
     assert_eq!(count(&pool, "select count(*) from bill_runs").await, 0);
 
     // Another instance takes it at once and bills the account, in its first attempt.
-    let job = jobs::claim(&pool, Utc::now()).await.unwrap().expect("queued again");
+    let job = jobs::claim(&pool, Utc::now())
+        .await
+        .unwrap()
+        .expect("queued again");
     assert_eq!((job.id, job.attempts), (id, 1));
     jobs::execute(&pool, &config, &job, &CancellationToken::new())
         .await

@@ -203,7 +203,10 @@ async fn no_page_answers_odd_query_parameters_with_a_5xx(pool: PgPool) {
             for value in values.choose_multiple(&mut rng, 2) {
                 let mut url = reqwest::Url::parse(&portal.url(path)).unwrap();
                 url.query_pairs_mut().append_pair(name, value);
-                let shown = format!("{path} {name}={:?}", value.chars().take(40).collect::<String>());
+                let shown = format!(
+                    "{path} {name}={:?}",
+                    value.chars().take(40).collect::<String>()
+                );
                 for (who, browser) in &callers {
                     sent += 1;
                     // A GET on a kept-alive connection that the server closed as it was
@@ -237,7 +240,10 @@ async fn no_page_answers_odd_query_parameters_with_a_5xx(pool: PgPool) {
         }
     }
     assert!(sent > 4000, "only {sent} requests");
-    assert!(resent <= 3, "{resent} of {sent} requests failed to send at first");
+    assert!(
+        resent <= 3,
+        "{resent} of {sent} requests failed to send at first"
+    );
     assert!(
         wrong.is_empty(),
         "{} of {sent}:\n{}",
