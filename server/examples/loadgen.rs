@@ -360,11 +360,14 @@ async fn run(args: Args) -> Result<()> {
         let mut row = Vec::with_capacity(paths.len());
         for (label, p) in &paths {
             let mut p = p.clone();
-            for placeholder in PLACEHOLDERS.iter().filter(|ph| p.contains(**ph)) {
+            for placeholder in PLACEHOLDERS {
+                if !p.contains(placeholder) {
+                    continue;
+                }
                 let (_, value) = s
                     .values
                     .iter()
-                    .find(|(ph, _)| ph == placeholder)
+                    .find(|(ph, _)| *ph == placeholder)
                     .with_context(|| {
                         format!(
                             "session {} has no value for {placeholder}, which the path of {label} uses",
