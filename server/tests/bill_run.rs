@@ -351,7 +351,7 @@ async fn until_the_first_commit(pool: &PgPool, child: &mut Child) {
 async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(pool: PgPool) {
     fixture(&pool).await;
     let url = url_of(&pool).await;
-    let mut child = slow_run_past_its_first_commit(&pool, &url).await;
+    let child = slow_run_past_its_first_commit(&pool, &url).await;
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
