@@ -94,8 +94,8 @@ pub struct RunOptions {
     pub account: Option<String>,
     /// Who started it ("scheduler", "cli"), as recorded in `bill_runs`.
     pub started_by: String,
-    /// Cancelled when the instance stops: no batch starts after it, the batches in hand
-    /// commit, and the run ends as failed with [`EngineError::Stopped`].
+    /// Cancelled when the instance stops (or Ctrl-C): no batch starts after it, the batches
+    /// in hand run to their commit, and the run ends as failed with [`EngineError::Stopped`].
     pub stop: CancellationToken,
 }
 
@@ -308,78 +308,87 @@ pub async fn run(
     let due = ids.len() as u64;
     let done = Arc::new(AtomicU64::new(0));
     let keep_bills = options.account.is_some();
-    let results: Result<Vec<BatchOutcome>, EngineError> = stream::iter(
-        ids.chunks(config.batch_size.max(1))
-            .map(|c| c.to_vec())
-            .collect::<Vec<_>>(),
-    )
-    .map(|chunk| {
-        let done = done.clone();
-        let progress = progress.clone();
-        async move {
-            if options.stop.is_cancelled() {
-                return Err(EngineError::Stopped);
-            }
-            let n = chunk.len() as u64;
-            let outcome = match bill_batch(
-                pool,
-                config,
-                &chunk,
-                date,
-                run_id,
-                options.dry_run,
-                keep_bills,
-            )
-            .await
-            {
-                Ok(outcome) => outcome,
-                // One account's bad data must not hold up the others: bill the batch again
-                // one account at a time and report the ones that fail. A database that
-                // cannot be reached fails the run instead.
-                Err(EngineError::Database(e)) if !is_data_error(&e) => {
-                    return Err(EngineError::Database(e))
-                }
-                Err(_) if chunk.len() > 1 => {
-                    let mut merged = BatchOutcome::default();
-                    for id in &chunk {
-                        match bill_batch(
-                            pool,
-                            config,
-                            &[*id],
-                            date,
-                            run_id,
-                            options.dry_run,
-                            keep_bills,
-                        )
-                        .await
-                        {
-                            Ok(one) => merged.absorb(one),
-                            Err(EngineError::Database(e)) if !is_data_error(&e) => {
-                                return Err(EngineError::Database(e))
-                            }
-                            Err(e) => merged.failed.push(failure(*id, &e)),
-                        }
+    let chunks: Vec<Vec<i64>> = ids
+        .chunks(config.batch_size.max(1))
+        .map(|c| c.to_vec())
+        .collect();
+    let batches = chunks.len();
+    let results: Result<Vec<BatchOutcome>, EngineError> = stream::iter(chunks)
+        // Asked to stop: no batch starts after it, and those in hand run to their commit
+        // (failing one here would drop the others mid-transaction).
+        .take_while(|_| futures::future::ready(!options.stop.is_cancelled()))
+        .map(|chunk| {
+            let done = done.clone();
+            let progress = progress.clone();
+            async move {
+                let n = chunk.len() as u64;
+                let outcome = match bill_batch(
+                    pool,
+                    config,
+                    &chunk,
+                    date,
+                    run_id,
+                    options.dry_run,
+                    keep_bills,
+                )
+                .await
+                {
+                    Ok(outcome) => outcome,
+                    // One account's bad data must not hold up the others: bill the batch again
+                    // one account at a time and report the ones that fail. A database that
+                    // cannot be reached fails the run instead.
+                    Err(EngineError::Database(e)) if !is_data_error(&e) => {
+                        return Err(EngineError::Database(e))
                     }
-                    merged
+                    Err(_) if chunk.len() > 1 => {
+                        let mut merged = BatchOutcome::default();
+                        for id in &chunk {
+                            match bill_batch(
+                                pool,
+                                config,
+                                &[*id],
+                                date,
+                                run_id,
+                                options.dry_run,
+                                keep_bills,
+                            )
+                            .await
+                            {
+                                Ok(one) => merged.absorb(one),
+                                Err(EngineError::Database(e)) if !is_data_error(&e) => {
+                                    return Err(EngineError::Database(e))
+                                }
+                                Err(e) => merged.failed.push(failure(*id, &e)),
+                            }
+                        }
+                        merged
+                    }
+                    Err(e) => BatchOutcome {
+                        failed: vec![failure(chunk[0], &e)],
+                        ..BatchOutcome::default()
+                    },
+                };
+                let so_far = done.fetch_add(n, Ordering::Relaxed) + n;
+                if let Some(p) = &progress {
+                    p(so_far, due);
                 }
-                Err(e) => BatchOutcome {
-                    failed: vec![failure(chunk[0], &e)],
-                    ..BatchOutcome::default()
-                },
-            };
-            let so_far = done.fetch_add(n, Ordering::Relaxed) + n;
-            if let Some(p) = &progress {
-                p(so_far, due);
+                if !config.pause_between_batches.is_zero() {
+                    tokio::time::sleep(config.pause_between_batches).await;
+                }
+                Ok::<_, EngineError>(outcome)
             }
-            if !config.pause_between_batches.is_zero() {
-                tokio::time::sleep(config.pause_between_batches).await;
-            }
-            Ok::<_, EngineError>(outcome)
+        })
+        .buffer_unordered(config.workers.max(1))
+        .try_collect()
+        .await;
+    // Stopped part-way: what the batches committed stays, and the run says it did not finish.
+    let results = results.and_then(|outcomes: Vec<BatchOutcome>| {
+        if outcomes.len() < batches {
+            Err(EngineError::Stopped)
+        } else {
+            Ok(outcomes)
         }
-    })
-    .buffer_unordered(config.workers.max(1))
-    .try_collect()
-    .await;
+    });
 
     let outcomes = match results {
         Ok(o) => o,

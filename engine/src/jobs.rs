@@ -160,7 +160,7 @@ pub async fn execute(
             sqlx::query(
                 "update jobs set status = 'queued', attempts = attempts - 1, run_at = now(),
                                  locked_until = null, last_error = $2
-                  where id = $1",
+                  where id = $1 and status = 'running'",
             )
             .bind(job.id)
             .bind(EngineError::Stopped.to_string())

@@ -798,9 +798,9 @@ async fn bill_run(
     let mut summaries = Vec::with_capacity(days.len());
     let mut out = Output::default();
     // Ctrl-C or SIGTERM: the batches in hand commit, no other starts, and the command says
-    // so and exits non-zero (the next run bills the rest).
+    // so and exits non-zero (the next run bills the rest). A second one stops it at once.
     let stop = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(http::stop_on_signal(stop.clone()));
+    tokio::spawn(stop_bill_run_on_signal(stop.clone()));
     for day in days {
         let bar = (std::io::stderr().is_terminal() && !json).then(|| {
             let bar = indicatif::ProgressBar::new(0);
@@ -1125,6 +1125,18 @@ async fn serve() -> anyhow::Result<()> {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), scheduler).await;
     }
     served
+}
+
+/// The first Ctrl-C or SIGTERM cancels `stop` (a bill run finishes the batches in hand and
+/// starts no other); a second ends the command at once, and what it had not committed
+/// rolls back.
+async fn stop_bill_run_on_signal(stop: tokio_util::sync::CancellationToken) {
+    http::stop_on_signal(stop).await;
+    eprintln!(
+        "stopping after the batches in hand (Ctrl-C again to stop at once; what is not committed rolls back)"
+    );
+    http::stop_on_signal(tokio_util::sync::CancellationToken::new()).await;
+    std::process::exit(130);
 }
 
 async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {

@@ -351,6 +351,7 @@ async fn until_the_first_commit(pool: &PgPool, child: &mut Child) {
 async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(pool: PgPool) {
     fixture(&pool).await;
     let url = url_of(&pool).await;
+    let rolled_back_before = rollbacks(&pool).await;
     let child = slow_run_past_its_first_commit(&pool, &url).await;
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -365,8 +366,10 @@ async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(
         text(&out.stderr)
     );
 
-    // Whole batches, nothing rolled back half-way, and the run recorded as failed, not left
-    // "running" as a killed one is.
+    // Whole batches, none rolled back (the batches in hand were committed, not dropped),
+    // and the run recorded as failed, not left "running" as a killed one is.
+    wait_for_other_sessions_to_end(&pool).await;
+    assert_eq!(rollbacks(&pool).await - rolled_back_before, 0);
     let part = count(&pool, "statements").await;
     assert!(part > 0 && part < N, "{part} of {N} statements");
     assert_eq!(part % 10, 0, "only whole batches of 10 were committed");
