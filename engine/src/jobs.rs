@@ -259,7 +259,8 @@ async fn run_job(
             // job charges only what is still due; statements it could not reach Stripe
             // for are tried again by the next day's run.
             if let Some(stripe) = &config.stripe {
-                let charged = crate::cards::autopay::run(pool, stripe, config, date, None).await?;
+                let charged =
+                    crate::cards::autopay::run(pool, stripe, config, date, None, stop).await?;
                 tracing::info!(?charged, %date, "autopay after the bill run");
             }
             // Then the accounts asked to close whose business is settled (the final

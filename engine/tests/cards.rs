@@ -90,6 +90,11 @@ async fn payment_entries(pool: &PgPool, account: i64) -> Vec<Decimal> {
     .unwrap()
 }
 
+/// A stop that is never asked for.
+fn go() -> tokio_util::sync::CancellationToken {
+    tokio_util::sync::CancellationToken::new()
+}
+
 async fn emails(pool: &PgPool, kind: &str) -> i64 {
     count(
         pool,
@@ -722,7 +727,23 @@ async fn autopay_charges_the_new_statement_once_and_asks_for_authentication_when
     assert!(matches!(no_card, Err(engine::EngineError::NotFound)));
 
     bill(&pool, d(2026, 11, 5)).await;
-    let first = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
+    // Asked to stop (the instance is shutting down) before it starts: nothing is charged
+    // or written, and the run says it stopped.
+    let stopped = tokio_util::sync::CancellationToken::new();
+    stopped.cancel();
+    let refused =
+        cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None, &stopped).await;
+    assert!(
+        matches!(refused, Err(engine::EngineError::Stopped)),
+        "{refused:?}"
+    );
+    let written: i64 = sqlx::query_scalar("select count(*) from payments")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(written, 0);
+
+    let first = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None, &go())
         .await
         .unwrap();
     assert_eq!(
@@ -747,7 +768,7 @@ async fn autopay_charges_the_new_statement_once_and_asks_for_authentication_when
     assert_eq!(status, "paid");
 
     // Running again (a retried job) charges nothing more.
-    let second = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
+    let second = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None, &go())
         .await
         .unwrap();
     assert_eq!(second.charged, 0);
@@ -889,7 +910,7 @@ async fn autopay_takes_what_is_owed_never_an_amount_under_dispute(pool: PgPool) 
     .unwrap();
 
     // Autopay takes the 4.95 not questioned, not the 60.00.
-    let run = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None)
+    let run = cards::autopay::run(&pool, &stripe, &config, d(2026, 11, 5), None, &go())
         .await
         .unwrap();
     assert_eq!(

@@ -334,14 +334,17 @@ async fn a_bill_run_job_bills_the_accounts_due_that_day_and_is_marked_done(pool:
 async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
     one_account_due_on_the_5th(&pool).await;
     // 07:00 EST on 5 November 2026: the bill run (02:00) and dunning (06:00) are both due.
-    let ran = jobs::run_due(
-        &pool,
-        &config(),
-        utc(2026, 11, 5, 12, 0),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let run_at_seven = || async {
+        jobs::run_due(
+            &pool,
+            &config(),
+            utc(2026, 11, 5, 12, 0),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap()
+    };
+    let ran = run_at_seven().await;
     let kinds: Vec<(&str, bool)> = ran
         .iter()
         .map(|(job, outcome)| (job.kind.as_str(), outcome.is_ok()))
@@ -364,14 +367,7 @@ async fn run_due_schedules_and_runs_the_days_jobs(pool: PgPool) {
         1
     );
     // Nothing left to do at that time, and nothing scheduled twice.
-    let again = jobs::run_due(
-        &pool,
-        &config(),
-        utc(2026, 11, 5, 12, 0),
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let again = run_at_seven().await;
     assert!(again.is_empty(), "{again:?}");
 }
 

@@ -801,6 +801,8 @@ async fn bill_run(
     // so and exits non-zero (the next run bills the rest). A second one stops it at once.
     let stop = tokio_util::sync::CancellationToken::new();
     tokio::spawn(stop_bill_run_on_signal(stop.clone()));
+    // The days billed are reported even when a later one stops or fails.
+    let outcome: anyhow::Result<()> = async {
     for day in days {
         let bar = (std::io::stderr().is_terminal() && !json).then(|| {
             let bar = indicatif::ProgressBar::new(0);
@@ -841,9 +843,15 @@ async fn bill_run(
         }
         // Autopay follows a real run (the scheduler's bill run does the same).
         if let (false, Some(stripe)) = (dry_run, &config.stripe) {
-            let charged =
-                engine::cards::autopay::run(&pool, stripe, &config, day, account.as_deref())
-                    .await?;
+            let charged = engine::cards::autopay::run(
+                &pool,
+                stripe,
+                &config,
+                day,
+                account.as_deref(),
+                &stop,
+            )
+            .await?;
             if !json && !quiet {
                 out.print(&format!(
                     "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run\n",
@@ -869,24 +877,34 @@ async fn bill_run(
         }
         summaries.push(summary);
     }
+    Ok(())
+    }
+    .await;
     let failed: Vec<engine::bill_run::Failure> =
         summaries.iter().flat_map(|s| s.failed.clone()).collect();
-    if json {
+    if json && (range || outcome.is_ok()) {
         let runs: Vec<serde_json::Value> = summaries
             .iter()
             .map(lastmile::report::bill_run_json)
             .collect();
         let value = match (range, runs.as_slice()) {
             (false, [one]) => one.clone(),
-            _ => serde_json::json!({
-                "from": from,
-                "to": summaries.last().and_then(|s| s.date),
-                "billed": summaries.iter().map(|s| s.billed).sum::<u64>(),
-                "runs": runs,
-            }),
+            _ => {
+                let mut value = serde_json::json!({
+                    "from": from,
+                    "to": summaries.last().and_then(|s| s.date),
+                    "billed": summaries.iter().map(|s| s.billed).sum::<u64>(),
+                    "runs": runs,
+                });
+                // A range cut short says why beside the days it did bill.
+                if let Err(e) = &outcome {
+                    value["error"] = format!("{e:#}").into();
+                }
+                value
+            }
         };
         out.print(&format!("{}\n", serde_json::to_string_pretty(&value)?));
-    } else if range {
+    } else if range && !(outcome.is_err() && summaries.is_empty()) {
         out.print(&format!(
             "{} from {} to {}: {} billed\n",
             billing::text::plural(summaries.len() as u64, "day", "days"),
@@ -908,6 +926,7 @@ async fn bill_run(
         ));
     }
     out.finish()?;
+    outcome?;
     if !failed.is_empty() {
         anyhow::bail!(
             "{}; every other account was billed",

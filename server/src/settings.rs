@@ -408,8 +408,9 @@ fn adjustment_limits(
 /// Card payments: on when `LASTMILE_STRIPE_SECRET_KEY` (`sk_…`) is set, with
 /// `LASTMILE_STRIPE_PUBLISHABLE_KEY` (`pk_…`, required then), `LASTMILE_STRIPE_API_URL`
 /// (default Stripe's; localstripe's in tests), `LASTMILE_STRIPE_JS_URL` (default Stripe's)
-/// and `LASTMILE_STRIPE_WEBHOOK_SECRETS` (`whsec_…`, comma-separated: old and new while a
-/// secret is rotated; without one, webhooks are refused).
+/// `LASTMILE_STRIPE_WEBHOOK_SECRETS` (`whsec_…`, comma-separated: old and new while a
+/// secret is rotated; without one, webhooks are refused) and
+/// `LASTMILE_STRIPE_ANSWER_WITHIN_SECS` (how long a call waits for Stripe's answer, default 20).
 pub fn stripe_settings() -> anyhow::Result<Option<engine::cards::StripeSettings>> {
     let Some(secret_key) = var("LASTMILE_STRIPE_SECRET_KEY") else {
         return Ok(None);
@@ -436,12 +437,24 @@ pub fn stripe_settings() -> anyhow::Result<Option<engine::cards::StripeSettings>
             bad.chars().take(6).collect::<String>()
         ));
     }
+    let default_wait = engine::cards::ANSWER_WITHIN.as_secs();
+    let wait: u64 = number(
+        "LASTMILE_STRIPE_ANSWER_WITHIN_SECS",
+        default_wait,
+        "seconds",
+    )?;
+    if !(1..=120).contains(&wait) {
+        return Err(anyhow!(
+            "LASTMILE_STRIPE_ANSWER_WITHIN_SECS must be from 1 to 120 seconds, got {wait}"
+        ));
+    }
     Ok(Some(engine::cards::StripeSettings {
         secret_key,
         publishable_key,
         api_url: var("LASTMILE_STRIPE_API_URL").unwrap_or_else(|| "https://api.stripe.com/".into()),
         js_url: var("LASTMILE_STRIPE_JS_URL").unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
         webhook_secrets,
+        answer_within: std::time::Duration::from_secs(wait),
     }))
 }
 

@@ -330,8 +330,14 @@ async fn slow_run_past_its_first_commit(pool: &PgPool, url: &str) -> Child {
 /// Waits until the run `child` has committed its first statements; fails the test if it
 /// ends first or writes nothing within 60 s.
 async fn until_the_first_commit(pool: &PgPool, child: &mut Child) {
+    until_more_statements_than(pool, child, 0).await
+}
+
+/// Waits until more than `n` statements are committed; fails the test if the run `child`
+/// ends first or that takes more than 60 s.
+async fn until_more_statements_than(pool: &PgPool, child: &mut Child, n: i64) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while count(pool, "statements").await == 0 {
+    while count(pool, "statements").await <= n {
         if let Some(status) = child.try_wait().unwrap() {
             let mut stderr = String::new();
             if let Some(mut e) = child.stderr.take() {
@@ -353,11 +359,7 @@ async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(
     let url = url_of(&pool).await;
     let rolled_back_before = rollbacks(&pool).await;
     let child = slow_run_past_its_first_commit(&pool, &url).await;
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    interrupt(&child);
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success(), "an interrupted run exits non-zero");
     assert!(
@@ -385,6 +387,72 @@ async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(
     let summary = run_json(&url, &["--date", DATE], &[]);
     assert_eq!(billed(&summary), N - part, "{summary}");
     assert_one_clean_run(&pool).await;
+}
+
+/// Sends the run `child` a Ctrl-C.
+fn interrupt(child: &Child) {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_range_interrupted_part_way_reports_the_days_it_billed_and_why_it_stopped(pool: PgPool) {
+    fixture(&pool).await;
+    // Ten of the accounts are due on the 4th instead, their service begun that day.
+    sqlx::raw_sql(
+        "update accounts set billing_cycle_day = 4 where account_number::bigint <= 30000010;
+         update services set activated_on = '2026-11-04'
+          where account_id in (select id from accounts where billing_cycle_day = 4);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let url = url_of(&pool).await;
+    let mut child = spawn(
+        &url,
+        &["--json", "--from", "2026-11-04", "--to", DATE],
+        &[
+            ("LASTMILE_BILL_RUN_BATCH", "10"),
+            ("LASTMILE_BILL_RUN_PAUSE_MS", "200"),
+        ],
+    );
+    // The 4th is billed (10 statements) and the 5th under way.
+    until_more_statements_than(&pool, &mut child, 10).await;
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "an interrupted run exits non-zero");
+    assert!(
+        text(&out.stderr).contains("stopped before the end, as asked"),
+        "{}",
+        text(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)));
+    let days: Vec<(&str, i64)> = summary["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|r| (r["date"].as_str().unwrap(), r["billed"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(days, vec![("2026-11-04", 10)], "{summary}");
+    assert_eq!(billed(&summary), 10);
+    assert_eq!(summary["to"], "2026-11-04");
+    assert!(
+        summary["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("stopped before the end, as asked")),
+        "{summary}"
+    );
+
+    // Started again, the range bills the rest of the 5th and nothing twice.
+    let part = count(&pool, "statements").await;
+    let again = run_json(&url, &["--from", "2026-11-04", "--to", DATE], &[]);
+    assert_eq!(billed(&again), N - part, "{again}");
+    assert!(again.get("error").is_none(), "{again}");
+    assert_eq!(count(&pool, "statements").await, N);
 }
 
 #[sqlx::test(migrations = "../migrations")]

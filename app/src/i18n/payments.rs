@@ -53,6 +53,8 @@ pub struct PayTexts {
     pub state_failed: &'static str,
     pub state_cancelled: &'static str,
     pub action_needed: &'static str,
+    /// A card payment Stripe has not yet answered for: not to be paid again.
+    pub not_finished: &'static str,
     pub confirm_with_bank: &'static str,
     pub confirming: &'static str,
     pub back_to_overview: &'static str,

@@ -102,6 +102,9 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 <p class="notice notice-success" role="status">{p.receipt_thanks}</p>
             })}
             {action}
+            {r.awaiting_stripe.then(|| view! {
+                <p class="notice notice-info" role="status" data-testid="receipt-not-finished">{p.not_finished}</p>
+            })}
             {r.failure.clone().map(|d| view! {
                 <p class="notice notice-error" role="alert" data-testid="receipt-failure">{(p.decline)(&d.code)}</p>
             })}
@@ -123,7 +126,9 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
             <p class="no-print">
                 <a class="button" href="/">{p.back_to_overview}</a>
                 " "
-                {(r.state != PayState::RequiresAction).then(|| view! { <a href="/pay">{p.pay_again}</a> })}
+                // Not while the payment waits for the bank or for Stripe's answer: paid
+                // again, it could be paid twice.
+                {(r.state != PayState::RequiresAction && !r.awaiting_stripe).then(|| view! { <a href="/pay">{p.pay_again}</a> })}
             </p>
         </article>
     }

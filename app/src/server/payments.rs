@@ -392,6 +392,7 @@ struct ReceiptRow {
     time_zone: String,
     data_addon_id: Option<i64>,
     data_addon: Option<String>,
+    awaiting_stripe: bool,
 }
 
 /// A card payment's receipt, for its own account only.
@@ -404,7 +405,10 @@ pub async fn receipt(
         "select p.id, p.amount, p.currency::text as currency, p.status, p.source, p.created_at,
                 p.succeeded_at, p.card_brand, p.card_last4::text as card_last4, p.statement_id,
                 s.statement_number, p.failure_code, p.failure_message, a.time_zone,
-                p.data_addon_id, o.description as data_addon
+                p.data_addon_id, o.description as data_addon,
+                -- a saved card charged at once, whose PaymentIntent Stripe has not named
+                (p.status = 'pending' and p.stripe_payment_intent_id is null
+                 and p.payment_method_id is not null) as awaiting_stripe
            from payments p join accounts a on a.id = p.account_id
            left join statements s on s.id = p.statement_id and s.account_id = p.account_id
            left join data_addons x on x.id = p.data_addon_id and x.account_id = p.account_id
@@ -440,6 +444,7 @@ pub async fn receipt(
             code: row.failure_code.unwrap_or_else(|| "card_declined".into()),
             message: row.failure_message.unwrap_or_default(),
         }),
+        awaiting_stripe: row.awaiting_stripe,
         stripe: (state == PayState::RequiresAction)
             .then(|| stripe_js(portal))
             .flatten(),

@@ -121,6 +121,9 @@ pub struct Receipt {
     /// `portal`, `pay_link` or `autopay`.
     pub source: String,
     pub failure: Option<Declined>,
+    /// A saved card's charge sent to Stripe whose answer has not come (it may have been
+    /// made): the receipt says so and offers no second payment.
+    pub awaiting_stripe: bool,
     /// Confirming with the bank needs Stripe.js.
     pub stripe: Option<StripeJs>,
     /// The data add-on it pays for: its id and description.

@@ -7,10 +7,16 @@
 //! payment `requires_action`: the subscriber is emailed and the portal shows a notice with
 //! a link to finish it. A declined card is emailed too, and the statement stays open for
 //! dunning as any other.
+//!
+//! A stop (the instance shutting down, Ctrl-C) is heeded between statements, never in the
+//! middle of one: the charge under way is recorded, no other starts, and the run ends with
+//! [`EngineError::Stopped`]. The statements left are charged by the next run (the bill run
+//! job is handed back and run again; its bill run then finds every account billed).
 
 use billing::Money;
 use chrono::NaiveDate;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 
 use super::payments::{charge, ensure_customer};
 use super::{PaymentState, Stripe};
@@ -70,13 +76,15 @@ const DUE: &str = "
        and ($2::text is null or a.account_number = $2)
      order by s.id";
 
-/// Charges the autopay statements due on `date` (of one account, when a number is given).
+/// Charges the autopay statements due on `date` (of one account, when a number is given),
+/// until `stop` is cancelled.
 pub async fn run(
     pool: &PgPool,
     stripe: &Stripe,
     config: &EngineConfig,
     date: NaiveDate,
     account_number: Option<&str>,
+    stop: &CancellationToken,
 ) -> Result<Summary, EngineError> {
     let due: Vec<(i64, i64, String)> = sqlx::query_as(DUE)
         .bind(date)
@@ -85,6 +93,9 @@ pub async fn run(
         .await?;
     let mut summary = Summary::default();
     for (statement_id, account_id, method) in due {
+        if stop.is_cancelled() {
+            return Err(EngineError::Stopped);
+        }
         let mut conn = pool.acquire().await?;
         let owed = crate::owed::of_account(&mut conn, account_id)
             .await?

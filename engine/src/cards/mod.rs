@@ -29,7 +29,7 @@ pub mod webhook;
 
 use rust_decimal::Decimal;
 
-pub use self::stripe::{Stripe, StripeSettings};
+pub use self::stripe::{Stripe, StripeSettings, ANSWER_WITHIN};
 
 /// Where a card payment stands, as the subscriber sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

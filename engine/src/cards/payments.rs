@@ -377,6 +377,24 @@ pub(crate) async fn charge(
                 }),
             })
         }
+        // Sent, and no answer in time: Stripe may have charged the card. Nothing is
+        // recorded as paid or refused; the payment stays pending with its key. Stripe's
+        // webhook (it names our payment) settles it, or the same attempt again: the same
+        // key, and Stripe answers with what it did the first time. The subscriber is told
+        // it is not finished, never that nothing was charged.
+        StripeFailure::NoAnswer => {
+            tx.commit().await?;
+            tracing::warn!(
+                payment_id,
+                "card payment: Stripe did not answer in time; left pending"
+            );
+            Ok(card_payment(
+                &payment,
+                PaymentState::Pending,
+                None,
+                payment_method,
+            ))
+        }
         // Stripe unreachable or failing: nothing is recorded; the same attempt can be
         // retried and will reuse the idempotency key.
         _ => Err(outcome.into()),

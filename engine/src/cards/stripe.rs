@@ -25,7 +25,14 @@ pub struct StripeSettings {
     pub js_url: String,
     /// Webhook signing secrets (`whsec_…`); several while one is being rotated.
     pub webhook_secrets: Vec<String>,
+    /// How long a call waits for Stripe's answer. A call that waits longer may still have
+    /// been carried out by Stripe ([`StripeFailure::NoAnswer`]).
+    pub answer_within: std::time::Duration,
 }
+
+/// How long a call waits for Stripe's answer unless set otherwise: Stripe answers a
+/// confirmed PaymentIntent in a few seconds, the bank's own wait included.
+pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl std::fmt::Debug for StripeSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,6 +41,7 @@ impl std::fmt::Debug for StripeSettings {
             .field("api_url", &self.api_url)
             .field("js_url", &self.js_url)
             .field("webhook_secrets", &self.webhook_secrets.len())
+            .field("answer_within", &self.answer_within)
             .finish_non_exhaustive()
     }
 }
@@ -173,7 +181,7 @@ impl Stripe {
     pub fn new(settings: StripeSettings) -> Result<Stripe, EngineError> {
         let client = stripe::ClientBuilder::new(settings.secret_key.clone())
             .url(settings.api_url.clone())
-            .timeout(std::time::Duration::from_secs(20))
+            .timeout(settings.answer_within)
             .build()
             .map_err(|e| EngineError::Stripe(format!("configuring the client: {e}")))?;
         Ok(Stripe { client, settings })
@@ -380,6 +388,10 @@ pub enum StripeFailure {
     },
     /// Stripe could not be reached, or answered something we could not read.
     Transport(String),
+    /// The request was sent and no answer came in time: Stripe may have carried it out
+    /// (a charge may have been made). Only a retry with the same idempotency key, or
+    /// Stripe's webhook, tells.
+    NoAnswer,
 }
 
 impl StripeFailure {
@@ -406,7 +418,7 @@ impl StripeFailure {
                         )
                     })
             }
-            StripeFailure::Transport(_) => false,
+            StripeFailure::Transport(_) | StripeFailure::NoAnswer => false,
         }
     }
 }
@@ -426,6 +438,7 @@ impl std::fmt::Display for StripeFailure {
                 message.as_deref().unwrap_or("")
             ),
             StripeFailure::Transport(e) => f.write_str(e),
+            StripeFailure::NoAnswer => f.write_str("Stripe did not answer in time"),
         }
     }
 }
@@ -441,6 +454,7 @@ impl From<stripe::StripeError> for StripeFailure {
                 kind: error.type_.to_string(),
                 intent: error.payment_intent.map(|i| i.id.to_string()),
             },
+            stripe::StripeError::Timeout => StripeFailure::NoAnswer,
             other => StripeFailure::Transport(other.to_string()),
         }
     }

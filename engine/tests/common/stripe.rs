@@ -25,6 +25,7 @@ pub fn client() -> Arc<Stripe> {
             api_url: url(),
             js_url: format!("{}/js.stripe.com/v3/", url()),
             webhook_secrets: vec![WHSEC.into()],
+            answer_within: cards::ANSWER_WITHIN,
         })
         .expect("stripe client"),
     )

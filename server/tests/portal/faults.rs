@@ -1,5 +1,5 @@
 //! Faults of a real deployment: the instance asked to stop, PostgreSQL restarting under it,
-//! the mail server down. Each against the real thing: the `lastmile` binary and a signal,
+//! the mail server down, Stripe unreachable or slow. Each against the real thing: the `lastmile` binary and a signal,
 //! a PostgreSQL cluster of the test's own that it stops and starts, a real SMTP server
 //! (aiosmtpd) that is not there and then is.
 
@@ -435,6 +435,187 @@ async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attem
         ),
         "recorded once"
     );
+}
+
+/// A way to `upstream` (host:port) that takes `delay` to bring each answer back: requests
+/// go through at once, so Stripe acts on them, and the answers are held. Its address.
+async fn slow_way_to(upstream: String, delay: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (mut from_client, mut to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                let requests = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+                });
+                let mut buffer = vec![0u8; 16 * 1024];
+                while let Ok(n @ 1..) = from_server.read(&mut buffer).await {
+                    tokio::time::sleep(delay).await;
+                    if to_client.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                requests.abort();
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook_records_it_once(
+    pool: PgPool,
+) {
+    let portal = TestPortal::start_with(pool.clone(), |t| {
+        t.config.billing.stripe = Some(stripe());
+    })
+    .await;
+    let alex_id = portal.account_id(ALEX_NUMBER).await;
+    let card = crate::payments::saved_card(&portal, alex_id, "4242424242424242")
+        .await
+        .to_string();
+    // A second instance whose Stripe answers in 3 s, and which waits 1 s for an answer.
+    let upstream = stripe_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let slow = slow_way_to(upstream, Duration::from_secs(3)).await;
+    let waiting = TestPortal::serve_with(pool, |t| {
+        t.config.billing.stripe = Some(stripe_answering_within(&slow, Duration::from_secs(1)));
+    })
+    .await;
+    let payments_recorded = || {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, rust_decimal::Decimal>(
+                "select amount from ledger_entries where account_id = $1 and kind = 'payment'",
+            )
+            .bind(alex_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert!(payments_recorded().await.is_empty());
+    let alex = portal.signed_in(ALEX_EMAIL).await;
+    let form = [
+        ("amount", "31.20"),
+        ("attempt", "stripe-is-slow-attempt-01"),
+        ("saved_card", card.as_str()),
+    ];
+
+    // Stripe took the charge, its answer did not come in time: not refused (the card may
+    // have been charged), not recorded as paid; the payment is left pending.
+    let answer = waiting.call(&alex, "start-card-payment", &form).await;
+    assert_eq!(answer.status().as_u16(), 200);
+    let progress: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(progress["state"], "pending", "{progress}");
+    assert!(progress["client_secret"].is_null(), "{progress}");
+    let payment_id = progress["payment_id"].as_i64().unwrap();
+    let (status, intent): (String, Option<String>) =
+        sqlx::query_as("select status, stripe_payment_intent_id from payments where id = $1")
+            .bind(payment_id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), intent), ("pending", None));
+    assert!(payments_recorded().await.is_empty());
+
+    // The receipt the pay form goes to asks not to pay again, and offers no second payment.
+    let (code, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        testid_text(&html, "receipt-not-finished").map(|t| t.replace("&#x27;", "'")),
+        Some(
+            app::i18n::Texts::for_locale("en-US")
+                .pay()
+                .not_finished
+                .to_string()
+        )
+    );
+    assert!(
+        !html.contains(r#"href="/pay""#),
+        "no second payment is offered"
+    );
+
+    // At Stripe, the one charge was made, for our payment.
+    let customer: String =
+        sqlx::query_scalar("select stripe_customer_id from accounts where id = $1")
+            .bind(alex_id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    let http = reqwest::Client::new();
+    let charges: serde_json::Value = http
+        .get(format!("{}/v1/charges", stripe_url()))
+        .basic_auth("sk_test_payments", Some(""))
+        .query(&[("customer", customer.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let made = charges["data"].as_array().expect("charges");
+    assert_eq!(made.len(), 1, "{charges}");
+    let intent_id = made[0]["payment_intent"].as_str().unwrap().to_string();
+    let intent: serde_json::Value = http
+        .get(format!("{}/v1/payment_intents/{intent_id}", stripe_url()))
+        .basic_auth("sk_test_payments", Some(""))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+    assert_eq!(intent["metadata"]["payment_id"], payment_id.to_string());
+
+    // Stripe's webhook for it, twice (Stripe delivers at least once): recorded once.
+    let now = chrono::Utc::now().timestamp();
+    let event = serde_json::to_vec(&serde_json::json!({
+        "id": "evt_slow_1", "object": "event", "type": "payment_intent.succeeded",
+        "created": now, "data": { "object": intent }
+    }))
+    .unwrap();
+    for _ in 0..2 {
+        let delivered = http
+            .post(portal.url("/webhooks/stripe"))
+            .header("content-type", "application/json")
+            .header(
+                "stripe-signature",
+                engine::cards::webhook::sign(&event, "whsec_payments", now),
+            )
+            .body(event.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(delivered.status().as_u16(), 200);
+    }
+    assert_eq!(
+        payments_recorded().await,
+        [rust_decimal::Decimal::new(-3120, 2)]
+    );
+    let (status, intent): (String, Option<String>) =
+        sqlx::query_as("select status, stripe_payment_intent_id from payments where id = $1")
+            .bind(payment_id)
+            .fetch_one(&portal.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (status.as_str(), intent.as_deref()),
+        ("succeeded", Some(intent_id.as_str()))
+    );
+    let (_, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
+    assert_eq!(testid_text(&html, "receipt-state").as_deref(), Some("Paid"));
+    assert_eq!(testid_text(&html, "receipt-not-finished"), None);
 }
 
 /// A message's quoted-printable parts read back: soft line breaks joined, `=XX` decoded.

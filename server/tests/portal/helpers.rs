@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::server::{Portal, PortalConfig};
 use lastmile::documents::Provider;
@@ -34,6 +35,12 @@ pub fn stripe() -> Arc<engine::cards::Stripe> {
 
 /// A Stripe client with the tests' keys for Stripe's API at `url`.
 pub fn stripe_at(url: &str) -> Arc<engine::cards::Stripe> {
+    stripe_answering_within(url, engine::cards::ANSWER_WITHIN)
+}
+
+/// A Stripe client with the tests' keys for Stripe's API at `url`, waiting `within` for
+/// each answer.
+pub fn stripe_answering_within(url: &str, within: Duration) -> Arc<engine::cards::Stripe> {
     Arc::new(
         engine::cards::Stripe::new(engine::cards::StripeSettings {
             secret_key: "sk_test_payments".into(),
@@ -41,6 +48,7 @@ pub fn stripe_at(url: &str) -> Arc<engine::cards::Stripe> {
             api_url: url.into(),
             js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
             webhook_secrets: vec!["whsec_payments".into()],
+            answer_within: within,
         })
         .unwrap(),
     )

@@ -22,6 +22,7 @@ async fn portal(pool: PgPool) -> TestPortal {
                 js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
                 // Mid-rotation: both secrets are accepted.
                 webhook_secrets: vec![OLD.into(), NEW.into()],
+                answer_within: engine::cards::ANSWER_WITHIN,
             })
             .unwrap(),
         ));

@@ -90,6 +90,7 @@ pub static PAY_EN: PayTexts = PayTexts {
     state_failed: "Declined",
     state_cancelled: "Cancelled",
     action_needed: "Your bank asks you to confirm this payment. Nothing has been charged yet.",
+    not_finished: "Our card processor has not confirmed this payment yet. Please don't pay again: if your card was charged, this page will show it within a few minutes.",
     confirm_with_bank: "Confirm with your bank",
     confirming: "Confirming…",
     back_to_overview: "Back to your account",

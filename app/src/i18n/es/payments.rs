@@ -90,6 +90,7 @@ pub static PAY_ES: PayTexts = PayTexts {
     state_failed: "Rechazado",
     state_cancelled: "Cancelado",
     action_needed: "Su banco le pide que confirme este pago. Aún no se ha realizado ningún cargo.",
+    not_finished: "Nuestro procesador de tarjetas aún no ha confirmado este pago. Por favor, no vuelva a pagar: si se cargó a su tarjeta, esta página lo mostrará en unos minutos.",
     confirm_with_bank: "Confirmar con su banco",
     confirming: "Confirmando…",
     back_to_overview: "Volver a su cuenta",

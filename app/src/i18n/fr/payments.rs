@@ -92,6 +92,7 @@ pub static PAY_FR: PayTexts = PayTexts {
     state_failed: "Refusé",
     state_cancelled: "Annulé",
     action_needed: "Votre banque vous demande de confirmer ce paiement. Aucun montant n’a encore été débité.",
+    not_finished: "Notre processeur de paiement n’a pas encore confirmé ce paiement. Merci de ne pas payer à nouveau : si votre carte a été débitée, cette page l’indiquera d’ici quelques minutes.",
     confirm_with_bank: "Confirmer auprès de votre banque",
     confirming: "Confirmation en cours…",
     back_to_overview: "Retour à votre compte",
