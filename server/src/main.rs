@@ -927,6 +927,12 @@ async fn bill_run(
     }
     out.finish()?;
     outcome?;
+    if stop.is_cancelled() {
+        // Asked to stop after the last batch had begun: nothing was left to leave undone.
+        eprintln!(
+            "the stop came after the last day's work had begun: every day asked for was done"
+        );
+    }
     if !failed.is_empty() {
         anyhow::bail!(
             "{}; every other account was billed",

@@ -128,7 +128,7 @@ fn ReceiptView(receipt: Receipt) -> impl IntoView {
                 " "
                 // Not while the payment waits for the bank or for Stripe's answer: paid
                 // again, it could be paid twice.
-                {(r.state != PayState::RequiresAction && !r.awaiting_stripe).then(|| view! { <a href="/pay">{p.pay_again}</a> })}
+                {(r.state != PayState::RequiresAction && !r.awaiting_stripe).then(|| view! { <a href="/pay" data-testid="receipt-pay-again">{p.pay_again}</a> })}
             </p>
         </article>
     }
