@@ -344,11 +344,16 @@ select
     (select coalesce(json_agg(hist order by hist.service_id, hist.effective_on, hist.id), '[]')
        from hist) as history,
     (select coalesce(json_agg(c order by c.service_id, c.period_start, c.kind), '[]') from (
+        -- Through the index, service by service: joined with the batch's services, the
+        -- planner (which cannot tell how few were cancelled or switched off) hashed the
+        -- whole table, which grows by a row a service a month.
         select c.service_id, c.kind, c.period_start, c.period_end
           from service_charges c
-          join svc on svc.id = c.service_id
-         where svc.cancelled_on is not null
-            or exists (select 1 from susp where susp.service_id = svc.id)) c) as charged,
+         where c.service_id = any(array(
+                   select svc.id from svc
+                    where svc.cancelled_on is not null
+                       or exists (select 1 from susp where susp.service_id = svc.id)))) c)
+        as charged,
     (select coalesce(json_agg(t order by t.jurisdiction_id), '[]') from (
         select distinct on (jurisdiction_id) jurisdiction_id, name, rate::text as rate, inclusive
           from tax_rates
