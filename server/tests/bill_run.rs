@@ -359,14 +359,7 @@ async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(
     let url = url_of(&pool).await;
     let rolled_back_before = rollbacks(&pool).await;
     let child = slow_run_past_its_first_commit(&pool, &url).await;
-    interrupt(&child);
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success(), "an interrupted run exits non-zero");
-    assert!(
-        text(&out.stderr).contains("stopped before the end, as asked"),
-        "{}",
-        text(&out.stderr)
-    );
+    interrupted(child);
 
     // Whole batches, none rolled back (the batches in hand were committed, not dropped),
     // and the run recorded as failed, not left "running" as a killed one is.
@@ -389,13 +382,22 @@ async fn a_run_interrupted_with_ctrl_c_finishes_its_batches_in_hand_and_says_so(
     assert_one_clean_run(&pool).await;
 }
 
-/// Sends the run `child` a Ctrl-C.
-fn interrupt(child: &Child) {
+/// Sends the run `child` a Ctrl-C and waits for it: it must exit non-zero and say it
+/// stopped as asked. What it printed.
+fn interrupted(child: Child) -> Output {
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "an interrupted run exits non-zero");
+    assert!(
+        text(&out.stderr).contains("stopped before the end, as asked"),
+        "{}",
+        text(&out.stderr)
+    );
+    out
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -421,14 +423,7 @@ async fn a_range_interrupted_part_way_reports_the_days_it_billed_and_why_it_stop
     );
     // The 4th is billed (10 statements) and the 5th under way.
     until_more_statements_than(&pool, &mut child, 10).await;
-    interrupt(&child);
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success(), "an interrupted run exits non-zero");
-    assert!(
-        text(&out.stderr).contains("stopped before the end, as asked"),
-        "{}",
-        text(&out.stderr)
-    );
+    let out = interrupted(child);
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&out.stdout)));
     let days: Vec<(&str, i64)> = summary["runs"]

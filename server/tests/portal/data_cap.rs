@@ -495,15 +495,7 @@ async fn paying_an_add_on_now_charges_the_saved_card_once_for_the_price_with_its
             .fetch_one(&portal.pool)
             .await
             .unwrap();
-    let at_stripe: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/v1/payment_intents/{intent}", stripe_url()))
-        .basic_auth("sk_test_payments", Some(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let at_stripe = at_stripe(&format!("/v1/payment_intents/{intent}"), &[]).await;
     assert_eq!(
         (at_stripe["amount"].as_i64(), at_stripe["currency"].as_str()),
         (Some(2706), Some("usd"))

@@ -347,10 +347,9 @@ async fn emails_wait_out_a_mail_server_that_is_down_and_go_once_each_when_it_is_
     assert_eq!(subjects, expected);
 }
 
-#[sqlx::test(migrations = "../migrations")]
-async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attempt_pays_once(
-    pool: PgPool,
-) {
+/// A portal whose Stripe answers, Alex's account id, and a card saved for it (at Stripe,
+/// through that portal).
+async fn alex_with_a_saved_card(pool: &PgPool) -> (TestPortal, i64, String) {
     let portal = TestPortal::start_with(pool.clone(), |t| {
         t.config.billing.stripe = Some(stripe());
     })
@@ -359,6 +358,23 @@ async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attem
     let card = crate::payments::saved_card(&portal, alex_id, "4242424242424242")
         .await
         .to_string();
+    (portal, alex_id, card)
+}
+
+/// The pay form's fields for 31.20 on the saved `card`, as attempt `attempt`.
+fn pay_form<'a>(attempt: &'a str, card: &'a str) -> [(&'static str, &'a str); 3] {
+    [
+        ("amount", "31.20"),
+        ("attempt", attempt),
+        ("saved_card", card),
+    ]
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attempt_pays_once(
+    pool: PgPool,
+) {
+    let (portal, alex_id, card) = alex_with_a_saved_card(&pool).await;
     // A second instance whose way to Stripe is cut: nothing listens where it calls.
     let cut_off = TestPortal::serve_with(pool, |t| {
         t.config.billing.stripe = Some(stripe_at(&format!("http://127.0.0.1:{}", free_port())));
@@ -378,11 +394,7 @@ async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attem
     };
     let (entries_before, balance_before) = ledger(&portal).await;
     let alex = portal.signed_in(ALEX_EMAIL).await;
-    let form = [
-        ("amount", "31.20"),
-        ("attempt", "stripe-is-down-attempt-01"),
-        ("saved_card", card.as_str()),
-    ];
+    let form = pay_form("stripe-is-down-attempt-01", &card);
 
     let refused = cut_off.call(&alex, "start-card-payment", &form).await;
     assert_eq!(refused.status().as_u16(), 503);
@@ -473,14 +485,7 @@ async fn slow_way_to(upstream: String, delay: Duration) -> String {
 async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook_records_it_once(
     pool: PgPool,
 ) {
-    let portal = TestPortal::start_with(pool.clone(), |t| {
-        t.config.billing.stripe = Some(stripe());
-    })
-    .await;
-    let alex_id = portal.account_id(ALEX_NUMBER).await;
-    let card = crate::payments::saved_card(&portal, alex_id, "4242424242424242")
-        .await
-        .to_string();
+    let (portal, alex_id, card) = alex_with_a_saved_card(&pool).await;
     // A second instance whose Stripe answers in 3 s, and which waits 1 s for an answer.
     let upstream = stripe_url()
         .trim_start_matches("http://")
@@ -506,11 +511,7 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
     };
     assert!(payments_recorded().await.is_empty());
     let alex = portal.signed_in(ALEX_EMAIL).await;
-    let form = [
-        ("amount", "31.20"),
-        ("attempt", "stripe-is-slow-attempt-01"),
-        ("saved_card", card.as_str()),
-    ];
+    let form = pay_form("stripe-is-slow-attempt-01", &card);
 
     // Stripe took the charge, its answer did not come in time: not refused (the card may
     // have been charged), not recorded as paid; the payment is left pending.
@@ -554,29 +555,11 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
             .fetch_one(&portal.pool)
             .await
             .unwrap();
-    let http = reqwest::Client::new();
-    let charges: serde_json::Value = http
-        .get(format!("{}/v1/charges", stripe_url()))
-        .basic_auth("sk_test_payments", Some(""))
-        .query(&[("customer", customer.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let charges = at_stripe("/v1/charges", &[("customer", customer.as_str())]).await;
     let made = charges["data"].as_array().expect("charges");
     assert_eq!(made.len(), 1, "{charges}");
     let intent_id = made[0]["payment_intent"].as_str().unwrap().to_string();
-    let intent: serde_json::Value = http
-        .get(format!("{}/v1/payment_intents/{intent_id}", stripe_url()))
-        .basic_auth("sk_test_payments", Some(""))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let intent = at_stripe(&format!("/v1/payment_intents/{intent_id}"), &[]).await;
     assert_eq!(intent["status"], "succeeded", "{intent}");
     assert_eq!(intent["metadata"]["payment_id"], payment_id.to_string());
 
@@ -588,7 +571,7 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
     }))
     .unwrap();
     for _ in 0..2 {
-        let delivered = http
+        let delivered = reqwest::Client::new()
             .post(portal.url("/webhooks/stripe"))
             .header("content-type", "application/json")
             .header(

@@ -33,6 +33,20 @@ pub fn stripe() -> Arc<engine::cards::Stripe> {
     stripe_at(&stripe_url())
 }
 
+/// What localstripe holds at `path` (`/v1/…`, with `query`), read with the tests' key.
+pub async fn at_stripe(path: &str, query: &[(&str, &str)]) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{}{path}", stripe_url()))
+        .basic_auth("sk_test_payments", Some(""))
+        .query(query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A Stripe client with the tests' keys for Stripe's API at `url`.
 pub fn stripe_at(url: &str) -> Arc<engine::cards::Stripe> {
     stripe_answering_within(url, engine::cards::ANSWER_WITHIN)
