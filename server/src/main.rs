@@ -803,81 +803,81 @@ async fn bill_run(
     tokio::spawn(stop_bill_run_on_signal(stop.clone()));
     // The days billed are reported even when a later one stops or fails.
     let outcome: anyhow::Result<()> = async {
-    for day in days {
-        let bar = (std::io::stderr().is_terminal() && !json).then(|| {
-            let bar = indicatif::ProgressBar::new(0);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} accounts  {per_sec}  eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar
-        });
-        let progress: Option<engine::bill_run::Progress> = bar.clone().map(|bar| {
-            Arc::new(move |done: u64, due: u64| {
-                bar.set_length(due);
-                bar.set_position(done);
-            }) as engine::bill_run::Progress
-        });
-        let summary = engine::bill_run::run(
-            &pool,
-            &config,
-            &engine::bill_run::RunOptions {
-                date: day,
-                dry_run,
-                account: account.clone(),
-                started_by: "command line".into(),
-                stop: stop.clone(),
-            },
-            progress,
-        )
-        .await?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
-        // Over a range, days with nothing due say nothing.
-        let quiet = range && summary.billed == 0 && summary.failed.is_empty();
-        if !json && !quiet {
-            out.print(&lastmile::report::bill_run(&summary));
-        }
-        // Autopay follows a real run (the scheduler's bill run does the same).
-        if let (false, Some(stripe)) = (dry_run, &config.stripe) {
-            let charged = engine::cards::autopay::run(
+        for day in days {
+            let bar = (std::io::stderr().is_terminal() && !json).then(|| {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{bar:40} {pos}/{len} accounts  {per_sec}  eta {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            });
+            let progress: Option<engine::bill_run::Progress> = bar.clone().map(|bar| {
+                Arc::new(move |done: u64, due: u64| {
+                    bar.set_length(due);
+                    bar.set_position(done);
+                }) as engine::bill_run::Progress
+            });
+            let summary = engine::bill_run::run(
                 &pool,
-                stripe,
                 &config,
-                day,
-                account.as_deref(),
-                &stop,
+                &engine::bill_run::RunOptions {
+                    date: day,
+                    dry_run,
+                    account: account.clone(),
+                    started_by: "command line".into(),
+                    stop: stop.clone(),
+                },
+                progress,
             )
             .await?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            // Over a range, days with nothing due say nothing.
+            let quiet = range && summary.billed == 0 && summary.failed.is_empty();
             if !json && !quiet {
-                out.print(&format!(
-                    "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run\n",
-                    charged.charged,
-                    charged.succeeded,
-                    charged.totals_text(),
-                    charged.needs_action,
-                    charged.failed,
-                    charged.deferred
-                ));
+                out.print(&lastmile::report::bill_run(&summary));
             }
-        }
-        // Then the accounts asked to close whose business is settled.
-        if !dry_run {
-            let closed = engine::accounts::close_settled(&pool).await?;
-            if !json && !closed.is_empty() {
-                out.print(&format!(
-                    "closed: {} ({})\n",
-                    billing::text::plural(closed.len() as u64, "account", "accounts"),
-                    closed.join(", ")
-                ));
+            // Autopay follows a real run (the scheduler's bill run does the same).
+            if let (false, Some(stripe)) = (dry_run, &config.stripe) {
+                let charged = engine::cards::autopay::run(
+                    &pool,
+                    stripe,
+                    &config,
+                    day,
+                    account.as_deref(),
+                    &stop,
+                )
+                .await?;
+                if !json && !quiet {
+                    out.print(&format!(
+                        "autopay: {} charged, {} succeeded ({}), {} waiting for the bank's authentication, {} declined, {} left for the next run\n",
+                        charged.charged,
+                        charged.succeeded,
+                        charged.totals_text(),
+                        charged.needs_action,
+                        charged.failed,
+                        charged.deferred
+                    ));
+                }
             }
+            // Then the accounts asked to close whose business is settled.
+            if !dry_run {
+                let closed = engine::accounts::close_settled(&pool).await?;
+                if !json && !closed.is_empty() {
+                    out.print(&format!(
+                        "closed: {} ({})\n",
+                        billing::text::plural(closed.len() as u64, "account", "accounts"),
+                        closed.join(", ")
+                    ));
+                }
+            }
+            summaries.push(summary);
         }
-        summaries.push(summary);
-    }
-    Ok(())
+        Ok(())
     }
     .await;
     let failed: Vec<engine::bill_run::Failure> =
