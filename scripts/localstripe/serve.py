@@ -112,5 +112,42 @@ async def _auth_with_publishable_key(request, handler):
 _middlewares = server.app.middlewares
 _middlewares[_middlewares.index(server.auth_middleware)] = _auth_with_publishable_key
 
+# Stripe's idempotency keys, for API keys starting with this. The tests' databases share one
+# localstripe and number their payments from 1, so Lastmile's keys (`lastmile-payment-<id>`)
+# repeat from one database to the next; a test of retries uses an API key of its own, with
+# this prefix, and only its requests are remembered.
+_IDEMPOTENT_API_KEYS = 'sk_test_idem_'
+_replies = {}
+
+
+@web.middleware
+async def _idempotent(request, handler):
+    """A POST sent again with the same Idempotency-Key gets the first answer, and nothing
+    is done again; with other parameters, it is refused, as at Stripe."""
+    key = request.headers.get('Idempotency-Key')
+    auth = request.headers.get('Authorization', '')
+    if request.method != 'POST' or not key or _IDEMPOTENT_API_KEYS not in auth:
+        return await handler(request)
+    sent = await request.read()
+    scope = (auth, key)
+    if scope in _replies:
+        path, first, status, body, content_type = _replies[scope]
+        if (path, first) != (request.path, sent):
+            raise UserError(400, 'Keys for idempotent requests can only be used with the '
+                                 'same parameters they were first used with.')
+        replay = web.Response(status=status, body=body, content_type=content_type)
+        replay.headers['Idempotent-Replayed'] = 'true'
+        return replay
+    try:
+        response = await handler(request)
+    except UserError as e:
+        response = e.to_response()
+    _replies[scope] = (request.path, sent, response.status, response.body,
+                       response.content_type)
+    return response
+
+
+_middlewares.insert(_middlewares.index(_auth_with_publishable_key) + 1, _idempotent)
+
 if __name__ == '__main__':
     server.start()

@@ -838,6 +838,9 @@ async fn bill_run(
             }
             // Over a range, days with nothing due say nothing.
             let quiet = range && summary.billed == 0 && summary.failed.is_empty();
+            // Its statements are committed: the day is reported even if its autopay is
+            // stopped or what follows fails.
+            summaries.push(summary.clone());
             if !json && !quiet {
                 out.print(&lastmile::report::bill_run(&summary));
             }
@@ -875,34 +878,31 @@ async fn bill_run(
                     ));
                 }
             }
-            summaries.push(summary);
         }
         Ok(())
     }
     .await;
     let failed: Vec<engine::bill_run::Failure> =
         summaries.iter().flat_map(|s| s.failed.clone()).collect();
-    if json && (range || outcome.is_ok()) {
+    if json && (range || !summaries.is_empty()) {
         let runs: Vec<serde_json::Value> = summaries
             .iter()
             .map(lastmile::report::bill_run_json)
             .collect();
-        let value = match (range, runs.as_slice()) {
+        let mut value = match (range, runs.as_slice()) {
             (false, [one]) => one.clone(),
-            _ => {
-                let mut value = serde_json::json!({
-                    "from": from,
-                    "to": summaries.last().and_then(|s| s.date),
-                    "billed": summaries.iter().map(|s| s.billed).sum::<u64>(),
-                    "runs": runs,
-                });
-                // A range cut short says why beside the days it did bill.
-                if let Err(e) = &outcome {
-                    value["error"] = format!("{e:#}").into();
-                }
-                value
-            }
+            _ => serde_json::json!({
+                "from": from,
+                "to": summaries.last().and_then(|s| s.date),
+                "billed": summaries.iter().map(|s| s.billed).sum::<u64>(),
+                "runs": runs,
+            }),
         };
+        // A run cut short (its autopay stopped, a later day stopped or failed) says why
+        // beside what it did bill.
+        if let Err(e) = &outcome {
+            value["error"] = format!("{e:#}").into();
+        }
         out.print(&format!("{}\n", serde_json::to_string_pretty(&value)?));
     } else if range && !(outcome.is_err() && summaries.is_empty()) {
         out.print(&format!(

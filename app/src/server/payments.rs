@@ -395,31 +395,30 @@ struct ReceiptRow {
     awaiting_stripe: bool,
 }
 
-/// A card payment's receipt, for its own account only.
+/// A card payment's receipt, for its own account only. A payment whose charge Stripe did not
+/// answer is asked about again first (under its idempotency key: Stripe answers with what it
+/// did), so the receipt settles as soon as Stripe answers.
 pub async fn receipt(
     portal: &Portal,
     access: &AccountAccess,
     payment_id: i64,
 ) -> Result<Receipt, AppError> {
-    let row = sqlx::query_as::<_, ReceiptRow>(
-        "select p.id, p.amount, p.currency::text as currency, p.status, p.source, p.created_at,
-                p.succeeded_at, p.card_brand, p.card_last4::text as card_last4, p.statement_id,
-                s.statement_number, p.failure_code, p.failure_message, a.time_zone,
-                p.data_addon_id, o.description as data_addon,
-                -- a saved card charged at once, whose PaymentIntent Stripe has not named
-                (p.status = 'pending' and p.stripe_payment_intent_id is null
-                 and p.payment_method_id is not null) as awaiting_stripe
-           from payments p join accounts a on a.id = p.account_id
-           left join statements s on s.id = p.statement_id and s.account_id = p.account_id
-           left join data_addons x on x.id = p.data_addon_id and x.account_id = p.account_id
-           left join one_time_charges o on o.id = x.one_time_charge_id
-          where p.id = $1 and p.account_id = $2 and p.method in ('card', 'autopay')",
-    )
-    .bind(payment_id)
-    .bind(access.account_id())
-    .fetch_optional(&portal.pool)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let mut row = receipt_row(portal, access, payment_id).await?;
+    if let (true, Some(stripe)) = (row.awaiting_stripe, portal.config.billing.stripe.as_ref()) {
+        let asked = engine::cards::payments::ask_again(
+            &portal.pool,
+            stripe,
+            &portal.config.billing,
+            access.account_id(),
+            payment_id,
+        )
+        .await;
+        if let Err(e) = asked {
+            // Still no answer: the receipt says the payment is not finished.
+            tracing::warn!(payment_id, error = %e, "receipt: Stripe asked again, no answer");
+        }
+        row = receipt_row(portal, access, payment_id).await?;
+    }
     let currency = Currency::parse(row.currency.trim())
         .map_err(|e| AppError::internal("payment currency", e))?;
     let state = pay_state(&row.status);
@@ -450,6 +449,31 @@ pub async fn receipt(
             .flatten(),
         data_addon: row.data_addon_id.zip(row.data_addon),
     })
+}
+
+async fn receipt_row(
+    portal: &Portal,
+    access: &AccountAccess,
+    payment_id: i64,
+) -> Result<ReceiptRow, AppError> {
+    sqlx::query_as::<_, ReceiptRow>(
+        "select p.id, p.amount, p.currency::text as currency, p.status, p.source, p.created_at,
+                p.succeeded_at, p.card_brand, p.card_last4::text as card_last4, p.statement_id,
+                s.statement_number, p.failure_code, p.failure_message, a.time_zone,
+                p.data_addon_id, o.description as data_addon,
+                -- sent to Stripe, and its answer has not come: the card may be charged
+                (p.status = 'pending' and p.stripe_unanswered_at is not null) as awaiting_stripe
+           from payments p join accounts a on a.id = p.account_id
+           left join statements s on s.id = p.statement_id and s.account_id = p.account_id
+           left join data_addons x on x.id = p.data_addon_id and x.account_id = p.account_id
+           left join one_time_charges o on o.id = x.one_time_charge_id
+          where p.id = $1 and p.account_id = $2 and p.method in ('card', 'autopay')",
+    )
+    .bind(payment_id)
+    .bind(access.account_id())
+    .fetch_optional(&portal.pool)
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// The saved-cards page.

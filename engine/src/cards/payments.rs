@@ -350,7 +350,7 @@ pub(crate) async fn charge(
             sqlx::query(
                 "update payments set status = $2, failure_code = $3, failure_message = $4,
                         stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $5),
-                        stripe_status_at = now()
+                        stripe_status_at = now(), stripe_unanswered_at = null
                   where id = $1",
             )
             .bind(payment_id)
@@ -383,6 +383,10 @@ pub(crate) async fn charge(
         // key, and Stripe answers with what it did the first time. The subscriber is told
         // it is not finished, never that nothing was charged.
         StripeFailure::NoAnswer => {
+            sqlx::query("update payments set stripe_unanswered_at = now() where id = $1")
+                .bind(payment_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             tracing::warn!(
                 payment_id,
@@ -399,6 +403,47 @@ pub(crate) async fn charge(
         // retried and will reuse the idempotency key.
         _ => Err(outcome.into()),
     }
+}
+
+/// Asks Stripe again about a saved card's charge whose answer did not come
+/// (`payments.stripe_unanswered_at`), with the same request under the same idempotency key:
+/// Stripe answers with what it did the first time (or, if the first never reached it, does
+/// it now), and the answer is recorded as any other. `None` when the payment is not such a
+/// payment of `account_id` (any more).
+pub async fn ask_again(
+    pool: &PgPool,
+    stripe: &Stripe,
+    config: &EngineConfig,
+    account_id: i64,
+    payment_id: i64,
+) -> Result<Option<CardPayment>, EngineError> {
+    // The same request as the first: autopay's charge is off-session, the portal's is not.
+    let unanswered: Option<(String, bool)> = sqlx::query_as(
+        "select m.stripe_payment_method_id, p.source = 'autopay'
+           from payments p join payment_methods m on m.id = p.payment_method_id
+          where p.id = $1 and p.account_id = $2 and p.status = 'pending'
+            and p.stripe_unanswered_at is not null and p.stripe_payment_intent_id is null",
+    )
+    .bind(payment_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some((method, off_session)) = unanswered else {
+        return Ok(None);
+    };
+    let customer = ensure_customer(pool, stripe, account_id).await?;
+    charge(
+        pool,
+        stripe,
+        config,
+        account_id,
+        payment_id,
+        &method,
+        &customer,
+        off_session,
+    )
+    .await
+    .map(Some)
 }
 
 /// Fetches the payment's PaymentIntent from Stripe and records what it says. The browser
@@ -636,7 +681,8 @@ async fn apply_locked(
                 stripe_payment_intent_id = coalesce(stripe_payment_intent_id, $5),
                 failure_code = case when $2 = 'failed' then $6 else failure_code end,
                 failure_message = case when $2 = 'failed' then $7 else failure_message end,
-                succeeded_at = case when $2 = 'succeeded' then now() end
+                succeeded_at = case when $2 = 'succeeded' then now() end,
+                stripe_unanswered_at = null
           where id = $1",
     )
     .bind(payment.id)

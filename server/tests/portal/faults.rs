@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::integrations::Scope;
@@ -347,11 +348,14 @@ async fn emails_wait_out_a_mail_server_that_is_down_and_go_once_each_when_it_is_
     assert_eq!(subjects, expected);
 }
 
-/// A portal whose Stripe answers, Alex's account id, and a card saved for it (at Stripe,
-/// through that portal).
-async fn alex_with_a_saved_card(pool: &PgPool) -> (TestPortal, i64, String) {
+/// A portal whose Stripe (`stripe`) answers, Alex's account id, and a card saved for it at
+/// Stripe.
+async fn alex_with_a_saved_card(
+    pool: &PgPool,
+    stripe: Arc<engine::cards::Stripe>,
+) -> (TestPortal, i64, String) {
     let portal = TestPortal::start_with(pool.clone(), |t| {
-        t.config.billing.stripe = Some(stripe());
+        t.config.billing.stripe = Some(stripe);
     })
     .await;
     let alex_id = portal.account_id(ALEX_NUMBER).await;
@@ -374,7 +378,7 @@ fn pay_form<'a>(attempt: &'a str, card: &'a str) -> [(&'static str, &'a str); 3]
 async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attempt_pays_once(
     pool: PgPool,
 ) {
-    let (portal, alex_id, card) = alex_with_a_saved_card(&pool).await;
+    let (portal, alex_id, card) = alex_with_a_saved_card(&pool, stripe()).await;
     // A second instance whose way to Stripe is cut: nothing listens where it calls.
     let cut_off = TestPortal::serve_with(pool, |t| {
         t.config.billing.stripe = Some(stripe_at(&format!("http://127.0.0.1:{}", free_port())));
@@ -405,6 +409,15 @@ async fn with_stripe_unreachable_a_payment_is_refused_plainly_and_the_next_attem
         (entries_before, balance_before),
         "nothing charged, nothing recorded"
     );
+    // Its receipt says nothing of waiting for Stripe, which never had it, and offers to pay.
+    let unreached: i64 = sqlx::query_scalar("select id from payments where idempotency_key = $1")
+        .bind("card:stripe-is-down-attempt-01")
+        .fetch_one(&portal.pool)
+        .await
+        .unwrap();
+    let (_, html) = portal.page(&alex, &format!("/payments/{unreached}")).await;
+    assert_eq!(testid_text(&html, "receipt-not-finished"), None);
+    assert!(testid_text(&html, "receipt-pay-again").is_some());
     // The card form shows the answer through the same words function, in each language.
     let error: app::error::AppError = serde_json::from_value(body.clone()).unwrap();
     assert_eq!(
@@ -482,10 +495,17 @@ async fn slow_way_to(upstream: String, delay: Duration) -> String {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook_records_it_once(
+async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_is_recorded_once_when_stripe_answers(
     pool: PgPool,
 ) {
-    let (portal, alex_id, card) = alex_with_a_saved_card(&pool).await;
+    // An API key of the test's own, for which localstripe remembers idempotency keys as
+    // Stripe does (scripts/localstripe/serve.py).
+    let key = format!("sk_test_idem_{}", chrono::Utc::now().timestamp_micros());
+    let (portal, alex_id, card) = alex_with_a_saved_card(
+        &pool,
+        stripe_answering_within(&stripe_url(), engine::cards::ANSWER_WITHIN, &key),
+    )
+    .await;
     // A second instance whose Stripe answers in 3 s, and which waits 1 s for an answer.
     let upstream = stripe_url()
         .trim_start_matches("http://")
@@ -493,7 +513,8 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
         .to_string();
     let slow = slow_way_to(upstream, Duration::from_secs(3)).await;
     let waiting = TestPortal::serve_with(pool, |t| {
-        t.config.billing.stripe = Some(stripe_answering_within(&slow, Duration::from_secs(1)));
+        t.config.billing.stripe =
+            Some(stripe_answering_within(&slow, Duration::from_secs(1), &key));
     })
     .await;
     let payments_recorded = || {
@@ -509,6 +530,19 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
             .unwrap()
         }
     };
+    let charges_at_stripe = || {
+        let pool = portal.pool.clone();
+        async move {
+            let customer: String =
+                sqlx::query_scalar("select stripe_customer_id from accounts where id = $1")
+                    .bind(alex_id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            let charges = at_stripe("/v1/charges", &[("customer", customer.as_str())]).await;
+            charges["data"].as_array().expect("charges").clone()
+        }
+    };
     assert!(payments_recorded().await.is_empty());
     let alex = portal.signed_in(ALEX_EMAIL).await;
     let form = pay_form("stripe-is-slow-attempt-01", &card);
@@ -521,17 +555,27 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
     assert_eq!(progress["state"], "pending", "{progress}");
     assert!(progress["client_secret"].is_null(), "{progress}");
     let payment_id = progress["payment_id"].as_i64().unwrap();
-    let (status, intent): (String, Option<String>) =
-        sqlx::query_as("select status, stripe_payment_intent_id from payments where id = $1")
+    let state = || {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query_as::<_, (String, Option<String>, bool)>(
+                "select status, stripe_payment_intent_id, stripe_unanswered_at is not null
+                   from payments where id = $1",
+            )
             .bind(payment_id)
-            .fetch_one(&portal.pool)
+            .fetch_one(&pool)
             .await
-            .unwrap();
-    assert_eq!((status.as_str(), intent), ("pending", None));
+            .unwrap()
+        }
+    };
+    assert_eq!(state().await, ("pending".to_string(), None, true));
     assert!(payments_recorded().await.is_empty());
 
-    // The receipt the pay form goes to asks not to pay again, and offers no second payment.
-    let (code, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
+    // The receipt the pay form goes to asks Stripe again, still gets no answer in time, and
+    // asks not to pay again, offering no second payment.
+    let (code, html) = waiting
+        .page(&alex, &format!("/payments/{payment_id}"))
+        .await;
     assert_eq!(code, 200);
     assert_eq!(
         testid_text(&html, "receipt-not-finished").map(|t| t.replace("&#x27;", "'")),
@@ -547,23 +591,33 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
         None,
         "no second payment is offered"
     );
+    assert!(payments_recorded().await.is_empty());
 
-    // At Stripe, the one charge was made, for our payment.
-    let customer: String =
-        sqlx::query_scalar("select stripe_customer_id from accounts where id = $1")
-            .bind(alex_id)
-            .fetch_one(&portal.pool)
-            .await
-            .unwrap();
-    let charges = at_stripe("/v1/charges", &[("customer", customer.as_str())]).await;
-    let made = charges["data"].as_array().expect("charges");
-    assert_eq!(made.len(), 1, "{charges}");
+    // At Stripe, one charge, for our payment: asking again under the same key made none.
+    let made = charges_at_stripe().await;
+    assert_eq!(made.len(), 1, "{made:?}");
     let intent_id = made[0]["payment_intent"].as_str().unwrap().to_string();
     let intent = at_stripe(&format!("/v1/payment_intents/{intent_id}"), &[]).await;
     assert_eq!(intent["status"], "succeeded", "{intent}");
     assert_eq!(intent["metadata"]["payment_id"], payment_id.to_string());
 
-    // Stripe's webhook for it, twice (Stripe delivers at least once): recorded once.
+    // Once Stripe answers in time, the receipt's question gets Stripe's first answer:
+    // paid, recorded once, and no second charge.
+    let (_, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
+    assert_eq!(testid_text(&html, "receipt-state").as_deref(), Some("Paid"));
+    assert_eq!(testid_text(&html, "receipt-not-finished"), None);
+    assert!(testid_text(&html, "receipt-pay-again").is_some());
+    assert_eq!(
+        payments_recorded().await,
+        [rust_decimal::Decimal::new(-3120, 2)]
+    );
+    assert_eq!(
+        state().await,
+        ("succeeded".to_string(), Some(intent_id.clone()), false)
+    );
+    assert_eq!(charges_at_stripe().await.len(), 1);
+
+    // Stripe's webhook for it, twice (Stripe delivers at least once): nothing more.
     let now = chrono::Utc::now().timestamp();
     let event = serde_json::to_vec(&serde_json::json!({
         "id": "evt_slow_1", "object": "event", "type": "payment_intent.succeeded",
@@ -588,20 +642,6 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_the_webhook
         payments_recorded().await,
         [rust_decimal::Decimal::new(-3120, 2)]
     );
-    let (status, intent): (String, Option<String>) =
-        sqlx::query_as("select status, stripe_payment_intent_id from payments where id = $1")
-            .bind(payment_id)
-            .fetch_one(&portal.pool)
-            .await
-            .unwrap();
-    assert_eq!(
-        (status.as_str(), intent.as_deref()),
-        ("succeeded", Some(intent_id.as_str()))
-    );
-    let (_, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
-    assert_eq!(testid_text(&html, "receipt-state").as_deref(), Some("Paid"));
-    assert_eq!(testid_text(&html, "receipt-not-finished"), None);
-    assert!(testid_text(&html, "receipt-pay-again").is_some());
 }
 
 /// A message's quoted-printable parts read back: soft line breaks joined, `=XX` decoded.

@@ -49,15 +49,20 @@ pub async fn at_stripe(path: &str, query: &[(&str, &str)]) -> serde_json::Value 
 
 /// A Stripe client with the tests' keys for Stripe's API at `url`.
 pub fn stripe_at(url: &str) -> Arc<engine::cards::Stripe> {
-    stripe_answering_within(url, engine::cards::ANSWER_WITHIN)
+    stripe_answering_within(url, engine::cards::ANSWER_WITHIN, "sk_test_payments")
 }
 
-/// A Stripe client with the tests' keys for Stripe's API at `url`, waiting `within` for
-/// each answer.
-pub fn stripe_answering_within(url: &str, within: Duration) -> Arc<engine::cards::Stripe> {
+/// A Stripe client for Stripe's API at `url` with the secret key `key` (localstripe honours
+/// idempotency keys for keys starting `sk_test_idem_`, see scripts/localstripe/serve.py),
+/// waiting `within` for each answer.
+pub fn stripe_answering_within(
+    url: &str,
+    within: Duration,
+    key: &str,
+) -> Arc<engine::cards::Stripe> {
     Arc::new(
         engine::cards::Stripe::new(engine::cards::StripeSettings {
-            secret_key: "sk_test_payments".into(),
+            secret_key: key.into(),
             publishable_key: "pk_test_payments".into(),
             api_url: url.into(),
             js_url: format!("{}/js.stripe.com/v3/", stripe_url()),
