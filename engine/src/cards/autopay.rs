@@ -124,9 +124,14 @@ pub async fn run(
             Some(id) => id,
             None => {
                 // Written by an earlier run that could not reach Stripe: try it again.
+                // Not one Stripe left unanswered more than 20 hours ago: Stripe keeps an
+                // idempotency key for 24, and after that the same request could charge
+                // again. Those wait for Stripe's webhook or an operator.
                 let waiting: Option<i64> = sqlx::query_scalar(
                     "select id from payments where idempotency_key = 'autopay:' || $1
-                        and status = 'pending' and stripe_payment_intent_id is null",
+                        and status = 'pending' and stripe_payment_intent_id is null
+                        and (stripe_unanswered_at is null
+                             or stripe_unanswered_at > now() - interval '20 hours')",
                 )
                 .bind(statement_id)
                 .fetch_optional(pool)

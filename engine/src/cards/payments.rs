@@ -383,10 +383,14 @@ pub(crate) async fn charge(
         // key, and Stripe answers with what it did the first time. The subscriber is told
         // it is not finished, never that nothing was charged.
         StripeFailure::NoAnswer => {
-            sqlx::query("update payments set stripe_unanswered_at = now() where id = $1")
-                .bind(payment_id)
-                .execute(&mut *tx)
-                .await?;
+            // The first time only: Stripe's 24 hours run from the first request.
+            sqlx::query(
+                "update payments set stripe_unanswered_at = coalesce(stripe_unanswered_at, now())
+                  where id = $1",
+            )
+            .bind(payment_id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             tracing::warn!(
                 payment_id,
@@ -422,7 +426,10 @@ pub async fn ask_again(
         "select m.stripe_payment_method_id, p.source = 'autopay'
            from payments p join payment_methods m on m.id = p.payment_method_id
           where p.id = $1 and p.account_id = $2 and p.status = 'pending'
-            and p.stripe_unanswered_at is not null and p.stripe_payment_intent_id is null",
+            and p.stripe_payment_intent_id is null
+            -- Stripe keeps an idempotency key for 24 hours: after that, the same request
+            -- could charge again
+            and p.stripe_unanswered_at > now() - interval '20 hours'",
     )
     .bind(payment_id)
     .bind(account_id)
