@@ -37,9 +37,9 @@ async fn connect_with(
     // correlated subquery for every account) paid 30-40 ms of compiling on every execution
     // for a query that then ran in 15. With it off (and the index on people by account), a
     // month of bill runs took half the time on 10,000 accounts and two thirds on 100,000
-    // (bench/RESULTS.md, 2026-12-07). Nothing Lastmile runs is the long analytical scan that JIT is for. Set
-    // here, for Lastmile's own connections only: the database is shared, and other systems
-    // keep their setting.
+    // (bench/RESULTS.md, 2026-12-07). Nothing Lastmile runs is the long analytical scan
+    // that JIT is for. Set here, for Lastmile's own connections only: the database is
+    // shared, and other systems keep their setting.
     let options = options
         .application_name("lastmile")
         .options([("jit", "off")]);

@@ -838,12 +838,12 @@ async fn bill_run(
             }
             // Over a range, days with nothing due say nothing.
             let quiet = range && summary.billed == 0 && summary.failed.is_empty();
-            // Its statements are committed: the day is reported even if its autopay is
-            // stopped or what follows fails.
-            summaries.push(summary.clone());
             if !json && !quiet {
                 out.print(&lastmile::report::bill_run(&summary));
             }
+            // Its statements are committed: the day is reported even if its autopay is
+            // stopped or what follows fails.
+            summaries.push(summary);
             // Autopay follows a real run (the scheduler's bill run does the same).
             if let (false, Some(stripe)) = (dry_run, &config.stripe) {
                 let charged = engine::cards::autopay::run(

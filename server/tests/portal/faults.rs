@@ -601,6 +601,28 @@ async fn with_stripe_slow_a_charge_is_left_pending_never_refused_and_is_recorded
     assert_eq!(intent["status"], "succeeded", "{intent}");
     assert_eq!(intent["metadata"]["payment_id"], payment_id.to_string());
 
+    // Stripe keeps an idempotency key for 24 hours: after 20, the receipt no longer asks
+    // (the same request could then charge again), and the payment waits as it was.
+    let unanswered_since = |interval: &'static str| {
+        let pool = portal.pool.clone();
+        async move {
+            sqlx::query(&format!(
+                "update payments set stripe_unanswered_at = now() - interval '{interval}'
+                  where id = $1"
+            ))
+            .bind(payment_id)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    unanswered_since("21 hours").await;
+    let (_, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
+    assert!(testid_text(&html, "receipt-not-finished").is_some());
+    assert!(payments_recorded().await.is_empty());
+    assert_eq!(state().await.0, "pending");
+    unanswered_since("1 minute").await;
+
     // Once Stripe answers in time, the receipt's question gets Stripe's first answer:
     // paid, recorded once, and no second charge.
     let (_, html) = portal.page(&alex, &format!("/payments/{payment_id}")).await;
